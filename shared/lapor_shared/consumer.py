@@ -1,0 +1,188 @@
+"""Consuming with delivery guarantees: decode → inbox → effect → outbox, in one transaction.
+
+Every subscriber of every service hands its messages to a ``Consumer``:
+- a message that cannot be decoded goes to the dead-letter topic with the reason (never a crash);
+- an event already in the inbox is skipped (redelivery is harmless);
+- the handler's state change, its outgoing events (outbox) and the inbox row commit together;
+- a failing handler is retried with exponential backoff, then dead-lettered, so a poison message
+  never blocks its partition forever; while the database is unreachable the consumer waits and
+  retries (nothing could make progress anyway) and the offset is not committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from faststream.kafka import KafkaMessage
+
+from lapor_shared.events import DecodeError, Envelope, Payload, decode
+from lapor_shared.logging import get_logger
+from lapor_shared.outbox import Outbox
+from lapor_shared.settings import DeliverySettings
+from lapor_shared.topics import DEAD_LETTER
+
+log = get_logger(component="consumer")
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+@dataclass
+class Tx:
+    """What a use case gets: the open transaction and a way to emit events through the outbox."""
+
+    conn: asyncpg.Connection
+    outbox: Outbox
+    producer: str
+    cause: Envelope[Any] | None = None
+    emitted: list[Envelope[Any]] = field(default_factory=list)
+
+    async def emit(self, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
+        envelope = Envelope.new(payload, producer=self.producer, caused_by=self.cause, **envelope_fields)
+        await self.outbox.add(self.conn, envelope)
+        self.emitted.append(envelope)
+        return envelope
+
+
+Handler = Callable[[Tx, Envelope[Any]], Awaitable[None]]
+
+
+class Consumer:
+    def __init__(
+        self,
+        name: str,
+        pool: Callable[[], asyncpg.Pool],
+        *,
+        producer: str,
+        handlers: Mapping[type[Payload], Handler],
+        settings: DeliverySettings,
+        outbox: Outbox | None = None,
+    ) -> None:
+        """``pool`` is a callable so that consumers can be declared before the pool exists."""
+        self.name = name
+        self._get_pool = pool
+        self._producer = producer
+        self._handlers = dict(handlers)
+        self._settings = settings
+        self._outbox = outbox or Outbox()
+        self.processed = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    async def handle(self, msg: KafkaMessage) -> None:
+        record = msg.raw_message
+        source = f"{record.topic}:{record.partition}:{record.offset}"
+        with structlog.contextvars.bound_contextvars(
+            topic=record.topic, partition=record.partition, offset=record.offset
+        ):
+            await self._handle(record, source)
+
+    async def _handle(self, record: Any, source: str) -> None:
+        try:
+            envelope = decode(record.value)
+        except DecodeError as exc:
+            await self._dead_letter(record, source, message_id=source, reason=exc.reason)
+            return
+        handler = self._handlers.get(type(envelope.payload))
+        if handler is None:
+            return  # another consumer's event on a shared topic
+        with structlog.contextvars.bound_contextvars(
+            event_id=str(envelope.event_id),
+            event_type=envelope.event_type,
+            correlation_id=str(envelope.correlation_id),
+            complaint_id=str(envelope.complaint_id) if envelope.complaint_id else None,
+            tracking_number=envelope.tracking_number,
+        ):
+            await self._process(handler, envelope, record, source)
+
+    async def _process(self, handler: Handler, envelope: Envelope[Any], record: Any, source: str) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply(handler, envelope)
+                return
+            except asyncio.CancelledError:
+                raise
+            except TRANSIENT_ERRORS as exc:
+                delay = self._backoff(attempt)
+                log.warning("transient_failure_waiting", error=repr(exc), attempt=attempt, retry_in_s=delay)
+                await asyncio.sleep(delay)
+            except Exception as exc:
+                if attempt >= self._settings.handler_max_attempts:
+                    log.error("handler_failed_dead_lettering", error=repr(exc), attempts=attempt)
+                    await self._dead_letter(
+                        record, source, message_id=str(envelope.event_id),
+                        reason=f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
+                    )
+                    return
+                delay = self._backoff(attempt)
+                log.warning("handler_failed_retrying", error=repr(exc), attempt=attempt, retry_in_s=delay)
+                await asyncio.sleep(delay)
+
+    async def _apply(self, handler: Handler, envelope: Envelope[Any]) -> None:
+        async with self._get_pool().acquire() as conn, conn.transaction():
+            if not await claim(conn, self.name, str(envelope.event_id)):
+                self.duplicates += 1
+                log.info("duplicate_skipped")
+                return
+            await handler(Tx(conn, self._outbox, self._producer, envelope), envelope)
+        self.processed += 1
+
+    def _backoff(self, attempt: int) -> float:
+        s = self._settings
+        return min(s.retry_initial_backoff_s * 2 ** (attempt - 1), s.retry_max_backoff_s)
+
+    async def _dead_letter(self, record: Any, source: str, *, message_id: str, reason: str) -> None:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        headers.update(
+            dlq_reason=reason[:2000],
+            dlq_consumer=self.name,
+            dlq_source_topic=record.topic,
+            dlq_source_partition=str(record.partition),
+            dlq_source_offset=str(record.offset),
+            dlq_failed_at=datetime.now(UTC).isoformat(),
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self._get_pool().acquire() as conn, conn.transaction():
+                    if await claim(conn, self.name, message_id):
+                        await self._outbox.add_raw(
+                            conn, topic=DEAD_LETTER.name, key=source.encode(), headers=headers,
+                            payload=record.value or b"",
+                        )
+                self.dead_lettered += 1
+                log.warning("message_dead_lettered", reason=reason[:300])
+                return
+            except asyncio.CancelledError:
+                raise
+            except TRANSIENT_ERRORS as exc:
+                delay = self._backoff(attempt)
+                log.warning("transient_failure_waiting", error=repr(exc), attempt=attempt, retry_in_s=delay)
+                await asyncio.sleep(delay)
+
+
+async def claim(conn: asyncpg.Connection, consumer: str, message_id: str) -> bool:
+    """Record ``message_id`` as processed by ``consumer``; False when it already was."""
+    inserted = await conn.fetchval(
+        "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+        consumer, message_id,
+    )
+    return bool(inserted)

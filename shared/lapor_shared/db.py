@@ -1,0 +1,41 @@
+"""PostgreSQL plumbing: one asyncpg pool per service, its queries confined to the service's schema."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from lapor_shared.settings import PostgresSettings
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(settings: PostgresSettings, *, schema: str) -> asyncpg.Pool:
+    """A pool whose connections see only ``schema`` (and ``public``) on their search path.
+
+    Each service owns one schema and never reads another's; in production each gets its own role.
+    """
+    await ensure_schema(settings.url, schema)
+    pool = await asyncpg.create_pool(
+        settings.url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        server_settings={"search_path": f"{schema},public", "application_name": f"lapor-{schema}"},
+        init=_init_connection,
+    )
+    assert pool is not None
+    return pool
+
+
+async def ensure_schema(url: str, schema: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    except asyncpg.UniqueViolationError:
+        pass  # created concurrently by another replica
+    finally:
+        await conn.close()

@@ -1,0 +1,120 @@
+"""Commands: what agencies, reporters and admins ask the platform to do (imperative names).
+
+Each arrives in the same envelope as events, on its own topic, and is validated by the owning service
+against its state machine; a refusal is a ``complaint.action_rejected`` event, never a crash.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from lapor_shared.events.envelope import Payload
+from lapor_shared.events.values import AgencyLevel, Attachment
+
+
+class Command(Payload):
+    kind: ClassVar[Literal["event", "command"]] = "command"
+
+
+class AcknowledgeComplaint(Command):
+    event_type: ClassVar[str] = "agency.acknowledge"
+    agency_id: str
+    officer_ref: str | None = None
+
+
+class RespondToComplaint(Command):
+    event_type: ClassVar[str] = "agency.respond"
+    agency_id: str
+    text: str = Field(min_length=1, max_length=10_000)
+    attachments: list[Attachment] = []
+    internal_note: str | None = Field(default=None, description="Never shown to the reporter")
+    officer_ref: str | None = None
+
+
+class RequestExtension(Command):
+    event_type: ClassVar[str] = "agency.request_extension"
+    agency_id: str
+    working_days: int = Field(ge=1, le=60)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class ResolveComplaint(Command):
+    event_type: ClassVar[str] = "agency.resolve"
+    agency_id: str
+    text: str | None = None
+
+
+class ForwardComplaint(Command):
+    """Bukan wewenang: the agency names who should handle it instead."""
+
+    event_type: ClassVar[str] = "agency.forward"
+    agency_id: str
+    to_agency_id: str
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class ReplyToResponse(Command):
+    event_type: ClassVar[str] = "reporter.reply"
+    text: str = Field(min_length=1, max_length=10_000)
+    attachments: list[Attachment] = []
+
+
+class RateHandling(Command):
+    event_type: ClassVar[str] = "reporter.rate"
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2_000)
+
+
+class ReopenComplaint(Command):
+    event_type: ClassVar[str] = "reporter.reopen"
+    reason: str | None = Field(default=None, max_length=2_000)
+
+
+class DecideTriage(Command):
+    """An admin's verdict on a complaint routing could not place."""
+
+    event_type: ClassVar[str] = "admin.decide_triage"
+    admin_ref: str
+    decision: Literal["disposition", "hold", "archive"]
+    agency_id: str | None = None
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AdminHold(Command):
+    event_type: ClassVar[str] = "admin.hold"
+    admin_ref: str
+    reason: str
+
+
+class AdminClose(Command):
+    event_type: ClassVar[str] = "admin.close"
+    admin_ref: str
+    reason: str
+
+
+class AdminReopen(Command):
+    event_type: ClassVar[str] = "admin.reopen"
+    admin_ref: str
+    reason: str
+
+
+class UpsertAgency(Command):
+    """Add or change an agency in the registry at run time."""
+
+    event_type: ClassVar[str] = "registry.upsert_agency"
+    agency_id: str
+    name: str
+    level: AgencyLevel
+    jurisdiction_code: str
+    categories: list[str] = []
+    parent_id: str | None = None
+    channels: list[str] = []
+    active: bool = True
+
+
+class DeactivateAgency(Command):
+    event_type: ClassVar[str] = "registry.deactivate_agency"
+    agency_id: str
+    reason: str | None = None

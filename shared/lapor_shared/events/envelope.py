@@ -1,0 +1,89 @@
+"""The frozen event envelope shared by every event and command on every topic.
+
+Events are past tense (``complaint.routed``), commands imperative (``agency.respond``); both travel
+in the same envelope so that any consumer, in any language, reads ids, type, version and jurisdiction
+the same way (also from the Kafka headers, without parsing the body).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    """Base of every typed payload. Subclasses set ``event_type`` and ``schema_version``.
+
+    Unknown fields are ignored so that an older consumer reads a newer, compatible payload; a breaking
+    change is a new class with a higher ``schema_version``, never an edit in place.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+    kind: ClassVar[Literal["event", "command"]] = "event"
+
+
+P = TypeVar("P", bound=Payload)
+
+
+class Envelope(BaseModel, Generic[P]):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID = Field(default_factory=uuid4, description="Unique id of this event; consumers dedupe on it")
+    event_type: str = Field(description="Dotted name, e.g. complaint.routed")
+    schema_version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+    complaint_id: UUID | None = None
+    tracking_number: str | None = None
+    jurisdiction_code: str | None = Field(
+        default=None, description="Kemendagri code of the responsible jurisdiction (ID = national)"
+    )
+    correlation_id: UUID = Field(description="Same for every event of one complaint's story")
+    causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
+    producer: str = Field(description="Service or adapter that produced the event")
+    payload: P
+
+    @classmethod
+    def new(
+        cls,
+        payload: P,
+        *,
+        producer: str,
+        caused_by: Envelope[Any] | None = None,
+        complaint_id: UUID | None = None,
+        tracking_number: str | None = None,
+        jurisdiction_code: str | None = None,
+        occurred_at: datetime | None = None,
+        event_id: UUID | None = None,
+    ) -> Envelope[P]:
+        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by``."""
+        cause_fields: dict[str, Any] = {}
+        if caused_by is not None:
+            cause_fields = {
+                "complaint_id": caused_by.complaint_id,
+                "tracking_number": caused_by.tracking_number,
+                "jurisdiction_code": caused_by.jurisdiction_code,
+            }
+        new_id = event_id or uuid4()
+        return Envelope[type(payload)](  # type: ignore[misc]
+            event_id=new_id,
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            occurred_at=occurred_at or datetime.now(UTC),
+            complaint_id=complaint_id if complaint_id is not None else cause_fields.get("complaint_id"),
+            tracking_number=tracking_number or cause_fields.get("tracking_number"),
+            jurisdiction_code=jurisdiction_code or cause_fields.get("jurisdiction_code"),
+            correlation_id=caused_by.correlation_id if caused_by is not None else new_id,
+            causation_id=caused_by.event_id if caused_by is not None else None,
+            producer=producer,
+            payload=payload,
+        )
+
+    def evolve(self, **changes: Any) -> Self:
+        """A copy with some envelope fields changed (the payload stays as it is)."""
+        return self.model_copy(update=changes)

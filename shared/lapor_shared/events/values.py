@@ -1,0 +1,77 @@
+"""Value types used inside payloads. Plain data: validation of business meaning is the services' job."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+
+NATIONAL_CODE = "ID"
+"""Jurisdiction code of the nation (Kemendagri codes start at the provinces, ``11`` … ``96``)."""
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ReportType(StrEnum):
+    PENGADUAN = "pengaduan"
+    ASPIRASI = "aspirasi"
+    PERMINTAAN_INFORMASI = "permintaan_informasi"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    MOBILE = "mobile"
+    SMS = "sms"
+    TWITTER = "twitter"
+    LINE = "line"
+    TELEGRAM = "telegram"
+    MESSENGER = "messenger"
+    CALL_CENTRE = "call_centre"
+    PAPER = "paper"
+    OPEN311 = "open311"
+
+
+class AgencyLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    REGENCY = "regency"
+
+
+class Location(Value):
+    region_code: str | None = Field(default=None, description="Kemendagri code, e.g. 18.71", max_length=20)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    text: str | None = Field(default=None, description="Free-text location as the reporter wrote it", max_length=500)
+
+
+class Attachment(Value):
+    url: AnyUrl
+    media_type: str = Field(max_length=100)
+    size_bytes: int = Field(ge=0)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class ReporterContact(Value):
+    """Who the reporter is and how to reach them. Travels only to intake and, encrypted, to notify."""
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class Reason(Value):
+    """A machine code and a sentence for people, in Bahasa Indonesia first and English second."""
+
+    code: str
+    message_id: str
+    message_en: str
+    field: str | None = None
+
+
+class AgencyRef(Value):
+    agency_id: str
+    name: str
+    level: AgencyLevel
+    jurisdiction_code: str

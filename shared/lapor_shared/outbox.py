@@ -1,0 +1,179 @@
+"""The transactional outbox: the only way events leave a service.
+
+``Outbox.add`` writes an event, once per destination topic, inside the caller's transaction, so the
+event exists if and only if the state change that caused it committed. ``OutboxRelay`` publishes the
+rows in id order (one active relay per schema, elected by an advisory lock) and marks them published.
+A crash between publishing and marking publishes again: consumers dedupe by event id (the inbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from lapor_shared.events import Envelope, encode, headers_of
+from lapor_shared.logging import get_logger
+from lapor_shared.settings import DeliverySettings, KafkaSettings
+from lapor_shared.topics import destinations, key_of
+
+log = get_logger(component="outbox")
+
+_INSERT = """
+INSERT INTO outbox (topic, key, headers, payload, event_id)
+SELECT t, $2, $3, $4, $5 FROM unnest($1::text[]) AS t
+"""
+
+
+class Outbox:
+    """Writes events into the service's outbox table, inside the caller's transaction."""
+
+    async def add(self, conn: asyncpg.Connection, envelope: Envelope[Any], topics: Sequence[str] = ()) -> None:
+        targets = list(topics) or destinations(envelope)
+        await conn.execute(
+            _INSERT, targets, key_of(envelope), headers_of(envelope), encode(envelope), envelope.event_id
+        )
+
+    async def add_raw(
+        self, conn: asyncpg.Connection, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
+    ) -> None:
+        """A message that is not one of our envelopes (a dead letter keeps the original bytes)."""
+        await conn.execute(_INSERT, [topic], key, dict(headers), payload, None)
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Kafka, in order, and marks them published."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, schema: str, kafka: KafkaSettings, settings: DeliverySettings
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._kafka = kafka
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.published_total = 0
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            client_id=f"{self._kafka.client_id_prefix}-outbox",
+            acks="all",
+            enable_idempotence=self._kafka.enable_idempotence,
+            linger_ms=2,
+        )
+        await self._producer.start()
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
+
+    async def stop(self) -> None:
+        """Publish what is committed so far (briefly), then stop."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    def backlog_hint(self) -> None:
+        """Ask the relay to look now (tests and in-process publishers)."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        backoff = self._settings.retry_initial_backoff_s
+        while not self._stopping.is_set():
+            try:
+                await self._lead()
+                backoff = self._settings.retry_initial_backoff_s
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database away: keep trying, never die
+                log.warning("outbox_relay_failed", schema=self._schema, error=repr(exc), retry_in_s=backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, self._settings.retry_max_backoff_s)
+
+    async def _lead(self) -> None:
+        """Hold the schema's relay lock on a dedicated connection and publish while holding it."""
+        conn: asyncpg.Connection = await self._pool.acquire()
+        channel = f"lapor_outbox_{self._schema}"
+        try:
+            lock_key = zlib.crc32(f"outbox-relay:{self._schema}".encode())
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
+                await self._sleep(1.0)  # another replica is the relay; stand by
+                if self._stopping.is_set():
+                    return
+            await conn.add_listener(channel, self._on_notify)
+            log.info("outbox_relay_leading", schema=self._schema)
+            while True:
+                published = await self.publish_batch(conn)
+                if published >= self._settings.relay_batch_size:
+                    continue
+                if self._stopping.is_set():
+                    return
+                await self._sleep(self._settings.relay_poll_interval_s)
+                self._prune_sometimes(conn)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(channel, self._on_notify)
+            with contextlib.suppress(Exception):
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+            await self._pool.release(conn)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+        rows = await conn.fetch(
+            "SELECT id, topic, key, headers, payload FROM outbox"
+            " WHERE published_at IS NULL ORDER BY id LIMIT $1",
+            self._settings.relay_batch_size,
+        )
+        if not rows:
+            return 0
+        assert self._producer is not None
+        pending = [
+            await self._producer.send(
+                r["topic"],
+                r["payload"],
+                key=r["key"],
+                headers=[(k, str(v).encode()) for k, v in (r["headers"] or {}).items()],
+            )
+            for r in rows
+        ]
+        await asyncio.gather(*pending)
+        await conn.execute(
+            "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
+            [r["id"] for r in rows],
+        )
+        self.published_total += len(rows)
+        return len(rows)
+
+    _prune_counter = 0
+
+    def _prune_sometimes(self, conn: asyncpg.Connection) -> None:
+        self._prune_counter += 1
+        if self._prune_counter % 300 == 0:
+            asyncio.create_task(prune_published(self._pool, self._settings.relay_keep_published_s))
+
+
+async def prune_published(pool: asyncpg.Pool, keep_s: float) -> int:
+    """Forget published rows older than ``keep_s`` (kept meanwhile for re-publishing after a broker loss)."""
+    result = await pool.execute(
+        "DELETE FROM outbox WHERE published_at < clock_timestamp() - make_interval(secs => $1)", keep_s
+    )
+    return int(result.split()[-1])

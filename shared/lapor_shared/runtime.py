@@ -1,0 +1,129 @@
+"""What every service process has: settings, broker, pool, outbox relay, health endpoints.
+
+A service's ``app.py`` is its composition root: it builds a ``Runtime``, lets ``handlers.py`` attach
+its subscribers (``register_handlers(runtime)``) and returns ``runtime.asgi_app()``. Nothing connects
+at import time: the pool, the migrations and the relay start in the application's startup hook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+
+from lapor_shared.consumer import Consumer, Handler
+from lapor_shared.db import create_pool
+from lapor_shared.events import Payload
+from lapor_shared.kafka import make_broker
+from lapor_shared.logging import configure_logging, get_logger
+from lapor_shared.migrator import migrate
+from lapor_shared.outbox import Outbox, OutboxRelay
+from lapor_shared.settings import ServiceSettings
+
+log = get_logger(component="runtime")
+
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+class Runtime:
+    def __init__(self, settings: ServiceSettings, *, schema: str, migrations: str, version: str = "0.1.0") -> None:
+        self.settings = settings
+        self.name = settings.service_name
+        self.schema = schema
+        self.migrations = migrations
+        self.version = version
+        self.broker: KafkaBroker = make_broker(settings.kafka, client_id=f"lapor-{self.name}")
+        self.outbox = Outbox()
+        self._pool: asyncpg.Pool | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[Consumer] = []
+        self.on_started: list[Hook] = []
+        self.on_stopping: list[Hook] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the database pool exists only after startup")
+        return self._pool
+
+    def consumer(self, name: str, handlers: Mapping[type[Payload], Handler]) -> Consumer:
+        """A consumer whose transactions use this runtime's pool and outbox."""
+        consumer = Consumer(
+            name, lambda: self.pool, producer=self.name, handlers=handlers,
+            settings=self.settings.delivery, outbox=self.outbox,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    async def start(self) -> None:
+        self._pool = await create_pool(self.settings.postgres, schema=self.schema)
+        await migrate(self._pool, schema=self.schema, package=self.migrations)
+        self.relay = OutboxRelay(
+            self._pool, schema=self.schema, kafka=self.settings.kafka, settings=self.settings.delivery
+        )
+        await self.relay.start()
+        for hook in self.on_started:
+            await hook(self)
+        log.info("service_started", http=f"http://{self.settings.http_host}:{self.settings.http_port}")
+
+    async def stop(self) -> None:
+        for hook in self.on_stopping:
+            await hook(self)
+        if self.relay is not None:
+            await self.relay.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        log.info("service_stopped")
+
+    async def ready(self) -> dict[str, bool]:
+        """Readiness: the broker answers and the database answers."""
+        checks = {"kafka": False, "postgres": False}
+        try:
+            checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            pass
+        try:
+            if self._pool is not None:
+                checks["postgres"] = await asyncio.wait_for(self._pool.fetchval("SELECT true"), 2.0)
+        except Exception:
+            pass
+        return checks
+
+    def asgi_app(self, *, title: str, routes: Sequence[tuple[str, Any]] = ()) -> AsgiFastStream:
+        configure_logging(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
+
+        @get(include_in_schema=False)
+        async def healthz(scope: Any) -> AsgiResponse:
+            return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+
+        @get(include_in_schema=False)
+        async def readyz(scope: Any) -> AsgiResponse:
+            checks = await self.ready()
+            import json
+
+            ok = all(checks.values())
+            body = json.dumps({"status": "ready" if ok else "not_ready", **checks}).encode()
+            return AsgiResponse(body, 200 if ok else 503, headers={"content-type": "application/json"})
+
+        return AsgiFastStream(
+            self.broker,
+            asgi_routes=[("/healthz", healthz), ("/readyz", readyz), *routes],
+            specification=AsyncAPI(title=title, version=self.version),
+            on_startup=[self.start],
+            on_shutdown=[self.stop],
+        )
+
+
+def serve(app_factory: Callable[[], AsgiFastStream], settings: ServiceSettings) -> None:
+    """Run a service under uvicorn (graceful on SIGTERM/SIGINT)."""
+    import uvicorn
+
+    uvicorn.run(
+        app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
+        lifespan="on", timeout_graceful_shutdown=8,
+    )

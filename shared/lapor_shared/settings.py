@@ -1,0 +1,77 @@
+"""Settings parts every service composes into its own ``Settings`` (pydantic-settings).
+
+Environment variables (prefix ``LAPOR_``) override the defaults. ``KAFKA_BOOTSTRAP_SERVERS`` and
+``DATABASE_URL`` are accepted too, as most platforms set them under those names. When neither is set
+the embedded launcher (``lapor_shared.infra``) provides both.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:19092"
+    # Apache Kafka supports the idempotent producer; the embedded Tansu broker rejects it.
+    enable_idempotence: bool = False
+    client_id_prefix: str = "lapor"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+
+
+class PostgresSettings(BaseModel):
+    url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+
+
+class DeliverySettings(BaseModel):
+    """How the outbox relay and the consumers behave."""
+
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.2
+    relay_keep_published_s: float = 24 * 3600.0
+    handler_max_attempts: int = 5
+    retry_initial_backoff_s: float = 0.05
+    retry_max_backoff_s: float = 5.0
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's settings. A service subclasses it and sets its own defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="LAPOR_", env_nested_delimiter="__", extra="ignore")
+
+    service_name: str = "lapor"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices("LAPOR_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    kafka_enable_idempotence: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("LAPOR_KAFKA_ENABLE_IDEMPOTENCE", "KAFKA_ENABLE_IDEMPOTENCE"),
+    )
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        validation_alias=AliasChoices("LAPOR_DATABASE_URL", "DATABASE_URL"),
+    )
+    db_pool_max_size: int = 10
+    delivery: DeliverySettings = DeliverySettings()
+
+    @property
+    def kafka(self) -> KafkaSettings:
+        return KafkaSettings(
+            bootstrap_servers=self.kafka_bootstrap_servers,
+            enable_idempotence=self.kafka_enable_idempotence,
+            client_id_prefix=f"lapor-{self.service_name}",
+        )
+
+    @property
+    def postgres(self) -> PostgresSettings:
+        return PostgresSettings(url=self.database_url, pool_max_size=self.db_pool_max_size)
