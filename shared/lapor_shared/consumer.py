@@ -12,6 +12,7 @@ Every subscriber of every service hands its messages to a ``Consumer``:
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ import structlog
 from faststream.kafka import KafkaMessage
 
 from lapor_shared.events import DecodeError, Envelope, Payload, decode
-from lapor_shared.logging import get_logger
+from lapor_shared.logging import get_logger, redact_text
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.topics import DEAD_LETTER
@@ -36,10 +37,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
+    asyncpg.AdminShutdownError,
     ConnectionError,
-    OSError,
-    TimeoutError,
 )
+"""Failures of the database itself: waited out and retried without limit, since no message could
+make progress meanwhile. Every other error is the message's own and ends in the dead-letter topic."""
 
 
 @dataclass
@@ -149,7 +151,7 @@ class Consumer:
         return min(s.retry_initial_backoff_s * 2 ** (attempt - 1), s.retry_max_backoff_s)
 
     async def _dead_letter(self, record: Any, source: str, *, message_id: str, reason: str) -> None:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
         headers.update(
             dlq_reason=reason[:2000],
             dlq_consumer=self.name,
@@ -166,7 +168,7 @@ class Consumer:
                     if await claim(conn, self.name, message_id):
                         await self._outbox.add_raw(
                             conn, topic=DEAD_LETTER.name, key=source.encode(), headers=headers,
-                            payload=record.value or b"",
+                            payload=redact_body(record.value or b""),
                         )
                 self.dead_lettered += 1
                 log.warning("message_dead_lettered", reason=reason[:300])
@@ -186,3 +188,19 @@ async def claim(conn: asyncpg.Connection, consumer: str, message_id: str) -> boo
         consumer, message_id,
     )
     return bool(inserted)
+
+
+def redact_body(body: bytes) -> bytes:
+    """A dead letter keeps the original message for operators, minus any reporter identity.
+
+    Submissions carry contact details in clear (only intake may read them); the dead-letter topic is
+    read by operators, so the ``reporter`` object is dropped and contact-like strings are masked.
+    """
+    text = body.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return redact_text(text).encode()
+    if isinstance(data, dict) and isinstance(data.get("payload"), dict) and "reporter" in data["payload"]:
+        data["payload"]["reporter"] = "[disamarkan]"
+    return redact_text(json.dumps(data, ensure_ascii=False)).encode()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -23,6 +25,13 @@ dead-letters), so NACK only happens on infrastructure failure or shutdown, which
 is what we want. ACK_FIRST (FastStream's Kafka default) would lose the message on a crash."""
 
 
+async def raw_body(msg: Any) -> bytes:
+    """Hand handlers the raw bytes: decoding is the consumer wrapper's job, so that a malformed body
+    becomes a dead letter with a reason instead of a FastStream validation error (which, under
+    NACK_ON_ERROR, would redeliver the same poison message forever)."""
+    return bytes(msg.body or b"")
+
+
 def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) -> KafkaBroker:
     """A broker with the platform's producer defaults: acks from all replicas, batched sends."""
     return KafkaBroker(
@@ -34,11 +43,25 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) ->
         allow_auto_create_topics=False,
         graceful_timeout=8.0,
         ack_policy=DEFAULT_ACK_POLICY,
+        decoder=raw_body,
+        logger=logging.getLogger("faststream.lapor"),
+        log_level=logging.DEBUG,  # one access line per message is too much at INFO on a national platform
         **kwargs,  # type: ignore[arg-type]
     )
 
 
-async def provision_topics(bootstrap_servers: str, topics: Iterable[TopicSpec] | None = None) -> int:
+SUBSCRIBER_DEFAULTS: dict[str, Any] = {
+    # a new consumer group starts from the beginning: nothing published before it joined is skipped
+    "auto_offset_reset": "earliest",
+    # a crashed member is noticed after 6 s (aiokafka's default 10 s), so its partitions move sooner
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 1500,
+}
+
+
+async def provision_topics(
+    bootstrap_servers: str, topics: Iterable[TopicSpec] | None = None, *, replication_factor: int = 1
+) -> int:
     """Create every catalogued topic that does not exist yet. Safe to run again and concurrently.
 
     Returns the number of topics created.
@@ -55,7 +78,8 @@ async def provision_topics(bootstrap_servers: str, topics: Iterable[TopicSpec] |
                 await admin.create_topics(
                     [
                         NewTopic(
-                            t.name, t.partitions, 1, topic_configs={"retention.ms": str(t.retention_ms)}
+                            t.name, t.partitions, replication_factor,
+                            topic_configs={"retention.ms": str(t.retention_ms)},
                         )
                         for t in chunk
                     ]

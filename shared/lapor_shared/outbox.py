@@ -26,7 +26,7 @@ log = get_logger(component="outbox")
 
 _INSERT = """
 INSERT INTO outbox (topic, key, headers, payload, event_id)
-SELECT t, $2, $3, $4, $5 FROM unnest($1::text[]) AS t
+SELECT t.topic, t.key, $3, $4, $5 FROM unnest($1::text[], $2::bytea[]) AS t (topic, key)
 """
 
 
@@ -35,15 +35,14 @@ class Outbox:
 
     async def add(self, conn: asyncpg.Connection, envelope: Envelope[Any], topics: Sequence[str] = ()) -> None:
         targets = list(topics) or destinations(envelope)
-        await conn.execute(
-            _INSERT, targets, key_of(envelope), headers_of(envelope), encode(envelope), envelope.event_id
-        )
+        keys = [key_of(envelope, topic) for topic in targets]
+        await conn.execute(_INSERT, targets, keys, headers_of(envelope), encode(envelope), envelope.event_id)
 
     async def add_raw(
         self, conn: asyncpg.Connection, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
     ) -> None:
         """A message that is not one of our envelopes (a dead letter keeps the original bytes)."""
-        await conn.execute(_INSERT, [topic], key, dict(headers), payload, None)
+        await conn.execute(_INSERT, [topic], [key], dict(headers), payload, None)
 
 
 class OutboxRelay:
@@ -121,7 +120,7 @@ class OutboxRelay:
                 if self._stopping.is_set():
                     return
                 await self._sleep(self._settings.relay_poll_interval_s)
-                self._prune_sometimes(conn)
+                self._prune_sometimes()
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(channel, self._on_notify)
@@ -163,12 +162,14 @@ class OutboxRelay:
         self.published_total += len(rows)
         return len(rows)
 
-    _prune_counter = 0
+    _idle_rounds = 0
+    _pruning: asyncio.Task[int] | None = None
 
-    def _prune_sometimes(self, conn: asyncpg.Connection) -> None:
-        self._prune_counter += 1
-        if self._prune_counter % 300 == 0:
-            asyncio.create_task(prune_published(self._pool, self._settings.relay_keep_published_s))
+    def _prune_sometimes(self) -> None:
+        """Every few hundred idle rounds, forget old published rows (in the background)."""
+        self._idle_rounds += 1
+        if self._idle_rounds % 300 == 0 and (self._pruning is None or self._pruning.done()):
+            self._pruning = asyncio.create_task(prune_published(self._pool, self._settings.relay_keep_published_s))
 
 
 async def prune_published(pool: asyncpg.Pool, keep_s: float) -> int:

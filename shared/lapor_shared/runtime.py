@@ -115,7 +115,9 @@ class Runtime:
             asgi_routes=[("/healthz", healthz), ("/readyz", readyz), *routes],
             specification=AsyncAPI(title=title, version=self.version),
             on_startup=[self.start],
-            on_shutdown=[self.stop],
+            # after the broker stopped consuming: in-flight handlers have finished with the pool,
+            # and the relay can still publish what they committed
+            after_shutdown=[self.stop],
         )
 
 

@@ -158,15 +158,20 @@ def destinations(envelope: Envelope[Any]) -> list[str]:
     raise ValueError(f"no destination for event type {envelope.event_type!r}")
 
 
-def key_of(envelope: Envelope[Any]) -> bytes | None:
-    """Partition key: the complaint id keeps each complaint's events in order."""
+def key_of(envelope: Envelope[Any], topic: str | None = None) -> bytes | None:
+    """Partition key on ``topic``, as the catalogue declares it.
+
+    Channel-facing topics are keyed by the channel message, the restricted contacts by reporter,
+    the registry by agency; everything else by complaint id, which keeps each complaint in order.
+    """
+    payload = envelope.payload
+    topic = topic or destinations(envelope)[0]
+    if topic in (SUBMISSIONS.name, SUBMISSION_RESULTS.name):
+        return f"{payload.channel}:{payload.channel_message_id}".encode()
+    if topic == CONTACTS.name:
+        return str(payload.reporter_ref).encode()
+    if topic == REGISTRY_COMMANDS.name:
+        return str(payload.agency_id).encode()
     if envelope.complaint_id is not None:
         return str(envelope.complaint_id).encode()
-    payload = envelope.payload
-    for attr in ("channel_message_id", "reporter_ref", "agency_id"):
-        value = getattr(payload, attr, None)
-        if value is not None:
-            if attr == "channel_message_id":
-                return f"{payload.channel}:{value}".encode()
-            return str(value).encode()
     return None

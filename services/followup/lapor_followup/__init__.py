@@ -1,0 +1,1 @@
+"""LAPOR! followup: each routed complaint's life against deadlines on the Indonesian working-day calendar."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from faststream.kafka import KafkaMessage
+from faststream.kafka.annotations import KafkaMessage
 
 from lapor_intake import service
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.events.intake import ComplaintSubmitted
+from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import SUBMISSIONS
 
@@ -19,6 +20,6 @@ def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
         {ComplaintSubmitted: partial(service.accept_submission, max_skew_s=settings.max_future_skew_s)},
     )
 
-    @runtime.broker.subscriber(SUBMISSIONS.name, group_id="lapor-intake", auto_offset_reset="earliest")
+    @runtime.broker.subscriber(SUBMISSIONS.name, group_id="lapor-intake", **SUBSCRIBER_DEFAULTS)
     async def on_submission(body: bytes, msg: KafkaMessage) -> None:
         await submissions.handle(msg)

@@ -60,7 +60,9 @@ async def record_rejection(conn: asyncpg.Connection, channel: str, channel_messa
     return bool(inserted)
 
 
-async def find_by_tracking_number(conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str) -> asyncpg.Record | None:
+async def find_by_tracking_number(
+    conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str
+) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT complaint_id, tracking_number, channel, report_type, title, region_code, anonymous,"
         " confidential, submitted_at, accepted_at FROM complaints WHERE tracking_number = $1",

@@ -1,0 +1,1 @@
+"""LAPOR! routing: the responsible agency for every complaint, visible at every jurisdiction level."""

@@ -45,8 +45,10 @@ def headers_of(envelope: Envelope[Any]) -> dict[str, str]:
     return headers
 
 
-def decode(raw: bytes | str) -> Envelope[Any]:
+def decode(raw: bytes | str | None) -> Envelope[Any]:
     """Parse and validate a message body into a typed envelope, or raise DecodeError with the reason."""
+    if raw is None or len(raw) == 0:
+        raise DecodeError("empty body (a tombstone or a message without a value)")
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -54,7 +56,7 @@ def decode(raw: bytes | str) -> Envelope[Any]:
     if not isinstance(data, dict):
         raise DecodeError("body is not a JSON object")
     event_type, version = data.get("event_type"), data.get("schema_version")
-    if not isinstance(event_type, str) or not isinstance(version, int):
+    if not isinstance(event_type, str) or not isinstance(version, int) or isinstance(version, bool):
         raise DecodeError("event_type (string) and schema_version (integer) are required")
     model = payload_type(event_type, version)
     if model is None:

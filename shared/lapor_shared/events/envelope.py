@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class Payload(BaseModel):
@@ -47,6 +47,16 @@ class Envelope(BaseModel, Generic[P]):
     causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
     producer: str = Field(description="Service or adapter that produced the event")
     payload: P
+
+    @model_validator(mode="after")
+    def _type_matches_payload(self) -> Self:
+        payload_class = type(self.payload)
+        declared = (getattr(payload_class, "event_type", None), getattr(payload_class, "schema_version", None))
+        if declared != (self.event_type, self.schema_version):
+            raise ValueError(
+                f"envelope says {self.event_type} v{self.schema_version} but carries {declared[0]} v{declared[1]}"
+            )
+        return self
 
     @classmethod
     def new(
@@ -85,5 +95,5 @@ class Envelope(BaseModel, Generic[P]):
         )
 
     def evolve(self, **changes: Any) -> Self:
-        """A copy with some envelope fields changed (the payload stays as it is)."""
-        return self.model_copy(update=changes)
+        """A validated copy with some envelope fields changed."""
+        return type(self).model_validate({**dict(self), **changes})

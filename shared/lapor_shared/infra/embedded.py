@@ -77,6 +77,14 @@ class EmbeddedKafka:
 
 async def wait_for_kafka(bootstrap_servers: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
+    host, _, port = bootstrap_servers.split(",")[0].rpartition(":")
+    while time.monotonic() < deadline:  # wait for the port quietly before speaking Kafka to it
+        try:
+            _, writer = await asyncio.open_connection(host, int(port))
+            writer.close()
+            break
+        except OSError:
+            await asyncio.sleep(0.05)
     last: Exception | None = None
     while time.monotonic() < deadline:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)

@@ -1,0 +1,229 @@
+"""Factories of valid sample payloads and envelopes for tests.
+
+Every call builds a fresh, valid object with its own unique ids (channel message id, complaint id,
+tracking number, reporter ref); any field can be overridden by keyword::
+
+    complaint_accepted(anonymous=True, location=location(region_code="18"))
+    routed_envelope(complaint_routed(confidential=True), jurisdiction_code="18")
+    accepted_envelope(caused_by=submitted_envelope())
+
+Payload factories take payload fields; envelope factories take the payload (positional, optional)
+and envelope fields (``producer``, ``caused_by``, ``complaint_id``, ``tracking_number``,
+``jurisdiction_code``, ``occurred_at``, ``event_id``, and also ``correlation_id``/``causation_id``).
+An unknown keyword is a ``TypeError``, not a silently ignored typo.
+
+The samples respect the privacy rules: an ``anonymous`` accepted or routed complaint gets no
+``reporter_ref`` unless the test sets one on purpose.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from uuid import uuid4
+
+from pydantic import BaseModel
+
+from lapor_shared.events.envelope import Envelope, Payload
+from lapor_shared.events.intake import ComplaintAccepted, ComplaintSubmitted
+from lapor_shared.events.lifecycle import ComplaintRouted
+from lapor_shared.events.values import (
+    AgencyLevel,
+    AgencyRef,
+    Channel,
+    Location,
+    Reason,
+    ReporterContact,
+    ReportType,
+)
+
+P = TypeVar("P", bound=Payload)
+M = TypeVar("M", bound=BaseModel)
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_sequence = itertools.count(1)
+
+SAMPLE_REGION = "18.71"
+"""Kota Bandar Lampung, in Lampung province (``18``)."""
+
+
+def _build(model: type[M], defaults: dict[str, Any], overrides: dict[str, Any]) -> M:
+    unknown = set(overrides) - set(model.model_fields)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+    return model(**{**defaults, **overrides})
+
+
+def channel_message_id() -> str:
+    """A channel message id no other call returns."""
+    return f"msg-{next(_sequence)}-{uuid4().hex[:12]}"
+
+
+def tracking_number() -> str:
+    """A unique ``LPR-XXXX-XXXXX``-shaped tracking number (shaped like intake's, check symbol not valid)."""
+    value = uuid4().int
+    symbols = []
+    for _ in range(9):
+        value, r = divmod(value, 32)
+        symbols.append(_CROCKFORD[r])
+    body = "".join(symbols)
+    return f"LPR-{body[:4]}-{body[4:]}"
+
+
+def reason(**overrides: Any) -> Reason:
+    return _build(Reason, {
+        "code": "region_general_office",
+        "field": "location.region_code",
+        "message_id": "Dialamatkan ke unit pengaduan Kota Bandar Lampung sesuai kode wilayah 18.71.",
+        "message_en": "Sent to the general complaints office of Kota Bandar Lampung by region code 18.71.",
+    }, overrides)
+
+
+def location(**overrides: Any) -> Location:
+    return _build(Location, {
+        "region_code": SAMPLE_REGION,
+        "latitude": -5.4292,
+        "longitude": 105.2610,
+        "text": "Jl. Teuku Umar, depan SD Negeri 2",
+    }, overrides)
+
+
+def reporter_contact(**overrides: Any) -> ReporterContact:
+    n = next(_sequence)
+    return _build(ReporterContact, {
+        "name": f"Warga Contoh {n}",
+        "phone": f"+62812{n:08d}"[:15],
+        "email": f"warga{n}@example.org",
+    }, overrides)
+
+
+def agency_ref(**overrides: Any) -> AgencyRef:
+    return _build(AgencyRef, {
+        "agency_id": f"umum.{SAMPLE_REGION}",
+        "name": "Unit Pengaduan Pemerintah Kota Bandar Lampung",
+        "level": AgencyLevel.REGENCY,
+        "jurisdiction_code": SAMPLE_REGION,
+    }, overrides)
+
+
+_TITLE = "Jalan berlubang di depan sekolah"
+_DESCRIPTION = (
+    "Jalan di depan SD Negeri 2 berlubang sejak bulan lalu dan membahayakan anak-anak yang "
+    "berangkat sekolah. Mohon segera diperbaiki."
+)
+
+
+def complaint_submitted(**overrides: Any) -> ComplaintSubmitted:
+    """A submission as a channel adapter publishes it, acceptable to intake's validation."""
+    return _build(ComplaintSubmitted, {
+        "channel": Channel.WEB,
+        "channel_message_id": channel_message_id(),
+        "report_type": ReportType.PENGADUAN.value,
+        "title": _TITLE,
+        "description": _DESCRIPTION,
+        "incident_date": date(2025, 3, 3),
+        "location": location(),
+        "category_hint": "jalan",
+        "reporter": reporter_contact(),
+        "anonymous": False,
+        "confidential": False,
+        "submitted_at": datetime.now(UTC),
+    }, overrides)
+
+
+def complaint_accepted(**overrides: Any) -> ComplaintAccepted:
+    """An accepted complaint; anonymous ones get no reporter ref unless ``reporter_ref`` is given."""
+    anonymous = bool(overrides.get("anonymous", False))
+    return _build(ComplaintAccepted, {
+        "channel": Channel.WEB,
+        "channel_message_id": channel_message_id(),
+        "report_type": ReportType.PENGADUAN,
+        "title": _TITLE,
+        "description": _DESCRIPTION,
+        "incident_date": date(2025, 3, 3),
+        "location": location(),
+        "category_hint": "jalan",
+        "reporter_ref": None if anonymous else uuid4(),
+        "anonymous": anonymous,
+        "confidential": False,
+        "submitted_at": datetime.now(UTC),
+    }, overrides)
+
+
+def complaint_routed(**overrides: Any) -> ComplaintRouted:
+    """A complaint routed to Kota Bandar Lampung's general office; anonymous ones get no reporter ref."""
+    anonymous = bool(overrides.get("anonymous", False))
+    return _build(ComplaintRouted, {
+        "agency": agency_ref(),
+        "reason": reason(),
+        "category": "jalan",
+        "report_type": ReportType.PENGADUAN,
+        "title": _TITLE,
+        "description": _DESCRIPTION,
+        "incident_date": date(2025, 3, 3),
+        "location": location(),
+        "reporter_ref": None if anonymous else uuid4(),
+        "anonymous": anonymous,
+        "confidential": False,
+        "submitted_at": datetime.now(UTC),
+        "route_count": 1,
+    }, overrides)
+
+
+_NEW_ARGS = frozenset({
+    "producer", "caused_by", "complaint_id", "tracking_number", "jurisdiction_code", "occurred_at",
+    "event_id",
+})
+
+
+def envelope(payload: P, **overrides: Any) -> Envelope[P]:
+    """``Envelope.new(payload, ...)`` with producer ``tests``; other envelope fields are set afterwards."""
+    new_args = {k: overrides.pop(k) for k in list(overrides) if k in _NEW_ARGS}
+    new_args.setdefault("producer", "tests")
+    built = Envelope.new(payload, **new_args)
+    if not overrides:
+        return built
+    unknown = set(overrides) - set(Envelope.model_fields)
+    if unknown:
+        raise TypeError(f"Envelope has no field(s) {sorted(unknown)}")
+    return type(built).model_validate({**dict(built), **overrides})
+
+
+def submitted_envelope(
+    payload: ComplaintSubmitted | None = None, **overrides: Any
+) -> Envelope[ComplaintSubmitted]:
+    """A submission as published by the web adapter (no complaint id yet)."""
+    overrides.setdefault("producer", "web-adapter")
+    return envelope(payload or complaint_submitted(), **overrides)
+
+
+def _complaint_ids(overrides: dict[str, Any]) -> None:
+    """Fresh complaint id and tracking number, unless given or inherited from ``caused_by``."""
+    cause = overrides.get("caused_by")
+    if cause is None or cause.complaint_id is None:
+        overrides.setdefault("complaint_id", uuid4())
+    if cause is None or cause.tracking_number is None:
+        overrides.setdefault("tracking_number", tracking_number())
+
+
+def accepted_envelope(
+    payload: ComplaintAccepted | None = None, **overrides: Any
+) -> Envelope[ComplaintAccepted]:
+    """An accepted complaint as intake publishes it: new complaint id and tracking number, the
+    reporter's region code as the jurisdiction."""
+    payload = payload or complaint_accepted()
+    _complaint_ids(overrides)
+    overrides.setdefault("producer", "intake")
+    if overrides.get("caused_by") is None or overrides["caused_by"].jurisdiction_code is None:
+        overrides.setdefault("jurisdiction_code", payload.location.region_code)
+    return envelope(payload, **overrides)
+
+
+def routed_envelope(payload: ComplaintRouted | None = None, **overrides: Any) -> Envelope[ComplaintRouted]:
+    """A routed complaint as routing publishes it: the jurisdiction is the responsible agency's."""
+    payload = payload or complaint_routed()
+    _complaint_ids(overrides)
+    overrides.setdefault("producer", "routing")
+    overrides.setdefault("jurisdiction_code", payload.agency.jurisdiction_code)
+    return envelope(payload, **overrides)

@@ -1,0 +1,83 @@
+"""Talking to the broker from tests the way an outside adapter or agency would: plain aiokafka."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from lapor_shared.events import Envelope, encode, headers_of
+from lapor_shared.topics import key_of
+
+
+async def publish(
+    bootstrap: str, topic: str, envelopes: Iterable[Envelope[Any]], *, partition: int | None = None
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(
+                topic, encode(envelope), key=key_of(envelope, topic), partition=partition,
+                headers=[(k, v.encode()) for k, v in headers_of(envelope).items()],
+            )
+    finally:
+        await producer.stop()
+
+
+async def publish_raw(bootstrap: str, topic: str, value: bytes, *, key: bytes | None = None,
+                      partition: int | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key, partition=partition)
+    finally:
+        await producer.stop()
+
+
+async def consume(
+    bootstrap: str,
+    *,
+    topics: Iterable[str] = (),
+    pattern: str | None = None,
+    until: Callable[[list[ConsumerRecord]], bool],
+    timeout: float = 30.0,
+) -> list[ConsumerRecord]:
+    """Read from the beginning in a fresh group until ``until(records)`` holds or time runs out."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex}", auto_offset_reset="earliest",
+        enable_auto_commit=False, metadata_max_age_ms=1000,
+    )
+    if pattern:
+        consumer.subscribe(pattern=pattern)
+    else:
+        consumer.subscribe(list(topics))
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until(records):
+            batch = await consumer.getmany(timeout_ms=200)
+            for messages in batch.values():
+                records.extend(messages)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def wait_for(predicate: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll an async or sync predicate until it returns something truthy; return it."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    return last

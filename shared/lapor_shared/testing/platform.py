@@ -1,0 +1,113 @@
+"""The four services as separate processes, for end-to-end and fault tests (and ``make chaos``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lapor_shared.infra import free_port
+
+SERVICES = ("intake", "routing", "followup", "notify")
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    env: dict[str, str]
+    log_path: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"lapor_{self.name}"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.starts += 1
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {self.tail()}")
+            if self.ready():
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready after {timeout}s: {self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, no commit, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def terminate(self, timeout: float = 12.0) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Platform:
+    bootstrap_servers: str
+    database_url: str
+    log_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def start(self, names: tuple[str, ...] = SERVICES, timeout: float = 60.0) -> Platform:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            port = free_port()
+            env = dict(
+                os.environ,
+                LAPOR_KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
+                LAPOR_DATABASE_URL=self.database_url,
+                LAPOR_HTTP_PORT=str(port),
+                LAPOR_LOG_FORMAT="json",
+                **self.extra_env,
+            )
+            self.services[name] = ServiceProcess(name, env, self.log_dir / f"{name}.log", port)
+            self.services[name].start()
+        for name in names:
+            self.services[name].wait_ready(timeout)
+        return self
+
+    def restart(self, name: str, timeout: float = 60.0) -> None:
+        service = self.services[name]
+        service.start()
+        service.wait_ready(timeout)
+
+    def stop(self) -> dict[str, int | None]:
+        """SIGTERM to all at once, then wait for each (a graceful stop takes a few seconds)."""
+        for service in self.services.values():
+            if service.process is not None and service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        return {name: service.terminate() for name, service in self.services.items()}
