@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -45,21 +45,20 @@ class Outbox:
         await conn.execute(_INSERT, [topic], [key], dict(headers), payload, None)
 
 
-class OutboxRelay:
-    """Publishes committed outbox rows to Kafka, in order, and marks them published."""
+class Sender(Protocol):
+    """Where the relay sends rows: Kafka in production, FastStream's in-memory broker in handler tests."""
 
-    def __init__(
-        self, pool: asyncpg.Pool, *, schema: str, kafka: KafkaSettings, settings: DeliverySettings
-    ) -> None:
-        self._pool = pool
-        self._schema = schema
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def send_all(self, rows: Sequence[asyncpg.Record]) -> None: ...
+
+
+class KafkaSender:
+    """Plain aiokafka producer: sends a whole batch, then waits for every acknowledgement."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
         self._kafka = kafka
-        self._settings = settings
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
-        self.published_total = 0
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
@@ -70,6 +69,58 @@ class OutboxRelay:
             linger_ms=2,
         )
         await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._sender.stop()
+
+    async def send_all(self, rows: Sequence[asyncpg.Record]) -> None:
+        assert self._producer is not None
+        # aiokafka keeps one batch in flight per partition, so rows of one key stay in order
+        pending = [
+            await self._producer.send(r["topic"], r["payload"], key=r["key"], headers=_kafka_headers(r))
+            for r in rows
+        ]
+        await asyncio.gather(*pending)
+
+
+class BrokerSender:
+    """Publishes through a FastStream broker (used with ``TestKafkaBroker`` in handler tests)."""
+
+    def __init__(self, broker: Any) -> None:
+        self._broker = broker
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+    async def send_all(self, rows: Sequence[asyncpg.Record]) -> None:
+        for r in rows:
+            await self._broker.publish(
+                bytes(r["payload"]), r["topic"], key=r["key"],
+                headers={k: str(v) for k, v in (r["headers"] or {}).items()},
+            )
+
+
+def _kafka_headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
+    return [(k, str(v).encode()) for k, v in (row["headers"] or {}).items()]
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows, in order, and marks them published."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, schema: str, sender: Sender, settings: DeliverySettings
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._sender = sender
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.published_total = 0
+
+    async def start(self) -> None:
+        await self._sender.start()
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
 
     async def stop(self) -> None:
@@ -81,8 +132,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self._task, timeout=5)
             except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
-        if self._producer is not None:
-            await self._producer.stop()
+        await self._sender.stop()
 
     def backlog_hint(self) -> None:
         """Ask the relay to look now (tests and in-process publishers)."""
@@ -144,17 +194,7 @@ class OutboxRelay:
         )
         if not rows:
             return 0
-        assert self._producer is not None
-        pending = [
-            await self._producer.send(
-                r["topic"],
-                r["payload"],
-                key=r["key"],
-                headers=[(k, str(v).encode()) for k, v in (r["headers"] or {}).items()],
-            )
-            for r in rows
-        ]
-        await asyncio.gather(*pending)
+        await self._sender.send_all(rows)
         await conn.execute(
             "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
             [r["id"] for r in rows],

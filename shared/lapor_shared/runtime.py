@@ -22,7 +22,7 @@ from lapor_shared.events import Payload
 from lapor_shared.kafka import make_broker
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.migrator import migrate
-from lapor_shared.outbox import Outbox, OutboxRelay
+from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
 from lapor_shared.settings import ServiceSettings
 
 log = get_logger(component="runtime")
@@ -41,6 +41,8 @@ class Runtime:
         self.outbox = Outbox()
         self._pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
+        self.sender: Sender | None = None
+        """Where the outbox goes; None means Kafka (tests set a BrokerSender for in-memory runs)."""
         self.consumers: list[Consumer] = []
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
@@ -64,7 +66,8 @@ class Runtime:
         self._pool = await create_pool(self.settings.postgres, schema=self.schema)
         await migrate(self._pool, schema=self.schema, package=self.migrations)
         self.relay = OutboxRelay(
-            self._pool, schema=self.schema, kafka=self.settings.kafka, settings=self.settings.delivery
+            self._pool, schema=self.schema, sender=self.sender or KafkaSender(self.settings.kafka),
+            settings=self.settings.delivery,
         )
         await self.relay.start()
         for hook in self.on_started:

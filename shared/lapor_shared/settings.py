@@ -63,6 +63,10 @@ class ServiceSettings(BaseSettings):
     )
     db_pool_max_size: int = 10
     delivery: DeliverySettings = DeliverySettings()
+    contact_keys: str = Field(
+        default="dev:ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24=",
+        description="Key ring for reporter contacts, 'id:fernetkey[,…]'. Set in production; intake and notify only.",
+    )
 
     @property
     def kafka(self) -> KafkaSettings:

@@ -48,9 +48,10 @@ COMPLAINTS = TopicSpec(
     "every complaint's lifecycle, in order per complaint; the platform's own stream",
 )
 CONTACTS = TopicSpec(
-    "lapor.restricted.contacts", 6, "reporter_ref", 30 * DAY_MS, "restricted",
+    "lapor.restricted.contacts", 6, "reporter_ref", 7 * DAY_MS, "restricted",
     ("intake",), ("notify",),
-    "reporter.contact_shared, encrypted for notify alone; no other reader is ever granted",
+    "reporter.contact_shared / contact_erased, encrypted for notify alone; no other reader is ever granted;"
+    " short retention so an erased reporter's ciphertext ages out",
 )
 AGENCY_COMMANDS = TopicSpec(
     "lapor.commands.agency", 6, "complaint_id", 30 * DAY_MS, "agency",
@@ -144,7 +145,7 @@ def destinations(envelope: Envelope[Any]) -> list[str]:
         return [SUBMISSION_RESULTS.name]
     if envelope.event_type == "complaint.accepted":
         return [COMPLAINTS.name, SUBMISSION_RESULTS.name]
-    if envelope.event_type == "reporter.contact_shared":
+    if envelope.event_type in ("reporter.contact_shared", "reporter.contact_erased"):
         return [CONTACTS.name]
     if kind == "notification":
         return [NOTIFICATIONS.name]

@@ -201,9 +201,9 @@ def test_a_command_goes_to_the_command_topic_of_its_sender(command):
 
 
 @pytest.mark.parametrize("code", [None, "ID", "18", "18.71"])
-def test_no_event_other_than_reporter_contact_shared_goes_to_the_restricted_topic(code):
+def test_no_event_other_than_the_reporter_contact_events_goes_to_the_restricted_topic(code):
     for event_type, _ in CATALOGUE:
-        if event_type == "reporter.contact_shared":
+        if event_type in ("reporter.contact_shared", "reporter.contact_erased"):
             continue
         assert CONTACTS.name not in destinations(probe(event_type, code)), event_type
 

@@ -1,4 +1,4 @@
-"""Intake's composition root."""
+"""Intake's composition root: the one place where concrete parts are wired together."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from lapor_intake.settings import IntakeSettings
 from lapor_shared.runtime import Runtime
 
 
-def create_app(settings: IntakeSettings | None = None) -> AsgiFastStream:
+def build_runtime(settings: IntakeSettings | None = None) -> Runtime:
+    """The service's runtime with its subscribers attached (nothing connects until it starts)."""
     settings = settings or IntakeSettings()
     runtime = Runtime(settings, schema="intake", migrations="lapor_intake.migrations")
     register_handlers(runtime, settings)
-    return runtime.asgi_app(title="LAPOR! intake")
+    return runtime
+
+
+def create_app(settings: IntakeSettings | None = None) -> AsgiFastStream:
+    return build_runtime(settings).asgi_app(title="LAPOR! intake")

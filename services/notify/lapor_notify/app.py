@@ -1,4 +1,4 @@
-"""Notify's composition root."""
+"""Notify's composition root: the one place where concrete parts are wired together."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from lapor_notify.settings import NotifySettings
 from lapor_shared.runtime import Runtime
 
 
-def create_app(settings: NotifySettings | None = None) -> AsgiFastStream:
+def build_runtime(settings: NotifySettings | None = None) -> Runtime:
+    """The service's runtime with its subscribers attached (nothing connects until it starts)."""
     settings = settings or NotifySettings()
     runtime = Runtime(settings, schema="notify", migrations="lapor_notify.migrations")
     register_handlers(runtime, settings)
-    return runtime.asgi_app(title="LAPOR! notify")
+    return runtime
+
+
+def create_app(settings: NotifySettings | None = None) -> AsgiFastStream:
+    return build_runtime(settings).asgi_app(title="LAPOR! notify")

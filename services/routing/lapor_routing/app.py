@@ -1,4 +1,4 @@
-"""Routing's composition root."""
+"""Routing's composition root: the one place where concrete parts are wired together."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from lapor_routing.settings import RoutingSettings
 from lapor_shared.runtime import Runtime
 
 
-def create_app(settings: RoutingSettings | None = None) -> AsgiFastStream:
+def build_runtime(settings: RoutingSettings | None = None) -> Runtime:
+    """The service's runtime with its subscribers attached (nothing connects until it starts)."""
     settings = settings or RoutingSettings()
     runtime = Runtime(settings, schema="routing", migrations="lapor_routing.migrations")
     register_handlers(runtime, settings)
-    return runtime.asgi_app(title="LAPOR! routing")
+    return runtime
+
+
+def create_app(settings: RoutingSettings | None = None) -> AsgiFastStream:
+    return build_runtime(settings).asgi_app(title="LAPOR! routing")

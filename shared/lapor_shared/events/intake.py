@@ -71,11 +71,26 @@ class ComplaintRejected(Payload):
 
 
 class ReporterContactShared(Payload):
-    """A reporter's contact details, encrypted for notify. Only on the restricted contacts topic."""
+    """A reporter's contact details, encrypted for notify. Only on the restricted contacts topic.
+
+    One per accepted complaint whose reporter left contact details (anonim reporters too: notify must
+    still reach them); the envelope's ``complaint_id`` says which complaint it belongs to.
+    ``ciphertext`` is a ``lapor_shared.crypto.ContactCipher`` token of the ``ReporterContact`` JSON.
+    """
 
     event_type: ClassVar[str] = "reporter.contact_shared"
 
     reporter_ref: UUID
     channel: Channel
+    anonymous: bool = False
     key_id: str
     ciphertext: str = Field(description="Fernet token (base64) of the ReporterContact JSON")
+
+
+class ReporterContactErased(Payload):
+    """The reporter asked to be forgotten: every holder deletes its copy of the contact details."""
+
+    event_type: ClassVar[str] = "reporter.contact_erased"
+
+    reporter_ref: UUID
+    erased_at: AwareDatetime
