@@ -87,12 +87,77 @@ class Consumer:
         self.dead_lettered = 0
 
     async def handle(self, msg: KafkaMessage) -> None:
-        record = msg.raw_message
-        source = f"{record.topic}:{record.partition}:{record.offset}"
+        """One message (or, from a batch subscriber, a tuple of records) through the guarantees."""
+        if isinstance(msg.raw_message, tuple):
+            await self.handle_batch(list(msg.raw_message))
+            return
+        await self._handle_record(msg.raw_message)
+
+    async def _handle_record(self, record: Any) -> None:
+        source = _source(record)
         with structlog.contextvars.bound_contextvars(
             topic=record.topic, partition=record.partition, offset=record.offset
         ):
             await self._handle(record, source)
+
+    async def handle_batch(self, records: list[Any]) -> None:
+        """Records in order, all in ONE transaction (one commit, one offset commit for the batch).
+
+        If anything in the batch fails, the transaction rolls back as a whole and the records are
+        taken one by one, each with its own retries, dead letter or wait for the database.
+        """
+        if not records:
+            return
+        try:
+            await self._apply_batch(records)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("batch_failed_one_by_one", error=repr(exc), size=len(records))
+        for record in records:
+            await self._handle_record(record)
+
+    async def _apply_batch(self, records: list[Any]) -> None:
+        work: list[tuple[Any, Envelope[Any] | None, str | None, Handler | None]] = []
+        for record in records:
+            try:
+                envelope = decode(record.value)
+            except DecodeError as exc:
+                work.append((record, None, exc.reason, None))
+                continue
+            handler = self._handlers.get(type(envelope.payload))
+            if handler is not None:
+                work.append((record, envelope, None, handler))
+        if not work:
+            return
+        ids = [str(env.event_id) if env is not None else _source(rec) for rec, env, _, _ in work]
+        async with self._get_pool().acquire() as conn, conn.transaction():
+            fresh = await claim_many(conn, self.name, ids)
+            processed = dead = duplicates = 0
+            for (record, envelope, reason, handler), message_id in zip(work, ids, strict=True):
+                if message_id not in fresh:
+                    duplicates += 1
+                    continue
+                fresh.discard(message_id)  # the same event twice in one batch runs once
+                if envelope is None or handler is None:
+                    await self._outbox.add_raw(
+                        conn, topic=DEAD_LETTER.name, key=_source(record).encode(),
+                        headers=self._dead_letter_headers(record, reason or "undecodable"),
+                        payload=redact_body(record.value or b""),
+                    )
+                    dead += 1
+                    continue
+                with structlog.contextvars.bound_contextvars(**_log_context(record, envelope)):
+                    await handler(Tx(conn, self._outbox, self._producer, envelope), envelope)
+                processed += 1
+        self.processed += processed
+        self.duplicates += duplicates
+        self.dead_lettered += dead
+        if duplicates:
+            log.info("duplicate_skipped", count=duplicates)
+        if dead:
+            log.warning("message_dead_lettered", count=dead)
 
     async def _handle(self, record: Any, source: str) -> None:
         try:
@@ -103,13 +168,7 @@ class Consumer:
         handler = self._handlers.get(type(envelope.payload))
         if handler is None:
             return  # another consumer's event on a shared topic
-        with structlog.contextvars.bound_contextvars(
-            event_id=str(envelope.event_id),
-            event_type=envelope.event_type,
-            correlation_id=str(envelope.correlation_id),
-            complaint_id=str(envelope.complaint_id) if envelope.complaint_id else None,
-            tracking_number=envelope.tracking_number,
-        ):
+        with structlog.contextvars.bound_contextvars(**_log_context(None, envelope)):
             await self._process(handler, envelope, record, source)
 
     async def _process(self, handler: Handler, envelope: Envelope[Any], record: Any, source: str) -> None:
@@ -151,15 +210,7 @@ class Consumer:
         return min(s.retry_initial_backoff_s * 2 ** (attempt - 1), s.retry_max_backoff_s)
 
     async def _dead_letter(self, record: Any, source: str, *, message_id: str, reason: str) -> None:
-        headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
-        headers.update(
-            dlq_reason=reason[:2000],
-            dlq_consumer=self.name,
-            dlq_source_topic=record.topic,
-            dlq_source_partition=str(record.partition),
-            dlq_source_offset=str(record.offset),
-            dlq_failed_at=datetime.now(UTC).isoformat(),
-        )
+        headers = self._dead_letter_headers(record, reason)
         attempt = 0
         while True:
             attempt += 1
@@ -179,6 +230,46 @@ class Consumer:
                 delay = self._backoff(attempt)
                 log.warning("transient_failure_waiting", error=repr(exc), attempt=attempt, retry_in_s=delay)
                 await asyncio.sleep(delay)
+
+
+    def _dead_letter_headers(self, record: Any, reason: str) -> dict[str, str]:
+        headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
+        headers.update(
+            dlq_reason=reason[:2000],
+            dlq_consumer=self.name,
+            dlq_source_topic=record.topic,
+            dlq_source_partition=str(record.partition),
+            dlq_source_offset=str(record.offset),
+            dlq_failed_at=datetime.now(UTC).isoformat(),
+        )
+        return headers
+
+
+def _source(record: Any) -> str:
+    return f"{record.topic}:{record.partition}:{record.offset}"
+
+
+def _log_context(record: Any, envelope: Envelope[Any]) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "event_id": str(envelope.event_id),
+        "event_type": envelope.event_type,
+        "correlation_id": str(envelope.correlation_id),
+        "complaint_id": str(envelope.complaint_id) if envelope.complaint_id else None,
+        "tracking_number": envelope.tracking_number,
+    }
+    if record is not None:
+        context.update(topic=record.topic, partition=record.partition, offset=record.offset)
+    return context
+
+
+async def claim_many(conn: asyncpg.Connection, consumer: str, message_ids: list[str]) -> set[str]:
+    """Record many message ids at once; the ones not processed before."""
+    rows = await conn.fetch(
+        "INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[])"
+        " ON CONFLICT DO NOTHING RETURNING message_id",
+        consumer, message_ids,
+    )
+    return {r["message_id"] for r in rows}
 
 
 async def claim(conn: asyncpg.Connection, consumer: str, message_id: str) -> bool:

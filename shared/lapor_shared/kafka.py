@@ -25,10 +25,12 @@ dead-letters), so NACK only happens on infrastructure failure or shutdown, which
 is what we want. ACK_FIRST (FastStream's Kafka default) would lose the message on a crash."""
 
 
-async def raw_body(msg: Any) -> bytes:
+async def raw_body(msg: Any) -> bytes | list[bytes]:
     """Hand handlers the raw bytes: decoding is the consumer wrapper's job, so that a malformed body
     becomes a dead letter with a reason instead of a FastStream validation error (which, under
     NACK_ON_ERROR, would redeliver the same poison message forever)."""
+    if isinstance(msg.body, list | tuple):  # a batch
+        return [bytes(body or b"") for body in msg.body]
     return bytes(msg.body or b"")
 
 

@@ -71,7 +71,8 @@ class KafkaSender:
         await self._producer.start()
 
     async def stop(self) -> None:
-        await self._sender.stop()
+        if self._producer is not None:
+            await self._producer.stop()
 
     async def send_all(self, rows: Sequence[asyncpg.Record]) -> None:
         assert self._producer is not None

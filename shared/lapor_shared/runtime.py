@@ -14,12 +14,13 @@ from typing import Any
 import asyncpg
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.specification import AsyncAPI
 
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Payload
-from lapor_shared.kafka import make_broker
+from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.migrator import migrate
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
@@ -61,6 +62,21 @@ class Runtime:
         )
         self.consumers.append(consumer)
         return consumer
+
+    def subscribe(self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True) -> None:
+        """Attach ``consumer`` to ``topics`` in consumer group ``group_id``.
+
+        Batches (the default) are read with ``getmany`` and processed in one transaction with one
+        offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
+        """
+        options: dict[str, Any] = dict(SUBSCRIBER_DEFAULTS, group_id=group_id)
+        if batch:
+            options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
+                           batch_timeout_ms=self.settings.delivery.batch_timeout_ms)
+
+        @self.broker.subscriber(*topics, **options)
+        async def deliver(body: Any, msg: KafkaMessage) -> None:
+            await consumer.handle(msg)
 
     async def start(self) -> None:
         self._pool = await create_pool(self.settings.postgres, schema=self.schema)

@@ -33,6 +33,8 @@ class DeliverySettings(BaseModel):
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.2
     relay_keep_published_s: float = 24 * 3600.0
+    batch_max_records: int = 200
+    batch_timeout_ms: int = 50
     handler_max_attempts: int = 5
     retry_initial_backoff_s: float = 0.05
     retry_max_backoff_s: float = 5.0

@@ -30,6 +30,7 @@ class Infrastructure:
     bootstrap_servers: str
     database_url: str
     postgres: EmbeddedPostgres | None = None
+    kafka: EmbeddedKafka | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
 
     async def new_database(self) -> str:
@@ -86,7 +87,7 @@ def start_infrastructure(work_dir: Path) -> Infrastructure:
     postgres = EmbeddedPostgres(pg_dir / "data").start()
     stack.callback(postgres.stop)
     asyncio.run(provision_topics(kafka.bootstrap_servers))
-    return Infrastructure("embedded", kafka.bootstrap_servers, postgres.url, postgres, stack)
+    return Infrastructure("embedded", kafka.bootstrap_servers, postgres.url, postgres, kafka, stack)
 
 
 def _start_containers() -> Infrastructure:  # pragma: no cover - no Docker engine on our machines
@@ -98,4 +99,4 @@ def _start_containers() -> Infrastructure:  # pragma: no cover - no Docker engin
     postgres = stack.enter_context(PostgresContainer("postgres:16-alpine", driver=None))
     bootstrap = kafka.get_bootstrap_server()
     asyncio.run(provision_topics(bootstrap))
-    return Infrastructure("testcontainers", bootstrap, postgres.get_connection_url(), None, stack)
+    return Infrastructure("testcontainers", bootstrap, postgres.get_connection_url(), None, None, stack)

@@ -1,0 +1,102 @@
+"""A batch of records goes through decode → inbox → effect → outbox in one transaction, and falls back
+to one-by-one processing when anything in it fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+
+from lapor_shared.consumer import Consumer
+from lapor_shared.db import create_pool
+from lapor_shared.events import encode
+from lapor_shared.events.intake import ComplaintAccepted
+from lapor_shared.events.lifecycle import DeadlineSet
+from lapor_shared.migrator import migrate
+from lapor_shared.settings import DeliverySettings, PostgresSettings
+from lapor_shared.testing.factories import accepted_envelope
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+
+
+@dataclass
+class Record:
+    value: bytes | None
+    offset: int
+    topic: str = "lapor.complaints"
+    partition: int = 0
+    headers: tuple = ()
+
+
+@pytest.fixture
+async def pool(database_url):
+    pool = await create_pool(PostgresSettings(url=database_url), schema="batch_test")
+    await migrate(pool, schema="batch_test", package="lapor_shared.testing")
+    await pool.execute("CREATE TABLE effects (complaint_id uuid, n int)")
+    yield pool
+    await pool.close()
+
+
+def consumer_for(pool: asyncpg.Pool, *, fail_on: set[str] = frozenset()) -> Consumer:
+    async def record_effect(tx, envelope):
+        if envelope.tracking_number in fail_on:
+            raise RuntimeError("this complaint always breaks its handler")
+        await tx.conn.execute("INSERT INTO effects VALUES ($1, 1)", envelope.complaint_id)
+        await tx.emit(DeadlineSet(stage="follow_up", agency_id="umum.18.71", due_at=envelope.occurred_at,
+                                  working_days=5, policy_version="test"))
+
+    settings = DeliverySettings(retry_initial_backoff_s=0.001, retry_max_backoff_s=0.002, handler_max_attempts=2)
+    return Consumer("test.batch", lambda: pool, producer="test", handlers={ComplaintAccepted: record_effect},
+                    settings=settings)
+
+
+def records_of(*envelopes_or_bytes) -> list[Record]:
+    return [Record(item if isinstance(item, bytes) or item is None else encode(item), offset)
+            for offset, item in enumerate(envelopes_or_bytes)]
+
+
+async def test_a_batch_commits_every_effect_event_and_inbox_row_together(pool):
+    envelopes = [accepted_envelope() for _ in range(5)]
+
+    await consumer_for(pool).handle_batch(records_of(*envelopes))
+
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 5
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 5
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'lapor.complaints'") == 5
+
+
+async def test_an_event_seen_before_or_twice_in_one_batch_takes_effect_once(pool):
+    first, second = accepted_envelope(), accepted_envelope()
+    consumer = consumer_for(pool)
+    await consumer.handle_batch(records_of(first))
+
+    await consumer.handle_batch(records_of(first, second, second))
+
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 2
+    assert consumer.duplicates == 2
+
+
+async def test_an_undecodable_record_in_a_batch_is_dead_lettered_and_the_rest_take_effect(pool):
+    good = accepted_envelope()
+
+    await consumer_for(pool).handle_batch(records_of(b"{not json", good, None))
+
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 1
+    reasons = await pool.fetch("SELECT headers->>'dlq_reason' AS reason FROM outbox WHERE topic = 'lapor.deadletter'")
+    assert len(reasons) == 2
+    assert any("not JSON" in r["reason"] for r in reasons)
+    assert any("empty body" in r["reason"] for r in reasons)
+
+
+async def test_a_failing_handler_rolls_the_batch_back_then_only_its_record_is_dead_lettered(pool):
+    good_before, bad, good_after = accepted_envelope(), accepted_envelope(), accepted_envelope()
+    consumer = consumer_for(pool, fail_on={bad.tracking_number})
+
+    await consumer.handle_batch(records_of(good_before, bad, good_after))
+
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 2
+    dead = await pool.fetch("SELECT headers FROM outbox WHERE topic = 'lapor.deadletter'")
+    assert len(dead) == 1
+    assert "always breaks its handler" in dead[0]["headers"]["dlq_reason"]
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 3
