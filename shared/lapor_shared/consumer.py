@@ -24,9 +24,11 @@ from faststream.kafka import KafkaMessage
 
 from lapor_shared.events import DecodeError, Envelope, Payload, decode
 from lapor_shared.logging import get_logger, redact_text
+from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.topics import DEAD_LETTER
+from lapor_shared.tracing import continue_trace, current_trace_headers, current_trace_id, headers_to_carrier
 
 log = get_logger(component="consumer")
 
@@ -53,11 +55,15 @@ class Tx:
     producer: str
     cause: Envelope[Any] | None = None
     emitted: list[Envelope[Any]] = field(default_factory=list)
+    metrics: Metrics | None = None
 
     async def emit(self, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
+        """Write an event to the outbox in this transaction; it carries the current trace context."""
         envelope = Envelope.new(payload, producer=self.producer, caused_by=self.cause, **envelope_fields)
-        await self.outbox.add(self.conn, envelope)
+        await self.outbox.add(self.conn, envelope, extra_headers=current_trace_headers())
         self.emitted.append(envelope)
+        if self.metrics is not None:
+            self.metrics.emitted(envelope.event_type)
         return envelope
 
 
@@ -74,6 +80,7 @@ class Consumer:
         handlers: Mapping[type[Payload], Handler],
         settings: DeliverySettings,
         outbox: Outbox | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``pool`` is a callable so that consumers can be declared before the pool exists."""
         self.name = name
@@ -82,6 +89,7 @@ class Consumer:
         self._handlers = dict(handlers)
         self._settings = settings
         self._outbox = outbox or Outbox()
+        self._metrics = metrics
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -148,12 +156,21 @@ class Consumer:
                     )
                     dead += 1
                     continue
-                with structlog.contextvars.bound_contextvars(**_log_context(record, envelope)):
-                    await handler(Tx(conn, self._outbox, self._producer, envelope), envelope)
+                with (
+                    continue_trace(headers_to_carrier(record.headers), f"process {envelope.event_type}",
+                                   consumer=self.name, event_id=envelope.event_id),
+                    structlog.contextvars.bound_contextvars(**_log_context(record, envelope),
+                                                            trace_id=current_trace_id()),
+                ):
+                    await handler(Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics), envelope)
                 processed += 1
         self.processed += processed
         self.duplicates += duplicates
         self.dead_lettered += dead
+        if self._metrics is not None:
+            self._metrics.processed(self.name, processed)
+            self._metrics.duplicate(self.name, duplicates)
+            self._metrics.dead_letter(self.name, dead)
         if duplicates:
             log.info("duplicate_skipped", count=duplicates)
         if dead:
@@ -168,7 +185,11 @@ class Consumer:
         handler = self._handlers.get(type(envelope.payload))
         if handler is None:
             return  # another consumer's event on a shared topic
-        with structlog.contextvars.bound_contextvars(**_log_context(None, envelope)):
+        with (
+            continue_trace(headers_to_carrier(record.headers), f"process {envelope.event_type}",
+                           consumer=self.name, event_id=envelope.event_id),
+            structlog.contextvars.bound_contextvars(**_log_context(None, envelope), trace_id=current_trace_id()),
+        ):
             await self._process(handler, envelope, record, source)
 
     async def _process(self, handler: Handler, envelope: Envelope[Any], record: Any, source: str) -> None:
@@ -200,10 +221,14 @@ class Consumer:
         async with self._get_pool().acquire() as conn, conn.transaction():
             if not await claim(conn, self.name, str(envelope.event_id)):
                 self.duplicates += 1
+                if self._metrics is not None:
+                    self._metrics.duplicate(self.name)
                 log.info("duplicate_skipped")
                 return
-            await handler(Tx(conn, self._outbox, self._producer, envelope), envelope)
+            await handler(Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics), envelope)
         self.processed += 1
+        if self._metrics is not None:
+            self._metrics.processed(self.name)
 
     def _backoff(self, attempt: int) -> float:
         s = self._settings
@@ -222,6 +247,8 @@ class Consumer:
                             payload=redact_body(record.value or b""),
                         )
                 self.dead_lettered += 1
+                if self._metrics is not None:
+                    self._metrics.dead_letter(self.name)
                 log.warning("message_dead_lettered", reason=reason[:300])
                 return
             except asyncio.CancelledError:

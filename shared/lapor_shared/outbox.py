@@ -33,10 +33,18 @@ SELECT t.topic, t.key, $3, $4, $5 FROM unnest($1::text[], $2::bytea[]) AS t (top
 class Outbox:
     """Writes events into the service's outbox table, inside the caller's transaction."""
 
-    async def add(self, conn: asyncpg.Connection, envelope: Envelope[Any], topics: Sequence[str] = ()) -> None:
+    async def add(
+        self,
+        conn: asyncpg.Connection,
+        envelope: Envelope[Any],
+        topics: Sequence[str] = (),
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store ``envelope`` for each destination; ``extra_headers`` (e.g. the trace context) travel along."""
         targets = list(topics) or destinations(envelope)
         keys = [key_of(envelope, topic) for topic in targets]
-        await conn.execute(_INSERT, targets, keys, headers_of(envelope), encode(envelope), envelope.event_id)
+        headers = {**headers_of(envelope), **(extra_headers or {})}
+        await conn.execute(_INSERT, targets, keys, headers, encode(envelope), envelope.event_id)
 
     async def add_raw(
         self, conn: asyncpg.Connection, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes

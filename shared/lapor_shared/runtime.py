@@ -15,16 +15,21 @@ import asyncpg
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
+from prometheus_client import make_asgi_app
 
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Payload
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
 from lapor_shared.logging import configure_logging, get_logger
+from lapor_shared.metrics import Metrics
 from lapor_shared.migrator import migrate
+from lapor_shared.observe import Observer
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
 from lapor_shared.settings import ServiceSettings
+from lapor_shared.tracing import setup_tracing
 
 log = get_logger(component="runtime")
 
@@ -38,8 +43,14 @@ class Runtime:
         self.schema = schema
         self.migrations = migrations
         self.version = version
-        self.broker: KafkaBroker = make_broker(settings.kafka, client_id=f"lapor-{self.name}")
+        self.metrics = Metrics(self.name)
+        self.broker: KafkaBroker = make_broker(
+            settings.kafka, client_id=f"lapor-{self.name}",
+            middlewares=[KafkaPrometheusMiddleware(registry=self.metrics.registry, app_name=f"lapor-{self.name}")],
+        )
         self.outbox = Outbox()
+        self.observer: Observer | None = None
+        self._subscriptions: list[tuple[str, tuple[str, ...]]] = []
         self._pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.sender: Sender | None = None
@@ -58,7 +69,7 @@ class Runtime:
         """A consumer whose transactions use this runtime's pool and outbox."""
         consumer = Consumer(
             name, lambda: self.pool, producer=self.name, handlers=handlers,
-            settings=self.settings.delivery, outbox=self.outbox,
+            settings=self.settings.delivery, outbox=self.outbox, metrics=self.metrics,
         )
         self.consumers.append(consumer)
         return consumer
@@ -69,6 +80,7 @@ class Runtime:
         Batches (the default) are read with ``getmany`` and processed in one transaction with one
         offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
         """
+        self._subscriptions.append((group_id, topics))
         options: dict[str, Any] = dict(SUBSCRIBER_DEFAULTS, group_id=group_id)
         if batch:
             options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
@@ -86,6 +98,10 @@ class Runtime:
             settings=self.settings.delivery,
         )
         await self.relay.start()
+        if self.sender is None:  # against a real broker: watch backlog and lag
+            self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
+                                     self._subscriptions)
+            self.observer.start()
         for hook in self.on_started:
             await hook(self)
         log.info("service_started", http=f"http://{self.settings.http_host}:{self.settings.http_port}")
@@ -93,6 +109,8 @@ class Runtime:
     async def stop(self) -> None:
         for hook in self.on_stopping:
             await hook(self)
+        if self.observer is not None:
+            await self.observer.stop()
         if self.relay is not None:
             await self.relay.stop()
         if self._pool is not None:
@@ -115,6 +133,7 @@ class Runtime:
 
     def asgi_app(self, *, title: str, routes: Sequence[tuple[str, Any]] = ()) -> AsgiFastStream:
         configure_logging(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
+        setup_tracing(self.name)
 
         @get(include_in_schema=False)
         async def healthz(scope: Any) -> AsgiResponse:
@@ -131,7 +150,10 @@ class Runtime:
 
         return AsgiFastStream(
             self.broker,
-            asgi_routes=[("/healthz", healthz), ("/readyz", readyz), *routes],
+            asgi_routes=[
+                ("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app(self.metrics.registry)),
+                *routes,
+            ],
             specification=AsyncAPI(title=title, version=self.version),
             on_startup=[self.start],
             # after the broker stopped consuming: in-flight handlers have finished with the pool,

@@ -1,0 +1,56 @@
+"""Prometheus metrics every service exposes on ``/metrics``, besides FastStream's own.
+
+Generic and domain metrics together: events emitted by type (complaints accepted, routed, deadlines
+breached, escalations, notifications sent/failed … are all events), messages processed, duplicates
+skipped, dead letters, outbox backlog and consumer lag per topic. A service adds its own gauges to the
+same registry.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class Metrics:
+    def __init__(self, service: str, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        labels = {"service": service}
+        self.events_emitted = Counter(
+            "lapor_events_emitted_total", "Events written to the outbox, by type", ["service", "event_type"],
+            registry=self.registry,
+        )
+        self.messages_processed = Counter(
+            "lapor_messages_processed_total", "Messages whose effect committed", ["service", "consumer"],
+            registry=self.registry,
+        )
+        self.duplicates = Counter(
+            "lapor_duplicates_skipped_total", "Redelivered messages recognised by the inbox", ["service", "consumer"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "lapor_dead_letters_total", "Messages sent to the dead-letter topic", ["service", "consumer"],
+            registry=self.registry,
+        )
+        self.outbox_backlog = Gauge(
+            "lapor_outbox_backlog", "Outbox rows not yet published", ["service"], registry=self.registry,
+        ).labels(**labels)
+        self.consumer_lag = Gauge(
+            "lapor_consumer_lag", "Messages not yet consumed, per consumer group and topic",
+            ["service", "group", "topic"], registry=self.registry,
+        )
+        self.service = service
+
+    def emitted(self, event_type: str) -> None:
+        self.events_emitted.labels(self.service, event_type).inc()
+
+    def processed(self, consumer: str, n: int = 1) -> None:
+        if n:
+            self.messages_processed.labels(self.service, consumer).inc(n)
+
+    def duplicate(self, consumer: str, n: int = 1) -> None:
+        if n:
+            self.duplicates.labels(self.service, consumer).inc(n)
+
+    def dead_letter(self, consumer: str, n: int = 1) -> None:
+        if n:
+            self.dead_letters.labels(self.service, consumer).inc(n)

@@ -1,0 +1,73 @@
+"""A service's background observer: outbox backlog and consumer lag, refreshed into its metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from lapor_shared.logging import get_logger
+from lapor_shared.metrics import Metrics
+
+log = get_logger(component="observe")
+
+
+async def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
+    """Messages of ``topics`` that ``group`` has not committed yet, per topic."""
+    # a member-less consumer of the group: committed() and end_offsets() without joining it
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                             request_timeout_ms=5000)
+    await probe.start()
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
+        if not partitions:
+            await probe._client.force_metadata_update()  # noqa: SLF001 - metadata of topics not subscribed
+            partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
+        ends = await probe.end_offsets(partitions) if partitions else {}
+        lag: dict[str, int] = {t: 0 for t in topics}
+        for tp, end in ends.items():
+            done = await probe.committed(tp)
+            lag[tp.topic] += max(end - (done or 0), 0)
+        return lag
+    finally:
+        await probe.stop()
+
+
+class Observer:
+    def __init__(self, metrics: Metrics, pool: asyncpg.Pool, bootstrap: str,
+                 subscriptions: Sequence[tuple[str, tuple[str, ...]]], interval_s: float = 10.0) -> None:
+        self.metrics = metrics
+        self.pool = pool
+        self.bootstrap = bootstrap
+        self.subscriptions = subscriptions
+        self.interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="observer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def observe_once(self) -> None:
+        backlog = await self.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        self.metrics.outbox_backlog.set(backlog)
+        for group, topics in self.subscriptions:
+            for topic, lag in (await consumer_lag(self.bootstrap, group, topics)).items():
+                self.metrics.consumer_lag.labels(self.metrics.service, group, topic).set(lag)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.observe_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # metrics must never take the service down
+                log.warning("observe_failed", error=repr(exc))
+            await asyncio.sleep(self.interval_s)

@@ -1,0 +1,80 @@
+"""OpenTelemetry tracing across every hop: one trace per complaint, from intake to notify.
+
+The trace context travels in the Kafka headers (W3C ``traceparent``) that the outbox stores with each
+event, so it survives the outbox relay: a consumer continues the trace of the event it processes and
+every event it emits carries it on. Spans are exported over OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is
+set and the exporter package is installed; otherwise they are only used to carry the context (and the
+trace id in every log line).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+
+_configured = False
+
+
+def setup_tracing(
+    service: str, exporter: SpanExporter | None = None, *, immediate: bool = False
+) -> TracerProvider | None:
+    """Install a tracer provider for this process (once); tests pass an in-memory exporter and
+    ``immediate=True`` to see each span as soon as it ends."""
+    global _configured
+    if _configured and exporter is None:
+        return None
+    provider = TracerProvider(resource=Resource.create({"service.name": f"lapor-{service}"}))
+    if exporter is None and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        try:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporter = OTLPSpanExporter()
+        except ImportError:  # pragma: no cover - the exporter is an optional deployment extra
+            exporter = None
+    if exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(exporter) if immediate else BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = True
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer("lapor")
+
+
+def headers_to_carrier(headers: Any) -> dict[str, str]:
+    """Kafka record headers (a sequence of (str, bytes)) as a text carrier."""
+    return {k: (v or b"").decode(errors="replace") for k, v in (headers or ())}
+
+
+@contextmanager
+def continue_trace(headers: Mapping[str, str], name: str, **attributes: Any) -> Iterator[trace.Span]:
+    """A consumer span whose parent is the trace found in ``headers`` (or a new trace)."""
+    parent = propagate.extract(dict(headers))
+    token = otel_context.attach(parent)
+    try:
+        with tracer().start_as_current_span(name, kind=trace.SpanKind.CONSUMER,
+                                            attributes={k: str(v) for k, v in attributes.items()}) as span:
+            yield span
+    finally:
+        otel_context.detach(token)
+
+
+def current_trace_headers() -> dict[str, str]:
+    """``traceparent`` (and ``tracestate``) of the current span, to store with an outgoing event."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None

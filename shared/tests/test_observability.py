@@ -1,0 +1,105 @@
+"""Traces follow a complaint through the outbox; metrics count what happens; lag and backlog are observed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lapor_shared.consumer import Consumer
+from lapor_shared.db import create_pool
+from lapor_shared.events import encode, headers_of
+from lapor_shared.events.intake import ComplaintAccepted
+from lapor_shared.events.lifecycle import DeadlineSet
+from lapor_shared.metrics import Metrics
+from lapor_shared.migrator import migrate
+from lapor_shared.observe import Observer, consumer_lag
+from lapor_shared.settings import DeliverySettings, PostgresSettings
+from lapor_shared.testing.factories import accepted_envelope
+from lapor_shared.testing.kafka_io import publish
+from lapor_shared.topics import COMPLAINTS
+from lapor_shared.tracing import setup_tracing
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@dataclass
+class Record:
+    value: bytes
+    headers: tuple
+    topic: str = "lapor.complaints"
+    partition: int = 0
+    offset: int = 0
+
+
+@pytest.fixture(scope="module")
+def spans() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        pytest.skip("another test installed a tracer provider first")  # pragma: no cover
+    setup_tracing("test", exporter=exporter, immediate=True)
+    return exporter
+
+
+@pytest.fixture
+async def pool(database_url):
+    pool = await create_pool(PostgresSettings(url=database_url), schema="observed")
+    await migrate(pool, schema="observed", package="lapor_shared.testing")
+    yield pool
+    await pool.close()
+
+
+def consumer(pool, metrics: Metrics) -> Consumer:
+    async def emit_deadline(tx, envelope):
+        await tx.emit(DeadlineSet(stage="follow_up", agency_id="umum.18.71", due_at=envelope.occurred_at,
+                                  working_days=5, policy_version="test"))
+
+    return Consumer("observed.test", lambda: pool, producer="test", handlers={ComplaintAccepted: emit_deadline},
+                    settings=DeliverySettings(), metrics=metrics)
+
+
+def record_with_trace(envelope) -> Record:
+    headers = {**headers_of(envelope), "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}
+    return Record(encode(envelope), tuple((k, v.encode()) for k, v in headers.items()))
+
+
+async def test_an_emitted_event_continues_the_trace_of_the_event_that_caused_it(pool, spans):
+    metrics = Metrics("test")
+
+    await consumer(pool, metrics).handle_batch([record_with_trace(accepted_envelope())])
+
+    stored = await pool.fetchval("SELECT headers->>'traceparent' FROM outbox")
+    assert stored.split("-")[1] == TRACE_ID
+    processed = [s for s in spans.get_finished_spans() if s.name == "process complaint.accepted"]
+    assert processed and format(processed[-1].context.trace_id, "032x") == TRACE_ID
+
+
+async def test_metrics_count_emitted_events_and_processed_messages(pool, spans):
+    metrics = Metrics("test")
+
+    await consumer(pool, metrics).handle_batch([record_with_trace(accepted_envelope()) for _ in range(3)])
+
+    registry = metrics.registry
+    assert registry.get_sample_value(
+        "lapor_events_emitted_total", {"service": "test", "event_type": "complaint.deadline_set"}) == 3
+    assert registry.get_sample_value(
+        "lapor_messages_processed_total", {"service": "test", "consumer": "observed.test"}) == 3
+
+
+async def test_the_observer_reports_the_outbox_backlog_and_the_consumer_lag(pool, spans, kafka_bootstrap):
+    metrics = Metrics("test")
+    await consumer(pool, metrics).handle_batch([record_with_trace(accepted_envelope()) for _ in range(2)])
+    await publish(kafka_bootstrap, COMPLAINTS.name, [accepted_envelope() for _ in range(4)])
+
+    await Observer(metrics, pool, kafka_bootstrap, [("nobody-yet", (COMPLAINTS.name,))]).observe_once()
+
+    unpublished = await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    assert unpublished >= 2
+    assert metrics.registry.get_sample_value("lapor_outbox_backlog", {"service": "test"}) == unpublished
+    assert metrics.registry.get_sample_value(
+        "lapor_consumer_lag", {"service": "test", "group": "nobody-yet", "topic": COMPLAINTS.name}) == 4
+    assert (await consumer_lag(kafka_bootstrap, "nobody-yet", [COMPLAINTS.name]))[COMPLAINTS.name] == 4
