@@ -262,7 +262,7 @@ class Consumer:
     def _dead_letter_headers(self, record: Any, reason: str) -> dict[str, str]:
         headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
         headers.update(
-            dlq_reason=reason[:2000],
+            dlq_reason=redact_text(reason)[:2000],
             dlq_consumer=self.name,
             dlq_source_topic=record.topic,
             dlq_source_partition=str(record.partition),

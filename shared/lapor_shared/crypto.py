@@ -33,6 +33,8 @@ class ContactCipher:
             if not key_id or not key:
                 raise ValueError("LAPOR_CONTACT_KEYS must look like 'id:fernetkey[,id:fernetkey…]'")
             Fernet(key.encode())  # validates the key
+            if key_id in keys:
+                raise ValueError(f"LAPOR_CONTACT_KEYS names key id {key_id!r} twice")
             keys[key_id] = key.encode()
         if not keys:
             raise ValueError("LAPOR_CONTACT_KEYS holds no key")

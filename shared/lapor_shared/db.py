@@ -34,7 +34,9 @@ async def create_pool(settings: PostgresSettings, *, schema: str) -> asyncpg.Poo
 async def ensure_schema(url: str, schema: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        # asking first means a service role needs CREATE on the database only for the very first start
+        if not await conn.fetchval("SELECT true FROM pg_namespace WHERE nspname = $1", schema):
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     except asyncpg.UniqueViolationError:
         pass  # created concurrently by another replica
     finally:

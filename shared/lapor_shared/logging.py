@@ -15,7 +15,8 @@ from typing import Any
 import structlog
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w-])(?:\+?62|0)8\d(?:[\s-]?\d){6,11}(?!\w)")
+# +62 812-3456-7890, +62-812…, 62812…, 0812 3456 7890; not inside UUIDs or other hex/word runs
+_PHONE = re.compile(r"(?<![\w-])(?:\+?62[\s-]?|0)8\d(?:[\s-]?\d){6,11}(?![\w-])")
 _FORBIDDEN_KEYS = frozenset({"phone", "email", "reporter_name", "name", "contact", "nik"})
 
 
@@ -24,12 +25,22 @@ def redact_text(value: str) -> str:
     return _PHONE.sub("[telepon-disamarkan]", _EMAIL.sub("[email-disamarkan]", value))
 
 
+def _redact_value(key: str | None, value: Any) -> Any:
+    if key in _FORBIDDEN_KEYS:
+        return "[disamarkan]"
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_redact_value(None, v) for v in value]
+    return value
+
+
 def _redact_contacts(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Mask contact details anywhere in the line: nested values and rendered tracebacks too."""
     for key, value in list(event_dict.items()):
-        if key in _FORBIDDEN_KEYS:
-            event_dict[key] = "[disamarkan]"
-        elif isinstance(value, str):
-            event_dict[key] = redact_text(value)
+        event_dict[key] = _redact_value(key, value)
     return event_dict
 
 
@@ -40,13 +51,14 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,  # render tracebacks first, so that they are masked too
         _redact_contacts,
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
@@ -62,8 +74,12 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    for noisy in ("faststream", "lapor"):
-        logging.getLogger(noisy).setLevel(level.upper())
+    for ours in ("faststream", "lapor"):
+        logging.getLogger(ours).setLevel(level.upper())
+    # FastStream gives its own logger a handler of its own; its lines must look (and be masked) like ours
+    faststream_logger = logging.getLogger("faststream")
+    faststream_logger.handlers[:] = []
+    faststream_logger.propagate = True
 
 
 def get_logger(**bindings: Any) -> structlog.stdlib.BoundLogger:

@@ -76,7 +76,12 @@ class KafkaSender:
             enable_idempotence=self._kafka.enable_idempotence,
             linger_ms=2,
         )
-        await self._producer.start()
+        try:
+            await self._producer.start()
+        except BaseException:
+            await self._producer.stop()
+            self._producer = None
+            raise
 
     async def stop(self) -> None:
         if self._producer is not None:
@@ -129,7 +134,7 @@ class OutboxRelay:
         self.published_total = 0
 
     async def start(self) -> None:
-        await self._sender.start()
+        """Start in the background: a broker that is not there yet is waited for, not a failed start."""
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
 
     async def stop(self) -> None:
@@ -151,13 +156,23 @@ class OutboxRelay:
         backoff = self._settings.retry_initial_backoff_s
         while not self._stopping.is_set():
             try:
+                await self._sender.start()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox_sender_unavailable", schema=self._schema, error=repr(exc), retry_in_s=backoff)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, self._settings.retry_max_backoff_s)
+        while not self._stopping.is_set():
+            try:
                 await self._lead()
                 backoff = self._settings.retry_initial_backoff_s
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: keep trying, never die
                 log.warning("outbox_relay_failed", schema=self._schema, error=repr(exc), retry_in_s=backoff)
-                await self._sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, self._settings.retry_max_backoff_s)
 
     async def _lead(self) -> None:
@@ -189,6 +204,11 @@ class OutboxRelay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Back off after a failure: only stopping cuts it short (new rows do not)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -44,7 +44,7 @@ SUBMISSION_RESULTS = TopicSpec(
 )
 COMPLAINTS = TopicSpec(
     "lapor.complaints", 6, "complaint_id", 90 * DAY_MS, "internal",
-    ("intake", "routing", "followup"), ("routing", "followup", "notify"),
+    ("intake", "routing", "followup"), ("intake", "routing", "followup", "notify", "dashboard"),
     "every complaint's lifecycle, in order per complaint; the platform's own stream",
 )
 CONTACTS = TopicSpec(
@@ -60,8 +60,8 @@ AGENCY_COMMANDS = TopicSpec(
 )
 REPORTER_COMMANDS = TopicSpec(
     "lapor.commands.reporter", 6, "complaint_id", 30 * DAY_MS, "channel",
-    ("channel adapters",), ("followup",),
-    "reporter.reply / rate / reopen",
+    ("channel adapters",), ("intake", "followup"),
+    "reporter.reply / rate / reopen; reporter.erase_contact (intake)",
 )
 ADMIN_COMMANDS = TopicSpec(
     "lapor.commands.admin", 3, "complaint_id", 30 * DAY_MS, "operations",

@@ -1,0 +1,1 @@
+CREATE TABLE effects (event_id uuid PRIMARY KEY, note text NOT NULL);

@@ -1,0 +1,1 @@
+ALTER TABLE effect_typo ADD COLUMN done_at timestamptz;

@@ -1,0 +1,1 @@
+"""Migrations whose second file fails: the run must leave nothing behind."""
