@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from faststream.kafka.annotations import KafkaMessage
 
-from lapor_notify import service
-from lapor_notify.settings import NotifySettings
-from lapor_shared.events.intake import ComplaintAccepted
-from lapor_shared.events.lifecycle import ComplaintRouted
+from lapor_notify.plan import HANDLED
+from lapor_notify.service import Notifier
+from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import COMPLAINTS
+from lapor_shared.topics import COMPLAINTS, CONTACTS
 
 
-def register_handlers(runtime: Runtime, settings: NotifySettings) -> None:
-    lifecycle = runtime.consumer(
-        "notify.complaints", {ComplaintAccepted: service.notify, ComplaintRouted: service.notify}
-    )
+def register_handlers(runtime: Runtime, notifier: Notifier) -> None:
+    lifecycle = runtime.consumer("notify.complaints", {event: notifier.on_lifecycle for event in HANDLED})
+    contacts = runtime.consumer("notify.contacts", {
+        ReporterContactShared: notifier.store_contact,
+        ReporterContactErased: notifier.erase_contact,
+    })
 
     @runtime.broker.subscriber(COMPLAINTS.name, group_id="lapor-notify", **SUBSCRIBER_DEFAULTS)
     async def on_complaint_event(body: bytes, msg: KafkaMessage) -> None:
         await lifecycle.handle(msg)
+
+    @runtime.broker.subscriber(CONTACTS.name, group_id="lapor-notify-contacts", **SUBSCRIBER_DEFAULTS)
+    async def on_contact_event(body: bytes, msg: KafkaMessage) -> None:
+        await contacts.handle(msg)

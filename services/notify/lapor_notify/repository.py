@@ -1,32 +1,340 @@
-"""Notify's SQL, inside the caller's transaction."""
+"""Notify's SQL (asyncpg), nothing else. Every "now" is a parameter: the caller's clock decides."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from lapor_notify.templates import Message
+from lapor_notify.channels.base import OutboundMessage
+from lapor_notify.plan import ComplaintView
+
+WAKE_CHANNEL = "lapor_notify_deliveries"
+"""NOTIFY channel: a committed delivery wakes the workers at once (they also poll)."""
 
 
-async def record(
-    conn: asyncpg.Connection,
-    *,
-    notification_id: UUID,
-    source_event_id: UUID,
-    complaint_id: UUID | None,
-    tracking_number: str | None,
-    message: Message,
-) -> bool:
-    """Record a notification; False when this (event, recipient, channel) was already notified."""
+# --- complaints (projection) -------------------------------------------------------------------
+
+async def complaint(conn: asyncpg.Connection, complaint_id: UUID) -> ComplaintView | None:
+    row = await conn.fetchrow(
+        "SELECT complaint_id, tracking_number, title, agency_id, agency_name, anonymous, confidential, closed_at"
+        " FROM complaints WHERE complaint_id = $1", complaint_id,
+    )
+    return ComplaintView(**dict(row)) if row else None
+
+
+async def save_complaint(conn: asyncpg.Connection, view: ComplaintView, now: datetime) -> None:
+    await conn.execute(
+        """
+        INSERT INTO complaints (complaint_id, tracking_number, title, agency_id, agency_name, anonymous,
+                                confidential, closed_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (complaint_id) DO UPDATE SET tracking_number = EXCLUDED.tracking_number,
+            title = EXCLUDED.title, agency_id = EXCLUDED.agency_id, agency_name = EXCLUDED.agency_name,
+            anonymous = EXCLUDED.anonymous, confidential = EXCLUDED.confidential, closed_at = EXCLUDED.closed_at,
+            updated_at = EXCLUDED.updated_at
+        """,
+        view.complaint_id, view.tracking_number, view.title, view.agency_id, view.agency_name, view.anonymous,
+        view.confidential, view.closed_at, now,
+    )
+
+
+# --- deliveries -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    notification_id: UUID
+    source_event_id: UUID
+    source_event_type: str
+    correlation_id: UUID | None
+    complaint_id: UUID | None
+    tracking_number: str | None
+    jurisdiction_code: str | None
+    recipient_kind: str
+    recipient_ref: str
+    channel: str
+    template: str
+    languages: list[str]
+    subject: str
+    body: str
+    sms_text: str
+    data: dict[str, Any]
+    status: str
+    due_at: datetime
+    created_at: datetime
+
+
+async def record(conn: asyncpg.Connection, d: NewDelivery) -> bool:
+    """Record a delivery; False when this (event, recipient, channel) was recorded before."""
     inserted = await conn.fetchval(
         """
-        INSERT INTO notifications (notification_id, source_event_id, complaint_id, tracking_number,
-                                   recipient_kind, recipient_ref, channel, template, subject, body)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        INSERT INTO notifications (notification_id, source_event_id, source_event_type, correlation_id,
+            complaint_id, tracking_number, jurisdiction_code, recipient_kind, recipient_ref, channel, template,
+            languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
         ON CONFLICT (source_event_id, recipient_ref, channel) DO NOTHING RETURNING true
         """,
-        notification_id, source_event_id, complaint_id, tracking_number, message.recipient_kind,
-        message.recipient_ref, message.channel, message.template, message.subject, message.body,
+        d.notification_id, d.source_event_id, d.source_event_type, d.correlation_id, d.complaint_id,
+        d.tracking_number, d.jurisdiction_code, d.recipient_kind, d.recipient_ref, d.channel, d.template,
+        d.languages, d.subject, d.body, d.sms_text, d.data, d.status, d.due_at, d.created_at,
     )
     return bool(inserted)
+
+
+async def wake_workers(conn: asyncpg.Connection) -> None:
+    """Delivered at commit (and dropped on rollback), like every NOTIFY."""
+    await conn.execute(f"NOTIFY {WAKE_CHANNEL}")
+
+
+async def claim(
+    conn: asyncpg.Connection, *, now: datetime, limit: int, lease_until: datetime, token: UUID
+) -> list[asyncpg.Record]:
+    """Take up to ``limit`` due deliveries (or ones whose lease ran out) for this worker.
+
+    ``FOR UPDATE SKIP LOCKED``: two replicas claiming at once get disjoint rows; the lease token marks
+    whose claim it is, so a worker whose lease ran out cannot mark a delivery another worker owns.
+    """
+    return await conn.fetch(
+        """
+        WITH due AS (
+            SELECT notification_id FROM notifications
+            WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
+            ORDER BY next_attempt_at, notification_id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE notifications n
+        SET status = 'sending', lease_until = $3, lease_token = $4, attempts = n.attempts + 1, updated_at = $1
+        FROM due WHERE n.notification_id = due.notification_id
+        RETURNING n.*
+        """,
+        now, limit, lease_until, token,
+    )
+
+
+async def take_rate_slot(
+    conn: asyncpg.Connection, *, recipient_ref: str, channel: str, window_start: datetime, limit: int
+) -> bool:
+    """Count one send in the recipient's hour window; False (and nothing counted) when it is full."""
+    taken = await conn.fetchval(
+        """
+        INSERT INTO rate_windows (recipient_ref, channel, window_start, sent) VALUES ($1, $2, $3, 1)
+        ON CONFLICT (recipient_ref, channel, window_start)
+            DO UPDATE SET sent = rate_windows.sent + 1 WHERE rate_windows.sent < $4
+        RETURNING sent
+        """,
+        recipient_ref, channel, window_start, limit,
+    )
+    return taken is not None
+
+
+async def defer(conn: asyncpg.Connection, notification_id: UUID, *, until: datetime, now: datetime) -> None:
+    """Give a claimed delivery back without counting the attempt (rate limit reached)."""
+    await conn.execute(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = $2, attempts = attempts - 1,"
+        " lease_until = NULL, lease_token = NULL, updated_at = $3 WHERE notification_id = $1",
+        notification_id, until, now,
+    )
+
+
+async def mark_sent(conn: asyncpg.Connection, notification_id: UUID, token: UUID, now: datetime) -> bool:
+    done = await conn.fetchval(
+        "UPDATE notifications SET status = 'sent', sent_at = $3, lease_until = NULL, last_error = NULL,"
+        " updated_at = $3 WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
+        notification_id, token, now,
+    )
+    return bool(done)
+
+
+async def mark_retry(
+    conn: asyncpg.Connection, notification_id: UUID, token: UUID, *, at: datetime, error: str, now: datetime
+) -> bool:
+    done = await conn.fetchval(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = $3, lease_until = NULL, last_error = $4,"
+        " updated_at = $5 WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
+        notification_id, token, at, error, now,
+    )
+    return bool(done)
+
+
+async def mark_final(
+    conn: asyncpg.Connection, notification_id: UUID, token: UUID, *, status: str, error: str | None, now: datetime
+) -> bool:
+    """failed, skipped or cancelled."""
+    done = await conn.fetchval(
+        "UPDATE notifications SET status = $3, lease_until = NULL, last_error = $4, updated_at = $5"
+        " WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
+        notification_id, token, status, error, now,
+    )
+    return bool(done)
+
+
+async def expire_waiting(conn: asyncpg.Connection, now: datetime) -> int:
+    """Reporter messages whose contact never came stay in the inbox only."""
+    result = await conn.execute(
+        "UPDATE notifications SET status = 'expired', updated_at = $1"
+        " WHERE status = 'waiting_contact' AND next_attempt_at <= $1", now,
+    )
+    return int(result.split()[-1])
+
+
+async def release_waiting(conn: asyncpg.Connection, complaint_id: UUID, now: datetime) -> int:
+    """The contact arrived: the reporter messages waiting for it are due now."""
+    result = await conn.execute(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = $2, updated_at = $2"
+        " WHERE complaint_id = $1 AND status = 'waiting_contact'", complaint_id, now,
+    )
+    return int(result.split()[-1])
+
+
+async def prune_rate_windows(conn: asyncpg.Connection, before: datetime) -> None:
+    await conn.execute("DELETE FROM rate_windows WHERE window_start < $1", before)
+
+
+# --- digests ----------------------------------------------------------------------------------
+
+async def due_digest_groups(conn: asyncpg.Connection, now: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT recipient_ref, channel FROM notifications WHERE status = 'digest' AND next_attempt_at <= $1"
+        " GROUP BY recipient_ref, channel", now,
+    )
+
+
+async def lock_digest_items(
+    conn: asyncpg.Connection, recipient_ref: str, channel: str, now: datetime
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM notifications WHERE status = 'digest' AND recipient_ref = $1 AND channel = $2"
+        " AND next_attempt_at <= $3 ORDER BY created_at, notification_id FOR UPDATE SKIP LOCKED",
+        recipient_ref, channel, now,
+    )
+
+
+async def mark_digested(conn: asyncpg.Connection, ids: Sequence[UUID], digest_id: UUID, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE notifications SET status = 'digested', digest_id = $2, updated_at = $3"
+        " WHERE notification_id = ANY($1::uuid[])", list(ids), digest_id, now,
+    )
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+async def store_contact(
+    conn: asyncpg.Connection, *, complaint_id: UUID, reporter_ref_hash: str, source_channel: str,
+    anonymous: bool, key_id: str, ciphertext: str, now: datetime,
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO contacts (complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext,
+                              received_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (complaint_id) DO UPDATE SET reporter_ref_hash = EXCLUDED.reporter_ref_hash,
+            source_channel = EXCLUDED.source_channel, anonymous = EXCLUDED.anonymous, key_id = EXCLUDED.key_id,
+            ciphertext = EXCLUDED.ciphertext, received_at = EXCLUDED.received_at
+        """,
+        complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext, now,
+    )
+
+
+async def contact(conn: asyncpg.Connection, complaint_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT key_id, ciphertext, source_channel FROM contacts WHERE complaint_id = $1", complaint_id
+    )
+
+
+async def forget_contacts_of_closed(conn: asyncpg.Connection, closed_before: datetime) -> int:
+    """Delete the contacts of complaints closed before ``closed_before`` (the reopen window is over)."""
+    result = await conn.execute(
+        "DELETE FROM contacts c USING complaints k"
+        " WHERE k.complaint_id = c.complaint_id AND k.closed_at < $1", closed_before,
+    )
+    return int(result.split()[-1])
+
+
+async def has_contact(conn: asyncpg.Connection, complaint_id: UUID) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM contacts WHERE complaint_id = $1", complaint_id))
+
+
+async def contact_erased(conn: asyncpg.Connection, complaint_id: UUID) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM erased_complaints WHERE complaint_id = $1", complaint_id))
+
+
+async def reporter_erased(conn: asyncpg.Connection, reporter_ref_hash: str) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT true FROM erased_reporters WHERE reporter_ref_hash = $1", reporter_ref_hash
+    ))
+
+
+async def erase_reporter(conn: asyncpg.Connection, reporter_ref_hash: str, now: datetime) -> list[UUID]:
+    """Delete the reporter's contacts, remember the erasure, cancel what would still use them."""
+    complaint_ids = [r["complaint_id"] for r in await conn.fetch(
+        "DELETE FROM contacts WHERE reporter_ref_hash = $1 RETURNING complaint_id", reporter_ref_hash
+    )]
+    await conn.execute(
+        "INSERT INTO erased_reporters (reporter_ref_hash, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        reporter_ref_hash, now,
+    )
+    await conn.execute(
+        "INSERT INTO erased_complaints (complaint_id, erased_at) SELECT unnest($1::uuid[]), $2"
+        " ON CONFLICT DO NOTHING", complaint_ids, now,
+    )
+    await conn.execute(
+        "UPDATE notifications SET status = 'cancelled', updated_at = $2, last_error = 'contact erased'"
+        " WHERE complaint_id = ANY($1::uuid[]) AND recipient_kind = 'reporter' AND channel IN ('email', 'sms')"
+        " AND status IN ('pending', 'waiting_contact')", complaint_ids, now,
+    )
+    return complaint_ids
+
+
+# --- recipients -------------------------------------------------------------------------------
+
+RECIPIENT_COLUMNS = "recipient_ref, display_name, languages, email, phone, webhook_url, webhook_secret, digest"
+
+
+async def recipient(conn: asyncpg.Connection, recipient_ref: str) -> asyncpg.Record | None:
+    """The recipient's own row, else the ``<kind>:*`` fallback row."""
+    kind = recipient_ref.split(":", 1)[0]
+    return await conn.fetchrow(
+        f"SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE recipient_ref IN ($1, $2)"
+        " ORDER BY recipient_ref = $1 DESC LIMIT 1", recipient_ref, f"{kind}:*",
+    )
+
+
+async def upsert_recipient(conn: asyncpg.Connection, r: dict[str, Any], now: datetime) -> None:
+    await conn.execute(
+        f"""
+        INSERT INTO recipients ({RECIPIENT_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (recipient_ref) DO UPDATE SET display_name = EXCLUDED.display_name,
+            languages = EXCLUDED.languages, email = EXCLUDED.email, phone = EXCLUDED.phone,
+            webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
+            digest = EXCLUDED.digest, updated_at = EXCLUDED.updated_at
+        """,
+        r["recipient_ref"], r["display_name"], r["languages"], r["email"], r["phone"], r["webhook_url"],
+        r["webhook_secret"], r["digest"], now,
+    )
+
+
+# --- inbox ------------------------------------------------------------------------------------
+
+async def put_in_inbox(conn: asyncpg.Connection, m: OutboundMessage) -> None:
+    await conn.execute(
+        """
+        INSERT INTO inbox_messages (delivery_id, complaint_id, tracking_number, recipient_kind, recipient_ref,
+                                    template, subject, body, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delivery_id) DO NOTHING
+        """,
+        m.delivery_id, m.complaint_id, m.tracking_number, m.recipient_kind, m.recipient_ref, m.template,
+        m.subject, m.body, m.created_at,
+    )
+
+
+async def reporter_inbox(conn: asyncpg.Connection, tracking_number: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT delivery_id, template, subject, body, created_at FROM inbox_messages"
+        " WHERE tracking_number = $1 AND recipient_kind = 'reporter' ORDER BY created_at, delivery_id",
+        tracking_number,
+    )

@@ -1,8 +1,105 @@
+"""Notify's settings. Every field can be set from the environment: ``LAPOR_<FIELD>``, nested groups with
+``__`` (``LAPOR_SMTP__HOST``, ``LAPOR_SMS__URL``, ``LAPOR_SENDING__MAX_ATTEMPTS`` …).
+
+The defaults fit a developer machine: mail to the local sink on port 1025 and SMS/webhooks to the
+sink's HTTP port 8025 (``python tools/sinks.py``), demo recipients for the agencies routing knows.
+"""
+
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
 from lapor_shared.settings import ServiceSettings
+
+
+class SmtpSettings(BaseModel):
+    """E-mail over SMTP (aiosmtplib). ``provider = "disabled"`` turns the channel off."""
+
+    provider: Literal["smtp", "disabled"] = "smtp"
+    host: str = "127.0.0.1"
+    port: int = 1025
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    """Implicit TLS (port 465)."""
+    start_tls: bool | None = None
+    """STARTTLS: None = when the server offers it; True = required; False = never."""
+    from_address: str = "LAPOR! <noreply@lapor.go.id>"
+    timeout_s: float = 15.0
+
+
+class SmsSettings(BaseModel):
+    """SMS through a provider-neutral HTTP gateway: one POST per message.
+
+    The body is JSON (or a form) with the fields named below; the token goes into ``auth_header`` as
+    ``auth_scheme token``. 2xx = accepted; 408/429/5xx and network errors are retried; other 4xx fail.
+    """
+
+    provider: Literal["http", "disabled"] = "http"
+    url: str = "http://127.0.0.1:8025/sms"
+    token: str = "dev-token"
+    auth_header: str = "Authorization"
+    auth_scheme: str = "Bearer"
+    body_format: Literal["json", "form"] = "json"
+    to_field: str = "to"
+    text_field: str = "text"
+    sender_field: str = "from"
+    reference_field: str = "reference"
+    sender_id: str = "LAPOR1708"
+    max_segments: int = Field(default=3, ge=1, le=10)
+    timeout_s: float = 10.0
+
+
+class WebhookSettings(BaseModel):
+    """Signed webhooks to agency systems (the URL and secret are per recipient)."""
+
+    provider: Literal["http", "disabled"] = "http"
+    timeout_s: float = 10.0
+
+
+class SendingSettings(BaseModel):
+    """The delivery worker: schedule, leases, retries, contact wait, rate limits, digests."""
+
+    autostart: bool = True
+    """Start the delivery worker with the service (tests drive it by hand)."""
+    poll_interval_s: float = 1.0
+    concurrency: int = Field(default=16, ge=1)
+    """Deliveries in flight at once per replica; a slow provider holds at most these slots."""
+    lease_s: float = 120.0
+    """How long a claimed delivery belongs to one worker; after that another may take it (and resend)."""
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_initial_s: float = 30.0
+    backoff_max_s: float = 3600.0
+    contact_wait_s: float = 900.0
+    """How long a reporter message waits for the reporter's contact before it stays in the inbox only."""
+    contact_retention_after_close_s: float = 60 * 24 * 3600.0
+    """A closed complaint's contact is deleted this long after closing (the reopen window); a reopened
+    complaint's reporter then hears in the inbox only."""
+    rate_limits_per_hour: dict[str, int] = {"sms": 6, "email": 30}
+    """Per recipient and channel, counted in the database; the rest waits for the next hour."""
+    digest_daily_hour: int = Field(default=7, ge=0, le=23)
+    """Local hour (Asia/Jakarta) at which daily digests go out."""
+    reporter_sms_with_email: bool = False
+    """SMS a reporter who also left an e-mail address (False: SMS only when there is no e-mail,
+    or when the complaint came in by SMS)."""
 
 
 class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8004
+
+    reporter_languages: list[str] = ["id", "en"]
+    """Reporters get Bahasa Indonesia first and English second (SMS: the first language only)."""
+    status_url: str = "https://www.lapor.go.id/status/{tracking_number}"
+    """Where a reporter follows the complaint (``{tracking_number}`` is filled in)."""
+    sms_number: str = "1708"
+    recipients_file: str = "demo"
+    """Officer and agency addresses loaded at start-up: a JSON file path, ``demo`` for the packaged
+    demo set, or empty for none (the table is then managed directly)."""
+
+    smtp: SmtpSettings = SmtpSettings()
+    sms: SmsSettings = SmsSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+    sending: SendingSettings = SendingSettings()

@@ -1,0 +1,89 @@
+"""Notify's HTTP API: the reporter's in-app inbox, for the status page.
+
+``GET /api/v1/inbox/{tracking_number}`` → ``{"tracking_number": …, "messages": [{id, template, subject,
+body, created_at}]}``: the messages notify sent the reporter of that complaint, oldest first. No contact
+details (messages never contain them) and no rahasia content (inbox messages of confidential complaints
+are rendered without it), since the tracking number alone opens this page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+import asyncpg
+
+from lapor_notify import repository
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+INBOX_PREFIX = "/api/v1/inbox/"
+TRACKING_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
+
+
+async def _respond(send: Send, status: int, document: dict[str, Any]) -> None:
+    body = json.dumps(document, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error(code: str, message_id: str, message_en: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message_id": message_id, "message_en": message_en}}
+
+
+class InboxApi:
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _respond(send, 405, _error("method_not_allowed", "Hanya GET.", "Only GET."))
+            return
+        tracking_number = unquote(scope["path"][len(INBOX_PREFIX):]).strip().upper()
+        if not TRACKING_NUMBER.match(tracking_number):
+            await _respond(send, 404, _error("unknown_tracking_number", "Nomor pelacakan tidak dikenal.",
+                                             "Unknown tracking number."))
+            return
+        async with self._pool().acquire() as conn:
+            rows = await repository.reporter_inbox(conn, tracking_number)
+        if not rows:
+            await _respond(send, 404, _error("unknown_tracking_number", "Belum ada pesan untuk nomor ini.",
+                                             "No messages for this tracking number yet."))
+            return
+        await _respond(send, 200, {
+            "tracking_number": tracking_number,
+            "messages": [
+                {"id": str(r["delivery_id"]), "template": r["template"], "subject": r["subject"], "body": r["body"],
+                 "created_at": r["created_at"].isoformat()}
+                for r in rows
+            ],
+        })
+
+
+class PrefixRoutes:
+    """Sends HTTP requests under a path prefix to their app and everything else (lifespan included) to
+    the service app. FastStream's ASGI routes match whole paths only, and the inbox path has a parameter."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[tuple[str, ASGIApp]]) -> None:
+        self.app = app
+        self.routes = list(routes)
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped app's own API (broker, lifespan_context …)
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for prefix, app in self.routes:
+                if scope["path"].startswith(prefix):
+                    await app(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

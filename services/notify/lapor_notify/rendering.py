@@ -1,0 +1,116 @@
+"""Rendering: one Jinja2 template per message and language (``templates/<lang>/<name>.j2``), with a block
+per channel shape: ``subject`` (e-mail subject, inbox title), ``body`` (e-mail, inbox, webhook text) and
+``sms`` (fitted to the segment limit, the tracking number kept).
+
+Several languages make one message: Bahasa Indonesia first, English second. The subject and the SMS
+use the first language only; the body has every language, separated by a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, pass_context
+from jinja2.runtime import Context
+
+from lapor_notify import sms_text
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+LANGUAGE_RULE = "\n\n" + "-" * 40 + "\n\n"
+
+STAGE_LABELS: dict[str, dict[str, str]] = {
+    "id": {"verification": "verifikasi", "acknowledgement": "konfirmasi penerimaan",
+           "follow_up": "tindak lanjut", "auto_close": "penutupan otomatis", "resolution": "penyelesaian"},
+    "en": {"verification": "verification", "acknowledgement": "acknowledgement",
+           "follow_up": "follow-up", "auto_close": "automatic closing", "resolution": "resolution"},
+}
+CLOSED_LABELS: dict[str, dict[str, str]] = {
+    "id": {"resolved": "selesai ditindaklanjuti", "auto_close": "ditutup otomatis tanpa balasan Anda",
+           "admin": "ditutup oleh admin", "archived": "diarsipkan"},
+    "en": {"resolved": "resolved", "auto_close": "closed automatically after no reply",
+           "admin": "closed by an administrator", "archived": "archived"},
+}
+PERIOD_LABELS: dict[str, dict[str, str]] = {
+    "id": {"hourly": "per jam", "daily": "harian"},
+    "en": {"hourly": "hourly", "daily": "daily"},
+}
+
+
+def _wib(value: datetime | str) -> str:
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+
+
+def _label(table: dict[str, dict[str, str]]) -> Any:
+    @pass_context
+    def label(context: Context, value: str) -> str:
+        return table.get(context["lang"], table["id"]).get(value, value)
+
+    return label
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("lapor_notify", "templates"),
+        undefined=StrictUndefined,  # a missing fact is a bug, never an empty hole in a message
+        autoescape=False,  # plain text: e-mail text/plain, SMS, JSON strings
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,  # an include ends its line
+    )
+    env.filters["wib"] = _wib
+    env.filters["stage_label"] = _label(STAGE_LABELS)
+    env.filters["closed_label"] = _label(CLOSED_LABELS)
+    env.filters["period_label"] = _label(PERIOD_LABELS)
+    return env
+
+
+ENV = _environment()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    body: str
+    sms: str
+
+
+class TemplateMissing(LookupError):
+    pass
+
+
+def _template(name: str, lang: str) -> Template:
+    return ENV.get_template(f"{lang}/{name}.j2")
+
+
+def _block(template: Template, block: str, context: Mapping[str, Any]) -> str:
+    return "".join(template.blocks[block](template.new_context(dict(context)))).strip()
+
+
+def template_names() -> list[str]:
+    """Every message template (without language), from the Bahasa Indonesia folder."""
+    return sorted(
+        n.removeprefix("id/").removesuffix(".j2") for n in ENV.list_templates()
+        if n.startswith("id/") and not n.startswith("id/_")
+    )
+
+
+def render(name: str, languages: Sequence[str], facts: Mapping[str, Any], *, sms_segments: int) -> Rendered:
+    """``name`` in ``languages`` (the first one leads); unknown languages fall back to Bahasa Indonesia."""
+    langs = [lang for lang in dict.fromkeys(languages) if lang in STAGE_LABELS] or ["id"]
+    parts: list[tuple[str, str, str]] = []
+    for lang in langs:
+        template = _template(name, lang)
+        context = {**facts, "lang": lang}
+        parts.append((_block(template, "subject", context), _block(template, "body", context),
+                      _block(template, "sms", context)))
+    tracking_number = facts.get("tracking_number")
+    return Rendered(
+        subject=" ".join(parts[0][0].split()),
+        body=LANGUAGE_RULE.join(p[1] for p in parts),
+        sms=sms_text.fit(parts[0][2], max_segments=sms_segments, keep=tracking_number),
+    )

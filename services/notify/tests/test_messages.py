@@ -1,0 +1,96 @@
+"""Templates, SMS segment limits and webhook signatures (pure logic)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lapor_notify import sms_text
+from lapor_notify.channels.webhook import sign, verify
+from lapor_notify.rendering import render, template_names
+
+pytestmark = [pytest.mark.unit]
+
+TN = "LPR-7K3Q-9XW2A"
+FACTS = {
+    "tracking_number": TN, "title": "Jalan berlubang di depan SD Negeri 2", "agency_name": "Unit Pengaduan Kota",
+    "anonymous": False, "confidential": False, "show_content": True, "status_url": f"https://lapor.test/{TN}",
+    "sms_number": "1708", "from_agency_name": "Dinas A", "to_agency_name": "Pemerintah Provinsi Lampung",
+    "reason": {"message_id": "Bukan wewenang kami.", "message_en": "Not our authority."},
+    "response_text": "Jalan sudah ditambal pada 3 Maret.", "reply_text": "Terima kasih.", "stage": "follow_up",
+    "escalation_level": 1, "closed_reason": "auto_close", "due_at": datetime(2026, 3, 6, 9, 0, tzinfo=UTC).isoformat(),
+    "category": "jalan", "location_text": "Jl. Teuku Umar", "reopen_reason": "Masih berlubang",
+    "items": [{"tracking_number": TN, "subject": "Laporan baru"}, {"tracking_number": "LPR-AAAA-BBBBB",
+                                                                    "subject": "Laporan baru"}],
+    "recipient_name": "Dinas Contoh", "period": "daily",
+}
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_every_template_renders_in_both_languages_with_the_tracking_number(name):
+    message = render(name, ["id", "en"], FACTS, sms_segments=2)
+    assert TN in message.subject and TN in message.body and TN in message.sms
+    first, second = message.body.split("-" * 40)
+    assert TN in first and TN in second
+    assert sms_text.measure(message.sms).segments <= 2
+    english_only = render(name, ["en"], FACTS, sms_segments=1)
+    assert english_only.body != first.strip() and sms_text.measure(english_only.sms).segments == 1
+
+
+def test_the_rendered_set_covers_every_step_that_matters():
+    assert set(template_names()) >= {
+        "complaint_accepted.reporter", "complaint_routed.reporter", "complaint_responded.reporter",
+        "complaint_escalated.reporter", "complaint_closed.reporter", "complaint_routed.officer",
+        "complaint_deadline_warning.officer", "complaint_escalated.officer", "complaint_escalated.supervisor",
+        "digest.officer",
+    }
+
+
+def test_confidential_content_is_left_out_when_asked():
+    message = render("complaint_responded.reporter", ["id", "en"], {**FACTS, "show_content": False}, sms_segments=2)
+    assert FACTS["response_text"] not in message.body and TN in message.body
+
+
+def test_reporter_messages_say_how_to_reply_or_reopen():
+    assert "BALAS " + TN in render("complaint_responded.reporter", ["id"], FACTS, sms_segments=3).body
+    closed = render("complaint_closed.reporter", ["id", "en"], FACTS, sms_segments=3)
+    assert "BUKA " + TN in closed.body and "reopen" in closed.body
+
+
+@pytest.mark.parametrize(("text", "encoding", "segments"), [
+    ("a" * 160, "gsm7", 1), ("a" * 161, "gsm7", 2), ("a" * 306, "gsm7", 2), ("a" * 307, "gsm7", 3),
+    ("€" * 80, "gsm7", 1), ("€" * 81, "gsm7", 2), ("ą" * 70, "ucs2", 1), ("ą" * 71, "ucs2", 2),
+    ("ą" * 134, "ucs2", 2), ("ą" * 135, "ucs2", 3), ("😀" * 35, "ucs2", 1), ("😀" * 36, "ucs2", 2),
+])
+def test_sms_segments_follow_gsm7_and_ucs2_limits(text, encoding, segments):
+    measured = sms_text.measure(text)
+    assert (measured.encoding, measured.segments) == (encoding, segments)
+
+
+def test_an_escape_character_is_never_split_across_segments():
+    # 152 plain septets then '€' (2 septets): the euro sign moves whole to the second segment
+    assert sms_text.measure("a" * 152 + "€" + "a" * 152).segments == 3
+
+
+@pytest.mark.parametrize("filler", ["kata ", "kąta ", "€ "])
+def test_a_long_sms_is_cut_to_the_limit_and_keeps_the_tracking_number(filler):
+    text = f"LAPOR! {TN} ditanggapi. " + filler * 400
+    for limit in (1, 2, 3):
+        fitted = sms_text.fit(text, max_segments=limit, keep=TN)
+        assert sms_text.measure(fitted).segments <= limit
+        assert TN in fitted and fitted.endswith("...")
+
+
+def test_a_cut_that_would_drop_the_tracking_number_puts_it_in_front():
+    fitted = sms_text.fit("x " * 400 + TN, max_segments=1, keep=TN)
+    assert fitted.startswith(TN) and sms_text.measure(fitted).segments == 1
+
+
+def test_webhook_signature_verifies_only_the_exact_body_within_the_tolerance():
+    body, ts = b'{"tracking_number":"LPR-7K3Q-9XW2A"}', "1767225600"
+    signature = sign("s3cret", ts, body)
+    assert verify("s3cret", ts, body, signature, now=1767225600 + 10)
+    assert not verify("s3cret", ts, body, signature, now=1767225600 + 3600)  # replayed an hour later
+    assert not verify("s3cret", ts, body.replace(b"9XW2A", b"9XW2B"), signature, now=1767225600)
+    assert not verify("s3cret", "not-a-number", body, signature)
