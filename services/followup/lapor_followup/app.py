@@ -2,20 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from faststream.asgi import AsgiFastStream
 
+from lapor_followup.clock import Clock, SystemClock
+from lapor_followup.context import Context
 from lapor_followup.handlers import register_handlers
+from lapor_followup.http import ReadApi, sync_credentials
+from lapor_followup.policies import PolicyBook, record_versions
+from lapor_followup.poller import TimerPoller
 from lapor_followup.settings import FollowupSettings
+from lapor_followup.workcalendar import WorkingCalendar
 from lapor_shared.runtime import Runtime
 
 
-def build_runtime(settings: FollowupSettings | None = None) -> Runtime:
-    """The service's runtime with its subscribers attached (nothing connects until it starts)."""
+@dataclass(frozen=True, slots=True)
+class Followup:
+    """The service's parts: tests reach the poller, the clock and the read API through this."""
+
+    settings: FollowupSettings
+    runtime: Runtime
+    ctx: Context
+    poller: TimerPoller
+    api: ReadApi
+
+    def asgi_app(self) -> AsgiFastStream:
+        return self.runtime.asgi_app(title="LAPOR! followup", routes=self.api.routes())
+
+
+def build(settings: FollowupSettings | None = None, *, clock: Clock | None = None) -> Followup:
+    """Everything wired, nothing connected: the pool, migrations, calendar overrides, policy record,
+    credentials and the timer poller start with the runtime (``on_started``) and stop with it."""
     settings = settings or FollowupSettings()
     runtime = Runtime(settings, schema="followup", migrations="lapor_followup.migrations")
-    register_handlers(runtime, settings)
-    return runtime
+    ctx = Context(
+        clock=clock or SystemClock(),
+        calendar=WorkingCalendar(cutoff_hour=settings.cutoff_hour),
+        policies=PolicyBook.load(settings.policy_file),
+    )
+    register_handlers(runtime, settings, ctx)
+    poller = TimerPoller(
+        runtime, ctx, batch_size=settings.timer_batch_size, interval_s=settings.timer_poll_interval_s,
+        max_attempts=settings.timer_max_attempts, calendar_refresh_s=settings.calendar_refresh_s,
+    )
+
+    async def prepare(rt: Runtime) -> None:
+        async with rt.pool.acquire() as conn:
+            await record_versions(conn, ctx.policies)
+        await sync_credentials(rt, settings.agency_tokens)
+
+    runtime.on_started.extend([prepare, poller.start])
+    runtime.on_stopping.append(poller.stop)
+    return Followup(settings, runtime, ctx, poller, ReadApi(runtime, ctx, worklist_limit=settings.worklist_limit))
+
+
+def build_runtime(settings: FollowupSettings | None = None, *, clock: Clock | None = None) -> Runtime:
+    """The service's runtime with its subscribers and timer poller attached (nothing connects until it starts)."""
+    return build(settings, clock=clock).runtime
 
 
 def create_app(settings: FollowupSettings | None = None) -> AsgiFastStream:
-    return build_runtime(settings).asgi_app(title="LAPOR! followup")
+    return build(settings).asgi_app()

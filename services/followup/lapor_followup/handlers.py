@@ -6,21 +6,54 @@ from functools import partial
 
 from faststream.kafka.annotations import KafkaMessage
 
-from lapor_followup import service
+from lapor_followup import actions, service
+from lapor_followup.context import Context
 from lapor_followup.settings import FollowupSettings
-from lapor_followup.workcalendar import WorkingCalendar
-from lapor_shared.events.lifecycle import ComplaintRouted
+from lapor_shared.events.lifecycle import (
+    ComplaintArchived,
+    ComplaintForwarded,
+    ComplaintHeld,
+    ComplaintNeedsTriage,
+    ComplaintRouted,
+)
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import COMPLAINTS
+from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REPORTER_COMMANDS
+
+GROUP = "lapor-followup"
 
 
-def register_handlers(runtime: Runtime, settings: FollowupSettings) -> None:
-    calendar = WorkingCalendar(cutoff_hour=settings.cutoff_hour)
-    complaints = runtime.consumer(
-        "followup.complaints", {ComplaintRouted: partial(service.open_case, calendar=calendar)}
-    )
+def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context) -> None:
+    triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=settings.service_name)
+    complaints = runtime.consumer("followup.complaints", {
+        ComplaintRouted: partial(service.open_case, ctx=ctx),
+        ComplaintForwarded: partial(service.on_forwarded, ctx=ctx),
+        ComplaintNeedsTriage: partial(service.on_needs_triage, ctx=ctx),
+        ComplaintHeld: triage_decided,
+        ComplaintArchived: triage_decided,
+    })
+    # each command topic accepts only its own writers' commands (an agency cannot reply as a reporter)
+    command = partial(actions.handle_command, ctx=ctx)
 
-    @runtime.broker.subscriber(COMPLAINTS.name, group_id="lapor-followup", **SUBSCRIBER_DEFAULTS)
+    def commands_of(prefix: str) -> dict:
+        return {c: command for c in actions.COMMANDS if c.event_type.startswith(prefix)}
+
+    agency = runtime.consumer("followup.agency_commands", commands_of("agency."))
+    reporter = runtime.consumer("followup.reporter_commands", commands_of("reporter."))
+    admin = runtime.consumer("followup.admin_commands", commands_of("admin."))
+
+    @runtime.broker.subscriber(COMPLAINTS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
     async def on_complaint_event(body: bytes, msg: KafkaMessage) -> None:
         await complaints.handle(msg)
+
+    @runtime.broker.subscriber(AGENCY_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
+    async def on_agency_command(body: bytes, msg: KafkaMessage) -> None:
+        await agency.handle(msg)
+
+    @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
+    async def on_reporter_command(body: bytes, msg: KafkaMessage) -> None:
+        await reporter.handle(msg)
+
+    @runtime.broker.subscriber(ADMIN_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
+    async def on_admin_command(body: bytes, msg: KafkaMessage) -> None:
+        await admin.handle(msg)

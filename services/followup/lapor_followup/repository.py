@@ -1,44 +1,336 @@
-"""Followup's SQL, inside the caller's transaction."""
+"""Followup's SQL, inside the caller's transaction (the use cases and the timer poller own those)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from lapor_followup.workcalendar import CalendarOverride
 
-async def insert_complaint(
-    conn: asyncpg.Connection,
-    *,
-    complaint_id: UUID,
-    tracking_number: str,
-    agency_id: str,
-    jurisdiction_code: str,
-    report_type: str,
-    policy_version: str,
-    anonymous: bool,
-    confidential: bool,
-    routed_at: datetime,
-) -> bool:
-    inserted = await conn.fetchval(
-        """
-        INSERT INTO complaints (complaint_id, tracking_number, agency_id, jurisdiction_code, report_type,
-                                status, policy_version, anonymous, confidential, routed_at)
-        VALUES ($1, $2, $3, $4, $5, 'routed', $6, $7, $8, $9)
-        ON CONFLICT (complaint_id) DO NOTHING RETURNING true
-        """,
-        complaint_id, tracking_number, agency_id, jurisdiction_code, report_type, policy_version,
-        anonymous, confidential, routed_at,
+Row = dict[str, Any]
+
+# --- complaints --------------------------------------------------------------------------------------
+
+_COMPLAINT_COLUMNS = frozenset({
+    "tracking_number", "agency_id", "agency_name", "agency_level", "jurisdiction_code", "report_type",
+    "status", "policy_version", "anonymous", "confidential", "routed_at", "correlation_id", "title",
+    "category", "route_count", "status_before_hold", "stage", "due_at", "stage_working_days",
+    "extension_days", "escalation_level", "escalated_to", "first_response_at", "answered_in_time",
+    "last_response_at", "closed_at", "close_reason", "reopen_until", "rating", "rated_at", "hard_cap_at",
+})
+
+
+async def insert_complaint(conn: asyncpg.Connection, *, complaint_id: UUID, **fields: Any) -> Row | None:
+    """The new complaint's row, or None when it exists already (a redelivered event)."""
+    _check_columns(fields)
+    columns = ["complaint_id", *fields]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO complaints ({', '.join(columns)}) VALUES ({placeholders})"
+        " ON CONFLICT (complaint_id) DO NOTHING RETURNING *",
+        complaint_id, *fields.values(),
     )
-    return bool(inserted)
+    return dict(row) if row else None
 
 
-async def add_timer(
-    conn: asyncpg.Connection, *, complaint_id: UUID, stage: str, agency_id: str | None, due_at: datetime
+async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID, *, skip_locked: bool = False) -> Row | None:
+    """The complaint's row, locked until the transaction ends (None: unknown, or busy with skip_locked)."""
+    row = await conn.fetchrow(
+        "SELECT * FROM complaints WHERE complaint_id = $1 FOR UPDATE" + (" SKIP LOCKED" if skip_locked else ""),
+        complaint_id,
+    )
+    return dict(row) if row else None
+
+
+async def update_complaint(conn: asyncpg.Connection, complaint_id: UUID, **changes: Any) -> Row:
+    _check_columns(changes)
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE complaints SET {assignments}, updated_at = now() WHERE complaint_id = $1 RETURNING *",
+        complaint_id, *changes.values(),
+    )
+    assert row is not None
+    return dict(row)
+
+
+def _check_columns(fields: Iterable[str]) -> None:
+    unknown = set(fields) - _COMPLAINT_COLUMNS
+    if unknown:
+        raise ValueError(f"not a complaints column: {sorted(unknown)}")
+
+
+async def complaint_by_tracking(conn: asyncpg.Connection, tracking_number: str) -> Row | None:
+    row = await conn.fetchrow("SELECT * FROM complaints WHERE tracking_number = $1", tracking_number)
+    return dict(row) if row else None
+
+
+# --- history and internal notes ----------------------------------------------------------------------
+
+async def add_history(
+    conn: asyncpg.Connection, *, complaint_id: UUID, event_id: UUID, event_type: str, occurred_at: datetime,
+    status: str, agency_id: str | None, facts: dict[str, Any],
 ) -> None:
     await conn.execute(
-        "INSERT INTO timers (complaint_id, stage, agency_id, due_at) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT DO NOTHING",
-        complaint_id, stage, agency_id, due_at,
+        "INSERT INTO history (complaint_id, event_id, event_type, occurred_at, status, agency_id, facts)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        complaint_id, event_id, event_type, occurred_at, status, agency_id, facts,
     )
+
+
+async def history_of(conn: asyncpg.Connection, complaint_id: UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT event_id, event_type, occurred_at, status, agency_id, facts FROM history"
+        " WHERE complaint_id = $1 ORDER BY history_id",
+        complaint_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def add_internal_note(
+    conn: asyncpg.Connection, *, complaint_id: UUID, agency_id: str, note: str, created_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO internal_notes (complaint_id, agency_id, note, created_at) VALUES ($1, $2, $3, $4)",
+        complaint_id, agency_id, note, created_at,
+    )
+
+
+async def internal_notes_of(conn: asyncpg.Connection, complaint_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+    rows = await conn.fetch(
+        "SELECT complaint_id, agency_id, note, created_at FROM internal_notes"
+        " WHERE complaint_id = ANY($1::uuid[]) ORDER BY note_id",
+        list(complaint_ids),
+    )
+    notes: dict[UUID, list[Row]] = {}
+    for r in rows:
+        notes.setdefault(r["complaint_id"], []).append(
+            {"agency_id": r["agency_id"], "note": r["note"], "created_at": r["created_at"]}
+        )
+    return notes
+
+
+# --- timers ------------------------------------------------------------------------------------------
+
+async def add_timer(
+    conn: asyncpg.Connection, *, complaint_id: UUID, stage: str, kind: str, agency_id: str | None,
+    due_at: datetime, escalation_level: int = 0, target_due_at: datetime | None = None,
+    policy_version: str | None = None, working_days: int | None = None,
+) -> int:
+    return await conn.fetchval(
+        "INSERT INTO timers (complaint_id, stage, kind, agency_id, due_at, escalation_level, target_due_at,"
+        " policy_version, working_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING timer_id",
+        complaint_id, stage, kind, agency_id, due_at, escalation_level, target_due_at, policy_version,
+        working_days,
+    )
+
+
+async def cancel_timers(
+    conn: asyncpg.Connection, complaint_id: UUID, *, at: datetime, stages: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+) -> int:
+    """Stop live timers of a complaint (all, or only the given stages/kinds). Returns how many."""
+    result = await conn.execute(
+        "UPDATE timers SET cancelled_at = $2 WHERE complaint_id = $1 AND fired_at IS NULL"
+        " AND cancelled_at IS NULL AND ($3::text[] IS NULL OR stage = ANY($3))"
+        " AND ($4::text[] IS NULL OR kind = ANY($4))",
+        complaint_id, at, list(stages) if stages is not None else None, list(kinds) if kinds is not None else None,
+    )
+    return int(result.split()[-1])
+
+
+async def lock_complaints_with_due_timers(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[UUID]:
+    """Lock (SKIP LOCKED) the complaints of the earliest due timers, found through the partial index
+    ``timers_due``. Everyone locks a complaint before its timers, so pollers and consumers never deadlock."""
+    rows = await conn.fetch(
+        """
+        SELECT complaint_id FROM complaints WHERE complaint_id IN (
+            SELECT complaint_id FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1
+            ORDER BY due_at LIMIT $3
+        )
+        LIMIT $2 FOR UPDATE SKIP LOCKED
+        """,
+        now, limit, limit * 10,  # candidates beyond the batch: other replicas hold the first ones
+    )
+    return [r["complaint_id"] for r in rows]
+
+
+async def claim_due_timers(conn: asyncpg.Connection, complaint_ids: Sequence[UUID], *, now: datetime) -> list[Row]:
+    """The due timers of complaints this transaction has locked, claimed with FOR UPDATE SKIP LOCKED."""
+    rows = await conn.fetch(
+        "SELECT * FROM timers WHERE complaint_id = ANY($1::uuid[]) AND fired_at IS NULL AND cancelled_at IS NULL"
+        " AND due_at <= $2 ORDER BY due_at, timer_id FOR UPDATE SKIP LOCKED",
+        list(complaint_ids), now,
+    )
+    return [dict(r) for r in rows]
+
+
+async def mark_fired(
+    conn: asyncpg.Connection, timer_id: int, *, at: datetime, outcome: str, fired_by: str
+) -> None:
+    await conn.execute(
+        "UPDATE timers SET fired_at = $2, outcome = $3, fired_by = $4, attempts = attempts + 1"
+        " WHERE timer_id = $1",
+        timer_id, at, outcome, fired_by,
+    )
+
+
+async def record_timer_failure(
+    conn: asyncpg.Connection, timer_id: int, *, at: datetime, error: str, give_up: bool, fired_by: str
+) -> None:
+    """A timer whose effect failed: retried on the next rounds, set aside (outcome failed) at the limit."""
+    await conn.execute(
+        "UPDATE timers SET attempts = attempts + 1, last_error = $2,"
+        " fired_at = CASE WHEN $3::boolean THEN $4::timestamptz END,"
+        " outcome = CASE WHEN $3::boolean THEN 'failed' END,"
+        " fired_by = CASE WHEN $3::boolean THEN $5::text END WHERE timer_id = $1",
+        timer_id, error[:2000], give_up, at, fired_by,
+    )
+
+
+async def live_timers(conn: asyncpg.Connection, complaint_id: UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM timers WHERE complaint_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL"
+        " ORDER BY due_at",
+        complaint_id,
+    )
+    return [dict(r) for r in rows]
+
+
+# --- calendar, policies, credentials ------------------------------------------------------------------
+
+async def calendar_overrides(conn: asyncpg.Connection | asyncpg.Pool) -> list[CalendarOverride]:
+    rows = await conn.fetch("SELECT day, working, name FROM calendar_overrides ORDER BY day")
+    return [CalendarOverride(r["day"], r["working"], r["name"]) for r in rows]
+
+
+async def set_calendar_day(
+    conn: asyncpg.Connection | asyncpg.Pool, day: date, *, working: bool, name: str, decree: str | None = None
+) -> None:
+    await conn.execute(
+        "INSERT INTO calendar_overrides (day, working, name, decree) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (day) DO UPDATE SET working = $2, name = $3, decree = $4, created_at = now()",
+        day, working, name, decree,
+    )
+
+
+async def clear_calendar_day(conn: asyncpg.Connection | asyncpg.Pool, day: date) -> None:
+    await conn.execute("DELETE FROM calendar_overrides WHERE day = $1", day)
+
+
+async def recorded_policies(conn: asyncpg.Connection) -> dict[str, str]:
+    rows = await conn.fetch("SELECT version, fingerprint FROM deadline_policies")
+    return {r["version"]: r["fingerprint"] for r in rows}
+
+
+async def record_policy(conn: asyncpg.Connection, *, version: str, fingerprint: str, document: dict) -> None:
+    await conn.execute(
+        "INSERT INTO deadline_policies (version, fingerprint, document) VALUES ($1, $2, $3)"
+        " ON CONFLICT (version) DO NOTHING",
+        version, fingerprint, document,
+    )
+
+
+async def add_credential(
+    conn: asyncpg.Connection | asyncpg.Pool, *, token_sha256: str, agency_id: str, label: str | None = None
+) -> None:
+    await conn.execute(
+        "INSERT INTO agency_credentials (token_sha256, agency_id, label) VALUES ($1, $2, $3)"
+        " ON CONFLICT (token_sha256) DO UPDATE SET agency_id = $2, label = $3, revoked_at = NULL",
+        token_sha256, agency_id, label,
+    )
+
+
+async def revoke_credentials(conn: asyncpg.Connection | asyncpg.Pool, agency_id: str) -> int:
+    result = await conn.execute(
+        "UPDATE agency_credentials SET revoked_at = now() WHERE agency_id = $1 AND revoked_at IS NULL", agency_id
+    )
+    return int(result.split()[-1])
+
+
+async def agency_for_token(conn: asyncpg.Connection | asyncpg.Pool, token_sha256: str) -> str | None:
+    return await conn.fetchval(
+        "SELECT agency_id FROM agency_credentials WHERE token_sha256 = $1 AND revoked_at IS NULL", token_sha256
+    )
+
+
+# --- read models ---------------------------------------------------------------------------------------
+
+async def worklist(
+    conn: asyncpg.Connection | asyncpg.Pool, agency_id: str, *, owed: Sequence[str], limit: int
+) -> list[Row]:
+    """Open complaints the agency answers for (or was escalated to), the nearest agency deadline first."""
+    rows = await conn.fetch(
+        """
+        SELECT *, CASE WHEN agency_id = $1 THEN 'responsible' ELSE 'escalated' END AS role,
+               CASE WHEN status = ANY($2::text[]) THEN due_at END AS agency_due_at
+        FROM complaints
+        WHERE status <> 'closed' AND (agency_id = $1 OR escalated_to @> ARRAY[$1])
+        ORDER BY agency_due_at NULLS LAST, routed_at, complaint_id
+        LIMIT $3
+        """,
+        agency_id, list(owed), limit,
+    )
+    return [dict(r) for r in rows]
+
+
+_SUBTREE = "($1 = 'ID' OR jurisdiction_code = $1 OR jurisdiction_code LIKE $1 || '.%')"
+
+
+async def statistics(
+    conn: asyncpg.Connection | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
+) -> Row:
+    """Counts and measures over every complaint whose responsible agency sits at ``code`` or below."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT count(*) AS total,
+               count(*) FILTER (WHERE status <> 'closed') AS open,
+               count(*) FILTER (WHERE status = ANY($3::text[]) AND due_at < $2) AS overdue,
+               count(*) FILTER (WHERE escalation_level > 0 AND status <> 'closed') AS escalated,
+               count(first_response_at) AS answered,
+               count(*) FILTER (WHERE answered_in_time) AS answered_in_time,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM first_response_at - routed_at)
+               ) FILTER (WHERE first_response_at IS NOT NULL) AS median_first_response_s,
+               count(rating) AS rated,
+               coalesce(sum(rating), 0) AS rating_sum
+        FROM complaints WHERE {_SUBTREE}
+        """,
+        code, now, list(owed),
+    )
+    by_status = await conn.fetch(
+        f"SELECT status, count(*) AS n FROM complaints WHERE {_SUBTREE} GROUP BY status", code
+    )
+    by_rating = await conn.fetch(
+        f"SELECT rating, count(*) AS n FROM complaints WHERE {_SUBTREE} AND rating IS NOT NULL GROUP BY rating",
+        code,
+    )
+    result = dict(row)
+    result["by_status"] = {r["status"]: r["n"] for r in by_status}
+    result["by_rating"] = {int(r["rating"]): r["n"] for r in by_rating}
+    return result
+
+
+async def child_counts(
+    conn: asyncpg.Connection | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
+) -> list[Row]:
+    """Totals per direct child of ``code`` (provinces of the nation, regencies of a province); the
+    node's own agencies appear under ``code`` itself."""
+    child = (
+        "split_part(jurisdiction_code, '.', 1)" if code == "ID"
+        else "CASE WHEN jurisdiction_code = $1 THEN $1 ELSE jurisdiction_code END"
+    )
+    rows = await conn.fetch(
+        f"""
+        SELECT {child} AS code, count(*) AS total,
+               count(*) FILTER (WHERE status <> 'closed') AS open,
+               count(*) FILTER (WHERE status = ANY($3::text[]) AND due_at < $2) AS overdue
+        FROM complaints WHERE {_SUBTREE}
+        GROUP BY 1 ORDER BY 1
+        """,
+        code, now, list(owed),
+    )
+    return [dict(r) for r in rows]

@@ -1,62 +1,107 @@
-"""The Indonesian working-day calendar: weekends, national holidays and cuti bersama.
+"""The Indonesian working-day calendar: weekends, national holidays and cuti bersama, three time zones.
 
-``holidays`` knows national holidays and, through 2027, cuti bersama (category GOVERNMENT); new
-decrees go into an operator-maintained override table (``extra_holidays``). A complaint's clock runs
-in its region's time zone (WIB/WITA/WIT); after the cut-off hour the day counts from the next day.
+- **Holidays**: ``holidays`` (country ID, categories PUBLIC and GOVERNMENT) knows the national holidays
+  and, through 2027, cuti bersama (the SKB 3 Menteri joint leave). New decrees go into the
+  operator-maintained override table ``calendar_overrides`` (followup's schema): a row either adds a
+  non-working day (``working = false``, e.g. a new cuti bersama) or removes one (``working = true``,
+  e.g. a cancelled joint leave day). Overrides win over the package and over weekends.
+- **Time zones**: a clock runs in the zone of the responsible agency's region: WIB (UTC+7), WITA
+  (UTC+8) or WIT (UTC+9); national bodies use WIB.
+- **Cut-off hour** (default 16:00 local): something that arrives at or after it, or on a non-working
+  day, counts from the next working day. A deadline of N working days ends at 23:59:59 local time of
+  the N-th working day after the day it counts from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from lapor_shared.events.values import NATIONAL_CODE
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
 WIT = ZoneInfo("Asia/Jayapura")
 
-_WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96"}
+ZONE_NAMES = {WIB.key: "WIB", WITA.key: "WITA", WIT.key: "WIT"}
+
+PROVINCE_ZONES: dict[str, ZoneInfo] = {
+    # Sumatra, Java, West and Central Kalimantan: WIB (UTC+7)
+    "11": WIB, "12": WIB, "13": WIB, "14": WIB, "15": WIB, "16": WIB, "17": WIB, "18": WIB, "19": WIB,
+    "21": WIB, "31": WIB, "32": WIB, "33": WIB, "34": WIB, "35": WIB, "36": WIB, "61": WIB, "62": WIB,
+    # Bali, Nusa Tenggara, South/East/North Kalimantan, Sulawesi: WITA (UTC+8)
+    "51": WITA, "52": WITA, "53": WITA, "63": WITA, "64": WITA, "65": WITA,
+    "71": WITA, "72": WITA, "73": WITA, "74": WITA, "75": WITA, "76": WITA,
+    # Maluku and the six Papua provinces: WIT (UTC+9)
+    "81": WIT, "82": WIT, "91": WIT, "92": WIT, "93": WIT, "94": WIT, "95": WIT, "96": WIT,
+}
+"""Every one of the 38 provinces (Kemendagri codes) and its time zone (a test checks the list)."""
+
+END_OF_DAY = time(23, 59, 59)
 
 
 def zone_of(region_code: str | None) -> ZoneInfo:
-    """The time zone a jurisdiction's clock runs in (national bodies use WIB)."""
-    province = (region_code or "").split(".", 1)[0]
-    if province in _WIT_PROVINCES:
-        return WIT
-    if province in _WITA_PROVINCES:
-        return WITA
-    return WIB
+    """The time zone a jurisdiction's clock runs in: its province's; the nation and unknown codes use WIB."""
+    if not region_code or region_code == NATIONAL_CODE:
+        return WIB
+    return PROVINCE_ZONES.get(region_code.split(".", 1)[0], WIB)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarOverride:
+    """One operator decision about one day: ``working=False`` adds a holiday, ``True`` removes one."""
+
+    day: date
+    working: bool
+    name: str
 
 
 class WorkingCalendar:
-    def __init__(self, extra_holidays: Mapping[date, str] | None = None, *, cutoff_hour: int = 16) -> None:
-        self._extra = dict(extra_holidays or {})
+    def __init__(self, overrides: Iterable[CalendarOverride] = (), *, cutoff_hour: int = 16) -> None:
+        if not 0 <= cutoff_hour <= 24:
+            raise ValueError("cutoff_hour must be between 0 and 24")
         self.cutoff_hour = cutoff_hour
+        self._holidays = holidays.country_holidays("ID", categories=(holidays.PUBLIC, holidays.GOVERNMENT))
+        self._overrides: dict[date, CalendarOverride] = {}
+        self.replace_overrides(overrides)
 
-    @cached_property
-    def _holidays(self) -> holidays.HolidayBase:
-        cal = holidays.country_holidays("ID", categories=(holidays.PUBLIC, holidays.GOVERNMENT))
-        cal.update(self._extra)
-        return cal
+    def replace_overrides(self, overrides: Iterable[CalendarOverride]) -> None:
+        """Swap in the override table as it is now (at start and on every refresh)."""
+        self._overrides = {o.day: o for o in overrides}
+
+    @property
+    def overrides(self) -> dict[date, CalendarOverride]:
+        return dict(self._overrides)
 
     def is_working_day(self, day: date) -> bool:
+        override = self._overrides.get(day)
+        if override is not None:
+            return override.working
         return day.weekday() < 5 and day not in self._holidays
 
+    def holiday_name(self, day: date) -> str | None:
+        """Why ``day`` is not a working day (None when it is one, or for a plain weekend)."""
+        override = self._overrides.get(day)
+        if override is not None:
+            return None if override.working else override.name
+        return self._holidays.get(day)
+
     def start_day(self, moment: datetime, zone: ZoneInfo) -> date:
-        """The first working day a complaint arriving at ``moment`` counts from."""
+        """The working day something arriving at ``moment`` counts from (cut-off hour, local time)."""
         local = moment.astimezone(zone)
         day = local.date()
-        if local.time() >= time(self.cutoff_hour):
+        if self.cutoff_hour < 24 and local.time() >= time(self.cutoff_hour):
             day += timedelta(days=1)
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return day
 
     def add_working_days(self, start: date, days: int) -> date:
+        """The ``days``-th working day after ``start`` (``start`` itself when ``days`` is 0)."""
         day = start
         remaining = days
         while remaining > 0:
@@ -65,7 +110,44 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
+    def previous_working_day(self, day: date) -> date:
+        day -= timedelta(days=1)
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def due_date(self, moment: datetime, working_days: int, zone: ZoneInfo) -> date:
+        return self.add_working_days(self.start_day(moment, zone), working_days)
+
     def due_at(self, moment: datetime, working_days: int, zone: ZoneInfo) -> datetime:
-        """End of the ``working_days``-th working day after the day ``moment`` counts from, local time."""
-        due_day = self.add_working_days(self.start_day(moment, zone), working_days)
-        return datetime.combine(due_day, time(23, 59, 59), tzinfo=zone)
+        """End (23:59:59 local) of the ``working_days``-th working day after the day ``moment`` counts from."""
+        return self.end_of(self.due_date(moment, working_days, zone), zone)
+
+    def extend(self, due: datetime, working_days: int, zone: ZoneInfo) -> datetime:
+        """A deadline moved ``working_days`` working days later (an extension)."""
+        return self.end_of(self.add_working_days(due.astimezone(zone).date(), working_days), zone)
+
+    def warning_at(self, due: datetime, zone: ZoneInfo, working_days_before: int = 1) -> datetime:
+        """When to warn: the start of the last ``working_days_before`` working day(s) before ``due``."""
+        day = due.astimezone(zone).date()
+        for _ in range(working_days_before - 1):
+            day = self.previous_working_day(day)
+        return datetime.combine(day, time(0, 0), tzinfo=zone)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how many working days after ``start`` ``end`` is."""
+        count = 0
+        day = start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+    @staticmethod
+    def end_of(day: date, zone: ZoneInfo) -> datetime:
+        return datetime.combine(day, END_OF_DAY, tzinfo=zone)
+
+
+def zone_name(zone: ZoneInfo) -> str:
+    return ZONE_NAMES.get(zone.key, zone.key)

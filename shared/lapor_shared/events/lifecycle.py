@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from lapor_shared.events.envelope import Payload
-from lapor_shared.events.values import AgencyRef, Attachment, Location, Reason, ReportType
+from lapor_shared.events.values import AgencyRef, Attachment, Location, Reason, ReportType, Value
 
 Stage = Literal["verification", "acknowledgement", "follow_up", "auto_close", "resolution"]
 
@@ -123,6 +123,8 @@ class DeadlineExtended(Payload):
     agency_id: str
     due_at: AwareDatetime
     reason: str
+    policy_version: str | None = Field(default=None, description="Deadline policy the complaint runs under")
+    working_days: int | None = Field(default=None, description="Working days added by this extension")
 
 
 class DeadlineWarning(Payload):
@@ -130,6 +132,8 @@ class DeadlineWarning(Payload):
     stage: Stage
     agency_id: str | None
     due_at: AwareDatetime
+    policy_version: str | None = Field(default=None, description="Deadline policy the complaint runs under")
+    working_days: int | None = Field(default=None, description="Working days the deadline was set to")
 
 
 class DeadlineBreached(Payload):
@@ -137,6 +141,17 @@ class DeadlineBreached(Payload):
     stage: Stage
     agency_id: str | None
     due_at: AwareDatetime
+    policy_version: str | None = Field(default=None, description="Deadline policy the complaint runs under")
+    working_days: int | None = Field(default=None, description="Working days the missed deadline was set to")
+
+
+class HistoryItem(Value):
+    """One step of a complaint's lifecycle, as attached to an escalation: no content, no identities."""
+
+    occurred_at: AwareDatetime
+    event_type: str
+    status: str
+    agency_id: str | None = None
 
 
 class ComplaintEscalated(Payload):
@@ -147,6 +162,14 @@ class ComplaintEscalated(Payload):
     to_agency: AgencyRef
     stage: Stage
     escalation_level: int = Field(ge=1)
+    due_at: AwareDatetime | None = Field(
+        default=None, description="When the complaint escalates again if still ignored (None at the top)"
+    )
+    policy_version: str | None = Field(default=None, description="Deadline policy the complaint runs under")
+    working_days: int | None = Field(default=None, description="Working days this level has before due_at")
+    history: list[HistoryItem] = Field(
+        default=[], description="The complaint's lifecycle so far, without content or identities"
+    )
 
 
 class ComplaintClosed(Payload):

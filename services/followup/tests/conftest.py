@@ -1,0 +1,31 @@
+"""Fixtures of followup's tests; the harness itself is ``lapor_followup.testing``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from lapor_followup.clock import ManualClock
+from lapor_followup.testing import START, Harness, running
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def followup(database_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
+    async with running(database_url, clock) as harness:
+        yield harness
+
+
+@pytest.fixture
+def start_followup(database_url: str) -> Callable[..., Any]:
+    """Start (another) followup on the same database: ``async with start_followup(clock, **settings)``."""
+    def starter(clock: ManualClock, **overrides: Any):
+        return running(database_url, clock, **overrides)
+
+    return starter
