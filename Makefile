@@ -16,8 +16,11 @@ export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 RUN_ARGS ?=
 SAMPLES ?= 3
+SERVICES := intake routing followup notify
+IMAGE_PREFIX ?=
+IMAGE_TAG ?= 0.1.0
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas clean
+.PHONY: help setup run run-infra test test-unit publish-sample lint schemas clean images deploy-check
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -50,6 +53,21 @@ lint: setup ## Periksa kode / ruff check
 
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
 	$(UV) run --frozen python -m lapor_shared.events.schemas docs/events
+
+images: ## Bangun image Docker / build the four service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
+	@docker info >/dev/null 2>&1 || { \
+		echo "✗ Docker engine tidak tersedia / no Docker engine answers 'docker info'." >&2; \
+		echo "  Build the images on a machine with Docker (see deploy/README.md); here, 'make deploy-check'" >&2; \
+		echo "  validates the Dockerfiles, compose and Kubernetes files without one." >&2; \
+		exit 1; }
+	@for svc in $(SERVICES); do \
+		echo "→ $(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)"; \
+		docker build -f services/$$svc/Dockerfile -t "$(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)" . || exit 1; \
+	done
+
+deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Kubernetes manifests (no engine needed)
+	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
+	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
 
 clean: ## Hapus .run dan cache / remove .run (embedded data, logs) and caches
 	rm -rf .run .pytest_cache .ruff_cache .hypothesis

