@@ -20,7 +20,10 @@ SERVICES := intake routing followup notify
 IMAGE_PREFIX ?=
 IMAGE_TAG ?= 0.1.0
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas clean images deploy-check
+BENCH_ARGS ?=
+CHAOS_ARGS ?=
+
+.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak chaos clean images deploy-check
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -68,6 +71,18 @@ images: ## Bangun image Docker / build the four service images (needs a Docker e
 deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Kubernetes manifests (no engine needed)
 	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
+
+asyncapi: setup ## Tulis dokumen AsyncAPI / write docs/asyncapi/<service>.json (a test fails when they drift)
+	$(UV) run --frozen python tools/asyncapi_docs.py
+
+bench: setup ## Ukur kinerja / benchmark the whole pipeline (BENCH_ARGS="--complaints 20000"); results/ + docs/performance.md
+	$(UV) run --frozen python tools/bench.py $(BENCH_ARGS)
+
+soak: setup ## Uji lama 10 menit / a 10-minute soak at 80% of the measured maximum
+	$(UV) run --frozen python tools/bench.py --soak-seconds 600 $(BENCH_ARGS)
+
+chaos: setup ## Uji ketahanan / 10,000 complaints while every service is SIGKILLed 3x and PostgreSQL restarts
+	$(UV) run --frozen python tools/chaos.py $(CHAOS_ARGS)
 
 clean: ## Hapus .run dan cache / remove .run (embedded data, logs) and caches
 	rm -rf .run .pytest_cache .ruff_cache .hypothesis

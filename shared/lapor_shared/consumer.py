@@ -87,6 +87,7 @@ class Consumer:
         self._get_pool = pool
         self._producer = producer
         self._handlers = dict(handlers)
+        self.handled_types = tuple(self._handlers)
         self._settings = settings
         self._outbox = outbox or Outbox()
         self._metrics = metrics
@@ -96,7 +97,7 @@ class Consumer:
 
     async def handle(self, msg: KafkaMessage) -> None:
         """One message (or, from a batch subscriber, a tuple of records) through the guarantees."""
-        if isinstance(msg.raw_message, tuple):
+        if isinstance(msg.raw_message, tuple | list):  # aiokafka gives a tuple, the in-memory broker a list
             await self.handle_batch(list(msg.raw_message))
             return
         await self._handle_record(msg.raw_message)

@@ -21,7 +21,7 @@ from prometheus_client import make_asgi_app
 
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
-from lapor_shared.events import Payload
+from lapor_shared.events import Envelope, Payload
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.metrics import Metrics
@@ -29,6 +29,7 @@ from lapor_shared.migrator import migrate
 from lapor_shared.observe import Observer
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
 from lapor_shared.settings import ServiceSettings
+from lapor_shared.topics import JURISDICTION_PREFIX, destinations
 from lapor_shared.tracing import setup_tracing
 
 log = get_logger(component="runtime")
@@ -81,7 +82,11 @@ class Runtime:
         offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
         """
         self._subscriptions.append((group_id, topics))
-        options: dict[str, Any] = dict(SUBSCRIBER_DEFAULTS, group_id=group_id)
+        handled = ", ".join(sorted(t.event_type for t in getattr(consumer, "handled_types", ()))) or "its events"
+        options: dict[str, Any] = dict(
+            SUBSCRIBER_DEFAULTS, group_id=group_id, title=getattr(consumer, "name", group_id),
+            description=f"Consumer group {group_id}; handles {handled} (envelopes: docs/events/).",
+        )
         if batch:
             options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
                            batch_timeout_ms=self.settings.delivery.batch_timeout_ms)
@@ -89,6 +94,21 @@ class Runtime:
         @self.broker.subscriber(*topics, **options)
         async def deliver(body: Any, msg: KafkaMessage) -> None:
             await consumer.handle(msg)
+
+    def publishes(self, *payload_types: type[Payload]) -> None:
+        """Declare, for the AsyncAPI document, the events this service emits (they leave via the outbox)."""
+        for payload_type in payload_types:
+            probe = Envelope.model_construct(event_type=payload_type.event_type, jurisdiction_code="18.71",
+                                             payload=payload_type.model_construct(),
+                                             complaint_id=None)
+            for topic in destinations(probe):
+                if topic.startswith(JURISDICTION_PREFIX):
+                    topic = f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}"
+                self.broker.publisher(
+                    topic, title=f"{topic}:{payload_type.event_type}",
+                    description=(payload_type.__doc__ or payload_type.event_type).strip().split("\n")[0],
+                    schema=Envelope[payload_type],  # type: ignore[valid-type]
+                )
 
     async def start(self) -> None:
         self._pool = await create_pool(self.settings.postgres, schema=self.schema)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from faststream.kafka.annotations import KafkaMessage
-
 from lapor_followup import actions, service
 from lapor_followup.context import Context
 from lapor_followup.settings import FollowupSettings
@@ -16,7 +14,6 @@ from lapor_shared.events.lifecycle import (
     ComplaintNeedsTriage,
     ComplaintRouted,
 )
-from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REPORTER_COMMANDS
 
@@ -42,18 +39,7 @@ def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context
     reporter = runtime.consumer("followup.reporter_commands", commands_of("reporter."))
     admin = runtime.consumer("followup.admin_commands", commands_of("admin."))
 
-    @runtime.broker.subscriber(COMPLAINTS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
-    async def on_complaint_event(body: bytes, msg: KafkaMessage) -> None:
-        await complaints.handle(msg)
-
-    @runtime.broker.subscriber(AGENCY_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
-    async def on_agency_command(body: bytes, msg: KafkaMessage) -> None:
-        await agency.handle(msg)
-
-    @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
-    async def on_reporter_command(body: bytes, msg: KafkaMessage) -> None:
-        await reporter.handle(msg)
-
-    @runtime.broker.subscriber(ADMIN_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
-    async def on_admin_command(body: bytes, msg: KafkaMessage) -> None:
-        await admin.handle(msg)
+    runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
+    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=GROUP)
+    runtime.subscribe(reporter, REPORTER_COMMANDS.name, group_id=GROUP)
+    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=GROUP)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from faststream.kafka.annotations import KafkaMessage
-
 from lapor_notify.plan import HANDLED
 from lapor_notify.service import Notifier
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
-from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, CONTACTS
 
@@ -19,10 +16,5 @@ def register_handlers(runtime: Runtime, notifier: Notifier) -> None:
         ReporterContactErased: notifier.erase_contact,
     })
 
-    @runtime.broker.subscriber(COMPLAINTS.name, group_id="lapor-notify", **SUBSCRIBER_DEFAULTS)
-    async def on_complaint_event(body: bytes, msg: KafkaMessage) -> None:
-        await lifecycle.handle(msg)
-
-    @runtime.broker.subscriber(CONTACTS.name, group_id="lapor-notify-contacts", **SUBSCRIBER_DEFAULTS)
-    async def on_contact_event(body: bytes, msg: KafkaMessage) -> None:
-        await contacts.handle(msg)
+    runtime.subscribe(lifecycle, COMPLAINTS.name, group_id="lapor-notify")
+    runtime.subscribe(contacts, CONTACTS.name, group_id="lapor-notify-contacts")
