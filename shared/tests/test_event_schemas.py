@@ -29,7 +29,7 @@ pytestmark = pytest.mark.unit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DIR = REPO_ROOT / "docs" / "events"
 
-EVENT_PREFIXES = ("complaint", "notification", "reporter")
+EVENT_PREFIXES = ("complaint", "notification", "reporter", "registry")
 COMMAND_PREFIXES = ("agency", "reporter", "admin", "registry")
 IRREGULAR_PAST = frozenset({"held", "set", "sent"})
 NOT_PAST_TENSE_BUT_ACCEPTED = {
@@ -199,10 +199,10 @@ def test_commands_are_imperatives_from_agencies_reporters_admins_or_the_registry
     assert not is_past_tense(action.split("_")[0])
 
 
-def test_every_type_under_a_command_prefix_is_a_command_except_reporter_events():
+def test_every_type_under_a_command_prefix_is_a_command_except_reporter_and_registry_events():
     for (event_type, _), model in CATALOGUE.items():
         prefix = event_type.split(".")[0]
-        if prefix in {"agency", "admin", "registry"}:
+        if prefix in {"agency", "admin"}:
             assert model.kind == "command", event_type
         if prefix in {"complaint", "notification"}:
             assert model.kind == "event", event_type

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from faststream.kafka.annotations import KafkaMessage
 
-from lapor_routing import service
-from lapor_routing.settings import RoutingSettings
+from lapor_routing.service import RoutingService
+from lapor_shared.events.commands import DeactivateAgency, DecideTriage, ForwardComplaint, UpsertAgency
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import COMPLAINTS
+from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REGISTRY_COMMANDS
+
+GROUP = "lapor-routing"
 
 
-def register_handlers(runtime: Runtime, settings: RoutingSettings) -> None:
-    complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: service.route_complaint})
+def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
+    complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: routing.route_complaint})
+    agency = runtime.consumer("routing.agency", {ForwardComplaint: routing.forward_complaint})
+    admin = runtime.consumer("routing.admin", {DecideTriage: routing.decide_triage})
+    registry = runtime.consumer(
+        "routing.registry", {UpsertAgency: routing.upsert_agency, DeactivateAgency: routing.deactivate_agency}
+    )
 
-    @runtime.broker.subscriber(COMPLAINTS.name, group_id="lapor-routing", **SUBSCRIBER_DEFAULTS)
-    async def on_complaint_event(body: bytes, msg: KafkaMessage) -> None:
-        await complaints.handle(msg)
+    runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
+    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=GROUP)
+    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=GROUP)
+
+    # one registry change at a time: the agency cache is refreshed after each one commits
+    @runtime.broker.subscriber(REGISTRY_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
+    async def on_registry_command(body: bytes, msg: KafkaMessage) -> None:
+        await registry.handle(msg)
+        await routing.refresh()  # committed: the in-memory snapshot follows at once

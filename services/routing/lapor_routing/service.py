@@ -1,57 +1,364 @@
-"""Routing's use cases."""
+"""Routing's use cases: route an accepted complaint, forward it (pelimpahan), decide its triage, and
+change the agency registry. Each takes ``(tx, envelope)``; its state change and its events commit
+together (the consumer's transaction). A refused command becomes a rejection event, never an error.
+
+Every complaint event routing emits carries, in its envelope, the jurisdiction of the responsible
+agency (or of the triage desk), the complaint's own ids and its story's correlation id, whatever the
+command claimed; an anonim complaint's events carry no reporter_ref.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from uuid import UUID
 
-from lapor_routing import repository
-from lapor_routing.rules import TRIAGE_JURISDICTION, decide
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from lapor_routing import jurisdictions, reasons, repository
+from lapor_routing.checks import Refused, check_forward, check_triage_decision
+from lapor_routing.registry import Agency, Directory, RegistryCache, check_deactivate, check_upsert
+from lapor_routing.rules import decide
+from lapor_routing.seed import seed_agencies
+from lapor_routing.settings import RoutingSettings
 from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope
+from lapor_shared.events import Envelope, Payload
+from lapor_shared.events.commands import (
+    AgencyChanged,
+    DeactivateAgency,
+    DecideTriage,
+    ForwardComplaint,
+    RegistryCommandRejected,
+    UpsertAgency,
+)
 from lapor_shared.events.intake import ComplaintAccepted
-from lapor_shared.events.lifecycle import ComplaintNeedsTriage, ComplaintRouted
+from lapor_shared.events.lifecycle import (
+    ActionRejected,
+    ComplaintArchived,
+    ComplaintForwarded,
+    ComplaintHeld,
+    ComplaintNeedsTriage,
+    ComplaintRouted,
+)
+from lapor_shared.events.values import NATIONAL_CODE, Attachment, Location, Reason, ReportType
 from lapor_shared.logging import get_logger
+from lapor_shared.runtime import Runtime
+from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
 
 log = get_logger(component="routing")
 
 
-async def route_complaint(tx: Tx, envelope: Envelope[Any]) -> None:
-    """Decide who must answer an accepted complaint, or send it to triage; record why."""
-    complaint: ComplaintAccepted = envelope.payload
-    assert envelope.complaint_id is not None and envelope.tracking_number is not None
-    decision = decide(complaint.location)
-    jurisdiction = decision.agency.jurisdiction_code if decision.agency else TRIAGE_JURISDICTION
-    recorded = await repository.record_decision(
-        tx.conn,
-        complaint_id=envelope.complaint_id,
-        tracking_number=envelope.tracking_number,
-        agency_id=decision.agency.agency_id if decision.agency else None,
-        jurisdiction_code=jurisdiction,
-        reason=decision.reason,
-        anonymous=complaint.anonymous,
-        confidential=complaint.confidential,
-    )
-    if not recorded:
-        return
-    if decision.agency is None:
-        await tx.emit(
-            ComplaintNeedsTriage(
-                triage_jurisdiction=jurisdiction, reason=decision.reason, category=complaint.category_hint,
-                report_type=complaint.report_type, title=complaint.title, description=complaint.description,
-                location=complaint.location, anonymous=complaint.anonymous, confidential=complaint.confidential,
-            ),
-            jurisdiction_code=jurisdiction,
+class Content(BaseModel):
+    """What routing keeps of a complaint to route it again. No reporter_ref for an anonim reporter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str
+    report_type: ReportType
+    title: str
+    description: str
+    incident_date: date | None = None
+    location: Location
+    attachments: list[Attachment] = []
+    reporter_ref: UUID | None = None
+    anonymous: bool
+    confidential: bool
+    submitted_at: AwareDatetime
+
+    def routed(self, agency: Agency, reason: Reason, route_count: int) -> ComplaintRouted:
+        return ComplaintRouted(
+            agency=agency.ref(), reason=reason, category=self.category, report_type=self.report_type,
+            title=self.title, description=self.description, incident_date=self.incident_date,
+            location=self.location, attachments=self.attachments,
+            reporter_ref=None if self.anonymous else self.reporter_ref,
+            anonymous=self.anonymous, confidential=self.confidential, submitted_at=self.submitted_at,
+            route_count=route_count,
         )
-        log.info("complaint_needs_triage", reason=decision.reason.code)
-        return
-    await tx.emit(
-        ComplaintRouted(
-            agency=decision.agency.ref(), reason=decision.reason, category=complaint.category_hint,
-            report_type=complaint.report_type, title=complaint.title, description=complaint.description,
-            incident_date=complaint.incident_date, location=complaint.location, attachments=complaint.attachments,
-            reporter_ref=None if complaint.anonymous else complaint.reporter_ref, anonymous=complaint.anonymous,
-            confidential=complaint.confidential, submitted_at=complaint.submitted_at,
-        ),
-        jurisdiction_code=jurisdiction,
-    )
-    log.info("complaint_routed", agency_id=decision.agency.agency_id, reason=decision.reason.code)
+
+    def needs_triage(self, triage_jurisdiction: str, reason: Reason) -> ComplaintNeedsTriage:
+        return ComplaintNeedsTriage(
+            triage_jurisdiction=triage_jurisdiction, reason=reason, category=self.category,
+            report_type=self.report_type, title=self.title, description=self.description, location=self.location,
+            anonymous=self.anonymous, confidential=self.confidential,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The ids every event about one complaint carries."""
+
+    complaint_id: UUID
+    tracking_number: str
+    correlation_id: UUID
+
+
+async def emit(
+    tx: Tx, story: Story, payload: Payload, jurisdiction: str, *, also_to: tuple[str, ...] = ()
+) -> Envelope[Any]:
+    """Emit ``payload`` about the complaint of ``story`` to the complaint stream and ``jurisdiction``'s
+    topic (plus the jurisdiction topics of ``also_to``)."""
+    envelope = Envelope.new(
+        payload, producer=tx.producer, caused_by=tx.cause, complaint_id=story.complaint_id,
+        tracking_number=story.tracking_number, jurisdiction_code=jurisdiction,
+    ).evolve(correlation_id=story.correlation_id)
+    topics = [COMPLAINTS.name, *dict.fromkeys(jurisdiction_topic(c) for c in (jurisdiction, *also_to))]
+    await tx.outbox.add(tx.conn, envelope, topics)
+    tx.emitted.append(envelope)
+    return envelope
+
+
+class RoutingService:
+    def __init__(self, settings: RoutingSettings, cache: RegistryCache | None = None) -> None:
+        self.settings = settings
+        self.registry = cache or RegistryCache()
+        self._runtime: Runtime | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self, runtime: Runtime) -> None:
+        """At startup: load the seed registry (idempotent), then the in-memory snapshot."""
+        self._runtime = runtime
+        if self.settings.seed_registry:
+            rows = [_agency_row(a) for a in seed_agencies()]
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                changed = await repository.load_seed(conn, rows)
+            log.info("registry_seeded", agencies=len(rows), changed=changed)
+        await self.registry.reload(runtime.pool)
+
+    async def refresh(self) -> Directory:
+        """After a registry command committed: reload the snapshot if the registry changed."""
+        assert self._runtime is not None, "refresh() before start()"
+        async with self._runtime.pool.acquire() as conn:
+            return await self.registry.current(conn)
+
+    # --- routing ----------------------------------------------------------------------------------
+
+    async def route_complaint(self, tx: Tx, envelope: Envelope[Any]) -> None:
+        """Decide who must answer an accepted complaint, or send it to triage; record why."""
+        complaint: ComplaintAccepted = envelope.payload
+        assert envelope.complaint_id is not None and envelope.tracking_number is not None
+        directory = await self.registry.current(tx.conn)
+        decision = decide(
+            complaint.location, directory, category_hint=complaint.category_hint,
+            target_agency_hint=complaint.target_agency_hint,
+        )
+        content = Content(
+            category=decision.category.code, report_type=complaint.report_type, title=complaint.title,
+            description=complaint.description, incident_date=complaint.incident_date, location=complaint.location,
+            attachments=complaint.attachments, reporter_ref=None if complaint.anonymous else complaint.reporter_ref,
+            anonymous=complaint.anonymous, confidential=complaint.confidential, submitted_at=complaint.submitted_at,
+        )
+        story = Story(envelope.complaint_id, envelope.tracking_number, envelope.correlation_id)
+        stored = await repository.insert_complaint(
+            tx.conn, complaint_id=story.complaint_id, tracking_number=story.tracking_number,
+            correlation_id=story.correlation_id, status="triage" if decision.needs_triage else "routed",
+            agency_id=decision.agency.agency_id if decision.agency else None,
+            jurisdiction_code=decision.jurisdiction_code, route_count=0 if decision.needs_triage else 1,
+            content=content.model_dump(mode="json"), anonymous=complaint.anonymous,
+            confidential=complaint.confidential,
+        )
+        if not stored:
+            log.info("complaint_already_routed")
+            return
+        await self._record(
+            tx, story, content, step="accepted", outcome="triage" if decision.needs_triage else "routed",
+            agency=decision.agency, jurisdiction=decision.jurisdiction_code, reason=decision.reason,
+            route_count=None if decision.needs_triage else 1,
+        )
+        if decision.agency is None:
+            await self._to_triage(tx, story, content, decision.triage_jurisdiction, decision.reason)
+            return
+        await emit(tx, story, content.routed(decision.agency, decision.reason, 1), decision.agency.jurisdiction_code)
+        log.info("complaint_routed", agency_id=decision.agency.agency_id, reason=decision.reason.code, route_count=1)
+
+    async def _record(
+        self, tx: Tx, story: Story, content: Content, *, step: str, outcome: str, agency: Agency | None,
+        jurisdiction: str, reason: Reason, route_count: int | None = None, actor: str | None = None,
+    ) -> None:
+        await repository.record_decision(
+            tx.conn, complaint_id=story.complaint_id, tracking_number=story.tracking_number, step=step,
+            outcome=outcome, agency_id=agency.agency_id if agency else None, jurisdiction_code=jurisdiction,
+            reason=reason, route_count=route_count, anonymous=content.anonymous, confidential=content.confidential,
+            actor=actor, cause_event_id=tx.cause.event_id if tx.cause else None,
+        )
+
+    async def _to_triage(self, tx: Tx, story: Story, content: Content, triage: str, reason: Reason) -> None:
+        await repository.enter_triage(tx.conn, story.complaint_id, triage_jurisdiction=triage, reason=reason)
+        await emit(tx, story, content.needs_triage(triage, reason), triage)
+        log.info("complaint_needs_triage", reason=reason.code, triage_jurisdiction=triage)
+
+    async def _reject(
+        self, tx: Tx, envelope: Envelope[Any], story: Story, jurisdiction: str, refused: Refused
+    ) -> None:
+        rejection = ActionRejected(
+            command_type=envelope.event_type, command_id=envelope.event_id, reason=refused.reason
+        )
+        await emit(tx, story, rejection, jurisdiction)
+        log.info("command_rejected", command_type=envelope.event_type, reason=refused.reason.code)
+
+    # --- forwarding (pelimpahan) -----------------------------------------------------------------------
+
+    async def forward_complaint(self, tx: Tx, envelope: Envelope[Any]) -> None:
+        """The responsible agency says 'bukan wewenang' and names another: re-route, same tracking number."""
+        command: ForwardComplaint = envelope.payload
+        directory = await self.registry.current(tx.conn)
+        sender = directory.get(command.agency_id)
+        row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
+        story = _story(row, envelope)
+        where = sender.jurisdiction_code if sender else (row["jurisdiction_code"] if row else NATIONAL_CODE)
+        try:
+            source, target = check_forward(command, row, directory)
+        except Refused as refused:
+            await self._reject(tx, envelope, story, where, refused)
+            return
+        assert row is not None
+        content = Content.model_validate(row["content"])
+        path = list(row["agency_path"])
+        triage_reason: Reason | None = None
+        if target.agency_id in path:
+            triage = _triage_level([*path, target.agency_id], directory)
+            triage_reason = reasons.forward_loop(source, target, triage)
+        elif row["forward_count"] >= self.settings.max_forwards:
+            triage = _triage_level([*path, target.agency_id], directory)
+            triage_reason = reasons.forward_limit(source, self.settings.max_forwards, triage)
+        if triage_reason is not None:
+            await repository.set_status(tx.conn, story.complaint_id, status="triage", jurisdiction_code=triage,
+                                        agency_id=None)
+            await self._record(tx, story, content, step="forward", outcome="triage", agency=None,
+                               jurisdiction=triage, reason=triage_reason, actor=source.agency_id)
+            await self._to_triage(tx, story, content, triage, triage_reason)
+            return
+        route_count = row["route_count"] + 1
+        reason = reasons.forwarded(source, target, command.reason)
+        await repository.route_to(tx.conn, story.complaint_id, agency_id=target.agency_id,
+                                  jurisdiction_code=target.jurisdiction_code, forwarded=True, restart_path=False)
+        await self._record(tx, story, content, step="forward", outcome="routed", agency=target,
+                           jurisdiction=target.jurisdiction_code, reason=reason, route_count=route_count,
+                           actor=source.agency_id)
+        forwarded = ComplaintForwarded(from_agency=source.ref(), to_agency=target.ref(), reason=reason)
+        await emit(tx, story, forwarded, target.jurisdiction_code, also_to=(source.jurisdiction_code,))
+        await emit(tx, story, content.routed(target, reason, route_count), target.jurisdiction_code)
+        log.info("complaint_forwarded", from_agency_id=source.agency_id, agency_id=target.agency_id,
+                 route_count=route_count)
+
+    # --- triage ---------------------------------------------------------------------------------------
+
+    async def decide_triage(self, tx: Tx, envelope: Envelope[Any]) -> None:
+        """An admin's verdict on a complaint in triage: disposition to an agency, hold (tunda), or archive."""
+        command: DecideTriage = envelope.payload
+        directory = await self.registry.current(tx.conn)
+        row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
+        story = _story(row, envelope)
+        triage = (row["triage_jurisdiction"] if row else None) or NATIONAL_CODE
+        try:
+            agency = check_triage_decision(command, row, directory)
+        except Refused as refused:
+            await self._reject(tx, envelope, story, triage, refused)
+            return
+        assert row is not None
+        content = Content.model_validate(row["content"])
+        if agency is not None:
+            route_count = row["route_count"] + 1
+            reason = reasons.triage_disposition(agency, command.admin_ref, command.reason)
+            await repository.route_to(tx.conn, story.complaint_id, agency_id=agency.agency_id,
+                                      jurisdiction_code=agency.jurisdiction_code, forwarded=False, restart_path=True)
+            await repository.decide_triage(tx.conn, story.complaint_id, state="dispositioned", decision="disposition",
+                                           decided_by=command.admin_ref, decision_reason=command.reason,
+                                           agency_id=agency.agency_id)
+            await self._record(tx, story, content, step="triage_decision", outcome="routed", agency=agency,
+                               jurisdiction=agency.jurisdiction_code, reason=reason, route_count=route_count,
+                               actor=command.admin_ref)
+            await emit(tx, story, content.routed(agency, reason, route_count), agency.jurisdiction_code)
+            log.info("triage_dispositioned", agency_id=agency.agency_id, route_count=route_count)
+            return
+        held = command.decision == "hold"
+        reason = (reasons.held if held else reasons.archived)(command.admin_ref, command.reason)
+        status = "held" if held else "archived"
+        await repository.set_status(tx.conn, story.complaint_id, status=status, jurisdiction_code=triage,
+                                    agency_id=None)
+        await repository.decide_triage(tx.conn, story.complaint_id, state=status, decision=command.decision,
+                                       decided_by=command.admin_ref, decision_reason=command.reason, agency_id=None)
+        await self._record(tx, story, content, step="triage_decision", outcome=status, agency=None,
+                           jurisdiction=triage, reason=reason, actor=command.admin_ref)
+        event = ComplaintHeld(reason=reason, by=command.admin_ref) if held else ComplaintArchived(
+            reason=reason, by=command.admin_ref
+        )
+        await emit(tx, story, event, triage)
+        log.info("triage_decided", decision=command.decision, triage_jurisdiction=triage)
+
+    # --- the agency registry ------------------------------------------------------------------------
+
+    async def upsert_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
+        """Add or change an agency (validated); answered by registry.agency_changed or command_rejected."""
+        command: UpsertAgency = envelope.payload
+        directory = await self.registry.current(tx.conn)
+        problems = check_upsert(command, directory)
+        await repository.record_registry_command(tx.conn, command_id=envelope.event_id,
+                                                 command_type=envelope.event_type, agency_id=command.agency_id,
+                                                 reasons=problems)
+        if problems:
+            await self._reject_registry(tx, envelope, command.agency_id, problems)
+            return
+        agency = Agency.from_command(command)
+        await repository.upsert_agency(tx.conn, _agency_row(agency))
+        await self._changed(tx, envelope, agency)
+
+    async def deactivate_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
+        """Take an agency out of routing: new complaints go to the next agency up the tree."""
+        command: DeactivateAgency = envelope.payload
+        directory = await self.registry.current(tx.conn)
+        problems = check_deactivate(command, directory)
+        await repository.record_registry_command(tx.conn, command_id=envelope.event_id,
+                                                 command_type=envelope.event_type, agency_id=command.agency_id,
+                                                 reasons=problems)
+        if problems:
+            await self._reject_registry(tx, envelope, command.agency_id, problems)
+            return
+        await repository.deactivate_agency(tx.conn, command.agency_id, command.reason)
+        agency = directory.get(command.agency_id)
+        assert agency is not None
+        await self._changed(tx, envelope, agency.evolve(active=False))
+
+    async def _changed(self, tx: Tx, envelope: Envelope[Any], agency: Agency) -> None:
+        await tx.emit(
+            AgencyChanged(
+                command_id=envelope.event_id, agency_id=agency.agency_id, name=agency.name, level=agency.level,
+                jurisdiction_code=agency.jurisdiction_code, categories=list(agency.categories),
+                parent_id=agency.parent_id, channels=list(agency.channels), active=agency.active,
+            ),
+            jurisdiction_code=agency.jurisdiction_code,
+        )
+        log.info("agency_changed", agency_id=agency.agency_id, active=agency.active)
+
+    async def _reject_registry(self, tx: Tx, envelope: Envelope[Any], agency_id: str, problems: list[Reason]) -> None:
+        await tx.emit(RegistryCommandRejected(
+            command_type=envelope.event_type, command_id=envelope.event_id, agency_id=agency_id, reasons=problems,
+        ))
+        log.info("registry_command_rejected", command_type=envelope.event_type, reasons=[p.code for p in problems])
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _agency_row(agency: Agency) -> dict[str, Any]:
+    return {
+        "agency_id": agency.agency_id, "name": agency.name, "jurisdiction_code": agency.jurisdiction_code,
+        "level": agency.level.value, "categories": list(agency.categories), "parent_id": agency.parent_id,
+        "channels": list(agency.channels), "active": agency.active,
+    }
+
+
+def _story(row: Any, envelope: Envelope[Any]) -> Story:
+    """The complaint's own ids when routing knows it, else those the command claimed."""
+    if row is not None:
+        return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"])
+    return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id)  # type: ignore[arg-type]
+
+
+def _triage_level(agency_ids: list[str], directory: Directory) -> str:
+    """Where a forwarding dispute is decided: the province all agencies involved share, else the nation."""
+    codes = {a.jurisdiction_code for a in (directory.get(i) for i in agency_ids) if a is not None}
+    if not codes or NATIONAL_CODE in codes:
+        return NATIONAL_CODE
+    return jurisdictions.common_province(codes) or NATIONAL_CODE

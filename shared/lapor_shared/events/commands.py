@@ -7,11 +7,12 @@ against its state machine; a refusal is a ``complaint.action_rejected`` event, n
 from __future__ import annotations
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
 from lapor_shared.events.envelope import Payload
-from lapor_shared.events.values import AgencyLevel, Attachment
+from lapor_shared.events.values import AgencyLevel, Attachment, Reason
 
 
 class Command(Payload):
@@ -118,3 +119,39 @@ class DeactivateAgency(Command):
     event_type: ClassVar[str] = "registry.deactivate_agency"
     agency_id: str
     reason: str | None = None
+
+
+class AgencyChanged(Payload):
+    """Routing applied a registry command: the agency as it now stands in the registry.
+
+    Published on ``lapor.commands.registry`` (keyed by ``agency_id``) as the answer to
+    ``registry.upsert_agency`` / ``registry.deactivate_agency``; ``command_id`` is the command's
+    ``event_id``. Services that keep a copy of the registry follow these events.
+    """
+
+    event_type: ClassVar[str] = "registry.agency_changed"
+
+    command_id: UUID
+    agency_id: str
+    name: str
+    level: AgencyLevel
+    jurisdiction_code: str
+    categories: list[str] = []
+    parent_id: str | None = None
+    channels: list[str] = []
+    active: bool
+
+
+class RegistryCommandRejected(Payload):
+    """Routing refused a registry command; nothing changed. ``reasons`` say why, per field.
+
+    Published on ``lapor.commands.registry`` (keyed by ``agency_id``); ``command_id`` is the refused
+    command's ``event_id``.
+    """
+
+    event_type: ClassVar[str] = "registry.command_rejected"
+
+    command_type: str
+    command_id: UUID
+    agency_id: str
+    reasons: list[Reason]

@@ -1,0 +1,116 @@
+// An agency or a monitoring level, in Node.js with kafkajs: subscribe to a jurisdiction and everything
+// below it (one pattern subscription), print each lifecycle event, and acknowledge the complaints routed
+// to our own agency by publishing `agency.acknowledge` on lapor.commands.agency.
+//
+//   npm install
+//   node consume.js --level 18                       # Lampung: the province and its 15 regencies/cities
+//   node consume.js --level ID                       # the nation: every jurisdiction topic
+//   node consume.js --level 18.71 --agency dinkes.18.71   # Kota Bandar Lampung's health office
+//
+// Kafka: --bootstrap, else LAPOR_KAFKA_BOOTSTRAP_SERVERS / KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:19092.
+// Options: --group NAME, --max-messages N (stop after N events). See docs/jurisdictions.md.
+"use strict";
+
+const crypto = require("node:crypto");
+const { Kafka, Partitioners, logLevel } = require("kafkajs");
+
+const AGENCY_COMMANDS = "lapor.commands.agency";
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+// "18" → /^lapor\.jurisdiction\.ID\.18(\..+)?$/ : the level's own topic and every topic below it.
+// Codes are two digits per level, so "ID.18" never matches "ID.180".
+function jurisdictionPattern(code) {
+  const topic = code === "ID" ? "lapor.jurisdiction.ID" : `lapor.jurisdiction.ID.${code}`;
+  return new RegExp(`^${topic.replace(/\./g, "\\.")}(\\..+)?$`);
+}
+
+// A command in the common envelope, continuing the story of the event it answers.
+function command(eventType, payload, about, agencyId) {
+  return {
+    event_id: crypto.randomUUID(),
+    event_type: eventType,
+    schema_version: 1,
+    occurred_at: new Date().toISOString(),
+    complaint_id: about.complaint_id,
+    tracking_number: about.tracking_number,
+    jurisdiction_code: about.jurisdiction_code,
+    correlation_id: about.correlation_id,
+    causation_id: about.event_id,
+    producer: `agency:${agencyId}`,
+    payload,
+  };
+}
+
+function headersOf(envelope) {
+  const headers = {
+    "content-type": "application/json",
+    event_id: envelope.event_id,
+    event_type: envelope.event_type,
+    schema_version: String(envelope.schema_version),
+    correlation_id: envelope.correlation_id,
+    producer: envelope.producer,
+  };
+  for (const k of ["causation_id", "complaint_id", "tracking_number", "jurisdiction_code"]) {
+    if (envelope[k]) headers[k] = String(envelope[k]);
+  }
+  return headers;
+}
+
+async function main() {
+  const level = option("level", "ID");
+  const agency = option("agency", null);
+  const maxMessages = Number(option("max-messages", "0"));
+  const bootstrap = option(
+    "bootstrap",
+    process.env.LAPOR_KAFKA_BOOTSTRAP_SERVERS || process.env.KAFKA_BOOTSTRAP_SERVERS || "127.0.0.1:19092",
+  );
+  const kafka = new Kafka({ clientId: `lapor-example-${agency || level}`, brokers: bootstrap.split(","),
+                            logLevel: logLevel.WARN });
+  const consumer = kafka.consumer({ groupId: option("group", `monitor-${agency || level}`) });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  await consumer.subscribe({ topics: [jurisdictionPattern(level)], fromBeginning: true });
+
+  let seen = 0;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      if (stopping) return;
+      const event = JSON.parse(message.value.toString("utf8"));
+      const p = event.payload;
+      const who = p.agency ? p.agency.agency_id : p.triage_jurisdiction ? `triase ${p.triage_jurisdiction}` : "";
+      // never print the content of a rahasia (confidential) complaint outside the responsible agency
+      const title = p.title && !p.confidential ? ` "${p.title}"` : p.confidential ? " [rahasia]" : "";
+      console.log(`${topic} ${event.event_type} ${event.tracking_number} ${who}${title}`);
+      if (agency && event.event_type === "complaint.routed" && p.agency.agency_id === agency) {
+        const ack = command("agency.acknowledge", { agency_id: agency, officer_ref: "petugas-js" }, event, agency);
+        await producer.send({
+          topic: AGENCY_COMMANDS,
+          acks: -1,
+          messages: [{ key: event.complaint_id, value: JSON.stringify(ack), headers: headersOf(ack) }],
+        });
+        console.log(`${event.tracking_number} agency.acknowledge dikirim / sent`);
+      }
+      seen += 1;
+      if (maxMessages && seen >= maxMessages) setImmediate(stop);
+    },
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

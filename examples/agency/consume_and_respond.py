@@ -1,0 +1,145 @@
+"""An agency's consumer, in plain Python with aiokafka: read the complaints routed to us from our
+jurisdiction topic, acknowledge each one, then answer it (agency.respond) or, when it is not our
+authority, forward it (agency.forward, pelimpahan). Nothing here imports the platform's code: the
+messages are plain JSON envelopes, as any agency system would read and write them.
+
+    pip install aiokafka            # or, inside this repository: uv run python examples/agency/...
+    python consume_and_respond.py --agency dinkes.18.71 --jurisdiction 18.71
+    python consume_and_respond.py --agency umum.18.71 --jurisdiction 18.71 --forward-to pu.18.71
+
+Kafka: --bootstrap, else LAPOR_KAFKA_BOOTSTRAP_SERVERS / KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:19092
+(the broker of ``make run``). See docs/jurisdictions.md for the topics, the envelope and the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+AGENCY_COMMANDS = "lapor.commands.agency"
+
+
+def jurisdiction_topic(code: str) -> str:
+    """``18.71`` → ``lapor.jurisdiction.ID.18.71``; ``ID`` → ``lapor.jurisdiction.ID``."""
+    return "lapor.jurisdiction.ID" if code == "ID" else f"lapor.jurisdiction.ID.{code}"
+
+
+def command(event_type: str, payload: dict[str, Any], *, about: dict[str, Any], agency_id: str) -> dict[str, Any]:
+    """A command in the common envelope, continuing the story of the event ``about``."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "schema_version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "complaint_id": about["complaint_id"],
+        "tracking_number": about["tracking_number"],
+        "jurisdiction_code": about["jurisdiction_code"],
+        "correlation_id": about["correlation_id"],  # the same for the whole life of the complaint
+        "causation_id": about["event_id"],
+        "producer": f"agency:{agency_id}",
+        "payload": payload,
+    }
+
+
+async def send(producer: AIOKafkaProducer, envelope: dict[str, Any]) -> None:
+    headers = {
+        "content-type": "application/json",
+        "event_id": envelope["event_id"],
+        "event_type": envelope["event_type"],
+        "schema_version": str(envelope["schema_version"]),
+        "correlation_id": envelope["correlation_id"],
+        "causation_id": envelope["causation_id"],
+        "producer": envelope["producer"],
+        "complaint_id": envelope["complaint_id"],
+        "tracking_number": envelope["tracking_number"],
+        "jurisdiction_code": envelope["jurisdiction_code"],
+    }
+    await producer.send_and_wait(
+        AGENCY_COMMANDS, json.dumps(envelope).encode(), key=envelope["complaint_id"].encode(),  # key: complaint id
+        headers=[(k, v.encode()) for k, v in headers.items()],
+    )
+
+
+async def handle(event: dict[str, Any], producer: AIOKafkaProducer, args: argparse.Namespace) -> bool:
+    """React to one event from our topic; True when it was a complaint routed to us."""
+    kind, payload = event["event_type"], event["payload"]
+    if kind == "complaint.action_rejected":
+        print(f"{event['tracking_number']}: {payload['command_type']} ditolak / rejected: "
+              f"{payload['reason']['message_id']}")
+        return False
+    if kind != "complaint.routed" or payload["agency"]["agency_id"] != args.agency:
+        return False  # another agency's complaint in our jurisdiction, or a later lifecycle event
+    # rahasia: the content is for us and the levels above us only; never publish it anywhere public
+    print(f"{event['tracking_number']}: {payload['title']!r} ({payload['category']}), "
+          f"{'rahasia' if payload['confidential'] else 'terbuka'}, "
+          f"{'anonim' if payload['anonymous'] else 'pelapor diketahui platform'}, "
+          f"alasan: {payload['reason']['code']}")
+    await send(producer, command("agency.acknowledge", {"agency_id": args.agency, "officer_ref": args.officer},
+                                 about=event, agency_id=args.agency))
+    if args.forward_to:
+        answer = command("agency.forward", {
+            "agency_id": args.agency, "to_agency_id": args.forward_to,
+            "reason": "Bukan wewenang kami; dilimpahkan kepada instansi yang berwenang.",
+        }, about=event, agency_id=args.agency)
+    else:
+        answer = command("agency.respond", {
+            "agency_id": args.agency, "officer_ref": args.officer,
+            "text": "Terima kasih. Laporan Anda sedang kami tindak lanjuti bersama petugas di lapangan.",
+        }, about=event, agency_id=args.agency)
+    await send(producer, answer)
+    print(f"{event['tracking_number']}: {answer['event_type']} dikirim / sent")
+    return True
+
+
+async def run(args: argparse.Namespace) -> int:
+    consumer = AIOKafkaConsumer(
+        jurisdiction_topic(args.jurisdiction),
+        bootstrap_servers=args.bootstrap, group_id=args.group or f"agency-{args.agency}",
+        auto_offset_reset="earliest", enable_auto_commit=False,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=args.bootstrap, acks="all")
+    await consumer.start()
+    await producer.start()
+    handled = 0
+    try:
+        async for record in consumer:
+            event = json.loads(record.value)
+            if await handle(event, producer, args):
+                handled += 1
+            await consumer.commit()  # after our commands were acknowledged by the broker: at-least-once
+            if args.max_messages and handled >= args.max_messages:
+                break
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return handled
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agency", required=True, help="our agency id, e.g. dinkes.18.71")
+    parser.add_argument("--jurisdiction", required=True, help="our jurisdiction code, e.g. 18.71 (ID = national)")
+    parser.add_argument("--bootstrap", default=os.environ.get("LAPOR_KAFKA_BOOTSTRAP_SERVERS")
+                        or os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or "127.0.0.1:19092")
+    parser.add_argument("--group", help="consumer group (default agency-<agency id>)")
+    parser.add_argument("--officer", default="petugas-1", help="opaque officer reference (never a name)")
+    parser.add_argument("--forward-to", help="forward every complaint to this agency id instead of responding")
+    parser.add_argument("--max-messages", type=int, default=0, help="stop after this many complaints (0: never)")
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(run(args))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
