@@ -29,7 +29,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from bench_baselines import kafka_pass_through, postgres_hop_rate
 from bench_report import Collector, ResourceSampler, summarise, write_chart
-from bench_workload import Workload
+from bench_workload import PIPELINE_ENV, Workload
 from platform_infra import quiet_logging, say
 
 from lapor_shared.events import encode, headers_of
@@ -87,7 +87,7 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
         say("mengukur garis dasar Kafka (4 lompatan)", "measuring the raw Kafka pass-through (4 hops)")
         b_kafka = await kafka_pass_through(infra.bootstrap_servers, args.complaints)
         say("menyalakan empat layanan", "starting the four services")
-        platform = Platform(infra.bootstrap_servers, database_url, work / "logs").start()
+        platform = Platform(infra.bootstrap_servers, database_url, work / "logs", extra_env=PIPELINE_ENV).start()
         sampler = ResourceSampler(platform, infra)
         sampler.start()
         collector = Collector(infra.bootstrap_servers)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 from bench import publish
-from bench_workload import Workload
+from bench_workload import PIPELINE_ENV, Workload
 from platform_infra import quiet_logging, say
 
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
@@ -90,7 +90,7 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path, boots
     rng = random.Random(args.seed)
     bootstrap = bootstrap or infra.bootstrap_servers
     database_url = await infra.new_database()
-    platform = await asyncio.to_thread(Platform(bootstrap, database_url, work / "logs").start)
+    platform = await asyncio.to_thread(Platform(bootstrap, database_url, work / "logs", extra_env=PIPELINE_ENV).start)
     ledger, stop = Ledger(), asyncio.Event()
     follower = asyncio.create_task(follow(bootstrap, ledger, stop))
     workload = Workload(seed=args.seed)

@@ -25,9 +25,11 @@ from pathlib import Path
 from platform_infra import Infra, is_ready, port_is_free, quiet_logging, reap_stale, say, shown, tail
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "notify": 8004}
+SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "notify": 8004, "dashboard": 8005}
 """Every service of the platform (module ``lapor_<name>``) and its default HTTP port."""
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
+SINKS_HTTP_PORT = 8025
+"""The local mail/SMS/webhook sink (tools/sinks.py); its SMTP server listens on 1025."""
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 MAX_BACKOFF_S = 30.0
@@ -51,6 +53,8 @@ class Service:
     backoff_s: float = 1.0
     restart_at: float | None = None
     restarts: int = 0
+    command: list[str] | None = None
+    """What to run; a service by default (``python -m lapor_<name>``)."""
 
     @property
     def url(self) -> str:
@@ -59,7 +63,7 @@ class Service:
     def spawn(self) -> None:
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", f"lapor_{self.name}"], env=self.env, cwd=ROOT,
+                self.command or [sys.executable, "-m", f"lapor_{self.name}"], env=self.env, cwd=ROOT,
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.pid_file.write_text(str(self.proc.pid))
@@ -123,6 +127,17 @@ class Supervisor:
             pid_file = self.run_dir / "pids" / f"{name}.pid"
             reap_stale(pid_file, f"lapor_{name}")
             self.services.append(Service(name, port, self.run_dir / "logs" / f"{name}.log", pid_file, env))
+        if not self.args.only and not self.args.no_sinks:
+            # where notify's e-mail, SMS and webhooks land on a development machine (see docs/notify.md)
+            pid_file = self.run_dir / "pids" / "sinks.pid"
+            reap_stale(pid_file, "sinks.py")
+            http_port = int(os.environ.get("LAPOR_SINKS_PORT") or SINKS_HTTP_PORT)
+            smtp_port = os.environ.get("LAPOR_SINKS_SMTP_PORT") or "1025"
+            self.services.append(Service(
+                "sinks", http_port, self.run_dir / "logs" / "sinks.log", pid_file, dict(os.environ),
+                command=[sys.executable, str(ROOT / "tools" / "sinks.py"), "--smtp-port", smtp_port,
+                         "--http-port", str(http_port), "--webhook-secret", "umum.18.71=demo-secret-umum.18.71"],
+            ))
         busy = [s for s in self.services if not port_is_free(s.port)]
         for s in busy:
             say(f"Port {s.port} untuk {s.name} sudah dipakai", f"port {s.port} for {s.name} is in use "
@@ -185,6 +200,18 @@ class Supervisor:
         prefix = "" if self.infra.bootstrap == DEFAULT_BOOTSTRAP else \
             f"LAPOR_KAFKA_BOOTSTRAP_SERVERS={self.infra.bootstrap} "
         print(f"\n  Coba / try it   : {prefix}make publish-sample   (kirim laporan contoh / publish samples)")
+        dashboard = next((s for s in self.services if s.name == "dashboard"), None)
+        if dashboard is not None:
+            from lapor_dashboard.settings import DEMO_PASSWORD
+
+            print(f"  Dasbor / dashboard : {dashboard.url}/")
+            if os.environ.get("LAPOR_DEMO_USERS", "true").lower() not in ("false", "0", "no"):
+                password = os.environ.get("LAPOR_DEMO_PASSWORD") or DEMO_PASSWORD
+                print(f"  Masuk / log in     : lampung / {password}   (Provinsi Lampung; juga / also "
+                      f"bandarlampung, nasional)")
+        sinks = next((s for s in self.services if s.name == "sinks"), None)
+        if sinks is not None:
+            print(f"  Surel & SMS / mail & SMS sink : {sinks.url}/   (SMTP, notify's default: 127.0.0.1:1025)")
         if not self.args.once:
             print("  Ctrl-C menghentikan semuanya / stops everything")
         print(flush=True)
@@ -239,6 +266,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--kafka-port", type=int, default=19092, help="port of the embedded Kafka (default 19092)")
     p.add_argument("--run-dir", type=Path, default=ROOT / ".run", help="data, logs and pids (default .run/)")
     p.add_argument("--only", metavar="SVC[,SVC]", help=f"start only these (of {','.join(SERVICES)})")
+    p.add_argument("--no-sinks", action="store_true", help="do not start the local mail/SMS/webhook sink")
     args = p.parse_args(argv)
     unknown = set(args.only.split(",")) - set(SERVICES) if args.only else set()
     if unknown:

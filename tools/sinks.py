@@ -117,7 +117,7 @@ class HttpSink:
     def route(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         url = urlsplit(target)
         query = parse_qs(url.query)
-        if method == "GET" and url.path == "/healthz":
+        if method == "GET" and url.path in ("/healthz", "/readyz"):
             return 200, {"status": "ok"}
         if method == "GET" and url.path == "/":
             kind = query.get("kind", [None])[0]

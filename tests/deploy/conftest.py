@@ -31,12 +31,12 @@ COMPOSE_DIR = DEPLOY / "compose"
 K8S = DEPLOY / "k8s"
 BASE = K8S / "base"
 OVERLAYS = ("dev", "production")
-SERVICES = ("intake", "routing", "followup", "notify")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard")
 CONTACT_KEY_HOLDERS = {"intake", "notify"}
 """Only these two services get the contact key ring: intake encrypts, notify decrypts."""
 
 ROLES = {"intake": {"intake", "channel adapters"}, "routing": {"routing"}, "followup": {"followup"},
-         "notify": {"notify"}}
+         "notify": {"notify"}, "dashboard": {"dashboard"}}
 """Catalogue roles each service's Kafka principal acts for. The reference channel adapters run inside
 intake (lapor_intake.adapters), so intake also holds the channel adapters' rights."""
 
@@ -44,6 +44,10 @@ EXTRA_READS = {"intake": {"lapor.complaints", "lapor.commands.reporter"}}
 """Reads beyond the catalogue's readers, each with its reason: intake's adapters keep a status projection
 of lapor.complaints for Open311 and the web form (lapor_intake/adapters/projection.py), and intake
 erases a reporter's contact on reporter.erase_contact from lapor.commands.reporter (handlers.py)."""
+
+READ_ONLY: set[str] = set()
+"""Services whose Kafka user may write nothing at all (none today: even the read-only dashboard writes
+the dead letters of its consumer, as every service may)."""
 
 
 # --------------------------------------------------------------------------------------------- YAML
@@ -184,9 +188,24 @@ def imported_names(tree: ast.Module) -> set[str]:
     return names
 
 
+def settings_defaults(trees: dict[str, ast.Module]) -> dict[str, str]:
+    """String defaults of the fields of every ``…Settings`` class in the modules (``consumer_group`` …)."""
+    defaults: dict[str, str] = {}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Settings"):
+                for item in node.body:
+                    if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                            and isinstance(item.value, ast.Constant) and isinstance(item.value.value, str)):
+                        defaults[item.target.id] = item.value.value
+    return defaults
+
+
 def consumer_groups(trees: dict[str, ast.Module]) -> set[str]:
-    """Consumer group ids (or, for f-strings, their literal prefix) the modules subscribe with."""
+    """Consumer group ids (or, for f-strings, their literal prefix) the modules subscribe with: literals,
+    module constants and fields of the service's settings (``group_id=settings.consumer_group``)."""
     groups: set[str] = set()
+    fields = settings_defaults(trees)
     for tree in trees.values():
         constants = {
             target.id: node.value.value
@@ -201,24 +220,28 @@ def consumer_groups(trees: dict[str, ast.Module]) -> set[str]:
                 groups.add(value.value)
             elif isinstance(value, ast.Name) and value.id in constants:
                 groups.add(constants[value.id])
+            elif isinstance(value, ast.Attribute) and value.attr in fields:
+                groups.add(fields[value.attr])
             elif isinstance(value, ast.JoinedStr) and value.values and isinstance(value.values[0], ast.Constant):
                 groups.add(value.values[0].value)
     return groups
 
 
 def subscribed_topics(trees: dict[str, ast.Module]) -> set[str]:
-    """Topics the modules subscribe to as ``broker.subscriber(<CATALOGUE_CONSTANT>.name, …)``."""
+    """Topics the modules subscribe to as ``broker.subscriber(<CATALOGUE_CONSTANT>.name, …)`` or, in
+    batches through the shared runtime, as ``runtime.subscribe(consumer, <CATALOGUE_CONSTANT>.name, …)``."""
     from lapor_shared import topics as catalogue
 
     found: set[str] = set()
     for tree in trees.values():
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "subscriber" and node.args):
-                first = node.args[0]
-                if (isinstance(first, ast.Attribute) and first.attr == "name" and isinstance(first.value, ast.Name)
-                        and isinstance(getattr(catalogue, first.value.id, None), catalogue.TopicSpec)):
-                    found.add(getattr(catalogue, first.value.id).name)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("subscriber", "subscribe")):
+                continue
+            for arg in node.args:
+                if (isinstance(arg, ast.Attribute) and arg.attr == "name" and isinstance(arg.value, ast.Name)
+                        and isinstance(getattr(catalogue, arg.value.id, None), catalogue.TopicSpec)):
+                    found.add(getattr(catalogue, arg.value.id).name)
     return found
 
 

@@ -1,7 +1,7 @@
 """The deployment files hold what a running platform needs (no Docker engine or cluster is at hand).
 
 Compose (deploy/compose), the Kubernetes manifests (deploy/k8s: Kustomize base, overlays, Strimzi
-resources) and the four Dockerfiles are parsed and checked against the code: ports from the services'
+resources) and the five Dockerfiles are parsed and checked against the code: ports from the services'
 settings, partitions and retention from lapor_shared.topics, and Kafka rights from the catalogue's
 readers and writers, so that the privacy rules hold at the broker too.
 """
@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.topics import (
     AGENCY_COMMANDS,
+    COMPLAINTS,
     CONTACTS,
+    DEAD_LETTER,
     FIXED_TOPICS,
     JURISDICTION_PARTITIONS,
     JURISDICTION_RETENTION_MS,
@@ -32,9 +35,11 @@ from tests.deploy.conftest import (
     EXTRA_READS,
     K8S,
     OVERLAYS,
+    READ_ONLY,
     ROLES,
     ROOT,
     SERVICES,
+    acl_operations,
     allows,
     base_resources,
     compose,
@@ -147,6 +152,21 @@ def test_contact_keys_reach_only_intake_and_notify_in_compose():
         assert "/run/secrets/lapor_contact_keys" in " ".join(services[name]["command"])
     assert compose()["secrets"]["lapor_contact_keys"]["file"].startswith("./secrets/")
     assert "secrets/*" in (COMPOSE_DIR / ".gitignore").read_text(encoding="utf-8")
+
+
+def test_the_dashboard_session_secret_reaches_only_the_dashboard_as_a_compose_secret():
+    services = compose()["services"]
+    holders = {name for name, spec in services.items()
+               if "lapor_dashboard_session_secret" in spec.get("secrets", [])}
+    assert holders == {"dashboard"}
+    dashboard = services["dashboard"]
+    assert "/run/secrets/lapor_dashboard_session_secret" in " ".join(dashboard["command"])
+    assert "LAPOR_SESSION_SECRET" not in compose_environment(dashboard), "the secret must come from the file"
+    for spec in services.values():
+        for path in env_files_of(spec):
+            assert "SESSION_SECRET" not in path.read_text(encoding="utf-8")
+    assert compose()["secrets"]["lapor_dashboard_session_secret"]["file"].startswith("./secrets/")
+    assert compose_environment(dashboard)["LAPOR_DEMO_USERS"] == "false", "no demo officials with a known password"
 
 
 # ======================================================================================== Dockerfiles
@@ -311,6 +331,19 @@ def test_contact_keys_are_referenced_only_by_intake_and_notify():
     assert holders == CONTACT_KEY_HOLDERS
 
 
+def test_the_dashboard_signs_sessions_with_its_own_secret_and_seeds_no_demo_officials():
+    env = {e["name"]: e for e in container(one("Deployment", "lapor-dashboard"))["env"]}
+    assert env["LAPOR_SESSION_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "lapor-dashboard-session",
+                                                                          "key": "secret"}
+    for deployment in base_resources()["Deployment"]:
+        if deployment["metadata"]["name"] != "lapor-dashboard":
+            refs = {e.get("valueFrom", {}).get("secretKeyRef", {}).get("name") for e in container(deployment)["env"]}
+            assert "lapor-dashboard-session" not in refs
+    config = one("ConfigMap", "lapor-dashboard-config")["data"]
+    assert config["LAPOR_DEMO_USERS"] == "false"
+    assert config["LAPOR_COOKIE_SECURE"] == "true"
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_autoscaler_never_goes_beyond_the_partitions_of_the_consumed_topic(service):
     assert consumed_topics(service), f"{service} reads no catalogued topic?"
@@ -402,6 +435,8 @@ def test_service_users_hold_exactly_the_rights_the_catalogue_gives_them(service)
     roles = ROLES[service]
     reads = {t.name for t in all_topics() if roles & set(t.readers)} | EXTRA_READS.get(service, set())
     writes = {t.name for t in all_topics() if roles & set(t.writers) or "every service" in t.writers}
+    if service in READ_ONLY:
+        writes = set()
     assert topics_allowed(user, "Read") == reads
     assert topics_allowed(user, "Write") == writes
     assert user["spec"]["authentication"]["type"] == "scram-sha-512"
@@ -419,6 +454,22 @@ def test_a_service_user_may_read_every_topic_and_join_every_group_its_code_subsc
     for group in groups:
         assert allows(user, "Read", "group", group + ("x" if group.endswith("-") else "")), group
     assert not allows(user, "Read", "group", "lapor-other-service")
+
+
+def test_the_dashboard_user_only_reads_the_complaints_topic_in_its_own_groups_and_writes_only_dead_letters():
+    user = kafka_users()["lapor-dashboard"]
+    assert topics_allowed(user, "Read") == {COMPLAINTS.name}
+    assert topics_allowed(user, "Write") == {DEAD_LETTER.name}
+    for operation in ("Create", "Delete", "Alter", "AlterConfigs"):
+        assert topics_allowed(user, operation) == set(), operation
+    for acl in user["spec"]["authorization"]["acls"]:
+        assert acl["resource"]["type"] in ("topic", "group")
+        if acl["resource"]["name"] != DEAD_LETTER.name:
+            assert acl_operations(acl) <= {"Read", "Describe"}
+    group = DashboardSettings().consumer_group
+    assert allows(user, "Read", "group", group)
+    assert allows(user, "Read", "group", f"{group}-rebuild-1a2b3c4d"), "python -m lapor_dashboard.rebuild"
+    assert not allows(user, "Read", "group", "lapor-notify")
 
 
 AGENCIES = {"agency-kota-bandar-lampung": "18.71", "agency-provinsi-lampung": "18"}

@@ -24,7 +24,7 @@ import pytest
 from lapor_shared.infra import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "routing", "followup", "notify")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "sinks")
 RUN_TIMEOUT_S = 150
 
 
@@ -51,6 +51,7 @@ def test_run_platform_once_starts_everything_and_stops_cleanly(run_dir: Path) ->
     given = {"LAPOR_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS", "LAPOR_DATABASE_URL", "DATABASE_URL"}
     env = {k: v for k, v in os.environ.items() if k not in given}  # embedded infra, as on a fresh machine
     env.update({f"LAPOR_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env["LAPOR_SINKS_SMTP_PORT"] = str(free_port())
     env["PYTHONUNBUFFERED"] = "1"
 
     proc = subprocess.Popen(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -156,12 +155,14 @@ class EmbeddedPostgres:
         self._server.ensure_postgres_running()
 
     def stop(self) -> None:
+        """Stop the server; throw-away data is removed in the background (it can be large after tests)."""
         if self._server is None:
             return
         try:
-            self.pg_ctl("-m", "fast", "stop")
+            self.pg_ctl("-m", "fast" if self.keep_data else "immediate", "stop")
         except Exception:
             pass
         if not self.keep_data:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+            subprocess.Popen(["rm", "-rf", str(self.data_dir)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._server = None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lapor_shared.infra import free_port
 
-SERVICES = ("intake", "routing", "followup", "notify")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard")
 
 
 @dataclass

@@ -1,0 +1,122 @@
+"""Who is looking: officials with a password (hashlib.scrypt) and a scope, and their signed session.
+
+The session cookie holds only the username, signed and time-stamped with itsdangerous; every request
+reads the user again from the database, so a changed scope or a removed user takes effect at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from functools import cache
+
+import asyncpg
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lapor_dashboard import repository
+from lapor_dashboard.scope import known
+from lapor_dashboard.settings import DEMO_USERS, DashboardSettings
+from lapor_shared.logging import get_logger
+
+log = get_logger(component="dashboard.auth")
+
+SESSION_COOKIE = "lapor_dasbor"
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    scope: str
+    role: str
+    display_name: str
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    b64 = base64.urlsafe_b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.urlsafe_b64decode(digest)
+        actual = hashlib.scrypt(password.encode(), salt=base64.urlsafe_b64decode(salt), n=int(n), r=int(r),
+                                p=int(p), dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+async def authenticate(db: repository.Executor, username: str, password: str) -> User | None:
+    record = await repository.user(db, username.strip().lower())
+    if record is None:
+        verify_password(password, _dummy_hash())  # the same work whether or not the user exists
+        return None
+    if not verify_password(password, record["password_hash"]):
+        return None
+    return _user(record)
+
+
+async def load_user(db: repository.Executor, username: str) -> User | None:
+    record = await repository.user(db, username)
+    return _user(record) if record is not None else None
+
+
+def _user(record: asyncpg.Record) -> User | None:
+    if not known(record["scope_code"]):
+        log.warning("user_with_unknown_scope", scope=record["scope_code"])
+        return None
+    return User(record["username"], record["scope_code"], record["role"], record["display_name"] or "")
+
+
+class Sessions:
+    """Signed, expiring session tokens (the cookie's value)."""
+
+    def __init__(self, settings: DashboardSettings) -> None:
+        self._serializer = URLSafeTimedSerializer(settings.session_secret, salt="lapor-dashboard-session")
+        self.max_age_s = settings.session_max_age_s
+
+    def token(self, user: User) -> str:
+        return self._serializer.dumps({"u": user.username})
+
+    def username(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        try:
+            data = self._serializer.loads(token, max_age=self.max_age_s)
+        except (SignatureExpired, BadSignature):
+            return None
+        return data.get("u") if isinstance(data, dict) else None
+
+
+async def add_user(db: repository.Executor, username: str, password: str, scope: str, *,
+                   role: str = "monitor", display_name: str | None = None, replace: bool = False) -> bool:
+    if not known(scope):
+        raise ValueError(f"unknown jurisdiction code {scope!r}")
+    return await repository.add_user(
+        db, username=username.strip().lower(), password_hash=hash_password(password), scope_code=scope,
+        role=role, display_name=display_name, replace=replace,
+    )
+
+
+async def seed_demo_users(db: repository.Executor, settings: DashboardSettings) -> int:
+    """The demo officials (never overwrites an existing user). Returns how many were added."""
+    added = 0
+    for username, scope, display_name in DEMO_USERS:
+        added += await add_user(db, username, settings.demo_password, scope, display_name=display_name)
+    if added:
+        log.info("demo_users_seeded", added=added)
+    return added

@@ -1,0 +1,13 @@
+"""The dashboard's one subscriber: the lifecycle events on ``lapor.complaints`` feed the read model."""
+
+from __future__ import annotations
+
+from lapor_dashboard.service import CONSUMER_NAME, Projector
+from lapor_dashboard.settings import DashboardSettings
+from lapor_shared.runtime import Runtime
+from lapor_shared.topics import COMPLAINTS
+
+
+def register_handlers(runtime: Runtime, projector: Projector, settings: DashboardSettings) -> None:
+    consumer = runtime.consumer(CONSUMER_NAME, projector.handlers())
+    runtime.subscribe(consumer, COMPLAINTS.name, group_id=settings.consumer_group)

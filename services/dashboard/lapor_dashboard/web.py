@@ -1,0 +1,306 @@
+"""The dashboard's web pages (Starlette + Jinja2, server-rendered, Bahasa Indonesia by default).
+
+Every route that shows figures or complaints asks ``Web.viewer(request, node)`` first: not logged in
+→ the login page (401 for the CSV and the live stream), a node outside the user's scope → 403. The live
+stream (``/events/stream?node=…``) is a server-sent event stream that pushes the re-rendered figures
+whenever they change; the page's few lines of JavaScript swap them in without a reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import asyncpg
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
+from lapor_dashboard.settings import DashboardSettings
+from lapor_shared.logging import get_logger
+
+log = get_logger(component="dashboard.web")
+
+LANG_COOKIE = "lang"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+RECOMPUTE_AT_LEAST_S = 30.0
+"""The live stream recomputes at least this often even when no complaint changed ("overdue now" moves
+with the clock); otherwise only when the node's complaints changed."""
+
+
+class Unauthenticated(Exception):
+    pass
+
+
+class Web:
+    def __init__(self, settings: DashboardSettings, pool: Callable[[], asyncpg.Pool]) -> None:
+        self.settings = settings
+        self._pool = pool
+        self.sessions = auth.Sessions(settings)
+        self.templates = Environment(
+            loader=FileSystemLoader(Path(__file__).parent / "templates"),
+            autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+        )
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool()
+
+    # --- who and what ------------------------------------------------------------------------------
+
+    async def user(self, request: Request) -> auth.User | None:
+        username = self.sessions.username(request.cookies.get(auth.SESSION_COOKIE))
+        return await auth.load_user(self.pool, username) if username else None
+
+    async def viewer(self, request: Request, node: str | None) -> tuple[auth.User, str]:
+        """The logged-in user and the node they asked for (their scope when none); raises when they
+        are not logged in (``Unauthenticated``), the node is unknown (404) or outside their scope (403)."""
+        user = await self.user(request)
+        if user is None:
+            raise Unauthenticated
+        node = (node or user.scope).strip()
+        if not scope.known(node):
+            raise HTTPException(404)
+        if not scope.contains(user.scope, node):
+            log.warning("scope_refused", scope=user.scope, node=node, path=request.url.path)
+            raise HTTPException(403)
+        return user, node
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def figures(self, node: str, user: auth.User, *, overdue_limit: int | None) -> figures.NodeFigures:
+        s = self.settings
+        async with self.pool.acquire() as conn:
+            return await figures.load(
+                conn, node, now=self.now(), viewer_scope=user.scope, zone=s.time_zone, trend_days=s.trend_days,
+                trend_weeks=s.trend_weeks, overdue_limit=overdue_limit,
+            )
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def context(self, request: Request, lang: str, **extra: Any) -> dict[str, Any]:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        return {
+            "lang": lang, "other_lang": "en" if lang == "id" else "id", "t": i18n.translator(lang),
+            "path": request.url.path, "query_without_lang": urlencode(kept), "name_of": scope.name_of,
+            "user": None, "demo": self.settings.demo_users,
+            "status_label": i18n.status_label, "when": i18n.when, "zone": self.settings.time_zone, **extra,
+        }
+
+    def html(self, request: Request, template: str, lang: str, status_code: int = 200, **extra: Any) -> HTMLResponse:
+        body = self.templates.get_template(template).render(self.context(request, lang, **extra))
+        response = HTMLResponse(body, status_code)
+        remember_lang(request, response, lang)
+        return response
+
+    def live_context(self, f: figures.NodeFigures, user: auth.User, lang: str) -> dict[str, Any]:
+        built = {name: build(f, lang) for name, build in tables.BUILDERS.items()}
+        return {
+            "f": f, "node": f.node, "user": user, "tables": built, "kpi": tables.kpis(built["summary"]),
+            "charts": charts.charts(f, lang),
+            "level": scope.level_of(f.node), "updated": i18n.when(f.now, lang, self.settings.time_zone),
+            "fingerprint": f.fingerprint(),
+        }
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        user = await self.user(request)
+        return RedirectResponse("/dashboard" if user else "/login", 303)
+
+    async def login_form(self, request: Request) -> Response:
+        return self.html(request, "login.html", lang_of(request), next=safe_next(request.query_params.get("next")),
+                         failed=False, username="")
+
+    async def login(self, request: Request) -> Response:
+        lang = lang_of(request)
+        form = await request.form()
+        username, password = str(form.get("username", ""))[:100], str(form.get("password", ""))[:200]
+        target = safe_next(str(form.get("next", "")))
+        user = await auth.authenticate(self.pool, username, password)
+        if user is None:
+            log.info("login_failed")
+            return self.html(request, "login.html", lang, 401, next=target, failed=True, username=username)
+        log.info("login_succeeded", scope=user.scope, role=user.role)
+        response = RedirectResponse(target or "/dashboard", 303)
+        response.set_cookie(auth.SESSION_COOKIE, self.sessions.token(user), max_age=self.sessions.max_age_s,
+                            httponly=True, samesite="lax", secure=self.settings.cookie_secure)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(auth.SESSION_COOKIE)
+        return response
+
+    async def dashboard(self, request: Request) -> Response:
+        lang = lang_of(request)
+        user, node = await self.viewer(request, request.query_params.get("node"))
+        f = await self.figures(node, user, overdue_limit=self.settings.overdue_list_limit)
+        stream = "/events/stream?" + urlencode({"node": node, "lang": lang})
+        return self.html(request, "dashboard.html", lang, crumbs=scope.path(node, user.scope), stream=stream,
+                         interval_s=self.settings.live_interval_s, **self.live_context(f, user, lang))
+
+    async def export(self, request: Request) -> Response:
+        lang = lang_of(request)
+        name = request.path_params["table"]
+        if name not in tables.BUILDERS:
+            raise HTTPException(404)
+        user, node = await self.viewer(request, request.query_params.get("node"))
+        f = await self.figures(node, user, overdue_limit=None if name == "overdue" else 0)
+        table = tables.BUILDERS[name](f, lang)
+        return csv_response(table, f"lapor-{name}-{node}.csv")
+
+    async def complaint(self, request: Request) -> Response:
+        lang = lang_of(request)
+        user = await self.user(request)
+        if user is None:
+            raise Unauthenticated
+        record = await repository.complaint_by_tracking(self.pool, request.path_params["tracking_number"])
+        if record is None:
+            raise HTTPException(404)
+        if not scope.contains(user.scope, record["jurisdiction_code"]):
+            log.warning("scope_refused", scope=user.scope, node=record["jurisdiction_code"], path="/complaints")
+            raise HTTPException(403)
+        steps = projection.history(await repository.events_of(self.pool, record["complaint_id"]))
+        table = tables.history(steps, lang, self.settings.time_zone)
+        if request.query_params.get("format") == "csv":
+            return csv_response(table, f"lapor-riwayat-{record['tracking_number']}.csv")
+        title = scope.shown_title(record["title"], confidential=record["confidential"],
+                                  responsible_code=record["responsible_code"], viewer_scope=user.scope)
+        crumbs = scope.path(record["jurisdiction_code"], user.scope)
+        return self.html(request, "complaint.html", lang, user=user, c=record, title=title, table=table,
+                         crumbs=crumbs, node=record["jurisdiction_code"],
+                         csv=f"/complaints/{quote(record['tracking_number'], safe='')}?format=csv")
+
+    async def stream(self, request: Request) -> Response:
+        lang = lang_of(request)
+        user, node = await self.viewer(request, request.query_params.get("node"))
+        return StreamingResponse(self.live(request, user, node, lang), media_type="text/event-stream",
+                                 headers={"X-Accel-Buffering": "no"})
+
+    async def live(self, request: Request, user: auth.User, node: str, lang: str) -> AsyncIterator[str]:
+        """Server-sent events: ``figures`` with the re-rendered live part whenever it changed, a comment
+        line otherwise; the stream ends after ``live_max_stream_s`` and the browser reconnects."""
+        s = self.settings
+        template = self.templates.get_template("_live.html")
+        yield f"retry: {int(s.live_interval_s * 1000)}\n\n"
+        sent, checked, computed_at = None, None, 0.0
+        ends = time.monotonic() + s.live_max_stream_s
+        while time.monotonic() < ends:
+            try:
+                mark = await repository.fingerprint(self.pool, node)
+                if mark != checked or time.monotonic() - computed_at >= RECOMPUTE_AT_LEAST_S:
+                    f = await self.figures(node, user, overdue_limit=s.overdue_list_limit)
+                    checked, computed_at = mark, time.monotonic()
+                    if f.fingerprint() != sent:
+                        ctx = self.context(request, lang, **self.live_context(f, user, lang))
+                        data = {"html": template.render(ctx), "updated": ctx["updated"], "total": f.total.total}
+                        sent = f.fingerprint()
+                        yield "event: figures\ndata: " + json.dumps(data, ensure_ascii=False) + "\n\n"
+                    else:
+                        yield ": unchanged\n\n"
+                else:
+                    yield ": unchanged\n\n"
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("live_update_failed", error=repr(exc))
+                yield ": retrying\n\n"
+            await asyncio.sleep(s.live_interval_s)
+
+
+def lang_of(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in i18n.LANGS:
+        return asked
+    kept = request.cookies.get(LANG_COOKIE)
+    return kept if kept in i18n.LANGS else "id"
+
+
+def remember_lang(request: Request, response: Response, lang: str) -> None:
+    if request.query_params.get("lang") in i18n.LANGS and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never ``//elsewhere`` or a full URL) may follow the login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""
+
+
+def csv_response(table: tables.Table, filename: str) -> Response:
+    return Response(
+        "\ufeff" + table.csv(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def create_web_app(web: Web) -> Starlette:
+    async def unauthenticated(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(("/export/", "/events/")) or request.query_params.get("format") == "csv":
+            return PlainTextResponse("401 Silakan masuk / please log in", 401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/login?" + urlencode({"next": target}), 303)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "status_code", 500)
+        if request.url.path.startswith(("/export/", "/events/")) or request.query_params.get("format") == "csv":
+            return PlainTextResponse(f"{code}", code)
+        user = await web.user(request)
+        return web.html(request, "error.html", lang_of(request), code, code=code, user=user)
+
+    app = Starlette(
+        routes=[
+            Route("/", web.home),
+            Route("/login", web.login_form, methods=["GET"]),
+            Route("/login", web.login, methods=["POST"]),
+            Route("/logout", web.logout, methods=["POST"]),
+            Route("/dashboard", web.dashboard),
+            Route("/export/{table}.csv", web.export),
+            Route("/events/stream", web.stream),
+            Route("/complaints/{tracking_number}", web.complaint),
+        ],
+        exception_handlers={Unauthenticated: unauthenticated, HTTPException: http_error},
+    )
+    return SecurityHeaders(app)
+
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every HTTP response of the wrapped app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                         if k.lower().encode() not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
