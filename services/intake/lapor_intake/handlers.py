@@ -8,18 +8,28 @@ from faststream.kafka.annotations import KafkaMessage
 
 from lapor_intake import service
 from lapor_intake.settings import IntakeSettings
-from lapor_shared.events.intake import ComplaintSubmitted
+from lapor_intake.unreadable import UnreadableSubmissions
+from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import SUBMISSIONS
+from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
 
 
 def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
+    intake = service.Intake.from_settings(settings)
     submissions = runtime.consumer(
-        "intake.submissions",
-        {ComplaintSubmitted: partial(service.accept_submission, max_skew_s=settings.max_future_skew_s)},
+        "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, intake=intake)}
+    )
+    unreadable = UnreadableSubmissions("intake.submissions", runtime)
+    reporter_commands = runtime.consumer(
+        "intake.reporter_commands", {EraseReporterContact: partial(service.erase_contact, intake=intake)}
     )
 
     @runtime.broker.subscriber(SUBMISSIONS.name, group_id="lapor-intake", **SUBSCRIBER_DEFAULTS)
     async def on_submission(body: bytes, msg: KafkaMessage) -> None:
-        await submissions.handle(msg)
+        if not await unreadable.answer(msg):
+            await submissions.handle(msg)
+
+    @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id="lapor-intake-commands", **SUBSCRIBER_DEFAULTS)
+    async def on_reporter_command(body: bytes, msg: KafkaMessage) -> None:
+        await reporter_commands.handle(msg)

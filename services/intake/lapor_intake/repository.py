@@ -1,4 +1,4 @@
-"""Intake's SQL. Every function runs inside the caller's transaction."""
+"""Intake's SQL. Every function runs inside the caller's transaction (or on the pool, for look-ups)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from uuid import UUID
 import asyncpg
 
 from lapor_shared.events.values import ReporterContact
+
+Executor = asyncpg.Connection | asyncpg.Pool
+
+_IDENTITY_LOCK_CLASS = 0x1A7A
+"""First key of the two-key advisory locks on reporter identities (no other lock uses it)."""
+
+_COMPLAINT_COLUMNS = (
+    "complaint_id, tracking_number, channel, channel_message_id, report_type, title, region_code, anonymous,"
+    " confidential, submitted_at, accepted_at, possible_duplicate_of"
+)
+
+
+# --- complaints --------------------------------------------------------------------------------
 
 
 async def next_tracking_value(conn: asyncpg.Connection) -> int:
@@ -28,43 +41,238 @@ async def insert_complaint(
     confidential: bool,
     reporter_ref: UUID | None,
     submitted_at: datetime,
+    text_fingerprint: str | None = None,
+    possible_duplicate_of: UUID | None = None,
+    submission_event_id: UUID | None = None,
 ) -> bool:
-    """Store a new complaint; False when this channel message already made one."""
+    """Store a new complaint; False when this channel message already made one.
+
+    A concurrent transaction inserting the same channel message makes this wait for it; if it
+    commits, this one inserts nothing and returns False (the UNIQUE constraint decides the race).
+    """
     inserted = await conn.fetchval(
         """
         INSERT INTO complaints (complaint_id, tracking_number, channel, channel_message_id, report_type,
-                                title, region_code, anonymous, confidential, reporter_ref, submitted_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                title, region_code, anonymous, confidential, reporter_ref, submitted_at,
+                                text_fingerprint, possible_duplicate_of, submission_event_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
         ON CONFLICT (channel, channel_message_id) DO NOTHING
         RETURNING true
         """,
         complaint_id, tracking_number, channel, channel_message_id, report_type, title, region_code,
-        anonymous, confidential, reporter_ref, submitted_at,
+        anonymous, confidential, reporter_ref, submitted_at, text_fingerprint, possible_duplicate_of,
+        submission_event_id,
     )
     return bool(inserted)
 
 
-async def insert_reporter(conn: asyncpg.Connection, reporter_ref: UUID, contact: ReporterContact) -> None:
-    await conn.execute(
-        "INSERT INTO reporters (reporter_ref, name, phone, email) VALUES ($1, $2, $3, $4)",
-        reporter_ref, contact.name, contact.phone, contact.email,
+async def find_by_tracking_number(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
+    """The complaint with this (canonical) tracking number; no reporter data."""
+    return await conn.fetchrow(
+        f"SELECT {_COMPLAINT_COLUMNS} FROM complaints WHERE tracking_number = $1", tracking_number
     )
 
 
-async def record_rejection(conn: asyncpg.Connection, channel: str, channel_message_id: str, reasons: list) -> bool:
-    inserted = await conn.fetchval(
-        "INSERT INTO rejections (channel, channel_message_id, reasons) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING RETURNING true",
+async def find_by_channel_message(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
+    """The complaint a channel message became, if it did; no reporter data."""
+    return await conn.fetchrow(
+        f"SELECT {_COMPLAINT_COLUMNS} FROM complaints WHERE channel = $1 AND channel_message_id = $2",
+        channel, channel_message_id,
+    )
+
+
+async def find_rejection(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT reasons, rejected_at, times FROM rejections WHERE channel = $1 AND channel_message_id = $2",
+        channel, channel_message_id,
+    )
+
+
+# --- abuse limits and duplicates -----------------------------------------------------------------
+
+
+async def lock_identity(conn: asyncpg.Connection, lock_keys: list[int]) -> None:
+    """Serialise this transaction with every other one of the same reporter until it ends.
+
+    Keys are taken in ascending order, so two transactions never wait for each other in a cycle.
+    """
+    for key in sorted(lock_keys):
+        await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _IDENTITY_LOCK_CLASS, key)
+
+
+async def count_recent_by_identity(conn: asyncpg.Connection, hashes: list[bytes], *, window_s: int) -> int:
+    """Accepted complaints of this reporter (any of its hashes) in the last ``window_s`` seconds."""
+    return int(await conn.fetchval(
+        """
+        SELECT count(DISTINCT complaint_id) FROM reporter_activity
+        WHERE identity_hash = ANY($1::bytea[]) AND accepted_at >= now() - make_interval(secs => $2)
+        """,
+        hashes, float(window_s),
+    ))
+
+
+async def count_recent_by_channel(conn: asyncpg.Connection, channel: str, *, window_s: int, cap: int) -> int:
+    """Accepted complaints of this channel in the last ``window_s`` seconds, counting no further than ``cap``."""
+    return int(await conn.fetchval(
+        """
+        SELECT count(*) FROM (
+            SELECT 1 FROM complaints
+            WHERE channel = $1 AND accepted_at >= now() - make_interval(secs => $2)
+            LIMIT $3
+        ) AS recent
+        """,
+        channel, float(window_s), cap,
+    ))
+
+
+async def most_similar_recent(
+    conn: asyncpg.Connection, hashes: list[bytes], *, window_s: int, text_fingerprint: str, threshold: float
+) -> UUID | None:
+    """The reporter's recent complaint whose text is most similar (pg_trgm), if at least ``threshold``."""
+    return await conn.fetchval(
+        """
+        SELECT c.complaint_id
+        FROM (
+            SELECT DISTINCT complaint_id FROM reporter_activity
+            WHERE identity_hash = ANY($1::bytea[]) AND accepted_at >= now() - make_interval(secs => $2)
+        ) AS recent
+        JOIN complaints AS c USING (complaint_id)
+        WHERE c.text_fingerprint IS NOT NULL AND similarity(c.text_fingerprint, $3) >= $4
+        ORDER BY similarity(c.text_fingerprint, $3) DESC, c.accepted_at DESC
+        LIMIT 1
+        """,
+        hashes, float(window_s), text_fingerprint, threshold,
+    )
+
+
+async def record_activity(conn: asyncpg.Connection, hashes: list[bytes], complaint_id: UUID) -> None:
+    await conn.execute(
+        """
+        INSERT INTO reporter_activity (identity_hash, accepted_at, complaint_id)
+        SELECT h, now(), $2 FROM unnest($1::bytea[]) AS h
+        ON CONFLICT DO NOTHING
+        """,
+        hashes, complaint_id,
+    )
+
+
+async def prune_activity(conn: asyncpg.Connection, *, older_than_s: int, limit: int) -> int:
+    """Delete at most ``limit`` activity rows older than every window (rows others hold are skipped)."""
+    result = await conn.execute(
+        """
+        DELETE FROM reporter_activity WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM reporter_activity
+            WHERE accepted_at < now() - make_interval(secs => $1)
+            LIMIT $2 FOR UPDATE SKIP LOCKED
+        ))
+        """,
+        float(older_than_s), limit,
+    )
+    return int(result.split()[-1])
+
+
+# --- reporters (contact details: here and nowhere else) --------------------------------------------
+
+
+async def insert_reporter(
+    conn: asyncpg.Connection,
+    reporter_ref: UUID,
+    contact: ReporterContact,
+    *,
+    phone_hash: bytes | None = None,
+    email_hash: bytes | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO reporters (reporter_ref, name, phone, email, phone_hash, email_hash)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        reporter_ref, contact.name, contact.phone, contact.email, phone_hash, email_hash,
+    )
+
+
+async def find_reporter(conn: Executor, reporter_ref: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT reporter_ref, name, phone, email, phone_hash, email_hash, created_at FROM reporters"
+        " WHERE reporter_ref = $1",
+        reporter_ref,
+    )
+
+
+async def reporter_ref_of_complaint(conn: asyncpg.Connection, tracking_number: str) -> tuple[bool, UUID | None]:
+    """(complaint exists, its reporter ref) for a canonical tracking number."""
+    row = await conn.fetchrow("SELECT reporter_ref FROM complaints WHERE tracking_number = $1", tracking_number)
+    return (row is not None, row["reporter_ref"] if row else None)
+
+
+async def reporter_ref_known(conn: asyncpg.Connection, reporter_ref: UUID) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM complaints WHERE reporter_ref = $1)"
+        " OR EXISTS (SELECT 1 FROM reporters WHERE reporter_ref = $1)",
+        reporter_ref,
+    ))
+
+
+async def lock_reporters_of_same_person(conn: asyncpg.Connection, reporter_ref: UUID) -> list[asyncpg.Record]:
+    """Every contact row with the phone-number or e-mail hash of ``reporter_ref``'s row (itself included),
+    locked for deletion, each with the complaint it belongs to."""
+    return await conn.fetch(
+        """
+        WITH target AS (SELECT phone_hash, email_hash FROM reporters WHERE reporter_ref = $1)
+        SELECT r.reporter_ref, r.phone_hash, r.email_hash, c.complaint_id, c.tracking_number
+        FROM reporters AS r
+        LEFT JOIN complaints AS c ON c.reporter_ref = r.reporter_ref
+        WHERE r.reporter_ref = $1
+           OR r.phone_hash = (SELECT phone_hash FROM target)
+           OR r.email_hash = (SELECT email_hash FROM target)
+        ORDER BY r.reporter_ref
+        FOR UPDATE OF r
+        """,
+        reporter_ref,
+    )
+
+
+async def erase_reporters(
+    conn: asyncpg.Connection, reporter_refs: list[UUID], hashes: list[bytes], command_id: UUID
+) -> datetime:
+    """Delete the contact rows and the activity rows of their hashes; remember the refs as erased."""
+    await conn.execute("DELETE FROM reporters WHERE reporter_ref = ANY($1::uuid[])", reporter_refs)
+    if hashes:
+        await conn.execute("DELETE FROM reporter_activity WHERE identity_hash = ANY($1::bytea[])", hashes)
+    return await conn.fetchval(
+        """
+        INSERT INTO erasures (reporter_ref, command_id)
+        SELECT ref, $2 FROM unnest($1::uuid[]) AS ref
+        ON CONFLICT (reporter_ref) DO UPDATE SET command_id = EXCLUDED.command_id
+        RETURNING erased_at
+        """,
+        reporter_refs, command_id,
+    )
+
+
+async def find_erasure(conn: asyncpg.Connection, reporter_ref: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT e.erased_at, c.complaint_id, c.tracking_number FROM erasures AS e"
+        " LEFT JOIN complaints AS c ON c.reporter_ref = e.reporter_ref WHERE e.reporter_ref = $1",
+        reporter_ref,
+    )
+
+
+# --- rejections --------------------------------------------------------------------------------
+
+
+async def record_rejection(
+    conn: asyncpg.Connection, channel: str, channel_message_id: str, reasons: list
+) -> int | None:
+    """Keep the latest rejection of a channel message and return how many times it was rejected;
+    None (and nothing recorded) when that message already became a complaint."""
+    times = await conn.fetchval(
+        """
+        INSERT INTO rejections (channel, channel_message_id, reasons)
+        SELECT $1::text, $2::text, $3::jsonb
+        WHERE NOT EXISTS (SELECT 1 FROM complaints WHERE channel = $1 AND channel_message_id = $2)
+        ON CONFLICT (channel, channel_message_id)
+        DO UPDATE SET reasons = EXCLUDED.reasons, rejected_at = now(), times = rejections.times + 1
+        RETURNING times
+        """,
         channel, channel_message_id, reasons,
     )
-    return bool(inserted)
-
-
-async def find_by_tracking_number(
-    conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT complaint_id, tracking_number, channel, report_type, title, region_code, anonymous,"
-        " confidential, submitted_at, accepted_at FROM complaints WHERE tracking_number = $1",
-        tracking_number,
-    )
+    return None if times is None else int(times)

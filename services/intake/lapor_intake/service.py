@@ -1,77 +1,321 @@
-"""Intake's use cases."""
+"""Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact,
+and the look-ups the channel adapters use (by tracking number, by channel message)."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from lapor_intake import repository, tracking
-from lapor_intake.validation import validate
+import asyncpg
+
+from lapor_intake import duplicates, ratelimit, repository, tracking
+from lapor_intake.contacts import Identity, IdentityHasher
+from lapor_intake.duplicates import DuplicatePolicy
+from lapor_intake.ratelimit import Limits
+from lapor_intake.validation import Policy, check, reason
 from lapor_shared.consumer import Tx
+from lapor_shared.crypto import ContactCipher
 from lapor_shared.events import Envelope
-from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected, ComplaintSubmitted
-from lapor_shared.events.values import ReportType
+from lapor_shared.events.intake import (
+    ComplaintAccepted,
+    ComplaintRejected,
+    ComplaintSubmitted,
+    EraseReporterContact,
+    ReporterContactErased,
+    ReporterContactShared,
+)
+from lapor_shared.events.lifecycle import ActionRejected
+from lapor_shared.events.values import Reason, ReporterContact, ReportType
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="intake")
 
+PRUNE_BATCH = 50
+"""Expired activity rows deleted per accepted complaint: more than one complaint ever adds, so the
+table never grows beyond the rows of the longest window."""
 
-async def accept_submission(tx: Tx, envelope: Envelope[Any], *, max_skew_s: int = 600) -> None:
-    """Turn a channel submission into exactly one complaint, or into a rejection with reasons."""
+
+@dataclass(frozen=True)
+class Intake:
+    """What the use cases need besides the transaction, built once from the settings."""
+
+    cipher: ContactCipher
+    hasher: IdentityHasher
+    policy: Policy = field(default_factory=Policy)
+    limits: Limits = field(default_factory=Limits)
+    duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Intake:
+        return cls(
+            cipher=ContactCipher.from_setting(settings.contact_keys),
+            hasher=IdentityHasher(settings.reporter_hash_key),
+            policy=Policy.from_settings(settings),
+            limits=Limits(
+                reporter_limit=settings.reporter_rate_limit,
+                reporter_window_s=settings.reporter_rate_window_s,
+                channel_limit=settings.channel_rate_limit,
+                channel_window_s=settings.channel_rate_window_s,
+            ),
+            duplicates=DuplicatePolicy(window_s=settings.duplicate_window_s, similarity=settings.duplicate_similarity),
+        )
+
+    @property
+    def activity_kept_s(self) -> int:
+        return max(self.limits.reporter_window_s, self.duplicates.window_s)
+
+
+# --- accepting submissions -------------------------------------------------------------------
+
+
+async def accept_submission(tx: Tx, envelope: Envelope[Any], *, intake: Intake) -> None:
+    """Turn a channel submission into exactly one complaint, or into a rejection with reasons.
+
+    Order matters: every check comes before the first write, and the complaint row (guarded by the
+    UNIQUE (channel, channel_message_id) constraint) is the first write, so the loser of a race
+    between two deliveries of one channel message writes and emits nothing.
+    """
     submission: ComplaintSubmitted = envelope.payload
-    problems = validate(submission, now=datetime.now(UTC), max_skew_s=max_skew_s)
-    if problems:
-        if await repository.record_rejection(
-            tx.conn, submission.channel, submission.channel_message_id, [p.model_dump() for p in problems]
-        ):
-            await tx.emit(ComplaintRejected(
-                channel=submission.channel, channel_message_id=submission.channel_message_id, reasons=problems,
-            ))
-        log.info("submission_rejected", channel=submission.channel, codes=[p.code for p in problems])
+    channel, message_id = str(submission.channel), submission.channel_message_id
+    checked = check(submission, now=datetime.now(UTC), policy=intake.policy)
+    if not checked.ok:
+        await reject(tx, channel, message_id, checked.problems)
         return
 
+    identity = intake.hasher.identity(checked.contact)
+    if identity:
+        await repository.lock_identity(tx.conn, identity.lock_keys)
+    if await repository.find_by_channel_message(tx.conn, channel, message_id) is not None:
+        log.info("submission_already_accepted", channel=channel)
+        return
+    limited = await ratelimit.exceeded(tx.conn, intake.limits, channel, identity)
+    if limited is not None:
+        await reject(tx, channel, message_id, [limited])
+        return
+
+    title, description = submission.title.strip(), submission.description.strip()
+    text_fingerprint = duplicates.fingerprint(title, description)
+    earlier = await duplicates.find_earlier(tx.conn, intake.duplicates, identity, text_fingerprint)
     complaint_id = uuid4()
     tracking_number = tracking.encode(await repository.next_tracking_value(tx.conn))
-    reporter_ref = uuid4() if submission.reporter is not None else None
+    reporter_ref = uuid4() if checked.contact is not None else None
     created = await repository.insert_complaint(
         tx.conn,
         complaint_id=complaint_id,
         tracking_number=tracking_number,
-        channel=submission.channel,
-        channel_message_id=submission.channel_message_id,
+        channel=channel,
+        channel_message_id=message_id,
         report_type=submission.report_type,
-        title=submission.title.strip(),
+        title=title,
         region_code=submission.location.region_code,
         anonymous=submission.anonymous,
         confidential=submission.confidential,
         reporter_ref=reporter_ref,
         submitted_at=submission.submitted_at,
+        text_fingerprint=text_fingerprint,
+        possible_duplicate_of=earlier,
+        submission_event_id=envelope.event_id,
     )
     if not created:
-        log.info("submission_already_accepted", channel=submission.channel)
+        log.info("submission_already_accepted", channel=channel)
         return
-    if reporter_ref is not None and submission.reporter is not None:
-        await repository.insert_reporter(tx.conn, reporter_ref, submission.reporter)
+    if identity:
+        await repository.record_activity(tx.conn, identity.hashes, complaint_id)
+        await repository.prune_activity(tx.conn, older_than_s=intake.activity_kept_s, limit=PRUNE_BATCH)
+    if reporter_ref is not None and checked.contact is not None:
+        await _keep_contact(tx, intake, reporter_ref, checked.contact, identity, submission,
+                            complaint_id=complaint_id, tracking_number=tracking_number)
     await tx.emit(
         ComplaintAccepted(
             channel=submission.channel,
-            channel_message_id=submission.channel_message_id,
+            channel_message_id=message_id,
             report_type=ReportType(submission.report_type),
-            title=submission.title.strip(),
-            description=submission.description.strip(),
+            title=title,
+            description=description,
             incident_date=submission.incident_date,
             location=submission.location,
-            category_hint=submission.category_hint,
-            target_agency_hint=submission.target_agency_hint,
+            category_hint=_stripped(submission.category_hint),
+            target_agency_hint=_stripped(submission.target_agency_hint),
             attachments=submission.attachments,
             reporter_ref=None if submission.anonymous else reporter_ref,
             anonymous=submission.anonymous,
             confidential=submission.confidential,
             submitted_at=submission.submitted_at,
+            possible_duplicate_of=earlier,
         ),
         complaint_id=complaint_id,
         tracking_number=tracking_number,
         jurisdiction_code=submission.location.region_code,
     )
-    log.info("complaint_accepted", complaint_id=str(complaint_id), tracking_number=tracking_number)
+    log.info("complaint_accepted", complaint_id=str(complaint_id), tracking_number=tracking_number,
+             possible_duplicate=earlier is not None)
+
+
+async def _keep_contact(
+    tx: Tx, intake: Intake, reporter_ref: UUID, contact: ReporterContact, identity: Identity,
+    submission: ComplaintSubmitted, *, complaint_id: UUID, tracking_number: str,
+) -> None:
+    """Store the contact in intake's private store and share it, encrypted, with notify alone."""
+    await repository.insert_reporter(
+        tx.conn, reporter_ref, contact, phone_hash=identity.phone_hash, email_hash=identity.email_hash
+    )
+    key_id, ciphertext = intake.cipher.encrypt(contact)
+    await tx.emit(
+        ReporterContactShared(
+            reporter_ref=reporter_ref, channel=submission.channel, anonymous=submission.anonymous,
+            key_id=key_id, ciphertext=ciphertext,
+        ),
+        complaint_id=complaint_id,
+        tracking_number=tracking_number,
+    )
+
+
+def _stripped(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def storable(text: str) -> str:
+    """``text`` with what PostgreSQL text cannot hold (NUL, lone surrogates) escaped as \\uXXXX."""
+    if "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return json.dumps(text, ensure_ascii=True)[1:-1]
+
+
+async def reject(tx: Tx, channel: str, channel_message_id: str, problems: list[Reason]) -> None:
+    """Answer the channel: this message was not accepted, and why (every time it is submitted), unless
+    it already became a complaint (a re-send cannot undo an acceptance)."""
+    message_id = storable(channel_message_id)
+    if await repository.record_rejection(tx.conn, channel, message_id, [p.model_dump() for p in problems]) is None:
+        log.info("submission_already_accepted", channel=channel)
+        return
+    await tx.emit(ComplaintRejected(channel=channel, channel_message_id=message_id, reasons=problems))
+    log.info("submission_rejected", channel=channel, codes=[p.code for p in problems])
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+async def erase_contact(tx: Tx, envelope: Envelope[Any], *, intake: Intake | None = None) -> None:
+    """Forget a reporter's contact details on request: every contact row of the same person (same
+    phone number or e-mail address) is deleted, only the opaque refs remain, and notify is told
+    (``reporter.contact_erased``) to delete its copies. Erasing twice confirms the first erasure."""
+    command: EraseReporterContact = envelope.payload
+    reporter_ref, refusal = await _erasure_target(tx.conn, command)
+    if refusal is not None:
+        await tx.emit(ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal))
+        log.info("erasure_refused", code=refusal.code)
+        return
+    assert reporter_ref is not None
+    target = await repository.find_reporter(tx.conn, reporter_ref)
+    if target is not None:  # wait for any acceptance of the same person in flight, so its row is erased too
+        identity = Identity(phone_hash=target["phone_hash"], email_hash=target["email_hash"])
+        await repository.lock_identity(tx.conn, identity.lock_keys)
+    rows = await repository.lock_reporters_of_same_person(tx.conn, reporter_ref)
+    if not rows:
+        previous = await repository.find_erasure(tx.conn, reporter_ref)
+        erased_at = previous["erased_at"] if previous else datetime.now(UTC)
+        complaint_id = previous["complaint_id"] if previous else None
+        await repository.erase_reporters(tx.conn, [reporter_ref], [], envelope.event_id)
+        await tx.emit(ReporterContactErased(reporter_ref=reporter_ref, erased_at=erased_at), complaint_id=complaint_id)
+        log.info("contact_already_erased")
+        return
+    hashes = sorted({h for r in rows for h in (r["phone_hash"], r["email_hash"]) if h is not None})
+    erased_at = await repository.erase_reporters(tx.conn, [r["reporter_ref"] for r in rows], hashes, envelope.event_id)
+    for row in rows:
+        await tx.emit(
+            ReporterContactErased(reporter_ref=row["reporter_ref"], erased_at=erased_at),
+            complaint_id=row["complaint_id"],
+            tracking_number=row["tracking_number"],
+        )
+    log.info("contact_erased", reporters=len(rows))
+
+
+async def _erasure_target(
+    conn: asyncpg.Connection, command: EraseReporterContact
+) -> tuple[UUID | None, Reason | None]:
+    if command.reporter_ref is not None:
+        if not await repository.reporter_ref_known(conn, command.reporter_ref):
+            return None, reason(
+                "unknown_reporter", "reporter_ref", "Pelapor tidak dikenal.", "The reporter is unknown.",
+            )
+        return command.reporter_ref, None
+    if command.tracking_number:
+        try:
+            canonical = tracking.normalise(command.tracking_number)
+        except tracking.InvalidTrackingNumber as exc:
+            return None, exc.reason
+        exists, reporter_ref = await repository.reporter_ref_of_complaint(conn, canonical)
+        if not exists:
+            return None, reason(
+                "unknown_complaint", "tracking_number", "Laporan dengan nomor pelacakan itu tidak ada.",
+                "There is no complaint with that tracking number.",
+            )
+        if reporter_ref is None:
+            return None, reason(
+                "no_contact", "tracking_number", "Laporan ini tidak menyimpan data kontak pelapor.",
+                "This complaint holds no contact details of its reporter.",
+            )
+        return reporter_ref, None
+    return None, reason(
+        "target_required", "reporter_ref", "Sebutkan reporter_ref atau nomor pelacakan.",
+        "Give a reporter_ref or a tracking number.",
+    )
+
+
+# --- look-ups for the channel adapters ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackedComplaint:
+    """What intake can tell about an accepted complaint: never anything about its reporter."""
+
+    complaint_id: UUID
+    tracking_number: str
+    channel: str
+    channel_message_id: str
+    report_type: str
+    title: str
+    region_code: str | None
+    anonymous: bool
+    confidential: bool
+    submitted_at: datetime
+    accepted_at: datetime
+    possible_duplicate_of: UUID | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> TrackedComplaint:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+async def find_by_tracking_number(conn: repository.Executor, typed: str) -> TrackedComplaint | None:
+    """The complaint a person's typed tracking number names, forgiving case, dashes and O/0, I/L/1.
+
+    Raises ``tracking.InvalidTrackingNumber`` (with a bilingual ``reason``) when what was typed cannot
+    be a tracking number, e.g. a mistyped symbol or two swapped neighbours; None when it could be
+    one but no complaint has it.
+    """
+    row = await repository.find_by_tracking_number(conn, tracking.normalise(typed))
+    return TrackedComplaint.from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """What became of a channel message: ``accepted`` (with the complaint), ``rejected`` (with the
+    reasons) or ``pending`` (intake has not answered yet, or never received it)."""
+
+    status: str
+    complaint: TrackedComplaint | None = None
+    reasons: list[Reason] = field(default_factory=list)
+
+
+async def submission_outcome(conn: repository.Executor, channel: str, channel_message_id: str) -> SubmissionOutcome:
+    row = await repository.find_by_channel_message(conn, channel, channel_message_id)
+    if row is not None:
+        return SubmissionOutcome("accepted", complaint=TrackedComplaint.from_row(row))
+    rejection = await repository.find_rejection(conn, channel, storable(channel_message_id))
+    if rejection is not None:
+        return SubmissionOutcome("rejected", reasons=[Reason.model_validate(r) for r in rejection["reasons"]])
+    return SubmissionOutcome("pending")

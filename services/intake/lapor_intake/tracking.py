@@ -9,6 +9,8 @@ O for 0 or I/L for 1.
 
 from __future__ import annotations
 
+from lapor_shared.events.values import Reason
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
 _BODY_LEN = 8
@@ -19,7 +21,13 @@ PREFIX = "LPR"
 
 
 class InvalidTrackingNumber(ValueError):
-    pass
+    """What a person typed is not a tracking number; ``reason`` says why, in both languages."""
+
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_id)
+        self.reason = Reason(
+            code="invalid_tracking_number", field="tracking_number", message_id=message_id, message_en=message_en
+        )
 
 
 def _scramble(n: int) -> int:
@@ -49,19 +57,27 @@ _TYPO = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 def normalise(text: str) -> str:
     """Canonical form of what a person typed, or InvalidTrackingNumber with the reason."""
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum() or ch in "*~$=")
+    cleaned = "".join(ch for ch in text[:64].upper() if ch.isalnum() or ch in "*~$=")
     if cleaned.startswith(PREFIX):
         cleaned = cleaned[len(PREFIX) :]
     if len(cleaned) != _BODY_LEN + 1:
-        raise InvalidTrackingNumber("nomor pelacakan harus 9 karakter setelah LPR")
+        raise InvalidTrackingNumber(
+            "Nomor pelacakan harus 9 karakter setelah LPR (contoh: LPR-7K3Q-9XW2A).",
+            "A tracking number has 9 symbols after LPR (for example LPR-7K3Q-9XW2A).",
+        )
     body, check = cleaned[:-1].translate(_TYPO), cleaned[-1]
     if check not in CHECK_ALPHABET:
         check = check.translate(_TYPO)
     if any(ch not in ALPHABET for ch in body):
-        raise InvalidTrackingNumber("nomor pelacakan berisi karakter yang tidak dikenal")
+        raise InvalidTrackingNumber(
+            "Nomor pelacakan berisi karakter yang tidak dikenal.", "The tracking number contains an unknown symbol."
+        )
     value = 0
     for ch in body:
         value = value * 32 + ALPHABET.index(ch)
     if _check_symbol(value) != check:
-        raise InvalidTrackingNumber("nomor pelacakan salah ketik (karakter pemeriksa tidak cocok)")
+        raise InvalidTrackingNumber(
+            "Nomor pelacakan salah ketik (karakter pemeriksa tidak cocok); periksa kembali.",
+            "The tracking number has a typo (its check symbol does not match); please check it.",
+        )
     return f"{PREFIX}-{body[:4]}-{body[4:]}{check}"

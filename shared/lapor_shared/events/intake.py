@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
@@ -94,3 +94,22 @@ class ReporterContactErased(Payload):
 
     reporter_ref: UUID
     erased_at: AwareDatetime
+
+
+class EraseReporterContact(Payload):
+    """An admin, on the reporter's request, asks intake to forget the reporter's contact details.
+
+    Names the reporter by ``reporter_ref`` or by a complaint's ``tracking_number`` (an anonim
+    reporter's ref is known to nobody outside intake); intake erases every contact row with the same
+    phone number or e-mail address, keeps only the opaque refs, and publishes ``reporter.contact_erased``
+    for each. Published on ``lapor.commands.reporter``; a target intake does not know becomes
+    ``complaint.action_rejected``.
+    """
+
+    event_type: ClassVar[str] = "reporter.erase_contact"
+    kind: ClassVar[Literal["event", "command"]] = "command"
+
+    reporter_ref: UUID | None = None
+    tracking_number: str | None = Field(default=None, max_length=40)
+    requested_by: str = Field(min_length=1, max_length=200, description="The admin who handles the request")
+    reason: str | None = Field(default=None, max_length=2_000)

@@ -1,0 +1,57 @@
+"""What the adapters' HTTP routes share: the runtime, the settings and the submission gateway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+from starlette.requests import Request
+
+from lapor_intake.adapters.gateway import SubmissionGateway
+from lapor_intake.adapters.results import ResultBoard
+from lapor_intake.adapters.settings import AdapterSettings
+from lapor_shared.runtime import Runtime
+
+
+@dataclass
+class AdapterContext:
+    runtime: Runtime
+    settings: AdapterSettings
+    board: ResultBoard
+    gateway: SubmissionGateway
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self.runtime.pool
+
+
+def context_of(request: Request) -> AdapterContext:
+    return request.app.state.adapters
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or BodyTooLarge without reading more than ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_form(request: Request, limit: int) -> tuple[bytes, Request]:
+    """The body (at most ``limit`` bytes) and a request that replays it, so ``await .form()`` works."""
+    body = await read_body(request, limit)
+
+    async def replay() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, Request(request.scope, replay)

@@ -1,0 +1,121 @@
+"""Submitting on behalf of a channel: publish ``complaint.submitted`` as any outside adapter would,
+then wait a little for intake's answer.
+
+Used by every HTTP-facing adapter (API, web form, Open311, SMS). Idempotent per channel message: the
+same (channel, channel_message_id) is published once and answered with the same outcome every time;
+re-using it for different content is a conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+from lapor_intake.adapters import repository as repo
+from lapor_intake.adapters.contract import Outcome, fingerprint
+from lapor_intake.adapters.results import ResultBoard, settle_from_intake
+from lapor_intake.adapters.settings import AdapterSettings
+from lapor_shared.events import Envelope, encode, headers_of
+from lapor_shared.events.intake import ComplaintSubmitted
+from lapor_shared.logging import get_logger
+from lapor_shared.runtime import Runtime
+from lapor_shared.topics import SUBMISSIONS, key_of
+
+log = get_logger(component="intake.adapters.gateway")
+
+REPUBLISH_AFTER = timedelta(seconds=30)
+"""A submission still unanswered this long after it was first published is published again when the
+client retries (intake ignores a channel message it already decided)."""
+STORE_GRACE = timedelta(seconds=1)
+"""The results topic answers first; intake's store is asked only when no answer came within this."""
+_RECHECK_S = 0.5
+
+
+class IdempotencyConflict(Exception):
+    """The channel message id was already used for a different submission."""
+
+
+class PublishFailed(Exception):
+    """The broker did not take the submission; nothing was recorded, the client may retry."""
+
+
+class SubmissionGateway:
+    def __init__(self, runtime: Runtime, board: ResultBoard, settings: AdapterSettings) -> None:
+        self._runtime = runtime
+        self._board = board
+        self._settings = settings
+
+    async def submit(
+        self, submission: ComplaintSubmitted, *, source: str, wait_s: float | None = None, reply_to: str | None = None
+    ) -> Outcome:
+        """Publish ``submission`` (once per channel message) and wait up to ``wait_s`` for the answer."""
+        pool = self._runtime.pool
+        channel, message_id = str(submission.channel), submission.channel_message_id
+        content = fingerprint(submission)
+        inserted = await repo.insert_submission(
+            pool, channel=channel, channel_message_id=message_id, source=source,
+            poll_token=secrets.token_urlsafe(16), fingerprint=content, reply_to=reply_to,
+        )
+        if not inserted:
+            known = await repo.get_submission(pool, channel, message_id)
+            if known is None:  # forgotten after a failed publish, just now: treat as new
+                return await self.submit(submission, source=source, wait_s=wait_s, reply_to=reply_to)
+            if known["fingerprint"] != content:
+                raise IdempotencyConflict(message_id)
+            stale = known["published_at"] is None or known["published_at"] < datetime.now(UTC) - REPUBLISH_AFTER
+            if known["outcome"] == "pending" and stale:
+                await self._publish(submission, source)
+                await repo.mark_published(pool, channel, message_id)
+            return await self.wait(channel, message_id, wait_s)
+        try:
+            await self._publish(submission, source)
+        except Exception as exc:
+            await repo.forget_unpublished(pool, channel, message_id)
+            log.warning("submission_publish_failed", channel=channel, error=repr(exc))
+            raise PublishFailed(str(exc)) from exc
+        await repo.mark_published(pool, channel, message_id)
+        log.info("submission_published", channel=channel, source=source)
+        return await self.wait(channel, message_id, wait_s)
+
+    async def _publish(self, submission: ComplaintSubmitted, source: str) -> None:
+        envelope = Envelope.new(submission, producer=f"adapter-{source}")
+        await self._runtime.broker.publish(
+            encode(envelope), SUBMISSIONS.name, key=key_of(envelope, SUBMISSIONS.name), headers=headers_of(envelope),
+        )
+
+    async def outcome(self, channel: str, channel_message_id: str) -> Outcome | None:
+        """The answer as known now (asking intake's store when the result has not arrived)."""
+        pool = self._runtime.pool
+        row = await repo.get_submission(pool, channel, channel_message_id)
+        if row is None:
+            return None
+        published = row["published_at"]
+        if row["outcome"] == "pending" and published is not None and published < datetime.now(UTC) - STORE_GRACE:
+            if await settle_from_intake(pool, self._board, self._settings, channel, channel_message_id):
+                row = await repo.get_submission(pool, channel, channel_message_id)
+        return Outcome.from_row(row) if row is not None else None
+
+    async def outcome_by_token(self, poll_token: str) -> Outcome | None:
+        row = await repo.submission_by_token(self._runtime.pool, poll_token)
+        if row is None:
+            return None
+        return await self.outcome(row["channel"], row["channel_message_id"])
+
+    async def wait(self, channel: str, channel_message_id: str, wait_s: float | None = None) -> Outcome:
+        """The answer, or the pending outcome once ``wait_s`` passed without one."""
+        deadline = time.monotonic() + (self._settings.wait_s if wait_s is None else wait_s)
+        with self._board.watch(channel, channel_message_id) as answered:
+            while True:
+                answered.clear()
+                current = await self.outcome(channel, channel_message_id)
+                if current is None:
+                    raise LookupError(channel_message_id)
+                remaining = deadline - time.monotonic()
+                if current.status != "pending" or remaining <= 0:
+                    return current
+                try:
+                    await asyncio.wait_for(answered.wait(), timeout=min(remaining, _RECHECK_S))
+                except TimeoutError:
+                    pass

@@ -1,0 +1,67 @@
+"""Abuse limits: per reporter and per channel, counted in PostgreSQL so that they hold across replicas.
+
+Both count *accepted* complaints in a sliding window through an index bounded by time:
+- per reporter: ``reporter_activity (identity_hash, accepted_at)``; the caller holds the reporter's
+  advisory lock, so concurrent submissions of one person are counted exactly;
+- per channel: ``complaints (channel, accepted_at)``, counting at most ``limit`` rows. Submissions of
+  one channel are not serialised (that would make the channel single-threaded), so under concurrency
+  the channel may overshoot by the number of transactions in flight at once (at most one per
+  partition being consumed): a flood still cannot starve the other channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from lapor_intake import repository
+from lapor_intake.contacts import Identity
+from lapor_intake.validation import reason
+from lapor_shared.events.values import Reason
+
+
+@dataclass(frozen=True)
+class Limits:
+    reporter_limit: int = 5
+    reporter_window_s: int = 3600
+    channel_limit: int = 3000
+    channel_window_s: int = 60
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 3600} jam" if seconds % 3600 == 0 else f"{max(seconds // 60, 1)} menit"
+
+
+def _minutes_en(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "hour" if hours == 1 else f"{hours} hours"
+    minutes = max(seconds // 60, 1)
+    return "minute" if minutes == 1 else f"{minutes} minutes"
+
+
+async def exceeded(conn: asyncpg.Connection, limits: Limits, channel: str, identity: Identity) -> Reason | None:
+    """The ``rate_limited`` reason when accepting one more complaint would break a limit, else None."""
+    if identity:
+        recent = await repository.count_recent_by_identity(conn, identity.hashes, window_s=limits.reporter_window_s)
+        if recent >= limits.reporter_limit:
+            return reason(
+                "rate_limited", "reporter",
+                f"Batas laporan tercapai: paling banyak {limits.reporter_limit} laporan per "
+                f"{_minutes(limits.reporter_window_s)} dari pelapor yang sama. Silakan coba lagi nanti.",
+                f"Limit reached: at most {limits.reporter_limit} complaints per "
+                f"{_minutes_en(limits.reporter_window_s)} from the same reporter. Please try again later.",
+            )
+    recent = await repository.count_recent_by_channel(
+        conn, channel, window_s=limits.channel_window_s, cap=limits.channel_limit
+    )
+    if recent >= limits.channel_limit:
+        return reason(
+            "rate_limited", "channel",
+            f"Kanal ini sedang menerima terlalu banyak laporan (batas {limits.channel_limit} per "
+            f"{_minutes(limits.channel_window_s)}). Silakan coba lagi sebentar lagi.",
+            f"This channel is receiving too many complaints (limit {limits.channel_limit} per "
+            f"{_minutes_en(limits.channel_window_s)}). Please try again shortly.",
+        )
+    return None

@@ -1,0 +1,133 @@
+"""Submissions intake cannot read, answered anyway when the channel can be told.
+
+A ``complaint.submitted`` that breaks the wire contract (a latitude of 200, an unknown channel, a
+location text of 600 characters, a missing ``submitted_at``, a schema version intake does not know)
+cannot be decoded, and the shared consumer would dead-letter it: the adapter would never hear why.
+When the body still names its channel and channel message id, intake answers it instead with a
+``complaint.rejected`` whose reasons name each broken field (code ``malformed``, or
+``unsupported_version``). Anything else (not JSON, another event type, no message id) goes to the
+shared consumer and from there to the dead-letter topic, as before.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import structlog
+from faststream.kafka import KafkaMessage
+from pydantic import ValidationError
+
+from lapor_intake import service
+from lapor_shared.consumer import Tx, claim
+from lapor_shared.events import DecodeError, Envelope, decode, payload_type
+from lapor_shared.events.intake import ComplaintSubmitted
+from lapor_shared.events.values import Reason
+from lapor_shared.logging import get_logger
+from lapor_shared.runtime import Runtime
+
+log = get_logger(component="intake")
+
+MAX_REASONS = 10
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    message_key: str
+    """What the inbox records: the body's event id when it has a valid one, else topic:partition:offset."""
+    channel: str
+    channel_message_id: str
+    reasons: list[Reason]
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc[1:] if loc and loc[0] == "payload" else ("envelope", *loc):
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _reasons(data: dict[str, Any]) -> list[Reason]:
+    version = data.get("schema_version")
+    known = isinstance(version, int) and not isinstance(version, bool)
+    if not known or payload_type("complaint.submitted", version) is None:
+        return [Reason(
+            code="unsupported_version", field="schema_version",
+            message_id="Versi skema complaint.submitted ini tidak dikenal (gunakan schema_version 1).",
+            message_en="This complaint.submitted schema_version is not supported (use schema_version 1).",
+        )]
+    try:
+        Envelope[ComplaintSubmitted].model_validate(data)
+    except ValidationError as exc:
+        return [
+            Reason(
+                code="malformed", field=_field(tuple(error["loc"])),
+                message_id=f"Kolom {_field(tuple(error['loc']))} tidak sesuai format complaint.submitted.",
+                message_en=f"{_field(tuple(error['loc']))}: {error['msg']}",
+            )
+            for error in exc.errors()[:MAX_REASONS]
+        ]
+    return [Reason(
+        code="malformed", field=None, message_id="Kiriman tidak sesuai format complaint.submitted.",
+        message_en="The message does not follow the complaint.submitted format.",
+    )]
+
+
+def salvage(raw: bytes | None, *, source: str) -> Unreadable | None:
+    """An answerable description of an undecodable submission; None when it decodes or names no channel
+    message (then the shared consumer handles it)."""
+    try:
+        decode(raw)
+        return None
+    except DecodeError:
+        pass
+    try:
+        data = json.loads(raw or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("event_type") != "complaint.submitted":
+        return None
+    payload = data.get("payload")
+    if not isinstance(payload, dict):
+        return None
+    channel, message_id = payload.get("channel"), payload.get("channel_message_id")
+    if not (isinstance(channel, str) and 0 < len(channel) <= 50 and channel.isprintable()):
+        return None
+    if not (isinstance(message_id, str) and 0 < len(message_id) <= 200):
+        return None
+    try:
+        key = str(UUID(str(data.get("event_id"))))
+    except ValueError:
+        key = source
+    return Unreadable(key, channel, message_id, _reasons(data))
+
+
+class UnreadableSubmissions:
+    """Answers undecodable submissions, once each (inbox), in one transaction with the outbox."""
+
+    def __init__(self, consumer_name: str, runtime: Runtime) -> None:
+        self._name = consumer_name
+        self._runtime = runtime
+        self.answered = 0
+
+    async def answer(self, msg: KafkaMessage) -> bool:
+        """True when the message was an undecodable submission and has been answered."""
+        record = msg.raw_message
+        source = f"{record.topic}:{record.partition}:{record.offset}"
+        found = salvage(record.value, source=source)
+        if found is None:
+            return False
+        with structlog.contextvars.bound_contextvars(topic=record.topic, partition=record.partition,
+                                                     offset=record.offset):
+            async with self._runtime.pool.acquire() as conn, conn.transaction():
+                if await claim(conn, self._name, found.message_key):
+                    tx = Tx(conn, self._runtime.outbox, self._runtime.name)
+                    await service.reject(tx, found.channel, found.channel_message_id, found.reasons)
+            self.answered += 1
+            log.warning("submission_unreadable", codes=sorted({r.code for r in found.reasons}))
+        return True

@@ -1,0 +1,103 @@
+"""Abuse limits: per reporter and per channel, counted in PostgreSQL, answered with ``rate_limited``."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from lapor_intake import service
+from lapor_intake.app import build_runtime
+from lapor_intake.settings import IntakeSettings
+from lapor_shared.consumer import Tx
+from lapor_shared.events.values import Channel, ReporterContact
+from lapor_shared.outbox import Outbox
+from lapor_shared.testing.factories import complaint_submitted, submitted_envelope
+from lapor_shared.testing.service import in_memory
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+
+
+def _codes(result: dict) -> list[tuple[str, str]]:
+    return [(r["code"], r["field"]) for r in result["payload"].get("reasons", [])]
+
+
+async def test_a_reporter_over_the_limit_is_told_why_and_others_are_not_affected(intake):
+    same_person = ["0812-5555-0001", "+6281255550001", "081255550001"]
+    theirs = [submitted_envelope(complaint_submitted(reporter=ReporterContact(phone=p), title=f"Laporan {i}"))
+              for i, p in enumerate(same_person)]
+    someone_else = submitted_envelope(complaint_submitted(reporter=ReporterContact(phone="081255550002")))
+    async with intake(reporter_rate_limit=2) as h:
+        await h.submit(*theirs, someone_else)
+        results = await h.answered(*theirs, someone_else)
+
+    assert [r["event_type"] for r in results] == [
+        "complaint.accepted", "complaint.accepted", "complaint.rejected", "complaint.accepted",
+    ]
+    limited = results[2]
+    assert _codes(limited) == [("rate_limited", "reporter")]
+    reason = limited["payload"]["reasons"][0]
+    assert "2 laporan per 1 jam" in reason["message_id"] and "2 complaints per hour" in reason["message_en"]
+    assert limited["payload"]["channel_message_id"] == theirs[2].payload.channel_message_id
+
+
+async def test_the_same_email_in_another_case_counts_as_the_same_reporter(intake):
+    first = submitted_envelope(complaint_submitted(reporter=ReporterContact(email="Warga@Contoh.id")))
+    second = submitted_envelope(complaint_submitted(reporter=ReporterContact(email="warga@contoh.ID")))
+    async with intake(reporter_rate_limit=1) as h:
+        await h.submit(first, second)
+        results = await h.answered(first, second)
+
+    assert _codes(results[1]) == [("rate_limited", "reporter")]
+
+
+async def test_the_limit_slides_a_refused_message_resent_after_the_window_is_accepted(intake):
+    reporter = ReporterContact(phone="081255550003")
+    first = submitted_envelope(complaint_submitted(reporter=reporter))
+    refused = submitted_envelope(complaint_submitted(reporter=reporter))
+    async with intake(reporter_rate_limit=1, reporter_rate_window_s=600) as h:
+        await h.submit(first, refused)
+        await h.answered(first, refused)
+        await h.sql("UPDATE reporter_activity SET accepted_at = accepted_at - interval '11 minutes'")
+        await h.submit(submitted_envelope(refused.payload))
+        await h.until(lambda: len(h.results_for(refused.payload.channel_message_id)) == 2)
+        answers = [r["event_type"] for r in h.results_for(refused.payload.channel_message_id)]
+        times = await h.sql("SELECT times FROM rejections")
+
+    assert answers == ["complaint.rejected", "complaint.accepted"]
+    assert [r["times"] for r in times] == [1]
+
+
+async def test_a_flooded_channel_is_limited_and_other_channels_go_on(intake):
+    web = [submitted_envelope(complaint_submitted(channel=Channel.WEB, reporter=None)) for _ in range(4)]
+    sms = submitted_envelope(complaint_submitted(channel=Channel.SMS))
+    async with intake(channel_rate_limit=3, channel_rate_window_s=60) as h:
+        await h.submit(*web, sms)
+        results = await h.answered(*web, sms)
+
+    assert [r["event_type"] for r in results] == [
+        "complaint.accepted", "complaint.accepted", "complaint.accepted", "complaint.rejected", "complaint.accepted",
+    ]
+    assert _codes(results[3]) == [("rate_limited", "channel")]
+
+
+async def test_concurrent_submissions_of_one_reporter_are_counted_exactly(database_url):
+    settings = IntakeSettings(database_url=database_url, reporter_rate_limit=5)
+    intake = service.Intake.from_settings(settings)
+    reporter = ReporterContact(phone="081255550004")
+    envelopes = [submitted_envelope(complaint_submitted(reporter=reporter, title=f"Laporan ke-{i}"))
+                 for i in range(12)]
+    runtime = build_runtime(settings)
+    async with in_memory(runtime):
+        async def deliver(envelope):
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                tx = Tx(conn, Outbox(), "intake", envelope)
+                await service.accept_submission(tx, envelope, intake=intake)
+            return [e.event_type for e in tx.emitted]
+
+        outcomes = await asyncio.gather(*(deliver(e) for e in envelopes))
+        complaints = await runtime.pool.fetchval("SELECT count(*) FROM complaints")
+
+    assert complaints == 5
+    assert sum("complaint.accepted" in o for o in outcomes) == 5
+    assert sum(o == ["complaint.rejected"] for o in outcomes) == 7
