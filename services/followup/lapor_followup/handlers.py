@@ -7,6 +7,7 @@ from functools import partial
 from lapor_followup import actions, service
 from lapor_followup.context import Context
 from lapor_followup.settings import FollowupSettings
+from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.lifecycle import (
     ComplaintArchived,
     ComplaintForwarded,
@@ -21,6 +22,10 @@ GROUP = "lapor-followup"
 
 
 def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context) -> None:
+    runtime.publishes(lc.DeadlineSet, lc.DeadlineWarning, lc.DeadlineBreached, lc.DeadlineExtended,
+                      lc.ComplaintEscalated, lc.ComplaintAcknowledged, lc.ComplaintResponded,
+                      lc.ComplaintReporterReplied, lc.ComplaintRated, lc.ComplaintClosed, lc.ComplaintReopened,
+                      lc.ActionRejected)
     triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=settings.service_name)
     complaints = runtime.consumer("followup.complaints", {
         ComplaintRouted: partial(service.open_case, ctx=ctx),

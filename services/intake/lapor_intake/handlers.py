@@ -9,6 +9,8 @@ from faststream.kafka.annotations import KafkaMessage
 from lapor_intake import service
 from lapor_intake.settings import IntakeSettings
 from lapor_intake.unreadable import UnreadableSubmissions
+from lapor_shared.events import intake as ev
+from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
@@ -16,6 +18,8 @@ from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
 
 
 def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
+    runtime.publishes(ev.ComplaintAccepted, ev.ComplaintRejected, ev.ReporterContactShared, ev.ReporterContactErased,
+                      lc.ActionRejected)
     intake = service.Intake.from_settings(settings)
     submissions = runtime.consumer(
         "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, intake=intake)}

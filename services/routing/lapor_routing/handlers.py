@@ -5,6 +5,8 @@ from __future__ import annotations
 from faststream.kafka.annotations import KafkaMessage
 
 from lapor_routing.service import RoutingService
+from lapor_shared.events import commands as cmd
+from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.commands import DeactivateAgency, DecideTriage, ForwardComplaint, UpsertAgency
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
@@ -15,6 +17,8 @@ GROUP = "lapor-routing"
 
 
 def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
+    runtime.publishes(lc.ComplaintRouted, lc.ComplaintForwarded, lc.ComplaintNeedsTriage, lc.ComplaintHeld,
+                      lc.ComplaintArchived, lc.ActionRejected, cmd.AgencyChanged, cmd.RegistryCommandRejected)
     complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: routing.route_complaint})
     agency = runtime.consumer("routing.agency", {ForwardComplaint: routing.forward_complaint})
     admin = runtime.consumer("routing.admin", {DecideTriage: routing.decide_triage})
