@@ -264,9 +264,9 @@ async def test_an_undecodable_message_is_dead_lettered_with_the_reason_and_the_n
     assert letter["key"] == b"lapor.complaints:1:7"
     assert bytes(letter["payload"]) == (body or b"")
     assert handler.calls == 1 and await effects(pool) == [following.event_id]
-    assert sorted(await inbox(pool)) == sorted(
-        [(CONSUMER, "lapor.complaints:1:7"), (CONSUMER, str(following.event_id))]
-    )
+    recorded = sorted(await inbox(pool))
+    assert len(recorded) == 2 and (CONSUMER, str(following.event_id)) in recorded
+    assert any(mid.startswith("lapor.complaints:1:7:") for _, mid in recorded)  # where it sat + what it held
     assert (consumer.processed, consumer.dead_lettered) == (1, 1)
 
 

@@ -9,12 +9,28 @@ from faststream.kafka.annotations import KafkaMessage
 from lapor_intake import service
 from lapor_intake.settings import IntakeSettings
 from lapor_intake.unreadable import UnreadableSubmissions
+from lapor_shared.consumer import Consumer
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
+
+
+class _AnsweringUnreadable:
+    """Submissions in batches: an undecodable one that still names its channel message gets a clear
+    rejection first; the rest go through the consumer's guarantees together."""
+
+    def __init__(self, consumer: Consumer, unreadable: UnreadableSubmissions) -> None:
+        self.consumer, self.unreadable = consumer, unreadable
+        self.name, self.handled_types = consumer.name, consumer.handled_types
+
+    async def handle(self, msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        records = list(raw) if isinstance(raw, tuple | list) else [raw]
+        readable = [record for record in records if not await self.unreadable.answer_record(record)]
+        await self.consumer.handle_batch(readable)
 
 
 def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
@@ -29,10 +45,7 @@ def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
         "intake.reporter_commands", {EraseReporterContact: partial(service.erase_contact, intake=intake)}
     )
 
-    @runtime.broker.subscriber(SUBMISSIONS.name, group_id="lapor-intake", **SUBSCRIBER_DEFAULTS)
-    async def on_submission(body: bytes, msg: KafkaMessage) -> None:
-        if not await unreadable.answer(msg):
-            await submissions.handle(msg)
+    runtime.subscribe(_AnsweringUnreadable(submissions, unreadable), SUBMISSIONS.name, group_id="lapor-intake")
 
     @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id="lapor-intake-commands", **SUBSCRIBER_DEFAULTS)
     async def on_reporter_command(body: bytes, msg: KafkaMessage) -> None:

