@@ -9,6 +9,7 @@ optional tooltip script is switched off (``js=[]``), so the page loads nothing f
 from __future__ import annotations
 
 import re
+import sys
 
 import pygal
 from pygal.style import Style
@@ -16,6 +17,10 @@ from pygal.style import Style
 from lapor_dashboard import i18n, scope
 from lapor_dashboard.figures import Group, NodeFigures, Trend
 from lapor_dashboard.projection import STATUSES
+
+# pygal puts an old-style import hook for its map plugins on sys.meta_path (no ``find_spec``), which
+# breaks importlib-based importers such as pytest's; we use no map plugins, so take it out again.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 STYLE = Style(
     background="transparent",
