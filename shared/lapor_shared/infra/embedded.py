@@ -147,9 +147,13 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Stop and start the server on the same data (clients see their connections drop)."""
+        self.pg_ctl("-m", "fast", "stop")
+        self.restart_after_stop()
+
+    def restart_after_stop(self) -> None:
+        """Start the server again on its data, at the same socket, after a ``pg_ctl stop``."""
         assert self._server is not None
         socket_dir = self.url.split("host=", 1)[1].split("&", 1)[0]
-        self.pg_ctl("-m", "fast", "stop")
         self.pg_ctl("-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(self.data_dir / "log"), "start")
         self._server.ensure_postgres_running()
 
