@@ -147,8 +147,10 @@ async def test_a_province_official_watches_its_regencies_live_and_drills_down(ch
     wait_until(lambda: figure(driver, "18.71", "total") == 3 and figure(driver, "18.01", "total") == 2
                and kpi(driver, "total") == "5", "the published complaints in the regencies' figures")
     assert driver.execute_script("return window.notReloaded === true;"), "the page was reloaded"
-    assert figure(driver, "18.71", "open") == 3
-    assert "ok" in driver.find_element(By.ID, "live-state").get_attribute("class")
+    # the live part is re-rendered while we read it, so every later read is a wait, never a bare find
+    wait_until(lambda: figure(driver, "18.71", "open") == 3, "the three Bandar Lampung complaints open")
+    wait_until(lambda: "ok" in driver.find_element(By.ID, "live-state").get_attribute("class"),
+               "the live stream connected")
     wait_until(lambda: "Kota Bandar Lampung" in driver.find_element(By.ID, "table-agencies").text,
                "routing's agency in the ranking of agencies")
     driver.save_screenshot(str(RESULTS / "dashboard.png"))
@@ -157,8 +159,9 @@ async def test_a_province_official_watches_its_regencies_live_and_drills_down(ch
     wait_until(lambda: driver.find_element(By.ID, "node-title").get_attribute("data-node") == "18.71",
                "the Kota Bandar Lampung dashboard after following its link")
     assert driver.current_url.endswith("/dashboard?node=18.71")
-    assert kpi(driver, "total") == "3"
-    assert "Lampung" in driver.find_element(By.CSS_SELECTOR, "nav.crumbs").text
+    wait_until(lambda: kpi(driver, "total") == "3", "Bandar Lampung's own three complaints")
+    wait_until(lambda: "Lampung" in driver.find_element(By.CSS_SELECTOR, "nav.crumbs").text,
+               "the breadcrumb back to the province")
     driver.save_screenshot(str(RESULTS / "dashboard-18.71.png"))
 
     driver.get(f"{base}/dashboard?node=11")  # Aceh is outside Lampung's scope

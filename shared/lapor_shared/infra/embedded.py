@@ -7,6 +7,7 @@ Embedded PostgreSQL is a real PostgreSQL 18 server listening on a Unix socket in
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import socket
 import subprocess
@@ -165,6 +166,9 @@ class EmbeddedPostgres:
             self.pg_ctl("-m", "fast" if self.keep_data else "immediate", "stop")
         except Exception:
             pass
+        # stopped here, so the library's own exit hook has nothing left to do (it would log into closed streams)
+        atexit.unregister(self._server._cleanup)
+        type(self._server)._instances.pop(self._server.pgdata, None)
         if not self.keep_data:
             subprocess.Popen(["rm", "-rf", str(self.data_dir)], start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
