@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +29,7 @@ from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.topics import DEAD_LETTER
-from lapor_shared.tracing import continue_trace, current_trace_headers, current_trace_id, headers_to_carrier
+from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
 
 log = get_logger(component="consumer")
 
@@ -60,8 +60,11 @@ class Tx:
 
     async def emit(self, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
         """Write an event to the outbox in this transaction; it carries the current trace context."""
-        envelope = Envelope.new(payload, producer=self.producer, caused_by=self.cause, **envelope_fields)
-        await self.outbox.add(self.conn, envelope, extra_headers=current_trace_headers())
+        return await self.add(Envelope.new(payload, producer=self.producer, caused_by=self.cause, **envelope_fields))
+
+    async def add(self, envelope: Envelope[Any], topics: Sequence[str] = ()) -> Envelope[Any]:
+        """Write a ready envelope to the outbox (to ``topics``, or its catalogued destinations) and count it."""
+        await self.outbox.add(self.conn, envelope, topics)
         self.emitted.append(envelope)
         if self.metrics is not None:
             self.metrics.emitted(envelope.event_type)

@@ -38,7 +38,18 @@ class Metrics:
             "lapor_consumer_lag", "Messages not yet consumed, per consumer group and topic",
             ["service", "group", "topic"], registry=self.registry,
         )
+        self.complaints_by_status = Gauge(
+            "lapor_complaints_by_status", "Complaints in the service's store, by lifecycle status",
+            ["service", "status"], registry=self.registry,
+        )
+        self._statuses_seen: set[str] = set()
         self.service = service
+
+    def statuses(self, counts: dict[str, int]) -> None:
+        """Set the status gauge; a status that no complaint has any more drops to zero."""
+        self._statuses_seen |= counts.keys()
+        for status in self._statuses_seen:
+            self.complaints_by_status.labels(self.service, status).set(counts.get(status, 0))
 
     def emitted(self, event_type: str) -> None:
         self.events_emitted.labels(self.service, event_type).inc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -13,6 +13,9 @@ from lapor_shared.logging import get_logger
 from lapor_shared.metrics import Metrics
 
 log = get_logger(component="observe")
+
+Gauges = Callable[[asyncpg.Pool, Metrics], Awaitable[None]]
+"""A service's own figures, read from its store and set into its metrics on every observation."""
 
 
 async def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
@@ -38,8 +41,10 @@ async def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dic
 
 class Observer:
     def __init__(self, metrics: Metrics, pool: asyncpg.Pool, bootstrap: str,
-                 subscriptions: Sequence[tuple[str, tuple[str, ...]]], interval_s: float = 10.0) -> None:
+                 subscriptions: Sequence[tuple[str, tuple[str, ...]]], interval_s: float = 10.0,
+                 gauges: Sequence[Gauges] = ()) -> None:
         self.metrics = metrics
+        self.gauges = gauges
         self.pool = pool
         self.bootstrap = bootstrap
         self.subscriptions = subscriptions
@@ -58,6 +63,8 @@ class Observer:
     async def observe_once(self) -> None:
         backlog = await self.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
         self.metrics.outbox_backlog.set(backlog)
+        for refresh in self.gauges:
+            await refresh(self.pool, self.metrics)
         for group, topics in self.subscriptions:
             for topic, lag in (await consumer_lag(self.bootstrap, group, topics)).items():
                 self.metrics.consumer_lag.labels(self.metrics.service, group, topic).set(lag)

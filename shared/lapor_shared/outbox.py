@@ -21,6 +21,7 @@ from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.logging import get_logger
 from lapor_shared.settings import DeliverySettings, KafkaSettings
 from lapor_shared.topics import destinations, key_of
+from lapor_shared.tracing import current_trace_headers
 
 log = get_logger(component="outbox")
 
@@ -40,10 +41,12 @@ class Outbox:
         topics: Sequence[str] = (),
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Store ``envelope`` for each destination; ``extra_headers`` (e.g. the trace context) travel along."""
+        """Store ``envelope`` for each destination with the current trace context (or ``extra_headers``)."""
         targets = list(topics) or destinations(envelope)
         keys = [key_of(envelope, topic) for topic in targets]
-        headers = {**headers_of(envelope), **(extra_headers or {})}
+        if extra_headers is None:
+            extra_headers = current_trace_headers()
+        headers = {**headers_of(envelope), **extra_headers}
         await conn.execute(_INSERT, targets, keys, headers, encode(envelope), envelope.event_id)
 
     async def add_raw(

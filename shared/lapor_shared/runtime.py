@@ -26,7 +26,7 @@ from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.metrics import Metrics
 from lapor_shared.migrator import migrate
-from lapor_shared.observe import Observer
+from lapor_shared.observe import Gauges, Observer
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
 from lapor_shared.settings import ServiceSettings
 from lapor_shared.topics import JURISDICTION_PREFIX, destinations
@@ -59,6 +59,8 @@ class Runtime:
         self.consumers: list[Consumer] = []
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
+        self.gauges: list[Gauges] = []
+        """The service's own metrics read from its store by the observer (e.g. complaints by status)."""
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -120,7 +122,7 @@ class Runtime:
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
-                                     self._subscriptions)
+                                     self._subscriptions, gauges=self.gauges)
             self.observer.start()
         for hook in self.on_started:
             await hook(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import asyncpg
 from faststream.asgi import AsgiFastStream
 
 from lapor_followup.clock import Clock, SystemClock
@@ -14,6 +15,7 @@ from lapor_followup.policies import PolicyBook, record_versions
 from lapor_followup.poller import TimerPoller
 from lapor_followup.settings import FollowupSettings
 from lapor_followup.workcalendar import WorkingCalendar
+from lapor_shared.metrics import Metrics
 from lapor_shared.runtime import Runtime
 
 
@@ -29,6 +31,12 @@ class Followup:
 
     def asgi_app(self) -> AsgiFastStream:
         return self.runtime.asgi_app(title="LAPOR! followup", routes=self.api.routes())
+
+
+async def status_gauge(pool: asyncpg.Pool, metrics: Metrics) -> None:
+    """``lapor_complaints_by_status``: followup holds every routed complaint's status."""
+    rows = await pool.fetch("SELECT status, count(*) AS n FROM complaints GROUP BY status")
+    metrics.statuses({row["status"]: row["n"] for row in rows})
 
 
 def build(settings: FollowupSettings | None = None, *, clock: Clock | None = None) -> Followup:
@@ -52,6 +60,7 @@ def build(settings: FollowupSettings | None = None, *, clock: Clock | None = Non
             await record_versions(conn, ctx.policies)
         await sync_credentials(rt, settings.agency_tokens)
 
+    runtime.gauges.append(status_gauge)
     runtime.on_started.extend([prepare, poller.start])
     runtime.on_stopping.append(poller.stop)
     return Followup(settings, runtime, ctx, poller, ReadApi(runtime, ctx, worklist_limit=settings.worklist_limit))

@@ -41,9 +41,7 @@ async def emit(tx: Tx, case: Case, payload: Payload, *, at: datetime) -> Envelop
     )
     if case.get("correlation_id") and envelope.correlation_id != case["correlation_id"]:
         envelope = envelope.evolve(correlation_id=case["correlation_id"])
-    await tx.outbox.add(tx.conn, envelope)
-    tx.emitted.append(envelope)
-    return envelope
+    return await tx.add(envelope)
 
 
 async def record(
@@ -77,8 +75,7 @@ async def reject(tx: Tx, command: Envelope[Any], case: Case | None, reason: Reas
         envelope = Envelope.new(payload, producer=tx.producer, complaint_id=command.complaint_id,
                                 tracking_number=command.tracking_number, occurred_at=at)
         envelope = envelope.evolve(correlation_id=command.correlation_id, causation_id=command.event_id)
-        await tx.outbox.add(tx.conn, envelope)
-        tx.emitted.append(envelope)
+        await tx.add(envelope)
     log.info("action_rejected", command_type=command.event_type, code=reason.code)
 
 

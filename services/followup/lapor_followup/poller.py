@@ -87,7 +87,7 @@ class TimerPoller:
         async with self._runtime.pool.acquire() as conn, conn.transaction():
             complaints = await repository.lock_complaints_with_due_timers(conn, now=now, limit=self.batch_size)
             due = await repository.claim_due_timers(conn, complaints, now=now) if complaints else []
-            tx = Tx(conn, self._runtime.outbox, self._runtime.name, cause=None)
+            tx = Tx(conn, self._runtime.outbox, self._runtime.name, cause=None, metrics=self._runtime.metrics)
             for timer in due:
                 case = await repository.lock_complaint(conn, timer["complaint_id"])  # ours already: fresh row
                 if case is None:

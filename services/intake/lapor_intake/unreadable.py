@@ -129,7 +129,7 @@ class UnreadableSubmissions:
                                                      offset=record.offset):
             async with self._runtime.pool.acquire() as conn, conn.transaction():
                 if await claim(conn, self._name, found.message_key):
-                    tx = Tx(conn, self._runtime.outbox, self._runtime.name)
+                    tx = Tx(conn, self._runtime.outbox, self._runtime.name, metrics=self._runtime.metrics)
                     await service.reject(tx, found.channel, found.channel_message_id, found.reasons)
             self.answered += 1
             log.warning("submission_unreadable", codes=sorted({r.code for r in found.reasons}))

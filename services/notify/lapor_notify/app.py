@@ -55,6 +55,7 @@ def build_runtime(
     worker = DeliveryWorker(
         pool=lambda: runtime.pool, settings=settings, clock=clock, channels=wired,
         cipher=ContactCipher.from_setting(settings.contact_keys), outbox=runtime.outbox, producer=runtime.name,
+        metrics=runtime.metrics,
     )
     runtime.worker = worker  # type: ignore[attr-defined]
     runtime.notifier = notifier  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import asyncpg
 
 from lapor_notify.channels.base import OutboundMessage
 from lapor_notify.plan import ComplaintView
+from lapor_shared.tracing import current_trace_headers
 
 WAKE_CHANNEL = "lapor_notify_deliveries"
 """NOTIFY channel: a committed delivery wakes the workers at once (they also poll)."""
@@ -69,18 +70,22 @@ class NewDelivery:
 
 
 async def record(conn: asyncpg.Connection, d: NewDelivery) -> bool:
-    """Record a delivery; False when this (event, recipient, channel) was recorded before."""
+    """Record a delivery; False when this (event, recipient, channel) was recorded before.
+
+    The current trace context is stored with it, so the worker that sends it continues the same trace.
+    """
     inserted = await conn.fetchval(
         """
         INSERT INTO notifications (notification_id, source_event_id, source_event_type, correlation_id,
             complaint_id, tracking_number, jurisdiction_code, recipient_kind, recipient_ref, channel, template,
-            languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+            languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at, traceparent)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20)
         ON CONFLICT (source_event_id, recipient_ref, channel) DO NOTHING RETURNING true
         """,
         d.notification_id, d.source_event_id, d.source_event_type, d.correlation_id, d.complaint_id,
         d.tracking_number, d.jurisdiction_code, d.recipient_kind, d.recipient_ref, d.channel, d.template,
         d.languages, d.subject, d.body, d.sms_text, d.data, d.status, d.due_at, d.created_at,
+        current_trace_headers().get("traceparent"),
     )
     return bool(inserted)
 

@@ -40,8 +40,10 @@ from lapor_shared.events import Envelope, Payload, encode, headers_of
 from lapor_shared.events.notifications import NotificationFailed, NotificationSent
 from lapor_shared.events.values import Reason
 from lapor_shared.logging import get_logger, redact_text
+from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 from lapor_shared.topics import DEAD_LETTER
+from lapor_shared.tracing import continue_trace, current_trace_id
 
 log = get_logger(component="notify.worker")
 
@@ -69,6 +71,7 @@ class DeliveryWorker:
     def __init__(
         self, *, pool: Callable[[], asyncpg.Pool], settings: NotifySettings, clock: Clock,
         channels: Mapping[str, Channel], cipher: ContactCipher, outbox: Outbox, producer: str = "notify",
+        metrics: Metrics | None = None,
     ) -> None:
         self._pool = pool
         self._settings = settings
@@ -78,6 +81,7 @@ class DeliveryWorker:
         self._cipher = cipher
         self._outbox = outbox
         self._producer = producer
+        self._metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -192,9 +196,14 @@ class DeliveryWorker:
     # --- send -------------------------------------------------------------------------------------
 
     async def _deliver(self, row: asyncpg.Record) -> None:
-        with structlog.contextvars.bound_contextvars(
-            delivery_id=str(row["notification_id"]), channel=row["channel"], template=row["template"],
-            recipient_ref=row["recipient_ref"], tracking_number=row["tracking_number"], attempt=row["attempts"],
+        carrier = {"traceparent": row["traceparent"]} if row.get("traceparent") else {}
+        with (
+            continue_trace(carrier, f"deliver {row['channel']}", delivery_id=row["notification_id"]),
+            structlog.contextvars.bound_contextvars(
+                delivery_id=str(row["notification_id"]), channel=row["channel"], template=row["template"],
+                recipient_ref=row["recipient_ref"], tracking_number=row["tracking_number"], attempt=row["attempts"],
+                trace_id=current_trace_id(),
+            ),
         ):
             try:
                 await self._attempt(row)
@@ -343,6 +352,8 @@ class DeliveryWorker:
         envelope = envelope.evolve(correlation_id=row["correlation_id"] or envelope.correlation_id,
                                    causation_id=row["source_event_id"])
         await self._outbox.add(conn, envelope)
+        if self._metrics is not None:
+            self._metrics.emitted(envelope.event_type)  # notifications sent and failed, by event type
         return envelope
 
     # --- housekeeping: contact waits and digests ----------------------------------------------

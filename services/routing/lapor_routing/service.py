@@ -103,9 +103,7 @@ async def emit(
         tracking_number=story.tracking_number, jurisdiction_code=jurisdiction,
     ).evolve(correlation_id=story.correlation_id)
     topics = [COMPLAINTS.name, *dict.fromkeys(jurisdiction_topic(c) for c in (jurisdiction, *also_to))]
-    await tx.outbox.add(tx.conn, envelope, topics)
-    tx.emitted.append(envelope)
-    return envelope
+    return await tx.add(envelope, topics)
 
 
 class RoutingService:
