@@ -59,6 +59,8 @@ class Runtime:
         self.consumers: list[Consumer] = []
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
+        self.consuming = False
+        """True from the moment every subscriber has started (joined its group) until shutdown begins."""
         self.gauges: list[Gauges] = []
         """The service's own metrics read from its store by the observer (e.g. complaints by status)."""
 
@@ -139,9 +141,16 @@ class Runtime:
             await self._pool.close()
         log.info("service_stopped")
 
+    async def _consuming_now(self) -> None:
+        self.consuming = True
+        log.info("service_consuming")
+
+    async def _not_consuming(self) -> None:
+        self.consuming = False
+
     async def ready(self) -> dict[str, bool]:
-        """Readiness: the broker answers and the database answers."""
-        checks = {"kafka": False, "postgres": False}
+        """Readiness: every subscriber has joined its group, the broker answers and the database answers."""
+        checks = {"consuming": self.consuming, "kafka": False, "postgres": False}
         try:
             checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
         except Exception:
@@ -178,6 +187,8 @@ class Runtime:
             ],
             specification=AsyncAPI(title=title, version=self.version),
             on_startup=[self.start],
+            after_startup=[self._consuming_now],
+            on_shutdown=[self._not_consuming],
             # after the broker stopped consuming: in-flight handlers have finished with the pool,
             # and the relay can still publish what they committed
             after_shutdown=[self.stop],

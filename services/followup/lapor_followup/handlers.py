@@ -19,6 +19,8 @@ from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REPORTER_COMMANDS
 
 GROUP = "lapor-followup"
+"""One consumer group per subscription (this prefix, covered by the service's group ACL): a group whose
+members read different topics rebalances once per member at every start, stalling all of them."""
 
 
 def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context) -> None:
@@ -45,6 +47,6 @@ def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context
     admin = runtime.consumer("followup.admin_commands", commands_of("admin."))
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
-    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=GROUP)
-    runtime.subscribe(reporter, REPORTER_COMMANDS.name, group_id=GROUP)
-    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=GROUP)
+    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=f"{GROUP}-agency-commands")
+    runtime.subscribe(reporter, REPORTER_COMMANDS.name, group_id=f"{GROUP}-reporter-commands")
+    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=f"{GROUP}-admin-commands")

@@ -158,8 +158,13 @@ class DeliveryWorker:
         for row in rows:
             task = asyncio.create_task(self._deliver(row), name=f"deliver-{row['notification_id']}")
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._slot_freed)
         return len(rows)
+
+    def _slot_freed(self, task: asyncio.Task[None]) -> None:
+        """A delivery finished: its slot is free, so claim again now rather than at the next poll."""
+        self._tasks.discard(task)
+        self._wake.set()
 
     async def drain(self, max_rounds: int = 1000) -> None:
         """Run rounds until nothing is due and nothing is in flight (tests; a manual clock)."""

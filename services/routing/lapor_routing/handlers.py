@@ -14,6 +14,8 @@ from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REGISTRY_COMMANDS
 
 GROUP = "lapor-routing"
+"""One consumer group per subscription (this prefix, covered by the service's group ACL): a group whose
+members read different topics rebalances once per member at every start, stalling all of them."""
 
 
 def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
@@ -27,11 +29,11 @@ def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
     )
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
-    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=GROUP)
-    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=GROUP)
+    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=f"{GROUP}-agency-commands")
+    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=f"{GROUP}-admin-commands")
 
     # one registry change at a time: the agency cache is refreshed after each one commits
-    @runtime.broker.subscriber(REGISTRY_COMMANDS.name, group_id=GROUP, **SUBSCRIBER_DEFAULTS)
+    @runtime.broker.subscriber(REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", **SUBSCRIBER_DEFAULTS)
     async def on_registry_command(body: bytes, msg: KafkaMessage) -> None:
         await registry.handle(msg)
         await routing.refresh()  # committed: the in-memory snapshot follows at once

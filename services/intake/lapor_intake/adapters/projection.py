@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream.kafka.annotations import KafkaMessage
-
 from lapor_intake.adapters import categories
 from lapor_intake.adapters import repository as repo
 from lapor_shared.consumer import Tx
@@ -30,7 +28,6 @@ from lapor_shared.events.lifecycle import (
     ComplaintResponded,
     ComplaintRouted,
 )
-from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS
 
@@ -189,7 +186,4 @@ def _about_a_complaint(handler: Any) -> Any:
 def register_projection(runtime: Runtime) -> None:
     """One consumer group for the whole service: the view is shared by every replica."""
     view = runtime.consumer("intake.adapters.view", {t: _about_a_complaint(h) for t, h in HANDLERS.items()})
-
-    @runtime.broker.subscriber(COMPLAINTS.name, group_id="lapor-intake-adapters-view", **SUBSCRIBER_DEFAULTS)
-    async def on_complaint_event(body: bytes, msg: KafkaMessage) -> None:
-        await view.handle(msg)
+    runtime.subscribe(view, COMPLAINTS.name, group_id="lapor-intake-adapters-view")  # in batches

@@ -79,6 +79,17 @@ async def record_outcome(
     )
 
 
+async def pending_among(conn: Conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, channel message id) were published here and still wait for an answer."""
+    rows = await conn.fetch(
+        "SELECT s.channel, s.channel_message_id FROM adapter_submissions s"
+        " JOIN unnest($1::text[], $2::text[]) AS k(channel, channel_message_id)"
+        " USING (channel, channel_message_id) WHERE s.outcome = 'pending'",
+        [c for c, _ in keys], [m for _, m in keys],
+    )
+    return {(row["channel"], row["channel_message_id"]) for row in rows}
+
+
 async def pending_submissions(conn: Conn, *, older_than_s: float, limit: int = 200) -> list[asyncpg.Record]:
     """Published submissions still without an answer (a result this process may have missed)."""
     return await conn.fetch(

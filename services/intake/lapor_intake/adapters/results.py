@@ -94,27 +94,41 @@ async def settle_from_intake(
     return True
 
 
-async def on_result(pool: asyncpg.Pool, board: ResultBoard, settings: AdapterSettings, body: bytes) -> None:
-    """One message from the results topic. Never raises: a failure here is caught up by the sweeper."""
+def _answer(body: bytes) -> dict[str, Any] | None:
+    """The answer a result message carries, as ``settle`` keywords (None: not an answer, or unreadable)."""
     try:
         envelope = decode(body)
     except DecodeError as exc:
         log.warning("result_undecodable", reason=exc.reason[:200])
-        return
+        return None
     payload = envelope.payload
+    if isinstance(payload, ComplaintAccepted):
+        return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="accepted",
+                    tracking_number=envelope.tracking_number, complaint_id=envelope.complaint_id)
+    if isinstance(payload, ComplaintRejected):
+        return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="rejected",
+                    reasons=[r.model_dump() for r in payload.reasons])
+    return None
+
+
+async def on_results(pool: asyncpg.Pool, board: ResultBoard, settings: AdapterSettings, bodies: list[bytes]) -> None:
+    """A batch from the results topic; only submissions these adapters published and still wait for are
+    settled (one look-up for the batch). Never raises: a failure here is caught up by the sweeper."""
+    answers = [a for a in map(_answer, bodies) if a is not None]
+    if not answers:
+        return
     try:
-        if isinstance(payload, ComplaintAccepted):
-            await settle(
-                pool, board, settings, channel=str(payload.channel), channel_message_id=payload.channel_message_id,
-                outcome="accepted", tracking_number=envelope.tracking_number, complaint_id=envelope.complaint_id,
-            )
-        elif isinstance(payload, ComplaintRejected):
-            await settle(
-                pool, board, settings, channel=str(payload.channel), channel_message_id=payload.channel_message_id,
-                outcome="rejected", reasons=[r.model_dump() for r in payload.reasons],
-            )
+        ours = await repo.pending_among(pool, [(a["channel"], a["channel_message_id"]) for a in answers])
+        for answer in answers:
+            if (answer["channel"], answer["channel_message_id"]) in ours:
+                await settle(pool, board, settings, **answer)
     except Exception as exc:  # the database is away: the sweeper settles it later from intake's store
         log.warning("result_not_stored", error=repr(exc))
+
+
+async def on_result(pool: asyncpg.Pool, board: ResultBoard, settings: AdapterSettings, body: bytes) -> None:
+    """One message from the results topic (see ``on_results``)."""
+    await on_results(pool, board, settings, [body])
 
 
 class Sweeper:
@@ -160,11 +174,13 @@ def results_group(settings: AdapterSettings) -> str:
 
 
 def register_results(runtime: Runtime, board: ResultBoard, settings: AdapterSettings) -> None:
-    options = {**SUBSCRIBER_DEFAULTS, "auto_offset_reset": "latest"}
+    options = {**SUBSCRIBER_DEFAULTS, "auto_offset_reset": "latest", "batch": True,
+               "max_records": runtime.settings.delivery.batch_max_records,
+               "batch_timeout_ms": runtime.settings.delivery.batch_timeout_ms}
 
     @runtime.broker.subscriber(SUBMISSION_RESULTS.name, group_id=results_group(settings), **options)
-    async def on_submission_result(body: bytes) -> None:
-        await on_result(runtime.pool, board, settings, body)
+    async def on_submission_results(bodies: list[bytes]) -> None:
+        await on_results(runtime.pool, board, settings, bodies)
 
     sweeper = Sweeper(board, settings)
     runtime.on_started.append(sweeper.start)
