@@ -11,6 +11,11 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from lapor_shared.settings import KafkaSettings
+
+FETCH_MAX_WAIT_MS = KafkaSettings().fetch_max_wait_ms
+"""The services' fetch wait (short on Tansu, which answers a waiting fetch only when the wait is over)."""
+
 
 async def postgres_hop_rate(database_url: str, seconds: float = 3.0) -> float:
     """Transactions/s on one asyncpg connection, each shaped like a pipeline hop:
@@ -49,7 +54,8 @@ async def kafka_pass_through(bootstrap: str, messages: int, hops: int = 4, size:
 
     async def relay(source: str, target: str) -> None:
         consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"{source}-g",
-                                    auto_offset_reset="earliest", enable_auto_commit=False)
+                                    auto_offset_reset="earliest", enable_auto_commit=False,
+                                    fetch_max_wait_ms=FETCH_MAX_WAIT_MS)
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=2)
         await consumer.start()
         await producer.start()
@@ -71,7 +77,7 @@ async def kafka_pass_through(bootstrap: str, messages: int, hops: int = 4, size:
 
     relays = [asyncio.create_task(relay(topics[i], topics[i + 1])) for i in range(hops)]
     sink = AIOKafkaConsumer(topics[-1], bootstrap_servers=bootstrap, group_id=f"{run}-sink",
-                            auto_offset_reset="earliest")
+                            auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_MAX_WAIT_MS)
     await sink.start()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=2)
     await producer.start()

@@ -50,6 +50,10 @@ class Runtime:
             middlewares=[KafkaPrometheusMiddleware(registry=self.metrics.registry, app_name=f"lapor-{self.name}")],
         )
         self.outbox = Outbox()
+        self.subscriber_defaults: dict[str, Any] = {
+            **SUBSCRIBER_DEFAULTS, "fetch_max_wait_ms": settings.kafka.fetch_max_wait_ms,
+        }
+        """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS`` and the fetch wait)."""
         self.observer: Observer | None = None
         self._subscriptions: list[tuple[str, tuple[str, ...]]] = []
         self._pool: asyncpg.Pool | None = None
@@ -88,7 +92,7 @@ class Runtime:
         self._subscriptions.append((group_id, topics))
         handled = ", ".join(sorted(t.event_type for t in getattr(consumer, "handled_types", ()))) or "its events"
         options: dict[str, Any] = dict(
-            SUBSCRIBER_DEFAULTS, group_id=group_id, title=getattr(consumer, "name", group_id),
+            self.subscriber_defaults, group_id=group_id, title=getattr(consumer, "name", group_id),
             description=f"Consumer group {group_id}; handles {handled} (envelopes: docs/events/).",
         )
         if batch:

@@ -19,6 +19,10 @@ class KafkaSettings(BaseModel):
     enable_idempotence: bool = False
     client_id_prefix: str = "lapor"
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    fetch_max_wait_ms: int = 20
+    """How long the broker may hold a fetch that found nothing new. Apache Kafka answers a waiting fetch as
+    soon as data arrives, so 500 (its default; set in deploy/) costs nothing there; the embedded Tansu only
+    answers when the wait is over, so every hop would wait that long: keep it short for Tansu."""
 
 
 class PostgresSettings(BaseModel):

@@ -135,6 +135,7 @@ def test_every_compose_service_runs_its_own_module_on_its_port_with_the_idempote
     assert env["LAPOR_HTTP_PORT"] == str(service_port(service))
     assert env["LAPOR_HTTP_HOST"] == "0.0.0.0"
     assert env["LAPOR_KAFKA_ENABLE_IDEMPOTENCE"] == "true"
+    assert env["LAPOR_KAFKA_FETCH_MAX_WAIT_MS"] == "500"  # the short embedded default is for Tansu only
     assert env["LAPOR_LOG_FORMAT"] == "json"
     assert env["LAPOR_DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["LAPOR_DATABASE_URL"]
     assert f"127.0.0.1:{service_port(service)}:{service_port(service)}" in spec["ports"]
@@ -312,6 +313,7 @@ def test_deployment_takes_settings_from_its_configmap_and_secrets_only_by_refere
     assert config["LAPOR_HTTP_PORT"] == str(service_port(service))
     assert config["LAPOR_HTTP_HOST"] == "0.0.0.0"
     assert config["LAPOR_KAFKA_ENABLE_IDEMPOTENCE"] == "true"
+    assert config["LAPOR_KAFKA_FETCH_MAX_WAIT_MS"] == "500"
     assert config["LAPOR_LOG_FORMAT"] == "json"
     kafka = one("Kafka", "lapor")
     plain = next(listener for listener in kafka["spec"]["kafka"]["listeners"] if listener["name"] == "plain")

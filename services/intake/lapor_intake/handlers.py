@@ -13,7 +13,6 @@ from lapor_shared.consumer import Consumer
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
-from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
 
@@ -47,6 +46,6 @@ def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
 
     runtime.subscribe(_AnsweringUnreadable(submissions, unreadable), SUBMISSIONS.name, group_id="lapor-intake")
 
-    @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id="lapor-intake-commands", **SUBSCRIBER_DEFAULTS)
+    @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id="lapor-intake-commands", **runtime.subscriber_defaults)
     async def on_reporter_command(body: bytes, msg: KafkaMessage) -> None:
         await reporter_commands.handle(msg)

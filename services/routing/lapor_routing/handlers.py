@@ -9,7 +9,6 @@ from lapor_shared.events import commands as cmd
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.commands import DeactivateAgency, DecideTriage, ForwardComplaint, UpsertAgency
 from lapor_shared.events.intake import ComplaintAccepted
-from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REGISTRY_COMMANDS
 
@@ -33,7 +32,7 @@ def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
     runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=f"{GROUP}-admin-commands")
 
     # one registry change at a time: the agency cache is refreshed after each one commits
-    @runtime.broker.subscriber(REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", **SUBSCRIBER_DEFAULTS)
+    @runtime.broker.subscriber(REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", **runtime.subscriber_defaults)
     async def on_registry_command(body: bytes, msg: KafkaMessage) -> None:
         await registry.handle(msg)
         await routing.refresh()  # committed: the in-memory snapshot follows at once

@@ -25,7 +25,6 @@ from lapor_intake.adapters import repository as repo
 from lapor_intake.adapters.settings import AdapterSettings
 from lapor_shared.events import DecodeError, decode
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
-from lapor_shared.kafka import SUBSCRIBER_DEFAULTS
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import SUBMISSION_RESULTS
@@ -174,7 +173,7 @@ def results_group(settings: AdapterSettings) -> str:
 
 
 def register_results(runtime: Runtime, board: ResultBoard, settings: AdapterSettings) -> None:
-    options = {**SUBSCRIBER_DEFAULTS, "auto_offset_reset": "latest", "batch": True,
+    options = {**runtime.subscriber_defaults, "auto_offset_reset": "latest", "batch": True,
                "max_records": runtime.settings.delivery.batch_max_records,
                "batch_timeout_ms": runtime.settings.delivery.batch_timeout_ms}
 
