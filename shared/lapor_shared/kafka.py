@@ -41,6 +41,7 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) ->
         client_id=client_id,
         acks="all",
         enable_idempotence=settings.enable_idempotence,
+        security=settings.security(),
         linger_ms=2,
         allow_auto_create_topics=False,
         graceful_timeout=8.0,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -18,11 +19,13 @@ Gauges = Callable[[asyncpg.Pool, Metrics], Awaitable[None]]
 """A service's own figures, read from its store and set into its metrics on every observation."""
 
 
-async def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
+async def consumer_lag(
+    bootstrap: str, group: str, topics: Sequence[str], client_options: Mapping[str, Any] | None = None,
+) -> dict[str, int]:
     """Messages of ``topics`` that ``group`` has not committed yet, per topic."""
     # a member-less consumer of the group: committed() and end_offsets() without joining it
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                             request_timeout_ms=5000)
+                             request_timeout_ms=5000, **(client_options or {}))
     await probe.start()
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
@@ -42,8 +45,9 @@ async def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dic
 class Observer:
     def __init__(self, metrics: Metrics, pool: asyncpg.Pool, bootstrap: str,
                  subscriptions: Sequence[tuple[str, tuple[str, ...]]], interval_s: float = 10.0,
-                 gauges: Sequence[Gauges] = ()) -> None:
+                 gauges: Sequence[Gauges] = (), client_options: Mapping[str, Any] | None = None) -> None:
         self.metrics = metrics
+        self.client_options = dict(client_options or {})
         self.gauges = gauges
         self.pool = pool
         self.bootstrap = bootstrap
@@ -66,7 +70,7 @@ class Observer:
         for refresh in self.gauges:
             await refresh(self.pool, self.metrics)
         for group, topics in self.subscriptions:
-            for topic, lag in (await consumer_lag(self.bootstrap, group, topics)).items():
+            for topic, lag in (await consumer_lag(self.bootstrap, group, topics, self.client_options)).items():
                 self.metrics.consumer_lag.labels(self.metrics.service, group, topic).set(lag)
 
     async def _run(self) -> None:

@@ -78,6 +78,7 @@ class KafkaSender:
             acks="all",
             enable_idempotence=self._kafka.enable_idempotence,
             linger_ms=2,
+            **self._kafka.client_options(),
         )
         try:
             await self._producer.start()

@@ -128,7 +128,8 @@ class Runtime:
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
-                                     self._subscriptions, gauges=self.gauges)
+                                     self._subscriptions, gauges=self.gauges,
+                                     client_options=self.settings.kafka.client_options())
             self.observer.start()
         for hook in self.on_started:
             await hook(self)

@@ -7,9 +7,11 @@ the embedded launcher (``lapor_shared.infra``) provides both.
 
 from __future__ import annotations
 
-from typing import Literal
+import ssl
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,10 +21,39 @@ class KafkaSettings(BaseModel):
     enable_idempotence: bool = False
     client_id_prefix: str = "lapor"
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    """CA bundle that signed the brokers' certificates (Strimzi: the cluster CA secret's ``ca.crt``);
+    None trusts the system's CAs."""
     fetch_max_wait_ms: int = 20
     """How long the broker may hold a fetch that found nothing new. Apache Kafka answers a waiting fetch as
     soon as data arrives, so 500 (its default; set in deploy/) costs nothing there; the embedded Tansu only
     answers when the wait is over, so every hop would wait that long: keep it short for Tansu."""
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> KafkaSettings:
+        if self.security_protocol.startswith("SASL_") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username and sasl_password")
+        return self
+
+    def security(self) -> BaseSecurity | None:
+        """The broker connection's TLS and SASL as FastStream's security object (None: plaintext)."""
+        use_ssl = self.security_protocol in ("SSL", "SASL_SSL")
+        context = ssl.create_default_context(cafile=self.ssl_cafile) if use_ssl else None
+        if self.security_protocol.startswith("SASL_"):
+            kind = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+            assert self.sasl_username and self.sasl_password
+            return kind[self.sasl_mechanism](self.sasl_username, self.sasl_password.get_secret_value(),
+                                             ssl_context=context, use_ssl=use_ssl)
+        return BaseSecurity(ssl_context=context, use_ssl=True) if use_ssl else None
+
+    def client_options(self) -> dict[str, Any]:
+        """The same, as keyword arguments of a plain aiokafka producer, consumer or admin client."""
+        from faststream.kafka.security import parse_security
+
+        return parse_security(self.security())
 
 
 class PostgresSettings(BaseModel):
@@ -65,6 +96,12 @@ class ServiceSettings(BaseSettings):
         default=False,
         validation_alias=AliasChoices("LAPOR_KAFKA_ENABLE_IDEMPOTENCE", "KAFKA_ENABLE_IDEMPOTENCE"),
     )
+    kafka_fetch_max_wait_ms: int = KafkaSettings().fetch_max_wait_ms
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
     database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/postgres",
         validation_alias=AliasChoices("LAPOR_DATABASE_URL", "DATABASE_URL"),
@@ -82,6 +119,12 @@ class ServiceSettings(BaseSettings):
             bootstrap_servers=self.kafka_bootstrap_servers,
             enable_idempotence=self.kafka_enable_idempotence,
             client_id_prefix=f"lapor-{self.service_name}",
+            fetch_max_wait_ms=self.kafka_fetch_max_wait_ms,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
         )
 
     @property

@@ -315,10 +315,39 @@ def test_deployment_takes_settings_from_its_configmap_and_secrets_only_by_refere
     assert config["LAPOR_KAFKA_ENABLE_IDEMPOTENCE"] == "true"
     assert config["LAPOR_KAFKA_FETCH_MAX_WAIT_MS"] == "500"
     assert config["LAPOR_LOG_FORMAT"] == "json"
-    kafka = one("Kafka", "lapor")
-    plain = next(listener for listener in kafka["spec"]["kafka"]["listeners"] if listener["name"] == "plain")
-    assert config["LAPOR_KAFKA_BOOTSTRAP_SERVERS"] == f"lapor-kafka-bootstrap:{plain['port']}"
     assert not re.search(r"KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL", " ".join(config))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_authenticates_as_its_own_kafka_user_over_tls(service):
+    config = one("ConfigMap", f"lapor-{service}-config")["data"]
+    kafka = one("Kafka", "lapor")
+    scram = next(listener for listener in kafka["spec"]["kafka"]["listeners"] if listener["name"] == "scram")
+    assert scram["tls"] is True and scram["authentication"]["type"] == "scram-sha-512"
+    assert config["LAPOR_KAFKA_BOOTSTRAP_SERVERS"] == f"lapor-kafka-bootstrap:{scram['port']}"
+    assert config["LAPOR_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["LAPOR_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    user = one("KafkaUser", f"lapor-{service}")
+    assert config["LAPOR_KAFKA_SASL_USERNAME"] == user["metadata"]["name"]
+    assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+
+    deployment = one("Deployment", f"lapor-{service}")
+    env = {e["name"]: e for e in container(deployment)["env"]}
+    # Strimzi's User Operator writes the password to a Secret named after the KafkaUser
+    assert env["LAPOR_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": user["metadata"]["name"], "key": "password"}
+    mounts = {m["name"]: m for m in container(deployment)["volumeMounts"]}
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["kafka-ca"]["secret"]["secretName"] == "lapor-cluster-ca-cert"
+    ca_path = f"{mounts['kafka-ca']['mountPath']}/{volumes['kafka-ca']['secret']['items'][0]['path']}"
+    assert config["LAPOR_KAFKA_SSL_CAFILE"] == ca_path and mounts["kafka-ca"]["readOnly"] is True
+
+    from lapor_shared.settings import ServiceSettings
+
+    settings = ServiceSettings(**{f"kafka_{k.removeprefix('LAPOR_KAFKA_').lower()}": v for k, v in config.items()
+                                  if k.startswith("LAPOR_KAFKA_") and k != "LAPOR_KAFKA_SSL_CAFILE"},
+                               kafka_sasl_password="from-the-secret")
+    assert settings.kafka.client_options()["sasl_plain_username"] == f"lapor-{service}"
 
 
 def test_contact_keys_are_referenced_only_by_intake_and_notify():
@@ -360,17 +389,16 @@ def test_autoscaler_never_goes_beyond_the_partitions_of_the_consumed_topic(servi
                         assert op["value"] <= max_useful_replicas(service), f"{path.name} scales too far"
 
 
-def test_the_kafka_plain_listener_admits_only_the_service_pods():
+def test_the_kafka_plain_listener_admits_only_the_clusters_own_pods():
     kafka = one("Kafka", "lapor")["spec"]["kafka"]
     plain = next(listener for listener in kafka["listeners"] if listener["name"] == "plain")
     assert "authentication" not in plain
     selectors = [peer["podSelector"]["matchLabels"] for peer in plain["networkPolicyPeers"]]
     assert all(set(peer) == {"podSelector"} for peer in plain["networkPolicyPeers"]), "pods of this namespace only"
+    assert selectors == [{"strimzi.io/cluster": one("Kafka", "lapor")["metadata"]["name"]}]
     admitted = {d["metadata"]["name"] for d in base_resources()["Deployment"]
                 if any(s.items() <= d["spec"]["template"]["metadata"]["labels"].items() for s in selectors)}
-    assert admitted == {f"lapor-{s}" for s in SERVICES}
-    strimzi_own = {"strimzi.io/cluster": one("Kafka", "lapor")["metadata"]["name"]}
-    assert all(s == strimzi_own or s == {"lapor.go.id/kafka-client": "service"} for s in selectors)
+    assert admitted == set(), "the services authenticate on the scram listener"
     others = [listener for listener in kafka["listeners"] if listener["name"] != "plain"]
     assert others and all(listener["authentication"]["type"] == "scram-sha-512" for listener in others)
     assert kafka["authorization"]["type"] == "simple"

@@ -73,6 +73,7 @@ async def read_topic(consumer: Consumer, settings: DashboardSettings, *, group_i
     kafka = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka.bootstrap_servers, group_id=group_id, client_id=group_id,
         enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=settings.delivery.batch_max_records,
+        **settings.kafka.client_options(),
     )
     await kafka.start()
     try:
