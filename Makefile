@@ -21,9 +21,10 @@ IMAGE_PREFIX ?=
 IMAGE_TAG ?= 0.1.0
 
 BENCH_ARGS ?=
+HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak chaos chaos-short clean images deploy-check
+.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images deploy-check
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -80,6 +81,9 @@ bench: setup ## Ukur kinerja / benchmark the whole pipeline (BENCH_ARGS="--compl
 
 soak: setup ## Uji lama 10 menit / a 10-minute soak at 80% of the measured maximum
 	$(UV) run --frozen python tools/bench.py --soak-seconds 600 $(BENCH_ARGS)
+
+bench-history: setup ## Biaya vs riwayat / hot look-ups timed with 0, 100k and 1M complaints stored (fails if they grow)
+	$(UV) run --frozen python tools/bench_history.py $(HISTORY_ARGS)
 
 chaos-short: setup ## Uji ketahanan singkat / the short chaos run (300 complaints, one kill per service)
 	$(UV) run --frozen pytest -m chaos $(PYTEST_ARGS)
