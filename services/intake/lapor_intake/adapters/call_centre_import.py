@@ -299,8 +299,9 @@ class KafkaTransport:
     """Plain aiokafka, as any outside adapter: a producer for submissions, and a consumer that reads
     the results topic from the beginning in a group of its own."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, client_options: dict[str, Any] | None = None) -> None:
         self.bootstrap = bootstrap
+        self.client_options = dict(client_options or {})  # TLS / SASL, as intake's own settings give them
         self.book = OutcomeBook()
         self._producer: Any = None
         self._consumer: Any = None
@@ -309,10 +310,13 @@ class KafkaTransport:
     async def __aenter__(self) -> KafkaTransport:
         from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5)
+        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5,
+                                          **self.client_options)
         self._consumer = AIOKafkaConsumer(
             SUBMISSION_RESULTS.name, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest",
-            group_id=f"lapor-call-centre-import-{uuid.uuid4().hex[:12]}", enable_auto_commit=False,
+            # under intake's group prefix, so the import runs with intake's Kafka credentials and ACLs
+            group_id=f"lapor-intake-call-centre-import-{uuid.uuid4().hex[:12]}", enable_auto_commit=False,
+            **self.client_options,
         )
         await self._producer.start()
         await self._consumer.start()
@@ -442,10 +446,12 @@ def _summary(report: ImportReport, out: IO[str]) -> None:
     out.write(f"Hasil ditulis ke / results written to {report.output}\n")
 
 
-def _default_bootstrap() -> str:
+def _kafka_from_settings() -> tuple[str, dict[str, Any]]:
+    """Intake's broker address and connection security (LAPOR_KAFKA_* variables)."""
     from lapor_intake.settings import IntakeSettings
 
-    return IntakeSettings().kafka_bootstrap_servers
+    kafka = IntakeSettings().kafka
+    return kafka.bootstrap_servers, kafka.client_options()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -464,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     async def run() -> ImportReport:
-        async with KafkaTransport(args.bootstrap or _default_bootstrap()) as transport:
+        bootstrap, client_options = _kafka_from_settings()
+        async with KafkaTransport(args.bootstrap or bootstrap, client_options) as transport:
             return await run_import(args.file, transport, source=args.source, timeout=args.timeout,
                                     encoding=args.encoding)
 
