@@ -65,6 +65,8 @@ class SendingSettings(BaseModel):
     autostart: bool = True
     """Start the delivery worker with the service (tests drive it by hand)."""
     poll_interval_s: float = 1.0
+    housekeeping_interval_s: float = 1.0
+    """Contact waits, digests and pruning are looked at no more often than this (by the service's clock)."""
     concurrency: int = Field(default=16, ge=1)
     """Deliveries in flight at once per replica; a slow provider holds at most these slots."""
     lease_s: float = 120.0

@@ -90,6 +90,7 @@ class DeliveryWorker:
         self.sent = 0
         self.failed = 0
         self._pruned_at: datetime | None = None
+        self._housekept_at: datetime | None = None
 
     # --- running ------------------------------------------------------------------------------
 
@@ -364,7 +365,13 @@ class DeliveryWorker:
     # --- housekeeping: contact waits and digests ----------------------------------------------
 
     async def housekeeping(self) -> None:
+        """Expire contact waits, fold due digests, prune now and then: at most once per
+        ``housekeeping_interval_s`` of the clock (rounds come as often as deliveries finish)."""
         now = self._clock.now()
+        if self._housekept_at is not None and \
+                (now - self._housekept_at).total_seconds() < self._s.housekeeping_interval_s:
+            return
+        self._housekept_at = now
         async with self._pool().acquire() as conn:
             expired = await repository.expire_waiting(conn, now)
             groups = await repository.due_digest_groups(conn, now)
