@@ -24,7 +24,7 @@ BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images deploy-check
+.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -72,6 +72,9 @@ images: ## Bangun image Docker / build the five service images (needs a Docker e
 deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Kubernetes manifests (no engine needed)
 	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
+
+dockerfiles: setup ## Tulis Dockerfile layanan / render services/<service>/Dockerfile from deploy/docker/service.Dockerfile.in
+	$(UV) run --frozen python tools/dockerfiles.py
 
 asyncapi: setup ## Tulis dokumen AsyncAPI / write docs/asyncapi/<service>.json (a test fails when they drift)
 	$(UV) run --frozen python tools/asyncapi_docs.py
