@@ -291,27 +291,30 @@ class RoutingService:
         """Add or change an agency (validated); answered by registry.agency_changed or command_rejected."""
         command: UpsertAgency = envelope.payload
         directory = await self.registry.current(tx.conn)
-        problems = check_upsert(command, directory)
-        await repository.record_registry_command(tx.conn, command_id=envelope.event_id,
-                                                 command_type=envelope.event_type, agency_id=command.agency_id,
-                                                 reasons=problems)
-        if problems:
-            await self._reject_registry(tx, envelope, command.agency_id, problems)
+        if not await self._registry_command_accepted(tx, envelope, command.agency_id,
+                                                     check_upsert(command, directory)):
             return
         agency = Agency.from_command(command)
         await repository.upsert_agency(tx.conn, _agency_row(agency))
         await self._changed(tx, envelope, agency)
 
+    async def _registry_command_accepted(
+        self, tx: Tx, envelope: Envelope[Any], agency_id: str, problems: list[Reason]
+    ) -> bool:
+        """Record a registry command with its problems; a refused one is answered by command_rejected."""
+        await repository.record_registry_command(tx.conn, command_id=envelope.event_id,
+                                                 command_type=envelope.event_type, agency_id=agency_id,
+                                                 reasons=problems)
+        if problems:
+            await self._reject_registry(tx, envelope, agency_id, problems)
+        return not problems
+
     async def deactivate_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
         """Take an agency out of routing: new complaints go to the next agency up the tree."""
         command: DeactivateAgency = envelope.payload
         directory = await self.registry.current(tx.conn)
-        problems = check_deactivate(command, directory)
-        await repository.record_registry_command(tx.conn, command_id=envelope.event_id,
-                                                 command_type=envelope.event_type, agency_id=command.agency_id,
-                                                 reasons=problems)
-        if problems:
-            await self._reject_registry(tx, envelope, command.agency_id, problems)
+        if not await self._registry_command_accepted(tx, envelope, command.agency_id,
+                                                     check_deactivate(command, directory)):
             return
         await repository.deactivate_agency(tx.conn, command.agency_id, command.reason)
         agency = directory.get(command.agency_id)

@@ -125,10 +125,6 @@ async def on_results(pool: asyncpg.Pool, board: ResultBoard, settings: AdapterSe
         log.warning("result_not_stored", error=repr(exc))
 
 
-async def on_result(pool: asyncpg.Pool, board: ResultBoard, settings: AdapterSettings, body: bytes) -> None:
-    """One message from the results topic (see ``on_results``)."""
-    await on_results(pool, board, settings, [body])
-
 
 class Sweeper:
     """Every few seconds, settles submissions whose answer this process did not receive."""

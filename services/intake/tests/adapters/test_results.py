@@ -8,7 +8,7 @@ import pytest
 
 from lapor_intake import tracking
 from lapor_intake.adapters import repository as repo
-from lapor_intake.adapters.results import ResultBoard, on_result
+from lapor_intake.adapters.results import ResultBoard, on_results
 from lapor_intake.adapters.settings import AdapterSettings
 from lapor_shared.events import Envelope, encode
 from lapor_shared.events.intake import ComplaintRejected
@@ -79,5 +79,6 @@ async def test_an_answer_this_process_missed_is_found_in_intakes_store_by_the_sw
 
 async def test_an_unreadable_result_is_skipped_without_raising(adapters):
     async with adapters() as a:
-        await on_result(a.runtime.pool, ResultBoard(), AdapterSettings(), b"not json")
-        await on_result(a.runtime.pool, ResultBoard(), AdapterSettings(), b'{"event_type": "x", "schema_version": 1}')
+        await on_results(a.runtime.pool, ResultBoard(), AdapterSettings(), [b"not json"])
+        await on_results(a.runtime.pool, ResultBoard(), AdapterSettings(),
+                         [b'{"event_type": "x", "schema_version": 1}'])
