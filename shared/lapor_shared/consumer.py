@@ -1,77 +1,66 @@
 """Consuming with delivery guarantees: decode → inbox → effect → outbox, in one transaction.
 
-Every subscriber of every service hands its messages to a ``Consumer``:
-- a message that cannot be decoded goes to the dead-letter topic with the reason (never a crash);
-- an event already in the inbox is skipped (redelivery is harmless);
+Every subscriber of every service hands its messages to a ``Consumer``. Whatever arrives:
+- a message that cannot be decoded, or whose record breaks the contract (headers or key that disagree
+  with the body, an event that does not belong on the topic), is dead-lettered with the reason;
+- an event already in the inbox is skipped (redelivery is harmless); the same event id with another
+  body is dead-lettered as a conflict;
 - the handler's state change, its outgoing events (outbox) and the inbox row commit together;
-- a failing handler is retried with exponential backoff, then dead-lettered, so a poison message
-  never blocks its partition forever; while the database is unreachable the consumer waits and
-  retries (nothing could make progress anyway) and the offset is not committed.
+- a handler that fails is retried a bounded number of times with backoff and jitter, then
+  dead-lettered, so a poison message never blocks its partition; a database that is away (outage,
+  failover, timeout, connection reset) is waited out without limit, since no message could make
+  progress meanwhile, and the offset is not committed;
+- a defect of our own that escapes all that rewinds only the partitions whose records are unfinished.
+Log volume stays bounded: a poison message writes two lines, an outage a line per doubling of its length.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import structlog
-from faststream.kafka import KafkaMessage
+from aiokafka import TopicPartition
 
-from lapor_shared.events import DecodeError, Envelope, Payload, decode
-from lapor_shared.logging import get_logger, redact_text
+from lapor_shared import deadletter
+from lapor_shared.events import DecodeError, Envelope, Payload
+from lapor_shared.events.codec import decode_record
+from lapor_shared.inbox import claim, claim_many, digest_of
+from lapor_shared.logging import get_logger
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
+from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
+from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
-from lapor_shared.topics import DEAD_LETTER
 from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
+from lapor_shared.tx import Answer, Handler, Tx
+
+__all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Tx", "claim", "claim_many", "redact_body"]
 
 log = get_logger(component="consumer")
-
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.AdminShutdownError,
-    ConnectionError,
-)
-"""Failures of the database itself: waited out and retried without limit, since no message could
-make progress meanwhile. Every other error is the message's own and ends in the dead-letter topic."""
+redact_body = deadletter.redact_body
 
 
 @dataclass
-class Tx:
-    """What a use case gets: the open transaction and a way to emit events through the outbox."""
+class _Item:
+    """One record of a batch, decoded (or not) and matched with its handler."""
 
-    conn: asyncpg.Connection
-    outbox: Outbox
-    producer: str
-    cause: Envelope[Any] | None = None
-    emitted: list[Envelope[Any]] = field(default_factory=list)
-    metrics: Metrics | None = None
+    record: Any
+    envelope: Envelope[Any] | None = None
+    reason: str | None = None
+    handler: Handler | None = None
 
-    async def emit(self, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
-        """Write an event to the outbox in this transaction; it carries the current trace context."""
-        return await self.add(Envelope.new(payload, producer=self.producer, caused_by=self.cause, **envelope_fields))
-
-    async def add(self, envelope: Envelope[Any], topics: Sequence[str] = ()) -> Envelope[Any]:
-        """Write a ready envelope to the outbox (to ``topics``, or its catalogued destinations) and count it."""
-        await self.outbox.add(self.conn, envelope, topics)
-        self.emitted.append(envelope)
-        if self.metrics is not None:
-            self.metrics.emitted(envelope.event_type)
-        return envelope
+    @property
+    def message_id(self) -> str:
+        return str(self.envelope.event_id) if self.envelope is not None else deadletter.undecodable_id(self.record)
 
 
-Handler = Callable[[Tx, Envelope[Any]], Awaitable[None]]
+class _Conflict(Exception):
+    """A batch holds an event id already processed with another body: taken one by one instead."""
 
 
 class Consumer:
@@ -85,33 +74,37 @@ class Consumer:
         settings: DeliverySettings,
         outbox: Outbox | None = None,
         metrics: Metrics | None = None,
+        answer_undecodable: Answer | None = None,
     ) -> None:
         """``pool`` is a callable so that consumers can be declared before the pool exists."""
         self.name = name
+        self._answer = answer_undecodable
         self._get_pool = pool
         self._producer = producer
         self._handlers = dict(handlers)
         self.handled_types = tuple(self._handlers)
         self._settings = settings
+        self._limits = Limits(max_bytes=settings.max_message_bytes, max_depth=settings.max_json_depth)
         self._outbox = outbox or Outbox()
         self._metrics = metrics
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self._defects = 0
 
-    async def handle(self, msg: KafkaMessage) -> None:
+    # --- entry points -------------------------------------------------------------------------------
+
+    async def handle(self, msg: Any) -> None:
         """One message (or, from a batch subscriber, a tuple of records) through the guarantees."""
-        if isinstance(msg.raw_message, tuple | list):  # aiokafka gives a tuple, the in-memory broker a list
-            await self.handle_batch(list(msg.raw_message))
-            return
-        await self._handle_record(msg.raw_message)
-
-    async def _handle_record(self, record: Any) -> None:
-        source = _source(record)
-        with structlog.contextvars.bound_contextvars(
-            topic=record.topic, partition=record.partition, offset=record.offset
-        ):
-            await self._handle(record, source)
+        raw = msg.raw_message
+        records = list(raw) if isinstance(raw, tuple | list) else [raw]
+        done: set[int] = set()
+        try:
+            await self._handle_records(records, done)
+        except asyncio.CancelledError:
+            raise  # shutting down: nothing is committed, the group redelivers from the last commit
+        except Exception as exc:
+            await self._rewind_unfinished(msg, records, done, exc)
 
     async def handle_batch(self, records: list[Any]) -> None:
         """Records in order, all in ONE transaction (one commit, one offset commit for the batch).
@@ -119,56 +112,193 @@ class Consumer:
         If anything in the batch fails, the transaction rolls back as a whole and the records are
         taken one by one, each with its own retries, dead letter or wait for the database.
         """
+        await self._handle_records(records, set())
+
+    async def _handle_records(self, records: list[Any], done: set[int]) -> None:
         if not records:
             return
+        if len(records) > 1:
+            try:
+                await self._apply_batch(records)
+                done.update(range(len(records)))
+                return
+            except asyncio.CancelledError:
+                raise
+            except _Conflict:
+                pass
+            except Exception as exc:
+                log.warning("batch_failed_one_by_one", error=deadletter.clean_text(repr(exc), 300),
+                            size=len(records))
+        for index, record in enumerate(records):
+            with structlog.contextvars.bound_contextvars(
+                topic=record.topic, partition=record.partition, offset=record.offset
+            ):
+                await self._handle_one(record)
+            done.add(index)
+
+    # --- a batch in one transaction -------------------------------------------------------------------
+
+    def _prepare(self, record: Any) -> _Item | None:
         try:
-            await self._apply_batch(records)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("batch_failed_one_by_one", error=repr(exc), size=len(records))
-        for record in records:
-            await self._handle_record(record)
+            envelope = decode_record(record, self._limits)
+        except DecodeError as exc:
+            return _Item(record, reason=exc.reason)
+        handler = self._handlers.get(type(envelope.payload))
+        return _Item(record, envelope, handler=handler) if handler is not None else None
 
     async def _apply_batch(self, records: list[Any]) -> None:
-        work: list[tuple[Any, Envelope[Any] | None, str | None, Handler | None]] = []
-        for record in records:
-            try:
-                envelope = decode(record.value)
-            except DecodeError as exc:
-                work.append((record, None, exc.reason, None))
-                continue
-            handler = self._handlers.get(type(envelope.payload))
-            if handler is not None:
-                work.append((record, envelope, None, handler))
+        work = [item for item in map(self._prepare, records) if item is not None]
         if not work:
             return
-        ids = [str(env.event_id) if env is not None else _undecodable_id(rec) for rec, env, _, _ in work]
+        ids = [item.message_id for item in work]
+        digests = [digest_of(item.envelope) if item.envelope is not None else None for item in work]
+        processed = dead = duplicates = 0
         async with self._get_pool().acquire() as conn, conn.transaction():
-            fresh = await claim_many(conn, self.name, ids)
-            processed = dead = duplicates = 0
-            for (record, envelope, reason, handler), message_id in zip(work, ids, strict=True):
-                if message_id not in fresh:
+            claims = await claim_many(conn, self.name, ids, digests)
+            if claims.conflicts or len(set(zip(ids, digests, strict=True))) != len(set(ids)):
+                raise _Conflict()
+            for item, message_id in zip(work, ids, strict=True):
+                if message_id not in claims.fresh:
                     duplicates += 1
                     continue
-                fresh.discard(message_id)  # the same event twice in one batch runs once
-                if envelope is None or handler is None:
-                    await self._outbox.add_raw(
-                        conn, topic=DEAD_LETTER.name, key=_source(record).encode(),
-                        headers=self._dead_letter_headers(record, reason or "undecodable"),
-                        payload=redact_body(record.value or b""),
-                    )
-                    dead += 1
+                claims.fresh.discard(message_id)  # the same event twice in one batch runs once
+                if item.envelope is None or item.handler is None:
+                    if await self._settle_undecodable(conn, item.record, message_id, item.reason or "undecodable"):
+                        dead += 1
+                    else:
+                        processed += 1
                     continue
-                with (
-                    continue_trace(headers_to_carrier(record.headers), f"process {envelope.event_type}",
-                                   consumer=self.name, event_id=envelope.event_id),
-                    structlog.contextvars.bound_contextvars(**_log_context(record, envelope),
-                                                            trace_id=current_trace_id()),
-                ):
-                    await handler(Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics), envelope)
+                with self._context(item.record, item.envelope):
+                    await item.handler(self._tx(conn, item.envelope), item.envelope)
                 processed += 1
+        self._count(processed=processed, duplicates=duplicates, dead=dead)
+        if duplicates:
+            log.info("duplicate_skipped", count=duplicates)
+        if dead:
+            log.warning("message_dead_lettered", count=dead,
+                        reasons=sorted({deadletter.clean_text(i.reason or "", 120) for i in work if i.reason}))
+
+    # --- one record at a time, with retries -----------------------------------------------------------
+
+    async def _handle_one(self, record: Any) -> None:
+        item = self._prepare(record)
+        if item is None:
+            return  # an event of the topic that another consumer handles
+        if item.envelope is None or item.handler is None:
+            await self._dead_letter(record, message_id=item.message_id, reason=item.reason or "undecodable")
+            return
+        with self._context(record, item.envelope):
+            await self._process(item.handler, item.envelope, record)
+
+    async def _process(self, handler: Handler, envelope: Envelope[Any], record: Any) -> None:
+        attempt = failures = 0
+        while True:
+            attempt += 1
+            try:
+                outcome = await self._apply(handler, envelope)
+            except asyncio.CancelledError:
+                raise
+            except TRANSIENT_ERRORS as exc:
+                await self._wait_out(exc, attempt)
+                continue
+            except Exception as exc:
+                failures += 1
+                if failures >= self._settings.handler_max_attempts:
+                    log.error("handler_failed_dead_lettering", error=deadletter.clean_text(repr(exc), 500),
+                              attempts=failures)
+                    await self._dead_letter(
+                        record, message_id=str(envelope.event_id),
+                        reason=f"handler failed {failures} times: {type(exc).__name__}: {exc}",
+                    )
+                    return
+                delay = self._backoff(failures)
+                if failures == 1:
+                    log.warning("handler_failed_retrying", error=deadletter.clean_text(repr(exc), 500),
+                                attempt=failures, retry_in_s=delay)
+                await asyncio.sleep(delay)
+                continue
+            if outcome == "conflict":
+                await self._dead_letter(
+                    record, message_id=f"{envelope.event_id}:{digest_of(envelope).hex()}",
+                    reason=f"event_id {envelope.event_id} was already processed with a different body",
+                )
+            return
+
+    async def _apply(self, handler: Handler, envelope: Envelope[Any]) -> str:
+        async with self._get_pool().acquire() as conn, conn.transaction():
+            claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
+            if claims.conflicts:
+                return "conflict"
+            if not claims.fresh:
+                self._count(duplicates=1)
+                log.info("duplicate_skipped")
+                return "duplicate"
+            await handler(self._tx(conn, envelope), envelope)
+        self._count(processed=1)
+        return "processed"
+
+    async def _settle_undecodable(self, conn: asyncpg.Connection, record: Any, message_id: str, reason: str,
+                                  *, minimal: bool = False) -> bool:
+        """Answer the sender if the service can, else dead-letter; True when dead-lettered."""
+        if self._answer is not None and not minimal:
+            if await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record):
+                return False
+        await deadletter.write(conn, self._outbox, record, consumer=self.name, message_id=message_id,
+                               reason=reason, minimal=minimal)
+        return True
+
+    async def _dead_letter(self, record: Any, *, message_id: str, reason: str) -> None:
+        """Write the dead letter (once: inbox) in its own transaction; the database is waited out."""
+        attempt = 0
+        minimal = False
+        while True:
+            attempt += 1
+            try:
+                async with self._get_pool().acquire() as conn, conn.transaction():
+                    fresh = await claim(conn, self.name, message_id)
+                    dead = fresh and await self._settle_undecodable(conn, record, message_id, reason, minimal=minimal)
+                if not fresh:
+                    self._count(duplicates=1)  # dead-lettered (or answered) before
+                elif not dead:
+                    self._count(processed=1)
+                else:
+                    self._count(dead=1)
+                    log.warning("message_dead_lettered", reason=deadletter.clean_text(reason, 300))
+                return
+            except asyncio.CancelledError:
+                raise
+            except TRANSIENT_ERRORS as exc:
+                await self._wait_out(exc, attempt)
+            except Exception as exc:
+                if minimal:
+                    raise
+                log.error("dead_letter_refused_writing_minimal", error=deadletter.clean_text(repr(exc), 300))
+                minimal = True  # the message's own bytes cannot be stored: keep where and why
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _tx(self, conn: asyncpg.Connection, envelope: Envelope[Any]) -> Tx:
+        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics)
+
+    @contextmanager
+    def _context(self, record: Any, envelope: Envelope[Any]) -> Iterator[None]:
+        """The trace the producer started continues here; every log line names the event and the record."""
+        with continue_trace(headers_to_carrier(record.headers), f"process {envelope.event_type}",
+                            consumer=self.name, event_id=envelope.event_id):
+            with structlog.contextvars.bound_contextvars(**_log_context(record, envelope), trace_id=current_trace_id()):
+                yield
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff(attempt, self._settings.retry_initial_backoff_s, self._settings.retry_max_backoff_s)
+
+    async def _wait_out(self, exc: BaseException, attempt: int) -> None:
+        delay = self._backoff(attempt)
+        if worth_logging(attempt):
+            log.warning("transient_failure_waiting", error=deadletter.clean_text(repr(exc), 300), attempt=attempt,
+                        retry_in_s=round(delay, 3))
+        await asyncio.sleep(delay)
+
+    def _count(self, *, processed: int = 0, duplicates: int = 0, dead: int = 0) -> None:
         self.processed += processed
         self.duplicates += duplicates
         self.dead_lettered += dead
@@ -176,161 +306,35 @@ class Consumer:
             self._metrics.processed(self.name, processed)
             self._metrics.duplicate(self.name, duplicates)
             self._metrics.dead_letter(self.name, dead)
-        if duplicates:
-            log.info("duplicate_skipped", count=duplicates)
-        if dead:
-            log.warning("message_dead_lettered", count=dead)
 
-    async def _handle(self, record: Any, source: str) -> None:
-        try:
-            envelope = decode(record.value)
-        except DecodeError as exc:
-            await self._dead_letter(record, source, message_id=_undecodable_id(record), reason=exc.reason)
-            return
-        handler = self._handlers.get(type(envelope.payload))
-        if handler is None:
-            return  # another consumer's event on a shared topic
-        with (
-            continue_trace(headers_to_carrier(record.headers), f"process {envelope.event_type}",
-                           consumer=self.name, event_id=envelope.event_id),
-            structlog.contextvars.bound_contextvars(**_log_context(None, envelope), trace_id=current_trace_id()),
-        ):
-            await self._process(handler, envelope, record, source)
-
-    async def _process(self, handler: Handler, envelope: Envelope[Any], record: Any, source: str) -> None:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await self._apply(handler, envelope)
-                return
-            except asyncio.CancelledError:
-                raise
-            except TRANSIENT_ERRORS as exc:
-                delay = self._backoff(attempt)
-                log.warning("transient_failure_waiting", error=repr(exc), attempt=attempt, retry_in_s=delay)
-                await asyncio.sleep(delay)
-            except Exception as exc:
-                if attempt >= self._settings.handler_max_attempts:
-                    log.error("handler_failed_dead_lettering", error=repr(exc), attempts=attempt)
-                    await self._dead_letter(
-                        record, source, message_id=str(envelope.event_id),
-                        reason=f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
-                    )
-                    return
-                delay = self._backoff(attempt)
-                log.warning("handler_failed_retrying", error=repr(exc), attempt=attempt, retry_in_s=delay)
-                await asyncio.sleep(delay)
-
-    async def _apply(self, handler: Handler, envelope: Envelope[Any]) -> None:
-        async with self._get_pool().acquire() as conn, conn.transaction():
-            if not await claim(conn, self.name, str(envelope.event_id)):
-                self.duplicates += 1
-                if self._metrics is not None:
-                    self._metrics.duplicate(self.name)
-                log.info("duplicate_skipped")
-                return
-            await handler(Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics), envelope)
-        self.processed += 1
-        if self._metrics is not None:
-            self._metrics.processed(self.name)
-
-    def _backoff(self, attempt: int) -> float:
-        s = self._settings
-        return min(s.retry_initial_backoff_s * 2 ** (attempt - 1), s.retry_max_backoff_s)
-
-    async def _dead_letter(self, record: Any, source: str, *, message_id: str, reason: str) -> None:
-        headers = self._dead_letter_headers(record, reason)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._get_pool().acquire() as conn, conn.transaction():
-                    if await claim(conn, self.name, message_id):
-                        await self._outbox.add_raw(
-                            conn, topic=DEAD_LETTER.name, key=source.encode(), headers=headers,
-                            payload=redact_body(record.value or b""),
-                        )
-                self.dead_lettered += 1
-                if self._metrics is not None:
-                    self._metrics.dead_letter(self.name)
-                log.warning("message_dead_lettered", reason=reason[:300])
-                return
-            except asyncio.CancelledError:
-                raise
-            except TRANSIENT_ERRORS as exc:
-                delay = self._backoff(attempt)
-                log.warning("transient_failure_waiting", error=repr(exc), attempt=attempt, retry_in_s=delay)
-                await asyncio.sleep(delay)
-
-
-    def _dead_letter_headers(self, record: Any, reason: str) -> dict[str, str]:
-        headers = {k: (v or b"").decode(errors="replace") for k, v in (record.headers or ())}
-        headers.update(
-            dlq_reason=redact_text(reason)[:2000],
-            dlq_consumer=self.name,
-            dlq_source_topic=record.topic,
-            dlq_source_partition=str(record.partition),
-            dlq_source_offset=str(record.offset),
-            dlq_failed_at=datetime.now(UTC).isoformat(),
-        )
-        return headers
-
-
-def _source(record: Any) -> str:
-    return f"{record.topic}:{record.partition}:{record.offset}"
-
-
-def _undecodable_id(record: Any) -> str:
-    """Inbox id of a message without a readable event id: where it sits, and what it holds (a
-    redelivery of the same record gets the same id; the in-memory test broker reuses offsets)."""
-    digest = hashlib.sha256(record.value or b"").hexdigest()[:16]
-    return f"{_source(record)}:{digest}"
+    async def _rewind_unfinished(self, msg: Any, records: list[Any], done: set[int], exc: Exception) -> None:
+        """A defect of ours escaped: seek back only the partitions with unfinished records, so that the
+        offset commit that follows keeps them, and pause before they come again."""
+        self._defects += 1
+        earliest: dict[TopicPartition, int] = {}
+        for index, record in enumerate(records):
+            if index not in done:
+                tp = TopicPartition(record.topic, record.partition)
+                earliest[tp] = min(earliest.get(tp, record.offset), record.offset)
+        consumer = getattr(msg, "consumer", None)
+        for tp, offset in earliest.items():
+            if consumer is not None:
+                consumer.seek(tp, offset)
+        if worth_logging(self._defects):
+            log.error("consumer_defect_rewinding", error=deadletter.clean_text(repr(exc), 500),
+                      partitions=sorted(f"{tp.topic}:{tp.partition}@{o}" for tp, o in earliest.items()),
+                      occurrences=self._defects)
+        await asyncio.sleep(self._backoff(min(self._defects, 10)))
 
 
 def _log_context(record: Any, envelope: Envelope[Any]) -> dict[str, Any]:
-    context: dict[str, Any] = {
+    return {
         "event_id": str(envelope.event_id),
         "event_type": envelope.event_type,
         "correlation_id": str(envelope.correlation_id),
         "complaint_id": str(envelope.complaint_id) if envelope.complaint_id else None,
         "tracking_number": envelope.tracking_number,
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
     }
-    if record is not None:
-        context.update(topic=record.topic, partition=record.partition, offset=record.offset)
-    return context
-
-
-async def claim_many(conn: asyncpg.Connection, consumer: str, message_ids: list[str]) -> set[str]:
-    """Record many message ids at once; the ones not processed before."""
-    rows = await conn.fetch(
-        "INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[])"
-        " ON CONFLICT DO NOTHING RETURNING message_id",
-        consumer, message_ids,
-    )
-    return {r["message_id"] for r in rows}
-
-
-async def claim(conn: asyncpg.Connection, consumer: str, message_id: str) -> bool:
-    """Record ``message_id`` as processed by ``consumer``; False when it already was."""
-    inserted = await conn.fetchval(
-        "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-        consumer, message_id,
-    )
-    return bool(inserted)
-
-
-def redact_body(body: bytes) -> bytes:
-    """A dead letter keeps the original message for operators, minus any reporter identity.
-
-    Submissions carry contact details in clear (only intake may read them); the dead-letter topic is
-    read by operators, so the ``reporter`` object is dropped and contact-like strings are masked.
-    """
-    text = body.decode("utf-8", errors="replace")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return redact_text(text).encode()
-    if isinstance(data, dict) and isinstance(data.get("payload"), dict) and "reporter" in data["payload"]:
-        data["payload"]["reporter"] = "[disamarkan]"
-    return redact_text(json.dumps(data, ensure_ascii=False)).encode()

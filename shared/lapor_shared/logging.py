@@ -14,15 +14,25 @@ from typing import Any
 
 import structlog
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# bounded repetitions keep every pattern linear on long attacker-made strings (no backtracking blow-up)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
 # +62 812-3456-7890, +62-812…, 62812…, 0812 3456 7890; not inside UUIDs or other hex/word runs
 _PHONE = re.compile(r"(?<![\w-])(?:\+?62[\s-]?|0)8\d(?:[\s-]?\d){6,11}(?![\w-])")
-_FORBIDDEN_KEYS = frozenset({"phone", "email", "reporter_name", "name", "contact", "nik"})
+# a NIK (Nomor Induk Kependudukan, the national identity number) is 16 digits, spaced or not
+_NIK = re.compile(r"(?<![\w-])\d(?:[ .-]?\d){15}(?![\w-])")
+SENSITIVE_KEYS = frozenset({
+    "reporter", "reporter_name", "pelapor", "nama_pelapor", "nik", "ktp", "no_ktp", "phone", "phone_number",
+    "telepon", "no_hp", "hp", "email", "address", "alamat", "contact", "kontak", "ciphertext", "date_of_birth",
+    "tanggal_lahir",
+})
+"""Keys whose values identify a person: masked in log lines and dead letters whatever they hold."""
+_FORBIDDEN_KEYS = SENSITIVE_KEYS | {"name", "nama"}
 
 
 def redact_text(value: str) -> str:
-    """Replace anything that looks like an e-mail address or an Indonesian phone number."""
-    return _PHONE.sub("[telepon-disamarkan]", _EMAIL.sub("[email-disamarkan]", value))
+    """Replace anything that looks like an e-mail address, an Indonesian phone number or a NIK."""
+    masked = _PHONE.sub("[telepon-disamarkan]", _EMAIL.sub("[email-disamarkan]", value))
+    return _NIK.sub("[nik-disamarkan]", masked)
 
 
 def _redact_value(key: str | None, value: Any) -> Any:

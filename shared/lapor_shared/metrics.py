@@ -34,6 +34,13 @@ class Metrics:
         self.outbox_backlog = Gauge(
             "lapor_outbox_backlog", "Outbox rows not yet published", ["service"], registry=self.registry,
         ).labels(**labels)
+        self.outbox_parked = Gauge(
+            "lapor_outbox_parked", "Outbox rows the broker refused for good, set aside for an operator", ["service"],
+            registry=self.registry,
+        ).labels(**labels)
+        self.outbox_rows_parked = Counter(
+            "lapor_outbox_rows_parked", "Outbox rows parked since the start", ["service"], registry=self.registry,
+        ).labels(**labels)
         self.consumer_lag = Gauge(
             "lapor_consumer_lag", "Messages not yet consumed, per consumer group and topic",
             ["service", "group", "topic"], registry=self.registry,

@@ -65,8 +65,13 @@ class Observer:
                 await self._task
 
     async def observe_once(self) -> None:
-        backlog = await self.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-        self.metrics.outbox_backlog.set(backlog)
+        row = await self.pool.fetchrow(
+            "SELECT count(*) FILTER (WHERE parked_at IS NULL) AS backlog,"
+            " count(*) FILTER (WHERE parked_at IS NOT NULL AND discarded_at IS NULL) AS parked"
+            " FROM outbox WHERE published_at IS NULL"
+        )
+        self.metrics.outbox_backlog.set(row["backlog"])
+        self.metrics.outbox_parked.set(row["parked"])
         for refresh in self.gauges:
             await refresh(self.pool, self.metrics)
         for group, topics in self.subscriptions:

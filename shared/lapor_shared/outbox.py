@@ -4,6 +4,12 @@
 event exists if and only if the state change that caused it committed. ``OutboxRelay`` publishes the
 rows in id order (one active relay per schema, elected by an advisory lock) and marks them published.
 A crash between publishing and marking publishes again: consumers dedupe by event id (the inbox).
+
+A row the broker refuses for good (too large, unknown or forbidden topic, invalid record), or that
+keeps failing while other rows go through, is **parked** with the reason: a metric, an error log line,
+and the operator's view (``python -m lapor_shared.operator outbox parked``). Later rows of the same
+topic and key wait behind it, so that key's order holds, until an operator retries or discards it;
+every other row flows on.
 """
 
 from __future__ import annotations
@@ -12,16 +18,18 @@ import asyncio
 import contextlib
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
 
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.logging import get_logger
-from lapor_shared.settings import DeliverySettings, KafkaSettings
+from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
+from lapor_shared.settings import DeliverySettings
 from lapor_shared.topics import destinations, key_of
 from lapor_shared.tracing import current_trace_headers
+
+__all__ = ["BrokerSender", "KafkaSender", "Outbox", "OutboxRelay", "Sender", "prune_published"]
 
 log = get_logger(component="outbox")
 
@@ -29,6 +37,22 @@ _INSERT = """
 INSERT INTO outbox (topic, key, headers, payload, event_id)
 SELECT t.topic, t.key, $3, $4, $5 FROM unnest($1::text[], $2::bytea[]) AS t (topic, key)
 """
+
+
+_NEXT_ROWS = """
+SELECT id, topic, key, headers, payload FROM outbox o
+WHERE published_at IS NULL AND parked_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox p
+    WHERE p.parked_at IS NOT NULL AND p.published_at IS NULL AND p.discarded_at IS NULL
+      AND p.topic = o.topic AND p.key = o.key AND p.id < o.id)
+ORDER BY id LIMIT $1
+"""
+"""The next rows in id order, leaving out parked rows and the rows of their topic and key after them."""
+
+
+class RelayRoundFailed(Exception):
+    """Some rows of a round were not published for a reason that may pass: back off, then try again."""
 
 
 class Outbox:
@@ -56,78 +80,16 @@ class Outbox:
         await conn.execute(_INSERT, [topic], [key], dict(headers), payload, None)
 
 
-class Sender(Protocol):
-    """Where the relay sends rows: Kafka in production, FastStream's in-memory broker in handler tests."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def send_all(self, rows: Sequence[asyncpg.Record]) -> None: ...
-
-
-class KafkaSender:
-    """Plain aiokafka producer: sends a whole batch, then waits for every acknowledgement."""
-
-    def __init__(self, kafka: KafkaSettings) -> None:
-        self._kafka = kafka
-        self._producer: AIOKafkaProducer | None = None
-
-    async def start(self) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id_prefix}-outbox",
-            acks="all",
-            enable_idempotence=self._kafka.enable_idempotence,
-            linger_ms=2,
-            **self._kafka.client_options(),
-        )
-        try:
-            await self._producer.start()
-        except BaseException:
-            await self._producer.stop()
-            self._producer = None
-            raise
-
-    async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-
-    async def send_all(self, rows: Sequence[asyncpg.Record]) -> None:
-        assert self._producer is not None
-        # aiokafka keeps one batch in flight per partition, so rows of one key stay in order
-        pending = [
-            await self._producer.send(r["topic"], r["payload"], key=r["key"], headers=_kafka_headers(r))
-            for r in rows
-        ]
-        await asyncio.gather(*pending)
-
-
-class BrokerSender:
-    """Publishes through a FastStream broker (used with ``TestKafkaBroker`` in handler tests)."""
-
-    def __init__(self, broker: Any) -> None:
-        self._broker = broker
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-
-    async def send_all(self, rows: Sequence[asyncpg.Record]) -> None:
-        for r in rows:
-            await self._broker.publish(
-                bytes(r["payload"]), r["topic"], key=r["key"],
-                headers={k: str(v) for k, v in (r["headers"] or {}).items()},
-            )
-
-
-def _kafka_headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
-    return [(k, str(v).encode()) for k, v in (row["headers"] or {}).items()]
-
-
 class OutboxRelay:
     """Publishes committed outbox rows, in order, and marks them published."""
 
     def __init__(
-        self, pool: asyncpg.Pool, *, schema: str, sender: Sender, settings: DeliverySettings
+        self, pool: asyncpg.Pool, *, schema: str, sender: Sender, settings: DeliverySettings,
+        on_parked: Any = None,
     ) -> None:
+        """``on_parked()`` is called for every row parked (the service counts it in its metrics)."""
+        self._on_parked = on_parked
+        self.parked_total = 0
         self._pool = pool
         self._schema = schema
         self._sender = sender
@@ -168,16 +130,23 @@ class OutboxRelay:
                 log.warning("outbox_sender_unavailable", schema=self._schema, error=repr(exc), retry_in_s=backoff)
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self._settings.retry_max_backoff_s)
+        failures = 0
         while not self._stopping.is_set():
             try:
                 await self._lead()
-                backoff = self._settings.retry_initial_backoff_s
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: keep trying, never die
-                log.warning("outbox_relay_failed", schema=self._schema, error=repr(exc), retry_in_s=backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, self._settings.retry_max_backoff_s)
+                failures += 1
+                await self._back_off("outbox_relay_failed", exc, failures)
+
+    async def _back_off(self, event: str, exc: BaseException, failures: int) -> None:
+        """Pause after the ``failures``-th failure in a row; a long outage logs a line per doubling."""
+        delay = min(self._settings.retry_initial_backoff_s * 2 ** (failures - 1), self._settings.retry_max_backoff_s)
+        if failures & (failures - 1) == 0:
+            log.warning(event, schema=self._schema, error=repr(exc)[:500], failures=failures, retry_in_s=delay)
+        await self._pause(delay)
 
     async def _lead(self) -> None:
         """Hold the schema's relay lock on a dedicated connection and publish while holding it."""
@@ -191,9 +160,18 @@ class OutboxRelay:
                     return
             await conn.add_listener(channel, self._on_notify)
             log.info("outbox_relay_leading", schema=self._schema)
+            failures = 0
             while True:
-                published = await self.publish_batch(conn)
-                if published >= self._settings.relay_batch_size:
+                try:
+                    settled = await self.publish_batch(conn)
+                    failures = 0
+                except RelayRoundFailed as exc:  # some rows wait: back off, keep the lead
+                    failures += 1
+                    await self._back_off("outbox_rows_not_published", exc, failures)
+                    if self._stopping.is_set():
+                        return
+                    continue
+                if settled >= self._settings.relay_batch_size:
                     continue
                 if self._stopping.is_set():
                     return
@@ -220,20 +198,60 @@ class OutboxRelay:
         self._wake.clear()
 
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
-        rows = await conn.fetch(
-            "SELECT id, topic, key, headers, payload FROM outbox"
-            " WHERE published_at IS NULL ORDER BY id LIMIT $1",
-            self._settings.relay_batch_size,
-        )
+        """Send the next rows; mark what was published, park what the broker refuses for good.
+
+        Returns the number of rows settled (published or parked). Raises ``RelayRoundFailed`` when some
+        rows failed for a reason that may pass, so that the loop backs off before the next round.
+        """
+        rows = await conn.fetch(_NEXT_ROWS, self._settings.relay_batch_size)
         if not rows:
             return 0
-        await self._sender.send_all(rows)
-        await conn.execute(
-            "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
-            [r["id"] for r in rows],
+        outcomes = await self._sender.send_all(rows)
+        published = [r["id"] for r, o in zip(rows, outcomes, strict=True) if o == PUBLISHED]
+        refused = [(r, o) for r, o in zip(rows, outcomes, strict=True) if isinstance(o, Refused)]
+        if published:
+            await conn.execute(
+                "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", published
+            )
+            self.published_total += len(published)
+        parked = await self._refused(conn, refused, broker_answered=bool(published)) if refused else 0
+        return len(published) + parked
+
+    async def _refused(
+        self, conn: asyncpg.Connection, refused: list[tuple[asyncpg.Record, Refused]], *, broker_answered: bool
+    ) -> int:
+        permanent = [(r, o) for r, o in refused if o.kind == "permanent"]
+        # a failure counts against its row only when the broker took other rows meanwhile
+        counted = [(r, o) for r, o in refused if o.kind == "counted" or (o.kind == "away" and broker_answered)]
+        if counted:
+            attempts = await conn.fetch(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[]) RETURNING id, attempts",
+                [r["id"] for r, _ in counted],
+            )
+            worn_out = {a["id"] for a in attempts if a["attempts"] >= self._settings.relay_max_attempts}
+            permanent += [(r, o) for r, o in counted if r["id"] in worn_out]
+        for row, outcome in permanent:
+            await self._park(conn, row, outcome.reason)
+        parked = {r["id"] for r, _ in permanent}
+        waiting = [o for r, o in refused if r["id"] not in parked]
+        if waiting:
+            raise RelayRoundFailed(f"{len(waiting)} row(s) not published yet: {waiting[0].reason}")
+        return len(parked)
+
+    async def _park(self, conn: asyncpg.Connection, row: asyncpg.Record, reason: str) -> None:
+        held = await conn.fetchval(
+            "WITH parked AS (UPDATE outbox SET parked_at = clock_timestamp(), park_reason = $2"
+            " WHERE id = $1 RETURNING topic, key)"
+            " SELECT count(*) FROM outbox o, parked p WHERE o.published_at IS NULL AND o.parked_at IS NULL"
+            " AND o.topic = p.topic AND o.key = p.key AND o.id > $1",
+            row["id"], reason,
         )
-        self.published_total += len(rows)
-        return len(rows)
+        self.parked_total += 1
+        if self._on_parked is not None:
+            self._on_parked()
+        log.error("outbox_row_parked", schema=self._schema, row_id=row["id"], topic=row["topic"],
+                  reason=reason, held_behind=held,
+                  hint="python -m lapor_shared.operator outbox parked / retry / discard")
 
     _idle_rounds = 0
     _pruning: asyncio.Task[int] | None = None
@@ -242,12 +260,22 @@ class OutboxRelay:
         """Every few hundred idle rounds, forget old published rows (in the background)."""
         self._idle_rounds += 1
         if self._idle_rounds % 300 == 0 and (self._pruning is None or self._pruning.done()):
-            self._pruning = asyncio.create_task(prune_published(self._pool, self._settings.relay_keep_published_s))
+            self._pruning = asyncio.create_task(self._prune())
+
+    async def _prune(self) -> int:
+        pruned = await prune_published(self._pool, self._settings.relay_keep_published_s)
+        await self._pool.execute(
+            "DELETE FROM dead_letters WHERE failed_at < clock_timestamp() - make_interval(secs => $1)",
+            self._settings.dead_letter_keep_s,
+        )
+        return pruned
 
 
 async def prune_published(pool: asyncpg.Pool, keep_s: float) -> int:
-    """Forget published rows older than ``keep_s`` (kept meanwhile for re-publishing after a broker loss)."""
+    """Forget published (and discarded) rows older than ``keep_s`` (kept meanwhile for re-publishing
+    after a broker loss)."""
     result = await pool.execute(
-        "DELETE FROM outbox WHERE published_at < clock_timestamp() - make_interval(secs => $1)", keep_s
+        "DELETE FROM outbox WHERE published_at < clock_timestamp() - make_interval(secs => $1)"
+        " OR discarded_at < clock_timestamp() - make_interval(secs => $1)", keep_s
     )
     return int(result.split()[-1])

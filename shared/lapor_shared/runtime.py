@@ -74,11 +74,11 @@ class Runtime:
             raise RuntimeError("the database pool exists only after startup")
         return self._pool
 
-    def consumer(self, name: str, handlers: Mapping[type[Payload], Handler]) -> Consumer:
-        """A consumer whose transactions use this runtime's pool and outbox."""
+    def consumer(self, name: str, handlers: Mapping[type[Payload], Handler], **options: Any) -> Consumer:
+        """A consumer whose transactions use this runtime's pool and outbox (``options``: see ``Consumer``)."""
         consumer = Consumer(
             name, lambda: self.pool, producer=self.name, handlers=handlers,
-            settings=self.settings.delivery, outbox=self.outbox, metrics=self.metrics,
+            settings=self.settings.delivery, outbox=self.outbox, metrics=self.metrics, **options,
         )
         self.consumers.append(consumer)
         return consumer
@@ -123,7 +123,7 @@ class Runtime:
         await migrate(self._pool, schema=self.schema, package=self.migrations)
         self.relay = OutboxRelay(
             self._pool, schema=self.schema, sender=self.sender or KafkaSender(self.settings.kafka),
-            settings=self.settings.delivery,
+            settings=self.settings.delivery, on_parked=self.metrics.outbox_rows_parked.inc,
         )
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag

@@ -115,7 +115,7 @@ def _walk_strings(value: Any, path: str = "$") -> None:
 def loads(raw: bytes | bytearray | memoryview | str | None, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse ``raw`` as JSON within ``limits``, or raise ``UnsafeJson`` with the reason."""
     if raw is None:
-        raise UnsafeJson("no body (null value)", code="empty")
+        raise UnsafeJson("empty body (a tombstone: null value)", code="empty")
     if isinstance(raw, str):
         text = raw
         size = len(raw.encode("utf-8", errors="surrogatepass"))

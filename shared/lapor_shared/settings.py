@@ -76,6 +76,15 @@ class DeliverySettings(BaseModel):
     """A batch subscriber waits this long for records, and FastStream sleeps as long again after an empty
     poll: both add to every hop's latency when traffic is light."""
     handler_max_attempts: int = 5
+    """Tries of a handler that fails with an error of the message's own before it is dead-lettered."""
+    max_message_bytes: int = 512 * 1024
+    """A message value larger than this is dead-lettered unread (events are a few kilobytes)."""
+    max_json_depth: int = 32
+    """Brackets nested deeper than this are dead-lettered before the JSON parser sees them."""
+    dead_letter_keep_s: float = 30 * 24 * 3600.0
+    """How long a service keeps the originals of its dead letters for replay (the topic's retention)."""
+    relay_max_attempts: int = 5
+    """Rounds in which the broker refused one outbox row (while taking others) before it is parked."""
     retry_initial_backoff_s: float = 0.05
     retry_max_backoff_s: float = 5.0
 

@@ -27,6 +27,7 @@ class Record:
     topic: str = "lapor.complaints"
     partition: int = 0
     headers: tuple = ()
+    key: bytes | None = None
 
 
 @pytest.fixture

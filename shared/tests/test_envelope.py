@@ -103,13 +103,14 @@ def test_headers_are_all_strings_and_leave_out_absent_optional_ids():
 
 
 @pytest.mark.parametrize(
-    "raw", [b"not json", b"{", b"\xff\xfe\x00"], ids=["text", "truncated", "binary"]
+    ("raw", "reason"), [(b"not json", "not JSON"), (b"{", "not JSON"), (b"\xff\xfe\x00", "not valid UTF-8")],
+    ids=["text", "truncated", "binary"],
 )
-def test_decode_rejects_a_body_that_is_not_json(raw):
+def test_decode_rejects_a_body_that_is_not_json(raw, reason):
     with pytest.raises(DecodeError) as caught:
         decode(raw)
 
-    assert "not JSON" in caught.value.reason
+    assert reason in caught.value.reason
 
 
 @pytest.mark.parametrize("raw", [b"", "", None], ids=["empty-bytes", "empty-text", "tombstone"])

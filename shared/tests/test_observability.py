@@ -34,6 +34,7 @@ class Record:
     topic: str = "lapor.complaints"
     partition: int = 0
     offset: int = 0
+    key: bytes | None = None
 
 
 @pytest.fixture(scope="module")

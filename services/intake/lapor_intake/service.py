@@ -205,7 +205,9 @@ async def erase_contact(tx: Tx, envelope: Envelope[Any], *, intake: Intake | Non
     command: EraseReporterContact = envelope.payload
     reporter_ref, refusal = await _erasure_target(tx.conn, command)
     if refusal is not None:
-        await tx.emit(ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal))
+        # to the complaint stream only: the command's own jurisdiction claim must not pick the topic
+        rejection = ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal)
+        await tx.add(Envelope.new(rejection, producer=tx.producer, caused_by=envelope).evolve(jurisdiction_code=None))
         log.info("erasure_refused", code=refusal.code)
         return
     assert reporter_ref is not None

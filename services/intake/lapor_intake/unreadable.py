@@ -5,28 +5,24 @@ location text of 600 characters, a missing ``submitted_at``, a schema version in
 cannot be decoded, and the shared consumer would dead-letter it: the adapter would never hear why.
 When the body still names its channel and channel message id, intake answers it instead with a
 ``complaint.rejected`` whose reasons name each broken field (code ``malformed``, or
-``unsupported_version``). Anything else (not JSON, another event type, no message id) goes to the
-shared consumer and from there to the dead-letter topic, as before.
+``unsupported_version``). Anything else (not JSON, too large or too deep, another event type, no message
+id) is dead-lettered by the shared consumer with its reason.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
-import structlog
-from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
 
 from lapor_intake import service
-from lapor_shared.consumer import Tx, claim
+from lapor_shared.consumer import Tx
 from lapor_shared.events import DecodeError, Envelope, decode, payload_type
 from lapor_shared.events.intake import ComplaintSubmitted
 from lapor_shared.events.values import Reason
 from lapor_shared.logging import get_logger
-from lapor_shared.runtime import Runtime
+from lapor_shared.safejson import UnsafeJson, loads
 
 log = get_logger(component="intake")
 
@@ -35,8 +31,6 @@ MAX_REASONS = 10
 
 @dataclass(frozen=True)
 class Unreadable:
-    message_key: str
-    """What the inbox records: the body's event id when it has a valid one, else topic:partition:offset."""
     channel: str
     channel_message_id: str
     reasons: list[Reason]
@@ -87,9 +81,9 @@ def salvage(raw: bytes | None, *, source: str) -> Unreadable | None:
     except DecodeError:
         pass
     try:
-        data = json.loads(raw or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
+        data = loads(raw)
+    except UnsafeJson:
+        return None  # too large, too deep, not JSON …: nothing to answer with, the dead letter says why
     if not isinstance(data, dict) or data.get("event_type") != "complaint.submitted":
         return None
     payload = data.get("payload")
@@ -98,39 +92,17 @@ def salvage(raw: bytes | None, *, source: str) -> Unreadable | None:
     channel, message_id = payload.get("channel"), payload.get("channel_message_id")
     if not (isinstance(channel, str) and 0 < len(channel) <= 50 and channel.isprintable()):
         return None
-    if not (isinstance(message_id, str) and 0 < len(message_id) <= 200):
+    if not (isinstance(message_id, str) and 0 < len(message_id) <= 200 and message_id.isprintable()):
         return None
-    try:
-        key = str(UUID(str(data.get("event_id"))))
-    except ValueError:
-        key = source
-    return Unreadable(key, channel, message_id, _reasons(data))
+    return Unreadable(channel, message_id, _reasons(data))
 
 
-class UnreadableSubmissions:
-    """Answers undecodable submissions, once each (inbox), in one transaction with the outbox."""
-
-    def __init__(self, consumer_name: str, runtime: Runtime) -> None:
-        self._name = consumer_name
-        self._runtime = runtime
-        self.answered = 0
-
-    async def answer(self, msg: KafkaMessage) -> bool:
-        """True when the message was an undecodable submission and has been answered."""
-        return await self.answer_record(msg.raw_message)
-
-    async def answer_record(self, record: Any) -> bool:
-        """The same for one Kafka record (of a batch)."""
-        source = f"{record.topic}:{record.partition}:{record.offset}"
-        found = salvage(record.value, source=source)
-        if found is None:
-            return False
-        with structlog.contextvars.bound_contextvars(topic=record.topic, partition=record.partition,
-                                                     offset=record.offset):
-            async with self._runtime.pool.acquire() as conn, conn.transaction():
-                if await claim(conn, self._name, found.message_key):
-                    tx = Tx(conn, self._runtime.outbox, self._runtime.name, metrics=self._runtime.metrics)
-                    await service.reject(tx, found.channel, found.channel_message_id, found.reasons)
-            self.answered += 1
-            log.warning("submission_unreadable", codes=sorted({r.code for r in found.reasons}))
-        return True
+async def answer_unreadable(tx: Tx, record: Any) -> bool:
+    """The consumer's ``answer_undecodable``: reject an unreadable submission to its channel, in the
+    consumer's transaction (the inbox records it once). False when there is nothing to answer."""
+    found = salvage(record.value, source=f"{record.topic}:{record.partition}:{record.offset}")
+    if found is None:
+        return False
+    await service.reject(tx, found.channel, found.channel_message_id, found.reasons)
+    log.warning("submission_unreadable", codes=sorted({r.code for r in found.reasons}))
+    return True

@@ -16,7 +16,7 @@ from lapor_shared.events import Envelope
 from lapor_shared.events.intake import EraseReporterContact
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.factories import complaint_submitted, submitted_envelope
-from lapor_shared.topics import COMPLAINTS, CONTACTS, REPORTER_COMMANDS
+from lapor_shared.topics import COMPLAINTS, CONTACTS, REPORTER_COMMANDS, jurisdiction_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -149,3 +149,17 @@ async def test_erasing_twice_confirms_and_an_unknown_reporter_is_refused(intake)
     assert [r["payload"]["reason"]["code"] for r in rejections] == [
         "unknown_complaint", "target_required", "invalid_tracking_number",
     ]
+
+
+async def test_a_refused_erasure_goes_to_the_complaint_stream_only_whatever_jurisdiction_it_claims(intake):
+    # intake may not write jurisdiction topics: a refusal routed by the command's own claim stalled its outbox
+    claiming = _erase(tracking_number="LPR-0000-00000").evolve(jurisdiction_code="18.71")
+    async with intake() as h:
+        await h.submit(claiming, topic=REPORTER_COMMANDS.name)
+        await h.until(lambda: len(h.messages(COMPLAINTS.name, "complaint.action_rejected")) == 1)
+        destinations = await h.sql("SELECT topic FROM outbox WHERE event_id IS NOT NULL")
+
+    [rejection] = h.messages(COMPLAINTS.name, "complaint.action_rejected")
+    assert rejection["jurisdiction_code"] is None
+    assert [r["topic"] for r in destinations] == [COMPLAINTS.name]
+    assert h.messages(jurisdiction_topic("18.71")) == []

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Payload(BaseModel):
@@ -47,6 +47,16 @@ class Envelope(BaseModel, Generic[P]):
     causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
     producer: str = Field(description="Service or adapter that produced the event")
     payload: P
+
+    @field_validator("jurisdiction_code")
+    @classmethod
+    def _known_jurisdiction(cls, code: str | None) -> str | None:
+        """Topics are named after the code: an unknown one would route an event nowhere (or anywhere)."""
+        from lapor_shared.regions import is_known
+
+        if code is not None and not is_known(code):
+            raise ValueError(f"{code[:20]!r} is not ID or a Kemendagri province or regency code")
+        return code
 
     @model_validator(mode="after")
     def _type_matches_payload(self) -> Self:
