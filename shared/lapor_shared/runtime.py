@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -37,6 +38,13 @@ log = get_logger(component="runtime")
 Hook = Callable[["Runtime"], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    consumer: str
+    group_id: str
+    topics: tuple[str, ...]
+
+
 class Runtime:
     def __init__(self, settings: ServiceSettings, *, schema: str, migrations: str, version: str = "0.1.0") -> None:
         self.settings = settings
@@ -55,7 +63,8 @@ class Runtime:
         }
         """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS`` and the fetch wait)."""
         self.observer: Observer | None = None
-        self._subscriptions: list[tuple[str, tuple[str, ...]]] = []
+        self.subscriptions: list[Subscription] = []
+        """Every consumer attached with ``subscribe``: its name, consumer group and topics."""
         self._pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.sender: Sender | None = None
@@ -83,16 +92,20 @@ class Runtime:
         self.consumers.append(consumer)
         return consumer
 
-    def subscribe(self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True) -> None:
+    def subscribe(
+        self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True,
+        after: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         """Attach ``consumer`` to ``topics`` in consumer group ``group_id``.
 
         Batches (the default) are read with ``getmany`` and processed in one transaction with one
         offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
+        ``after()`` runs once the consumer has committed a message's effects (e.g. refresh a cache).
         """
-        self._subscriptions.append((group_id, topics))
-        handled = ", ".join(sorted(t.event_type for t in getattr(consumer, "handled_types", ()))) or "its events"
+        self.subscriptions.append(Subscription(consumer.name, group_id, topics))
+        handled = ", ".join(sorted(t.event_type for t in consumer.handled_types)) or "its events"
         options: dict[str, Any] = dict(
-            self.subscriber_defaults, group_id=group_id, title=getattr(consumer, "name", group_id),
+            self.subscriber_defaults, group_id=group_id, title=consumer.name,
             description=f"Consumer group {group_id}; handles {handled} (envelopes: docs/events/).",
         )
         if batch:
@@ -102,6 +115,8 @@ class Runtime:
         @self.broker.subscriber(*topics, **options)
         async def deliver(body: Any, msg: KafkaMessage) -> None:
             await consumer.handle(msg)
+            if after is not None:
+                await after()
 
     def publishes(self, *payload_types: type[Payload]) -> None:
         """Declare, for the AsyncAPI document, the events this service emits (they leave via the outbox)."""
@@ -128,7 +143,7 @@ class Runtime:
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
-                                     self._subscriptions, gauges=self.gauges,
+                                     [(s.group_id, s.topics) for s in self.subscriptions], gauges=self.gauges,
                                      client_options=self.settings.kafka.client_options())
             self.observer.start()
         for hook in self.on_started:

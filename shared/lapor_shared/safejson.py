@@ -14,8 +14,8 @@ reason that can go back to the sender or into a dead letter:
   overflow to infinity are refused;
 - objects: a key given twice is refused (two readers could otherwise see two different values);
 - strings: C0/C1 control characters other than tab, line feed and carriage return (NUL cannot even be
-  stored by PostgreSQL) and the bidirectional override/isolate controls (which make a text display
-  differently from what it says) are refused.
+  stored by PostgreSQL), lone UTF-16 surrogates (no valid text holds one) and the bidirectional
+  override/isolate controls (which make a text display differently from what it says) are refused.
 """
 
 from __future__ import annotations
@@ -48,10 +48,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
-_REFUSED_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_REFUSED_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _REFUSED = re.compile(f"[{_REFUSED_CHARS}]")
 # a refused character may hide behind a \u escape; only then is the parsed value walked
-_SUSPECT = re.compile(r"\\u(?:00[01][0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]|202[a-eA-E]|206[6-9])|" f"[{_REFUSED_CHARS}]")
+_SUSPECT = re.compile(
+    r"\\u(?:00[01][0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]|202[a-eA-E]|206[6-9]|[dD][89a-fA-F][0-9a-fA-F]{2})|"
+    f"[{_REFUSED_CHARS}]"
+)
 
 
 def refused_character(text: str) -> str | None:

@@ -26,6 +26,7 @@ HOSTILE = {
     "right-to-left override": ('{"a": "LPR-\u202eABCD"}'.encode(), "control_character"),
     "escaped right-to-left isolate": (b'{"a": ["\\u2067x"]}', "control_character"),
     "C1 control": ('{"a": "x\u0085y"}'.encode(), "control_character"),
+    "lone surrogate": (b'{"a": "x\\ud800y"}', "control_character"),
     "not JSON": (b'{"event_type": "complaint.submitted", "oops', "invalid_json"),
     "empty": (b"", "empty"),
     "only spaces": (b"  \n ", "empty"),
@@ -51,6 +52,10 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
 
 def test_an_escaped_backslash_before_u0000_is_text_not_a_control_character():
     assert loads(b'{"a": "C:\\\\u0000"}') == {"a": "C:\\u0000"}
+
+
+def test_a_surrogate_pair_is_an_ordinary_character():
+    assert loads(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001F600"}
 
 
 def test_tabs_newlines_and_ordinary_unicode_are_accepted():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from faststream.kafka.annotations import KafkaMessage
-
 from lapor_intake import service
 from lapor_intake.settings import IntakeSettings
 from lapor_intake.unreadable import answer_unreadable
@@ -29,7 +27,4 @@ def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
     )
 
     runtime.subscribe(submissions, SUBMISSIONS.name, group_id="lapor-intake")
-
-    @runtime.broker.subscriber(REPORTER_COMMANDS.name, group_id="lapor-intake-commands", **runtime.subscriber_defaults)
-    async def on_reporter_command(body: bytes, msg: KafkaMessage) -> None:
-        await reporter_commands.handle(msg)
+    runtime.subscribe(reporter_commands, REPORTER_COMMANDS.name, group_id="lapor-intake-commands", batch=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from faststream.kafka.annotations import KafkaMessage
-
 from lapor_routing.service import RoutingService
 from lapor_shared.events import commands as cmd
 from lapor_shared.events import lifecycle as lc
@@ -32,7 +30,5 @@ def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
     runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=f"{GROUP}-admin-commands")
 
     # one registry change at a time: the agency cache is refreshed after each one commits
-    @runtime.broker.subscriber(REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", **runtime.subscriber_defaults)
-    async def on_registry_command(body: bytes, msg: KafkaMessage) -> None:
-        await registry.handle(msg)
-        await routing.refresh()  # committed: the in-memory snapshot follows at once
+    runtime.subscribe(registry, REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", batch=False,
+                      after=routing.refresh)

@@ -19,11 +19,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+from faststream.kafka.annotations import KafkaMessage
 
 from lapor_intake.adapters import replies
 from lapor_intake.adapters import repository as repo
 from lapor_intake.adapters.settings import AdapterSettings
-from lapor_shared.events import DecodeError, decode
+from lapor_shared import deadletter
+from lapor_shared.events import DecodeError
+from lapor_shared.events.codec import decode_record
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
@@ -93,13 +96,12 @@ async def settle_from_intake(
     return True
 
 
-def _answer(body: bytes) -> dict[str, Any] | None:
-    """The answer a result message carries, as ``settle`` keywords (None: not an answer, or unreadable)."""
-    try:
-        envelope = decode(body)
-    except DecodeError as exc:
-        log.warning("result_undecodable", reason=exc.reason[:200])
-        return None
+RESULTS_READER = "intake.adapters.results"
+"""The inbox name under which an unreadable result is dead-lettered once, whichever replica saw it first."""
+
+
+def _answer(envelope: Any) -> dict[str, Any] | None:
+    """The answer a result message carries, as ``settle`` keywords (None: not an answer)."""
     payload = envelope.payload
     if isinstance(payload, ComplaintAccepted):
         return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="accepted",
@@ -110,20 +112,35 @@ def _answer(body: bytes) -> dict[str, Any] | None:
     return None
 
 
-async def on_results(pool: asyncpg.Pool, board: ResultBoard, settings: AdapterSettings, bodies: list[bytes]) -> None:
+async def on_results(runtime: Runtime, board: ResultBoard, settings: AdapterSettings, records: list[Any]) -> None:
     """A batch from the results topic; only submissions these adapters published and still wait for are
-    settled (one look-up for the batch). Never raises: a failure here is caught up by the sweeper."""
-    answers = [a for a in map(_answer, bodies) if a is not None]
-    if not answers:
-        return
+    settled (one look-up for the batch). An unreadable result is dead-lettered once (every replica reads
+    every result; the inbox lets only the first write it). Never raises: a failure here is caught up by
+    the sweeper, and a dead letter not written now is written by the next replica that reads it."""
+    answers: list[dict[str, Any]] = []
+    unreadable: list[tuple[Any, str]] = []
+    for record in records:
+        try:
+            answer = _answer(decode_record(record))
+        except DecodeError as exc:
+            unreadable.append((record, exc.reason))
+            continue
+        if answer is not None:
+            answers.append(answer)
     try:
+        for record, reason in unreadable:
+            await deadletter.write_once(runtime.pool, runtime.outbox, record, consumer=RESULTS_READER, reason=reason)
+        if unreadable:
+            log.warning("results_unreadable", count=len(unreadable))
+        if not answers:
+            return
+        pool = runtime.pool
         ours = await repo.pending_among(pool, [(a["channel"], a["channel_message_id"]) for a in answers])
         for answer in answers:
             if (answer["channel"], answer["channel_message_id"]) in ours:
                 await settle(pool, board, settings, **answer)
     except Exception as exc:  # the database is away: the sweeper settles it later from intake's store
-        log.warning("result_not_stored", error=repr(exc))
-
+        log.warning("result_not_stored", error=repr(exc)[:300])
 
 
 class Sweeper:
@@ -174,8 +191,9 @@ def register_results(runtime: Runtime, board: ResultBoard, settings: AdapterSett
                "batch_timeout_ms": runtime.settings.delivery.batch_timeout_ms}
 
     @runtime.broker.subscriber(SUBMISSION_RESULTS.name, group_id=results_group(settings), **options)
-    async def on_submission_results(bodies: list[bytes]) -> None:
-        await on_results(runtime.pool, board, settings, bodies)
+    async def on_submission_results(bodies: list[bytes], msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        await on_results(runtime, board, settings, list(raw) if isinstance(raw, tuple | list) else [raw])
 
     sweeper = Sweeper(board, settings)
     runtime.on_started.append(sweeper.start)

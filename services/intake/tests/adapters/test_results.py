@@ -8,13 +8,14 @@ import pytest
 
 from lapor_intake import tracking
 from lapor_intake.adapters import repository as repo
-from lapor_intake.adapters.results import ResultBoard, on_results
+from lapor_intake.adapters.results import RESULTS_READER, ResultBoard, on_results
 from lapor_intake.adapters.settings import AdapterSettings
 from lapor_shared.events import Envelope, encode
 from lapor_shared.events.intake import ComplaintRejected
 from lapor_shared.events.values import Channel, Reason
 from lapor_shared.testing.factories import accepted_envelope, complaint_accepted, submitted_envelope
-from lapor_shared.topics import SUBMISSION_RESULTS, SUBMISSIONS, key_of
+from lapor_shared.testing.records import record
+from lapor_shared.topics import DEAD_LETTER, SUBMISSION_RESULTS, SUBMISSIONS, key_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -77,8 +78,13 @@ async def test_an_answer_this_process_missed_is_found_in_intakes_store_by_the_sw
         assert settled == number
 
 
-async def test_an_unreadable_result_is_skipped_without_raising(adapters):
+async def test_an_unreadable_result_is_dead_lettered_once_whichever_replica_reads_it(adapters):
+    garbage = [record(b"not json", topic=SUBMISSION_RESULTS.name, partition=1, offset=5),
+               record(b'{"event_type": "x", "schema_version": 1}', topic=SUBMISSION_RESULTS.name, offset=6)]
     async with adapters() as a:
-        await on_results(a.runtime.pool, ResultBoard(), AdapterSettings(), [b"not json"])
-        await on_results(a.runtime.pool, ResultBoard(), AdapterSettings(),
-                         [b'{"event_type": "x", "schema_version": 1}'])
+        for _replica in range(2):  # every replica reads every result
+            await on_results(a.runtime, ResultBoard(), AdapterSettings(), garbage)
+        letters = await a.runtime.pool.fetch("SELECT headers FROM outbox WHERE topic = $1", DEAD_LETTER.name)
+
+    assert sorted(letter["headers"]["dlq_source_offset"] for letter in letters) == ["5", "6"]
+    assert {letter["headers"]["dlq_consumer"] for letter in letters} == {RESULTS_READER}
