@@ -26,7 +26,7 @@ import asyncpg
 import structlog
 from aiokafka import TopicPartition
 
-from lapor_shared import deadletter
+from lapor_shared import deadletter, unreadable_records
 from lapor_shared.events import DecodeError, Envelope, Payload
 from lapor_shared.events.codec import decode_record
 from lapor_shared.inbox import claim, claim_many, digest_of
@@ -139,6 +139,9 @@ class Consumer:
     # --- a batch in one transaction -------------------------------------------------------------------
 
     def _prepare(self, record: Any) -> _Item | None:
+        skipped = unreadable_records.reason_of(record)
+        if skipped is not None:
+            return _Item(record, reason=skipped)
         try:
             envelope = decode_record(record, self._limits)
         except DecodeError as exc:

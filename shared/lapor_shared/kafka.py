@@ -11,11 +11,13 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
+from lapor_shared import unreadable_records
 from lapor_shared.logging import get_logger
 from lapor_shared.settings import KafkaSettings
 from lapor_shared.topics import TopicSpec, all_topics
 
 log = get_logger(component="kafka")
+unreadable_records.install()  # a record aiokafka cannot parse is skipped, not retried forever
 
 DEFAULT_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 """Commit an offset only after the handler returned; an exception seeks back and redelivers.
@@ -34,6 +36,27 @@ async def raw_body(msg: Any) -> bytes | list[bytes]:
     return bytes(msg.body or b"")
 
 
+class _TolerantBytes(bytes):
+    """A header value that FastStream may decode without failing: invalid UTF-8 becomes U+FFFD."""
+
+    def decode(self, encoding: str = "utf-8", errors: str = "replace") -> str:  # type: ignore[override]
+        return bytes.decode(self, encoding, "replace")
+
+
+async def tolerant_parser(msg: Any, original: Any) -> Any:
+    """FastStream's parser decodes every header value as strict UTF-8: one header of binary garbage (or a
+    null value) from any Kafka client raised before our consumer ran, and under NACK_ON_ERROR the same
+    batch came back forever, stopping every partition in it. On such a record the headers are given
+    tolerant values (same bytes, ``None`` as empty) and parsing is tried again; our consumer then reads
+    the record, headers and all, and dead-letters it with the reason."""
+    try:
+        return await original(msg)
+    except (UnicodeDecodeError, AttributeError):
+        for record in msg if isinstance(msg, tuple | list) else (msg,):
+            record.headers = tuple((name, _TolerantBytes(value or b"")) for name, value in record.headers or ())
+        return await original(msg)
+
+
 def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) -> KafkaBroker:
     """A broker with the platform's producer defaults: acks from all replicas, batched sends."""
     return KafkaBroker(
@@ -47,6 +70,7 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) ->
         graceful_timeout=8.0,
         ack_policy=DEFAULT_ACK_POLICY,
         decoder=raw_body,
+        parser=tolerant_parser,
         logger=logging.getLogger("faststream.lapor"),
         log_level=logging.DEBUG,  # one access line per message is too much at INFO on a national platform
         **kwargs,  # type: ignore[arg-type]

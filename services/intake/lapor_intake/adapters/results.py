@@ -24,7 +24,7 @@ from faststream.kafka.annotations import KafkaMessage
 from lapor_intake.adapters import replies
 from lapor_intake.adapters import repository as repo
 from lapor_intake.adapters.settings import AdapterSettings
-from lapor_shared import deadletter
+from lapor_shared import deadletter, unreadable_records
 from lapor_shared.events import DecodeError
 from lapor_shared.events.codec import decode_record
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
@@ -120,6 +120,10 @@ async def on_results(runtime: Runtime, board: ResultBoard, settings: AdapterSett
     answers: list[dict[str, Any]] = []
     unreadable: list[tuple[Any, str]] = []
     for record in records:
+        skipped = unreadable_records.reason_of(record)
+        if skipped is not None:
+            unreadable.append((record, skipped))
+            continue
         try:
             answer = _answer(decode_record(record))
         except DecodeError as exc:
