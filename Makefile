@@ -24,7 +24,7 @@ BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check
+.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -93,6 +93,17 @@ chaos-short: setup ## Uji ketahanan singkat / the short chaos run (300 complaint
 
 chaos: setup ## Uji ketahanan / 10,000 complaints while every service is SIGKILLed 3x and PostgreSQL restarts
 	$(UV) run --frozen python tools/chaos.py $(CHAOS_ARGS)
+
+ARGS ?=
+
+deadletters: setup ## Surat mati / dead letters of a service (ARGS="list --service intake"); see docs/operations.md
+	@$(UV) run --frozen python -m lapor_shared.operator dead-letters $(ARGS)
+
+replay-deadletter: setup ## Putar ulang surat mati / replay dead letters after a fix (ARGS="--service S --id N [--dry-run]")
+	@$(UV) run --frozen python -m lapor_shared.operator dead-letters replay $(ARGS)
+
+outbox-parked: setup ## Baris outbox diparkir / outbox rows the broker refused, per service (ARGS="--service S")
+	@$(UV) run --frozen python -m lapor_shared.operator outbox parked $(ARGS)
 
 clean: ## Hapus .run dan cache / remove .run (embedded data, logs) and caches
 	rm -rf .run .pytest_cache .ruff_cache .hypothesis
