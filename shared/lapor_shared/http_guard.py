@@ -6,10 +6,12 @@ Before the service's own code sees a request, the guard refuses, each with a rea
 - a path plus query string longer than ``max_url_bytes`` (414), and a path or query string that is
   not UTF-8 or holds a control character or a bidirectional override (400);
 - on a public route, more requests than the client's token bucket allows (429 with ``Retry-After``);
-- a body larger than the limit of its content type (413, from ``Content-Length`` before reading a
-  byte, or while counting a streamed body), a body that has not fully arrived ``body_timeout_s``
-  after the request began (408), a body of a content type no endpoint takes (415), and a URL-encoded
-  form that is not UTF-8 or holds a refused character (400).
+- a body larger than the limit of its content type (413, from ``Content-Length`` or while counting
+  a streamed body; the rest is read and dropped up to ``drain_bytes``, so that a client still
+  sending hears the refusal before the connection closes, unless it asked ``Expect: 100-continue``),
+  a body that has not fully arrived ``body_timeout_s`` after the request began (408), a body of a
+  content type no endpoint takes (415), and a URL-encoded form that is not UTF-8 or holds a refused
+  character (400).
 
 The body is read here, within those limits, and handed to the service whole. Anything the service
 then raises is answered too: 503 with ``Retry-After`` when the database cannot answer now (a statement
@@ -170,11 +172,14 @@ class HttpGuard:
             if not (declared.strip().isascii() and declared.strip().isdigit()):
                 raise Refusal(400, "invalid_content_length", "content-length", "Content-Length tidak valid.",
                               "Invalid Content-Length header.", close=True)
-            if int(declared) > limit:
-                raise self._too_large(limit)
+        deadline = asyncio.get_running_loop().time() + self.settings.body_timeout_s
+        if declared is not None and int(declared) > limit:
+            waits_for_us = (_header(scope, b"expect") or "").lower() == "100-continue"  # it has sent nothing yet
+            if int(declared) <= self.settings.drain_bytes and not waits_for_us:
+                await self._drain(receive, deadline, more=True)
+            raise self._too_large(limit)
         chunks: list[bytes] = []
         size = 0
-        deadline = asyncio.get_running_loop().time() + self.settings.body_timeout_s
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
@@ -190,6 +195,7 @@ class HttpGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
+                await self._drain(receive, deadline, more=message.get("more_body", False), read=size)
                 raise self._too_large(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -206,6 +212,19 @@ class HttpGuard:
             if refusal is not None:
                 raise refusal
         return body
+
+    async def _drain(self, receive: Any, deadline: float, *, more: bool, read: int = 0) -> None:
+        """Read and drop the rest of a refused body, up to ``drain_bytes`` and the body deadline."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                while more and read <= self.settings.drain_bytes:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    read += len(message.get("body", b""))
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            pass
 
     # --- answering --------------------------------------------------------------------------------
 

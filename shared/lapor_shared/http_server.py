@@ -1,15 +1,20 @@
-"""uvicorn's HTTP/1.1 protocol with a deadline for a request's line and headers.
+"""uvicorn's HTTP/1.1 protocol with a deadline for a request's line and headers, and bilingual 400s.
 
 uvicorn closes a connection that stays idle between requests (``timeout_keep_alive``), but waits
 forever for a client that connects and sends nothing, or sends its headers a byte at a time
 (slowloris). Such a connection is answered 408 with a reason in both languages and closed once
 ``header_timeout_s`` has passed without a complete request head. The body's own deadline is the HTTP
 guard's (``http_guard``).
+
+A request the HTTP parser cannot read at all (a request line or headers over 16 kB, bytes outside
+ASCII in the target, a malformed header) is answered 400 in the shared refusal shape instead of
+uvicorn's bare text, and uvicorn's warning about it is logged once a minute at most.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import h11
@@ -21,6 +26,21 @@ from lapor_shared.logging import get_logger
 
 log = get_logger(component="http_server")
 _log_once = LogOnce(60.0)
+
+
+_UNREADABLE = Refusal(400, "unreadable_request", None,
+                      "Permintaan HTTP tidak dapat dibaca (baris permintaan atau header rusak atau terlalu panjang).",
+                      "The HTTP request cannot be read (a malformed or overlong request line or header).", close=True)
+
+
+class _OncePerMinute(logging.Filter):
+    """Lets uvicorn's warning about an unreadable request through once a minute (a flood of them must
+    not flood the log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != "Invalid HTTP request received.":
+            return True
+        return _log_once(("uvicorn", "unreadable_request")) is not None
 
 
 def _timeout_response(seconds: float) -> bytes:
@@ -60,6 +80,13 @@ class HeaderDeadlineProtocol(H11Protocol):
             self._head_timer.cancel()
             self._head_timer = None
 
+    def send_400_response(self, msg: str) -> None:
+        headers, body = _UNREADABLE.render(as_html=False)
+        self.transport.write(self.conn.send(h11.Response(status_code=400, headers=headers, reason=b"Bad Request")))
+        self.transport.write(self.conn.send(h11.Data(data=body)))
+        self.transport.write(self.conn.send(h11.EndOfMessage()))
+        self.transport.close()
+
     def _too_slow(self) -> None:
         self._head_timer = None
         if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
@@ -76,4 +103,7 @@ class HeaderDeadlineProtocol(H11Protocol):
 
 def with_header_deadline(seconds: float) -> type[HeaderDeadlineProtocol]:
     """The protocol class to give uvicorn (``http=``), with this deadline."""
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _OncePerMinute) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_OncePerMinute())
     return type("HeaderDeadlineProtocol", (HeaderDeadlineProtocol,), {"header_timeout_s": seconds})

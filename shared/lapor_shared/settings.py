@@ -102,6 +102,9 @@ class HttpSettings(BaseModel):
     """Largest CSV body (no endpoint takes a CSV upload today; the call-centre import is a command)."""
     max_other_bytes: int = Field(default=64_000, ge=0)
     """Largest body of any other content type (only sent to endpoints that then refuse it)."""
+    drain_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+    """A body refused for its size is still read and dropped up to this many bytes (within the body
+    deadline), so that the client hears the 413 before the connection closes; a larger one is cut off."""
     max_url_bytes: int = Field(default=4096, ge=64)
     """Longest path plus query string (414 beyond)."""
     body_timeout_s: float = Field(default=30.0, gt=0)

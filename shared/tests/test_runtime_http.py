@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -122,3 +123,22 @@ async def test_a_client_that_never_finishes_its_headers_is_answered_408_and_disc
     assert 0.4 < waited < 2.0
     assert silent.startswith(b"HTTP/1.1 408 ")
     assert both.count(b"HTTP/1.1 200 OK") == 2
+
+
+async def test_a_request_the_parser_cannot_read_is_a_bilingual_400():
+    async with server(header_timeout_s=5) as port:
+        answers = []
+        for request in (b"GET /\xff\xfe HTTP/1.1\r\nHost: probe\r\n\r\n",
+                        b"GET / HTTP/1.1\r\nHost: probe\r\nX-Big: " + b"a" * 20_000,  # a head over 16 kB
+                        b"POST / HTTP/1.1\r\nHost: probe\r\nContent-Length: banyak\r\n\r\n"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            await writer.drain()
+            answers.append(await asyncio.wait_for(reader.read(), timeout=5))
+            writer.close()
+
+    for answer in answers:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 ")
+        reason = json.loads(body)["reasons"][0]
+        assert reason["code"] == "unreadable_request" and "tidak dapat dibaca" in reason["message_id"]
