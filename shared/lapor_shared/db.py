@@ -1,4 +1,4 @@
-"""PostgreSQL plumbing: one asyncpg pool per service, its queries confined to the service's schema."""
+"""PostgreSQL plumbing: asyncpg pools whose queries are confined to the service's schema."""
 
 from __future__ import annotations
 
@@ -14,17 +14,25 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(settings: PostgresSettings, *, schema: str) -> asyncpg.Pool:
+async def create_pool(settings: PostgresSettings, *, schema: str, statement_timeout_ms: int | None = None,
+                      purpose: str | None = None) -> asyncpg.Pool:
     """A pool whose connections see only ``schema`` (and ``public``) on their search path.
 
     Each service owns one schema and never reads another's; in production each gets its own role.
+    ``statement_timeout_ms`` makes PostgreSQL cancel any statement running longer (``QueryCanceledError``);
+    ``purpose`` names the pool in ``pg_stat_activity`` (``lapor-intake-http``).
     """
     await ensure_schema(settings.url, schema)
+    server_settings = {"search_path": f"{schema},public",
+                       "application_name": f"lapor-{schema}" + (f"-{purpose}" if purpose else "")}
+    if statement_timeout_ms is not None:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+        server_settings["idle_in_transaction_session_timeout"] = str(statement_timeout_ms * 2)
     pool = await asyncpg.create_pool(
         settings.url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
-        server_settings={"search_path": f"{schema},public", "application_name": f"lapor-{schema}"},
+        server_settings=server_settings,
         init=_init_connection,
     )
     assert pool is not None

@@ -2,7 +2,12 @@
 
 A service's ``app.py`` is its composition root: it builds a ``Runtime``, lets ``handlers.py`` attach
 its subscribers (``register_handlers(runtime)``) and returns ``runtime.asgi_app()``. Nothing connects
-at import time: the pool, the migrations and the relay start in the application's startup hook.
+at import time: the pools, the migrations and the relay start in the application's startup hook.
+
+Every HTTP request reaches a service through ``asgi_app``, which puts the whole app (FastStream's own
+routes, the service's routes and mounts) behind the HTTP guard (``http_guard``). Handlers of public
+HTTP read through ``http_pool``, a small pool of its own with a statement timeout, so a flood of
+look-ups cannot take the connections the consumers need (``pool``).
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from prometheus_client import make_asgi_app
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
+from lapor_shared.http_guard import HttpGuard
+from lapor_shared.http_limits import PublicRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.metrics import Metrics
 from lapor_shared.migrator import migrate
 from lapor_shared.observe import Gauges, Observer
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
-from lapor_shared.settings import ServiceSettings
+from lapor_shared.settings import PostgresSettings, ServiceSettings
 from lapor_shared.topics import JURISDICTION_PREFIX, destinations
 from lapor_shared.tracing import setup_tracing
 
@@ -66,6 +73,9 @@ class Runtime:
         self.subscriptions: list[Subscription] = []
         """Every consumer attached with ``subscribe``: its name, consumer group and topics."""
         self._pool: asyncpg.Pool | None = None
+        self._http_pool: asyncpg.Pool | None = None
+        self.public_routes: list[PublicRoute] = []
+        """Routes anyone may call, each with its rate-limit kind (attached by the service's wiring)."""
         self.relay: OutboxRelay | None = None
         self.sender: Sender | None = None
         """Where the outbox goes; None means Kafka (tests set a BrokerSender for in-memory runs)."""
@@ -82,6 +92,14 @@ class Runtime:
         if self._pool is None:
             raise RuntimeError("the database pool exists only after startup")
         return self._pool
+
+    @property
+    def http_pool(self) -> asyncpg.Pool:
+        """The pool of public HTTP handlers: few connections, each statement cut off after
+        ``http.db_statement_timeout_ms``; the consumers never wait for it."""
+        if self._http_pool is None:
+            raise RuntimeError("the HTTP database pool exists only after startup")
+        return self._http_pool
 
     def consumer(self, name: str, handlers: Mapping[type[Payload], Handler], **options: Any) -> Consumer:
         """A consumer whose transactions use this runtime's pool and outbox (``options``: see ``Consumer``)."""
@@ -136,6 +154,11 @@ class Runtime:
     async def start(self) -> None:
         self._pool = await create_pool(self.settings.postgres, schema=self.schema)
         await migrate(self._pool, schema=self.schema, package=self.migrations)
+        http = self.settings.http
+        self._http_pool = await create_pool(
+            PostgresSettings(url=self.settings.database_url, pool_min_size=0, pool_max_size=http.db_pool_max_size),
+            schema=self.schema, statement_timeout_ms=http.db_statement_timeout_ms, purpose="http",
+        )
         self.relay = OutboxRelay(
             self._pool, schema=self.schema, sender=self.sender or KafkaSender(self.settings.kafka),
             settings=self.settings.delivery, on_parked=self.metrics.outbox_rows_parked.inc,
@@ -157,8 +180,9 @@ class Runtime:
             await self.observer.stop()
         if self.relay is not None:
             await self.relay.stop()
-        if self._pool is not None:
-            await self._pool.close()
+        for pool in (self._http_pool, self._pool):
+            if pool is not None:
+                await pool.close()
         log.info("service_stopped")
 
     async def _consuming_now(self) -> None:
@@ -182,7 +206,18 @@ class Runtime:
             pass
         return checks
 
-    def asgi_app(self, *, title: str, routes: Sequence[tuple[str, Any]] = ()) -> AsgiFastStream:
+    def asgi_app(self, *, title: str, routes: Sequence[tuple[str, Any]] = (),
+                 mounts: Sequence[tuple[str, Any]] = ()) -> HttpGuard:
+        """The service's whole HTTP app behind the guard: FastStream's app (the lifespan, ``/healthz``,
+        ``/readyz``, ``/metrics``, ``/asyncapi``) with ``routes`` (exact paths), and ``mounts`` (ASGI apps
+        that take every request whose path starts with their prefix, except the runtime's own paths).
+        Rate limits apply to ``public_routes``."""
+        app: Any = self._faststream_app(title, routes)
+        if mounts:
+            app = Mounts(app, mounts)
+        return HttpGuard(app, self.settings.http, public=self.public_routes)
+
+    def _faststream_app(self, title: str, routes: Sequence[tuple[str, Any]]) -> AsgiFastStream:
         configure_logging(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
         setup_tracing(self.name)
 
@@ -215,11 +250,37 @@ class Runtime:
         )
 
 
-def serve(app_factory: Callable[[], AsgiFastStream], settings: ServiceSettings) -> None:
-    """Run a service under uvicorn (graceful on SIGTERM/SIGINT)."""
+RUNTIME_PATHS = ("/healthz", "/readyz", "/metrics", "/asyncapi")
+"""Paths FastStream's app answers itself, whatever is mounted."""
+
+
+class Mounts:
+    """Sends an HTTP request whose path starts with a mount's prefix to that mount's app, and everything
+    else (the runtime's own paths, the lifespan) to the service app."""
+
+    def __init__(self, app: Any, mounts: Sequence[tuple[str, Any]]) -> None:
+        self.app = app
+        self.mounts = list(mounts)
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped app's own API (broker, schema, lifespan_context …)
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(RUNTIME_PATHS):
+            for prefix, mounted in self.mounts:
+                if scope["path"].startswith(prefix):
+                    await mounted(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
+    """Run a service under uvicorn (graceful on SIGTERM/SIGINT), with a deadline for request headers."""
     import uvicorn
+
+    from lapor_shared.http_server import with_header_deadline
 
     uvicorn.run(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
-        lifespan="on", timeout_graceful_shutdown=8,
+        lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),
     )

@@ -89,6 +89,73 @@ class DeliverySettings(BaseModel):
     retry_max_backoff_s: float = 5.0
 
 
+class RateLimit(BaseModel):
+    """A token bucket per client: ``burst`` requests at once, refilled at ``per_minute``."""
+
+    per_minute: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class HttpSettings(BaseModel):
+    """Limits every service's HTTP surface enforces (``lapor_shared.http_guard``); ``LAPOR_HTTP__…``.
+
+    The defaults are generous for people and their offices behind one address; tests and deployments
+    may lower them (e.g. ``LAPOR_HTTP__RATE_LOGIN__BURST=5``). docs/operations.md lists what a client sees.
+    """
+
+    max_json_bytes: int = Field(default=512 * 1024, ge=1)
+    """Largest JSON body (the JSON reader refuses more too)."""
+    max_form_bytes: int = Field(default=256_000, ge=1)
+    """Largest form body, URL-encoded or multipart (attachments travel as references, never as bytes)."""
+    max_csv_bytes: int = Field(default=10_000_000, ge=1)
+    """Largest CSV body (no endpoint takes a CSV upload today; the call-centre import is a command)."""
+    max_other_bytes: int = Field(default=64_000, ge=0)
+    """Largest body of any other content type (only sent to endpoints that then refuse it)."""
+    drain_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+    """A body refused for its size is still read and dropped up to this many bytes (within the body
+    deadline), so that the client hears the 413 before the connection closes; a larger one is cut off."""
+    max_url_bytes: int = Field(default=4096, ge=64)
+    """Longest path plus query string (414 beyond)."""
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    """A client must have sent its whole body this long after the request began (408 otherwise)."""
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    """A client must have sent a request's line and headers this long after it connected or began it."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks of reverse proxies whose ``X-Forwarded-For`` is believed;
+    empty: the connection's own address is the client."""
+    rate_submit: RateLimit = RateLimit(per_minute=60, burst=30)
+    """Complaint creation by people: the API's POST and the web form."""
+    rate_lookup: RateLimit = RateLimit(per_minute=300, burst=100)
+    """Status look-ups by tracking number or token, Open311 reads, notify's inbox, followup's read API."""
+    rate_gateway: RateLimit = RateLimit(per_minute=1200, burst=300)
+    """Servers that speak for many people from one address: the SMS webhook and Open311 creation."""
+    rate_login: RateLimit = RateLimit(per_minute=10, burst=10)
+    """Dashboard log-ins (password guessing)."""
+    max_tracked_clients: int = Field(default=100_000, ge=100)
+    """Rate-limit buckets kept in memory per process; the least recently seen are dropped first."""
+    log_window_s: float = Field(default=60.0, ge=0)
+    """A refusal is logged at most once per client, reason and window (with how many were not logged)."""
+    db_pool_max_size: int = Field(default=4, ge=1)
+    """Connections of the pool public HTTP handlers use (apart from the consumers' pool)."""
+    db_statement_timeout_ms: int = Field(default=5000, ge=1)
+    """PostgreSQL cancels a public HTTP query after this long (503 with Retry-After)."""
+    retry_after_s: int = Field(default=5, ge=1)
+    """Retry-After of a 503 when the database is busy or unreachable."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rates_may_be_given_in_part(cls, data: Any) -> Any:
+        """``LAPOR_HTTP__RATE_LOGIN__BURST=3`` alone keeps the login's default ``per_minute``."""
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                if name.startswith("rate_") and isinstance(data.get(name), dict):
+                    data = {**data, name: {**field.default.model_dump(), **data[name]}}
+        return data
+
+    def limit_for(self, kind: str) -> RateLimit:
+        return getattr(self, f"rate_{kind}")
+
+
 class ServiceSettings(BaseSettings):
     """Base of every service's settings. A service subclasses it and sets its own defaults."""
 
@@ -120,6 +187,8 @@ class ServiceSettings(BaseSettings):
     )
     db_pool_max_size: int = 10
     delivery: DeliverySettings = DeliverySettings()
+    http: HttpSettings = HttpSettings()
+    """HTTP limits (``LAPOR_HTTP__MAX_FORM_BYTES``, ``LAPOR_HTTP__RATE_LOOKUP__PER_MINUTE`` …)."""
     contact_keys: str = Field(
         default="dev:ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24=",
         description="Key ring for reporter contacts, 'id:fernetkey[,…]'. Set in production; intake and notify only.",

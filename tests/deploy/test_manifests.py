@@ -587,3 +587,16 @@ def test_the_overlays_render_with_the_replicas_and_replication_they_promise(rend
             for resource in resources:
                 if kind != "Namespace":
                     assert resource["metadata"]["namespace"] == "lapor", f"{kind} {resource['metadata']['name']}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_forwarded_for_is_believed_from_the_clusters_own_addresses_only(service):
+    import ipaddress
+
+    from lapor_shared.http_limits import ClientAddress
+
+    proxies = one("ConfigMap", f"lapor-{service}-config")["data"]["LAPOR_HTTP__TRUSTED_PROXIES"]
+    networks = [ipaddress.ip_network(p) for p in proxies.split(",")]
+    assert networks and all(n.is_private for n in networks)
+    behind_ingress = {"client": ("10.42.0.17", 1), "headers": [(b"x-forwarded-for", b"203.0.113.9")]}
+    assert ClientAddress(proxies)(behind_ingress) == "203.0.113.9"

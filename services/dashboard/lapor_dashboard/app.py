@@ -1,26 +1,27 @@
 """The dashboard's composition root: the one place where concrete parts are wired together.
 
 ``build_runtime(settings)`` gives the runtime with the read model's subscriber attached (tests run it on
-the in-memory broker); ``create_app(settings)`` adds the web pages in front of FastStream's app, which
-keeps ``/healthz``, ``/readyz`` and the lifespan (pool, migrations, relay).
+the in-memory broker); ``web_app(runtime, settings)`` mounts the web pages on every path but FastStream's
+own (``/healthz``, ``/readyz``, ``/metrics``, the lifespan: pools, migrations, relay), all behind the HTTP
+guard; ``create_app(settings)`` is both.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from lapor_dashboard import auth
 from lapor_dashboard.handlers import register_handlers
 from lapor_dashboard.service import Projector
 from lapor_dashboard.settings import DEV_SESSION_SECRET, DashboardSettings
 from lapor_dashboard.web import Web, create_web_app
+from lapor_shared.http_guard import HttpGuard
+from lapor_shared.http_limits import PublicRoute
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
 
 log = get_logger(component="dashboard")
 
-RUNTIME_PATHS = ("/healthz", "/readyz", "/metrics", "/asyncapi")
-"""Paths FastStream's app answers; every other HTTP request goes to the dashboard's pages."""
+PUBLIC_ROUTES = (PublicRoute("login", "/login", ("POST",)),)
+"""Log-in attempts count against the caller's login rate limit (password guessing)."""
 
 
 def build_runtime(settings: DashboardSettings | None = None) -> Runtime:
@@ -37,29 +38,16 @@ def build_runtime(settings: DashboardSettings | None = None) -> Runtime:
             log.warning("dashboard_using_development_secret", hint="set LAPOR_SESSION_SECRET")
 
     runtime.on_started.append(started)
+    runtime.public_routes.extend(PUBLIC_ROUTES)
     return runtime
 
 
-class Dispatch:
-    """HTTP requests to the runtime's own paths go to FastStream's app, the rest to the pages; the
-    lifespan (start-up and shutdown of the runtime) always goes to FastStream's app."""
-
-    def __init__(self, service: Any, pages: Any) -> None:
-        self.service = service
-        self.pages = pages
-
-    def __getattr__(self, name: str) -> Any:  # the wrapped app's own API (broker, lifespan_context …)
-        return getattr(self.service, name)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(RUNTIME_PATHS):
-            await self.pages(scope, receive, send)
-            return
-        await self.service(scope, receive, send)
+def web_app(runtime: Runtime, settings: DashboardSettings) -> HttpGuard:
+    """The pages (reading through public HTTP's own pool) in front of FastStream's app, behind the guard."""
+    pages = create_web_app(Web(settings, lambda: runtime.http_pool))
+    return runtime.asgi_app(title="LAPOR! dashboard", mounts=[("/", pages)])
 
 
-def create_app(settings: DashboardSettings | None = None) -> Dispatch:
+def create_app(settings: DashboardSettings | None = None) -> HttpGuard:
     settings = settings or DashboardSettings()
-    runtime = build_runtime(settings)
-    pages = create_web_app(Web(settings, lambda: runtime.pool))
-    return Dispatch(runtime.asgi_app(title="LAPOR! dashboard"), pages)
+    return web_app(build_runtime(settings), settings)

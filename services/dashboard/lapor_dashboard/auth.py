@@ -2,19 +2,24 @@
 
 The session cookie holds only the username, signed and time-stamped with itsdangerous; every request
 reads the user again from the database, so a changed scope or a removed user takes effect at once.
+Hashing takes tens of milliseconds and 16 MB by design: it runs in worker threads, a few at a time,
+never on the event loop (a burst of log-ins must not stall the pages, the stream or the consumer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import asyncpg
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from lapor_dashboard import repository
 from lapor_dashboard.scope import known
@@ -25,6 +30,8 @@ log = get_logger(component="dashboard.auth")
 
 SESSION_COOKIE = "lapor_dasbor"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_HASHER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lapor-password-hash")
+"""Hashes computed at the same time (each holds 16 MB); more wait their turn, off the event loop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +67,24 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+def _verify_or_dummy(password: str, stored: str | None) -> bool:
+    if stored is None:
+        verify_password(password, _dummy_hash())  # the same work whether or not the user exists
+        return False
+    return verify_password(password, stored)
+
+
+async def off_the_loop(function: Any, *args: Any) -> Any:
+    """``function(*args)`` in one of the hashing threads."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHER, function, *args)
+
+
 async def authenticate(db: repository.Executor, username: str, password: str) -> User | None:
     record = await repository.user(db, username.strip().lower())
-    if record is None:
-        verify_password(password, _dummy_hash())  # the same work whether or not the user exists
+    stored = record["password_hash"] if record is not None else None
+    if not await off_the_loop(_verify_or_dummy, password, stored):
         return None
-    if not verify_password(password, record["password_hash"]):
-        return None
+    assert record is not None
     return _user(record)
 
 
@@ -97,9 +115,10 @@ class Sessions:
             return None
         try:
             data = self._serializer.loads(token, max_age=self.max_age_s)
-        except (SignatureExpired, BadSignature):
+        except BadData:  # expired, forged, or not even a token
             return None
-        return data.get("u") if isinstance(data, dict) else None
+        name = data.get("u") if isinstance(data, dict) else None
+        return name if isinstance(name, str) else None
 
 
 async def add_user(db: repository.Executor, username: str, password: str, scope: str, *,
@@ -107,7 +126,8 @@ async def add_user(db: repository.Executor, username: str, password: str, scope:
     if not known(scope):
         raise ValueError(f"unknown jurisdiction code {scope!r}")
     return await repository.add_user(
-        db, username=username.strip().lower(), password_hash=hash_password(password), scope_code=scope,
+        db, username=username.strip().lower(), password_hash=await off_the_loop(hash_password, password),
+        scope_code=scope,
         role=role, display_name=display_name, replace=replace,
     )
 

@@ -27,9 +27,13 @@ from starlette.routing import Route
 
 from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
 from lapor_dashboard.settings import DashboardSettings
+from lapor_shared.http_errors import OVERLOAD_ERRORS, Refusal, busy
+from lapor_shared.http_guard import check_fields
+from lapor_shared.http_limits import LogOnce
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="dashboard.web")
+_log_busy = LogOnce(60.0)
 
 LANG_COOKIE = "lang"
 SECURITY_HEADERS = {
@@ -135,8 +139,13 @@ class Web:
     async def login(self, request: Request) -> Response:
         lang = lang_of(request)
         form = await request.form()
-        username, password = str(form.get("username", ""))[:100], str(form.get("password", ""))[:200]
-        target = safe_next(str(form.get("next", "")))
+        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        refusal = check_fields(fields, "body")  # a multipart form is not checked by the guard
+        if refusal is not None:
+            return refusal_page(refusal)
+        given = dict(fields)
+        username, password = given.get("username", "")[:100], given.get("password", "")[:200]
+        target = safe_next(given.get("next", ""))
         user = await auth.authenticate(self.pool, username, password)
         if user is None:
             log.info("login_failed")
@@ -247,6 +256,11 @@ def safe_next(target: str | None) -> str:
     return ""
 
 
+def refusal_page(refusal: Refusal) -> Response:
+    headers, body = refusal.render(as_html=True)
+    return Response(body, refusal.status, headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers})
+
+
 def csv_response(table: tables.Table, filename: str) -> Response:
     return Response(
         "\ufeff" + table.csv(), media_type="text/csv; charset=utf-8",
@@ -268,6 +282,12 @@ def create_web_app(web: Web) -> Starlette:
         user = await web.user(request)
         return web.html(request, "error.html", lang_of(request), code, code=code, user=user)
 
+    async def overloaded(request: Request, exc: Exception) -> Response:
+        held_back = _log_busy((type(exc).__name__,))
+        if held_back is not None:
+            log.warning("dashboard_database_busy", path=request.url.path, error=repr(exc), not_logged_since=held_back)
+        return refusal_page(busy(web.settings.http.retry_after_s))
+
     app = Starlette(
         routes=[
             Route("/", web.home),
@@ -279,7 +299,8 @@ def create_web_app(web: Web) -> Starlette:
             Route("/events/stream", web.stream),
             Route("/complaints/{tracking_number}", web.complaint),
         ],
-        exception_handlers={Unauthenticated: unauthenticated, HTTPException: http_error},
+        exception_handlers={Unauthenticated: unauthenticated, HTTPException: http_error,
+                            **{error: overloaded for error in OVERLOAD_ERRORS}},
     )
     return SecurityHeaders(app)
 

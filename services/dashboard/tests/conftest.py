@@ -21,9 +21,8 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from lapor_dashboard import figures
-from lapor_dashboard.app import build_runtime
+from lapor_dashboard.app import build_runtime, web_app
 from lapor_dashboard.settings import DashboardSettings
-from lapor_dashboard.web import Web, create_web_app
 from lapor_shared.events import Envelope, Payload, encode
 from lapor_shared.events.lifecycle import (
     ComplaintAcknowledged,
@@ -198,6 +197,9 @@ class Harness:
     broker: KafkaBroker
     settings: DashboardSettings
     database_url: str
+    app: Any = None
+    """The service's own HTTP app: the pages behind the guard, as uvicorn serves them (built before the
+    runtime starts, as FastStream's app must be)."""
     published: list[bytes] = field(default_factory=list)
 
     @property
@@ -221,8 +223,7 @@ class Harness:
         return await self.pool.fetch(query, *args)
 
     def client(self) -> httpx.AsyncClient:
-        app = create_web_app(Web(self.settings, lambda: self.runtime.pool))
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dasbor.test",
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://dasbor.test",
                                  follow_redirects=False)
 
     async def login(self, client: httpx.AsyncClient, username: str, password: str | None = None) -> httpx.Response:
@@ -238,10 +239,11 @@ def dashboard(database_url: str) -> Callable[..., AbstractAsyncContextManager[Ha
 
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[Harness]:
-        settings = DashboardSettings(database_url=database_url, **overrides)
+        settings = DashboardSettings(database_url=database_url, **overrides)  # http={…}: HTTP limits
         runtime = build_runtime(settings)
+        app = web_app(runtime, settings)
         async with in_memory(runtime) as broker:
-            yield Harness(runtime, broker, settings, database_url)
+            yield Harness(runtime, broker, settings, database_url, app)
 
     return start
 

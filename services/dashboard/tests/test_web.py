@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
+import hashlib
 import io
 
 import pytest
@@ -172,3 +174,53 @@ async def test_an_official_added_with_the_users_command_sees_exactly_their_regen
             assert (await client.get("/dashboard")).status_code == 200
             assert (await client.get("/dashboard?node=18.06")).status_code == 200
             assert (await client.get("/dashboard?node=18")).status_code == 403
+
+
+async def test_password_guessing_is_refused_with_retry_after_once_the_login_bucket_is_empty(dashboard):
+    async with dashboard(http={"rate_login": {"per_minute": 6, "burst": 3}}) as h:
+        async with h.client() as client:
+            guesses = [await client.post("/login", data={"username": "lampung", "password": f"tebakan{n}"},
+                                         headers={"accept": "text/html"}) for n in range(4)]
+            right_but_too_soon = await client.post("/login", data={"username": "lampung",
+                                                                  "password": h.settings.demo_password})
+            assert (await client.get("/login")).status_code == 200  # the page itself is not limited
+
+    assert [g.status_code for g in guesses] == [401, 401, 401, 429]
+    assert guesses[3].headers["retry-after"] == "10"
+    assert "Terlalu banyak permintaan" in guesses[3].text and "Too many requests" in guesses[3].text
+    assert right_but_too_soon.status_code == 429
+
+
+def slow_hash(password: str) -> str:
+    """A stored hash whose check takes about a second (scrypt with p=16; the cost is read from the hash)."""
+    salt = b"garam-yang-tetap"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=16, dklen=32)
+    b64 = base64.urlsafe_b64encode
+    return f"scrypt${2**14}$8$16${b64(salt).decode()}${b64(digest).decode()}"
+
+
+async def test_password_hashing_leaves_the_event_loop_free(dashboard):
+    from lapor_dashboard import repository
+
+    async with dashboard() as h:
+        await repository.add_user(h.pool, username="lambat", password_hash=await asyncio.to_thread(slow_hash, "x"),
+                                  scope_code="18", role="monitor", display_name=None)
+        async with h.client() as client:
+            stalls: list[float] = []
+
+            async def tick() -> None:
+                loop = asyncio.get_running_loop()
+                while True:
+                    before = loop.time()
+                    await asyncio.sleep(0.005)
+                    stalls.append(loop.time() - before)
+
+            ticker = asyncio.create_task(tick())
+            started = asyncio.get_running_loop().time()
+            login = await client.post("/login", data={"username": "lambat", "password": "salah"})
+            took = asyncio.get_running_loop().time() - started
+            ticker.cancel()
+
+    assert login.status_code == 401
+    assert took > 0.3  # the check did take its time …
+    assert stalls and max(stalls) < took / 3  # … and the loop went on meanwhile (on the loop: no tick at all)

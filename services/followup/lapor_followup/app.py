@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
-from faststream.asgi import AsgiFastStream
 
 from lapor_followup.clock import Clock, SystemClock
 from lapor_followup.context import Context
 from lapor_followup.handlers import register_handlers
-from lapor_followup.http import ReadApi, sync_credentials
+from lapor_followup.http import PUBLIC_ROUTES, ReadApi, sync_credentials
 from lapor_followup.policies import PolicyBook, record_versions
 from lapor_followup.poller import TimerPoller
 from lapor_followup.settings import FollowupSettings
 from lapor_followup.workcalendar import WorkingCalendar
+from lapor_shared.http_guard import HttpGuard
 from lapor_shared.metrics import Metrics
 from lapor_shared.runtime import Runtime
 
@@ -29,7 +29,7 @@ class Followup:
     poller: TimerPoller
     api: ReadApi
 
-    def asgi_app(self) -> AsgiFastStream:
+    def asgi_app(self) -> HttpGuard:
         return self.runtime.asgi_app(title="LAPOR! followup", routes=self.api.routes())
 
 
@@ -60,6 +60,7 @@ def build(settings: FollowupSettings | None = None, *, clock: Clock | None = Non
             await record_versions(conn, ctx.policies)
         await sync_credentials(rt, settings.agency_tokens)
 
+    runtime.public_routes.extend(PUBLIC_ROUTES)
     runtime.gauges.append(status_gauge)
     runtime.on_started.extend([prepare, poller.start])
     runtime.on_stopping.append(poller.stop)
@@ -71,5 +72,5 @@ def build_runtime(settings: FollowupSettings | None = None, *, clock: Clock | No
     return build(settings, clock=clock).runtime
 
 
-def create_app(settings: FollowupSettings | None = None) -> AsgiFastStream:
+def create_app(settings: FollowupSettings | None = None) -> HttpGuard:
     return build(settings).asgi_app()

@@ -8,6 +8,11 @@
 
 The work-list token names exactly one agency (table ``agency_credentials``, only SHA-256 stored), so
 an agency can never read another's list: the agency comes from the token, never from the request.
+
+Every route reads through public HTTP's own pool (``Runtime.http_pool``: a statement timeout, apart
+from the consumers' connections) and counts against the caller's look-up rate limit; errors carry the
+shared shape (``{"status": "error", "reasons": [...]}``) and, for older clients, ``error``,
+``message_id`` and ``message_en`` at the top.
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from urllib.parse import parse_qs
 from lapor_followup import readmodels, repository
 from lapor_followup.context import Context
 from lapor_followup.states import OWED
+from lapor_shared.http_errors import error_document, reason
+from lapor_shared.http_limits import PublicRoute
 from lapor_shared.logging import get_logger
 from lapor_shared.regions import is_known
 from lapor_shared.runtime import Runtime
 
 log = get_logger(component="followup.http")
+
+PUBLIC_ROUTES = (PublicRoute("lookup", "/v1/"),)
+"""Status, work list and statistics: each counts against the caller's look-up rate limit."""
 
 ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 OWED_VALUES = sorted(s.value for s in OWED)
@@ -69,7 +79,7 @@ class ReadApi:
             await _error(send, 400, "tracking_number_required", "Nomor pelacakan (tracking_number) wajib diisi.",
                          "The tracking_number query parameter is required.")
             return
-        async with self._runtime.pool.acquire() as conn:
+        async with self._runtime.http_pool.acquire() as conn:
             case = await repository.complaint_by_tracking(conn, number)
             history = await repository.history_of(conn, case["complaint_id"]) if case else []
         if case is None:
@@ -82,7 +92,7 @@ class ReadApi:
         if not await _get_only(scope, send):
             return
         token = _bearer(scope)
-        agency_id = await repository.agency_for_token(self._runtime.pool, token_hash(token)) if token else None
+        agency_id = await repository.agency_for_token(self._runtime.http_pool, token_hash(token)) if token else None
         if agency_id is None:
             await _error(send, 401, "unauthorised", "Kredensial instansi diperlukan.",
                          "An agency credential (Authorization: Bearer <token>) is required.",
@@ -95,7 +105,7 @@ class ReadApi:
                          "An agency can only read its own work list.")
             return
         now = self._ctx.clock.now()
-        async with self._runtime.pool.acquire() as conn:
+        async with self._runtime.http_pool.acquire() as conn:
             rows = await repository.worklist(conn, agency_id, owed=OWED_VALUES, limit=self._limit)
             notes = await repository.internal_notes_of(conn, [r["complaint_id"] for r in rows])
         items = [readmodels.worklist_item(r, notes.get(r["complaint_id"], []), now) for r in rows]
@@ -114,7 +124,7 @@ class ReadApi:
 
     async def statistics_of(self, code: str) -> dict[str, Any]:
         now = self._ctx.clock.now()
-        async with self._runtime.pool.acquire() as conn:
+        async with self._runtime.http_pool.acquire() as conn:
             stats = await repository.statistics(conn, code, now=now, owed=OWED_VALUES)
             children = await repository.child_counts(conn, code, now=now, owed=OWED_VALUES)
         return readmodels.statistics_view(code, stats, children, now)
@@ -144,7 +154,9 @@ async def _get_only(scope: dict[str, Any], send: Any) -> bool:
 
 async def _error(send: Any, status: int, code: str, message_id: str, message_en: str,
                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await _json(send, status, {"error": code, "message_id": message_id, "message_en": message_en}, headers)
+    document = error_document(reason(code, None, message_id, message_en),
+                              error=code, message_id=message_id, message_en=message_en)
+    await _json(send, status, document, headers)
 
 
 async def _json(send: Any, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:

@@ -187,3 +187,15 @@ async def test_operators_add_calendar_days_and_issue_and_revoke_agency_tokens(fo
     assert status == 200 and [i["tracking_number"] for i in body["items"]] == [complaint.tracking_number]
     await run(["token", "revoke", "umum.18.02"], settings, io.StringIO())
     assert (await f.http("/v1/worklist", token=token))[0] == 401
+
+
+async def test_status_look_ups_are_rate_limited_per_client_and_refusals_share_one_shape(start_followup, clock):
+    async with start_followup(clock, http={"rate_lookup": {"per_minute": 60, "burst": 2}}) as f:
+        hostile = await f.http("/v1/statistics", "jurisdiction=18%E2%80%AE")  # refused before it costs a token
+        answers = [await f.http("/v1/status", "tracking_number=LPR-0000-00000") for _ in range(3)]
+
+    (missing_status, missing), _, (limited_status, limited) = answers
+    assert missing_status == 404
+    assert missing["reasons"][0]["code"] == "not_found" and missing["error"] == "not_found"  # old keys stay
+    assert limited_status == 429 and limited["reasons"][0]["code"] == "rate_limited"
+    assert hostile[0] == 400 and hostile[1]["reasons"][0]["code"] == "control_character"

@@ -19,7 +19,7 @@ from lapor_notify.channels.sms import SmsChannel
 from lapor_notify.channels.webhook import WebhookChannel
 from lapor_notify.clock import Clock, SystemClock
 from lapor_notify.handlers import register_handlers
-from lapor_notify.http import INBOX_PREFIX, InboxApi, PrefixRoutes
+from lapor_notify.http import INBOX_PREFIX, PUBLIC_ROUTES, InboxApi
 from lapor_notify.service import Notifier
 from lapor_notify.settings import NotifySettings
 from lapor_notify.worker import DeliveryWorker
@@ -71,10 +71,11 @@ def build_runtime(
 
     runtime.on_started.append(started)
     runtime.on_stopping.append(stopping)
+    runtime.public_routes.extend(PUBLIC_ROUTES)
     return runtime
 
 
 def create_app(settings: NotifySettings | None = None) -> Any:
-    """The ASGI app: FastStream's (broker, /healthz, /readyz) plus the inbox API."""
+    """The ASGI app: FastStream's (broker, /healthz, /readyz) plus the inbox API, behind the HTTP guard."""
     runtime = build_runtime(settings)
-    return PrefixRoutes(runtime.asgi_app(title="LAPOR! notify"), [(INBOX_PREFIX, InboxApi(lambda: runtime.pool))])
+    return runtime.asgi_app(title="LAPOR! notify", mounts=[(INBOX_PREFIX, InboxApi(lambda: runtime.http_pool))])

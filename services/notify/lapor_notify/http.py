@@ -4,19 +4,25 @@
 body, created_at}]}``: the messages notify sent the reporter of that complaint, oldest first. No contact
 details (messages never contain them) and no rahasia content (inbox messages of confidential complaints
 are rendered without it), since the tracking number alone opens this page.
+
+Mounted by ``app.py`` through ``Runtime.asgi_app(mounts=…)``, so it sits behind the HTTP guard and
+counts against the caller's look-up rate limit; it reads through public HTTP's own pool. Errors carry
+the shared shape (``{"status": "error", "reasons": [...]}``) and, for older clients, ``error``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
 import asyncpg
 
 from lapor_notify import repository
+from lapor_shared.http_errors import error_document, reason
+from lapor_shared.http_limits import PublicRoute
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -24,6 +30,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 INBOX_PREFIX = "/api/v1/inbox/"
+PUBLIC_ROUTES = (PublicRoute("lookup", INBOX_PREFIX),)
 TRACKING_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
 
 
@@ -37,7 +44,8 @@ async def _respond(send: Send, status: int, document: dict[str, Any]) -> None:
 
 
 def _error(code: str, message_id: str, message_en: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message_id": message_id, "message_en": message_en}}
+    return error_document(reason(code, None, message_id, message_en),
+                          error={"code": code, "message_id": message_id, "message_en": message_en})
 
 
 class InboxApi:
@@ -67,23 +75,3 @@ class InboxApi:
                 for r in rows
             ],
         })
-
-
-class PrefixRoutes:
-    """Sends HTTP requests under a path prefix to their app and everything else (lifespan included) to
-    the service app. FastStream's ASGI routes match whole paths only, and the inbox path has a parameter."""
-
-    def __init__(self, app: ASGIApp, routes: Sequence[tuple[str, ASGIApp]]) -> None:
-        self.app = app
-        self.routes = list(routes)
-
-    def __getattr__(self, name: str) -> Any:  # the wrapped app's own API (broker, lifespan_context …)
-        return getattr(self.app, name)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for prefix, app in self.routes:
-                if scope["path"].startswith(prefix):
-                    await app(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)

@@ -41,3 +41,22 @@ async def test_the_inbox_lists_the_reporters_messages_without_contacts_or_confid
         assert leak not in found.text
     assert unknown.status_code == 404 and unknown.json()["error"]["message_en"]
     assert posted.status_code == 405
+
+
+
+async def test_the_inbox_is_a_public_look_up_rate_limited_per_client_and_refusing_control_characters(database_url):
+    from lapor_notify.app import build_runtime
+    from lapor_notify.settings import NotifySettings
+    from lapor_shared.http_guard import HttpGuard
+
+    settings = NotifySettings(database_url=database_url, http={"rate_lookup": {"per_minute": 60, "burst": 1}})
+    runtime = build_runtime(settings)  # the routes it declares public, as create_app passes them to the guard
+    app = HttpGuard(InboxApi(lambda: runtime.http_pool), settings.http, public=runtime.public_routes)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify") as client:
+        nul = await client.get("/api/v1/inbox/LPR%00")
+        first = await client.get("/api/v1/inbox/x!")  # refused by the inbox itself, before the database
+        second = await client.get("/api/v1/inbox/LPR-0000-00000")
+
+    assert nul.status_code == 400 and nul.json()["reasons"][0]["code"] == "control_character"
+    assert first.status_code == 404 and first.json()["reasons"][0]["code"] == "unknown_tracking_number"
+    assert second.status_code == 429 and second.headers["retry-after"] == "1"

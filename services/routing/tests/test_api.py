@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -57,3 +58,14 @@ async def test_the_endpoints_list_categories_agencies_and_the_triage_queue_witho
         assert secret not in json.dumps(body)
         status, body = await call(endpoints["/triage"], "jurisdiction=18")
         assert body == {"waiting": []}
+
+
+async def test_an_unknown_or_hostile_jurisdiction_is_404_with_a_reason_not_an_empty_list(database_url):
+    runtime, routing = compose(RoutingSettings(database_url=database_url))
+    endpoints = dict(api.routes(runtime, routing))
+    async with in_memory(runtime):
+        for path in ("/agencies", "/triage"):
+            for value in ("99.99", "../../etc/passwd", "18' OR '1'='1"):
+                status, body = await call(endpoints[path], "jurisdiction=" + quote(value))
+                assert status == 404, (path, value)
+                assert body["reasons"][0]["code"] == "unknown_jurisdiction"

@@ -20,6 +20,11 @@ Columns (header names are case-insensitive; English aliases in brackets; * = req
   anonim (anonymous)    rahasia (confidential)   ya/tidak, true/false, 1/0
 
 Exit status: 0 every row accepted; 1 some row rejected, invalid or unanswered; 2 the file cannot be read.
+
+The file is read one record at a time and each good row is published as it is read, so a file of
+hundreds of thousands of rows takes little memory; a row the CSV reader cannot read (an unclosed
+quote, bytes that are not UTF-8, a control character) is reported by its line and the rest is
+imported. Files over ``--max-bytes`` (100 MB by default) are refused: split them.
 """
 
 from __future__ import annotations
@@ -31,60 +36,32 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, TextIO
-from zoneinfo import ZoneInfo
 
 from aiokafka.errors import KafkaError
 
-from lapor_intake.adapters.contract import SubmissionProblem, build_submission, normalise_phone, parse_bool
+from lapor_intake.adapters.call_centre_csv import (
+    CHANNEL,
+    COLUMNS,
+    MAX_FILE_BYTES,
+    ImportFailed,
+    Row,
+    check_file,
+    iter_rows,
+    read_rows,
+)
 from lapor_shared.events import DecodeError, Envelope, decode, encode, headers_of
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
-from lapor_shared.events.values import Channel, ReportType
 from lapor_shared.topics import SUBMISSION_RESULTS, SUBMISSIONS, key_of
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
-CHANNEL = Channel.CALL_CENTRE.value
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "row_id": ("id_baris", "row_id", "id", "no_tiket", "ticket_id"),
-    "title": ("judul", "title"),
-    "description": ("isi_laporan", "description", "uraian"),
-    "report_type": ("jenis_laporan", "report_type"),
-    "incident_date": ("tanggal_kejadian", "incident_date"),
-    "received_at": ("waktu_laporan", "received_at"),
-    "region_code": ("kode_wilayah", "region_code"),
-    "location": ("lokasi", "location"),
-    "latitude": ("lintang", "latitude", "lat"),
-    "longitude": ("bujur", "longitude", "long", "lng"),
-    "category": ("kategori", "category"),
-    "target_agency": ("instansi_tujuan", "target_agency"),
-    "name": ("nama_pelapor", "nama", "name"),
-    "phone": ("telepon", "no_hp", "phone"),
-    "email": ("email", "surel"),
-    "anonymous": ("anonim", "anonymous"),
-    "confidential": ("rahasia", "confidential"),
-}
-REQUIRED = ("row_id", "title", "description")
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
-_DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+__all__ = ["COLUMNS", "ImportFailed", "KafkaTransport", "OutcomeBook", "Row", "RowResult", "Transport", "check_file",
+           "iter_rows", "main", "read_rows", "run_import"]
 
 STATUS_ACCEPTED, STATUS_REJECTED, STATUS_INVALID, STATUS_UNANSWERED = "diterima", "ditolak", "galat", "menunggu"
-
-
-class ImportFailed(Exception):
-    """The file as a whole cannot be imported (missing, unreadable, required columns absent)."""
-
-
-@dataclass
-class Row:
-    line: int
-    row_id: str
-    message_id: str | None = None
-    envelope: Envelope[Any] | None = None
-    errors: list[str] = field(default_factory=list)
+IN_FLIGHT = 500
+"""Messages sent to Kafka before waiting for their acknowledgements."""
 
 
 @dataclass
@@ -94,152 +71,6 @@ class RowResult:
     status: str
     tracking_number: str = ""
     reasons: str = ""
-
-
-# --- reading the file --------------------------------------------------------------------------
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    positions = {h.strip().lower().replace(" ", "_"): i for i, h in enumerate(header)}
-    found = {}
-    for name, aliases in COLUMNS.items():
-        for alias in aliases:
-            if alias in positions:
-                found[name] = positions[alias]
-                break
-    missing = [COLUMNS[name][0] for name in REQUIRED if name not in found]
-    if missing:
-        raise ImportFailed(f"kolom wajib tidak ada / required columns missing: {', '.join(missing)}")
-    return found
-
-
-def _date(text: str) -> date:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _received_at(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-        for fmt in _DATETIME_FORMATS:
-            try:
-                value = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if value is None:
-            raise
-    return value if value.tzinfo else value.replace(tzinfo=JAKARTA)
-
-
-def _row(line: int, cells: dict[str, str], source: str, now: datetime) -> Row:
-    row = Row(line=line, row_id=cells.get("row_id", "").strip())
-    errors = row.errors
-    if not row.row_id:
-        errors.append("id_baris kosong / row id is empty")
-    for name in ("title", "description"):
-        if not cells.get(name, "").strip():
-            errors.append(f"{COLUMNS[name][0]} wajib diisi / {name} is required")
-    report_type = cells.get("report_type", "").strip().lower() or ReportType.PENGADUAN.value
-    if report_type not in {t.value for t in ReportType}:
-        errors.append(f"jenis_laporan {report_type!r} tidak dikenal (pengaduan, aspirasi, permintaan_informasi)")
-    incident: date | None = None
-    if cells.get("incident_date", "").strip():
-        try:
-            incident = _date(cells["incident_date"].strip())
-        except ValueError:
-            errors.append(f"tanggal_kejadian {cells['incident_date']!r} tidak valid (TTTT-BB-HH atau HH/BB/TTTT)")
-        else:
-            if incident > now.astimezone(JAKARTA).date():
-                errors.append(f"tanggal_kejadian {incident.isoformat()} berada di masa depan / is in the future")
-    received = now
-    if cells.get("received_at", "").strip():
-        try:
-            received = _received_at(cells["received_at"].strip())
-        except ValueError:
-            errors.append(f"waktu_laporan {cells['received_at']!r} tidak valid (TTTT-BB-HH JJ:MM)")
-        else:
-            if received > now:
-                errors.append(f"waktu_laporan {cells['received_at']!r} berada di masa depan / is in the future")
-    flags = {}
-    for name in ("anonymous", "confidential"):
-        value = parse_bool(cells.get(name, ""))
-        if value is None:
-            errors.append(f"{COLUMNS[name][0]} {cells[name]!r} harus ya/tidak / must be yes or no")
-        flags[name] = bool(value)
-    coordinates: dict[str, float | None] = {}
-    for name in ("latitude", "longitude"):
-        text = cells.get(name, "").strip().replace(",", ".")
-        try:
-            coordinates[name] = float(text) if text else None
-        except ValueError:
-            errors.append(f"{COLUMNS[name][0]} {cells[name]!r} bukan angka / is not a number")
-    if errors:
-        return row
-    contact = {"name": cells.get("name", "").strip() or None, "phone": normalise_phone(cells.get("phone")),
-               "email": cells.get("email", "").strip() or None}
-    row.message_id = f"{source}:{row.row_id}"
-    try:
-        submission = build_submission({
-            "channel": CHANNEL,
-            "channel_message_id": row.message_id,
-            "report_type": report_type,
-            "title": cells["title"],
-            "description": cells["description"],
-            "incident_date": incident,
-            "location": {"region_code": cells.get("region_code", "").strip() or None,
-                         "text": cells.get("location", "").strip() or None, **coordinates},
-            "category_hint": cells.get("category", "").strip() or None,
-            "target_agency_hint": cells.get("target_agency", "").strip() or None,
-            "reporter": contact if any(contact.values()) else None,
-            **flags,
-            "submitted_at": received,
-        })
-    except SubmissionProblem as exc:
-        errors.extend(r["message_id"] for r in exc.reasons)
-        return row
-    row.envelope = Envelope.new(submission, producer="adapter-call-centre-import")
-    return row
-
-
-def read_rows(path: Path, *, source: str, encoding: str = "utf-8-sig", now: datetime | None = None) -> list[Row]:
-    """Every data row of the file, each either with its envelope or with its errors."""
-    now = now or datetime.now(UTC)
-    try:
-        text = path.read_text(encoding=encoding)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFailed(f"berkas tidak dapat dibaca / cannot read {path}: {exc}") from exc
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(text.splitlines(keepends=True), dialect)
-    header = next(reader, None)
-    if not header:
-        raise ImportFailed("berkas kosong / the file is empty")
-    columns = _header_map(header)
-    rows: list[Row] = []
-    seen: dict[str, int] = {}
-    line = reader.line_num
-    for record in reader:
-        start, line = line + 1, reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
-        cells = {name: (record[i] if i < len(record) else "") for name, i in columns.items()}
-        row = _row(start, cells, source, now)
-        if row.row_id and row.row_id in seen:
-            row.errors.append(f"id_baris {row.row_id!r} sudah dipakai di baris {seen[row.row_id]} / duplicate row id")
-            row.envelope = None
-        elif row.row_id:
-            seen[row.row_id] = start
-        rows.append(row)
-    return rows
 
 
 # --- intake's answers ----------------------------------------------------------------------------
@@ -276,23 +107,30 @@ class OutcomeBook:
 
     async def wait_for(self, ids: set[str], timeout: float, progress: Callable[[int], None]) -> None:
         deadline = time.monotonic() + timeout
+        waiting = set(ids)
         while True:
-            answered = len(ids & self.answers.keys())
-            progress(answered)
+            waiting = {i for i in waiting if i not in self.answers}
+            progress(len(ids) - len(waiting))
             remaining = deadline - time.monotonic()
-            if answered == len(ids) or remaining <= 0:
+            if not waiting or remaining <= 0:
                 return
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 1.0))
             except TimeoutError:
                 pass
+            await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))  # answers come in batches
 
 
 class Transport(Protocol):
+    """Where the import sends submissions and reads intake's answers. A transport that sends without
+    waiting for each acknowledgement also has ``async def flush()``: return once everything sent so far
+    was taken (or raise); ``run_import`` calls it when it has one."""
+
     book: OutcomeBook
 
-    async def publish(self, envelope: Envelope[Any]) -> None: ...
+    async def publish(self, envelope: Envelope[Any]) -> None:
+        """Send one submission (it may still be on its way when this returns, if there is a ``flush``)."""
 
 
 class KafkaTransport:
@@ -306,6 +144,7 @@ class KafkaTransport:
         self._producer: Any = None
         self._consumer: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._in_flight: list[asyncio.Future[Any]] = []
 
     async def __aenter__(self) -> KafkaTransport:
         from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -331,10 +170,16 @@ class KafkaTransport:
                     self.book.record_raw(record.value)
 
     async def publish(self, envelope: Envelope[Any]) -> None:
-        await self._producer.send_and_wait(
+        self._in_flight.append(await self._producer.send(
             SUBMISSIONS.name, encode(envelope), key=key_of(envelope, SUBMISSIONS.name),
             headers=[(k, v.encode()) for k, v in headers_of(envelope).items()],
-        )
+        ))
+        if len(self._in_flight) >= IN_FLIGHT:
+            await self.flush()
+
+    async def flush(self) -> None:
+        sent, self._in_flight = self._in_flight, []
+        await asyncio.gather(*sent)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._reader is not None:
@@ -351,23 +196,27 @@ class KafkaTransport:
 
 
 class Progress:
-    """One progress line on a terminal; a line per quarter otherwise."""
+    """One progress line on a terminal; otherwise a line per quarter (per 10,000 when the total is not
+    known yet)."""
 
-    def __init__(self, stream: TextIO, label: str, total: int) -> None:
+    def __init__(self, stream: TextIO, label: str, total: int | None) -> None:
         self._stream, self._label, self._total = stream, label, total
         self._tty = stream.isatty()
         self._shown = -1
 
-    def __call__(self, done: int) -> None:
+    def __call__(self, done: int, *, final: bool = False) -> None:
+        of = f"/{self._total}" if self._total is not None else ""
         if self._tty:
-            self._stream.write(f"\r{self._label}: {done}/{self._total}")
-            if done >= self._total:
+            if final or done % 100 == 0 or done == self._total:
+                self._stream.write(f"\r{self._label}: {done}{of}")
+            if final or done == self._total:
                 self._stream.write("\n")
         else:
-            quarter = done * 4 // max(self._total, 1)
-            if quarter != self._shown:
-                self._shown = quarter
-                self._stream.write(f"{self._label}: {done}/{self._total}\n")
+            step = done * 4 // max(self._total, 1) if self._total is not None else done // 10_000
+            if step == self._shown and not final:
+                return
+            self._shown = step
+            self._stream.write(f"{self._label}: {done}{of}\n")
         self._stream.flush()
 
 
@@ -398,33 +247,37 @@ def output_path(path: Path) -> Path:
 
 async def run_import(
     path: Path, transport: Transport, *, source: str, timeout: float = 120.0, out: TextIO | None = None,
-    encoding: str = "utf-8-sig",
+    encoding: str = "utf-8-sig", max_bytes: int = MAX_FILE_BYTES,
 ) -> ImportReport:
     out = out or sys.stderr
-    rows = read_rows(path, source=source, encoding=encoding)
-    for row in rows:
-        if row.errors:
+    read: list[tuple[int, str, str | None, str]] = []  # line, row id, message id, local errors
+    ids: set[str] = set()
+    sending = Progress(out, "mengirim / publishing", None)
+    for row in iter_rows(path, source=source, encoding=encoding, max_bytes=max_bytes):
+        if row.errors or row.envelope is None:
             out.write(f"baris {row.line} (id_baris {row.row_id or '?'}): {'; '.join(row.errors)}\n")
-    good = [row for row in rows if row.envelope is not None]
-    sending = Progress(out, "mengirim / publishing", len(good))
-    sending(0)
-    for i, row in enumerate(good, 1):
-        assert row.envelope is not None
+            read.append((row.line, row.row_id, None, "; ".join(row.errors)))
+            continue
         await transport.publish(row.envelope)
-        sending(i)
-    ids = {row.message_id for row in good if row.message_id}
+        read.append((row.line, row.row_id, row.message_id, ""))
+        ids.add(row.message_id or "")
+        sending(len(ids))
+    flush = getattr(transport, "flush", None)
+    if flush is not None:
+        await flush()
+    sending(len(ids), final=True)
     await transport.book.wait_for(ids, timeout, Progress(out, "menunggu jawaban / awaiting answers", len(ids)))
     results = []
-    for row in rows:
-        if row.errors:
-            results.append(RowResult(row.line, row.row_id, STATUS_INVALID, reasons="; ".join(row.errors)))
+    for line, row_id, message_id, errors in read:
+        if message_id is None:
+            results.append(RowResult(line, row_id, STATUS_INVALID, reasons=errors))
             continue
-        answer = transport.book.answers.get(row.message_id or "")
+        answer = transport.book.answers.get(message_id)
         if answer is None:
-            results.append(RowResult(row.line, row.row_id, STATUS_UNANSWERED,
+            results.append(RowResult(line, row_id, STATUS_UNANSWERED,
                                      reasons=f"belum ada jawaban dalam {timeout:g} detik / no answer yet"))
         else:
-            results.append(RowResult(row.line, row.row_id, answer["status"], answer.get("tracking_number", ""),
+            results.append(RowResult(line, row_id, answer["status"], answer.get("tracking_number", ""),
                                      answer.get("reasons", "")))
     report = ImportReport(results, output_path(path))
     write_results(report.output, results)
@@ -467,16 +320,18 @@ def main(argv: list[str] | None = None) -> int:
                              " when re-running a file)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for intake's answers")
     parser.add_argument("--encoding", default="utf-8-sig", help="file encoding (default utf-8, BOM allowed)")
+    parser.add_argument("--max-bytes", type=int, default=MAX_FILE_BYTES,
+                        help=f"largest file imported in one run (default {MAX_FILE_BYTES})")
     args = parser.parse_args(argv)
 
     async def run() -> ImportReport:
         bootstrap, client_options = _kafka_from_settings()
         async with KafkaTransport(args.bootstrap or bootstrap, client_options) as transport:
             return await run_import(args.file, transport, source=args.source, timeout=args.timeout,
-                                    encoding=args.encoding)
+                                    encoding=args.encoding, max_bytes=args.max_bytes)
 
     try:
-        read_rows(args.file, source=args.source, encoding=args.encoding)  # a broken file fails before connecting
+        check_file(args.file, encoding=args.encoding, max_bytes=args.max_bytes)  # fails before connecting
         report = asyncio.run(run())
     except ImportFailed as exc:
         print(f"galat / error: {exc}", file=sys.stderr)

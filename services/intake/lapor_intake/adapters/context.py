@@ -10,6 +10,7 @@ from starlette.requests import Request
 from lapor_intake.adapters.gateway import SubmissionGateway
 from lapor_intake.adapters.results import ResultBoard
 from lapor_intake.adapters.settings import AdapterSettings
+from lapor_shared.http_guard import check_fields
 from lapor_shared.runtime import Runtime
 
 
@@ -22,7 +23,8 @@ class AdapterContext:
 
     @property
     def pool(self) -> asyncpg.Pool:
-        return self.runtime.pool
+        """Public HTTP's own pool (statement timeout), never the consumers'."""
+        return self.runtime.http_pool
 
 
 def context_of(request: Request) -> AdapterContext:
@@ -55,3 +57,17 @@ async def read_form(request: Request, limit: int) -> tuple[bytes, Request]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, Request(request.scope, replay)
+
+
+async def form_fields(request: Request, limit: int) -> dict[str, str]:
+    """The text fields of a form, URL-encoded or multipart (the last value of a repeated name).
+
+    BodyTooLarge past ``limit``; ``Refusal`` (``lapor_shared.http_errors``) when a name or value holds a
+    control character or a text-direction override (the guard checks URL-encoded forms before, a
+    multipart form only parses here)."""
+    _, replay = await read_form(request, limit)
+    pairs = [(k, v) for k, v in (await replay.form()).multi_items() if isinstance(v, str)]
+    refusal = check_fields(pairs, "body")
+    if refusal is not None:
+        raise refusal
+    return dict(pairs)

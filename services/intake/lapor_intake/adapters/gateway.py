@@ -1,9 +1,10 @@
 """Submitting on behalf of a channel: publish ``complaint.submitted`` as any outside adapter would,
 then wait a little for intake's answer.
 
-Used by every HTTP-facing adapter (API, web form, Open311, SMS). Idempotent per channel message: the
-same (channel, channel_message_id) is published once and answered with the same outcome every time;
-re-using it for different content is a conflict.
+Used by every HTTP-facing adapter (API, web form, Open311, SMS), so it reads and writes through public
+HTTP's own pool (``Runtime.http_pool``). Idempotent per channel message: the same (channel,
+channel_message_id) is published once and answered with the same outcome every time; re-using it for
+different content is a conflict.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class SubmissionGateway:
         self, submission: ComplaintSubmitted, *, source: str, wait_s: float | None = None, reply_to: str | None = None
     ) -> Outcome:
         """Publish ``submission`` (once per channel message) and wait up to ``wait_s`` for the answer."""
-        pool = self._runtime.pool
+        pool = self._runtime.http_pool
         channel, message_id = str(submission.channel), submission.channel_message_id
         content = fingerprint(submission)
         inserted = await repo.insert_submission(
@@ -87,7 +88,7 @@ class SubmissionGateway:
 
     async def outcome(self, channel: str, channel_message_id: str) -> Outcome | None:
         """The answer as known now (asking intake's store when the result has not arrived)."""
-        pool = self._runtime.pool
+        pool = self._runtime.http_pool
         row = await repo.get_submission(pool, channel, channel_message_id)
         if row is None:
             return None
@@ -98,7 +99,7 @@ class SubmissionGateway:
         return Outcome.from_row(row) if row is not None else None
 
     async def outcome_by_token(self, poll_token: str) -> Outcome | None:
-        row = await repo.submission_by_token(self._runtime.pool, poll_token)
+        row = await repo.submission_by_token(self._runtime.http_pool, poll_token)
         if row is None:
             return None
         return await self.outcome(row["channel"], row["channel_message_id"])

@@ -8,7 +8,6 @@ number when intake accepted it within a few seconds, 202 with a poll token when 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -21,7 +20,9 @@ from lapor_intake.adapters import categories, status
 from lapor_intake.adapters.context import BodyTooLarge, context_of, read_body
 from lapor_intake.adapters.contract import Outcome, SubmissionProblem, build_submission, normalise_phone, reason
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
+from lapor_shared import safejson
 from lapor_shared.events.values import Channel
+from lapor_shared.http_errors import json_refusal
 
 API_CHANNELS = (Channel.WEB.value, Channel.MOBILE.value)
 NO_STORE = {"cache-control": "no-store"}
@@ -98,13 +99,18 @@ async def submit_complaint(request: Request) -> JSONResponse:
             f"The request exceeds {ctx.settings.max_body_bytes} bytes; send attachments as URLs.",
         ))
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        data = None
+        data = safejson.loads(raw, safejson.Limits(max_bytes=ctx.settings.max_body_bytes))
+    except safejson.UnsafeJson as exc:
+        refusal = json_refusal(exc)
+        return problem(refusal.status, refusal.reason())
     if not isinstance(data, dict):
         return problem(400, reason("not_json", None, "Isi permintaan harus objek JSON.",
                                    "The request body must be a JSON object."))
     key = request.headers.get("idempotency-key")
+    if key is not None and safejson.refused_character(key):
+        return problem(422, reason("control_character", "Idempotency-Key",
+                                   "Header Idempotency-Key berisi karakter kontrol.",
+                                   "The Idempotency-Key header holds a control character."))
     message_id = _message_id(data, key.strip() if key else None)
     if isinstance(message_id, dict):
         return problem(422, message_id)

@@ -11,10 +11,11 @@ import weakref
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from lapor_intake.adapters import http_api, open311, sms, web_form
 from lapor_intake.adapters.context import AdapterContext
@@ -22,12 +23,27 @@ from lapor_intake.adapters.gateway import SubmissionGateway
 from lapor_intake.adapters.projection import register_projection
 from lapor_intake.adapters.results import ResultBoard, register_results
 from lapor_intake.adapters.settings import DEV_OPEN311_KEYS, DEV_SMS_SECRET, AdapterSettings
+from lapor_shared.http_errors import OVERLOAD_ERRORS, Refusal, busy, wants_html
+from lapor_shared.http_limits import LogOnce, PublicRoute
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
 
 log = get_logger(component="intake.adapters")
 
 _CONTEXTS: weakref.WeakKeyDictionary[Runtime, AdapterContext] = weakref.WeakKeyDictionary()
+_log_busy = LogOnce(60.0)
+
+GET = ("GET", "HEAD")
+PUBLIC_ROUTES = (
+    PublicRoute("submit", "/api/v1/complaints", ("POST",)),
+    PublicRoute("lookup", "/api/v1/", GET),
+    PublicRoute("submit", "/lapor", ("POST",)),
+    PublicRoute("lookup", "/lapor/", GET),  # the status page and a submission's page; not the empty form
+    PublicRoute("gateway", "/open311/v2/", ("POST",)),
+    PublicRoute("lookup", "/open311/v2/", GET),
+    PublicRoute("gateway", "/sms/", (*GET, "POST")),
+)
+"""The adapters' routes anyone can reach, and the rate limit each counts against (``LAPOR_HTTP__RATE_…``)."""
 
 
 class PathPrefix(str):
@@ -59,6 +75,7 @@ def register_adapters(runtime: Runtime, settings: AdapterSettings) -> AdapterCon
     context = AdapterContext(runtime, settings, board, SubmissionGateway(runtime, board, settings))
     register_results(runtime, board, settings)
     register_projection(runtime)
+    runtime.public_routes.extend(PUBLIC_ROUTES)
     runtime.on_started.append(_warn_about_dev_secrets(settings))
     _CONTEXTS[runtime] = context
     return context
@@ -79,11 +96,48 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
     }]}, 404)
 
 
+def _refusal(request: Request, refusal: Refusal) -> Response:
+    headers, body = refusal.render(as_html=wants_html(request.scope))
+    return Response(body, refusal.status, headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers})
+
+
+_HTTP_ERRORS = {
+    400: ("bad_request", "Permintaan tidak dapat dibaca.", "The request cannot be read."),
+    405: ("method_not_allowed", "Metode HTTP ini tidak diterima di alamat ini.",
+          "This HTTP method is not allowed here."),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (a malformed multipart body, a wrong method) in the shared shape."""
+    status = getattr(exc, "status_code", 400)
+    code, message_id, message_en = _HTTP_ERRORS.get(status, ("refused", "Permintaan ditolak.", "Request refused."))
+    extra = tuple((getattr(exc, "headers", None) or {}).items())
+    return _refusal(request, Refusal(status, code, None, message_id, message_en, headers=extra))
+
+
+def exception_handlers(context: AdapterContext) -> dict[Any, Any]:
+    """Refusals raised by a route, the database saying "not now" (503, never 500) and Starlette's own."""
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refusal)
+        return _refusal(request, exc)
+
+    async def overloaded(request: Request, exc: Exception) -> Response:
+        held_back = _log_busy((type(exc).__name__,))
+        if held_back is not None:
+            log.warning("adapter_database_busy", path=request.url.path, error=repr(exc), not_logged_since=held_back)
+        return _refusal(request, busy(context.runtime.settings.http.retry_after_s))
+
+    return {404: _not_found, HTTPException: _http_error, Refusal: refused,
+            **{error: overloaded for error in OVERLOAD_ERRORS}}
+
+
 def http_app(context: AdapterContext) -> Starlette:
     """One Starlette app with every adapter route."""
     app = Starlette(
         routes=[*http_api.routes(), *web_form.routes(), *open311.routes(), *sms.routes()],
-        exception_handlers={404: _not_found},
+        exception_handlers=exception_handlers(context),
         middleware=[Middleware(GZipMiddleware, minimum_size=2000)],  # the form's region list, on a phone
     )
     app.state.adapters = context

@@ -13,13 +13,11 @@ Our ``attribute[…]`` extensions: ``region_code`` (Kemendagri code), ``title``,
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -27,7 +25,7 @@ from starlette.routing import Route
 from lapor_intake import tracking
 from lapor_intake.adapters import categories, status
 from lapor_intake.adapters import repository as repo
-from lapor_intake.adapters.context import BodyTooLarge, context_of, read_form
+from lapor_intake.adapters.context import BodyTooLarge, context_of, form_fields, read_body
 from lapor_intake.adapters.contract import (
     Outcome,
     SubmissionProblem,
@@ -39,7 +37,9 @@ from lapor_intake.adapters.contract import (
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
 from lapor_intake.adapters.open311_format import FORMATS, errors, respond
 from lapor_intake.adapters.projection import label
+from lapor_shared import safejson
 from lapor_shared.events.values import Channel
+from lapor_shared.http_errors import Refusal, json_refusal
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="intake.adapters.open311")
@@ -117,18 +117,21 @@ async def service_definition(request: Request) -> Response:
 
 
 async def _params(request: Request, limit: int) -> dict[str, str]:
-    """POST parameters, form-encoded (the spec), multipart or JSON."""
-    body, replay = await read_form(request, limit)
-    if request.headers.get("content-type", "").startswith("application/json"):
-        data = json.loads(body or b"{}")
-        if not isinstance(data, dict):
-            raise ValueError("body is not a JSON object")
-        params = {k: str(v) for k, v in data.items() if not isinstance(v, dict | list) and v is not None}
-        for key, value in (data.get("attribute") or {}).items():
-            params[f"attribute[{key}]"] = str(value)
-        return params
-    form: FormData = await replay.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    """POST parameters, form-encoded (the spec), multipart or JSON; ``Refusal`` says what is wrong."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return await form_fields(request, limit)
+    try:
+        data = safejson.loads(await read_body(request, limit), safejson.Limits(max_bytes=limit))
+    except safejson.UnsafeJson as exc:
+        raise json_refusal(exc) from None
+    attributes = data.get("attribute") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(attributes or {}, dict):
+        raise Refusal(400, "not_json", "body", "Isi permintaan harus objek JSON (attribute juga objek).",
+                      "The body must be a JSON object (and attribute an object).")
+    params = {k: str(v) for k, v in data.items() if not isinstance(v, dict | list) and v is not None}
+    for key, value in (attributes or {}).items():
+        params[f"attribute[{key}]"] = str(value)
+    return params
 
 
 def _attachment(url: str) -> dict[str, Any]:
@@ -204,8 +207,8 @@ async def create_request(request: Request) -> Response:
         params = await _params(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return errors(fmt, 413, "Permintaan terlalu besar. / Request too large.")
-    except ValueError:
-        return errors(fmt, 400, "Isi permintaan tidak dapat dibaca. / The request body cannot be read.")
+    except Refusal as refusal:
+        return errors(fmt, refusal.status, f"{refusal.message_id} / {refusal.message_en}")
     client = ctx.settings.open311_clients().get(params.get("api_key") or request.headers.get("x-api-key") or "")
     if client is None:
         return errors(fmt, 403, "api_key tidak valid. / Invalid api_key.")

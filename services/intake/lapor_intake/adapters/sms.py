@@ -13,7 +13,6 @@ and the gateway pulls them with ``GET /sms/outbox`` and confirms each with
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -24,10 +23,12 @@ from starlette.routing import Route
 
 from lapor_intake.adapters import replies, status
 from lapor_intake.adapters import repository as repo
-from lapor_intake.adapters.context import AdapterContext, BodyTooLarge, context_of, read_form
+from lapor_intake.adapters.context import AdapterContext, BodyTooLarge, context_of, form_fields, read_body
 from lapor_intake.adapters.contract import SubmissionProblem, build_submission, normalise_phone, reason, title_from
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
+from lapor_shared import safejson
 from lapor_shared.events.values import Channel
+from lapor_shared.http_errors import Refusal, json_refusal
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="intake.adapters.sms")
@@ -68,12 +69,15 @@ def _unauthorised() -> JSONResponse:
 
 
 async def _fields(request: Request, limit: int) -> dict[str, str]:
-    body, replay = await read_form(request, limit)
+    """The message's fields under their canonical names; ``Refusal`` says what is wrong with the body."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        data = json.loads(body or b"{}")
+        try:
+            data = safejson.loads(await read_body(request, limit), safejson.Limits(max_bytes=limit))
+        except safejson.UnsafeJson as exc:
+            raise json_refusal(exc) from None
         raw = {k: str(v) for k, v in data.items() if v is not None} if isinstance(data, dict) else {}
     else:
-        raw = {k: v for k, v in (await replay.form()).items() if isinstance(v, str)}
+        raw = await form_fields(request, limit)
     return {name: next((raw[a] for a in aliases if raw.get(a)), "") for name, aliases in _ALIASES.items()}
 
 
@@ -100,8 +104,8 @@ async def inbound(request: Request) -> Response:
         fields = await _fields(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return _error(413, reason("too_large", None, "Permintaan terlalu besar.", "Request too large."))
-    except ValueError:
-        return _error(400, reason("unreadable", None, "Isi permintaan tidak dapat dibaca.", "Unreadable body."))
+    except Refusal as refusal:
+        return _error(refusal.status, refusal.reason())
     missing = [name for name, value in fields.items() if not value.strip()]
     if missing:
         return _error(400, *(reason("required", name, f"{name} wajib diisi.", f"{name} is required.")
@@ -159,10 +163,9 @@ async def mark_sent(request: Request) -> Response:
     ctx = context_of(request)
     if not _authorised(request, ctx):
         return _unauthorised()
-    try:
-        sms_id = int(request.path_params["id"])
-    except ValueError:
-        sms_id = -1
+    raw_id = request.path_params["id"]
+    # a bigint, or certainly no such reply
+    sms_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18 else -1
     if not await repo.mark_sms_sent(ctx.pool, sms_id):
         return _error(404, reason("not_found", "id", "Balasan tidak ditemukan atau sudah terkirim.",
                                   "No such unsent reply."))

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from lapor_intake.adapters import categories, status
-from lapor_intake.adapters.context import BodyTooLarge, context_of, read_form
+from lapor_intake.adapters.context import BodyTooLarge, context_of, form_fields
 from lapor_intake.adapters.contract import (
     Outcome,
     SubmissionProblem,
@@ -29,6 +29,7 @@ from lapor_intake.adapters.contract import (
 )
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
 from lapor_shared.events.values import Channel, ReportType
+from lapor_shared.http_errors import Refusal
 from lapor_shared.regions import all_regions
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -174,11 +175,12 @@ async def submit_form(request: Request) -> Response:
     ctx = context_of(request)
     lang = language(request)
     try:
-        _, replay = await read_form(request, ctx.settings.max_body_bytes)
-        form = {k: v for k, v in (await replay.form()).items() if isinstance(v, str)}
+        form = await form_fields(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return _form(request, problems=_localised([reason("too_large", None, *TEXTS["too_large"])], lang),
                      status_code=413)
+    except Refusal as refusal:  # a control character or a text-direction override in a field
+        return _form(request, problems=_localised([refusal.reason()], lang), status_code=refusal.status)
     local: list[dict[str, Any]] = []
     data = _submission_data(form, local)
     if local:

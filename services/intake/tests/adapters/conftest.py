@@ -24,6 +24,7 @@ from lapor_intake.app import build_runtime
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.events import Envelope, Payload, encode
 from lapor_shared.runtime import Runtime
+from lapor_shared.settings import HttpSettings
 from lapor_shared.testing.service import in_memory
 from lapor_shared.topics import COMPLAINTS, SUBMISSIONS
 
@@ -101,15 +102,18 @@ class Adapters:
 @pytest.fixture
 def adapters(database_url: str) -> Callable[..., AbstractAsyncContextManager[Adapters]]:
     """``async with adapters(wait_s=0) as a:`` intake with its adapters, those adapter settings overridden;
-    ``setup=fn`` is called with the runtime before it starts (to add subscribers)."""
+    ``setup=fn`` is called with the runtime before it starts (to add subscribers); ``http={…}`` sets HTTP
+    limits (``HttpSettings``)."""
 
     @asynccontextmanager
-    async def start(setup: Callable[[Runtime], None] | None = None, **overrides: Any) -> AsyncIterator[Adapters]:
+    async def start(setup: Callable[[Runtime], None] | None = None, http: dict[str, Any] | None = None,
+                    **overrides: Any) -> AsyncIterator[Adapters]:
         adapter_settings = AdapterSettings(**{
             "sms_webhook_secret": SMS_SECRET, "open311_api_keys": f"civic-app:{OPEN311_KEY}", "sweep_interval_s": 0.5,
             **overrides,
         })
-        runtime = build_runtime(IntakeSettings(database_url=database_url, adapters=adapter_settings))
+        runtime = build_runtime(IntakeSettings(database_url=database_url, adapters=adapter_settings,
+                                               http=HttpSettings(**(http or {}))))
         published: list[bytes] = []
 
         @runtime.broker.subscriber(SUBMISSIONS.name, group_id="test-submissions-seen")
