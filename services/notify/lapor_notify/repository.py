@@ -179,10 +179,12 @@ async def mark_final(
 
 
 async def expire_waiting(conn: asyncpg.Connection, now: datetime) -> int:
-    """Reporter messages whose contact never came stay in the inbox only."""
+    """Reporter messages whose contact never came stay in the inbox only (a contact that did come, even
+    one whose release was missed, keeps its messages: ``release_waiting_with_contact`` sends them)."""
     result = await conn.execute(
-        "UPDATE notifications SET status = 'expired', updated_at = $1"
-        " WHERE status = 'waiting_contact' AND next_attempt_at <= $1", now,
+        "UPDATE notifications n SET status = 'expired', updated_at = $1"
+        " WHERE n.status = 'waiting_contact' AND n.next_attempt_at <= $1"
+        " AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.complaint_id = n.complaint_id)", now,
     )
     return int(result.split()[-1])
 
@@ -192,6 +194,21 @@ async def release_waiting(conn: asyncpg.Connection, complaint_id: UUID, now: dat
     result = await conn.execute(
         "UPDATE notifications SET status = 'pending', next_attempt_at = $2, updated_at = $2"
         " WHERE complaint_id = $1 AND status = 'waiting_contact'", complaint_id, now,
+    )
+    return int(result.split()[-1])
+
+
+async def release_waiting_with_contact(conn: asyncpg.Connection, now: datetime) -> int:
+    """Every reporter message still waiting although its contact is stored: due now.
+
+    The contact's consumer releases what it sees waiting, but a message recorded by the lifecycle
+    consumer in a transaction that overlapped the contact's was invisible to that release (and the
+    contact invisible to its check). Once both committed, this sweep sees both: nothing waits in vain.
+    """
+    result = await conn.execute(
+        "UPDATE notifications n SET status = 'pending', next_attempt_at = $1, updated_at = $1"
+        " WHERE n.status = 'waiting_contact'"
+        " AND EXISTS (SELECT 1 FROM contacts c WHERE c.complaint_id = n.complaint_id)", now,
     )
     return int(result.split()[-1])
 

@@ -365,14 +365,16 @@ class DeliveryWorker:
     # --- housekeeping: contact waits and digests ----------------------------------------------
 
     async def housekeeping(self) -> None:
-        """Expire contact waits, fold due digests, prune now and then: at most once per
-        ``housekeeping_interval_s`` of the clock (rounds come as often as deliveries finish)."""
+        """Release contact waits whose contact is stored, expire the others, fold due digests, prune now
+        and then: at most once per ``housekeeping_interval_s`` of the clock (rounds come as often as
+        deliveries finish)."""
         now = self._clock.now()
         if self._housekept_at is not None and \
                 (now - self._housekept_at).total_seconds() < self._s.housekeeping_interval_s:
             return
         self._housekept_at = now
         async with self._pool().acquire() as conn:
+            released = await repository.release_waiting_with_contact(conn, now)
             expired = await repository.expire_waiting(conn, now)
             groups = await repository.due_digest_groups(conn, now)
             if self._pruned_at is None or (now - self._pruned_at).total_seconds() >= 300:
@@ -384,6 +386,8 @@ class DeliveryWorker:
                 )
                 if forgotten:
                     log.info("contacts_of_closed_complaints_deleted", contacts=forgotten)
+        if released:
+            log.warning("contact_wait_released_late", deliveries=released)
         if expired:
             log.info("contact_wait_expired", deliveries=expired)
         for group in groups:
