@@ -205,7 +205,8 @@ class DeliveryWorker:
         async with self._pool().acquire() as conn, conn.transaction():
             rows = await repository.claim(conn, now=now, limit=limit, token=token, worker_key=self.liveness.key,
                                           lease_until=now + timedelta(seconds=self._s.lease_s))
-            for row in rows:
+            # rate windows are locked in one order by every replica's claim: two claims never deadlock
+            for row in sorted(rows, key=lambda r: (r["recipient_ref"], r["channel"])):
                 per_hour = self._s.rate_limits_per_hour.get(row["channel"])
                 if per_hour and not await repository.take_rate_slot(
                     conn, recipient_ref=row["recipient_ref"], channel=row["channel"], window_start=window,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -19,7 +21,7 @@ from lapor_notify.clock import ManualClock
 from lapor_notify.testing import Harness, RecordingChannel, contact_shared
 from lapor_shared.consumer import Tx
 from lapor_shared.events.values import ReporterContact
-from lapor_shared.testing.factories import accepted_envelope
+from lapor_shared.testing.factories import accepted_envelope, routed_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -150,3 +152,135 @@ def _encrypted(contact: ReporterContact) -> dict[str, str]:
     key_id, token = ContactCipher.from_setting(ServiceSettings().contact_keys).encrypt(contact)
     return {"key_id": key_id, "ciphertext": token}
 
+
+# --- rate limits: two replicas' claims count one recipient's window --------------------------------------
+
+
+def officer_delivery(recipient_ref: str, due: datetime, channel: str = "email") -> repository.NewDelivery:
+    return repository.NewDelivery(
+        notification_id=uuid4(), source_event_id=uuid4(), source_event_type="complaint.routed", correlation_id=None,
+        complaint_id=uuid4(), tracking_number="LPR-TEST-00000", jurisdiction_code="18.71", recipient_kind="officer",
+        recipient_ref=recipient_ref, channel=channel, template="complaint_routed.officer", languages=["id"],
+        subject="Laporan baru", body="Laporan baru.", sms_text="Laporan baru.", data={}, status="pending",
+        due_at=due, created_at=due,
+    )
+
+
+async def test_two_replicas_claiming_for_the_same_two_recipients_in_opposite_order_never_deadlock(
+    database_url, monkeypatch
+):
+    clock = ManualClock(datetime(2026, 3, 2, 3, 10, tzinfo=UTC))
+    t0 = clock.now() - timedelta(minutes=5)
+    sending = {"concurrency": 2, "rate_limits_per_hour": {"email": 10}}
+    first_mail, second_mail = RecordingChannel("email"), RecordingChannel("email")
+    async with Harness(database_url, channels={"email": first_mail}, clock=clock, sending=sending) as one, \
+            Harness(database_url, channels={"email": second_mail}, clock=clock, sending=sending) as two:
+        for ref in ("agency:a", "agency:b"):
+            await one.add_recipient(ref, email=f"{ref[7:]}@instansi.example")
+        async with one.pool.acquire() as conn:
+            # by due time: a, b (the first replica's claim), then b, a (the second's)
+            for i, ref in enumerate(("agency:a", "agency:b", "agency:b", "agency:a")):
+                await repository.record(conn, officer_delivery(ref, t0 + timedelta(seconds=i)))
+        gate, take = Gate(), repository.take_rate_slot
+        calls = 0
+
+        async def first_call_paused(*args: Any, **kwargs: Any) -> bool:
+            nonlocal calls
+            calls += 1
+            return await (gate.after(take) if calls == 1 else take)(*args, **kwargs)
+
+        monkeypatch.setattr(repository, "take_rate_slot", first_call_paused)
+        first = asyncio.create_task(one.worker.tick())  # holds agency:a's window, paused before agency:b's
+        await asyncio.wait_for(gate.reached.wait(), 10)
+        second = asyncio.create_task(two.worker.tick())  # claims the other two rows, takes their windows
+        await asyncio.sleep(0.3)
+        gate.opened.set()
+        claimed = await asyncio.wait_for(asyncio.gather(first, second), 20)
+        await one.worker.drain()
+        await two.worker.drain()
+        windows = {r["recipient_ref"]: r["sent"] for r in await one.pool.fetch("SELECT * FROM rate_windows")}
+
+    assert claimed == [2, 2]
+    assert len(first_mail.sent) + len(second_mail.sent) == 4
+    assert windows == {"agency:a": 2, "agency:b": 2}
+
+
+async def test_a_rate_slot_taken_by_another_replica_in_flight_is_counted_before_the_limit_is_checked(database_url):
+    window = datetime(2026, 3, 2, 3, tzinfo=UTC)
+    async with Harness(database_url, channels={}) as h:
+        async with h.pool.acquire() as a, h.pool.acquire() as b:
+            tx_a = a.transaction()
+            await tx_a.start()
+            assert await repository.take_rate_slot(a, recipient_ref="agency:a", channel="sms",
+                                                   window_start=window, limit=1)
+            async with b.transaction():
+                taking = asyncio.create_task(repository.take_rate_slot(
+                    b, recipient_ref="agency:a", channel="sms", window_start=window, limit=1))
+                await asyncio.sleep(0.3)
+                assert not taking.done(), "the second replica waits for the first one's count"
+                await tx_a.commit()
+                second = await asyncio.wait_for(taking, 10)
+        sent = await h.pool.fetchval("SELECT sent FROM rate_windows WHERE recipient_ref = 'agency:a'")
+
+    assert second is False
+    assert sent == 1
+
+
+# --- digests: folding against recording, and two replicas folding ------------------------------------
+
+
+async def test_a_digest_item_committed_just_after_its_period_was_folded_goes_out_in_the_next_digest(database_url):
+    clock = ManualClock(datetime(2026, 3, 2, 3, 59, 59, tzinfo=UTC))
+    fakes = channels()
+    first, late = routed_envelope(), routed_envelope()
+    async with Harness(database_url, channels=fakes, clock=clock) as h:
+        notifier = h.runtime.notifier  # type: ignore[attr-defined]
+        await h.add_recipient("agency:umum.18.71", email="dinas@example.go.id", digest="hourly")
+        await h.publish(first)
+        recorded, commit = asyncio.Event(), asyncio.Event()
+
+        async def record_then_hold(tx: Tx) -> None:
+            await notifier.on_lifecycle(tx, late)  # an item due at 04:00, like the first one
+            recorded.set()
+
+        recording = asyncio.create_task(in_transaction(h, record_then_hold, cause=late, before_commit=commit))
+        await asyncio.wait_for(recorded.wait(), 10)
+        clock.set(datetime(2026, 3, 2, 4, 0, tzinfo=UTC))
+        await h.deliver()  # the 04:00 fold sees only the committed item
+        commit.set()
+        await asyncio.wait_for(recording, 10)
+        clock.advance(h.settings.sending.housekeeping_interval_s)
+        await h.deliver()
+        items = await h.deliveries(template="complaint_routed.officer", channel="email")
+
+    digests = [m for m in fakes["email"].sent if m.template == "digest.officer"]
+    assert [[e.tracking_number in d.body for e in (first, late)] for d in digests] == [[True, False], [False, True]]
+    assert {r["status"] for r in items} == {"digested"}
+
+
+async def test_two_replicas_folding_the_same_digest_at_once_send_it_once(database_url, monkeypatch):
+    clock = ManualClock(datetime(2026, 3, 2, 3, 30, tzinfo=UTC))
+    mails_one, mails_two = RecordingChannel("email"), RecordingChannel("email")
+    routed = [routed_envelope() for _ in range(3)]
+    async with Harness(database_url, channels={"email": mails_one, "inbox": RecordingChannel("inbox")},
+                       clock=clock) as one, \
+            Harness(database_url, channels={"email": mails_two, "inbox": RecordingChannel("inbox")},
+                    clock=clock) as two:
+        await one.add_recipient("agency:umum.18.71", email="dinas@example.go.id", digest="hourly")
+        for event in routed:
+            await one.publish(event)
+        clock.set(datetime(2026, 3, 2, 4, 0, tzinfo=UTC))
+        gate, lock_items = Gate(), repository.lock_digest_items
+        monkeypatch.setattr(repository, "lock_digest_items", gate.after(lock_items))
+        folding = asyncio.create_task(one.worker.housekeeping())  # items locked, digest not yet written
+        await asyncio.wait_for(gate.reached.wait(), 10)
+        monkeypatch.setattr(repository, "lock_digest_items", lock_items)
+        await asyncio.wait_for(two.worker.housekeeping(), 10)  # the other replica finds them taken
+        gate.opened.set()
+        await asyncio.wait_for(folding, 10)
+        await one.deliver()
+        await two.deliver()
+
+    digests = [m for m in (*mails_one.sent, *mails_two.sent) if m.template == "digest.officer"]
+    assert len(digests) == 1
+    assert all(e.tracking_number in digests[0].body for e in routed)
