@@ -41,7 +41,10 @@ class Liveness:
 
     @property
     def held(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed()
+        try:
+            return self._conn is not None and not self._conn.is_closed()
+        except asyncpg.InterfaceError:  # the pool took the connection back when it was lost
+            return False
 
     async def ensure(self) -> None:
         """Hold the lock (again, after the database restarted: with the same key when it is free)."""
@@ -83,4 +86,5 @@ class Liveness:
         try:
             await asyncio.wait_for(self._pool().release(conn), timeout=2)
         except Exception:
-            conn.terminate()
+            with contextlib.suppress(Exception):  # already back in the pool, or gone with the server
+                conn.terminate()

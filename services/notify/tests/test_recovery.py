@@ -131,3 +131,36 @@ async def test_the_restarted_worker_of_the_same_service_takes_back_what_its_pred
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_after_the_database_dropped_every_connection_the_worker_holds_its_key_again_and_keeps_sending(
+    database_url,
+):
+    clock = ManualClock()
+    inbox = RecordingChannel("inbox")
+    first, second = accepted_envelope(), accepted_envelope()
+    async with Harness(database_url, channels={"inbox": inbox}, clock=clock) as h:
+        await h.publish(first)
+        await h.deliver()
+        key = h.worker.liveness.key
+        conn = await asyncpg.connect(database_url)
+        try:  # what a PostgreSQL restart does to the service: every one of its connections ends
+            await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                               " WHERE application_name = 'lapor-notify' AND pid <> pg_backend_pid()")
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.2)
+        await h.publish(second)
+        for _ in range(20):  # rounds fail while the pool notices, then succeed
+            clock.advance(h.settings.sending.housekeeping_interval_s)
+            try:
+                await h.deliver()
+                break
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await asyncio.sleep(0.1)
+        holder = await h.pool.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid"
+            " AND objid = $2::int::oid", LIVENESS_LOCK_CLASS, key)
+
+    assert [m.complaint_id for m in inbox.sent] == [first.complaint_id, second.complaint_id]
+    assert h.worker.liveness.key == key and holder == 1
