@@ -331,6 +331,7 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
             rec["in_flight_undone"] = sum(1 for t in times if t is None)
             done = [t for t in times if t is not None]
             rec["in_flight_done_after_ready_s"] = round(max(0.0, max(done) - rec["ready_at"]), 2) if done else None
+            rec["in_flight_done_after_kill_s"] = round(max(done) - rec["killed_at"], 2) if done else None
         result_effects = await count_effects(database_url, sinks, ledger, workload)
     finally:
         stop.set()
@@ -437,10 +438,13 @@ def report(result: dict) -> None:
     for rec in result["recoveries"]:
         stopped = f", stopped in {rec['stopped_in_s']} s" if rec.get("stopped_in_s") is not None else ""
         flight = ""
-        if rec.get("in_flight") is not None:
-            flight = (f"; {rec['in_flight']} in flight at the kill, all done "
-                      f"{rec['in_flight_done_after_ready_s']} s after ready" if not rec.get("in_flight_undone")
-                      else f"; {rec['in_flight_undone']} of {rec['in_flight']} in flight never done")
+        if rec.get("in_flight_undone"):
+            flight = f"; {rec['in_flight_undone']} of {rec['in_flight']} in flight at the kill never done"
+        elif rec.get("in_flight"):
+            flight = (f"; {rec['in_flight']} in flight at the kill, all done {rec['in_flight_done_after_kill_s']} s"
+                      f" after the kill ({rec['in_flight_done_after_ready_s']} s after ready)")
+        elif rec.get("in_flight") == 0:
+            flight = "; nothing in flight at the kill"
         print(f"  {rec['victim']:<9} ready again after {rec['ready_after_s']} s, producing again after "
               f"{rec['recovered_s']} s{stopped}{flight}")
 
