@@ -113,8 +113,8 @@ class DeliveryWorker:
         log.info("delivery_worker_started", concurrency=self._s.concurrency, worker_key=self.liveness.key)
 
     async def stop(self, grace_s: float = 5.0) -> None:
-        """Stop claiming; let sends in flight finish briefly, then cancel them (their leases expire and
-        another worker resends: see the module docstring)."""
+        """Stop claiming; let sends in flight finish briefly, then cancel them and give up the liveness
+        lock: what is still claimed is taken back by the next round of any worker (the module docstring)."""
         self._stopping.set()
         self._wake.set()
         if self._loop is not None:
