@@ -91,7 +91,7 @@ bench-history: setup ## Biaya vs riwayat / hot look-ups timed with 0, 100k and 1
 chaos-short: setup ## Uji ketahanan singkat / the short chaos run (300 complaints, one kill per service)
 	$(UV) run --frozen pytest -m chaos $(PYTEST_ARGS)
 
-chaos: setup ## Uji ketahanan / 10,000 complaints while every service is SIGKILLed 3x and PostgreSQL restarts
+chaos: setup ## Uji ketahanan / 3,000 complaints while every service is SIGKILLed 3x and PostgreSQL restarts; every planned message counted at the sinks
 	$(UV) run --frozen python tools/chaos.py $(CHAOS_ARGS)
 
 ARGS ?=

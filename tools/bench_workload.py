@@ -1,5 +1,6 @@
 """Realistic complaints for benchmarks and chaos runs: every report type, ~20 categories, all 552
-regions, a share of anonim and rahasia reports, and some re-sent channel messages (duplicates)."""
+regions, a share of anonim and rahasia reports, and some re-sent channel messages (duplicates). Every
+reporter leaves a contact of their own: an e-mail address and a phone number, or only one of them."""
 
 from __future__ import annotations
 
@@ -46,13 +47,16 @@ class Workload:
     """Deterministic for a seed: the same run can be repeated and compared."""
 
     def __init__(self, seed: int = 1708, *, anonymous_share: float = 0.2, confidential_share: float = 0.1,
-                 duplicate_share: float = 0.02) -> None:
+                 duplicate_share: float = 0.02, email_only_share: float = 0.25,
+                 phone_only_share: float = 0.15) -> None:
         self.rng = random.Random(seed)
         self.regions = sorted(c for c, r in all_regions().items() if r.level != "province")
         self.provinces = sorted(c for c, r in all_regions().items() if r.level == "province")
         self.anonymous_share = anonymous_share
         self.confidential_share = confidential_share
         self.duplicate_share = duplicate_share
+        self.email_only_share = email_only_share
+        self.phone_only_share = phone_only_share
         self.sent: list[Envelope[ComplaintSubmitted]] = []
 
     def next(self) -> Envelope[ComplaintSubmitted]:
@@ -74,7 +78,7 @@ class Workload:
             incident_date=date.today() - timedelta(days=rng.randint(0, 30)),
             location=Location(region_code=code),
             category_hint=rng.choice(CATEGORIES),
-            reporter=ReporterContact(name=f"Pelapor {n}", phone=f"+62812{rng.randint(10**6, 10**7 - 1)}"),
+            reporter=self._contact(n),
             anonymous=rng.random() < self.anonymous_share,
             confidential=rng.random() < self.confidential_share,
             submitted_at=datetime.now(UTC),
@@ -82,6 +86,17 @@ class Workload:
         envelope = Envelope.new(payload, producer="bench-adapter")
         self.sent.append(envelope)
         return envelope
+
+    def _contact(self, n: int) -> ReporterContact:
+        """Each reporter's own contact: most leave an e-mail address and a phone number, some only one."""
+        phone = f"+62812{self.rng.randint(10**6, 10**7 - 1)}"
+        email = f"pelapor.{n}.{self.rng.getrandbits(32):08x}@example.org"
+        draw = self.rng.random()
+        if draw < self.email_only_share:
+            return ReporterContact(name=f"Pelapor {n}", email=email)
+        if draw < self.email_only_share + self.phone_only_share:
+            return ReporterContact(name=f"Pelapor {n}", phone=phone)
+        return ReporterContact(name=f"Pelapor {n}", phone=phone, email=email)
 
     @property
     def distinct(self) -> int:

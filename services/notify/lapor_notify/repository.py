@@ -96,12 +96,13 @@ async def wake_workers(conn: asyncpg.Connection) -> None:
 
 
 async def claim(
-    conn: asyncpg.Connection, *, now: datetime, limit: int, lease_until: datetime, token: UUID
+    conn: asyncpg.Connection, *, now: datetime, limit: int, lease_until: datetime, token: UUID, worker_key: int
 ) -> list[asyncpg.Record]:
     """Take up to ``limit`` due deliveries (or ones whose lease ran out) for this worker.
 
     ``FOR UPDATE SKIP LOCKED``: two replicas claiming at once get disjoint rows; the lease token marks
-    whose claim it is, so a worker whose lease ran out cannot mark a delivery another worker owns.
+    whose claim it is, so a worker whose lease ran out cannot mark a delivery another worker owns, and
+    ``claimed_by`` names the worker process (its liveness key, see ``reclaim_orphans``).
     """
     return await conn.fetch(
         """
@@ -113,12 +114,50 @@ async def claim(
             FOR UPDATE SKIP LOCKED
         )
         UPDATE notifications n
-        SET status = 'sending', lease_until = $3, lease_token = $4, attempts = n.attempts + 1, updated_at = $1
+        SET status = 'sending', lease_until = $3, lease_token = $4, claimed_by = $5, attempts = n.attempts + 1,
+            updated_at = $1
         FROM due WHERE n.notification_id = due.notification_id
         RETURNING n.*
         """,
-        now, limit, lease_until, token,
+        now, limit, lease_until, token, worker_key,
     )
+
+
+async def hold_liveness(conn: asyncpg.Connection, lock_class: int, key: int) -> bool:
+    """Take the worker's liveness lock on ``conn`` (session level: held until the connection ends)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1::int, $2::int)", lock_class, key))
+
+
+async def reclaim_orphans(
+    conn: asyncpg.Connection, *, now: datetime, lock_class: int, worker_key: int, own_tokens: Sequence[UUID]
+) -> list[UUID]:
+    """Give back, due now, the deliveries left ``sending`` by a worker that is gone.
+
+    A claim is orphaned when the liveness lock of the worker that stamped it is no longer held (its
+    process died: PostgreSQL dropped its connection and with it the lock), or when it is this worker's
+    own but no send of it is in flight here (its outcome could not be recorded). The live keys are read
+    from ``pg_locks`` in the same statement as the rows, after its snapshot was taken, so a worker that
+    started and claimed meanwhile is seen as live. Claims without a key (from a worker of an earlier
+    version) wait for their lease, as before.
+    """
+    rows = await conn.fetch(
+        """
+        WITH live AS MATERIALIZED (
+            SELECT objid::bigint AS key FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $2::int::oid
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        )
+        UPDATE notifications
+        SET status = 'pending', next_attempt_at = $1, lease_until = NULL, lease_token = NULL, claimed_by = NULL,
+            updated_at = $1
+        WHERE status = 'sending' AND claimed_by IS NOT NULL
+          AND (claimed_by NOT IN (SELECT key FROM live)
+               OR (claimed_by = $3 AND lease_token <> ALL($4::uuid[])))
+        RETURNING notification_id
+        """,
+        now, lock_class, worker_key, list(own_tokens),
+    )
+    return [r["notification_id"] for r in rows]
 
 
 async def take_rate_slot(
@@ -179,10 +218,12 @@ async def mark_final(
 
 
 async def expire_waiting(conn: asyncpg.Connection, now: datetime) -> int:
-    """Reporter messages whose contact never came stay in the inbox only."""
+    """Reporter messages whose contact never came stay in the inbox only (a contact that did come, even
+    one whose release was missed, keeps its messages: ``release_waiting_with_contact`` sends them)."""
     result = await conn.execute(
-        "UPDATE notifications SET status = 'expired', updated_at = $1"
-        " WHERE status = 'waiting_contact' AND next_attempt_at <= $1", now,
+        "UPDATE notifications n SET status = 'expired', updated_at = $1"
+        " WHERE n.status = 'waiting_contact' AND n.next_attempt_at <= $1"
+        " AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.complaint_id = n.complaint_id)", now,
     )
     return int(result.split()[-1])
 
@@ -192,6 +233,21 @@ async def release_waiting(conn: asyncpg.Connection, complaint_id: UUID, now: dat
     result = await conn.execute(
         "UPDATE notifications SET status = 'pending', next_attempt_at = $2, updated_at = $2"
         " WHERE complaint_id = $1 AND status = 'waiting_contact'", complaint_id, now,
+    )
+    return int(result.split()[-1])
+
+
+async def release_waiting_with_contact(conn: asyncpg.Connection, now: datetime) -> int:
+    """Every reporter message still waiting although its contact is stored: due now.
+
+    The contact's consumer releases what it sees waiting, but a message recorded by the lifecycle
+    consumer in a transaction that overlapped the contact's was invisible to that release (and the
+    contact invisible to its check). Once both committed, this sweep sees both: nothing waits in vain.
+    """
+    result = await conn.execute(
+        "UPDATE notifications n SET status = 'pending', next_attempt_at = $1, updated_at = $1"
+        " WHERE n.status = 'waiting_contact'"
+        " AND EXISTS (SELECT 1 FROM contacts c WHERE c.complaint_id = n.complaint_id)", now,
     )
     return int(result.split()[-1])
 

@@ -11,17 +11,24 @@ One claim → send → mark cycle per delivery:
    ``notification.failed`` + a dead letter on ``lapor.deadletter``, both through the outbox. The update
    is guarded by the lease token, so a worker whose lease ran out cannot overwrite another's result.
 
+**Recovery.** Each worker process holds a liveness lock (``liveness.py``: a session-level advisory lock
+on its own connection) and stamps its claims with its key. PostgreSQL drops the lock the moment the
+process's connection ends, so when a process dies its claims are taken back by the next housekeeping
+round of any worker (its restarted successor included): a crash delays a message by seconds, not by a
+lease. The lease remains the fallback for a worker that is alive but stuck (or cut off from the database
+without its connection being closed). An outcome that cannot be recorded (database away) is retried
+without sending again.
+
 The honest caveat (the one NServiceBus and Debezium document): a crash between 2 and 3 leaves the row
-``sending``; after the lease expires another worker sends it again. At worst a message goes out twice,
-never zero times; receivers can dedupe on the delivery id (SMTP Message-ID, SMS reference, webhook
-``Idempotency-Key``).
+``sending``; it is then sent again. At worst a message goes out twice, never zero times; receivers can
+dedupe on the delivery id (SMTP Message-ID, SMS reference, webhook ``Idempotency-Key``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +40,7 @@ import structlog
 from lapor_notify import recipients, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
 from lapor_notify.clock import Clock
+from lapor_notify.liveness import LOCK_CLASS, Liveness
 from lapor_notify.rendering import render
 from lapor_notify.settings import NotifySettings
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
@@ -86,7 +94,10 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self.liveness = Liveness(pool, self._on_notify)
+        self._tokens: dict[UUID, int] = {}
+        """Lease tokens of this worker's claims still being claimed or sent, with their sends in flight."""
+        self.reclaimed = 0
         self.sent = 0
         self.failed = 0
         self._pruned_at: datetime | None = None
@@ -96,15 +107,14 @@ class DeliveryWorker:
 
     async def start(self) -> None:
         self._stopping.clear()
-        with contextlib.suppress(Exception):  # without LISTEN the worker still polls
-            self._listener = await self._pool().acquire()
-            await self._listener.add_listener(repository.WAKE_CHANNEL, self._on_notify)
+        with contextlib.suppress(Exception):  # the database is away: every round tries again first
+            await self.liveness.ensure()
         self._loop = asyncio.create_task(self._run(), name="notify-delivery-worker")
-        log.info("delivery_worker_started", concurrency=self._s.concurrency)
+        log.info("delivery_worker_started", concurrency=self._s.concurrency, worker_key=self.liveness.key)
 
     async def stop(self, grace_s: float = 5.0) -> None:
-        """Stop claiming; let sends in flight finish briefly, then cancel them (their leases expire and
-        another worker resends: see the module docstring)."""
+        """Stop claiming; let sends in flight finish briefly, then cancel them and give up the liveness
+        lock: what is still claimed is taken back by the next round of any worker (the module docstring)."""
         self._stopping.set()
         self._wake.set()
         if self._loop is not None:
@@ -115,12 +125,7 @@ class DeliveryWorker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(repository.WAKE_CHANNEL, self._on_notify)
-            with contextlib.suppress(Exception):
-                await self._pool().release(self._listener)
-            self._listener = None
+        await self.liveness.release()
 
     def wake(self) -> None:
         self._wake.set()
@@ -150,22 +155,36 @@ class DeliveryWorker:
         self._wake.clear()
 
     async def tick(self) -> int:
-        """One round: expire, fold digests, claim what fits into the free slots and start sending it."""
+        """One round: take back orphaned claims, release and expire contact waits, fold digests, claim
+        what fits into the free slots and start sending it."""
+        await self.liveness.ensure()
         await self.housekeeping()
         free = self._s.concurrency - len(self._tasks)
         if free <= 0 or self._stopping.is_set():
             return 0
-        rows = await self._claim(free)
-        for row in rows:
-            task = asyncio.create_task(self._deliver(row), name=f"deliver-{row['notification_id']}")
-            self._tasks.add(task)
-            task.add_done_callback(self._slot_freed)
+        token = uuid4()
+        self._tokens[token] = 1  # registered before the claim: our own housekeeping never takes it back
+        try:
+            rows = await self._claim(free, token)
+            for row in rows:
+                task = asyncio.create_task(self._deliver(row), name=f"deliver-{row['notification_id']}")
+                self._tasks.add(task)
+                self._tokens[token] += 1
+                task.add_done_callback(lambda done, t=token: self._slot_freed(done, t))
+        finally:
+            self._token_done(token)
         return len(rows)
 
-    def _slot_freed(self, task: asyncio.Task[None]) -> None:
+    def _slot_freed(self, task: asyncio.Task[None], token: UUID) -> None:
         """A delivery finished: its slot is free, so claim again now rather than at the next poll."""
         self._tasks.discard(task)
+        self._token_done(token)
         self._wake.set()
+
+    def _token_done(self, token: UUID) -> None:
+        self._tokens[token] -= 1
+        if not self._tokens[token]:
+            del self._tokens[token]
 
     async def drain(self, max_rounds: int = 1000) -> None:
         """Run rounds until nothing is due and nothing is in flight (tests; a manual clock)."""
@@ -179,14 +198,15 @@ class DeliveryWorker:
 
     # --- claim ----------------------------------------------------------------------------------
 
-    async def _claim(self, limit: int) -> list[asyncpg.Record]:
+    async def _claim(self, limit: int, token: UUID) -> list[asyncpg.Record]:
         now = self._clock.now()
         window = now.replace(minute=0, second=0, microsecond=0)
         kept: list[asyncpg.Record] = []
         async with self._pool().acquire() as conn, conn.transaction():
-            rows = await repository.claim(conn, now=now, limit=limit, token=uuid4(),
+            rows = await repository.claim(conn, now=now, limit=limit, token=token, worker_key=self.liveness.key,
                                           lease_until=now + timedelta(seconds=self._s.lease_s))
-            for row in rows:
+            # rate windows are locked in one order by every replica's claim: two claims never deadlock
+            for row in sorted(rows, key=lambda r: (r["recipient_ref"], r["channel"])):
                 per_hour = self._s.rate_limits_per_hour.get(row["channel"])
                 if per_hour and not await repository.take_rate_slot(
                     conn, recipient_ref=row["recipient_ref"], channel=row["channel"], window_start=window,
@@ -215,36 +235,57 @@ class DeliveryWorker:
                 await self._attempt(row)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # the mark itself failed (database away): the lease expires, resend
+            except Exception as exc:  # no outcome recorded: our housekeeping takes the claim back, resend
                 log.error("delivery_outcome_not_recorded", error=redact_text(repr(exc))[:300])
+
+    async def _recorded(self, outcome: Callable[[], Awaitable[None]]) -> None:
+        """Record an outcome; while the database is away, try again (the message is not sent again) for
+        as long as the claim's lease lasts, after which the delivery may be another worker's."""
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + self._s.lease_s
+        delay = 0.2
+        while True:
+            try:
+                await outcome()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if loop.time() + delay >= give_up_at:
+                    raise
+                log.warning("delivery_outcome_retrying", error=redact_text(repr(exc))[:300], retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _attempt(self, row: asyncpg.Record) -> None:
         try:
             message = await self._compose(row)
         except ContactDecryptionError:
-            await self._fail(row, "contact_unreadable", "contact token cannot be decrypted")
+            await self._recorded(lambda: self._fail(row, "contact_unreadable", "contact token cannot be decrypted"))
             return
         if isinstance(message, Skip):
-            await self._finish(row, message)
+            await self._recorded(lambda: self._finish(row, message))
             return
         channel = self.channels.get(row["channel"])
         if channel is None:
-            await self._fail(row, "channel_unavailable", f"channel {row['channel']} is not configured")
+            await self._recorded(
+                lambda: self._fail(row, "channel_unavailable", f"channel {row['channel']} is not configured"))
             return
         try:
             await asyncio.wait_for(channel.send(message), timeout=self._s.lease_s / 2)
         except asyncio.CancelledError:
             raise
         except PermanentError as exc:
-            await self._fail(row, "permanent_error", self._safe(exc, message))
+            detail = self._safe(exc, message)
+            await self._recorded(lambda: self._fail(row, "permanent_error", detail))
         except Exception as exc:  # TransientError, a timeout, or a provider bug: try again later
             detail = self._safe(exc, message)
             if row["attempts"] >= self._s.max_attempts:
-                await self._fail(row, "too_many_attempts", detail)
+                await self._recorded(lambda: self._fail(row, "too_many_attempts", detail))
             else:
-                await self._retry(row, detail)
+                await self._recorded(lambda: self._retry(row, detail))
         else:
-            await self._sent(row)
+            await self._recorded(lambda: self._sent(row))
 
     async def _compose(self, row: asyncpg.Record) -> OutboundMessage | Skip:
         """Resolve the address just before sending: the reporter's contact is decrypted here and only here."""
@@ -365,14 +406,18 @@ class DeliveryWorker:
     # --- housekeeping: contact waits and digests ----------------------------------------------
 
     async def housekeeping(self) -> None:
-        """Expire contact waits, fold due digests, prune now and then: at most once per
-        ``housekeeping_interval_s`` of the clock (rounds come as often as deliveries finish)."""
+        """Take back the claims of dead workers, release contact waits whose contact is stored, expire
+        the others, fold due digests, prune now and then: at most once per ``housekeeping_interval_s`` of
+        the clock (rounds come as often as deliveries finish)."""
         now = self._clock.now()
         if self._housekept_at is not None and \
                 (now - self._housekept_at).total_seconds() < self._s.housekeeping_interval_s:
             return
         self._housekept_at = now
         async with self._pool().acquire() as conn:
+            reclaimed = await repository.reclaim_orphans(conn, now=now, lock_class=LOCK_CLASS,
+                                                         worker_key=self.liveness.key, own_tokens=list(self._tokens))
+            released = await repository.release_waiting_with_contact(conn, now)
             expired = await repository.expire_waiting(conn, now)
             groups = await repository.due_digest_groups(conn, now)
             if self._pruned_at is None or (now - self._pruned_at).total_seconds() >= 300:
@@ -384,6 +429,12 @@ class DeliveryWorker:
                 )
                 if forgotten:
                     log.info("contacts_of_closed_complaints_deleted", contacts=forgotten)
+        if reclaimed:
+            self.reclaimed += len(reclaimed)
+            log.warning("deliveries_reclaimed", deliveries=len(reclaimed),
+                        delivery_ids=[str(i) for i in reclaimed[:20]])
+        if released:
+            log.warning("contact_wait_released_late", deliveries=released)
         if expired:
             log.info("contact_wait_expired", deliveries=expired)
         for group in groups:
