@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -123,6 +124,8 @@ class Supervisor:
                 "LAPOR_DATABASE_URL": self.infra.database_url,
                 "LAPOR_HTTP_PORT": str(port),
                 "LAPOR_LOG_FORMAT": "json",
+                # static membership: a service the supervisor restarts gets its partitions back at once
+                "LAPOR_KAFKA_GROUP_INSTANCE_ID": f"{socket.gethostname()}-{os.getpid()}-{name}",
             }
             pid_file = self.run_dir / "pids" / f"{name}.pid"
             reap_stale(pid_file, f"lapor_{name}")

@@ -126,6 +126,8 @@ class Runtime:
             self.subscriber_defaults, group_id=group_id, title=consumer.name,
             description=f"Consumer group {group_id}; handles {handled} (envelopes: docs/events/).",
         )
+        if self.settings.kafka_group_instance_id:
+            options["group_instance_id"] = f"{self.settings.kafka_group_instance_id}.{group_id}"
         if batch:
             options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
                            batch_timeout_ms=self.settings.delivery.batch_timeout_ms)

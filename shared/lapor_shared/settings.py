@@ -176,6 +176,10 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("LAPOR_KAFKA_ENABLE_IDEMPOTENCE", "KAFKA_ENABLE_IDEMPOTENCE"),
     )
     kafka_fetch_max_wait_ms: int = KafkaSettings().fetch_max_wait_ms
+    kafka_group_instance_id: str | None = None
+    """Static group membership (KIP-345): a name this process keeps across restarts and no other live
+    process shares (the supervisor's service-and-slot, a pod name). A restarted process then gets its
+    partitions back at once instead of waiting for its dead predecessor's session to time out."""
     kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
     kafka_sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
     kafka_sasl_username: str | None = None

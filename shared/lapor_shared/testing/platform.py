@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -92,6 +93,8 @@ class Platform:
                 LAPOR_DATABASE_URL=self.database_url,
                 LAPOR_HTTP_PORT=str(port),
                 LAPOR_LOG_FORMAT="json",
+                # static membership, one process per service: a restarted one gets its partitions back at once
+                LAPOR_KAFKA_GROUP_INSTANCE_ID=f"{socket.gethostname()}-{os.getpid()}-{name}",
                 **self.extra_env,
             )
             self.services[name] = ServiceProcess(name, env, self.log_dir / f"{name}.log", port)
