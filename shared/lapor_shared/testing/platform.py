@@ -87,16 +87,16 @@ class Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for name in names:
             port = free_port()
-            env = dict(
-                os.environ,
-                LAPOR_KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
-                LAPOR_DATABASE_URL=self.database_url,
-                LAPOR_HTTP_PORT=str(port),
-                LAPOR_LOG_FORMAT="json",
+            env = {
+                **os.environ,
+                "LAPOR_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+                "LAPOR_DATABASE_URL": self.database_url,
+                "LAPOR_HTTP_PORT": str(port),
+                "LAPOR_LOG_FORMAT": "json",
                 # static membership, one process per service: a restarted one gets its partitions back at once
-                LAPOR_KAFKA_GROUP_INSTANCE_ID=f"{socket.gethostname()}-{os.getpid()}-{name}",
-                **self.extra_env,
-            )
+                "LAPOR_KAFKA_GROUP_INSTANCE_ID": f"{socket.gethostname()}-{os.getpid()}-{name}",
+                **self.extra_env,  # a test may override any of these
+            }
             self.services[name] = ServiceProcess(name, env, self.log_dir / f"{name}.log", port)
             self.services[name].start()
         for name in names:
