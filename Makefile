@@ -24,7 +24,7 @@ BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked
+.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked bench-geo
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -87,6 +87,9 @@ soak: setup ## Uji lama 10 menit / a 10-minute soak at 80% of the measured maxim
 
 bench-history: setup ## Biaya vs riwayat / hot look-ups timed with 0, 100k and 1M complaints stored (fails if they grow)
 	$(UV) run --frozen python tools/bench_history.py $(HISTORY_ARGS)
+
+bench-geo: setup ## Biaya lokasi titik / cost of routing by a point: index load, look-ups inside, near and at sea
+	$(UV) run --frozen python tools/bench_geo.py $(BENCH_ARGS)
 
 chaos-short: setup ## Uji ketahanan singkat / the short chaos run (300 complaints, one kill per service)
 	$(UV) run --frozen pytest -m chaos $(PYTEST_ARGS)

@@ -43,6 +43,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from lapor_shared import geo
 from lapor_shared.events.intake import ComplaintSubmitted
 from lapor_shared.events.values import Attachment, Reason, ReporterContact, ReportType
 from lapor_shared.regions import is_known
@@ -55,8 +56,6 @@ AGENCY_HINT_MAX = 200
 NAME_MAX = 200
 
 # Indonesia from Weh island to the Papua border and from Miangas to Rote, with a small margin for the sea.
-LATITUDE_RANGE = (-11.5, 6.5)
-LONGITUDE_RANGE = (94.5, 141.5)
 
 _EASTERNMOST = timezone(timedelta(hours=9), "WIT")
 """Waktu Indonesia Timur: the last Indonesian time zone to reach a date, so 'today' anywhere in Indonesia."""
@@ -243,10 +242,7 @@ def _location(submission: ComplaintSubmitted) -> list[Reason]:
             "Titik koordinat harus berisi lintang dan bujur sekaligus.",
             "Coordinates need both a latitude and a longitude.",
         ))
-    elif loc.latitude is not None and loc.longitude is not None and not (
-        LATITUDE_RANGE[0] <= loc.latitude <= LATITUDE_RANGE[1]
-        and LONGITUDE_RANGE[0] <= loc.longitude <= LONGITUDE_RANGE[1]
-    ):
+    elif loc.latitude is not None and loc.longitude is not None and geo.outside_indonesia(loc.latitude, loc.longitude):
         problems.append(reason(
             "outside_indonesia", "location",
             "Titik koordinat berada di luar wilayah Indonesia.",

@@ -1,6 +1,12 @@
-"""Where a complaint happened: from its region code, or else from its free-text location.
+"""Where a complaint happened: from its point on the map, its region code, or its free-text location.
 
-The region code (Kemendagri) is what counts. When it is missing, the free text is read the way an
+**Precedence** (``locate``): a point *inside* a regency's boundary is the best evidence (a phone's
+position, given on purpose with "Gunakan lokasi saya"), so it wins, also over a region code that
+disagrees (the reason says which code it overruled); then a known region code; then a point just off
+every boundary (within ``max_point_distance_m``: the coast, a small island), as an *approximate*
+location; then the free text. A point at sea farther than that counts as no point.
+
+When only text is left, it is read the way an
 Indonesian address is written, as comma-separated parts (``Jl. Teuku Umar 12, Kedaton, Kota Bandar
 Lampung, Lampung 35141``): a part matches a region when, normalised, it *equals* one of that region's
 names (``kota bandar lampung``, ``bandar lampung``, ``bandarlampung``, ``kab. lampung selatan``,
@@ -15,12 +21,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Literal
 
 from lapor_routing import jurisdictions
+from lapor_shared import geo
 from lapor_shared.events.values import AgencyLevel, Location
 from lapor_shared.regions import all_regions
 
@@ -56,6 +63,16 @@ class Place:
     """For an ambiguous text: every region it could mean."""
     unknown_code: str | None = None
     """A region code that is not in the tree (its province was used, if known)."""
+    point: tuple[float, float] | None = None
+    """The (latitude, longitude) that decided, when the point did."""
+    distance_m: float | None = None
+    """For an approximate point: how far it lies from the region's boundary."""
+    overruled_code: str | None = None
+    """A known region code that the point (inside another region) overruled."""
+
+    @property
+    def approximate(self) -> bool:
+        return self.distance_m is not None and self.distance_m > 0
 
     @property
     def resolved(self) -> bool:
@@ -139,21 +156,43 @@ def read_text(text: str | None) -> Place:
     return Place("ambiguous", field="location.text", candidates=frozenset(most_specific))
 
 
-def locate(location: Location) -> Place:
-    """The jurisdiction of a complaint's location: its code when known, else its free text.
+def read_point(location: Location, max_distance_m: float = geo.DEFAULT_MAX_DISTANCE_M) -> Place:
+    """The regency a point lies in (or, approximately, next to); unknown at sea or outside Indonesia."""
+    lat, lon = location.latitude, location.longitude
+    if lat is None or lon is None or geo.outside_indonesia(lat, lon):
+        return Place("unknown", field="location.point")
+    found = geo.locate_point(lat, lon, max_distance_m)
+    if found.code is None:
+        return Place("unknown", field="location.point", point=(lat, lon))
+    return Place("resolved", found.code, "location.point", point=(lat, lon), distance_m=found.distance_m)
 
-    An unknown code (older events; intake rejects them today) falls back to the free text when that
-    lies in the code's province, else to the province the code starts with.
-    """
+
+def locate(location: Location, *, max_point_distance_m: float = geo.DEFAULT_MAX_DISTANCE_M) -> Place:
+    """The jurisdiction of a complaint's location, by the precedence in the module docstring."""
+    from_point = read_point(location, max_point_distance_m)
+    precise = from_point.resolved and not from_point.approximate
     code = location.region_code
     if code and jurisdictions.is_known(code):
-        return Place("resolved", code, "location.region_code")
+        if not precise or from_point.code == code:
+            return Place("resolved", code, "location.region_code")
+        assert from_point.code is not None
+        if jurisdictions.contains(code, from_point.code):
+            return from_point  # the point names the regency inside the province the code gave
+        return replace(from_point, overruled_code=code)
+    if precise:
+        return replace(from_point, unknown_code=code) if code else from_point
+    if from_point.resolved and not code:
+        return from_point
     from_text = read_text(location.text)
     if not code:
         return from_text
     province = code.split(".", 1)[0]
     if jurisdictions.level_of(province) is not AgencyLevel.PROVINCE:
-        return from_text if from_text.resolved else Place("unknown", field="location.region_code", unknown_code=code)
+        if from_text.resolved or from_point.resolved:
+            return from_point if from_point.resolved else from_text
+        return Place("unknown", field="location.region_code", unknown_code=code)
+    if from_point.resolved and from_point.code and jurisdictions.contains(province, from_point.code):
+        return replace(from_point, unknown_code=code)
     if from_text.resolved and from_text.code and jurisdictions.contains(province, from_text.code):
         return Place("resolved", from_text.code, "location.text", unknown_code=code)
     return Place("resolved", province, "location.region_code", unknown_code=code)

@@ -33,6 +33,21 @@ def _where(place: Place) -> tuple[str, str]:
     name = node.government if node else str(place.code)
     if place.field == "location.text":
         where = (f"{name} (dibaca dari teks lokasi)", f"{name} (read from the location text)")
+    elif place.field == "location.point" and place.point is not None:
+        at = f"{place.point[0]:.5f}, {place.point[1]:.5f}"
+        if place.approximate:
+            km = f"{(place.distance_m or 0) / 1000:.1f}".replace(".", ",")
+            where = (f"{name} (perkiraan: titik {at} berada di luar batas wilayah mana pun, {km} km dari batas"
+                     " wilayah ini)",
+                     f"{name} (approximate: the point {at} lies outside every boundary, "
+                     f"{(place.distance_m or 0) / 1000:.1f} km from this one)")
+        else:
+            where = (f"{name} (titik {at} berada di dalam batas wilayahnya)",
+                     f"{name} (the point {at} lies within its boundary)")
+        if place.overruled_code:
+            code = _quote(place.overruled_code)
+            where = (f"{where[0]}; titik lokasi lebih tepat daripada kode wilayah {code} yang dipilih",
+                     f"{where[1]}; the point is better evidence than the chosen region code {code}")
     else:
         where = (f"{name} (kode wilayah {place.code})", f"{name} (region code {place.code})")
     if place.unknown_code:

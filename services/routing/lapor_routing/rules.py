@@ -1,6 +1,7 @@
 """Routing rules: from where and what to the agency that must answer, with the reason.
 
-1. **Place**: the region code, else an unambiguous match of the free-text location (``places``).
+1. **Place**: a point inside a boundary, else the region code, else a point near a boundary (approximate),
+   else an unambiguous match of the free-text location (``places``).
 2. **Category**: the taxonomy code or alias in ``category_hint``; none or unknown → ``umum``.
 3. **Target-agency hint**, honoured when it names an active agency that is national or whose
    jurisdiction contains the place.
@@ -21,6 +22,7 @@ from lapor_routing import categories, jurisdictions, reasons
 from lapor_routing.categories import Category
 from lapor_routing.places import Place, locate
 from lapor_routing.registry import Agency, Directory
+from lapor_shared import geo
 from lapor_shared.events.values import NATIONAL_CODE, Location, Reason
 
 
@@ -63,9 +65,10 @@ def decide(
     *,
     category_hint: str | None = None,
     target_agency_hint: str | None = None,
+    max_point_distance_m: float = geo.DEFAULT_MAX_DISTANCE_M,
 ) -> Decision:
     """Who must answer a complaint about ``category_hint`` at ``location``, and why."""
-    place = locate(location)
+    place = locate(location, max_point_distance_m=max_point_distance_m)
     notes: reasons.Notes = []
     category = categories.resolve(category_hint)
     if category is None:

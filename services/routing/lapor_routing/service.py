@@ -9,6 +9,7 @@ command claimed; an anonim complaint's events carry no reporter_ref.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +23,7 @@ from lapor_routing.registry import Agency, Directory, RegistryCache, check_deact
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
+from lapor_shared import geo
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.commands import (
@@ -123,6 +125,7 @@ class RoutingService:
                 changed = await repository.load_seed(conn, rows)
             log.info("registry_seeded", agencies=len(rows), changed=changed)
         await self.registry.reload(runtime.pool)
+        await asyncio.to_thread(geo.warm)  # the boundary index, built once, before the first complaint
 
     async def refresh(self) -> Directory:
         """After a registry command committed: reload the snapshot if the registry changed."""
@@ -140,6 +143,7 @@ class RoutingService:
         decision = decide(
             complaint.location, directory, category_hint=complaint.category_hint,
             target_agency_hint=complaint.target_agency_hint,
+            max_point_distance_m=self.settings.max_point_distance_m,
         )
         content = Content(
             category=decision.category.code, report_type=complaint.report_type, title=complaint.title,

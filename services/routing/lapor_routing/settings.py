@@ -12,6 +12,10 @@ class RoutingSettings(ServiceSettings):
         default=3, ge=1,
         description="Forwardings (pelimpahan) a complaint may take before the next one goes to triage instead",
     )
+    max_point_distance_m: float = Field(
+        default=5_000.0, ge=0,
+        description="A point in no regency's boundary counts (as approximate) for the nearest one this close",
+    )
     seed_registry: bool = Field(
         default=True, description="Load the seed agencies at startup (idempotent; run-time changes are kept)"
     )

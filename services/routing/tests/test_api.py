@@ -39,7 +39,8 @@ async def test_the_endpoints_list_categories_agencies_and_the_triage_queue_witho
     secret = "Nama saya Budi, rumah saya di gang buntu"
     async with in_memory(runtime) as broker:
         waiting = accepted_envelope(complaint_accepted(
-            location=location(region_code=None, text="Bandung"), description=secret, confidential=True,
+            location=location(region_code=None, text="Bandung", latitude=None, longitude=None), description=secret,
+            confidential=True,
         ))
         await broker.publish(encode(waiting), topic=COMPLAINTS.name)
 

@@ -69,8 +69,9 @@ async def test_an_agency_added_at_run_time_receives_the_next_complaints_of_its_c
         jurisdiction_code="18.01", categories=["kesehatan"], parent_id="umum.18.01",
         channels=[f"kafka:{jurisdiction_topic('18.01')}", "email:dinkes@lampungselatankab.go.id"],
     ))
-    routed = await routing.accept(category_hint="kesehatan", location=location(region_code="18.01"))
-    other = await routing.accept(category_hint="pendidikan", location=location(region_code="18.01"))
+    in_lampung_selatan = location(region_code="18.01", latitude=None, longitude=None)
+    routed = await routing.accept(category_hint="kesehatan", location=in_lampung_selatan)
+    other = await routing.accept(category_hint="pendidikan", location=in_lampung_selatan)
 
     assert routing.last(routed.complaint_id, "complaint.routed").payload.agency.agency_id == "dinkes.18.01"
     assert routing.last(other.complaint_id, "complaint.routed").payload.agency.agency_id == "umum.18.01"

@@ -46,7 +46,7 @@ async def test_an_unplaceable_complaint_waits_in_national_triage(routing):
 
 
 async def test_an_ambiguous_place_waits_in_its_provinces_triage(routing):
-    accepted = await routing.accept(location=location(region_code=None, text="Bandung"))
+    accepted = await routing.accept(location=location(region_code=None, text="Bandung", latitude=None, longitude=None))
 
     waiting = routing.last(accepted.complaint_id, "complaint.needs_triage")
     assert waiting.payload.reason.code == "location_ambiguous"
