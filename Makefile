@@ -9,8 +9,10 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
-# uv from PATH, else the one pip put next to $(PYTHON) (setup installs it there when it is missing).
-UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# uv from PATH, else the project's own in .tools/uv (setup puts it there with tools/bootstrap_uv.py, which
+# needs only the standard library: Debian's python3 refuses pip into the system, or may have no pip at all).
+LOCAL_UV := .tools/uv/bin/uv
+UV := $(shell command -v uv 2>/dev/null || echo "$(LOCAL_UV)")
 export UV_PYTHON_DOWNLOADS := never
 
 PYTEST_ARGS ?=
@@ -31,9 +33,7 @@ help: ## Daftar target / list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Siapkan lingkungan / install uv if missing and sync .venv (fast when done)
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || { \
-		echo "→ uv tidak ditemukan, memasang uv $(UV_VERSION) / installing uv"; \
-		$(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"; }
+	@command -v uv >/dev/null 2>&1 || test -x $(LOCAL_UV) || $(PYTHON) tools/bootstrap_uv.py $(UV_VERSION) >/dev/null
 	@test -f uv.lock || { echo "→ uv.lock belum ada, membuatnya / generating uv.lock"; $(UV) lock; }
 	@$(UV) sync --all-packages --frozen --quiet
 
