@@ -20,6 +20,7 @@ from pathlib import Path
 from lapor_shared.infra import EmbeddedKafka, EmbeddedPostgres, wait_for_kafka
 from lapor_shared.kafka import provision_topics
 from lapor_shared.logging import configure_logging
+from lapor_shared.settings import ServiceSettings
 from lapor_shared.topics import all_topics
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -154,7 +155,12 @@ class Infra:
     def provision(self) -> None:
         assert self.bootstrap is not None
         say("Membuat topik Kafka …", "provisioning topics", mark="→")
-        created = asyncio.run(provision_topics(self.bootstrap))
+        settings = ServiceSettings(service_name="provisioner")  # an outside Kafka's security and replication
+        outside = self.kafka is None
+        created = asyncio.run(provision_topics(
+            self.bootstrap, replication_factor=settings.kafka_replication_factor if outside else 1,
+            client_options=settings.kafka.client_options() if outside else None,
+        ))
         say(f"{created} topik baru, {len(all_topics())} seluruhnya", f"{created} topics created", mark="✓")
 
     @property

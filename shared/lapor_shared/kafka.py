@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
@@ -102,34 +102,60 @@ SUBSCRIBER_DEFAULTS: dict[str, Any] = {
 }
 
 
+class ProvisioningFailed(RuntimeError):
+    """The broker refused to create some topics; ``refused`` maps each to its error."""
+
+    def __init__(self, refused: dict[str, str]) -> None:
+        listed = "; ".join(f"{topic}: {error}" for topic, error in sorted(refused.items())[:10])
+        super().__init__(f"{len(refused)} topic(s) not created: {listed}")
+        self.refused = refused
+
+
 async def provision_topics(
-    bootstrap_servers: str, topics: Iterable[TopicSpec] | None = None, *, replication_factor: int = 1
+    bootstrap_servers: str, topics: Iterable[TopicSpec] | None = None, *, replication_factor: int = 1,
+    client_options: dict[str, Any] | None = None,
 ) -> int:
     """Create every catalogued topic that does not exist yet. Safe to run again and concurrently.
 
-    Returns the number of topics created.
+    Each topic's result is read: one that already exists (another starter won the race) is fine, any other
+    error (no authorisation, a replication factor the cluster cannot give, an invalid config) raises
+    ``ProvisioningFailed`` naming every refused topic. Returns the number of topics created.
     """
     specs = list(topics if topics is not None else all_topics())
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="lapor-provisioner")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="lapor-provisioner",
+                                **(client_options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in specs if t.name not in existing]
+        refused: dict[str, str] = {}
         for start in range(0, len(missing), 200):
             chunk = missing[start : start + 200]
             try:
-                await admin.create_topics(
-                    [
-                        NewTopic(
-                            t.name, t.partitions, replication_factor,
-                            topic_configs={"retention.ms": str(t.retention_ms)},
-                        )
-                        for t in chunk
-                    ]
-                )
+                response = await admin.create_topics([
+                    NewTopic(t.name, t.partitions, replication_factor,
+                             topic_configs={"retention.ms": str(t.retention_ms)})
+                    for t in chunk
+                ])
             except TopicAlreadyExistsError:
-                pass  # another starter won the race; the topics exist, which is all we need
+                continue  # a whole chunk raced with another starter: the topics exist
+            refused.update(_refusals(response))
+        if refused:
+            log.error("topics_not_provisioned", refused=len(refused), first=sorted(refused.items())[:3])
+            raise ProvisioningFailed(refused)
         log.info("topics_provisioned", created=len(missing), total=len(specs))
         return len(missing)
     finally:
         await admin.close()
+
+
+def _refusals(response: Any) -> dict[str, str]:
+    """Topic → error of a CreateTopics response (every version: (topic, code[, message, …]))."""
+    refused: dict[str, str] = {}
+    for entry in response.topic_errors:
+        topic, code = entry[0], entry[1]
+        if code in (0, TopicAlreadyExistsError.errno):
+            continue
+        message = entry[2] if len(entry) > 2 and isinstance(entry[2], str) else None
+        refused[topic] = f"{for_code(code).__name__}" + (f": {message}" if message else "")
+    return refused

@@ -176,6 +176,8 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("LAPOR_KAFKA_ENABLE_IDEMPOTENCE", "KAFKA_ENABLE_IDEMPOTENCE"),
     )
     kafka_fetch_max_wait_ms: int = KafkaSettings().fetch_max_wait_ms
+    kafka_replication_factor: int = 1
+    """Replicas of each topic the provisioner creates (``python -m lapor_shared.provision``): 3 on a cluster."""
     kafka_group_instance_id: str | None = None
     """Static group membership (KIP-345): a name this process keeps across restarts and no other live
     process shares (the supervisor's service-and-slot, a pod name). A restarted process then gets its
