@@ -19,11 +19,11 @@ import asyncpg
 from faststream.kafka import KafkaBroker
 
 from lapor_followup.app import Followup, build
-from lapor_followup.clock import ManualClock
 from lapor_followup.settings import FollowupSettings
 from lapor_shared.events import Envelope, Payload, decode, encode
 from lapor_shared.events.values import AgencyLevel
 from lapor_shared.regions import all_regions
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import agency_ref, complaint_routed, envelope, routed_envelope
 from lapor_shared.testing.service import in_memory
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REPORTER_COMMANDS

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lapor_followup.clock import ManualClock
 from lapor_followup.testing import START, Harness, running
+from lapor_shared.testing.clock import ManualClock
 
 
 @pytest.fixture

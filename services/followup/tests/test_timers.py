@@ -10,8 +10,8 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from lapor_followup.clock import ManualClock
 from lapor_followup.testing import START, WIB
+from lapor_shared.testing.clock import ManualClock
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

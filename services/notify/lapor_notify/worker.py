@@ -39,10 +39,10 @@ import structlog
 
 from lapor_notify import recipients, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
-from lapor_notify.clock import Clock
 from lapor_notify.liveness import LOCK_CLASS, Liveness
 from lapor_notify.rendering import render
 from lapor_notify.settings import NotifySettings
+from lapor_shared.clock import Clock
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.events import Envelope, Payload, encode, headers_of
 from lapor_shared.events.notifications import NotificationFailed, NotificationSent

@@ -12,7 +12,6 @@ import structlog
 from structlog.testing import capture_logs
 
 from lapor_notify.channels.webhook import body_of
-from lapor_notify.clock import ManualClock
 from lapor_notify.testing import Harness, RecordingChannel, contact_erased, contact_shared
 from lapor_shared.events.lifecycle import (
     ComplaintClosed,
@@ -22,6 +21,7 @@ from lapor_shared.events.lifecycle import (
     DeadlineWarning,
 )
 from lapor_shared.events.values import AgencyLevel, AgencyRef, ReporterContact
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import (
     accepted_envelope,
     agency_ref,
@@ -139,10 +139,10 @@ async def test_a_closed_complaints_contact_is_deleted_after_the_reopen_window(da
             await h.publish(case)
         await h.publish(closed)
         await h.deliver()
-        clock.advance(29 * 24 * 3600)
+        clock.advance(days=29)
         await h.deliver()
         kept_in_window = await h.pool.fetchval("SELECT count(*) FROM contacts")
-        clock.advance(2 * 24 * 3600)
+        clock.advance(days=2)
         await h.deliver()
         remaining = [r["complaint_id"] for r in await h.pool.fetch("SELECT complaint_id FROM contacts")]
 

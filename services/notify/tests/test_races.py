@@ -17,10 +17,10 @@ from uuid import uuid4
 import pytest
 
 from lapor_notify import repository
-from lapor_notify.clock import ManualClock
 from lapor_notify.testing import Harness, RecordingChannel, contact_shared
 from lapor_shared.consumer import Tx
 from lapor_shared.events.values import ReporterContact
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope, routed_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -60,9 +60,9 @@ async def acceptance_mails(h: Harness, fakes: dict[str, RecordingChannel], clock
                            complaint_id: Any) -> list[Any]:
     """Run the worker as time goes by (past the contact wait): the acceptance e-mails the reporter got."""
     for _ in range(3):
-        clock.advance(h.settings.sending.housekeeping_interval_s + 1)
+        clock.advance(seconds=h.settings.sending.housekeeping_interval_s + 1)
         await h.deliver()
-    clock.advance(h.settings.sending.contact_wait_s + 1)
+    clock.advance(seconds=h.settings.sending.contact_wait_s + 1)
     await h.deliver()
     return [m for m in fakes["email"].sent
             if m.complaint_id == complaint_id and m.template == "complaint_accepted.reporter"]
@@ -137,7 +137,7 @@ async def test_a_contact_wait_that_runs_out_while_the_contact_is_there_sends_ins
                 conn, complaint_id=accepted.complaint_id, reporter_ref_hash="x", source_channel="web",
                 anonymous=False, **_encrypted(ReporterContact(email="warga@example.org")), now=clock.now(),
             )
-        clock.advance(h.settings.sending.contact_wait_s + 1)
+        clock.advance(seconds=h.settings.sending.contact_wait_s + 1)
         await h.deliver()
         [row] = await h.deliveries(complaint_id=accepted.complaint_id, channel="email")
 
@@ -249,7 +249,7 @@ async def test_a_digest_item_committed_just_after_its_period_was_folded_goes_out
         await h.deliver()  # the 04:00 fold sees only the committed item
         commit.set()
         await asyncio.wait_for(recording, 10)
-        clock.advance(h.settings.sending.housekeeping_interval_s)
+        clock.advance(seconds=h.settings.sending.housekeeping_interval_s)
         await h.deliver()
         items = await h.deliveries(template="complaint_routed.officer", channel="email")
 

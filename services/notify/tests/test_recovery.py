@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from lapor_notify.channels.base import OutboundMessage
-from lapor_notify.clock import ManualClock
 from lapor_notify.liveness import LOCK_CLASS as LIVENESS_LOCK_CLASS
 from lapor_notify.testing import Harness, RecordingChannel
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -71,7 +71,7 @@ async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_by_the_next_roun
         await wait_for(lambda: _true(bool(stuck.started)))
         await end_connection_of(database_url, dying.worker.liveness.key)
 
-        clock.advance(next_one.settings.sending.housekeeping_interval_s)  # one round later, far within the lease
+        clock.advance(seconds=next_one.settings.sending.housekeeping_interval_s)  # a round later, far within the lease
         await next_one.deliver()
         [row] = await next_one.deliveries(complaint_id=accepted.complaint_id)
         stuck.release.set()  # the dead worker's send "returns": its lease token no longer matches
@@ -94,12 +94,12 @@ async def test_a_live_workers_delivery_in_flight_is_not_taken_by_another_until_i
         await busy.publish(accepted)
         assert await busy.worker.tick() == 1
         for _ in range(3):
-            clock.advance(idle.settings.sending.housekeeping_interval_s)
+            clock.advance(seconds=idle.settings.sending.housekeeping_interval_s)
             await idle.deliver()
             await busy.worker.housekeeping()  # its own round does not take back what it is sending
         assert not other.sent and idle.worker.reclaimed == 0 and busy.worker.reclaimed == 0
 
-        clock.advance(idle.settings.sending.lease_s)  # stuck for a whole lease: the fallback applies
+        clock.advance(seconds=idle.settings.sending.lease_s)  # stuck for a whole lease: the fallback applies
         await idle.deliver()
         stuck.release.set()
 
@@ -152,7 +152,7 @@ async def test_after_the_database_dropped_every_connection_the_worker_holds_its_
         await asyncio.sleep(0.2)
         await h.publish(second)
         for _ in range(20):  # rounds fail while the pool notices, then succeed
-            clock.advance(h.settings.sending.housekeeping_interval_s)
+            clock.advance(seconds=h.settings.sending.housekeeping_interval_s)
             try:
                 await h.deliver()
                 break

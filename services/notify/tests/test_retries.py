@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from lapor_notify.clock import ManualClock
 from lapor_notify.testing import Harness, RecordingChannel, contact_shared, permanent, transient
 from lapor_shared.events.values import ReporterContact
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -37,17 +37,17 @@ async def test_a_provider_failing_twice_is_retried_with_backoff_and_others_are_n
         assert (row["status"], row["attempts"]) == ("pending", 1)
         assert (row["next_attempt_at"] - clock.now()).total_seconds() == 30.0
 
-        clock.advance(29)
+        clock.advance(seconds=29)
         await h.deliver()
         assert len(email.sent) == 1, "not due yet"
-        clock.advance(1)
+        clock.advance(seconds=1)
         await h.deliver()  # second attempt fails: the next one is 60 s later
         [row] = await h.deliveries(complaint_id=slow_complaint.complaint_id, channel="email")
         assert (row["status"], row["attempts"]) == ("pending", 2)
         assert (row["next_attempt_at"] - clock.now()).total_seconds() == 60.0
         assert "[alamat]" in row["last_error"] or flaky_address not in row["last_error"]
 
-        clock.advance(60)
+        clock.advance(seconds=60)
         await h.deliver()
         [row] = await h.deliveries(complaint_id=slow_complaint.complaint_id, channel="email")
 
@@ -89,7 +89,7 @@ async def test_a_provider_that_always_times_out_gives_up_after_the_last_attempt(
         await h.publish(accepted)
         for _ in range(4):
             await h.deliver()
-            clock.advance(3600)
+            clock.advance(hours=1)
         [row] = await h.deliveries(channel="email")
 
     assert (row["status"], row["attempts"], email.calls) == ("failed", 3, 3)

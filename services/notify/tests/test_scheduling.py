@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lapor_notify.clock import ManualClock
 from lapor_notify.testing import Harness, RecordingChannel, contact_shared
 from lapor_shared.events.lifecycle import ComplaintResponded, DeadlineWarning
 from lapor_shared.events.values import ReporterContact
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope, envelope, routed_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -30,14 +30,14 @@ async def test_a_reporter_message_waits_for_the_contact_or_stays_in_the_inbox_af
         assert len(fakes["inbox"].sent) == 2 and not fakes["email"].sent
         assert {r["status"] for r in await h.deliveries(channel="email")} == {"waiting_contact"}
 
-        clock.advance(300)
+        clock.advance(seconds=300)
         await h.publish(contact_shared(early, ReporterContact(email="terlambat@example.org")))
         await h.deliver()
         assert [(m.to, m.tracking_number) for m in fakes["email"].sent] == [
             ("terlambat@example.org", early.tracking_number)
         ]
 
-        clock.advance(301)
+        clock.advance(seconds=301)
         await h.deliver()
         [expired] = await h.deliveries(complaint_id=never.complaint_id, channel="email")
     assert expired["status"] == "expired"
@@ -61,7 +61,7 @@ async def test_sms_to_one_reporter_is_rate_limited_per_hour_and_the_rest_waits(d
         assert waiting["next_attempt_at"] == datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
         assert waiting["attempts"] == 0, "a deferral is not a failed attempt"
 
-        clock.advance(50 * 60)
+        clock.advance(minutes=50)
         await h.deliver()
     assert len(fakes["sms"].sent) == 3
     assert len(fakes["inbox"].sent) == 3, "the inbox is not rate limited"
