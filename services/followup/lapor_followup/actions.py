@@ -25,7 +25,7 @@ from lapor_followup.effects import (
     start_clock,
     stop_clocks,
 )
-from lapor_followup.states import OWED, Status, check, reason
+from lapor_followup.states import OWED, Status, check
 from lapor_followup.workcalendar import zone_of
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
@@ -50,7 +50,7 @@ from lapor_shared.events.lifecycle import (
     ComplaintResponded,
     DeadlineExtended,
 )
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="followup")
@@ -63,13 +63,15 @@ async def handle_command(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> No
     at = ctx.clock.now()
     if envelope.complaint_id is None:
         await reject(tx, envelope, None, reason(
-            "missing_complaint_id", "Perintah harus menyebutkan complaint_id laporan.",
-            "A command must carry the complaint id in its envelope.", field="complaint_id"), at=at)
+            "missing_complaint_id", field="complaint_id",
+            message_id="Perintah harus menyebutkan complaint_id laporan.",
+            message_en="A command must carry the complaint id in its envelope."), at=at)
         return
     case = await repository.lock_complaint(tx.conn, envelope.complaint_id)
     if case is None:
         await reject(tx, envelope, None, reason(
-            "unknown_complaint", "Laporan tidak ditemukan.", "No such complaint.", field="complaint_id"), at=at)
+            "unknown_complaint", field="complaint_id", message_id="Laporan tidak ditemukan.",
+            message_en="No such complaint."), at=at)
         return
     problem = check(envelope.event_type, Status(case["status"]))
     if problem is None and envelope.event_type.startswith("agency."):
@@ -86,10 +88,9 @@ def _authorise(case: Case, agency_id: str) -> Reason | None:
     if agency_id == case["agency_id"] or agency_id in (case["escalated_to"] or []):
         return None
     return reason(
-        "not_responsible_agency",
-        "Instansi ini tidak bertanggung jawab atas laporan ini.",
-        "This agency is neither responsible for the complaint nor an office it was escalated to.",
-        field="payload.agency_id",
+        "not_responsible_agency", field="payload.agency_id",
+        message_id="Instansi ini tidak bertanggung jawab atas laporan ini.",
+        message_en="This agency is neither responsible for the complaint nor an office it was escalated to.",
     )
 
 
@@ -136,31 +137,30 @@ async def request_extension(
     command: RequestExtension = envelope.payload
     policy = ctx.policy_of(case)
     if case["stage"] != "follow_up" or case["due_at"] is None:
-        return reason("no_running_deadline", "Tidak ada tenggat tindak lanjut yang berjalan.",
-                      "No follow-up deadline is running.")
+        return reason("no_running_deadline", message_id="Tidak ada tenggat tindak lanjut yang berjalan.",
+                      message_en="No follow-up deadline is running.")
     if at > case["due_at"] or case["escalation_level"] > 0:
-        return reason("deadline_passed", "Tenggat sudah terlewati; perpanjangan tidak dapat diberikan.",
-                      "The deadline has passed; it can no longer be extended.")
+        return reason("deadline_passed", message_id="Tenggat sudah terlewati; perpanjangan tidak dapat diberikan.",
+                      message_en="The deadline has passed; it can no longer be extended.")
     if command.working_days > policy.extension_per_request:
         return reason(
-            "extension_too_long",
-            f"Perpanjangan paling lama {policy.extension_per_request} hari kerja per permintaan.",
-            f"An extension may add at most {policy.extension_per_request} working days per request.",
-            field="payload.working_days")
+            "extension_too_long", field="payload.working_days",
+            message_id=f"Perpanjangan paling lama {policy.extension_per_request} hari kerja per permintaan.",
+            message_en=f"An extension may add at most {policy.extension_per_request} working days per request.")
     if case["extension_days"] + command.working_days > policy.extension_total:
         left = policy.extension_total - case["extension_days"]
         return reason(
-            "extension_limit",
-            f"Batas perpanjangan {policy.extension_total} hari kerja; sisa {left} hari kerja.",
-            f"Extensions are limited to {policy.extension_total} working days in total; {left} left.",
-            field="payload.working_days")
+            "extension_limit", field="payload.working_days",
+            message_id=f"Batas perpanjangan {policy.extension_total} hari kerja; sisa {left} hari kerja.",
+            message_en=f"Extensions are limited to {policy.extension_total} working days in total; {left} left.")
     zone = zone_of(case["jurisdiction_code"])
     due = ctx.calendar.extend(case["due_at"], command.working_days, zone)
     if case["hard_cap_at"] is not None and due > case["hard_cap_at"]:
         cap = case["hard_cap_at"].astimezone(zone).date().isoformat()
         return reason(
-            "hard_cap", f"Perpanjangan melewati batas {policy.hard_cap_days} hari ({cap}).",
-            f"The extension would pass the {policy.hard_cap_days}-day limit ({cap}).", field="payload.working_days")
+            "hard_cap", field="payload.working_days",
+            message_id=f"Perpanjangan melewati batas {policy.hard_cap_days} hari ({cap}).",
+            message_en=f"The extension would pass the {policy.hard_cap_days}-day limit ({cap}).")
     await move_deadline(tx, ctx, case, due=due, since=at)
     case = await repository.update_complaint(
         tx.conn, case["complaint_id"], due_at=due, extension_days=case["extension_days"] + command.working_days,
@@ -204,8 +204,8 @@ async def reply(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: d
 async def rate(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     command: RateHandling = envelope.payload
     if case["rated_at"] is not None:
-        return reason("already_rated", "Penanganan laporan ini sudah Anda nilai.",
-                      "The handling of this complaint has already been rated.")
+        return reason("already_rated", message_id="Penanganan laporan ini sudah Anda nilai.",
+                      message_en="The handling of this complaint has already been rated.")
     case = await repository.update_complaint(tx.conn, case["complaint_id"], rating=command.rating, rated_at=at)
     await publish(tx, case, ComplaintRated(rating=command.rating, comment=command.comment), at=at,
                   facts={"rating": command.rating})
@@ -217,13 +217,14 @@ async def reporter_reopen(
 ) -> Reason | None:
     command: ReopenComplaint = envelope.payload
     if case["close_reason"] not in ("resolved", "auto_close"):
-        return reason("not_reopenable", "Laporan yang ditutup oleh admin atau diarsipkan tidak dapat dibuka kembali.",
-                      "A complaint closed by an admin or archived cannot be reopened by the reporter.")
+        return reason("not_reopenable",
+                      message_id="Laporan yang ditutup oleh admin atau diarsipkan tidak dapat dibuka kembali.",
+                      message_en="A complaint closed by an admin or archived cannot be reopened by the reporter.")
     if case["reopen_until"] is None or at > case["reopen_until"]:
         window = ctx.policy_of(case).reopen_window
         return reason("reopen_window_passed",
-                      f"Batas waktu membuka kembali ({window} hari kerja setelah selesai) sudah lewat.",
-                      f"The reopen window ({window} working days after closing) has passed.")
+                      message_id=f"Batas waktu membuka kembali ({window} hari kerja setelah selesai) sudah lewat.",
+                      message_en=f"The reopen window ({window} working days after closing) has passed.")
     await _reopen(tx, ctx, case, by="reporter", why=command.reason, at=at)
     return None
 
@@ -249,7 +250,7 @@ async def hold(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: da
                                              status_before_hold=before)
     await publish(
         tx, case,
-        ComplaintHeld(reason=Reason(code="admin_hold", message_id=command.reason, message_en=command.reason),
+        ComplaintHeld(reason=reason("admin_hold", message_id=command.reason, message_en=command.reason),
                       by=f"admin:{command.admin_ref}"),
         at=at, facts={},
     )

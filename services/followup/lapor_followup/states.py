@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 
 
 class Status(StrEnum):
@@ -87,7 +87,8 @@ def check(action: str, status: Status) -> Reason | None:
     """None when ``action`` is allowed in ``status``; otherwise why not."""
     transition = ACTIONS.get(action)
     if transition is None:
-        return reason("unknown_action", f"Tindakan {action} tidak dikenal.", f"Unknown action {action}.")
+        return reason("unknown_action", message_id=f"Tindakan {action} tidak dikenal.",
+                      message_en=f"Unknown action {action}.")
     if status in transition.allowed_from:
         return None
     verb_id, verb_en = _ACTION_NAMES[action]
@@ -95,10 +96,6 @@ def check(action: str, status: Status) -> Reason | None:
     allowed = ", ".join(sorted(s.value for s in transition.allowed_from))
     return reason(
         "illegal_transition",
-        f"Tidak dapat {verb_id} karena status laporan saat ini \"{label_id}\".",
-        f"Cannot {verb_en} while the complaint is \"{status.value}\" (allowed from: {allowed}).",
+        message_id=f"Tidak dapat {verb_id} karena status laporan saat ini \"{label_id}\".",
+        message_en=f"Cannot {verb_en} while the complaint is \"{status.value}\" (allowed from: {allowed}).",
     )
-
-
-def reason(code: str, message_id: str, message_en: str, field: str | None = None) -> Reason:
-    return Reason(code=code, message_id=message_id, message_en=message_en, field=field)

@@ -46,7 +46,7 @@ from lapor_shared.clock import Clock
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.events import Envelope, Payload, encode, headers_of
 from lapor_shared.events.notifications import NotificationFailed, NotificationSent
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import reason
 from lapor_shared.logging import get_logger, redact_text
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
@@ -373,7 +373,7 @@ class DeliveryWorker:
                 notification_id=row["notification_id"], source_event_id=row["source_event_id"],
                 recipient_kind=row["recipient_kind"], recipient_ref=row["recipient_ref"], channel=row["channel"],
                 template=row["template"], attempts=row["attempts"],
-                reason=Reason(code=code, message_id=message_id, message_en=f"{message_en} ({detail})"),
+                reason=reason(code, message_id=message_id, message_en=f"{message_en} ({detail})"),
             ))
             await self._outbox.add_raw(
                 conn, topic=DEAD_LETTER.name, key=f"notify.delivery:{row['notification_id']}".encode(),
