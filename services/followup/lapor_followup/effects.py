@@ -33,15 +33,13 @@ log = get_logger(component="followup")
 Case = dict[str, Any]
 
 
-async def emit(tx: Tx, case: Case, payload: Payload, *, at: datetime) -> Envelope[Any]:
-    """Put ``payload`` on the complaint's lifecycle stream (through the outbox, in ``tx``)."""
-    envelope = Envelope.new(
-        payload, producer=tx.producer, caused_by=tx.cause, complaint_id=case["complaint_id"],
-        tracking_number=case["tracking_number"], jurisdiction_code=case["jurisdiction_code"], occurred_at=at,
-    )
-    if case.get("correlation_id") and envelope.correlation_id != case["correlation_id"]:
-        envelope = envelope.evolve(correlation_id=case["correlation_id"])
-    return await tx.add(envelope)
+def ids_of(case: Case) -> dict[str, Any]:
+    """The envelope fields of every event about ``case``: its own ids, its responsible agency's
+    jurisdiction and its story's correlation id."""
+    return {
+        "complaint_id": case["complaint_id"], "tracking_number": case["tracking_number"],
+        "jurisdiction_code": case["jurisdiction_code"], "correlation_id": case.get("correlation_id"),
+    }
 
 
 async def record(
@@ -60,7 +58,7 @@ async def publish(
     facts: dict[str, Any] | None = None,
 ) -> Envelope[Any]:
     """Emit ``payload`` and record it in the history (call after the state change it reports)."""
-    envelope = await emit(tx, case, payload, at=at)
+    envelope = await tx.emit(payload, **ids_of(case), occurred_at=at)
     await record(tx, case, event_id=envelope.event_id, event_type=payload.event_type, at=at,
                  agency_id=agency_id, facts=facts)
     return envelope
@@ -70,12 +68,11 @@ async def reject(tx: Tx, command: Envelope[Any], case: Case | None, reason: Reas
     """Refuse a command: ``complaint.action_rejected`` with the reason, nothing else changes."""
     payload = ActionRejected(command_type=command.event_type, command_id=command.event_id, reason=reason)
     if case is not None:
-        await emit(tx, case, payload, at=at)
+        await tx.emit(payload, **ids_of(case), occurred_at=at)
     else:  # no complaint of ours: the complaint stream only, whatever jurisdiction the command claimed
-        envelope = Envelope.new(payload, producer=tx.producer, complaint_id=command.complaint_id,
-                                tracking_number=command.tracking_number, occurred_at=at)
-        envelope = envelope.evolve(correlation_id=command.correlation_id, causation_id=command.event_id)
-        await tx.add(envelope)
+        await tx.emit(payload, caused_by=None, complaint_id=command.complaint_id,
+                      tracking_number=command.tracking_number, occurred_at=at,
+                      correlation_id=command.correlation_id, causation_id=command.event_id)
     log.info("action_rejected", command_type=command.event_type, code=reason.code)
 
 

@@ -207,7 +207,9 @@ async def erase_contact(tx: Tx, envelope: Envelope[Any], *, intake: Intake | Non
     if refusal is not None:
         # to the complaint stream only: the command's own jurisdiction claim must not pick the topic
         rejection = ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal)
-        await tx.add(Envelope.new(rejection, producer=tx.producer, caused_by=envelope).evolve(jurisdiction_code=None))
+        await tx.emit(rejection, caused_by=None, complaint_id=envelope.complaint_id,
+                      tracking_number=envelope.tracking_number, correlation_id=envelope.correlation_id,
+                      causation_id=envelope.event_id)
         log.info("erasure_refused", code=refusal.code)
         return
     assert reporter_ref is not None

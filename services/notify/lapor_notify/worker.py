@@ -52,6 +52,7 @@ from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 from lapor_shared.topics import DEAD_LETTER
 from lapor_shared.tracing import continue_trace, current_trace_id
+from lapor_shared.tx import Tx
 
 log = get_logger(component="notify.worker")
 
@@ -392,16 +393,13 @@ class DeliveryWorker:
         log.error("delivery_failed", reason=code, error=detail)
 
     async def _emit(self, conn: asyncpg.Connection, row: asyncpg.Record, payload: Payload) -> Envelope[Any]:
-        envelope = Envelope.new(
-            payload, producer=self._producer, complaint_id=row["complaint_id"], tracking_number=row["tracking_number"],
+        """An event about a delivery: the complaint's ids, the story of the event that planned it."""
+        tx = Tx(conn, self._outbox, self._producer, metrics=self._metrics)  # notifications sent and failed
+        return await tx.emit(
+            payload, complaint_id=row["complaint_id"], tracking_number=row["tracking_number"],
             jurisdiction_code=row["jurisdiction_code"], occurred_at=self._clock.now(),
+            correlation_id=row["correlation_id"], causation_id=row["source_event_id"],
         )
-        envelope = envelope.evolve(correlation_id=row["correlation_id"] or envelope.correlation_id,
-                                   causation_id=row["source_event_id"])
-        await self._outbox.add(conn, envelope)
-        if self._metrics is not None:
-            self._metrics.emitted(envelope.event_type)  # notifications sent and failed, by event type
-        return envelope
 
     # --- housekeeping: contact waits and digests ----------------------------------------------
 

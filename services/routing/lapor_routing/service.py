@@ -23,7 +23,7 @@ from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
 from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope, Payload
+from lapor_shared.events import Envelope
 from lapor_shared.events.commands import (
     AgencyChanged,
     DeactivateAgency,
@@ -92,18 +92,11 @@ class Story:
     tracking_number: str
     correlation_id: UUID
 
-
-async def emit(
-    tx: Tx, story: Story, payload: Payload, jurisdiction: str, *, also_to: tuple[str, ...] = ()
-) -> Envelope[Any]:
-    """Emit ``payload`` about the complaint of ``story`` to the complaint stream and ``jurisdiction``'s
-    topic (plus the jurisdiction topics of ``also_to``)."""
-    envelope = Envelope.new(
-        payload, producer=tx.producer, caused_by=tx.cause, complaint_id=story.complaint_id,
-        tracking_number=story.tracking_number, jurisdiction_code=jurisdiction,
-    ).evolve(correlation_id=story.correlation_id)
-    topics = [COMPLAINTS.name, *dict.fromkeys(jurisdiction_topic(c) for c in (jurisdiction, *also_to))]
-    return await tx.add(envelope, topics)
+    def at(self, jurisdiction: str) -> dict[str, Any]:
+        """The envelope fields of an event of this story for the agency (or triage desk) at ``jurisdiction``:
+        it goes to the complaint stream and to that jurisdiction's topic."""
+        return {"complaint_id": self.complaint_id, "tracking_number": self.tracking_number,
+                "correlation_id": self.correlation_id, "jurisdiction_code": jurisdiction}
 
 
 class RoutingService:
@@ -167,8 +160,9 @@ class RoutingService:
         if decision.agency is None:
             await self._to_triage(tx, story, content, decision.triage_jurisdiction, decision.reason)
             return
-        await emit(tx, story, content.routed(decision.agency, decision.reason, 1), decision.agency.jurisdiction_code)
-        log.info("complaint_routed", agency_id=decision.agency.agency_id, reason=decision.reason.code, route_count=1)
+        agency = decision.agency
+        await tx.emit(content.routed(agency, decision.reason, 1), **story.at(agency.jurisdiction_code))
+        log.info("complaint_routed", agency_id=agency.agency_id, reason=decision.reason.code, route_count=1)
 
     async def _record(
         self, tx: Tx, story: Story, content: Content, *, step: str, outcome: str, agency: Agency | None,
@@ -183,7 +177,7 @@ class RoutingService:
 
     async def _to_triage(self, tx: Tx, story: Story, content: Content, triage: str, reason: Reason) -> None:
         await repository.enter_triage(tx.conn, story.complaint_id, triage_jurisdiction=triage, reason=reason)
-        await emit(tx, story, content.needs_triage(triage, reason), triage)
+        await tx.emit(content.needs_triage(triage, reason), **story.at(triage))
         log.info("complaint_needs_triage", reason=reason.code, triage_jurisdiction=triage)
 
     async def _reject(
@@ -192,7 +186,7 @@ class RoutingService:
         rejection = ActionRejected(
             command_type=envelope.event_type, command_id=envelope.event_id, reason=refused.reason
         )
-        await emit(tx, story, rejection, jurisdiction)
+        await tx.emit(rejection, **story.at(jurisdiction))
         log.info("command_rejected", command_type=envelope.event_type, reason=refused.reason.code)
 
     # --- forwarding (pelimpahan) -----------------------------------------------------------------------
@@ -235,8 +229,11 @@ class RoutingService:
                            jurisdiction=target.jurisdiction_code, reason=reason, route_count=route_count,
                            actor=source.agency_id)
         forwarded = ComplaintForwarded(from_agency=source.ref(), to_agency=target.ref(), reason=reason)
-        await emit(tx, story, forwarded, target.jurisdiction_code, also_to=(source.jurisdiction_code,))
-        await emit(tx, story, content.routed(target, reason, route_count), target.jurisdiction_code)
+        # the agency that gave the complaint away reads of it on its own topic too
+        topics = [COMPLAINTS.name, *dict.fromkeys(map(jurisdiction_topic, (target.jurisdiction_code,
+                                                                             source.jurisdiction_code)))]
+        await tx.emit(forwarded, **story.at(target.jurisdiction_code), topics=topics)
+        await tx.emit(content.routed(target, reason, route_count), **story.at(target.jurisdiction_code))
         log.info("complaint_forwarded", from_agency_id=source.agency_id, agency_id=target.agency_id,
                  route_count=route_count)
 
@@ -267,7 +264,7 @@ class RoutingService:
             await self._record(tx, story, content, step="triage_decision", outcome="routed", agency=agency,
                                jurisdiction=agency.jurisdiction_code, reason=reason, route_count=route_count,
                                actor=command.admin_ref)
-            await emit(tx, story, content.routed(agency, reason, route_count), agency.jurisdiction_code)
+            await tx.emit(content.routed(agency, reason, route_count), **story.at(agency.jurisdiction_code))
             log.info("triage_dispositioned", agency_id=agency.agency_id, route_count=route_count)
             return
         held = command.decision == "hold"
@@ -282,7 +279,7 @@ class RoutingService:
         event = ComplaintHeld(reason=reason, by=command.admin_ref) if held else ComplaintArchived(
             reason=reason, by=command.admin_ref
         )
-        await emit(tx, story, event, triage)
+        await tx.emit(event, **story.at(triage))
         log.info("triage_decided", decision=command.decision, triage_jurisdiction=triage)
 
     # --- the agency registry ------------------------------------------------------------------------
