@@ -42,6 +42,7 @@ from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
 from lapor_notify.liveness import LOCK_CLASS, Liveness
 from lapor_notify.rendering import render
 from lapor_notify.settings import NotifySettings
+from lapor_shared import deadletter
 from lapor_shared.clock import Clock
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.events import Envelope, Payload, encode, headers_of
@@ -50,7 +51,6 @@ from lapor_shared.events.values import reason
 from lapor_shared.logging import get_logger, redact_text
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
-from lapor_shared.topics import DEAD_LETTER
 from lapor_shared.tracing import continue_trace, current_trace_id
 from lapor_shared.tx import Tx
 
@@ -376,18 +376,12 @@ class DeliveryWorker:
                 template=row["template"], attempts=row["attempts"],
                 reason=reason(code, message_id=message_id, message_en=f"{message_en} ({detail})"),
             ))
-            await self._outbox.add_raw(
-                conn, topic=DEAD_LETTER.name, key=f"notify.delivery:{row['notification_id']}".encode(),
-                headers={
-                    **headers_of(failed),
-                    "dlq_reason": f"{code}: {detail}"[:2000],
-                    "dlq_consumer": "notify.delivery",
-                    "dlq_source": "notify.notifications",
-                    "dlq_delivery_id": str(row["notification_id"]),
-                    "dlq_attempts": str(row["attempts"]),
-                    "dlq_failed_at": now.isoformat(),
-                },
-                payload=encode(failed),
+            await deadletter.write_failure(
+                conn, self._outbox, consumer="notify.delivery", source="notify.notifications",
+                key=f"notify.delivery:{row['notification_id']}", reason=f"{code}: {detail}", body=encode(failed),
+                headers=headers_of(failed),
+                details={"delivery_id": str(row["notification_id"]), "attempts": str(row["attempts"])},
+                failed_at=now,
             )
         self.failed += 1
         log.error("delivery_failed", reason=code, error=detail)

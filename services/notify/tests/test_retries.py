@@ -97,3 +97,20 @@ async def test_a_provider_that_always_times_out_gives_up_after_the_last_attempt(
     assert failed["payload"]["reason"]["code"] == "too_many_attempts"
     assert failed["payload"]["attempts"] == 3
     assert len(h.dead_letters) == 1
+
+
+async def test_a_dead_letter_for_a_failed_delivery_is_cleaned_like_every_dead_letter(database_url):
+    accepted = accepted_envelope()
+    # a provider that echoes another person's address and a terminal escape sequence in its error
+    email = RecordingChannel("email", fail_when=lambda m: permanent("550 \x1b[2J<tetangga@example.org> refused"))
+    async with Harness(database_url, channels={"inbox": RecordingChannel("inbox"), "email": email}) as h:
+        await h.publish(contact_shared(accepted, ReporterContact(email="warga@example.org")))
+        await h.publish(accepted)
+        await h.deliver()
+
+    [(dead, headers)] = h.dead_letters
+    assert headers["dlq_consumer"] == "notify.delivery" and headers["dlq_source"] == "notify.notifications"
+    assert headers["dlq_reason"].startswith("permanent_error: PermanentError: 550")
+    assert "\x1b" not in json.dumps([dead, headers], ensure_ascii=False)
+    assert "example.org" not in json.dumps([dead, headers])
+    assert int(headers["dlq_original_bytes"]) > 0 and headers["dlq_attempts"] == "1"
