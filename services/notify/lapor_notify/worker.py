@@ -43,6 +43,7 @@ from lapor_notify.liveness import LOCK_CLASS, Liveness
 from lapor_notify.rendering import render
 from lapor_notify.settings import NotifySettings
 from lapor_shared import deadletter
+from lapor_shared.background import BackgroundLoop
 from lapor_shared.clock import Clock
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.events import Envelope, Payload, encode, headers_of
@@ -92,9 +93,10 @@ class DeliveryWorker:
         self._producer = producer
         self._metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop(
+            "notify-delivery-worker", self._round, idle_s=self._s.poll_interval_s,
+            failure_event="delivery_worker_failed", backoff_initial_s=0.5, backoff_max_s=30.0, log=log,
+        )
         self.liveness = Liveness(pool, self._on_notify)
         self._tokens: dict[UUID, int] = {}
         """Lease tokens of this worker's claims still being claimed or sent, with their sends in flight."""
@@ -107,20 +109,15 @@ class DeliveryWorker:
     # --- running ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._stopping.clear()
         with contextlib.suppress(Exception):  # the database is away: every round tries again first
             await self.liveness.ensure()
-        self._loop = asyncio.create_task(self._run(), name="notify-delivery-worker")
+        self._loop.start()
         log.info("delivery_worker_started", concurrency=self._s.concurrency, worker_key=self.liveness.key)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop claiming; let sends in flight finish briefly, then cancel them and give up the liveness
         lock: what is still claimed is taken back by the next round of any worker (the module docstring)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._loop is not None:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._loop, timeout=grace_s)
+        await self._loop.stop(grace_s)
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
             for task in pending:
@@ -129,31 +126,14 @@ class DeliveryWorker:
         await self.liveness.release()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        self._loop.wake()
 
-    async def _run(self) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                claimed = await self.tick()
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database away: keep trying, never die
-                log.warning("delivery_worker_failed", error=redact_text(repr(exc))[:300], retry_in_s=backoff)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if not claimed:
-                await self._sleep(self._s.poll_interval_s)
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+    async def _round(self) -> bool:
+        """A round of the loop: when it claimed something, there may be more to claim at once."""
+        return await self.tick() > 0
 
     async def tick(self) -> int:
         """One round: take back orphaned claims, release and expire contact waits, fold digests, claim
@@ -161,7 +141,7 @@ class DeliveryWorker:
         await self.liveness.ensure()
         await self.housekeeping()
         free = self._s.concurrency - len(self._tasks)
-        if free <= 0 or self._stopping.is_set():
+        if free <= 0 or self._loop.stopping:
             return 0
         token = uuid4()
         self._tokens[token] = 1  # registered before the claim: our own housekeeping never takes it back
@@ -180,7 +160,7 @@ class DeliveryWorker:
         """A delivery finished: its slot is free, so claim again now rather than at the next poll."""
         self._tasks.discard(task)
         self._token_done(token)
-        self._wake.set()
+        self._loop.wake()
 
     def _token_done(self, token: UUID) -> None:
         self._tokens[token] -= 1
