@@ -20,10 +20,12 @@ from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.lifecycle import (
     ActionRejected,
+    CloseReason,
     ComplaintClosed,
     ComplaintEscalated,
     DeadlineSet,
     HistoryItem,
+    Stage,
 )
 from lapor_shared.events.values import AgencyLevel, AgencyRef, Reason
 from lapor_shared.logging import get_logger
@@ -94,7 +96,7 @@ def agency_name(case: Case, agency_id: str) -> str:
 
 
 async def start_clock(
-    tx: Tx, ctx: Context, case: Case, *, stage: str, working_days: int, since: datetime, at: datetime,
+    tx: Tx, ctx: Context, case: Case, *, stage: Stage, working_days: int, since: datetime, at: datetime,
 ) -> Case:
     """Start ``stage``'s clock: ``working_days`` from ``since`` on the calendar, a warning before it,
     the complaint's current deadline, and ``complaint.deadline_set``."""
@@ -112,7 +114,7 @@ async def start_clock(
     )
     await publish(
         tx, case,
-        DeadlineSet(stage=stage, agency_id=owner, due_at=due, working_days=working_days,  # type: ignore[arg-type]
+        DeadlineSet(stage=stage, agency_id=owner, due_at=due, working_days=working_days,
                     policy_version=policy.version),
         at=at, agency_id=owner,
         facts={"stage": stage, "due_at": due.isoformat(), "working_days": working_days, "zone": zone_name(zone),
@@ -221,7 +223,8 @@ async def escalate(tx: Tx, ctx: Context, case: Case, *, level: int, at: datetime
 
 
 async def close(
-    tx: Tx, ctx: Context, case: Case, *, reason: str, by: str, at: datetime, facts: dict[str, Any] | None = None
+    tx: Tx, ctx: Context, case: Case, *, reason: CloseReason, by: str, at: datetime,
+    facts: dict[str, Any] | None = None,
 ) -> Case:
     """Close the complaint (selesai): every clock stops; the reporter may reopen within the window
     after a resolution or an auto-close."""
@@ -237,7 +240,7 @@ async def close(
         escalated_to=[],
     )
     await publish(
-        tx, case, ComplaintClosed(reason=reason, by=by), at=at,  # type: ignore[arg-type]
+        tx, case, ComplaintClosed(reason=reason, by=by), at=at,
         agency_id=case["agency_id"],
         facts={"reason": reason, "agency_name": case["agency_name"], **(facts or {}),
                "reopen_until": reopen_until.isoformat() if reopen_until else None},

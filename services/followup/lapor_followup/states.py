@@ -1,8 +1,8 @@
 """The lifecycle state machine of a routed complaint, as a table.
 
-``ACTIONS`` says, for every command, from which statuses it is allowed and where it leads; anything
-else is refused with a reason (``complaint.action_rejected``), never an exception. ``EVENTS`` lists
-the transitions that happen without a command (routing's events, timers). docs/followup.md draws it.
+``TRANSITIONS`` says, for every command, from which statuses it is allowed and where it leads; anything
+else is refused with a reason (``complaint.action_rejected``), never an exception. ``EVENT_TRANSITIONS``
+lists the transitions that happen without a command (routing's events, timers). docs/followup.md draws it.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Transition:
     """None: the status stays (an extension, a rating) or depends on history (admin reopen)."""
 
 
-ACTIONS: dict[str, Transition] = {
+TRANSITIONS: dict[str, Transition] = {
     "agency.acknowledge": Transition(frozenset({Status.ROUTED, Status.REOPENED}), Status.ACKNOWLEDGED),
     "agency.respond": Transition(OWED | {Status.RESPONDED}, Status.RESPONDED),
     "agency.request_extension": Transition(OWED, None),
@@ -60,7 +60,7 @@ ACTIONS: dict[str, Transition] = {
     "admin.reopen": Transition(frozenset({Status.HELD, Status.CLOSED}), None),
 }
 
-EVENTS: dict[str, Transition] = {
+EVENT_TRANSITIONS: dict[str, Transition] = {
     "complaint.needs_triage (routing)": Transition(frozenset(), Status.TRIAGE),
     "complaint.routed (routing)": Transition(frozenset({Status.TRIAGE}), Status.ROUTED),
     "complaint.forwarded / routed again (routing)": Transition(frozenset(Status), Status.ROUTED),
@@ -85,7 +85,7 @@ _ACTION_NAMES = {
 
 def check(action: str, status: Status) -> Reason | None:
     """None when ``action`` is allowed in ``status``; otherwise why not."""
-    transition = ACTIONS.get(action)
+    transition = TRANSITIONS.get(action)
     if transition is None:
         return reason("unknown_action", message_id=f"Tindakan {action} tidak dikenal.",
                       message_en=f"Unknown action {action}.")
