@@ -11,9 +11,10 @@ import pytest
 
 from lapor_notify.channels.base import OutboundMessage
 from lapor_notify.liveness import LOCK_CLASS as LIVENESS_LOCK_CLASS
-from lapor_notify.testing import Harness, RecordingChannel
 from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope
+
+from .harness import NotifyHarness, RecordingChannel
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -64,8 +65,8 @@ async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_by_the_next_roun
     clock = ManualClock()
     stuck, survivor = StuckChannel(), RecordingChannel("inbox")
     accepted = accepted_envelope()
-    async with Harness(database_url, channels={"inbox": stuck}, clock=clock) as dying, \
-            Harness(database_url, channels={"inbox": survivor}, clock=clock) as next_one:
+    async with NotifyHarness(database_url, channels={"inbox": stuck}, clock=clock) as dying, \
+            NotifyHarness(database_url, channels={"inbox": survivor}, clock=clock) as next_one:
         await dying.publish(accepted)
         assert await dying.worker.tick() == 1  # claimed, leased for lease_s, and handed to the provider
         await wait_for(lambda: _true(bool(stuck.started)))
@@ -89,8 +90,8 @@ async def test_a_live_workers_delivery_in_flight_is_not_taken_by_another_until_i
     clock = ManualClock()
     stuck, other = StuckChannel(), RecordingChannel("inbox")
     accepted = accepted_envelope()
-    async with Harness(database_url, channels={"inbox": stuck}, clock=clock) as busy, \
-            Harness(database_url, channels={"inbox": other}, clock=clock) as idle:
+    async with NotifyHarness(database_url, channels={"inbox": stuck}, clock=clock) as busy, \
+            NotifyHarness(database_url, channels={"inbox": other}, clock=clock) as idle:
         await busy.publish(accepted)
         assert await busy.worker.tick() == 1
         for _ in range(3):
@@ -112,7 +113,7 @@ async def test_the_restarted_worker_of_the_same_service_takes_back_what_its_pred
     clock = ManualClock()
     stuck, fresh = StuckChannel(), RecordingChannel("inbox")
     complaints = [accepted_envelope() for _ in range(5)]
-    async with Harness(database_url, channels={"inbox": stuck}, clock=clock) as before:
+    async with NotifyHarness(database_url, channels={"inbox": stuck}, clock=clock) as before:
         for accepted in complaints:
             await before.publish(accepted)
         assert await before.worker.tick() == 5
@@ -121,7 +122,7 @@ async def test_the_restarted_worker_of_the_same_service_takes_back_what_its_pred
             task.cancel()
         await end_connection_of(database_url, before.worker.liveness.key)
 
-    async with Harness(database_url, channels={"inbox": fresh}, clock=clock) as after:
+    async with NotifyHarness(database_url, channels={"inbox": fresh}, clock=clock) as after:
         await after.deliver()  # its very first round, at the same moment on the clock
         statuses = {r["status"] for r in await after.deliveries()}
 
@@ -139,7 +140,7 @@ async def test_after_the_database_dropped_every_connection_the_worker_holds_its_
     clock = ManualClock()
     inbox = RecordingChannel("inbox")
     first, second = accepted_envelope(), accepted_envelope()
-    async with Harness(database_url, channels={"inbox": inbox}, clock=clock) as h:
+    async with NotifyHarness(database_url, channels={"inbox": inbox}, clock=clock) as h:
         await h.publish(first)
         await h.deliver()
         key = h.worker.liveness.key
