@@ -1,5 +1,9 @@
 """Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact,
-and the look-ups the channel adapters use (by tracking number, by channel message)."""
+and the look-ups the channel adapters use (by tracking number, by channel message).
+
+Slightly over ~300 lines: the use cases of one aggregate (a reporter's submissions and contacts), kept
+together so that handlers.py enters through this one module, as in every service.
+"""
 
 from __future__ import annotations
 

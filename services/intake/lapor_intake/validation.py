@@ -1,5 +1,8 @@
 """What makes a submission acceptable, and a clear reason for each way it is not.
 
+Longer than ~300 lines on purpose: it is the catalogue of intake's rules, one small function per part of
+the form, each with its sentences in both languages; split, the table below would point into several files.
+
 Pure functions of the submission: no I/O. Every reason carries a machine code, the field, and a
 sentence in Bahasa Indonesia and in English. ``check`` also returns the reporter's contact in its
 normalised form (phone in E.164, e-mail address normalised), which is what intake stores.

@@ -9,15 +9,11 @@ command claimed; an anonim complaint's events carry no reporter_ref.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from uuid import UUID
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from lapor_routing import jurisdictions, reasons, repository
 from lapor_routing.checks import Refused, check_forward, check_triage_decision
+from lapor_routing.complaint import Content, Story, story_of
 from lapor_routing.registry import Agency, Directory, RegistryCache, check_deactivate, check_upsert
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
@@ -38,65 +34,13 @@ from lapor_shared.events.lifecycle import (
     ComplaintArchived,
     ComplaintForwarded,
     ComplaintHeld,
-    ComplaintNeedsTriage,
-    ComplaintRouted,
 )
-from lapor_shared.events.values import NATIONAL_CODE, Attachment, Location, Reason, ReportType
+from lapor_shared.events.values import NATIONAL_CODE, Reason
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
 
 log = get_logger(component="routing")
-
-
-class Content(BaseModel):
-    """What routing keeps of a complaint to route it again. No reporter_ref for an anonim reporter."""
-
-    model_config = ConfigDict(frozen=True)
-
-    category: str
-    report_type: ReportType
-    title: str
-    description: str
-    incident_date: date | None = None
-    location: Location
-    attachments: list[Attachment] = []
-    reporter_ref: UUID | None = None
-    anonymous: bool
-    confidential: bool
-    submitted_at: AwareDatetime
-
-    def routed(self, agency: Agency, reason: Reason, route_count: int) -> ComplaintRouted:
-        return ComplaintRouted(
-            agency=agency.ref(), reason=reason, category=self.category, report_type=self.report_type,
-            title=self.title, description=self.description, incident_date=self.incident_date,
-            location=self.location, attachments=self.attachments,
-            reporter_ref=None if self.anonymous else self.reporter_ref,
-            anonymous=self.anonymous, confidential=self.confidential, submitted_at=self.submitted_at,
-            route_count=route_count,
-        )
-
-    def needs_triage(self, triage_jurisdiction: str, reason: Reason) -> ComplaintNeedsTriage:
-        return ComplaintNeedsTriage(
-            triage_jurisdiction=triage_jurisdiction, reason=reason, category=self.category,
-            report_type=self.report_type, title=self.title, description=self.description, location=self.location,
-            anonymous=self.anonymous, confidential=self.confidential,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Story:
-    """The ids every event about one complaint carries."""
-
-    complaint_id: UUID
-    tracking_number: str
-    correlation_id: UUID
-
-    def at(self, jurisdiction: str) -> dict[str, Any]:
-        """The envelope fields of an event of this story for the agency (or triage desk) at ``jurisdiction``:
-        it goes to the complaint stream and to that jurisdiction's topic."""
-        return {"complaint_id": self.complaint_id, "tracking_number": self.tracking_number,
-                "correlation_id": self.correlation_id, "jurisdiction_code": jurisdiction}
 
 
 class RoutingService:
@@ -197,7 +141,7 @@ class RoutingService:
         directory = await self.registry.current(tx.conn)
         sender = directory.get(command.agency_id)
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
-        story = _story(row, envelope)
+        story = story_of(row, envelope)
         where = sender.jurisdiction_code if sender else (row["jurisdiction_code"] if row else NATIONAL_CODE)
         try:
             source, target = check_forward(command, row, directory)
@@ -244,7 +188,7 @@ class RoutingService:
         command: DecideTriage = envelope.payload
         directory = await self.registry.current(tx.conn)
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
-        story = _story(row, envelope)
+        story = story_of(row, envelope)
         triage = (row["triage_jurisdiction"] if row else None) or NATIONAL_CODE
         try:
             agency = check_triage_decision(command, row, directory)
@@ -345,13 +289,6 @@ def _agency_row(agency: Agency) -> dict[str, Any]:
         "level": agency.level.value, "categories": list(agency.categories), "parent_id": agency.parent_id,
         "channels": list(agency.channels), "active": agency.active,
     }
-
-
-def _story(row: Any, envelope: Envelope[Any]) -> Story:
-    """The complaint's own ids when routing knows it, else those the command claimed."""
-    if row is not None:
-        return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"])
-    return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id)  # type: ignore[arg-type]
 
 
 def _triage_level(agency_ids: list[str], directory: Directory) -> str:
