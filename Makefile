@@ -56,7 +56,7 @@ lint: setup ## Periksa kode / ruff check
 	$(UV) run --frozen ruff check .
 
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
-	$(UV) run --frozen python -m lapor_shared.events.schemas docs/events
+	$(UV) run --frozen python tools/event_schemas.py docs/events
 
 images: ## Bangun image Docker / build the five service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
 	@docker info >/dev/null 2>&1 || { \

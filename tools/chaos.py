@@ -1,5 +1,8 @@
 """``make chaos``: complaints keep flowing while services are SIGKILLed and PostgreSQL restarts.
 
+Longer than ~300 lines on purpose: one scenario told in order (start, load, kills, recovery, verdict);
+what it counts at the sinks is in ``chaos_effects.py``.
+
 Notify sends for real, to the local sinks (``tools/sinks.py``: SMTP, an SMS gateway, agency webhooks)
 started beside the services, and to its in-app inbox. At the end it asserts and prints: complaints lost
 (must be 0); duplicate effects, state transitions and notifications (must be 0); **every planned

@@ -1,5 +1,8 @@
 """``make run``: the whole LAPOR! platform on one machine, with one command.
 
+Slightly over ~300 lines: a supervisor and its command line; the infrastructure it starts is in
+``platform_infra.py``.
+
 Starts Kafka and PostgreSQL (embedded, unless LAPOR_KAFKA_BOOTSTRAP_SERVERS / LAPOR_DATABASE_URL say
 where they are), provisions the topics, starts every service as its own process, waits until each is
 ready, prints where everything is, restarts a service that dies, and on Ctrl-C / SIGTERM stops it all.

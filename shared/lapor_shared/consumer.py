@@ -12,6 +12,9 @@ Every subscriber of every service hands its messages to a ``Consumer``. Whatever
   progress meanwhile, and the offset is not committed;
 - a defect of our own that escapes all that rewinds only the partitions whose records are unfinished.
 Log volume stays bounded: a poison message writes two lines, an outage a line per doubling of its length.
+
+Longer than ~300 lines on purpose: every delivery guarantee above is one path through this class (batch,
+one by one, retries, dead letter, rewind), and they are checked together or not at all.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@
 - **The replay command** (``python -m lapor_shared.replay``) reads the service's own ``dead_letters``
   table, which keeps the original bytes, key and headers in the service's private store, so that a
   fixed consumer can process exactly what it refused before.
+
+Work that fails for good outside a consumer (a notification that could not be delivered) is told to
+operators the same way, cleaned and redacted alike, on the topic only (``write_failure``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,13 +98,20 @@ def redact_body(body: bytes) -> bytes:
     return clean_text(text, MAX_LETTER_BYTES).encode()[:MAX_LETTER_BYTES]
 
 
-def letter_headers(record: Any, *, consumer: str, reason: str) -> dict[str, str]:
-    """The original headers (cleaned and masked) and where, why and when the message failed."""
+def _cleaned(original: Iterable[tuple[str, bytes | str | None]]) -> dict[str, str]:
+    """Original headers, cleaned and masked, without any that pretend to be ours (``dlq_*``)."""
     headers: dict[str, str] = {}
-    for name, value in list(record.headers or ())[:MAX_HEADERS]:
+    for name, value in list(original)[:MAX_HEADERS]:
         key = clean_text(str(name), 64)
         if key and not key.startswith("dlq_"):
-            headers[key] = clean_text((value or b"").decode("utf-8", errors="replace"), MAX_HEADER_CHARS)
+            text = value if isinstance(value, str) else (value or b"").decode("utf-8", errors="replace")
+            headers[key] = clean_text(text, MAX_HEADER_CHARS)
+    return headers
+
+
+def letter_headers(record: Any, *, consumer: str, reason: str) -> dict[str, str]:
+    """The original headers (cleaned and masked) and where, why and when the message failed."""
+    headers = _cleaned(record.headers or ())
     size = len(record.value or b"")
     headers.update(
         dlq_reason=clean_text(reason, 2000),
@@ -145,6 +156,34 @@ async def write(
         None if minimal else getattr(record, "key", None), [] if minimal else _kept_headers(record), kept,
         len(value),
     )
+
+
+async def write_failure(
+    conn: asyncpg.Connection, outbox: Outbox, *, consumer: str, source: str, key: str, reason: str, body: bytes,
+    headers: Mapping[str, str] | None = None, details: Mapping[str, str] | None = None,
+    failed_at: datetime | None = None,
+) -> None:
+    """In the caller's transaction: the operators' copy of work that failed for good but is not a Kafka
+    record (a notification that could not be delivered), cleaned and redacted like any dead letter.
+
+    ``source`` says where the work came from (``notify.notifications``), ``key`` keys the letter,
+    ``body`` and ``headers`` are what the failure is told with (the ``notification.failed`` event),
+    ``details`` become ``dlq_<name>`` headers (the delivery id, the attempts). There is no original
+    record to replay, so nothing goes to ``dead_letters``.
+    """
+    letter = _cleaned((headers or {}).items())
+    letter.update(
+        dlq_reason=clean_text(reason, 2000),
+        dlq_consumer=clean_text(consumer, 200),
+        dlq_source=clean_text(source, 200),
+        **{f"dlq_{clean_text(name, 60)}": clean_text(value, MAX_HEADER_CHARS)
+           for name, value in (details or {}).items()},
+        dlq_original_bytes=str(len(body)),
+        dlq_failed_at=(failed_at or datetime.now(UTC)).isoformat(),
+    )
+    if len(body) > MAX_LETTER_BYTES:
+        letter["dlq_truncated"] = "true"
+    await outbox.add_raw(conn, topic=DEAD_LETTER.name, key=key.encode(), headers=letter, payload=redact_body(body))
 
 
 async def write_once(pool: asyncpg.Pool, outbox: Outbox, record: Any, *, consumer: str, reason: str) -> bool:

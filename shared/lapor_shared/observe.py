@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from lapor_shared.background import BackgroundLoop
 from lapor_shared.logging import get_logger
 from lapor_shared.metrics import Metrics
 
@@ -53,16 +52,15 @@ class Observer:
         self.bootstrap = bootstrap
         self.subscriptions = subscriptions
         self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        # metrics must never take the service down: a failed observation waits for the next one
+        self._loop = BackgroundLoop("observer", self._round, idle_s=interval_s, failure_event="observe_failed",
+                                    backoff_initial_s=interval_s, backoff_max_s=interval_s, log=log)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="observer")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop(grace_s=0)  # an observation in progress is worth nothing now
 
     async def observe_once(self) -> None:
         row = await self.pool.fetchrow(
@@ -78,12 +76,6 @@ class Observer:
             for topic, lag in (await consumer_lag(self.bootstrap, group, topics, self.client_options)).items():
                 self.metrics.consumer_lag.labels(self.metrics.service, group, topic).set(lag)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.observe_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # metrics must never take the service down
-                log.warning("observe_failed", error=repr(exc))
-            await asyncio.sleep(self.interval_s)
+    async def _round(self) -> bool:
+        await self.observe_once()
+        return False

@@ -22,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from lapor_shared.background import BackgroundLoop
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.logging import get_logger
 from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
@@ -94,59 +95,36 @@ class OutboxRelay:
         self._schema = schema
         self._sender = sender
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._sender_started = False
+        self._loop = BackgroundLoop(
+            f"outbox-relay-{schema}", self._round, idle_s=settings.relay_poll_interval_s,
+            failure_event=lambda: "outbox_relay_failed" if self._sender_started else "outbox_sender_unavailable",
+            backoff_initial_s=settings.retry_initial_backoff_s, backoff_max_s=settings.retry_max_backoff_s,
+            log=log, log_fields={"schema": schema},
+        )
         self.published_total = 0
 
     async def start(self) -> None:
         """Start in the background: a broker that is not there yet is waited for, not a failed start."""
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Publish what is committed so far (briefly), then stop."""
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=5)
-            except (TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
+        await self._loop.stop(grace_s=5)
         await self._sender.stop()
 
     def backlog_hint(self) -> None:
         """Ask the relay to look now (tests and in-process publishers)."""
-        self._wake.set()
+        self._loop.wake()
 
-    async def _run(self) -> None:
-        backoff = self._settings.retry_initial_backoff_s
-        while not self._stopping.is_set():
-            try:
-                await self._sender.start()
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox_sender_unavailable", schema=self._schema, error=repr(exc), retry_in_s=backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, self._settings.retry_max_backoff_s)
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                await self._lead()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # broker or database away: keep trying, never die
-                failures += 1
-                await self._back_off("outbox_relay_failed", exc, failures)
-
-    async def _back_off(self, event: str, exc: BaseException, failures: int) -> None:
-        """Pause after the ``failures``-th failure in a row; a long outage logs a line per doubling."""
-        delay = min(self._settings.retry_initial_backoff_s * 2 ** (failures - 1), self._settings.retry_max_backoff_s)
-        if failures & (failures - 1) == 0:
-            log.warning(event, schema=self._schema, error=repr(exc)[:500], failures=failures, retry_in_s=delay)
-        await self._pause(delay)
+    async def _round(self) -> bool:
+        """Start the sender (once it works), then lead: a round ends only when stopping or failing."""
+        if not self._sender_started:
+            await self._sender.start()
+            self._sender_started = True
+            return True
+        await self._lead()
+        return True
 
     async def _lead(self) -> None:
         """Hold the schema's relay lock on a dedicated connection and publish while holding it."""
@@ -155,8 +133,8 @@ class OutboxRelay:
         try:
             lock_key = zlib.crc32(f"outbox-relay:{self._schema}".encode())
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
-                await self._sleep(1.0)  # another replica is the relay; stand by
-                if self._stopping.is_set():
+                await self._loop.sleep(1.0)  # another replica is the relay; stand by
+                if self._loop.stopping:
                     return
             await conn.add_listener(channel, self._on_notify)
             log.info("outbox_relay_leading", schema=self._schema)
@@ -167,15 +145,15 @@ class OutboxRelay:
                     failures = 0
                 except RelayRoundFailed as exc:  # some rows wait: back off, keep the lead
                     failures += 1
-                    await self._back_off("outbox_rows_not_published", exc, failures)
-                    if self._stopping.is_set():
+                    await self._loop.back_off("outbox_rows_not_published", exc, failures)
+                    if self._loop.stopping:
                         return
                     continue
                 if settled >= self._settings.relay_batch_size:
                     continue
-                if self._stopping.is_set():
+                if self._loop.stopping:
                     return
-                await self._sleep(self._settings.relay_poll_interval_s)
+                await self._loop.sleep(self._settings.relay_poll_interval_s)
                 self._prune_sometimes()
         finally:
             with contextlib.suppress(Exception):
@@ -185,17 +163,7 @@ class OutboxRelay:
             await self._pool.release(conn)
 
     def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    async def _pause(self, seconds: float) -> None:
-        """Back off after a failure: only stopping cuts it short (new rows do not)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+        self._loop.wake()
 
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
         """Send the next rows; mark what was published, park what the broker refuses for good.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -24,9 +25,23 @@ class Tx:
     emitted: list[Envelope[Any]] = field(default_factory=list)
     metrics: Metrics | None = None
 
-    async def emit(self, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
-        """Write an event to the outbox in this transaction; it carries the current trace context."""
-        return await self.add(Envelope.new(payload, producer=self.producer, caused_by=self.cause, **envelope_fields))
+    async def emit(
+        self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,
+        topics: Sequence[str] = (), **envelope_fields: Any,
+    ) -> Envelope[Any]:
+        """Write an event to the outbox in this transaction; it carries the current trace context.
+
+        The envelope is ``Envelope.new(payload, caused_by=<the message being handled>, **envelope_fields)``:
+        ids left out are inherited from the cause (``caused_by=None`` inherits nothing). ``correlation_id``
+        and ``causation_id``, when given, replace what the cause would give: the story an event belongs
+        to (a timer or a delivery has no cause of its own) and the event that caused it. ``topics``: see
+        ``add``.
+        """
+        envelope_fields.setdefault("caused_by", self.cause)
+        envelope = Envelope.new(payload, producer=self.producer, **envelope_fields)
+        ids = {name: value for name, value in (("correlation_id", correlation_id), ("causation_id", causation_id))
+               if value is not None and value != getattr(envelope, name)}
+        return await self.add(envelope.evolve(**ids) if ids else envelope, topics)
 
     async def add(self, envelope: Envelope[Any], topics: Sequence[str] = ()) -> Envelope[Any]:
         """Write a ready envelope to the outbox (to ``topics``, or its catalogued destinations) and count it."""

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from lapor_shared.events import CATALOGUE, DecodeError, Envelope, decode, encode, headers_of
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintSubmitted
 from lapor_shared.events.lifecycle import ComplaintAcknowledged, ComplaintRouted
+from lapor_shared.events.values import Reason, reason
 from lapor_shared.testing import factories as f
 
 pytestmark = pytest.mark.unit
@@ -387,3 +388,16 @@ def test_a_submitted_sample_is_recent_and_time_zone_aware():
 
     assert submitted.submitted_at.tzinfo is not None
     assert datetime.now(UTC) - submitted.submitted_at < timedelta(minutes=1)
+
+
+# --- reasons ----------------------------------------------------------------------------------------
+
+
+def test_a_reason_is_built_with_named_sentences_so_no_caller_can_swap_them():
+    why = reason("too_long", field="title", message_id="Judul terlalu panjang.", message_en="The title is too long.")
+
+    assert why == Reason(code="too_long", field="title", message_id="Judul terlalu panjang.",
+                         message_en="The title is too long.")
+    assert reason("no_rule", message_id="Tidak ada aturan.", message_en="No rule.").field is None
+    with pytest.raises(TypeError):
+        reason("too_long", "title", "Judul terlalu panjang.", "The title is too long.")  # type: ignore[misc]

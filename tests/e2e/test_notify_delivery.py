@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
-from lapor_notify.testing import SmtpSink
 from lapor_shared.testing.kafka_io import publish, wait_for
 from lapor_shared.testing.platform import Platform
+from lapor_shared.testing.sinks import SmtpSink
 from lapor_shared.topics import SUBMISSIONS
 from tests.conftest import submission
 

@@ -1,5 +1,7 @@
 """The dashboard's web pages (Starlette + Jinja2, server-rendered, Bahasa Indonesia by default).
 
+Slightly over ~300 lines: one route per page, each short; they share the viewer check and the renderer.
+
 Every route that shows figures or complaints asks ``Web.viewer(request, node)`` first: not logged in
 → the login page (401 for the CSV and the live stream), a node outside the user's scope → 403. The live
 stream (``/events/stream?node=…``) is a server-sent event stream that pushes the re-rendered figures

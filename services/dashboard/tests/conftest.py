@@ -1,4 +1,5 @@
-"""The dashboard on the in-memory broker with a real PostgreSQL, and complaint stories to feed it.
+"""The dashboard on the in-memory broker with a real PostgreSQL (the shared ``ServiceHarness``), and
+complaint stories to feed it.
 
 ``Story("18.71").routed().deadline(days=5).responded(days=2)`` builds the lifecycle events of one
 complaint as intake, routing and followup publish them (same ids, causation chain, chosen times).
@@ -6,19 +7,15 @@ complaint as intake, routing and followup publish them (same ids, causation chai
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from faststream.kafka import KafkaBroker
 
 from lapor_dashboard import figures
 from lapor_dashboard.app import build_runtime, web_app
@@ -42,8 +39,7 @@ from lapor_shared.events.values import AgencyLevel, AgencyRef, ReportType
 from lapor_shared.regions import all_regions
 from lapor_shared.runtime import Runtime
 from lapor_shared.testing import factories
-from lapor_shared.testing.service import in_memory
-from lapor_shared.topics import COMPLAINTS, key_of
+from lapor_shared.testing.service import ServiceHarness
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 """Monday 2 March 2026, 09:00 WIB: the first complaint of every story arrives around then."""
@@ -191,26 +187,19 @@ def all_events(stories: Iterable[Story]) -> list[Envelope[Any]]:
     return [e for s in stories for e in s.events]
 
 
-@dataclass
-class Harness:
-    runtime: Runtime
-    broker: KafkaBroker
-    settings: DashboardSettings
-    database_url: str
-    app: Any = None
-    """The service's own HTTP app: the pages behind the guard, as uvicorn serves them (built before the
-    runtime starts, as FastStream's app must be)."""
-    published: list[bytes] = field(default_factory=list)
+class DashboardHarness(ServiceHarness):
+    def __init__(self, runtime: Runtime, settings: DashboardSettings, app: Any) -> None:
+        super().__init__(runtime)
+        self.settings = settings
+        self.app = app
+        """The service's own HTTP app: the pages behind the guard, as uvicorn serves them (built before the
+        runtime starts, as FastStream's app must be)."""
+        self.told: list[bytes] = []
+        """Every event the test told the dashboard, as published (a rebuild can replay them)."""
 
-    @property
-    def pool(self) -> asyncpg.Pool:
-        return self.runtime.pool
-
-    async def publish(self, *envelopes: Envelope[Any]) -> None:
-        for envelope in envelopes:
-            body = encode(envelope)
-            self.published.append(body)
-            await self.broker.publish(body, topic=COMPLAINTS.name, key=key_of(envelope, COMPLAINTS.name))
+    async def publish(self, *envelopes: Envelope[Any], topic: str | None = None) -> None:
+        self.told.extend(encode(envelope) for envelope in envelopes)
+        await super().publish(*envelopes, topic=topic)
 
     async def tell(self, *stories: Story) -> None:
         await self.publish(*all_events(stories))
@@ -218,9 +207,6 @@ class Harness:
     async def figures(self, node: str, *, viewer_scope: str = "ID", now: datetime = NOW) -> figures.NodeFigures:
         async with self.pool.acquire() as conn:
             return await figures.load(conn, node, now=now, viewer_scope=viewer_scope, overdue_limit=None)
-
-    async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        return await self.pool.fetch(query, *args)
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://dasbor.test",
@@ -234,29 +220,15 @@ class Harness:
 
 
 @pytest.fixture
-def dashboard(database_url: str) -> Callable[..., AbstractAsyncContextManager[Harness]]:
+def dashboard(database_url: str) -> Callable[..., AbstractAsyncContextManager[DashboardHarness]]:
     """``async with dashboard(live_max_stream_s=1) as h:`` the dashboard with those settings, in memory."""
 
-    @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[Harness]:
+    def start(**overrides: Any) -> DashboardHarness:
         settings = DashboardSettings(database_url=database_url, **overrides)  # http={…}: HTTP limits
         runtime = build_runtime(settings)
-        app = web_app(runtime, settings)
-        async with in_memory(runtime) as broker:
-            yield Harness(runtime, broker, settings, database_url, app)
+        return DashboardHarness(runtime, settings, web_app(runtime, settings))
 
     return start
-
-
-async def eventually(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(0.05)
 
 
 def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:

@@ -116,7 +116,7 @@ async def test_a_replay_in_any_order_rebuilds_the_same_figures(dashboard):
         rows_before = [dict(r) | {"updated_at": None} for r in await repository.all_rows(h.pool)]
         assert len(rows_before) == len(sample_stories())
 
-        shuffled = list(h.published)
+        shuffled = list(h.told)
         random.Random(1708).shuffle(shuffled)
         await rebuild.reset(h.pool)
         assert await h.sql("SELECT * FROM complaints") == []

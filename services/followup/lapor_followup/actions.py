@@ -1,9 +1,9 @@
-"""Agency, reporter and admin commands, checked against the state machine (states.ACTIONS).
+"""What each agency, reporter and admin command does to a complaint, once ``service.handle_command``
+has found the complaint and checked the command against the state machine (``states.TRANSITIONS``).
 
-A command must name its complaint in the envelope (``complaint_id``). Anything that cannot be done (an
-unknown complaint, a transition the table forbids, an agency that is neither responsible nor an office
-the complaint was escalated to, a rule of the deadline policy) becomes ``complaint.action_rejected``
-with a reason in Bahasa Indonesia and English; nothing else changes and nothing is raised.
+Every action takes ``(tx, ctx, case, envelope, at)`` and returns None when it is done, or the ``Reason``
+it cannot be done (a rule of the deadline policy, a rating given twice …): then nothing has changed and
+the command is answered with ``complaint.action_rejected``.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from lapor_followup.effects import (
     close,
     move_deadline,
     publish,
-    reject,
     start_clock,
     stop_clocks,
 )
-from lapor_followup.states import OWED, Status, check, reason
+from lapor_followup.states import OWED, Status
 from lapor_followup.workcalendar import zone_of
 from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope
+from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.commands import (
     AcknowledgeComplaint,
     AdminClose,
@@ -50,7 +49,7 @@ from lapor_shared.events.lifecycle import (
     ComplaintResponded,
     DeadlineExtended,
 )
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="followup")
@@ -58,51 +57,17 @@ log = get_logger(component="followup")
 Action = Callable[[Tx, Context, Case, Envelope[Any], datetime], Awaitable[Reason | None]]
 
 
-async def handle_command(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
-    """The one entry point for every command topic."""
-    at = ctx.clock.now()
-    if envelope.complaint_id is None:
-        await reject(tx, envelope, None, reason(
-            "missing_complaint_id", "Perintah harus menyebutkan complaint_id laporan.",
-            "A command must carry the complaint id in its envelope.", field="complaint_id"), at=at)
-        return
-    case = await repository.lock_complaint(tx.conn, envelope.complaint_id)
-    if case is None:
-        await reject(tx, envelope, None, reason(
-            "unknown_complaint", "Laporan tidak ditemukan.", "No such complaint.", field="complaint_id"), at=at)
-        return
-    problem = check(envelope.event_type, Status(case["status"]))
-    if problem is None and envelope.event_type.startswith("agency."):
-        problem = _authorise(case, envelope.payload.agency_id)
-    if problem is None:
-        problem = await ACTIONS[type(envelope.payload)](tx, ctx, case, envelope, at)
-    if problem is not None:
-        await reject(tx, envelope, case, problem, at=at)
-        return
-    log.info("action_applied", command_type=envelope.event_type)
-
-
-def _authorise(case: Case, agency_id: str) -> Reason | None:
-    if agency_id == case["agency_id"] or agency_id in (case["escalated_to"] or []):
-        return None
-    return reason(
-        "not_responsible_agency",
-        "Instansi ini tidak bertanggung jawab atas laporan ini.",
-        "This agency is neither responsible for the complaint nor an office it was escalated to.",
-        field="payload.agency_id",
-    )
-
-
 # --- agency ----------------------------------------------------------------------------------------------
 
-async def acknowledge(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def acknowledge(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     command: AcknowledgeComplaint = envelope.payload
     case = await repository.update_complaint(tx.conn, case["complaint_id"], status=Status.ACKNOWLEDGED.value)
     await publish(tx, case, ComplaintAcknowledged(agency_id=command.agency_id, officer_ref=command.officer_ref),
                   at=at, agency_id=command.agency_id, facts={"agency_name": agency_name(case, command.agency_id)})
+    return None
 
 
-async def respond(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def respond(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     """Tindak lanjut: the follow-up clock and any escalation stop, the auto-close clock starts. The
     internal note stays in followup's store; it is in no event and in nothing the reporter sees."""
     command: RespondToComplaint = envelope.payload
@@ -127,6 +92,7 @@ async def respond(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at:
     )
     await start_clock(tx, ctx, case, stage="auto_close", working_days=ctx.policy_of(case).auto_close,
                       since=at, at=at)
+    return None
 
 
 async def request_extension(
@@ -136,31 +102,30 @@ async def request_extension(
     command: RequestExtension = envelope.payload
     policy = ctx.policy_of(case)
     if case["stage"] != "follow_up" or case["due_at"] is None:
-        return reason("no_running_deadline", "Tidak ada tenggat tindak lanjut yang berjalan.",
-                      "No follow-up deadline is running.")
+        return reason("no_running_deadline", message_id="Tidak ada tenggat tindak lanjut yang berjalan.",
+                      message_en="No follow-up deadline is running.")
     if at > case["due_at"] or case["escalation_level"] > 0:
-        return reason("deadline_passed", "Tenggat sudah terlewati; perpanjangan tidak dapat diberikan.",
-                      "The deadline has passed; it can no longer be extended.")
+        return reason("deadline_passed", message_id="Tenggat sudah terlewati; perpanjangan tidak dapat diberikan.",
+                      message_en="The deadline has passed; it can no longer be extended.")
     if command.working_days > policy.extension_per_request:
         return reason(
-            "extension_too_long",
-            f"Perpanjangan paling lama {policy.extension_per_request} hari kerja per permintaan.",
-            f"An extension may add at most {policy.extension_per_request} working days per request.",
-            field="payload.working_days")
+            "extension_too_long", field="payload.working_days",
+            message_id=f"Perpanjangan paling lama {policy.extension_per_request} hari kerja per permintaan.",
+            message_en=f"An extension may add at most {policy.extension_per_request} working days per request.")
     if case["extension_days"] + command.working_days > policy.extension_total:
         left = policy.extension_total - case["extension_days"]
         return reason(
-            "extension_limit",
-            f"Batas perpanjangan {policy.extension_total} hari kerja; sisa {left} hari kerja.",
-            f"Extensions are limited to {policy.extension_total} working days in total; {left} left.",
-            field="payload.working_days")
+            "extension_limit", field="payload.working_days",
+            message_id=f"Batas perpanjangan {policy.extension_total} hari kerja; sisa {left} hari kerja.",
+            message_en=f"Extensions are limited to {policy.extension_total} working days in total; {left} left.")
     zone = zone_of(case["jurisdiction_code"])
     due = ctx.calendar.extend(case["due_at"], command.working_days, zone)
     if case["hard_cap_at"] is not None and due > case["hard_cap_at"]:
         cap = case["hard_cap_at"].astimezone(zone).date().isoformat()
         return reason(
-            "hard_cap", f"Perpanjangan melewati batas {policy.hard_cap_days} hari ({cap}).",
-            f"The extension would pass the {policy.hard_cap_days}-day limit ({cap}).", field="payload.working_days")
+            "hard_cap", field="payload.working_days",
+            message_id=f"Perpanjangan melewati batas {policy.hard_cap_days} hari ({cap}).",
+            message_en=f"The extension would pass the {policy.hard_cap_days}-day limit ({cap}).")
     await move_deadline(tx, ctx, case, due=due, since=at)
     case = await repository.update_complaint(
         tx.conn, case["complaint_id"], due_at=due, extension_days=case["extension_days"] + command.working_days,
@@ -177,7 +142,7 @@ async def request_extension(
     return None
 
 
-async def resolve(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def resolve(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     command: ResolveComplaint = envelope.payload
     if command.text:
         await publish(tx, case, ComplaintResponded(agency_id=command.agency_id, text=command.text), at=at,
@@ -185,11 +150,12 @@ async def resolve(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at:
                       facts={"agency_name": agency_name(case, command.agency_id), "text": command.text})
     await close(tx, ctx, case, reason="resolved", by=command.agency_id, at=at,
                 facts={"agency_name": agency_name(case, command.agency_id)})
+    return None
 
 
 # --- reporter --------------------------------------------------------------------------------------------
 
-async def reply(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def reply(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     """The reporter answers the follow-up: auto-close stops, the agency owes a follow-up again."""
     command: ReplyToResponse = envelope.payload
     case = await stop_clocks(tx, case, at=at)
@@ -199,13 +165,14 @@ async def reply(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: d
         facts={"text": command.text, "attachments": [a.model_dump(mode="json") for a in command.attachments]},
     )
     await start_clock(tx, ctx, case, stage="follow_up", working_days=ctx.policy_of(case).follow_up, since=at, at=at)
+    return None
 
 
 async def rate(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     command: RateHandling = envelope.payload
     if case["rated_at"] is not None:
-        return reason("already_rated", "Penanganan laporan ini sudah Anda nilai.",
-                      "The handling of this complaint has already been rated.")
+        return reason("already_rated", message_id="Penanganan laporan ini sudah Anda nilai.",
+                      message_en="The handling of this complaint has already been rated.")
     case = await repository.update_complaint(tx.conn, case["complaint_id"], rating=command.rating, rated_at=at)
     await publish(tx, case, ComplaintRated(rating=command.rating, comment=command.comment), at=at,
                   facts={"rating": command.rating})
@@ -217,13 +184,14 @@ async def reporter_reopen(
 ) -> Reason | None:
     command: ReopenComplaint = envelope.payload
     if case["close_reason"] not in ("resolved", "auto_close"):
-        return reason("not_reopenable", "Laporan yang ditutup oleh admin atau diarsipkan tidak dapat dibuka kembali.",
-                      "A complaint closed by an admin or archived cannot be reopened by the reporter.")
+        return reason("not_reopenable",
+                      message_id="Laporan yang ditutup oleh admin atau diarsipkan tidak dapat dibuka kembali.",
+                      message_en="A complaint closed by an admin or archived cannot be reopened by the reporter.")
     if case["reopen_until"] is None or at > case["reopen_until"]:
         window = ctx.policy_of(case).reopen_window
         return reason("reopen_window_passed",
-                      f"Batas waktu membuka kembali ({window} hari kerja setelah selesai) sudah lewat.",
-                      f"The reopen window ({window} working days after closing) has passed.")
+                      message_id=f"Batas waktu membuka kembali ({window} hari kerja setelah selesai) sudah lewat.",
+                      message_en=f"The reopen window ({window} working days after closing) has passed.")
     await _reopen(tx, ctx, case, by="reporter", why=command.reason, at=at)
     return None
 
@@ -240,7 +208,7 @@ async def _reopen(tx: Tx, ctx: Context, case: Case, *, by: str, why: str | None,
 
 # --- admin -----------------------------------------------------------------------------------------------
 
-async def hold(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def hold(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     """Tunda: every clock stops (the hard cap keeps running) until an admin reopens it."""
     command: AdminHold = envelope.payload
     before = case["status"]
@@ -249,25 +217,27 @@ async def hold(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: da
                                              status_before_hold=before)
     await publish(
         tx, case,
-        ComplaintHeld(reason=Reason(code="admin_hold", message_id=command.reason, message_en=command.reason),
+        ComplaintHeld(reason=reason("admin_hold", message_id=command.reason, message_en=command.reason),
                       by=f"admin:{command.admin_ref}"),
         at=at, facts={},
     )
+    return None
 
 
-async def admin_close(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def admin_close(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     command: AdminClose = envelope.payload
     await close(tx, ctx, case, reason="admin", by=f"admin:{command.admin_ref}", at=at)
+    return None
 
 
-async def admin_reopen(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> None:
+async def admin_reopen(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     """From held: back to where it was, with fresh clocks. From closed: reopened, the agency owes a
     follow-up again."""
     command: AdminReopen = envelope.payload
     by = f"admin:{command.admin_ref}"
     if case["status"] == Status.CLOSED.value:
         await _reopen(tx, ctx, case, by=by, why=command.reason, at=at)
-        return
+        return None
     restored = Status(case["status_before_hold"] or Status.ROUTED.value)
     case = await repository.update_complaint(tx.conn, case["complaint_id"], status=restored.value,
                                              status_before_hold=None)
@@ -279,18 +249,19 @@ async def admin_reopen(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any]
         await start_clock(tx, ctx, case, stage="auto_close", working_days=policy.auto_close, since=at, at=at)
     elif restored is Status.TRIAGE:
         await start_clock(tx, ctx, case, stage="verification", working_days=policy.verification, since=at, at=at)
+    return None
 
 
-ACTIONS: dict[type, Action] = {
-    AcknowledgeComplaint: acknowledge,  # type: ignore[dict-item]
-    RespondToComplaint: respond,  # type: ignore[dict-item]
+BY_COMMAND: dict[type[Payload], Action] = {
+    AcknowledgeComplaint: acknowledge,
+    RespondToComplaint: respond,
     RequestExtension: request_extension,
-    ResolveComplaint: resolve,  # type: ignore[dict-item]
-    ReplyToResponse: reply,  # type: ignore[dict-item]
+    ResolveComplaint: resolve,
+    ReplyToResponse: reply,
     RateHandling: rate,
     ReopenComplaint: reporter_reopen,
-    AdminHold: hold,  # type: ignore[dict-item]
-    AdminClose: admin_close,  # type: ignore[dict-item]
-    AdminReopen: admin_reopen,  # type: ignore[dict-item]
+    AdminHold: hold,
+    AdminClose: admin_close,
+    AdminReopen: admin_reopen,
 }
-COMMANDS = tuple(ACTIONS)
+"""The action of every command followup handles; each returns None when done, or why it refused."""

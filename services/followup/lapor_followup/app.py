@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from lapor_followup.clock import Clock, SystemClock
 from lapor_followup.context import Context
 from lapor_followup.handlers import register_handlers
 from lapor_followup.http import PUBLIC_ROUTES, ReadApi, sync_credentials
@@ -14,6 +13,7 @@ from lapor_followup.policies import PolicyBook, record_versions
 from lapor_followup.poller import TimerPoller
 from lapor_followup.settings import FollowupSettings
 from lapor_followup.workcalendar import WorkingCalendar
+from lapor_shared.clock import Clock, SystemClock
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.metrics import Metrics
 from lapor_shared.runtime import Runtime

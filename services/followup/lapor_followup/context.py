@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lapor_followup.clock import Clock
 from lapor_followup.policies import Policy, PolicyBook
 from lapor_followup.workcalendar import WorkingCalendar
+from lapor_shared.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)

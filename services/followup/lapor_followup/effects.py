@@ -20,10 +20,12 @@ from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.lifecycle import (
     ActionRejected,
+    CloseReason,
     ComplaintClosed,
     ComplaintEscalated,
     DeadlineSet,
     HistoryItem,
+    Stage,
 )
 from lapor_shared.events.values import AgencyLevel, AgencyRef, Reason
 from lapor_shared.logging import get_logger
@@ -33,15 +35,13 @@ log = get_logger(component="followup")
 Case = dict[str, Any]
 
 
-async def emit(tx: Tx, case: Case, payload: Payload, *, at: datetime) -> Envelope[Any]:
-    """Put ``payload`` on the complaint's lifecycle stream (through the outbox, in ``tx``)."""
-    envelope = Envelope.new(
-        payload, producer=tx.producer, caused_by=tx.cause, complaint_id=case["complaint_id"],
-        tracking_number=case["tracking_number"], jurisdiction_code=case["jurisdiction_code"], occurred_at=at,
-    )
-    if case.get("correlation_id") and envelope.correlation_id != case["correlation_id"]:
-        envelope = envelope.evolve(correlation_id=case["correlation_id"])
-    return await tx.add(envelope)
+def ids_of(case: Case) -> dict[str, Any]:
+    """The envelope fields of every event about ``case``: its own ids, its responsible agency's
+    jurisdiction and its story's correlation id."""
+    return {
+        "complaint_id": case["complaint_id"], "tracking_number": case["tracking_number"],
+        "jurisdiction_code": case["jurisdiction_code"], "correlation_id": case.get("correlation_id"),
+    }
 
 
 async def record(
@@ -60,7 +60,7 @@ async def publish(
     facts: dict[str, Any] | None = None,
 ) -> Envelope[Any]:
     """Emit ``payload`` and record it in the history (call after the state change it reports)."""
-    envelope = await emit(tx, case, payload, at=at)
+    envelope = await tx.emit(payload, **ids_of(case), occurred_at=at)
     await record(tx, case, event_id=envelope.event_id, event_type=payload.event_type, at=at,
                  agency_id=agency_id, facts=facts)
     return envelope
@@ -70,12 +70,11 @@ async def reject(tx: Tx, command: Envelope[Any], case: Case | None, reason: Reas
     """Refuse a command: ``complaint.action_rejected`` with the reason, nothing else changes."""
     payload = ActionRejected(command_type=command.event_type, command_id=command.event_id, reason=reason)
     if case is not None:
-        await emit(tx, case, payload, at=at)
+        await tx.emit(payload, **ids_of(case), occurred_at=at)
     else:  # no complaint of ours: the complaint stream only, whatever jurisdiction the command claimed
-        envelope = Envelope.new(payload, producer=tx.producer, complaint_id=command.complaint_id,
-                                tracking_number=command.tracking_number, occurred_at=at)
-        envelope = envelope.evolve(correlation_id=command.correlation_id, causation_id=command.event_id)
-        await tx.add(envelope)
+        await tx.emit(payload, caused_by=None, complaint_id=command.complaint_id,
+                      tracking_number=command.tracking_number, occurred_at=at,
+                      correlation_id=command.correlation_id, causation_id=command.event_id)
     log.info("action_rejected", command_type=command.event_type, code=reason.code)
 
 
@@ -97,7 +96,7 @@ def agency_name(case: Case, agency_id: str) -> str:
 
 
 async def start_clock(
-    tx: Tx, ctx: Context, case: Case, *, stage: str, working_days: int, since: datetime, at: datetime,
+    tx: Tx, ctx: Context, case: Case, *, stage: Stage, working_days: int, since: datetime, at: datetime,
 ) -> Case:
     """Start ``stage``'s clock: ``working_days`` from ``since`` on the calendar, a warning before it,
     the complaint's current deadline, and ``complaint.deadline_set``."""
@@ -115,7 +114,7 @@ async def start_clock(
     )
     await publish(
         tx, case,
-        DeadlineSet(stage=stage, agency_id=owner, due_at=due, working_days=working_days,  # type: ignore[arg-type]
+        DeadlineSet(stage=stage, agency_id=owner, due_at=due, working_days=working_days,
                     policy_version=policy.version),
         at=at, agency_id=owner,
         facts={"stage": stage, "due_at": due.isoformat(), "working_days": working_days, "zone": zone_name(zone),
@@ -224,7 +223,8 @@ async def escalate(tx: Tx, ctx: Context, case: Case, *, level: int, at: datetime
 
 
 async def close(
-    tx: Tx, ctx: Context, case: Case, *, reason: str, by: str, at: datetime, facts: dict[str, Any] | None = None
+    tx: Tx, ctx: Context, case: Case, *, reason: CloseReason, by: str, at: datetime,
+    facts: dict[str, Any] | None = None,
 ) -> Case:
     """Close the complaint (selesai): every clock stops; the reporter may reopen within the window
     after a resolution or an auto-close."""
@@ -240,7 +240,7 @@ async def close(
         escalated_to=[],
     )
     await publish(
-        tx, case, ComplaintClosed(reason=reason, by=by), at=at,  # type: ignore[arg-type]
+        tx, case, ComplaintClosed(reason=reason, by=by), at=at,
         agency_id=case["agency_id"],
         facts={"reason": reason, "agency_name": case["agency_name"], **(facts or {}),
                "reopen_until": reopen_until.isoformat() if reopen_until else None},

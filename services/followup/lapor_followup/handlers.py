@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from lapor_followup import actions, service
+from lapor_followup import service
 from lapor_followup.context import Context
 from lapor_followup.settings import FollowupSettings
 from lapor_shared.events import lifecycle as lc
@@ -37,10 +37,10 @@ def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context
         ComplaintArchived: triage_decided,
     })
     # each command topic accepts only its own writers' commands (an agency cannot reply as a reporter)
-    command = partial(actions.handle_command, ctx=ctx)
+    command = partial(service.handle_command, ctx=ctx)
 
     def commands_of(prefix: str) -> dict:
-        return {c: command for c in actions.COMMANDS if c.event_type.startswith(prefix)}
+        return {c: command for c in service.COMMANDS if c.event_type.startswith(prefix)}
 
     agency = runtime.consumer("followup.agency_commands", commands_of("agency."))
     reporter = runtime.consumer("followup.reporter_commands", commands_of("reporter."))

@@ -10,19 +10,19 @@ round (of this or another replica) fires it; after the commit the timer is no lo
 
 A timer whose effect raises is retried on later rounds (inside a savepoint, so the rest of the batch
 commits) and set aside as ``failed`` after ``max_attempts``. The poller also refreshes the calendar's
-override table every ``calendar_refresh_s``.
+override table every ``calendar_refresh_s``. Rounds repeat in a ``BackgroundLoop``: a database that is
+away is waited out with a growing pause, and the poller never dies of it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import time
 import uuid
 
 from lapor_followup import repository, timers
 from lapor_followup.context import Context
+from lapor_shared.background import BackgroundLoop
 from lapor_shared.consumer import Tx
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
@@ -42,35 +42,26 @@ class TimerPoller:
         self.max_attempts = max_attempts
         self.calendar_refresh_s = calendar_refresh_s
         self.poller_id = f"{runtime.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
+        self._loop = BackgroundLoop(
+            f"timer-poller-{self.poller_id}", self._round, idle_s=interval_s, failure_event="timer_poller_failed",
+            backoff_initial_s=0.5, backoff_max_s=10.0, log=log, log_fields={"poller_id": self.poller_id},
+        )
         self._calendar_loaded_at = 0.0
         self.fired_total = 0
 
     # runtime hooks (runtime.on_started / runtime.on_stopping)
     async def start(self, runtime: Runtime | None = None) -> None:
         await self.refresh_calendar()
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name=f"timer-poller-{self.poller_id}")
+        self._loop.start()
         log.info("timer_poller_started", poller_id=self.poller_id, interval_s=self.interval_s)
 
     async def stop(self, runtime: Runtime | None = None) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=5)
-            except (TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._task
-            self._task = None
+        await self._loop.stop(grace_s=5)
         log.info("timer_poller_stopped", poller_id=self.poller_id, fired_total=self.fired_total)
 
     def wake(self) -> None:
         """Look now (after the clock moved, in tests and simulations)."""
-        self._wake.set()
+        self._loop.wake()
 
     async def refresh_calendar(self) -> None:
         """Reload the operator's calendar overrides (a new SKB decree takes effect without a restart)."""
@@ -112,26 +103,8 @@ class TimerPoller:
             self._runtime.relay.backlog_hint()
         return fired
 
-    async def _run(self) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                if time.monotonic() - self._calendar_loaded_at >= self.calendar_refresh_s:
-                    await self.refresh_calendar()
-                fired = await self.run_once()
-                backoff = 0.5
-                if fired:
-                    continue  # more may be due: no pause
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database away: keep trying, never die
-                log.warning("timer_poller_failed", error=repr(exc), retry_in_s=backoff)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            await self._sleep(self.interval_s)
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+    async def _round(self) -> bool:
+        """Refresh the calendar when it is due, then fire: more may be due at once when some fired."""
+        if time.monotonic() - self._calendar_loaded_at >= self.calendar_refresh_s:
+            await self.refresh_calendar()
+        return bool(await self.run_once())

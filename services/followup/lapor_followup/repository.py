@@ -1,4 +1,10 @@
-"""Followup's SQL, inside the caller's transaction (the use cases and the timer poller own those)."""
+"""Followup's SQL, inside the caller's transaction (the use cases and the timer poller own those).
+
+Longer than ~300 lines on purpose: a complaint, its timers and its history are one aggregate, locked in
+one order (the complaint first, then its timers) by the consumers and the poller alike, and that order is
+checked most easily with every statement side by side; reference data and read models follow, each
+under its own heading.
+"""
 
 from __future__ import annotations
 

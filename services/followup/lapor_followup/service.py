@@ -1,5 +1,6 @@
-"""Followup's use cases for routing's events: a complaint reaches an agency (routed), moves to another
-(forwarded / routed again), waits for triage, or is held or archived at triage.
+"""Followup's use cases, the only entry of its handlers: routing's events (a complaint reaches an agency,
+moves to another, waits for triage, is held or archived at triage) and the agency, reporter and admin
+commands (``handle_command``; what each command does is in ``actions.py``).
 
 Each takes ``(tx, envelope)`` (the context is bound by handlers.py) and runs inside the consumer's
 transaction, so its state change, its outgoing events and the inbox row commit together. Followup does
@@ -10,11 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from lapor_followup import repository
+from lapor_followup import actions, repository
 from lapor_followup.context import Context
-from lapor_followup.effects import Case, arm_hard_cap, close, hard_cap_at, record, start_clock, stop_clocks
+from lapor_followup.effects import (
+    Case,
+    arm_hard_cap,
+    close,
+    hard_cap_at,
+    record,
+    reject,
+    start_clock,
+    stop_clocks,
+)
 from lapor_followup.escalation import general_office
-from lapor_followup.states import Status
+from lapor_followup.states import Status, check
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.lifecycle import (
@@ -24,11 +34,57 @@ from lapor_shared.events.lifecycle import (
     ComplaintNeedsTriage,
     ComplaintRouted,
 )
-from lapor_shared.events.values import AgencyRef
+from lapor_shared.events.values import AgencyRef, Reason, reason
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="followup")
 
+COMMANDS = tuple(actions.BY_COMMAND)
+"""Every command followup handles (``handle_command``)."""
+
+
+# --- agency, reporter and admin commands ---------------------------------------------------------------
+
+async def handle_command(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
+    """Every agency, reporter and admin command: find the complaint, check the command against the
+    state machine and the agency's right to act, then apply its action (``actions.py``). A command that
+    cannot be done becomes ``complaint.action_rejected`` with the reason; nothing else changes and
+    nothing is raised."""
+    at = ctx.clock.now()
+    if envelope.complaint_id is None:
+        await reject(tx, envelope, None, reason(
+            "missing_complaint_id", field="complaint_id",
+            message_id="Perintah harus menyebutkan complaint_id laporan.",
+            message_en="A command must carry the complaint id in its envelope."), at=at)
+        return
+    case = await repository.lock_complaint(tx.conn, envelope.complaint_id)
+    if case is None:
+        await reject(tx, envelope, None, reason(
+            "unknown_complaint", field="complaint_id", message_id="Laporan tidak ditemukan.",
+            message_en="No such complaint."), at=at)
+        return
+    problem = check(envelope.event_type, Status(case["status"]))
+    if problem is None and envelope.event_type.startswith("agency."):
+        problem = _authorise(case, envelope.payload.agency_id)
+    if problem is None:
+        problem = await actions.BY_COMMAND[type(envelope.payload)](tx, ctx, case, envelope, at)
+    if problem is not None:
+        await reject(tx, envelope, case, problem, at=at)
+        return
+    log.info("action_applied", command_type=envelope.event_type)
+
+
+def _authorise(case: Case, agency_id: str) -> Reason | None:
+    if agency_id == case["agency_id"] or agency_id in (case["escalated_to"] or []):
+        return None
+    return reason(
+        "not_responsible_agency", field="payload.agency_id",
+        message_id="Instansi ini tidak bertanggung jawab atas laporan ini.",
+        message_en="This agency is neither responsible for the complaint nor an office it was escalated to.",
+    )
+
+
+# --- routing's events ----------------------------------------------------------------------------------
 
 async def open_case(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
     """A complaint reached an agency: record it and start the follow-up clock (or re-target the clocks

@@ -1,8 +1,8 @@
 """The lifecycle state machine of a routed complaint, as a table.
 
-``ACTIONS`` says, for every command, from which statuses it is allowed and where it leads; anything
-else is refused with a reason (``complaint.action_rejected``), never an exception. ``EVENTS`` lists
-the transitions that happen without a command (routing's events, timers). docs/followup.md draws it.
+``TRANSITIONS`` says, for every command, from which statuses it is allowed and where it leads; anything
+else is refused with a reason (``complaint.action_rejected``), never an exception. ``EVENT_TRANSITIONS``
+lists the transitions that happen without a command (routing's events, timers). docs/followup.md draws it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 
 
 class Status(StrEnum):
@@ -47,7 +47,7 @@ class Transition:
     """None: the status stays (an extension, a rating) or depends on history (admin reopen)."""
 
 
-ACTIONS: dict[str, Transition] = {
+TRANSITIONS: dict[str, Transition] = {
     "agency.acknowledge": Transition(frozenset({Status.ROUTED, Status.REOPENED}), Status.ACKNOWLEDGED),
     "agency.respond": Transition(OWED | {Status.RESPONDED}, Status.RESPONDED),
     "agency.request_extension": Transition(OWED, None),
@@ -60,7 +60,7 @@ ACTIONS: dict[str, Transition] = {
     "admin.reopen": Transition(frozenset({Status.HELD, Status.CLOSED}), None),
 }
 
-EVENTS: dict[str, Transition] = {
+EVENT_TRANSITIONS: dict[str, Transition] = {
     "complaint.needs_triage (routing)": Transition(frozenset(), Status.TRIAGE),
     "complaint.routed (routing)": Transition(frozenset({Status.TRIAGE}), Status.ROUTED),
     "complaint.forwarded / routed again (routing)": Transition(frozenset(Status), Status.ROUTED),
@@ -85,9 +85,10 @@ _ACTION_NAMES = {
 
 def check(action: str, status: Status) -> Reason | None:
     """None when ``action`` is allowed in ``status``; otherwise why not."""
-    transition = ACTIONS.get(action)
+    transition = TRANSITIONS.get(action)
     if transition is None:
-        return reason("unknown_action", f"Tindakan {action} tidak dikenal.", f"Unknown action {action}.")
+        return reason("unknown_action", message_id=f"Tindakan {action} tidak dikenal.",
+                      message_en=f"Unknown action {action}.")
     if status in transition.allowed_from:
         return None
     verb_id, verb_en = _ACTION_NAMES[action]
@@ -95,10 +96,6 @@ def check(action: str, status: Status) -> Reason | None:
     allowed = ", ".join(sorted(s.value for s in transition.allowed_from))
     return reason(
         "illegal_transition",
-        f"Tidak dapat {verb_id} karena status laporan saat ini \"{label_id}\".",
-        f"Cannot {verb_en} while the complaint is \"{status.value}\" (allowed from: {allowed}).",
+        message_id=f"Tidak dapat {verb_id} karena status laporan saat ini \"{label_id}\".",
+        message_en=f"Cannot {verb_en} while the complaint is \"{status.value}\" (allowed from: {allowed}).",
     )
-
-
-def reason(code: str, message_id: str, message_en: str, field: str | None = None) -> Reason:
-    return Reason(code=code, message_id=message_id, message_en=message_en, field=field)

@@ -1,4 +1,4 @@
-"""Fixtures of followup's tests; the harness itself is ``lapor_followup.testing``."""
+"""Fixtures of followup's tests; the harness itself is in ``harness.py``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from lapor_followup.clock import ManualClock
-from lapor_followup.testing import START, Harness, running
+from lapor_shared.testing.clock import ManualClock
+
+from .harness import START, FollowupHarness, running
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def followup(database_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
+async def followup(database_url: str, clock: ManualClock) -> AsyncIterator[FollowupHarness]:
     async with running(database_url, clock) as harness:
         yield harness
 

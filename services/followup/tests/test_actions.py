@@ -8,7 +8,6 @@ from uuid import uuid4
 
 import pytest
 
-from lapor_followup.testing import WIB, office
 from lapor_followup.workcalendar import WITA
 from lapor_shared.events.commands import (
     AcknowledgeComplaint,
@@ -25,6 +24,8 @@ from lapor_shared.events.commands import (
 from lapor_shared.events.lifecycle import ComplaintForwarded
 from lapor_shared.testing.factories import complaint_routed, envelope, reason
 from lapor_shared.topics import COMPLAINTS
+
+from .harness import WIB, office
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from lapor_followup.testing import TOKENS, WIB
 from lapor_shared.events.commands import AcknowledgeComplaint, RespondToComplaint
+
+from .harness import TOKENS, WIB
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pytest
 
-from lapor_followup.testing import WIB
 from lapor_shared.events.commands import (
     AcknowledgeComplaint,
     RateHandling,
@@ -15,6 +14,8 @@ from lapor_shared.events.commands import (
     RespondToComplaint,
 )
 from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
+
+from .harness import WIB
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from lapor_followup import actions
+from lapor_followup import service
 from lapor_followup.policies import PolicyBook, PolicyError
-from lapor_followup.states import ACTIONS, LABELS, OWED, Status, check
+from lapor_followup.states import LABELS, OWED, TRANSITIONS, Status, check
 from lapor_followup.workcalendar import WIB
 from lapor_shared.events.registry import CATALOGUE
 from lapor_shared.events.values import ReportType
@@ -77,8 +77,8 @@ def test_a_policy_without_all_its_numbers_is_refused():
 def test_every_command_has_a_row_in_the_state_machine_and_a_use_case():
     commands = {key[0] for key, cls in CATALOGUE.items() if cls.kind == "command"
                 and key[0].split(".")[0] in ("agency", "reporter", "admin")}
-    handled = {cls.event_type for cls in actions.ACTIONS}
-    assert set(ACTIONS) == handled
+    handled = {cls.event_type for cls in service.COMMANDS}
+    assert set(TRANSITIONS) == handled
     assert handled <= commands
     assert handled == {
         "agency.acknowledge", "agency.respond", "agency.request_extension", "agency.resolve",

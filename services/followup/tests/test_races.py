@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from lapor_followup import repository
-from lapor_followup.testing import WIB
 from lapor_shared.events.commands import RespondToComplaint
+
+from .harness import WIB
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 import pytest
 
-from lapor_followup.testing import TOKENS, WIB
 from lapor_shared.events.commands import (
     AcknowledgeComplaint,
     RateHandling,
@@ -17,6 +16,8 @@ from lapor_shared.events.commands import (
     ResolveComplaint,
     RespondToComplaint,
 )
+
+from .harness import TOKENS, WIB
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -169,7 +170,8 @@ async def test_operators_add_calendar_days_and_issue_and_revoke_agency_tokens(fo
     import io
 
     from lapor_followup.admin import run
-    from lapor_followup.testing import settings_for
+
+    from .harness import settings_for
 
     f = followup
     settings = settings_for(f.database_url)

@@ -17,8 +17,7 @@ import asyncpg
 
 from lapor_intake import repository
 from lapor_intake.contacts import Identity
-from lapor_intake.validation import reason
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 
 
 @dataclass(frozen=True)
@@ -47,21 +46,21 @@ async def exceeded(conn: asyncpg.Connection, limits: Limits, channel: str, ident
         recent = await repository.count_recent_by_identity(conn, identity.hashes, window_s=limits.reporter_window_s)
         if recent >= limits.reporter_limit:
             return reason(
-                "rate_limited", "reporter",
-                f"Batas laporan tercapai: paling banyak {limits.reporter_limit} laporan per "
-                f"{_minutes(limits.reporter_window_s)} dari pelapor yang sama. Silakan coba lagi nanti.",
-                f"Limit reached: at most {limits.reporter_limit} complaints per "
-                f"{_minutes_en(limits.reporter_window_s)} from the same reporter. Please try again later.",
+                "rate_limited", field="reporter",
+                message_id=f"Batas laporan tercapai: paling banyak {limits.reporter_limit} laporan per "
+                           f"{_minutes(limits.reporter_window_s)} dari pelapor yang sama. Silakan coba lagi nanti.",
+                message_en=f"Limit reached: at most {limits.reporter_limit} complaints per "
+                           f"{_minutes_en(limits.reporter_window_s)} from the same reporter. Please try again later.",
             )
     recent = await repository.count_recent_by_channel(
         conn, channel, window_s=limits.channel_window_s, cap=limits.channel_limit
     )
     if recent >= limits.channel_limit:
         return reason(
-            "rate_limited", "channel",
-            f"Kanal ini sedang menerima terlalu banyak laporan (batas {limits.channel_limit} per "
-            f"{_minutes(limits.channel_window_s)}). Silakan coba lagi sebentar lagi.",
-            f"This channel is receiving too many complaints (limit {limits.channel_limit} per "
-            f"{_minutes_en(limits.channel_window_s)}). Please try again shortly.",
+            "rate_limited", field="channel",
+            message_id=f"Kanal ini sedang menerima terlalu banyak laporan (batas {limits.channel_limit} per "
+                       f"{_minutes(limits.channel_window_s)}). Silakan coba lagi sebentar lagi.",
+            message_en=f"This channel is receiving too many complaints (limit {limits.channel_limit} per "
+                       f"{_minutes_en(limits.channel_window_s)}). Please try again shortly.",
         )
     return None

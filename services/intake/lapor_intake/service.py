@@ -1,5 +1,9 @@
 """Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact,
-and the look-ups the channel adapters use (by tracking number, by channel message)."""
+and the look-ups the channel adapters use (by tracking number, by channel message).
+
+Slightly over ~300 lines: the use cases of one aggregate (a reporter's submissions and contacts), kept
+together so that handlers.py enters through this one module, as in every service.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from lapor_intake import duplicates, ratelimit, repository, tracking
 from lapor_intake.contacts import Identity, IdentityHasher
 from lapor_intake.duplicates import DuplicatePolicy
 from lapor_intake.ratelimit import Limits
-from lapor_intake.validation import Policy, check, reason
+from lapor_intake.validation import Policy, check
 from lapor_shared.consumer import Tx
 from lapor_shared.crypto import ContactCipher
 from lapor_shared.events import Envelope
@@ -28,7 +32,7 @@ from lapor_shared.events.intake import (
     ReporterContactShared,
 )
 from lapor_shared.events.lifecycle import ActionRejected
-from lapor_shared.events.values import Reason, ReporterContact, ReportType
+from lapor_shared.events.values import Reason, ReporterContact, ReportType, reason
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="intake")
@@ -207,7 +211,9 @@ async def erase_contact(tx: Tx, envelope: Envelope[Any], *, intake: Intake | Non
     if refusal is not None:
         # to the complaint stream only: the command's own jurisdiction claim must not pick the topic
         rejection = ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal)
-        await tx.add(Envelope.new(rejection, producer=tx.producer, caused_by=envelope).evolve(jurisdiction_code=None))
+        await tx.emit(rejection, caused_by=None, complaint_id=envelope.complaint_id,
+                      tracking_number=envelope.tracking_number, correlation_id=envelope.correlation_id,
+                      causation_id=envelope.event_id)
         log.info("erasure_refused", code=refusal.code)
         return
     assert reporter_ref is not None
@@ -241,7 +247,8 @@ async def _erasure_target(
     if command.reporter_ref is not None:
         if not await repository.reporter_ref_known(conn, command.reporter_ref):
             return None, reason(
-                "unknown_reporter", "reporter_ref", "Pelapor tidak dikenal.", "The reporter is unknown.",
+                "unknown_reporter", field="reporter_ref", message_id="Pelapor tidak dikenal.",
+                message_en="The reporter is unknown.",
             )
         return command.reporter_ref, None
     if command.tracking_number:
@@ -252,18 +259,19 @@ async def _erasure_target(
         exists, reporter_ref = await repository.reporter_ref_of_complaint(conn, canonical)
         if not exists:
             return None, reason(
-                "unknown_complaint", "tracking_number", "Laporan dengan nomor pelacakan itu tidak ada.",
-                "There is no complaint with that tracking number.",
+                "unknown_complaint", field="tracking_number",
+                message_id="Laporan dengan nomor pelacakan itu tidak ada.",
+                message_en="There is no complaint with that tracking number.",
             )
         if reporter_ref is None:
             return None, reason(
-                "no_contact", "tracking_number", "Laporan ini tidak menyimpan data kontak pelapor.",
-                "This complaint holds no contact details of its reporter.",
+                "no_contact", field="tracking_number", message_id="Laporan ini tidak menyimpan data kontak pelapor.",
+                message_en="This complaint holds no contact details of its reporter.",
             )
         return reporter_ref, None
     return None, reason(
-        "target_required", "reporter_ref", "Sebutkan reporter_ref atau nomor pelacakan.",
-        "Give a reporter_ref or a tracking number.",
+        "target_required", field="reporter_ref", message_id="Sebutkan reporter_ref atau nomor pelacakan.",
+        message_en="Give a reporter_ref or a tracking number.",
     )
 
 

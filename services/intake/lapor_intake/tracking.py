@@ -9,7 +9,7 @@ O for 0 or I/L for 1.
 
 from __future__ import annotations
 
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import reason
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
@@ -25,9 +25,8 @@ class InvalidTrackingNumber(ValueError):
 
     def __init__(self, message_id: str, message_en: str) -> None:
         super().__init__(message_id)
-        self.reason = Reason(
-            code="invalid_tracking_number", field="tracking_number", message_id=message_id, message_en=message_en
-        )
+        self.reason = reason("invalid_tracking_number", field="tracking_number", message_id=message_id,
+                             message_en=message_en)
 
 
 def _scramble(n: int) -> int:

@@ -20,7 +20,7 @@ from lapor_intake import service
 from lapor_shared.consumer import Tx
 from lapor_shared.events import DecodeError, Envelope, decode, payload_type
 from lapor_shared.events.intake import ComplaintSubmitted
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 from lapor_shared.logging import get_logger
 from lapor_shared.safejson import UnsafeJson, loads
 
@@ -50,8 +50,8 @@ def _reasons(data: dict[str, Any]) -> list[Reason]:
     version = data.get("schema_version")
     known = isinstance(version, int) and not isinstance(version, bool)
     if not known or payload_type("complaint.submitted", version) is None:
-        return [Reason(
-            code="unsupported_version", field="schema_version",
+        return [reason(
+            "unsupported_version", field="schema_version",
             message_id="Versi skema complaint.submitted ini tidak dikenal (gunakan schema_version 1).",
             message_en="This complaint.submitted schema_version is not supported (use schema_version 1).",
         )]
@@ -59,15 +59,15 @@ def _reasons(data: dict[str, Any]) -> list[Reason]:
         Envelope[ComplaintSubmitted].model_validate(data)
     except ValidationError as exc:
         return [
-            Reason(
-                code="malformed", field=_field(tuple(error["loc"])),
+            reason(
+                "malformed", field=_field(tuple(error["loc"])),
                 message_id=f"Kolom {_field(tuple(error['loc']))} tidak sesuai format complaint.submitted.",
                 message_en=f"{_field(tuple(error['loc']))}: {error['msg']}",
             )
             for error in exc.errors()[:MAX_REASONS]
         ]
-    return [Reason(
-        code="malformed", field=None, message_id="Kiriman tidak sesuai format complaint.submitted.",
+    return [reason(
+        "malformed", message_id="Kiriman tidak sesuai format complaint.submitted.",
         message_en="The message does not follow the complaint.submitted format.",
     )]
 

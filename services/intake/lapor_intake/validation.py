@@ -1,5 +1,8 @@
 """What makes a submission acceptable, and a clear reason for each way it is not.
 
+Longer than ~300 lines on purpose: it is the catalogue of intake's rules, one small function per part of
+the form, each with its sentences in both languages; split, the table below would point into several files.
+
 Pure functions of the submission: no I/O. Every reason carries a machine code, the field, and a
 sentence in Bahasa Indonesia and in English. ``check`` also returns the reporter's contact in its
 normalised form (phone in E.164, e-mail address normalised), which is what intake stores.
@@ -45,7 +48,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from lapor_shared import geo
 from lapor_shared.events.intake import ComplaintSubmitted
-from lapor_shared.events.values import Attachment, Reason, ReporterContact, ReportType
+from lapor_shared.events.values import Attachment, Reason, ReporterContact, ReportType, reason
 from lapor_shared.regions import is_known
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -105,10 +108,6 @@ class Checked:
         return not self.problems
 
 
-def reason(code: str, field: str | None, message_id: str, message_en: str) -> Reason:
-    return Reason(code=code, field=field, message_id=message_id, message_en=message_en)
-
-
 @dataclass(frozen=True)
 class _TextRule:
     field: str
@@ -139,31 +138,34 @@ def _text(rule: _TextRule, value: str | None) -> list[Reason]:
     text = (value or "").strip()
     if not text:
         if rule.required:
-            return [reason("required", rule.field, f"{rule.label_id} wajib diisi.", f"{rule.label_en} is required.")]
+            return [reason("required", field=rule.field, message_id=f"{rule.label_id} wajib diisi.",
+                           message_en=f"{rule.label_en} is required.")]
         return []
     problems = []
     if len(text) < rule.minimum:
         problems.append(reason(
-            "too_short", rule.field, f"{rule.label_id} terlalu pendek (minimal {rule.minimum} karakter).",
-            f"{rule.label_en} is too short (at least {rule.minimum} characters).",
+            "too_short", field=rule.field,
+            message_id=f"{rule.label_id} terlalu pendek (minimal {rule.minimum} karakter).",
+            message_en=f"{rule.label_en} is too short (at least {rule.minimum} characters).",
         ))
     if len(text) > rule.maximum:
         problems.append(reason(
-            "too_long", rule.field, f"{rule.label_id} terlalu panjang (maksimal {rule.maximum} karakter).",
-            f"{rule.label_en} is too long (at most {rule.maximum} characters).",
+            "too_long", field=rule.field,
+            message_id=f"{rule.label_id} terlalu panjang (maksimal {rule.maximum} karakter).",
+            message_en=f"{rule.label_en} is too long (at most {rule.maximum} characters).",
         ))
     if _HTML.search(text):
         problems.append(reason(
-            "markup_not_allowed", rule.field, f"{rule.label_id} tidak boleh berisi tag HTML.",
-            f"{rule.label_en} must not contain HTML tags.",
+            "markup_not_allowed", field=rule.field, message_id=f"{rule.label_id} tidak boleh berisi tag HTML.",
+            message_en=f"{rule.label_en} must not contain HTML tags.",
         ))
     if has_forbidden_characters(text, multiline=rule.multiline):
         where_id = "" if rule.multiline else " (termasuk baris baru)"
         where_en = "" if rule.multiline else " (line breaks included)"
         problems.append(reason(
-            "control_characters", rule.field,
-            f"{rule.label_id} berisi karakter kontrol yang tidak diizinkan{where_id}.",
-            f"{rule.label_en} contains characters that are not allowed{where_en}.",
+            "control_characters", field=rule.field,
+            message_id=f"{rule.label_id} berisi karakter kontrol yang tidak diizinkan{where_id}.",
+            message_en=f"{rule.label_en} contains characters that are not allowed{where_en}.",
         ))
     return problems
 
@@ -198,22 +200,25 @@ def _contact(submission: ComplaintSubmitted, policy: Policy) -> tuple[list[Reaso
         phone = normalise_phone(phone_raw)
         if phone is None:
             problems.append(reason(
-                "invalid_phone", "reporter.phone",
-                "Nomor telepon tidak valid (contoh: 0812-3456-7890 atau +62 21 3456789).",
-                "The phone number is not valid (for example 0812-3456-7890 or +62 21 3456789).",
+                "invalid_phone", field="reporter.phone",
+                message_id="Nomor telepon tidak valid (contoh: 0812-3456-7890 atau +62 21 3456789).",
+                message_en="The phone number is not valid (for example 0812-3456-7890 or +62 21 3456789).",
             ))
     if email_raw:
         email = normalise_email(email_raw)
         if email is None:
             problems.append(reason(
-                "invalid_email", "reporter.email", "Alamat email tidak valid (contoh: nama@contoh.id).",
-                "The e-mail address is not valid (for example name@example.id).",
+                "invalid_email", field="reporter.email",
+                message_id="Alamat email tidak valid (contoh: nama@contoh.id).",
+                message_en="The e-mail address is not valid (for example name@example.id).",
             ))
     if not phone_raw and not email_raw and not submission.anonymous and submission.channel in policy.reply_channels:
         problems.append(reason(
-            "contact_required", "reporter",
-            "Kanal ini tidak dapat membalas sendiri: isi nomor telepon atau email, atau pilih lapor secara anonim.",
-            "This channel cannot answer by itself: give a phone number or an e-mail address, or choose anonymous.",
+            "contact_required", field="reporter",
+            message_id="Kanal ini tidak dapat membalas sendiri: isi nomor telepon atau email, atau pilih lapor "
+                       "secara anonim.",
+            message_en="This channel cannot answer by itself: give a phone number or an e-mail address, or choose "
+                       "anonymous.",
         ))
     if not (name or phone or email):
         return problems, None
@@ -226,27 +231,27 @@ def _location(submission: ComplaintSubmitted) -> list[Reason]:
     has_coordinates = loc.latitude is not None or loc.longitude is not None
     if not loc.region_code and not has_coordinates and not (loc.text or "").strip():
         problems.append(reason(
-            "location_required", "location",
-            "Lokasi wajib diisi: kode wilayah, titik koordinat, atau keterangan lokasi.",
-            "A location is required: a region code, coordinates or a location text.",
+            "location_required", field="location",
+            message_id="Lokasi wajib diisi: kode wilayah, titik koordinat, atau keterangan lokasi.",
+            message_en="A location is required: a region code, coordinates or a location text.",
         ))
     if loc.region_code is not None and not is_known(loc.region_code):
         problems.append(reason(
-            "unknown_region", "location.region_code",
-            "Kode wilayah tidak dikenal (gunakan kode Kemendagri, mis. 18.71).",
-            "The region code is unknown (use a Kemendagri code such as 18.71).",
+            "unknown_region", field="location.region_code",
+            message_id="Kode wilayah tidak dikenal (gunakan kode Kemendagri, mis. 18.71).",
+            message_en="The region code is unknown (use a Kemendagri code such as 18.71).",
         ))
     if (loc.latitude is None) != (loc.longitude is None):
         problems.append(reason(
-            "incomplete_coordinates", "location",
-            "Titik koordinat harus berisi lintang dan bujur sekaligus.",
-            "Coordinates need both a latitude and a longitude.",
+            "incomplete_coordinates", field="location",
+            message_id="Titik koordinat harus berisi lintang dan bujur sekaligus.",
+            message_en="Coordinates need both a latitude and a longitude.",
         ))
     elif loc.latitude is not None and loc.longitude is not None and geo.outside_indonesia(loc.latitude, loc.longitude):
         problems.append(reason(
-            "outside_indonesia", "location",
-            "Titik koordinat berada di luar wilayah Indonesia.",
-            "The coordinates lie outside Indonesia.",
+            "outside_indonesia", field="location",
+            message_id="Titik koordinat berada di luar wilayah Indonesia.",
+            message_en="The coordinates lie outside Indonesia.",
         ))
     return problems
 
@@ -257,29 +262,29 @@ def _attachment(index: int, attachment: Attachment, policy: Policy) -> list[Reas
     number = index + 1
     if attachment.url.scheme not in ("http", "https"):
         problems.append(reason(
-            "attachment_url_scheme", f"{where}.url",
-            f"Lampiran ke-{number} harus berupa alamat http atau https.",
-            f"Attachment {number} must be an http or https URL.",
+            "attachment_url_scheme", field=f"{where}.url",
+            message_id=f"Lampiran ke-{number} harus berupa alamat http atau https.",
+            message_en=f"Attachment {number} must be an http or https URL.",
         ))
     if attachment.url.username or attachment.url.password:
         problems.append(reason(
-            "attachment_url_credentials", f"{where}.url",
-            f"Alamat lampiran ke-{number} tidak boleh berisi nama pengguna atau kata sandi.",
-            f"The URL of attachment {number} must not contain a user name or password.",
+            "attachment_url_credentials", field=f"{where}.url",
+            message_id=f"Alamat lampiran ke-{number} tidak boleh berisi nama pengguna atau kata sandi.",
+            message_en=f"The URL of attachment {number} must not contain a user name or password.",
         ))
     if attachment.size_bytes > policy.attachment_max_bytes:
         limit_mb = policy.attachment_max_bytes // (1024 * 1024)
         problems.append(reason(
-            "attachment_too_large", f"{where}.size_bytes",
-            f"Lampiran ke-{number} terlalu besar (maksimal {limit_mb} MB).",
-            f"Attachment {number} is too large (at most {limit_mb} MB).",
+            "attachment_too_large", field=f"{where}.size_bytes",
+            message_id=f"Lampiran ke-{number} terlalu besar (maksimal {limit_mb} MB).",
+            message_en=f"Attachment {number} is too large (at most {limit_mb} MB).",
         ))
     media_type = attachment.media_type.split(";", 1)[0].strip().lower()
     if media_type not in policy.attachment_media_types:
         problems.append(reason(
-            "attachment_media_type", f"{where}.media_type",
-            f"Jenis berkas lampiran ke-{number} tidak diizinkan (gunakan foto, PDF, video, atau audio).",
-            f"The file type of attachment {number} is not allowed (use a photo, PDF, video or audio).",
+            "attachment_media_type", field=f"{where}.media_type",
+            message_id=f"Jenis berkas lampiran ke-{number} tidak diizinkan (gunakan foto, PDF, video, atau audio).",
+            message_en=f"The file type of attachment {number} is not allowed (use a photo, PDF, video or audio).",
         ))
     return problems
 
@@ -289,9 +294,9 @@ def _attachments(attachments: Iterable[Attachment], policy: Policy) -> list[Reas
     problems = []
     if len(items) > policy.attachment_max_count:
         problems.append(reason(
-            "too_many_attachments", "attachments",
-            f"Terlalu banyak lampiran (maksimal {policy.attachment_max_count}).",
-            f"Too many attachments (at most {policy.attachment_max_count}).",
+            "too_many_attachments", field="attachments",
+            message_id=f"Terlalu banyak lampiran (maksimal {policy.attachment_max_count}).",
+            message_en=f"Too many attachments (at most {policy.attachment_max_count}).",
         ))
     for index, attachment in enumerate(items[: policy.attachment_max_count]):
         problems += _attachment(index, attachment, policy)
@@ -303,16 +308,18 @@ def _times(submission: ComplaintSubmitted, now: datetime, policy: Policy) -> lis
     submitted = submission.submitted_at
     if submitted.tzinfo is None:
         problems.append(reason(
-            "naive_timestamp", "submitted_at", "Waktu pengiriman harus menyertakan zona waktu.",
-            "submitted_at must include a time zone.",
+            "naive_timestamp", field="submitted_at", message_id="Waktu pengiriman harus menyertakan zona waktu.",
+            message_en="submitted_at must include a time zone.",
         ))
     elif submitted > now + timedelta(seconds=policy.max_future_skew_s):
         problems.append(reason(
-            "in_future", "submitted_at", "Waktu pengiriman berada di masa depan.", "submitted_at is in the future.",
+            "in_future", field="submitted_at", message_id="Waktu pengiriman berada di masa depan.",
+            message_en="submitted_at is in the future.",
         ))
     if submission.incident_date is not None and submission.incident_date > now.astimezone(_EASTERNMOST).date():
         problems.append(reason(
-            "in_future", "incident_date", "Tanggal kejadian berada di masa depan.", "incident_date is in the future.",
+            "in_future", field="incident_date", message_id="Tanggal kejadian berada di masa depan.",
+            message_en="incident_date is in the future.",
         ))
     return problems
 
@@ -324,16 +331,17 @@ def check(submission: ComplaintSubmitted, *, now: datetime | None = None, policy
     problems: list[Reason] = []
     if has_forbidden_characters(submission.channel_message_id):
         problems.append(reason(
-            "control_characters", "channel_message_id", "Nomor pesan kanal berisi karakter kontrol.",
-            "channel_message_id contains control characters.",
+            "control_characters", field="channel_message_id",
+            message_id="Nomor pesan kanal berisi karakter kontrol.",
+            message_en="channel_message_id contains control characters.",
         ))
     problems += _text(_TITLE, submission.title)
     problems += _text(_DESCRIPTION, submission.description)
     if submission.report_type not in {t.value for t in ReportType}:
         problems.append(reason(
-            "unknown_report_type", "report_type",
-            "Jenis laporan harus pengaduan, aspirasi, atau permintaan_informasi.",
-            "report_type must be pengaduan, aspirasi or permintaan_informasi.",
+            "unknown_report_type", field="report_type",
+            message_id="Jenis laporan harus pengaduan, aspirasi, atau permintaan_informasi.",
+            message_en="report_type must be pengaduan, aspirasi or permintaan_informasi.",
         ))
     problems += _location(submission)
     problems += _text(_CATEGORY, submission.category_hint)

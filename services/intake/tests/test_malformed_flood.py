@@ -72,7 +72,7 @@ async def test_a_thousand_malformed_submissions_get_a_thousand_clear_rejections(
         await h.answered(after, timeout=60)
         await h.until(lambda: len(h.messages("lapor.submissions.results")) >= COUNT + 1, timeout=60)
         results = [m for m in h.messages("lapor.submissions.results") if m["event_type"] == "complaint.rejected"]
-        await h.until(lambda: h.raw[DEAD_LETTER.name])
+        await h.until(lambda: h.bodies(DEAD_LETTER.name))
         dead_lettered = h.consumer().dead_lettered
         complaints = await h.sql("SELECT count(*) AS n FROM complaints")
 

@@ -17,12 +17,12 @@ from lapor_notify.channels.email import EmailChannel
 from lapor_notify.channels.inbox import InboxChannel
 from lapor_notify.channels.sms import SmsChannel
 from lapor_notify.channels.webhook import WebhookChannel
-from lapor_notify.clock import Clock, SystemClock
 from lapor_notify.handlers import register_handlers
 from lapor_notify.http import INBOX_PREFIX, PUBLIC_ROUTES, InboxApi
 from lapor_notify.service import Notifier
 from lapor_notify.settings import NotifySettings
 from lapor_notify.worker import DeliveryWorker
+from lapor_shared.clock import Clock, SystemClock
 from lapor_shared.crypto import ContactCipher
 from lapor_shared.runtime import Runtime
 

@@ -23,7 +23,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
 from lapor_notify import repository
-from lapor_notify.clock import Clock
+from lapor_shared.clock import Clock
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="notify.recipients")

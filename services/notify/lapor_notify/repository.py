@@ -1,4 +1,10 @@
-"""Notify's SQL (asyncpg), nothing else. Every "now" is a parameter: the caller's clock decides."""
+"""Notify's SQL (asyncpg), nothing else. Every "now" is a parameter: the caller's clock decides.
+
+Longer than ~300 lines on purpose: every statement on ``notifications`` (record, claim, reclaim, the
+lease-guarded marks, contact waits, digests) is here together, since the lease and liveness rules that
+keep a delivery from being lost or sent twice span all of them; the complaints projection, contacts,
+recipients and the inbox follow, each under its own heading.
+"""
 
 from __future__ import annotations
 

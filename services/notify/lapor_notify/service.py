@@ -13,10 +13,10 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from lapor_notify import plan, recipients, repository
-from lapor_notify.clock import Clock
 from lapor_notify.digest import period_end
 from lapor_notify.rendering import render
 from lapor_notify.settings import NotifySettings
+from lapor_shared.clock import Clock
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared

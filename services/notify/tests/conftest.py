@@ -1,4 +1,5 @@
-"""Fixtures for notify's tests: a real SMTP server and an HTTP recorder, started per test."""
+"""Fixtures for notify's tests: a real SMTP server and an HTTP recorder, started per test. The harness and
+the fake channels are in ``harness.py``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from lapor_notify.testing import HttpRecorder, SmtpSink
+from lapor_shared.testing.sinks import HttpRecorder, SmtpSink
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from lapor_notify.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from lapor_notify.testing import Harness, contact_shared
 from lapor_shared.events.values import ReporterContact
-from lapor_shared.testing.factories import accepted_envelope, complaint_routed, routed_envelope
+from lapor_shared.testing.factories import accepted_envelope, complaint_routed, contact_shared, routed_envelope
+
+from .harness import NotifyHarness
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 async def test_reporter_email_reaches_a_real_smtp_server_in_both_languages(database_url, smtp_sink):
     accepted = accepted_envelope()
     contact = ReporterContact(name="Siti Aminah", email="siti@example.id", phone="+6281234567890")
-    async with Harness(database_url, smtp={"port": smtp_sink.port}, sms={"provider": "disabled"}) as h:
+    async with NotifyHarness(database_url, smtp={"port": smtp_sink.port}, sms={"provider": "disabled"}) as h:
         await h.publish(contact_shared(accepted, contact))
         await h.publish(accepted)
         await h.deliver()
@@ -39,7 +40,7 @@ async def test_reporter_email_reaches_a_real_smtp_server_in_both_languages(datab
 async def test_reporter_sms_goes_through_the_http_gateway_with_the_tracking_number(database_url, http_recorder):
     accepted = accepted_envelope()
     contact = ReporterContact(phone="+6281234567890")  # no e-mail: SMS is the way to reach this reporter
-    async with Harness(database_url, sms={"url": f"{http_recorder.url}/sms", "token": "t0k3n"},
+    async with NotifyHarness(database_url, sms={"url": f"{http_recorder.url}/sms", "token": "t0k3n"},
                        smtp={"provider": "disabled"}) as h:
         await h.publish(contact_shared(accepted, contact, channel="sms"))
         await h.publish(accepted)
@@ -60,7 +61,7 @@ async def test_reporter_sms_goes_through_the_http_gateway_with_the_tracking_numb
 async def test_officer_webhook_is_signed_and_verifiable(database_url, http_recorder):
     routed = routed_envelope(complaint_routed())
     secret = "rahasia-webhook-18.71"
-    async with Harness(database_url, smtp={"provider": "disabled"}, sms={"provider": "disabled"}) as h:
+    async with NotifyHarness(database_url, smtp={"provider": "disabled"}, sms={"provider": "disabled"}) as h:
         await h.add_recipient("agency:umum.18.71", display_name="Unit Pengaduan Kota Bandar Lampung",
                               webhook_url=f"{http_recorder.url}/lapor/inbound", webhook_secret=secret)
         await h.publish(routed)

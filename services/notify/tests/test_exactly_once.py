@@ -10,12 +10,13 @@ import pytest
 
 from lapor_notify.app import build_runtime
 from lapor_notify.settings import NotifySettings, SendingSettings
-from lapor_notify.testing import Harness, RecordingChannel, contact_shared
 from lapor_shared.events import encode
 from lapor_shared.events.values import ReporterContact
-from lapor_shared.testing.factories import accepted_envelope, routed_envelope
+from lapor_shared.testing.factories import accepted_envelope, contact_shared, routed_envelope
 from lapor_shared.testing.service import in_memory
 from lapor_shared.topics import COMPLAINTS
+
+from .harness import NotifyHarness, RecordingChannel
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -30,7 +31,7 @@ async def test_an_event_redelivered_many_times_and_across_a_restart_gives_one_me
     routed = routed_envelope(caused_by=accepted)
     contact = contact_shared(accepted, ReporterContact(email="warga@example.org"))
 
-    async with Harness(database_url, channels=channels) as h:
+    async with NotifyHarness(database_url, channels=channels) as h:
         await h.add_recipient("agency:umum.18.71", email="pengaduan@bandarlampung.example")
         for _ in range(5):
             await h.publish(contact)
@@ -38,7 +39,7 @@ async def test_an_event_redelivered_many_times_and_across_a_restart_gives_one_me
             await h.publish(routed)
         await h.deliver()
     # the service restarts (a new runtime on the same database) and Kafka redelivers everything again
-    async with Harness(database_url, channels=channels) as h:
+    async with NotifyHarness(database_url, channels=channels) as h:
         for _ in range(5):
             await h.publish(accepted)
             await h.publish(routed)
@@ -62,7 +63,7 @@ async def test_an_event_redelivered_many_times_and_across_a_restart_gives_one_me
 async def test_the_worker_started_with_the_service_delivers_without_being_asked(database_url):
     channels = fake_channels()
     accepted = accepted_envelope()
-    async with Harness(database_url, channels=channels, sending={"autostart": True, "poll_interval_s": 0.1}) as h:
+    async with NotifyHarness(database_url, channels=channels, sending={"autostart": True, "poll_interval_s": 0.1}) as h:
         await h.publish(accepted)
         for _ in range(100):
             if channels["inbox"].sent:

@@ -6,10 +6,11 @@ import httpx
 import pytest
 
 from lapor_notify.http import InboxApi
-from lapor_notify.testing import Harness, contact_shared
 from lapor_shared.events.lifecycle import ComplaintResponded
 from lapor_shared.events.values import ReporterContact
-from lapor_shared.testing.factories import accepted_envelope, complaint_accepted, envelope
+from lapor_shared.testing.factories import accepted_envelope, complaint_accepted, contact_shared, envelope
+
+from .harness import NotifyHarness
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -18,7 +19,7 @@ async def test_the_inbox_lists_the_reporters_messages_without_contacts_or_confid
     accepted = accepted_envelope(complaint_accepted(confidential=True, title="Pungli di kantor kelurahan"))
     responded = envelope(ComplaintResponded(agency_id="umum.18.71", text="Petugas sudah diperiksa."),
                          producer="followup", caused_by=accepted)
-    async with Harness(database_url, smtp={"provider": "disabled"}, sms={"provider": "disabled"}) as h:
+    async with NotifyHarness(database_url, smtp={"provider": "disabled"}, sms={"provider": "disabled"}) as h:
         await h.publish(contact_shared(accepted, ReporterContact(name="Budi", email="budi@example.org")))
         await h.publish(accepted)
         await h.publish(responded)

@@ -12,8 +12,6 @@ import structlog
 from structlog.testing import capture_logs
 
 from lapor_notify.channels.webhook import body_of
-from lapor_notify.clock import ManualClock
-from lapor_notify.testing import Harness, RecordingChannel, contact_erased, contact_shared
 from lapor_shared.events.lifecycle import (
     ComplaintClosed,
     ComplaintEscalated,
@@ -22,14 +20,19 @@ from lapor_shared.events.lifecycle import (
     DeadlineWarning,
 )
 from lapor_shared.events.values import AgencyLevel, AgencyRef, ReporterContact
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import (
     accepted_envelope,
     agency_ref,
     complaint_accepted,
     complaint_routed,
+    contact_erased,
+    contact_shared,
     envelope,
     routed_envelope,
 )
+
+from .harness import NotifyHarness, RecordingChannel
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -56,7 +59,7 @@ async def test_anonymous_reporter_identity_never_reaches_officers_events_or_logs
     ]
     fakes = channels()
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        async with Harness(database_url, channels=fakes) as h:
+        async with NotifyHarness(database_url, channels=fakes) as h:
             for ref in ("agency:umum.18.71", "agency:umum.18"):
                 await h.add_recipient(ref, email=f"{ref[7:]}@instansi.example", phone="+6281100000000",
                                       webhook_url="http://127.0.0.1:9/hook", webhook_secret="s")
@@ -97,7 +100,7 @@ async def test_an_erased_contact_is_deleted_and_never_used_again(database_url):
                          caused_by=accepted)
     closed = envelope(ComplaintClosed(reason="resolved", by="umum.18.71"), producer="followup", caused_by=accepted)
     fakes = channels()
-    async with Harness(database_url, channels=fakes) as h:
+    async with NotifyHarness(database_url, channels=fakes) as h:
         await h.publish(contact)
         await h.publish(accepted)
         await h.deliver()
@@ -132,17 +135,17 @@ async def test_a_closed_complaints_contact_is_deleted_after_the_reopen_window(da
     closed_case, open_case = accepted_envelope(), accepted_envelope()
     closed = envelope(ComplaintClosed(reason="resolved", by="umum.18.71"), producer="followup",
                       caused_by=closed_case)
-    async with Harness(database_url, channels=channels(), clock=clock,
+    async with NotifyHarness(database_url, channels=channels(), clock=clock,
                        sending={"contact_retention_after_close_s": 30 * 24 * 3600}) as h:
         for case in (closed_case, open_case):
             await h.publish(contact_shared(case, ReporterContact(email="warga@example.org")))
             await h.publish(case)
         await h.publish(closed)
         await h.deliver()
-        clock.advance(29 * 24 * 3600)
+        clock.advance(days=29)
         await h.deliver()
         kept_in_window = await h.pool.fetchval("SELECT count(*) FROM contacts")
-        clock.advance(2 * 24 * 3600)
+        clock.advance(days=2)
         await h.deliver()
         remaining = [r["complaint_id"] for r in await h.pool.fetch("SELECT complaint_id FROM contacts")]
 

@@ -17,11 +17,12 @@ from uuid import uuid4
 import pytest
 
 from lapor_notify import repository
-from lapor_notify.clock import ManualClock
-from lapor_notify.testing import Harness, RecordingChannel, contact_shared
 from lapor_shared.consumer import Tx
 from lapor_shared.events.values import ReporterContact
-from lapor_shared.testing.factories import accepted_envelope, routed_envelope
+from lapor_shared.testing.clock import ManualClock
+from lapor_shared.testing.factories import accepted_envelope, contact_shared, routed_envelope
+
+from .harness import NotifyHarness, RecordingChannel
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -30,7 +31,7 @@ def channels() -> dict[str, RecordingChannel]:
     return {name: RecordingChannel(name) for name in ("inbox", "email", "sms", "webhook")}
 
 
-async def in_transaction(h: Harness, work: Callable[[Tx], Awaitable[None]], *, cause: Any,
+async def in_transaction(h: NotifyHarness, work: Callable[[Tx], Awaitable[None]], *, cause: Any,
                          before_commit: asyncio.Event | None = None) -> None:
     """``work`` in a transaction of its own connection, as one consumer's batch would run it; the commit
     waits for ``before_commit`` when given (the rest of the batch is still being processed)."""
@@ -56,13 +57,13 @@ class Gate:
         return paused
 
 
-async def acceptance_mails(h: Harness, fakes: dict[str, RecordingChannel], clock: ManualClock,
+async def acceptance_mails(h: NotifyHarness, fakes: dict[str, RecordingChannel], clock: ManualClock,
                            complaint_id: Any) -> list[Any]:
     """Run the worker as time goes by (past the contact wait): the acceptance e-mails the reporter got."""
     for _ in range(3):
-        clock.advance(h.settings.sending.housekeeping_interval_s + 1)
+        clock.advance(seconds=h.settings.sending.housekeeping_interval_s + 1)
         await h.deliver()
-    clock.advance(h.settings.sending.contact_wait_s + 1)
+    clock.advance(seconds=h.settings.sending.contact_wait_s + 1)
     await h.deliver()
     return [m for m in fakes["email"].sent
             if m.complaint_id == complaint_id and m.template == "complaint_accepted.reporter"]
@@ -76,7 +77,7 @@ async def test_a_contact_committed_between_the_acceptances_check_and_its_write_s
     accepted = accepted_envelope()
     contact = contact_shared(accepted, ReporterContact(email="warga@example.org"))
     gate = Gate()
-    async with Harness(database_url, channels=fakes, clock=clock) as h:
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
         notifier = h.runtime.notifier  # type: ignore[attr-defined]
         monkeypatch.setattr(repository, "has_contact", gate.after(repository.has_contact))
         lifecycle = asyncio.create_task(in_transaction(h, lambda tx: notifier.on_lifecycle(tx, accepted),
@@ -102,7 +103,7 @@ async def test_an_acceptance_recorded_while_the_contact_is_stored_and_committed_
     accepted = accepted_envelope()
     contact = contact_shared(accepted, ReporterContact(email="warga@example.org"))
     rest_of_batch = asyncio.Event()
-    async with Harness(database_url, channels=fakes, clock=clock) as h:
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
         notifier = h.runtime.notifier  # type: ignore[attr-defined]
         recorded = asyncio.Event()
 
@@ -128,7 +129,7 @@ async def test_a_contact_wait_that_runs_out_while_the_contact_is_there_sends_ins
     clock = ManualClock()
     fakes = channels()
     accepted = accepted_envelope()
-    async with Harness(database_url, channels=fakes, clock=clock) as h:
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
         await h.publish(accepted)  # recorded as waiting for the contact
         # the contact is stored, but the release that should have come with it never happened (a
         # transaction that overlapped the recording, as above)
@@ -137,7 +138,7 @@ async def test_a_contact_wait_that_runs_out_while_the_contact_is_there_sends_ins
                 conn, complaint_id=accepted.complaint_id, reporter_ref_hash="x", source_channel="web",
                 anonymous=False, **_encrypted(ReporterContact(email="warga@example.org")), now=clock.now(),
             )
-        clock.advance(h.settings.sending.contact_wait_s + 1)
+        clock.advance(seconds=h.settings.sending.contact_wait_s + 1)
         await h.deliver()
         [row] = await h.deliveries(complaint_id=accepted.complaint_id, channel="email")
 
@@ -173,8 +174,8 @@ async def test_two_replicas_claiming_for_the_same_two_recipients_in_opposite_ord
     t0 = clock.now() - timedelta(minutes=5)
     sending = {"concurrency": 2, "rate_limits_per_hour": {"email": 10}}
     first_mail, second_mail = RecordingChannel("email"), RecordingChannel("email")
-    async with Harness(database_url, channels={"email": first_mail}, clock=clock, sending=sending) as one, \
-            Harness(database_url, channels={"email": second_mail}, clock=clock, sending=sending) as two:
+    async with NotifyHarness(database_url, channels={"email": first_mail}, clock=clock, sending=sending) as one, \
+            NotifyHarness(database_url, channels={"email": second_mail}, clock=clock, sending=sending) as two:
         for ref in ("agency:a", "agency:b"):
             await one.add_recipient(ref, email=f"{ref[7:]}@instansi.example")
         async with one.pool.acquire() as conn:
@@ -207,7 +208,7 @@ async def test_two_replicas_claiming_for_the_same_two_recipients_in_opposite_ord
 
 async def test_a_rate_slot_taken_by_another_replica_in_flight_is_counted_before_the_limit_is_checked(database_url):
     window = datetime(2026, 3, 2, 3, tzinfo=UTC)
-    async with Harness(database_url, channels={}) as h:
+    async with NotifyHarness(database_url, channels={}) as h:
         async with h.pool.acquire() as a, h.pool.acquire() as b:
             tx_a = a.transaction()
             await tx_a.start()
@@ -233,7 +234,7 @@ async def test_a_digest_item_committed_just_after_its_period_was_folded_goes_out
     clock = ManualClock(datetime(2026, 3, 2, 3, 59, 59, tzinfo=UTC))
     fakes = channels()
     first, late = routed_envelope(), routed_envelope()
-    async with Harness(database_url, channels=fakes, clock=clock) as h:
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
         notifier = h.runtime.notifier  # type: ignore[attr-defined]
         await h.add_recipient("agency:umum.18.71", email="dinas@example.go.id", digest="hourly")
         await h.publish(first)
@@ -249,7 +250,7 @@ async def test_a_digest_item_committed_just_after_its_period_was_folded_goes_out
         await h.deliver()  # the 04:00 fold sees only the committed item
         commit.set()
         await asyncio.wait_for(recording, 10)
-        clock.advance(h.settings.sending.housekeeping_interval_s)
+        clock.advance(seconds=h.settings.sending.housekeeping_interval_s)
         await h.deliver()
         items = await h.deliveries(template="complaint_routed.officer", channel="email")
 
@@ -262,9 +263,9 @@ async def test_two_replicas_folding_the_same_digest_at_once_send_it_once(databas
     clock = ManualClock(datetime(2026, 3, 2, 3, 30, tzinfo=UTC))
     mails_one, mails_two = RecordingChannel("email"), RecordingChannel("email")
     routed = [routed_envelope() for _ in range(3)]
-    async with Harness(database_url, channels={"email": mails_one, "inbox": RecordingChannel("inbox")},
+    async with NotifyHarness(database_url, channels={"email": mails_one, "inbox": RecordingChannel("inbox")},
                        clock=clock) as one, \
-            Harness(database_url, channels={"email": mails_two, "inbox": RecordingChannel("inbox")},
+            NotifyHarness(database_url, channels={"email": mails_two, "inbox": RecordingChannel("inbox")},
                     clock=clock) as two:
         await one.add_recipient("agency:umum.18.71", email="dinas@example.go.id", digest="hourly")
         for event in routed:

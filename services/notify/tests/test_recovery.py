@@ -10,10 +10,11 @@ import asyncpg
 import pytest
 
 from lapor_notify.channels.base import OutboundMessage
-from lapor_notify.clock import ManualClock
 from lapor_notify.liveness import LOCK_CLASS as LIVENESS_LOCK_CLASS
-from lapor_notify.testing import Harness, RecordingChannel
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope
+
+from .harness import NotifyHarness, RecordingChannel
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -64,14 +65,14 @@ async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_by_the_next_roun
     clock = ManualClock()
     stuck, survivor = StuckChannel(), RecordingChannel("inbox")
     accepted = accepted_envelope()
-    async with Harness(database_url, channels={"inbox": stuck}, clock=clock) as dying, \
-            Harness(database_url, channels={"inbox": survivor}, clock=clock) as next_one:
+    async with NotifyHarness(database_url, channels={"inbox": stuck}, clock=clock) as dying, \
+            NotifyHarness(database_url, channels={"inbox": survivor}, clock=clock) as next_one:
         await dying.publish(accepted)
         assert await dying.worker.tick() == 1  # claimed, leased for lease_s, and handed to the provider
         await wait_for(lambda: _true(bool(stuck.started)))
         await end_connection_of(database_url, dying.worker.liveness.key)
 
-        clock.advance(next_one.settings.sending.housekeeping_interval_s)  # one round later, far within the lease
+        clock.advance(seconds=next_one.settings.sending.housekeeping_interval_s)  # a round later, far within the lease
         await next_one.deliver()
         [row] = await next_one.deliveries(complaint_id=accepted.complaint_id)
         stuck.release.set()  # the dead worker's send "returns": its lease token no longer matches
@@ -89,17 +90,17 @@ async def test_a_live_workers_delivery_in_flight_is_not_taken_by_another_until_i
     clock = ManualClock()
     stuck, other = StuckChannel(), RecordingChannel("inbox")
     accepted = accepted_envelope()
-    async with Harness(database_url, channels={"inbox": stuck}, clock=clock) as busy, \
-            Harness(database_url, channels={"inbox": other}, clock=clock) as idle:
+    async with NotifyHarness(database_url, channels={"inbox": stuck}, clock=clock) as busy, \
+            NotifyHarness(database_url, channels={"inbox": other}, clock=clock) as idle:
         await busy.publish(accepted)
         assert await busy.worker.tick() == 1
         for _ in range(3):
-            clock.advance(idle.settings.sending.housekeeping_interval_s)
+            clock.advance(seconds=idle.settings.sending.housekeeping_interval_s)
             await idle.deliver()
             await busy.worker.housekeeping()  # its own round does not take back what it is sending
         assert not other.sent and idle.worker.reclaimed == 0 and busy.worker.reclaimed == 0
 
-        clock.advance(idle.settings.sending.lease_s)  # stuck for a whole lease: the fallback applies
+        clock.advance(seconds=idle.settings.sending.lease_s)  # stuck for a whole lease: the fallback applies
         await idle.deliver()
         stuck.release.set()
 
@@ -112,7 +113,7 @@ async def test_the_restarted_worker_of_the_same_service_takes_back_what_its_pred
     clock = ManualClock()
     stuck, fresh = StuckChannel(), RecordingChannel("inbox")
     complaints = [accepted_envelope() for _ in range(5)]
-    async with Harness(database_url, channels={"inbox": stuck}, clock=clock) as before:
+    async with NotifyHarness(database_url, channels={"inbox": stuck}, clock=clock) as before:
         for accepted in complaints:
             await before.publish(accepted)
         assert await before.worker.tick() == 5
@@ -121,7 +122,7 @@ async def test_the_restarted_worker_of_the_same_service_takes_back_what_its_pred
             task.cancel()
         await end_connection_of(database_url, before.worker.liveness.key)
 
-    async with Harness(database_url, channels={"inbox": fresh}, clock=clock) as after:
+    async with NotifyHarness(database_url, channels={"inbox": fresh}, clock=clock) as after:
         await after.deliver()  # its very first round, at the same moment on the clock
         statuses = {r["status"] for r in await after.deliveries()}
 
@@ -139,7 +140,7 @@ async def test_after_the_database_dropped_every_connection_the_worker_holds_its_
     clock = ManualClock()
     inbox = RecordingChannel("inbox")
     first, second = accepted_envelope(), accepted_envelope()
-    async with Harness(database_url, channels={"inbox": inbox}, clock=clock) as h:
+    async with NotifyHarness(database_url, channels={"inbox": inbox}, clock=clock) as h:
         await h.publish(first)
         await h.deliver()
         key = h.worker.liveness.key
@@ -152,7 +153,7 @@ async def test_after_the_database_dropped_every_connection_the_worker_holds_its_
         await asyncio.sleep(0.2)
         await h.publish(second)
         for _ in range(20):  # rounds fail while the pool notices, then succeed
-            clock.advance(h.settings.sending.housekeeping_interval_s)
+            clock.advance(seconds=h.settings.sending.housekeeping_interval_s)
             try:
                 await h.deliver()
                 break

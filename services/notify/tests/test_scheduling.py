@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lapor_notify.clock import ManualClock
-from lapor_notify.testing import Harness, RecordingChannel, contact_shared
 from lapor_shared.events.lifecycle import ComplaintResponded, DeadlineWarning
 from lapor_shared.events.values import ReporterContact
-from lapor_shared.testing.factories import accepted_envelope, envelope, routed_envelope
+from lapor_shared.testing.clock import ManualClock
+from lapor_shared.testing.factories import accepted_envelope, contact_shared, envelope, routed_envelope
+
+from .harness import NotifyHarness, RecordingChannel
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -23,21 +24,21 @@ async def test_a_reporter_message_waits_for_the_contact_or_stays_in_the_inbox_af
     clock = ManualClock()
     early, never = accepted_envelope(), accepted_envelope()
     fakes = channels()
-    async with Harness(database_url, channels=fakes, clock=clock, sending={"contact_wait_s": 600}) as h:
+    async with NotifyHarness(database_url, channels=fakes, clock=clock, sending={"contact_wait_s": 600}) as h:
         await h.publish(early)
         await h.publish(never)
         await h.deliver()
         assert len(fakes["inbox"].sent) == 2 and not fakes["email"].sent
         assert {r["status"] for r in await h.deliveries(channel="email")} == {"waiting_contact"}
 
-        clock.advance(300)
+        clock.advance(seconds=300)
         await h.publish(contact_shared(early, ReporterContact(email="terlambat@example.org")))
         await h.deliver()
         assert [(m.to, m.tracking_number) for m in fakes["email"].sent] == [
             ("terlambat@example.org", early.tracking_number)
         ]
 
-        clock.advance(301)
+        clock.advance(seconds=301)
         await h.deliver()
         [expired] = await h.deliveries(complaint_id=never.complaint_id, channel="email")
     assert expired["status"] == "expired"
@@ -50,7 +51,7 @@ async def test_sms_to_one_reporter_is_rate_limited_per_hour_and_the_rest_waits(d
     responses = [envelope(ComplaintResponded(agency_id="umum.18.71", text=f"Tanggapan {i}"), producer="followup",
                           caused_by=accepted) for i in range(2)]
     fakes = channels()
-    async with Harness(database_url, channels=fakes, clock=clock,
+    async with NotifyHarness(database_url, channels=fakes, clock=clock,
                        sending={"rate_limits_per_hour": {"sms": 2}}) as h:
         await h.publish(contact_shared(accepted, ReporterContact(phone="+6281233334444"), channel="sms"))
         for event in (accepted, *responses):
@@ -61,7 +62,7 @@ async def test_sms_to_one_reporter_is_rate_limited_per_hour_and_the_rest_waits(d
         assert waiting["next_attempt_at"] == datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
         assert waiting["attempts"] == 0, "a deferral is not a failed attempt"
 
-        clock.advance(50 * 60)
+        clock.advance(minutes=50)
         await h.deliver()
     assert len(fakes["sms"].sent) == 3
     assert len(fakes["inbox"].sent) == 3, "the inbox is not rate limited"
@@ -75,7 +76,7 @@ async def test_an_officer_who_chose_a_daily_digest_gets_one_message_and_urgent_o
                                        due_at=clock.now() + timedelta(days=1)), producer="followup",
                        caused_by=routed[0])
     fakes = channels()
-    async with Harness(database_url, channels=fakes, clock=clock) as h:
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
         await h.add_recipient("agency:umum.18.71", display_name="Dinas Contoh", email="dinas@example.go.id",
                               digest="daily", languages=["id", "en"])
         for event in (*routed, warning):

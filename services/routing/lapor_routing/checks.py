@@ -9,31 +9,31 @@ from typing import Any
 
 from lapor_routing.registry import Agency, Directory
 from lapor_shared.events.commands import DecideTriage, ForwardComplaint
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 
 
 class Refused(Exception):
     """A command that cannot be applied; becomes a rejection event with this reason."""
 
-    def __init__(self, code: str, field: str | None, message_id: str, message_en: str) -> None:
-        super().__init__(code)
-        self.reason = Reason(code=code, field=field, message_id=message_id, message_en=message_en)
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.code)
+        self.reason = reason
 
 
 def _unknown_complaint() -> Refused:
-    return Refused(
-        "unknown_complaint", "complaint_id", "Laporan tidak dikenal oleh layanan routing.",
-        "The complaint is unknown to the routing service.",
-    )
+    return Refused(reason(
+        "unknown_complaint", field="complaint_id", message_id="Laporan tidak dikenal oleh layanan routing.",
+        message_en="The complaint is unknown to the routing service.",
+    ))
 
 
 def _agency_problem(agency_id: str | None, agency: Agency | None, field: str) -> Refused | None:
     if agency is None:
-        return Refused("unknown_agency", field, f"Instansi {agency_id!r} tidak terdaftar.",
-                       f"Agency {agency_id!r} is not registered.")
+        return Refused(reason("unknown_agency", field=field, message_id=f"Instansi {agency_id!r} tidak terdaftar.",
+                              message_en=f"Agency {agency_id!r} is not registered."))
     if not agency.active:
-        return Refused("inactive_agency", field, f"Instansi {agency.name} tidak aktif.",
-                       f"Agency {agency.name} is inactive.")
+        return Refused(reason("inactive_agency", field=field, message_id=f"Instansi {agency.name} tidak aktif.",
+                              message_en=f"Agency {agency.name} is inactive."))
     return None
 
 
@@ -42,25 +42,34 @@ def check_forward(command: ForwardComplaint, row: Any, directory: Directory) -> 
     if row is None:
         raise _unknown_complaint()
     if row["status"] != "routed":
-        raise Refused("not_routed", "complaint_id",
-                      "Laporan sedang tidak ditangani instansi mana pun (triase, ditunda, atau diarsipkan).",
-                      "The complaint is not with any agency now (in triage, held or archived).")
+        raise Refused(reason(
+            "not_routed", field="complaint_id",
+            message_id="Laporan sedang tidak ditangani instansi mana pun (triase, ditunda, atau diarsipkan).",
+            message_en="The complaint is not with any agency now (in triage, held or archived).",
+        ))
     if row["agency_id"] != command.agency_id:
-        raise Refused("not_current_agency", "agency_id",
-                      "Hanya instansi yang sedang menangani laporan yang dapat melimpahkannya.",
-                      "Only the agency currently responsible for the complaint may forward it.")
+        raise Refused(reason(
+            "not_current_agency", field="agency_id",
+            message_id="Hanya instansi yang sedang menangani laporan yang dapat melimpahkannya.",
+            message_en="Only the agency currently responsible for the complaint may forward it.",
+        ))
     target = directory.get(command.to_agency_id)
     problem = _agency_problem(command.to_agency_id, target, "to_agency_id")
     if problem is not None:
         raise problem
     assert target is not None
     if target.agency_id == command.agency_id:
-        raise Refused("same_agency", "to_agency_id", "Laporan tidak dapat dilimpahkan kepada instansi yang sama.",
-                      "A complaint cannot be forwarded to the same agency.")
+        raise Refused(reason(
+            "same_agency", field="to_agency_id",
+            message_id="Laporan tidak dapat dilimpahkan kepada instansi yang sama.",
+            message_en="A complaint cannot be forwarded to the same agency.",
+        ))
     source = directory.get(command.agency_id)
     if source is None:  # agencies are never deleted, only deactivated
-        raise Refused("unknown_agency", "agency_id", f"Instansi {command.agency_id!r} tidak terdaftar.",
-                      f"Agency {command.agency_id!r} is not registered.")
+        raise Refused(reason(
+            "unknown_agency", field="agency_id", message_id=f"Instansi {command.agency_id!r} tidak terdaftar.",
+            message_en=f"Agency {command.agency_id!r} is not registered.",
+        ))
     return source, target
 
 
@@ -69,13 +78,17 @@ def check_triage_decision(command: DecideTriage, row: Any, directory: Directory)
     if row is None:
         raise _unknown_complaint()
     if row["status"] not in ("triage", "held"):
-        raise Refused("not_in_triage", "complaint_id", "Laporan tidak sedang menunggu keputusan triase.",
-                      "The complaint is not waiting for a triage decision.")
+        raise Refused(reason(
+            "not_in_triage", field="complaint_id", message_id="Laporan tidak sedang menunggu keputusan triase.",
+            message_en="The complaint is not waiting for a triage decision.",
+        ))
     if command.decision != "disposition":
         return None
     if not command.agency_id:
-        raise Refused("agency_required", "agency_id", "Disposisi memerlukan instansi tujuan (agency_id).",
-                      "A disposition needs a target agency (agency_id).")
+        raise Refused(reason(
+            "agency_required", field="agency_id", message_id="Disposisi memerlukan instansi tujuan (agency_id).",
+            message_en="A disposition needs a target agency (agency_id).",
+        ))
     agency = directory.get(command.agency_id)
     problem = _agency_problem(command.agency_id, agency, "agency_id")
     if problem is not None:

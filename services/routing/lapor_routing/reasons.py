@@ -11,16 +11,18 @@ from lapor_routing import jurisdictions
 from lapor_routing.categories import GENERAL, Category
 from lapor_routing.places import Place
 from lapor_routing.registry import Agency
-from lapor_shared.events.values import Reason
+from lapor_shared.events.values import Reason, reason
 
 Notes = list[tuple[str, str]]
 """Extra sentences (Indonesian, English) appended to a reason: an ignored hint, an unknown category."""
 
 
-def _reason(code: str, field: str | None, message_id: str, message_en: str, notes: Notes = ()) -> Reason:
+def _noted(why: Reason, notes: Notes) -> Reason:
+    """``why`` with the notes' sentences appended, each language to its own."""
+    message_id, message_en = why.message_id, why.message_en
     for note_id, note_en in notes:
         message_id, message_en = f"{message_id} {note_id}", f"{message_en} {note_en}"
-    return Reason(code=code, field=field, message_id=message_id, message_en=message_en)
+    return why.model_copy(update={"message_id": message_id, "message_en": message_en})
 
 
 def _quote(text: str) -> str:
@@ -61,28 +63,28 @@ def _where(place: Place) -> tuple[str, str]:
 
 
 def target_agency_hint(agency: Agency, notes: Notes) -> Reason:
-    return _reason(
-        "target_agency_hint", "target_agency_hint",
-        f"Dialamatkan ke {agency.name} sesuai instansi tujuan yang dipilih pelapor.",
-        f"Sent to {agency.name}, the target agency the reporter chose.", notes,
-    )
+    return _noted(reason(
+        "target_agency_hint", field="target_agency_hint",
+        message_id=f"Dialamatkan ke {agency.name} sesuai instansi tujuan yang dipilih pelapor.",
+        message_en=f"Sent to {agency.name}, the target agency the reporter chose.",
+    ), notes)
 
 
 def category_department(agency: Agency, place: Place, category: Category, notes: Notes) -> Reason:
     where_id, where_en = _where(place)
-    return _reason(
-        "category_department", place.field,
-        f"Dialamatkan ke {agency.name}, yang menangani kategori {category.name_id} di {where_id}.",
-        f"Sent to {agency.name}, which handles {category.name_en} in {where_en}.", notes,
-    )
+    return _noted(reason(
+        "category_department", field=place.field,
+        message_id=f"Dialamatkan ke {agency.name}, yang menangani kategori {category.name_id} di {where_id}.",
+        message_en=f"Sent to {agency.name}, which handles {category.name_en} in {where_en}.",
+    ), notes)
 
 
 def national_body(agency: Agency, category: Category, notes: Notes) -> Reason:
-    return _reason(
-        "national_body", "category",
-        f"Dialamatkan ke {agency.name}, instansi nasional yang menangani kategori {category.name_id}.",
-        f"Sent to {agency.name}, the national body that handles {category.name_en}.", notes,
-    )
+    return _noted(reason(
+        "national_body", field="category",
+        message_id=f"Dialamatkan ke {agency.name}, instansi nasional yang menangani kategori {category.name_id}.",
+        message_en=f"Sent to {agency.name}, the national body that handles {category.name_en}.",
+    ), notes)
 
 
 def general_office(agency: Agency, place: Place, category: Category, notes: Notes) -> Reason:
@@ -92,35 +94,35 @@ def general_office(agency: Agency, place: Place, category: Category, notes: Note
     else:
         why = (f"belum ada instansi aktif untuk kategori {category.name_id} di sana",
                f"no active agency handles {category.name_en} there")
-    return _reason(
-        "general_office", place.field,
-        f"Dialamatkan ke {agency.name}, unit pengaduan umum di {where_id}, karena {why[0]}.",
-        f"Sent to {agency.name}, the general complaints office in {where_en}, as {why[1]}.", notes,
-    )
+    return _noted(reason(
+        "general_office", field=place.field,
+        message_id=f"Dialamatkan ke {agency.name}, unit pengaduan umum di {where_id}, karena {why[0]}.",
+        message_en=f"Sent to {agency.name}, the general complaints office in {where_en}, as {why[1]}.",
+    ), notes)
 
 
 def parent_fallback(agency: Agency, place: Place, notes: Notes) -> Reason:
     where_id, where_en = _where(place)
-    return _reason(
-        "parent_fallback", place.field,
-        f"Tidak ada instansi aktif di {where_id}; dialamatkan ke {agency.name} di tingkat provinsi.",
-        f"No active agency in {where_en}; sent to {agency.name} at province level.", notes,
-    )
+    return _noted(reason(
+        "parent_fallback", field=place.field,
+        message_id=f"Tidak ada instansi aktif di {where_id}; dialamatkan ke {agency.name} di tingkat provinsi.",
+        message_en=f"No active agency in {where_en}; sent to {agency.name} at province level.",
+    ), notes)
 
 
 def forwarded(source: Agency, target: Agency, text: str) -> Reason:
-    return _reason(
-        "forwarded", None,
-        f"Dilimpahkan oleh {source.name} kepada {target.name} (bukan wewenang): {text}",
-        f"Forwarded by {source.name} to {target.name} (not its authority): {text}",
+    return reason(
+        "forwarded",
+        message_id=f"Dilimpahkan oleh {source.name} kepada {target.name} (bukan wewenang): {text}",
+        message_en=f"Forwarded by {source.name} to {target.name} (not its authority): {text}",
     )
 
 
 def triage_disposition(agency: Agency, admin_ref: str, text: str) -> Reason:
-    return _reason(
-        "triage_disposition", None,
-        f"Didisposisikan oleh admin {admin_ref} kepada {agency.name}: {text}",
-        f"Dispositioned by admin {admin_ref} to {agency.name}: {text}",
+    return reason(
+        "triage_disposition",
+        message_id=f"Didisposisikan oleh admin {admin_ref} kepada {agency.name}: {text}",
+        message_en=f"Dispositioned by admin {admin_ref} to {agency.name}: {text}",
     )
 
 
@@ -135,66 +137,66 @@ def _admin_level(code: str) -> tuple[str, str]:
 
 
 def location_unknown(notes: Notes) -> Reason:
-    return _reason(
-        "location_unknown", "location",
-        "Lokasi tidak dapat ditentukan dari kode wilayah maupun teks lokasi; menunggu keputusan admin nasional.",
-        "The location could not be determined from the region code or the location text; waiting for a "
-        "national admin's decision.", notes,
-    )
+    return _noted(reason(
+        "location_unknown", field="location",
+        message_id="Lokasi tidak dapat ditentukan dari kode wilayah maupun teks lokasi; menunggu keputusan admin "
+                   "nasional.",
+        message_en="The location could not be determined from the region code or the location text; waiting for a "
+                   "national admin's decision.",
+    ), notes)
 
 
 def location_ambiguous(place: Place, triage_code: str, notes: Notes) -> Reason:
     names = sorted(jurisdictions.get(c).name for c in place.candidates if jurisdictions.get(c))  # type: ignore[union-attr]
     listed = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
     admin_id, admin_en = _admin_level(triage_code)
-    return _reason(
-        "location_ambiguous", place.field,
-        f"Teks lokasi dapat berarti beberapa wilayah ({listed}); menunggu keputusan {admin_id}.",
-        f"The location text could mean several regions ({listed}); waiting for a decision by {admin_en}.", notes,
-    )
+    return _noted(reason(
+        "location_ambiguous", field=place.field,
+        message_id=f"Teks lokasi dapat berarti beberapa wilayah ({listed}); menunggu keputusan {admin_id}.",
+        message_en=f"The location text could mean several regions ({listed}); waiting for a decision by {admin_en}.",
+    ), notes)
 
 
 def no_active_agency(place: Place, notes: Notes) -> Reason:
     where_id, where_en = _where(place)
-    return _reason(
-        "no_active_agency", place.field,
-        f"Tidak ada instansi aktif untuk {where_id} hingga tingkat provinsi; menunggu keputusan admin nasional.",
-        f"No active agency for {where_en} up to province level; waiting for a national admin's decision.", notes,
-    )
+    return _noted(reason(
+        "no_active_agency", field=place.field,
+        message_id=f"Tidak ada instansi aktif untuk {where_id} hingga tingkat provinsi; menunggu keputusan admin "
+                   "nasional.",
+        message_en=f"No active agency for {where_en} up to province level; waiting for a national admin's decision.",
+    ), notes)
 
 
 def forward_loop(source: Agency, target: Agency, triage_code: str) -> Reason:
     admin_id, admin_en = _admin_level(triage_code)
-    return _reason(
-        "forward_loop", "to_agency_id",
-        f"{source.name} melimpahkan kembali ke {target.name}, yang sudah pernah menanganinya (pelimpahan "
-        f"berputar); menunggu keputusan {admin_id}.",
-        f"{source.name} forwarded it back to {target.name}, which already had it (a forwarding loop); "
-        f"waiting for a decision by {admin_en}.",
+    return reason(
+        "forward_loop", field="to_agency_id",
+        message_id=f"{source.name} melimpahkan kembali ke {target.name}, yang sudah pernah menanganinya "
+                   f"(pelimpahan berputar); menunggu keputusan {admin_id}.",
+        message_en=f"{source.name} forwarded it back to {target.name}, which already had it (a forwarding loop); "
+                   f"waiting for a decision by {admin_en}.",
     )
 
 
 def forward_limit(source: Agency, limit: int, triage_code: str) -> Reason:
     admin_id, admin_en = _admin_level(triage_code)
-    return _reason(
-        "forward_limit", "to_agency_id",
-        f"Laporan sudah dilimpahkan {limit} kali; pelimpahan oleh {source.name} dihentikan dan menunggu "
-        f"keputusan {admin_id}.",
-        f"The complaint was already forwarded {limit} times; the forwarding by {source.name} stops here and "
-        f"waits for a decision by {admin_en}.",
+    return reason(
+        "forward_limit", field="to_agency_id",
+        message_id=f"Laporan sudah dilimpahkan {limit} kali; pelimpahan oleh {source.name} dihentikan dan "
+                   f"menunggu keputusan {admin_id}.",
+        message_en=f"The complaint was already forwarded {limit} times; the forwarding by {source.name} stops "
+                   f"here and waits for a decision by {admin_en}.",
     )
 
 
 def held(admin_ref: str, text: str) -> Reason:
-    return _reason(
-        "triage_hold", None, f"Ditunda (tunda) oleh admin {admin_ref}: {text}", f"Held by admin {admin_ref}: {text}"
-    )
+    return reason("triage_hold", message_id=f"Ditunda (tunda) oleh admin {admin_ref}: {text}",
+                  message_en=f"Held by admin {admin_ref}: {text}")
 
 
 def archived(admin_ref: str, text: str) -> Reason:
-    return _reason(
-        "triage_archive", None, f"Diarsipkan oleh admin {admin_ref}: {text}", f"Archived by admin {admin_ref}: {text}"
-    )
+    return reason("triage_archive", message_id=f"Diarsipkan oleh admin {admin_ref}: {text}",
+                  message_en=f"Archived by admin {admin_ref}: {text}")
 
 
 # --- notes ---------------------------------------------------------------------------------------------

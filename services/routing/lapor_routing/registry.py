@@ -20,7 +20,7 @@ import asyncpg
 
 from lapor_routing import categories, jurisdictions, repository
 from lapor_shared.events.commands import DeactivateAgency, UpsertAgency
-from lapor_shared.events.values import AgencyLevel, AgencyRef, Reason
+from lapor_shared.events.values import AgencyLevel, AgencyRef, Reason, reason
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="routing.registry")
@@ -139,10 +139,6 @@ def _agency_of(row: asyncpg.Record) -> Agency:
 # --- validation of registry commands ----------------------------------------------------------------
 
 
-def _problem(code: str, field: str, message_id: str, message_en: str) -> Reason:
-    return Reason(code=code, field=field, message_id=message_id, message_en=message_en)
-
-
 _LEVEL_ID = {AgencyLevel.NATIONAL: "nasional", AgencyLevel.PROVINCE: "provinsi", AgencyLevel.REGENCY: "kabupaten/kota"}
 
 
@@ -151,51 +147,52 @@ def check_upsert(command: UpsertAgency, directory: Directory) -> list[Reason]:
     problems: list[Reason] = []
     agency_id = command.agency_id
     if not AGENCY_ID.fullmatch(agency_id):
-        problems.append(_problem(
-            "invalid_agency_id", "agency_id",
-            "ID instansi harus 2–100 karakter: huruf, angka, titik, garis bawah atau tanda hubung.",
-            "agency_id must be 2–100 characters: letters, digits, dots, underscores or hyphens.",
+        problems.append(reason(
+            "invalid_agency_id", field="agency_id",
+            message_id="ID instansi harus 2–100 karakter: huruf, angka, titik, garis bawah atau tanda hubung.",
+            message_en="agency_id must be 2–100 characters: letters, digits, dots, underscores or hyphens.",
         ))
     if not command.name.strip() or len(command.name) > 200:
-        problems.append(_problem(
-            "invalid_name", "name", "Nama instansi wajib diisi (paling banyak 200 karakter).",
-            "name is required (at most 200 characters).",
+        problems.append(reason(
+            "invalid_name", field="name", message_id="Nama instansi wajib diisi (paling banyak 200 karakter).",
+            message_en="name is required (at most 200 characters).",
         ))
     code = command.jurisdiction_code
     if not jurisdictions.is_known(code):
-        problems.append(_problem(
-            "unknown_jurisdiction", "jurisdiction_code",
-            f"Kode wilayah {code!r} tidak dikenal (gunakan ID atau kode Kemendagri, mis. 18.71).",
-            f"Jurisdiction code {code!r} is unknown (use ID or a Kemendagri code such as 18.71).",
+        problems.append(reason(
+            "unknown_jurisdiction", field="jurisdiction_code",
+            message_id=f"Kode wilayah {code!r} tidak dikenal (gunakan ID atau kode Kemendagri, mis. 18.71).",
+            message_en=f"Jurisdiction code {code!r} is unknown (use ID or a Kemendagri code such as 18.71).",
         ))
     elif jurisdictions.level_of(code) is not command.level:
         expected = jurisdictions.level_of(code)
         assert expected is not None
-        problems.append(_problem(
-            "level_mismatch", "level",
-            f"Tingkat {command.level.value} tidak cocok dengan wilayah {code} (tingkat {_LEVEL_ID[expected]}).",
-            f"Level {command.level.value} does not match jurisdiction {code} (level {expected.value}).",
+        problems.append(reason(
+            "level_mismatch", field="level",
+            message_id=f"Tingkat {command.level.value} tidak cocok dengan wilayah {code} "
+                       f"(tingkat {_LEVEL_ID[expected]}).",
+            message_en=f"Level {command.level.value} does not match jurisdiction {code} (level {expected.value}).",
         ))
     unknown = [c for c in command.categories if c not in categories.by_code()]
     if unknown:
-        problems.append(_problem(
-            "unknown_category", "categories",
-            f"Kategori tidak dikenal: {', '.join(unknown)} (lihat docs/jurisdictions.md).",
-            f"Unknown categories: {', '.join(unknown)} (see docs/jurisdictions.md).",
+        problems.append(reason(
+            "unknown_category", field="categories",
+            message_id=f"Kategori tidak dikenal: {', '.join(unknown)} (lihat docs/jurisdictions.md).",
+            message_en=f"Unknown categories: {', '.join(unknown)} (see docs/jurisdictions.md).",
         ))
     bad_channels = [c for c in command.channels if not CHANNEL.fullmatch(c)]
     if bad_channels:
-        problems.append(_problem(
-            "invalid_channel", "channels",
-            f"Kanal harus berbentuk skema:alamat dengan skema {CHANNEL_SCHEMES}.",
-            f"Channels must look like scheme:address with a scheme among {CHANNEL_SCHEMES}.",
+        problems.append(reason(
+            "invalid_channel", field="channels",
+            message_id=f"Kanal harus berbentuk skema:alamat dengan skema {CHANNEL_SCHEMES}.",
+            message_en=f"Channels must look like scheme:address with a scheme among {CHANNEL_SCHEMES}.",
         ))
     existing = directory.get(agency_id)
     if existing is not None and (existing.jurisdiction_code, existing.level) != (code, command.level):
-        problems.append(_problem(
-            "jurisdiction_immutable", "jurisdiction_code",
-            f"Wilayah dan tingkat instansi {agency_id} tidak dapat diubah; daftarkan instansi baru.",
-            f"The jurisdiction and level of agency {agency_id} cannot change; register a new agency.",
+        problems.append(reason(
+            "jurisdiction_immutable", field="jurisdiction_code",
+            message_id=f"Wilayah dan tingkat instansi {agency_id} tidak dapat diubah; daftarkan instansi baru.",
+            message_en=f"The jurisdiction and level of agency {agency_id} cannot change; register a new agency.",
         ))
     problems += _parent_problems(command, directory)
     return problems
@@ -207,27 +204,28 @@ def _parent_problems(command: UpsertAgency, directory: Directory) -> list[Reason
         return []
     parent = directory.get(parent_id)
     if parent is None or parent_id == command.agency_id:
-        return [_problem(
-            "unknown_parent", "parent_id", f"Instansi induk {parent_id!r} tidak terdaftar.",
-            f"Parent agency {parent_id!r} is not registered.",
+        return [reason(
+            "unknown_parent", field="parent_id", message_id=f"Instansi induk {parent_id!r} tidak terdaftar.",
+            message_en=f"Parent agency {parent_id!r} is not registered.",
         )]
     problems = []
     if jurisdictions.is_known(command.jurisdiction_code) and not jurisdictions.contains(
         parent.jurisdiction_code, command.jurisdiction_code
     ):
-        problems.append(_problem(
-            "parent_outside_jurisdiction", "parent_id",
-            f"Instansi induk {parent_id} ({parent.jurisdiction_code}) tidak mencakup wilayah "
-            f"{command.jurisdiction_code}.",
-            f"Parent agency {parent_id} ({parent.jurisdiction_code}) does not cover {command.jurisdiction_code}.",
+        problems.append(reason(
+            "parent_outside_jurisdiction", field="parent_id",
+            message_id=f"Instansi induk {parent_id} ({parent.jurisdiction_code}) tidak mencakup wilayah "
+                       f"{command.jurisdiction_code}.",
+            message_en=f"Parent agency {parent_id} ({parent.jurisdiction_code}) does not cover "
+                       f"{command.jurisdiction_code}.",
         ))
     seen = {command.agency_id}
     node: Agency | None = parent
     while node is not None:
         if node.agency_id in seen:
-            problems.append(_problem(
-                "parent_cycle", "parent_id", f"Instansi induk {parent_id} membuat lingkaran induk.",
-                f"Parent agency {parent_id} would make a cycle of parents.",
+            problems.append(reason(
+                "parent_cycle", field="parent_id", message_id=f"Instansi induk {parent_id} membuat lingkaran induk.",
+                message_en=f"Parent agency {parent_id} would make a cycle of parents.",
             ))
             break
         seen.add(node.agency_id)
@@ -237,8 +235,8 @@ def _parent_problems(command: UpsertAgency, directory: Directory) -> list[Reason
 
 def check_deactivate(command: DeactivateAgency, directory: Directory) -> list[Reason]:
     if directory.get(command.agency_id) is None:
-        return [_problem(
-            "unknown_agency", "agency_id", f"Instansi {command.agency_id!r} tidak terdaftar.",
-            f"Agency {command.agency_id!r} is not registered.",
+        return [reason(
+            "unknown_agency", field="agency_id", message_id=f"Instansi {command.agency_id!r} tidak terdaftar.",
+            message_en=f"Agency {command.agency_id!r} is not registered.",
         )]
     return []

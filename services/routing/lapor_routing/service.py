@@ -10,22 +10,18 @@ command claimed; an anonim complaint's events carry no reporter_ref.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from uuid import UUID
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from lapor_routing import jurisdictions, reasons, repository
 from lapor_routing.checks import Refused, check_forward, check_triage_decision
+from lapor_routing.complaint import Content, Story, story_of
 from lapor_routing.registry import Agency, Directory, RegistryCache, check_deactivate, check_upsert
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
 from lapor_shared import geo
 from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope, Payload
+from lapor_shared.events import Envelope
 from lapor_shared.events.commands import (
     AgencyChanged,
     DeactivateAgency,
@@ -40,72 +36,13 @@ from lapor_shared.events.lifecycle import (
     ComplaintArchived,
     ComplaintForwarded,
     ComplaintHeld,
-    ComplaintNeedsTriage,
-    ComplaintRouted,
 )
-from lapor_shared.events.values import NATIONAL_CODE, Attachment, Location, Reason, ReportType
+from lapor_shared.events.values import NATIONAL_CODE, Reason
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
 
 log = get_logger(component="routing")
-
-
-class Content(BaseModel):
-    """What routing keeps of a complaint to route it again. No reporter_ref for an anonim reporter."""
-
-    model_config = ConfigDict(frozen=True)
-
-    category: str
-    report_type: ReportType
-    title: str
-    description: str
-    incident_date: date | None = None
-    location: Location
-    attachments: list[Attachment] = []
-    reporter_ref: UUID | None = None
-    anonymous: bool
-    confidential: bool
-    submitted_at: AwareDatetime
-
-    def routed(self, agency: Agency, reason: Reason, route_count: int) -> ComplaintRouted:
-        return ComplaintRouted(
-            agency=agency.ref(), reason=reason, category=self.category, report_type=self.report_type,
-            title=self.title, description=self.description, incident_date=self.incident_date,
-            location=self.location, attachments=self.attachments,
-            reporter_ref=None if self.anonymous else self.reporter_ref,
-            anonymous=self.anonymous, confidential=self.confidential, submitted_at=self.submitted_at,
-            route_count=route_count,
-        )
-
-    def needs_triage(self, triage_jurisdiction: str, reason: Reason) -> ComplaintNeedsTriage:
-        return ComplaintNeedsTriage(
-            triage_jurisdiction=triage_jurisdiction, reason=reason, category=self.category,
-            report_type=self.report_type, title=self.title, description=self.description, location=self.location,
-            anonymous=self.anonymous, confidential=self.confidential,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Story:
-    """The ids every event about one complaint carries."""
-
-    complaint_id: UUID
-    tracking_number: str
-    correlation_id: UUID
-
-
-async def emit(
-    tx: Tx, story: Story, payload: Payload, jurisdiction: str, *, also_to: tuple[str, ...] = ()
-) -> Envelope[Any]:
-    """Emit ``payload`` about the complaint of ``story`` to the complaint stream and ``jurisdiction``'s
-    topic (plus the jurisdiction topics of ``also_to``)."""
-    envelope = Envelope.new(
-        payload, producer=tx.producer, caused_by=tx.cause, complaint_id=story.complaint_id,
-        tracking_number=story.tracking_number, jurisdiction_code=jurisdiction,
-    ).evolve(correlation_id=story.correlation_id)
-    topics = [COMPLAINTS.name, *dict.fromkeys(jurisdiction_topic(c) for c in (jurisdiction, *also_to))]
-    return await tx.add(envelope, topics)
 
 
 class RoutingService:
@@ -171,8 +108,9 @@ class RoutingService:
         if decision.agency is None:
             await self._to_triage(tx, story, content, decision.triage_jurisdiction, decision.reason)
             return
-        await emit(tx, story, content.routed(decision.agency, decision.reason, 1), decision.agency.jurisdiction_code)
-        log.info("complaint_routed", agency_id=decision.agency.agency_id, reason=decision.reason.code, route_count=1)
+        agency = decision.agency
+        await tx.emit(content.routed(agency, decision.reason, 1), **story.at(agency.jurisdiction_code))
+        log.info("complaint_routed", agency_id=agency.agency_id, reason=decision.reason.code, route_count=1)
 
     async def _record(
         self, tx: Tx, story: Story, content: Content, *, step: str, outcome: str, agency: Agency | None,
@@ -187,7 +125,7 @@ class RoutingService:
 
     async def _to_triage(self, tx: Tx, story: Story, content: Content, triage: str, reason: Reason) -> None:
         await repository.enter_triage(tx.conn, story.complaint_id, triage_jurisdiction=triage, reason=reason)
-        await emit(tx, story, content.needs_triage(triage, reason), triage)
+        await tx.emit(content.needs_triage(triage, reason), **story.at(triage))
         log.info("complaint_needs_triage", reason=reason.code, triage_jurisdiction=triage)
 
     async def _reject(
@@ -196,7 +134,7 @@ class RoutingService:
         rejection = ActionRejected(
             command_type=envelope.event_type, command_id=envelope.event_id, reason=refused.reason
         )
-        await emit(tx, story, rejection, jurisdiction)
+        await tx.emit(rejection, **story.at(jurisdiction))
         log.info("command_rejected", command_type=envelope.event_type, reason=refused.reason.code)
 
     # --- forwarding (pelimpahan) -----------------------------------------------------------------------
@@ -207,7 +145,7 @@ class RoutingService:
         directory = await self.registry.current(tx.conn)
         sender = directory.get(command.agency_id)
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
-        story = _story(row, envelope)
+        story = story_of(row, envelope)
         where = sender.jurisdiction_code if sender else (row["jurisdiction_code"] if row else NATIONAL_CODE)
         try:
             source, target = check_forward(command, row, directory)
@@ -239,8 +177,11 @@ class RoutingService:
                            jurisdiction=target.jurisdiction_code, reason=reason, route_count=route_count,
                            actor=source.agency_id)
         forwarded = ComplaintForwarded(from_agency=source.ref(), to_agency=target.ref(), reason=reason)
-        await emit(tx, story, forwarded, target.jurisdiction_code, also_to=(source.jurisdiction_code,))
-        await emit(tx, story, content.routed(target, reason, route_count), target.jurisdiction_code)
+        # the agency that gave the complaint away reads of it on its own topic too
+        topics = [COMPLAINTS.name, *dict.fromkeys(map(jurisdiction_topic, (target.jurisdiction_code,
+                                                                             source.jurisdiction_code)))]
+        await tx.emit(forwarded, **story.at(target.jurisdiction_code), topics=topics)
+        await tx.emit(content.routed(target, reason, route_count), **story.at(target.jurisdiction_code))
         log.info("complaint_forwarded", from_agency_id=source.agency_id, agency_id=target.agency_id,
                  route_count=route_count)
 
@@ -251,7 +192,7 @@ class RoutingService:
         command: DecideTriage = envelope.payload
         directory = await self.registry.current(tx.conn)
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
-        story = _story(row, envelope)
+        story = story_of(row, envelope)
         triage = (row["triage_jurisdiction"] if row else None) or NATIONAL_CODE
         try:
             agency = check_triage_decision(command, row, directory)
@@ -271,7 +212,7 @@ class RoutingService:
             await self._record(tx, story, content, step="triage_decision", outcome="routed", agency=agency,
                                jurisdiction=agency.jurisdiction_code, reason=reason, route_count=route_count,
                                actor=command.admin_ref)
-            await emit(tx, story, content.routed(agency, reason, route_count), agency.jurisdiction_code)
+            await tx.emit(content.routed(agency, reason, route_count), **story.at(agency.jurisdiction_code))
             log.info("triage_dispositioned", agency_id=agency.agency_id, route_count=route_count)
             return
         held = command.decision == "hold"
@@ -286,7 +227,7 @@ class RoutingService:
         event = ComplaintHeld(reason=reason, by=command.admin_ref) if held else ComplaintArchived(
             reason=reason, by=command.admin_ref
         )
-        await emit(tx, story, event, triage)
+        await tx.emit(event, **story.at(triage))
         log.info("triage_decided", decision=command.decision, triage_jurisdiction=triage)
 
     # --- the agency registry ------------------------------------------------------------------------
@@ -352,13 +293,6 @@ def _agency_row(agency: Agency) -> dict[str, Any]:
         "level": agency.level.value, "categories": list(agency.categories), "parent_id": agency.parent_id,
         "channels": list(agency.channels), "active": agency.active,
     }
-
-
-def _story(row: Any, envelope: Envelope[Any]) -> Story:
-    """The complaint's own ids when routing knows it, else those the command claimed."""
-    if row is not None:
-        return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"])
-    return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id)  # type: ignore[arg-type]
 
 
 def _triage_level(agency_ids: list[str], directory: Directory) -> str:

@@ -51,7 +51,7 @@ async def test_a_forwarded_complaint_is_routed_again_with_the_same_tracking_numb
     assert [e.event_type for e in routing.about(accepted.complaint_id, topic=jurisdiction_topic("18"))] == [
         "complaint.forwarded", "complaint.routed",
     ]
-    history = await routing.fetch(
+    history = await routing.sql(
         "SELECT step, outcome, agency_id, route_count, actor FROM routing.routing_decisions"
         " WHERE complaint_id = $1 ORDER BY decision_id", accepted.complaint_id,
     )
@@ -69,7 +69,7 @@ async def test_a_forwarding_loop_ends_in_triage_with_the_reason(routing):
     assert triage.payload.reason.code == "forward_loop"
     assert triage.payload.triage_jurisdiction == triage.jurisdiction_code == "18"
     assert len(routing.about(accepted.complaint_id, "complaint.routed")) == 2
-    rows = await routing.fetch(
+    rows = await routing.sql(
         "SELECT c.status, t.state, t.reason_code FROM routing.complaints c JOIN routing.triage t USING (complaint_id)"
         " WHERE complaint_id = $1", accepted.complaint_id,
     )
@@ -122,7 +122,7 @@ async def test_an_invalid_forwarding_is_rejected_and_the_complaint_stays_where_i
     assert rejected.payload.command_type == "agency.forward"
     assert rejected.payload.reason.message_id and rejected.payload.reason.message_en
     assert not routing.about(accepted.complaint_id, "complaint.forwarded")
-    rows = await routing.fetch("SELECT agency_id, route_count FROM routing.complaints WHERE complaint_id = $1",
+    rows = await routing.sql("SELECT agency_id, route_count FROM routing.complaints WHERE complaint_id = $1",
                                accepted.complaint_id)
     assert tuple(rows[0]) == ("pu.18.71", 1)
 

@@ -39,7 +39,7 @@ async def test_an_anonymous_reporter_never_reaches_any_jurisdiction_topic(routin
         assert getattr(message.envelope.payload, "reporter_ref", None) is None
     for complaint in (routed, unplaced):
         assert all(e.payload.anonymous for e in routing.about(complaint.complaint_id, "complaint.routed"))
-    stored = await routing.fetch("SELECT content::text AS content FROM routing.complaints")
+    stored = await routing.sql("SELECT content::text AS content FROM routing.complaints")
     assert len(stored) == 2 and all(str(leaked_ref) not in r["content"] for r in stored)
 
 

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
 async def test_startup_loads_all_553_general_offices_into_the_database(routing):
-    rows = await routing.fetch(
+    rows = await routing.sql(
         "SELECT jurisdiction_code FROM routing.agencies WHERE 'umum' = ANY (categories) AND active"
     )
 
@@ -75,7 +75,7 @@ async def test_an_agency_added_at_run_time_receives_the_next_complaints_of_its_c
 
     assert routing.last(routed.complaint_id, "complaint.routed").payload.agency.agency_id == "dinkes.18.01"
     assert routing.last(other.complaint_id, "complaint.routed").payload.agency.agency_id == "umum.18.01"
-    rows = await routing.fetch("SELECT source, categories FROM routing.agencies WHERE agency_id = 'dinkes.18.01'")
+    rows = await routing.sql("SELECT source, categories FROM routing.agencies WHERE agency_id = 'dinkes.18.01'")
     assert (rows[0]["source"], rows[0]["categories"]) == ("command", ["kesehatan"])
 
 
@@ -116,7 +116,7 @@ INVALID = [
 
 @pytest.mark.parametrize(("code", "command"), INVALID, ids=[c for c, _ in INVALID])
 async def test_an_invalid_registry_command_is_rejected_with_its_reason_and_changes_nothing(routing, code, command):
-    before = await routing.fetch("SELECT * FROM routing.agencies ORDER BY agency_id")
+    before = await routing.sql("SELECT * FROM routing.agencies ORDER BY agency_id")
     sent = await routing.send(command)
 
     answers = [e for e in routing.on(REGISTRY_COMMANDS.name) if e.event_type.startswith("registry.")
@@ -126,8 +126,8 @@ async def test_an_invalid_registry_command_is_rejected_with_its_reason_and_chang
     assert rejected.command_id == sent.event_id and rejected.agency_id == command.agency_id
     assert code in [r.code for r in rejected.reasons]
     assert all(r.message_id and r.message_en for r in rejected.reasons)
-    assert await routing.fetch("SELECT * FROM routing.agencies ORDER BY agency_id") == before
-    log = await routing.fetch("SELECT outcome FROM routing.registry_commands WHERE command_id = $1", sent.event_id)
+    assert await routing.sql("SELECT * FROM routing.agencies ORDER BY agency_id") == before
+    log = await routing.sql("SELECT outcome FROM routing.registry_commands WHERE command_id = $1", sent.event_id)
     assert [r["outcome"] for r in log] == ["rejected"]
 
 

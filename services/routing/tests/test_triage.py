@@ -25,7 +25,7 @@ async def decide(routing, accepted, decision: str, agency_id: str | None = None,
 
 
 async def open_triage(routing) -> dict:
-    rows = await routing.fetch(
+    rows = await routing.sql(
         "SELECT complaint_id, triage_jurisdiction, state, reason_code FROM routing.triage"
         " WHERE state IN ('waiting', 'held')"
     )
@@ -66,7 +66,7 @@ async def test_a_disposition_routes_the_complaint_to_the_chosen_agency(routing):
     assert routed.jurisdiction_code == "18.71"
     assert routed.tracking_number == accepted.tracking_number and routed.correlation_id == accepted.correlation_id
     assert accepted.complaint_id not in await open_triage(routing)
-    rows = await routing.fetch(
+    rows = await routing.sql(
         "SELECT state, decision, decided_by, agency_id FROM routing.triage WHERE complaint_id = $1",
         accepted.complaint_id,
     )
@@ -97,7 +97,7 @@ async def test_an_archived_complaint_leaves_triage_for_good(routing):
     rejected = routing.last(accepted.complaint_id, "complaint.action_rejected")
     assert rejected.payload.reason.code == "not_in_triage" and rejected.payload.command_id == again.event_id
     assert not routing.about(accepted.complaint_id, "complaint.routed")
-    status = await routing.fetch("SELECT status FROM routing.complaints WHERE complaint_id = $1", accepted.complaint_id)
+    status = await routing.sql("SELECT status FROM routing.complaints WHERE complaint_id = $1", accepted.complaint_id)
     assert status[0]["status"] == "archived"
 
 

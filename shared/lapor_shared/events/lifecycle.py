@@ -17,6 +17,7 @@ from lapor_shared.events.envelope import Payload
 from lapor_shared.events.values import AgencyRef, Attachment, Location, Reason, ReportType, Value
 
 Stage = Literal["verification", "acknowledgement", "follow_up", "auto_close", "resolution"]
+CloseReason = Literal["resolved", "auto_close", "admin", "archived"]
 
 
 class ComplaintRouted(Payload):
@@ -174,7 +175,7 @@ class ComplaintEscalated(Payload):
 
 class ComplaintClosed(Payload):
     event_type: ClassVar[str] = "complaint.closed"
-    reason: Literal["resolved", "auto_close", "admin", "archived"]
+    reason: CloseReason
     by: str
 
 

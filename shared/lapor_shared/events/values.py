@@ -70,6 +70,15 @@ class Reason(Value):
     field: str | None = None
 
 
+def reason(code: str, *, message_id: str, message_en: str, field: str | None = None) -> Reason:
+    """The one way to say why: ``reason("too_long", field="title", message_id="…", message_en="…")``.
+
+    The code is the machine's, the sentences are for people (Bahasa Indonesia first), ``field`` names the
+    part of the message at fault, if any. Keyword-only, so no call can swap a sentence and a field.
+    """
+    return Reason(code=code, message_id=message_id, message_en=message_en, field=field)
+
+
 class AgencyRef(Value):
     agency_id: str
     name: str

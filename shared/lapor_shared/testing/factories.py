@@ -13,7 +13,8 @@ and envelope fields (``producer``, ``caused_by``, ``complaint_id``, ``tracking_n
 An unknown keyword is a ``TypeError``, not a silently ignored typo.
 
 The samples respect the privacy rules: an ``anonymous`` accepted or routed complaint gets no
-``reporter_ref`` unless the test sets one on purpose.
+``reporter_ref`` unless the test sets one on purpose, and a contact travels only encrypted, as intake
+shares it with notify (``contact_shared(accepted, reporter_contact())``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
+from lapor_shared.crypto import ContactCipher
 from lapor_shared.events.envelope import Envelope, Payload
-from lapor_shared.events.intake import ComplaintAccepted, ComplaintSubmitted
+from lapor_shared.events.intake import (
+    ComplaintAccepted,
+    ComplaintSubmitted,
+    ReporterContactErased,
+    ReporterContactShared,
+)
 from lapor_shared.events.lifecycle import ComplaintRouted
 from lapor_shared.events.values import (
     AgencyLevel,
@@ -37,6 +44,7 @@ from lapor_shared.events.values import (
     ReporterContact,
     ReportType,
 )
+from lapor_shared.settings import ServiceSettings
 
 P = TypeVar("P", bound=Payload)
 M = TypeVar("M", bound=BaseModel)
@@ -227,3 +235,23 @@ def routed_envelope(payload: ComplaintRouted | None = None, **overrides: Any) ->
     overrides.setdefault("producer", "routing")
     overrides.setdefault("jurisdiction_code", payload.agency.jurisdiction_code)
     return envelope(payload, **overrides)
+
+
+def contact_shared(
+    cause: Envelope[Any], contact: ReporterContact, *, keys: str | None = None, reporter_ref: UUID | None = None,
+    anonymous: bool = False, channel: str = "web",
+) -> Envelope[ReporterContactShared]:
+    """``reporter.contact_shared`` for the complaint of ``cause``, encrypted as intake encrypts it (with
+    ``keys``, else the default key ring of the settings)."""
+    cipher = ContactCipher.from_setting(keys or ServiceSettings().contact_keys)
+    key_id, token = cipher.encrypt(contact)
+    ref = reporter_ref or getattr(cause.payload, "reporter_ref", None) or uuid4()
+    payload = ReporterContactShared(reporter_ref=ref, channel=channel, anonymous=anonymous, key_id=key_id,
+                                    ciphertext=token)
+    return envelope(payload, producer="intake", caused_by=cause)
+
+
+def contact_erased(reporter_ref: UUID, cause: Envelope[Any] | None = None) -> Envelope[ReporterContactErased]:
+    """``reporter.contact_erased`` as intake publishes it once a reporter asked to be forgotten."""
+    payload = ReporterContactErased(reporter_ref=reporter_ref, erased_at=datetime.now(UTC))
+    return envelope(payload, producer="intake", **({"caused_by": cause} if cause is not None else {}))

@@ -1,31 +1,31 @@
-"""Test harness for followup (imported by its tests): the service on the in-memory broker with a real
-PostgreSQL and a clock the test moves.
+"""Followup's test harness: the service on the in-memory broker with a real PostgreSQL and a clock the
+test moves.
 
 ``running`` starts the service (subscribers, outbox relay, timer poller) with a ``ManualClock``; the
-poller's own loop waits an hour between rounds, so timers fire when a test calls ``Harness.tick``.
-What the service published is read back from its outbox (exactly what the relay sends to Kafka).
+poller's own loop waits an hour between rounds, so timers fire when a test calls ``FollowupHarness.tick``.
+What the service published is read back from its outbox (exactly what the relay sends to Kafka), so a
+service started again on the same database still sees what its predecessor published.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from faststream.kafka import KafkaBroker
 
 from lapor_followup.app import Followup, build
-from lapor_followup.clock import ManualClock
 from lapor_followup.settings import FollowupSettings
-from lapor_shared.events import Envelope, Payload, decode, encode
-from lapor_shared.events.values import AgencyLevel
+from lapor_shared.events import Envelope, Payload, decode
+from lapor_shared.events.values import AgencyLevel, AgencyRef
 from lapor_shared.regions import all_regions
+from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import agency_ref, complaint_routed, envelope, routed_envelope
-from lapor_shared.testing.service import in_memory
+from lapor_shared.testing.service import ServiceHarness
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REPORTER_COMMANDS
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -35,7 +35,7 @@ START = datetime(2025, 7, 7, 10, 0, tzinfo=WIB)
 TOKENS = {"umum.18.71": "token-bandar-lampung", "umum.18.01": "token-lampung-selatan", "umum.18": "token-lampung"}
 
 
-def office(code: str):
+def office(code: str) -> AgencyRef:
     """The general office of a region as routing names it (umum.<code>)."""
     region = all_regions()[code]
     level = AgencyLevel.PROVINCE if region.level == "province" else AgencyLevel.REGENCY
@@ -43,15 +43,15 @@ def office(code: str):
                       jurisdiction_code=code)
 
 
-@dataclass
-class Harness:
-    service: Followup
-    broker: KafkaBroker
-    clock: ManualClock
-    database_url: str
-    conn: asyncpg.Connection
-    app: Any
-    """The ASGI app, built before the broker started (building a FastStream app re-wires its broker)."""
+class FollowupHarness(ServiceHarness):
+    def __init__(self, service: Followup, clock: ManualClock, conn: asyncpg.Connection, app: Any) -> None:
+        super().__init__(service.runtime)
+        self.service = service
+        self.clock = clock
+        self.conn = conn
+        """A connection of the test's own, beside the service's pools."""
+        self.app = app
+        """The ASGI app, built before the broker started (building a FastStream app re-wires its broker)."""
 
     async def route(self, region: str = "18.71", *, at: datetime | None = None, **fields: Any) -> Envelope[Any]:
         """Routing sends a new complaint to ``region``'s general office at ``at`` (default: now)."""
@@ -61,7 +61,7 @@ class Harness:
         return routed
 
     async def deliver(self, message: Envelope[Any], topic: str) -> None:
-        await self.broker.publish(encode(message), topic=topic)
+        await self.publish(message, topic=topic)
 
     async def command(self, complaint: Envelope[Any] | None, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
         """An agency, reporter or admin command about ``complaint``, on its topic."""
@@ -117,8 +117,6 @@ class Harness:
 
 
 async def asgi_get(app: Callable, path: str, query: str = "", token: str | None = None) -> tuple[int, Any]:
-    import json
-
     headers = [(b"host", b"test")]
     if token is not None:
         headers.append((b"authorization", f"Bearer {token}".encode()))
@@ -148,14 +146,12 @@ def settings_for(database_url: str, **overrides: Any) -> FollowupSettings:
 
 
 @asynccontextmanager
-async def running(database_url: str, clock: ManualClock, **overrides: Any) -> AsyncIterator[Harness]:
+async def running(database_url: str, clock: ManualClock, **overrides: Any) -> AsyncIterator[FollowupHarness]:
     service = build(settings_for(database_url, **overrides), clock=clock)
     app = service.asgi_app()
     conn = await asyncpg.connect(database_url)
     try:
-        async with in_memory(service.runtime) as broker:
-            yield Harness(service, broker, clock, database_url, conn, app)
+        async with FollowupHarness(service, clock, conn, app) as harness:
+            yield harness
     finally:
         await conn.close()
-
-

@@ -1,0 +1,131 @@
+"""Sending one claimed delivery: resolve its address, send it on its channel, hand the result on.
+
+The address is resolved just before sending: a reporter's contact is decrypted here and only here, an
+officer's comes from the recipients table. Sending happens outside any transaction, so a slow provider
+holds only its own slot (the Kafka consumers never wait for a provider at all). What became of the send
+is recorded by ``outcomes``: sent, retried later, not applicable (skipped, cancelled) or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+
+import asyncpg
+import structlog
+
+from lapor_notify import recipients, repository
+from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
+from lapor_notify.outcomes import Outcomes, Skip
+from lapor_notify.settings import SendingSettings
+from lapor_shared.crypto import ContactCipher, ContactDecryptionError
+from lapor_shared.logging import get_logger, redact_text
+from lapor_shared.tracing import continue_trace, current_trace_id
+
+log = get_logger(component="notify.worker")
+
+
+class Dispatcher:
+    def __init__(
+        self, *, pool: Callable[[], asyncpg.Pool], sending: SendingSettings, channels: Mapping[str, Channel],
+        cipher: ContactCipher, outcomes: Outcomes,
+    ) -> None:
+        self._pool = pool
+        self._s = sending
+        self.channels = dict(channels)
+        self._cipher = cipher
+        self._outcomes = outcomes
+
+    async def deliver(self, row: asyncpg.Record) -> None:
+        """Send one claimed delivery and record what became of it, in the trace of the event that planned it."""
+        carrier = {"traceparent": row["traceparent"]} if row.get("traceparent") else {}
+        with (
+            continue_trace(carrier, f"deliver {row['channel']}", delivery_id=row["notification_id"]),
+            structlog.contextvars.bound_contextvars(
+                delivery_id=str(row["notification_id"]), channel=row["channel"], template=row["template"],
+                recipient_ref=row["recipient_ref"], tracking_number=row["tracking_number"], attempt=row["attempts"],
+                trace_id=current_trace_id(),
+            ),
+        ):
+            try:
+                await self._attempt(row)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # no outcome recorded: our housekeeping takes the claim back, resend
+                log.error("delivery_outcome_not_recorded", error=redact_text(repr(exc))[:300])
+
+    async def _attempt(self, row: asyncpg.Record) -> None:
+        outcomes = self._outcomes
+        try:
+            message = await self.compose(row)
+        except ContactDecryptionError:
+            await outcomes.recorded(
+                lambda: outcomes.fail(row, "contact_unreadable", "contact token cannot be decrypted"))
+            return
+        if isinstance(message, Skip):
+            await outcomes.recorded(lambda: outcomes.finish(row, message))
+            return
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            await outcomes.recorded(
+                lambda: outcomes.fail(row, "channel_unavailable", f"channel {row['channel']} is not configured"))
+            return
+        try:
+            await asyncio.wait_for(channel.send(message), timeout=self._s.lease_s / 2)
+        except asyncio.CancelledError:
+            raise
+        except PermanentError as exc:
+            detail = safe_error(exc, message)
+            await outcomes.recorded(lambda: outcomes.fail(row, "permanent_error", detail))
+        except Exception as exc:  # TransientError, a timeout, or a provider bug: try again later
+            detail = safe_error(exc, message)
+            if row["attempts"] >= self._s.max_attempts:
+                await outcomes.recorded(lambda: outcomes.fail(row, "too_many_attempts", detail))
+            else:
+                await outcomes.recorded(lambda: outcomes.retry(row, detail))
+        else:
+            await outcomes.recorded(lambda: outcomes.sent(row))
+
+    async def compose(self, row: asyncpg.Record) -> OutboundMessage | Skip:
+        """Resolve the address just before sending: the reporter's contact is decrypted here and only here."""
+        channel, to, secret = row["channel"], None, None
+        if channel != "inbox" and row["recipient_kind"] == "reporter":
+            async with self._pool().acquire() as conn:
+                stored = await repository.contact(conn, row["complaint_id"])
+                erased = stored is None and await repository.contact_erased(conn, row["complaint_id"])
+            if stored is None:
+                return Skip("cancelled", "contact erased") if erased else Skip("skipped", "no contact")
+            contact = self._cipher.decrypt(stored["ciphertext"], stored["key_id"])
+            if channel == "email":
+                to = contact.email
+            elif channel == "sms":
+                to = contact.phone
+                prefer_email = (contact.email and "email" in self.channels and not self._s.reporter_sms_with_email
+                                and stored["source_channel"] != "sms")
+                if to and prefer_email:
+                    return Skip("skipped", "e-mail preferred over SMS")
+        elif channel != "inbox":
+            async with self._pool().acquire() as conn:
+                found = await repository.recipient(conn, row["recipient_ref"])
+            recipient = recipients.resolved(found, row["recipient_ref"]) or {}
+            to = {"email": recipient.get("email"), "sms": recipient.get("phone"),
+                  "webhook": recipient.get("webhook_url")}.get(channel)
+            secret = recipient.get("webhook_secret")
+        if channel != "inbox" and not to:
+            return Skip("skipped", f"no {channel} address")
+        return OutboundMessage(
+            delivery_id=row["notification_id"], channel=channel, recipient_kind=row["recipient_kind"],
+            recipient_ref=row["recipient_ref"], template=row["template"], subject=row["subject"], body=row["body"],
+            sms_text=row["sms_text"], tracking_number=row["tracking_number"], complaint_id=row["complaint_id"],
+            source_event_id=row["source_event_id"], source_event_type=row["source_event_type"],
+            created_at=row["created_at"], to=to, secret=secret, languages=tuple(row["languages"]),
+            data=dict(row["data"] or {}),
+        )
+
+
+def safe_error(exc: BaseException, message: OutboundMessage) -> str:
+    """An error text fit for logs, the database and the dead-letter topic: no address in it."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if message.to:
+        text = text.replace(message.to, "[alamat]")
+    return redact_text(text)[:500]

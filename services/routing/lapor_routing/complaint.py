@@ -1,0 +1,73 @@
+"""What routing knows of a complaint between its events: the content it routes again (``Content``) and
+the ids every event about it carries (``Story``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from lapor_routing.registry import Agency
+from lapor_shared.events import Envelope
+from lapor_shared.events.lifecycle import ComplaintNeedsTriage, ComplaintRouted
+from lapor_shared.events.values import Attachment, Location, Reason, ReportType
+
+
+class Content(BaseModel):
+    """What routing keeps of a complaint to route it again. No reporter_ref for an anonim reporter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str
+    report_type: ReportType
+    title: str
+    description: str
+    incident_date: date | None = None
+    location: Location
+    attachments: list[Attachment] = []
+    reporter_ref: UUID | None = None
+    anonymous: bool
+    confidential: bool
+    submitted_at: AwareDatetime
+
+    def routed(self, agency: Agency, reason: Reason, route_count: int) -> ComplaintRouted:
+        return ComplaintRouted(
+            agency=agency.ref(), reason=reason, category=self.category, report_type=self.report_type,
+            title=self.title, description=self.description, incident_date=self.incident_date,
+            location=self.location, attachments=self.attachments,
+            reporter_ref=None if self.anonymous else self.reporter_ref,
+            anonymous=self.anonymous, confidential=self.confidential, submitted_at=self.submitted_at,
+            route_count=route_count,
+        )
+
+    def needs_triage(self, triage_jurisdiction: str, reason: Reason) -> ComplaintNeedsTriage:
+        return ComplaintNeedsTriage(
+            triage_jurisdiction=triage_jurisdiction, reason=reason, category=self.category,
+            report_type=self.report_type, title=self.title, description=self.description, location=self.location,
+            anonymous=self.anonymous, confidential=self.confidential,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The ids every event about one complaint carries."""
+
+    complaint_id: UUID
+    tracking_number: str
+    correlation_id: UUID
+
+    def at(self, jurisdiction: str) -> dict[str, Any]:
+        """The envelope fields of an event of this story for the agency (or triage desk) at ``jurisdiction``:
+        it goes to the complaint stream and to that jurisdiction's topic."""
+        return {"complaint_id": self.complaint_id, "tracking_number": self.tracking_number,
+                "correlation_id": self.correlation_id, "jurisdiction_code": jurisdiction}
+
+
+def story_of(row: Any, envelope: Envelope[Any]) -> Story:
+    """The complaint's own ids when routing knows it, else those the command claimed."""
+    if row is not None:
+        return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"])
+    return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id)  # type: ignore[arg-type]
