@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from lapor_intake.adapters import categories, status
+from lapor_intake.adapters import status
 from lapor_intake.adapters.context import BodyTooLarge, context_of, read_body
 from lapor_intake.adapters.contract import Outcome, SubmissionProblem, build_submission, normalise_phone, reason
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
-from lapor_shared import safejson
+from lapor_shared import categories, safejson
 from lapor_shared.events.values import Channel
 from lapor_shared.http_errors import json_refusal
 

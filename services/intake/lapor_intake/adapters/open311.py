@@ -23,8 +23,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lapor_intake import tracking
-from lapor_intake.adapters import categories, status
 from lapor_intake.adapters import repository as repo
+from lapor_intake.adapters import status
 from lapor_intake.adapters.context import BodyTooLarge, context_of, form_fields, read_body
 from lapor_intake.adapters.contract import (
     Outcome,
@@ -37,7 +37,7 @@ from lapor_intake.adapters.contract import (
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
 from lapor_intake.adapters.open311_format import FORMATS, errors, respond
 from lapor_intake.adapters.projection import label
-from lapor_shared import safejson
+from lapor_shared import categories, safejson
 from lapor_shared.events.values import Channel
 from lapor_shared.http_errors import Refusal, json_refusal
 from lapor_shared.logging import get_logger
@@ -77,7 +77,7 @@ def service_request(row: dict[str, Any]) -> dict[str, Any]:
             "status_notes": label(row["lifecycle_status"] or "diterima")[0],
             "requested_datetime": _iso(row["requested_at"]), "updated_datetime": _iso(row["updated_at"]),
         }
-    category = categories.by_code(row["service_code"]) or categories.OTHER
+    category = categories.resolve_or_general(row["service_code"])
     return {
         "service_request_id": row["tracking_number"],
         "status": row["open311_status"] or "open",
@@ -110,7 +110,7 @@ async def service_definition(request: Request) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
-    category = categories.by_code(request.path_params["code"])
+    category = categories.resolve(request.path_params["code"])
     if category is None:
         return errors(fmt, 404, "service_code tidak ditemukan. / service_code not found.")
     return respond(fmt, "service_definition", {"service_code": category.code, "attributes": []})
@@ -152,7 +152,7 @@ def _submission_data(params: dict[str, str], client: str) -> dict[str, Any]:
     """The submission contract from the spec's fields; ValueError names what is malformed."""
     attribute = {k[10:-1]: v for k, v in params.items() if k.startswith("attribute[") and k.endswith("]")}
     description = (params.get("description") or "").strip()
-    category = categories.by_code(params.get("service_code"))
+    category = categories.resolve(params.get("service_code"))
     name = " ".join(p for p in ((params.get("first_name") or "").strip(), (params.get("last_name") or "").strip()) if p)
     contact = {"name": name or None, "email": (params.get("email") or "").strip() or None,
                "phone": normalise_phone(params.get("phone"))}
@@ -217,7 +217,7 @@ async def create_request(request: Request) -> Response:
         return errors(fmt, 404, "jurisdiction_id tidak ditemukan. / jurisdiction_id not found.")
     if not params.get("service_code"):
         return errors(fmt, 400, "service_code wajib diisi. / service_code is required.")
-    if categories.by_code(params["service_code"]) is None:
+    if categories.resolve(params["service_code"]) is None:
         return errors(fmt, 400, "service_code tidak ditemukan. / service_code not found.")
     has_point = bool(params.get("lat") and params.get("long"))
     if not (has_point or params.get("address_string") or params.get("address_id")):
@@ -276,7 +276,7 @@ async def list_requests(request: Request) -> Response:
         start = datetime.now(UTC) - DEFAULT_WINDOW
     codes = _list_param(request, "service_code")
     if codes:  # an alias (``jalan``) means its category (``infrastruktur``)
-        codes = [(categories.by_code(c).code if categories.by_code(c) else c) for c in codes]
+        codes = [(categories.resolve(c).code if categories.resolve(c) else c) for c in codes]
     rows = await repo.public_requests(
         context_of(request).pool, tracking_numbers=numbers, service_codes=codes,
         statuses=statuses, start=start, end=end, limit=MAX_RESULTS,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lapor_intake.adapters import categories
 from lapor_intake.adapters import repository as repo
+from lapor_shared import categories, statuses
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintAccepted
@@ -31,18 +31,20 @@ from lapor_shared.events.lifecycle import (
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS
 
-LIFECYCLE_LABELS: dict[str, tuple[str, str]] = {
-    "diterima": ("Diterima, menunggu verifikasi", "Received, awaiting verification"),
-    "ditelaah": ("Ditelaah untuk menentukan instansi yang berwenang", "Being reviewed to find the responsible agency"),
-    "didisposisikan": ("Diteruskan ke instansi yang berwenang", "Sent to the responsible agency"),
-    "dilimpahkan": ("Dilimpahkan ke instansi lain", "Forwarded to another agency"),
-    "dibaca": ("Dibaca oleh instansi", "Read by the agency"),
-    "ditindaklanjuti": ("Ditindaklanjuti oleh instansi", "Followed up by the agency"),
-    "ditunda": ("Ditunda", "On hold"),
-    "diarsipkan": ("Diarsipkan", "Archived"),
-    "selesai": ("Selesai", "Closed"),
-    "dibuka_kembali": ("Dibuka kembali", "Reopened"),
+PUBLIC_STATUSES: dict[str, statuses.ComplaintStatus] = {
+    "diterima": statuses.ComplaintStatus.SUBMITTED,
+    "ditelaah": statuses.ComplaintStatus.TRIAGE,
+    "didisposisikan": statuses.ComplaintStatus.ROUTED,
+    "dilimpahkan": statuses.ComplaintStatus.FORWARDED,
+    "dibaca": statuses.ComplaintStatus.ACKNOWLEDGED,
+    "ditindaklanjuti": statuses.ComplaintStatus.RESPONDED,
+    "ditunda": statuses.ComplaintStatus.HELD,
+    "diarsipkan": statuses.ComplaintStatus.ARCHIVED,
+    "selesai": statuses.ComplaintStatus.CLOSED,
+    "dibuka_kembali": statuses.ComplaintStatus.REOPENED,
 }
+"""The status codes of the public pages and API (Bahasa Indonesia, part of their contract) and the
+platform's status each one is, whose label (``lapor_shared.statuses``) they show."""
 
 _CLOSED_NOTES = {
     "resolved": ("Laporan selesai ditindaklanjuti.", "The complaint was resolved."),
@@ -58,7 +60,9 @@ def _notes(text_id: str, text_en: str) -> str:
 
 
 def label(lifecycle_status: str) -> tuple[str, str]:
-    return LIFECYCLE_LABELS.get(lifecycle_status, (lifecycle_status, lifecycle_status))
+    """(Bahasa Indonesia, English) of a public status code."""
+    known = PUBLIC_STATUSES.get(lifecycle_status)
+    return statuses.label(known) if known is not None else (lifecycle_status, lifecycle_status)
 
 
 async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
@@ -72,7 +76,7 @@ async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
         tracking_number=envelope.tracking_number,
         channel=str(accepted.channel),
         report_type=str(accepted.report_type),
-        service_code=categories.for_hint(accepted.category_hint).code,
+        service_code=categories.resolve_or_general(accepted.category_hint).code,
         title=None if hidden else accepted.title,
         description=None if hidden else accepted.description,
         address=None if hidden else location.text,
@@ -92,7 +96,7 @@ async def _status(
     tx: Tx, envelope: Envelope[Any], *, lifecycle: str | None, notes: tuple[str, str] | None,
     open311: str | None = None, agency: str | None = None, category: str | None = None,
 ) -> None:
-    known = categories.by_code(category) if category else None
+    known = categories.resolve(category)
     await repo.apply_status(
         tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
         lifecycle_status=lifecycle, open311_status=open311, status_notes=_notes(*notes) if notes else None,

@@ -13,9 +13,9 @@ from typing import Any
 import asyncpg
 
 from lapor_intake import tracking
-from lapor_intake.adapters import categories
 from lapor_intake.adapters import repository as repo
 from lapor_intake.adapters.projection import label
+from lapor_shared import categories
 
 InvalidTrackingNumber = tracking.InvalidTrackingNumber
 
@@ -41,7 +41,7 @@ def public_status(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
     }
     if row["confidential"]:
         return status  # rahasia: the content, the place and the agency stay hidden
-    category = categories.by_code(row["service_code"])
+    category = categories.resolve(row["service_code"])
     status.update(
         title=row["title"],
         description=row["description"],

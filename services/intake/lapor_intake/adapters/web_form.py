@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from lapor_intake.adapters import categories, status
+from lapor_intake.adapters import status
 from lapor_intake.adapters.context import BodyTooLarge, context_of, form_fields
 from lapor_intake.adapters.contract import (
     Outcome,
@@ -28,6 +28,7 @@ from lapor_intake.adapters.contract import (
     reason,
 )
 from lapor_intake.adapters.gateway import IdempotencyConflict, PublishFailed
+from lapor_shared import categories
 from lapor_shared.events.values import Channel, ReportType
 from lapor_shared.http_errors import Refusal
 from lapor_shared.regions import all_regions
