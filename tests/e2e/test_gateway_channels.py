@@ -1,4 +1,4 @@
-"""The reference channel adapters over HTTP, against intake running as its own process."""
+"""The channel gateway over HTTP, as its own process, with intake answering behind Kafka."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from lapor_intake.adapters.settings import AdapterSettings
+from lapor_gateway.settings import AdapterSettings
 from lapor_shared.testing.kafka_io import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 async def test_a_citizen_and_a_civic_app_file_complaints_over_http_and_find_them_again(platform):
     dev_key = next(iter(AdapterSettings().open311_clients()))
-    base = f"http://127.0.0.1:{platform.services['intake'].port}"
+    base = f"http://127.0.0.1:{platform.services['gateway'].port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         complaint = {
             "title": "Jalan berlubang di Jalan Teuku Umar",
@@ -27,7 +27,7 @@ async def test_a_citizen_and_a_civic_app_file_complaints_over_http_and_find_them
         key = str(uuid.uuid4())
 
         async def accepted() -> httpx.Response | None:
-            # re-posting with the same key is safe: the first answer may be 202 while intake's consumer joins
+            # re-posting with the same key is safe: the first answer may be 202 while the consumers join
             response = await http.post("/api/v1/complaints", json=complaint, headers={"Idempotency-Key": key})
             return response if response.status_code == 201 else None
 
