@@ -1,5 +1,5 @@
 """``make run`` works on this machine: the supervisor starts the embedded Kafka and PostgreSQL and all
-four services, sees each one ready, and stops everything cleanly (``run_platform.py --once``).
+services, sees each one ready, and stops everything cleanly (``run_platform.py --once``).
 
 It runs on its own free ports and run folder, so a developer's running platform is not disturbed. The run
 folder is a private temporary folder, not pytest's ``tmp_path``: as root, embedded PostgreSQL runs as
