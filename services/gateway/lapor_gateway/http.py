@@ -62,6 +62,7 @@ def register_http(runtime: Runtime, settings: AdapterSettings) -> AdapterContext
 
 
 def context_of_runtime(runtime: Runtime) -> AdapterContext:
+    """What ``register_http`` attached to ``runtime`` (its board, listener and submission gateway)."""
     return _CONTEXTS[runtime]
 
 
@@ -130,5 +131,5 @@ def http_app(context: AdapterContext) -> Starlette:
 
 def http_mounts(runtime: Runtime) -> list[tuple[str, Any]]:
     """The (path prefix, ASGI app) pairs to mount: every channel, one app."""
-    app = http_app(_CONTEXTS[runtime])
+    app = http_app(context_of_runtime(runtime))
     return [(prefix, app) for prefix in MOUNTED]
