@@ -1,7 +1,7 @@
 # SP4N-LAPOR! core: two commands on a fresh machine.
 #
 #   make setup   # once (idempotent): uv + every workspace package and the dev tools in .venv
-#   make run     # Kafka + PostgreSQL (embedded) + the five services and a mail/SMS sink, until Ctrl-C
+#   make run     # Kafka + PostgreSQL (embedded) + the six services and a mail/SMS sink, until Ctrl-C
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 RUN_ARGS ?=
 SAMPLES ?= 3
-SERVICES := intake routing followup notify dashboard
+SERVICES := intake routing followup notify dashboard gateway
 IMAGE_PREFIX ?=
 IMAGE_TAG ?= 0.1.0
 
@@ -58,7 +58,7 @@ lint: setup ## Periksa kode / ruff check
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
 	$(UV) run --frozen python tools/event_schemas.py docs/events
 
-images: ## Bangun image Docker / build the five service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
+images: ## Bangun image Docker / build the service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
 	@docker info >/dev/null 2>&1 || { \
 		echo "✗ Docker engine tidak tersedia / no Docker engine answers 'docker info'." >&2; \
 		echo "  Build the images on a machine with Docker (see deploy/README.md); here, 'make deploy-check'" >&2; \

@@ -1,4 +1,4 @@
-"""Cross-service tests: fixtures that start the four services as processes on real infrastructure."""
+"""Cross-service tests: fixtures that start every service as a process on real infrastructure."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def submission(**overrides) -> Envelope[ComplaintSubmitted]:
 
 @pytest.fixture
 def platform(infra: Infrastructure, kafka_bootstrap: str, database_url: str, tmp_path) -> Iterator[Platform]:
-    """All four services, each its own process, on a fresh broker and a fresh database."""
+    """Every service, each its own process, on a fresh broker and a fresh database."""
     running = Platform(kafka_bootstrap, database_url, tmp_path / "logs").start()
     try:
         yield running

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "asyncapi"
 
 

@@ -86,7 +86,7 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
         b_db = await postgres_hop_rate(database_url)
         say("mengukur garis dasar Kafka (4 lompatan)", "measuring the raw Kafka pass-through (4 hops)")
         b_kafka = await kafka_pass_through(infra.bootstrap_servers, args.complaints)
-        say("menyalakan empat layanan", "starting the four services")
+        say("menyalakan semua layanan", "starting every service")
         platform = Platform(infra.bootstrap_servers, database_url, work / "logs", extra_env=PIPELINE_ENV).start()
         sampler = ResourceSampler(platform, infra)
         sampler.start()

@@ -19,6 +19,8 @@ DESCRIBED = {  # the header line and the image's description label
     "followup": ("the life of a routed complaint: deadlines, responses, escalation.", "followup service"),
     "notify": ("tells reporters and officers.", "notify service"),
     "dashboard": ("the oversight dashboard (read model of the lifecycle events, web pages).", "oversight dashboard"),
+    "gateway": ("the platform's own channels (HTTP API, web form, Open311, SMS 1708, call-centre import).",
+                "channel gateway"),
 }
 SERVICES = tuple(DESCRIBED)
 

@@ -29,7 +29,8 @@ from pathlib import Path
 from platform_infra import Infra, is_ready, port_is_free, quiet_logging, reap_stale, say, shown, tail
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "notify": 8004, "dashboard": 8005}
+SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "notify": 8004, "dashboard": 8005,
+                            "gateway": 8006}
 """Every service of the platform (module ``lapor_<name>``) and its default HTTP port."""
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 SINKS_HTTP_PORT = 8025
@@ -206,6 +207,9 @@ class Supervisor:
         prefix = "" if self.infra.bootstrap == DEFAULT_BOOTSTRAP else \
             f"LAPOR_KAFKA_BOOTSTRAP_SERVERS={self.infra.bootstrap} "
         print(f"\n  Coba / try it   : {prefix}make publish-sample   (kirim laporan contoh / publish samples)")
+        gateway = next((s for s in self.services if s.name == "gateway"), None)
+        if gateway is not None:
+            print(f"  Lapor / file a complaint : {gateway.url}/lapor   (API, Open311, SMS: docs/adapters.md)")
         dashboard = next((s for s in self.services if s.name == "dashboard"), None)
         if dashboard is not None:
             from lapor_dashboard.settings import DEMO_PASSWORD

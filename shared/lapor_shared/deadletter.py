@@ -185,15 +185,3 @@ async def write_failure(
         letter["dlq_truncated"] = "true"
     await outbox.add_raw(conn, topic=DEAD_LETTER.name, key=key.encode(), headers=letter, payload=redact_body(body))
 
-
-async def write_once(pool: asyncpg.Pool, outbox: Outbox, record: Any, *, consumer: str, reason: str) -> bool:
-    """For readers outside a ``Consumer`` (every replica reading every record): the first to claim the
-    record in the inbox writes its dead letter; True when this call wrote it."""
-    from lapor_shared.inbox import claim
-
-    message_id = undecodable_id(record)
-    async with pool.acquire() as conn, conn.transaction():
-        if not await claim(conn, consumer, message_id):
-            return False
-        await write(conn, outbox, record, consumer=consumer, message_id=message_id, reason=reason)
-    return True

@@ -32,7 +32,7 @@ from typing import Any
 
 import asyncpg
 
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,17 @@ class TopicSpec:
 
 SUBMISSIONS = TopicSpec(
     "lapor.submissions", 6, "channel:channel_message_id", 7 * DAY_MS, "channel",
-    ("channel adapters",), ("intake",),
+    ("gateway", "channel adapters"), ("intake",),
     "complaint.submitted from every channel; the key keeps one channel message on one partition",
 )
 SUBMISSION_RESULTS = TopicSpec(
     "lapor.submissions.results", 6, "channel:channel_message_id", 7 * DAY_MS, "channel",
-    ("intake",), ("channel adapters",),
+    ("intake",), ("gateway", "channel adapters"),
     "complaint.accepted (with tracking number) and complaint.rejected (with reasons) per channel message",
 )
 COMPLAINTS = TopicSpec(
     "lapor.complaints", 6, "complaint_id", 90 * DAY_MS, "internal",
-    ("intake", "routing", "followup"), ("intake", "routing", "followup", "notify", "dashboard"),
+    ("intake", "routing", "followup"), ("routing", "followup", "notify", "dashboard", "gateway"),
     "every complaint's lifecycle, in order per complaint; the platform's own stream",
 )
 CONTACTS = TopicSpec(

@@ -31,19 +31,17 @@ COMPOSE_DIR = DEPLOY / "compose"
 K8S = DEPLOY / "k8s"
 BASE = K8S / "base"
 OVERLAYS = ("dev", "production")
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 CONTACT_KEY_HOLDERS = {"intake", "notify"}
 """Only these two services get the contact key ring: intake encrypts, notify decrypts."""
 
-ROLES = {"intake": {"intake", "channel adapters"}, "routing": {"routing"}, "followup": {"followup"},
-         "notify": {"notify"}, "dashboard": {"dashboard"}}
-"""Catalogue roles each service's Kafka principal acts for. The reference channel adapters run inside
-intake (lapor_intake.adapters), so intake also holds the channel adapters' rights."""
+ROLES = {service: {service} for service in SERVICES}
+"""Catalogue roles each service's Kafka principal acts for: its own name. The gateway is named in the
+catalogue where it acts (lapor.submissions, the results, lapor.complaints); the "channel adapters" role is
+outside adapters', and no service holds it."""
 
-EXTRA_READS = {"intake": {"lapor.complaints", "lapor.commands.reporter"}}
-"""Reads beyond the catalogue's readers, each with its reason: intake's adapters keep a status projection
-of lapor.complaints for Open311 and the web form (lapor_intake/adapters/projection.py), and intake
-erases a reporter's contact on reporter.erase_contact from lapor.commands.reporter (handlers.py)."""
+EXTRA_READS: dict[str, set[str]] = {}
+"""Reads beyond the catalogue's readers, each with its reason (none: every read is in the catalogue)."""
 
 READ_ONLY: set[str] = set()
 """Services whose Kafka user may write nothing at all (none today: even the read-only dashboard writes

@@ -1,7 +1,7 @@
 """The deployment files hold what a running platform needs (no Docker engine or cluster is at hand).
 
 Compose (deploy/compose), the Kubernetes manifests (deploy/k8s: Kustomize base, overlays, Strimzi
-resources) and the five Dockerfiles are parsed and checked against the code: ports from the services'
+resources) and the services' Dockerfiles are parsed and checked against the code: ports from the services'
 settings, partitions and retention from lapor_shared.topics, and Kafka rights from the catalogue's
 readers and writers, so that the privacy rules hold at the broker too.
 """

@@ -63,7 +63,7 @@ async def test_an_agency_acknowledges_and_responds_and_the_reporter_sees_it_by_t
 
     body = await wait_for(responded, timeout=30)
     assert body, "the complaint should reach 'responded' through the agency's commands"
-    assert body["status_label"] == "Sudah ditindaklanjuti, menunggu tanggapan Anda"
+    assert body["status_label"] == "Ditindaklanjuti oleh instansi"
     steps = [s["status"] for s in body["history"]]
     assert "acknowledged" in steps and steps[-1] == "responded"
     assert any(s.get("text") == "Lubang sudah ditambal pada hari ini." for s in body["history"])

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 
 from lapor_dashboard.app import build_runtime as dashboard_runtime
 from lapor_followup.app import build_runtime as followup_runtime
-from lapor_intake.adapters.results import RESULTS_READER
+from lapor_gateway.app import build_runtime as gateway_runtime
 from lapor_intake.app import build_runtime as intake_runtime
 from lapor_intake.unreadable import salvage
 from lapor_notify.app import build_runtime as notify_runtime
@@ -53,9 +53,10 @@ class Sent:
 
 def readers() -> tuple[dict[str, dict[str, tuple[type, ...]]], list[tuple[str, tuple[str, ...]]]]:
     """Per topic, each consumer reading it and the payload types it handles; and every (group, topics)."""
-    by_topic: dict[str, dict[str, tuple[type, ...]]] = {SUBMISSION_RESULTS.name: {RESULTS_READER: ()}}
+    by_topic: dict[str, dict[str, tuple[type, ...]]] = {}
     groups: list[tuple[str, tuple[str, ...]]] = []
-    for build in (intake_runtime, routing_runtime, followup_runtime, notify_runtime, dashboard_runtime):
+    for build in (intake_runtime, routing_runtime, followup_runtime, notify_runtime, dashboard_runtime,
+                  gateway_runtime):
         runtime = build()
         handled = {c.name: c.handled_types for c in runtime.consumers}
         for sub in runtime.subscriptions:
@@ -171,11 +172,10 @@ async def test_the_whole_corpus_on_every_topic_is_refused_once_and_valid_complai
     impostors: set[tuple[str, int, int]] = set()
     try:
         for topic, sample in topic_samples.items():
-            if topic != SUBMISSION_RESULTS.name:  # the results reader keeps no inbox of valid results
-                pair = conflict(sample)
-                await publisher.send(topic, pair.original, "conflict-original")
-                impostor = await publisher.send(topic, pair.impostor, "conflict-impostor")
-                impostors.add((impostor.topic, impostor.partition, impostor.offset))
+            pair = conflict(sample)
+            await publisher.send(topic, pair.original, "conflict-original")
+            impostor = await publisher.send(topic, pair.impostor, "conflict-impostor")
+            impostors.add((impostor.topic, impostor.partition, impostor.offset))
         waiting = list(valid)
         for n, hostile in enumerate(CORPUS):
             for topic, sample in samples().items():

@@ -86,7 +86,7 @@ async def test_every_public_endpoint_refuses_the_hostile_corpus_with_a_reason_an
     assert hit == {e.name for e in ENDPOINTS}  # every endpoint got its share
 
     by_name = {(h.name, e.name): (answers, client) for (h, e, client), answers in zip(pairs, results, strict=True)}
-    for endpoint in ("intake_api_status", "followup_status", "notify_inbox", "intake_open311_request"):
+    for endpoint in ("gateway_api_status", "followup_status", "notify_inbox", "gateway_open311_request"):
         answers, _ = by_name[("lookup_burst", endpoint)]
         statuses = Counter(a.status for a in answers)
         assert statuses[429] >= 20, (endpoint, statuses)  # a bucket of 20 refilled at 1/s, then refused

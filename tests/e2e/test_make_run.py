@@ -1,5 +1,5 @@
 """``make run`` works on this machine: the supervisor starts the embedded Kafka and PostgreSQL and all
-four services, sees each one ready, and stops everything cleanly (``run_platform.py --once``).
+services, sees each one ready, and stops everything cleanly (``run_platform.py --once``).
 
 It runs on its own free ports and run folder, so a developer's running platform is not disturbed. The run
 folder is a private temporary folder, not pytest's ``tmp_path``: as root, embedded PostgreSQL runs as
@@ -24,7 +24,7 @@ import pytest
 from lapor_shared.infra import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "sinks")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "sinks")
 RUN_TIMEOUT_S = 150
 
 
@@ -76,6 +76,7 @@ def test_run_platform_once_starts_everything_and_stops_cleanly(run_dir: Path) ->
     for name, port in ports.items():
         assert f"✓ {name} siap / ready (http://127.0.0.1:{port}/readyz" in output, output
     assert f"Kafka bootstrap : 127.0.0.1:{kafka_port}" in output
+    assert f"http://127.0.0.1:{ports['gateway']}/lapor" in output  # where to file a complaint
     assert "✓ Semua berhenti / everything stopped" in output
     still_listening = [p for p in (kafka_port, *ports.values()) if listening(p)]
     assert not still_listening, f"ports still served after the supervisor stopped: {still_listening}"

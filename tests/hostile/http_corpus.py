@@ -70,34 +70,34 @@ def _kinds(*names: str) -> frozenset[str]:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    # intake: complaint creation (API, web form), Open311, the SMS webhook, status look-ups
-    Endpoint("intake_api_create", "intake", "POST", "/api/v1/complaints", "json", json=(
+    # gateway: complaint creation (API, web form), Open311, the SMS webhook, status look-ups
+    Endpoint("gateway_api_create", "gateway", "POST", "/api/v1/complaints", "json", json=(
         b'{"title": "Lampu jalan mati", "description": "' + LONG.encode() + b'",'
         b' "location": {"region_code": "18.71"}, "reporter": {"phone": "081234567890"}}')),
-    Endpoint("intake_web_form", "intake", "POST", "/lapor", "form", html=True,
+    Endpoint("gateway_web_form", "gateway", "POST", "/lapor", "form", html=True,
              form="title=Lampu+jalan+mati&description=Lampu+jalan+mati+sudah+tiga+malam&region_code=18.71"
                   "&phone=081234567890&channel_message_id=web-corpus"),
-    Endpoint("intake_open311_form", "intake", "POST", "/open311/v2/requests.json", "form",
+    Endpoint("gateway_open311_form", "gateway", "POST", "/open311/v2/requests.json", "form",
              form="api_key=lapor-open311-dev-key&service_code=jalan&lat=-5.42&long=105.26"
                   "&description=Lampu+jalan+mati+sudah+tiga+malam&email=warga%40example.id"),
-    Endpoint("intake_open311_json", "intake", "POST", "/open311/v2/requests.json", "json", json=(
+    Endpoint("gateway_open311_json", "gateway", "POST", "/open311/v2/requests.json", "json", json=(
         b'{"api_key": "lapor-open311-dev-key", "service_code": "jalan", "address_string": "Jl. Kartini",'
         b' "description": "' + LONG.encode() + b'"}')),
-    Endpoint("intake_sms_form", "intake", "POST", "/sms/inbound", "form",
+    Endpoint("gateway_sms_form", "gateway", "POST", "/sms/inbound", "form",
              headers=(("X-Lapor-Sms-Secret", "lapor-sms-dev-secret"),),
              form="from=6281234567890&message_id=gw-corpus&text=Lampu+jalan+mati+sudah+tiga+malam"),
-    Endpoint("intake_sms_json", "intake", "POST", "/sms/inbound", "json",
+    Endpoint("gateway_sms_json", "gateway", "POST", "/sms/inbound", "json",
              headers=(("X-Lapor-Sms-Secret", "lapor-sms-dev-secret"),),
              json=b'{"from": "6281234567890", "message_id": "gw-corpus-json", "text": "' + LONG.encode() + b'"}'),
-    Endpoint("intake_api_status", "intake", "GET", "/api/v1/complaints/{value}", "lookup"),
-    Endpoint("intake_api_poll", "intake", "GET", "/api/v1/submissions/{value}", "lookup"),
-    Endpoint("intake_web_status", "intake", "GET", "/lapor/status?nomor={value}", "lookup", html=True),
-    Endpoint("intake_web_submission", "intake", "GET", "/lapor/kiriman/{value}", "lookup", html=True),
-    Endpoint("intake_open311_request", "intake", "GET", "/open311/v2/requests/{value}.json", "lookup"),
-    Endpoint("intake_open311_list", "intake", "GET", "/open311/v2/requests.json?service_request_id={value}",
+    Endpoint("gateway_api_status", "gateway", "GET", "/api/v1/complaints/{value}", "lookup"),
+    Endpoint("gateway_api_poll", "gateway", "GET", "/api/v1/submissions/{value}", "lookup"),
+    Endpoint("gateway_web_status", "gateway", "GET", "/lapor/status?nomor={value}", "lookup", html=True),
+    Endpoint("gateway_web_submission", "gateway", "GET", "/lapor/kiriman/{value}", "lookup", html=True),
+    Endpoint("gateway_open311_request", "gateway", "GET", "/open311/v2/requests/{value}.json", "lookup"),
+    Endpoint("gateway_open311_list", "gateway", "GET", "/open311/v2/requests.json?service_request_id={value}",
              "lookup"),
-    Endpoint("intake_open311_token", "intake", "GET", "/open311/v2/tokens/{value}.json", "lookup"),
-    Endpoint("intake_sms_outbox", "intake", "GET", "/sms/outbox", "auth"),
+    Endpoint("gateway_open311_token", "gateway", "GET", "/open311/v2/tokens/{value}.json", "lookup"),
+    Endpoint("gateway_sms_outbox", "gateway", "GET", "/sms/outbox", "auth"),
     # followup: the reporter's status, statistics, an agency's work list
     Endpoint("followup_status", "followup", "GET", "/v1/status?tracking_number={value}", "lookup"),
     Endpoint("followup_statistics", "followup", "GET", "/v1/statistics?jurisdiction={value}", "lookup"),
@@ -112,7 +112,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              form="username=lampung&password=bukan-kata-sandinya&next=%2Fdashboard"),
     # every service's HTTP server as such
     *(Endpoint(f"{service}_server", service, "GET", "/healthz", "raw")
-      for service in ("intake", "routing", "followup", "notify", "dashboard")),
+      for service in ("intake", "routing", "followup", "notify", "dashboard", "gateway")),
 )
 
 BODIES = _kinds("json", "form")
@@ -190,14 +190,14 @@ CORPUS: tuple[Hostile, ...] = (
             value=TRACKING_NUMBER, skip=frozenset({"routing_agencies", "routing_triage"})),
     Hostile("lookup_burst", "60 look-ups in a row from one address: one client starving the rest", LOOKUPS,
             frozenset({400, 404, 429}), value=TRACKING_NUMBER, repeat=60,
-            only=frozenset({"intake_api_status", "intake_open311_request", "followup_status", "notify_inbox"})),
+            only=frozenset({"gateway_api_status", "gateway_open311_request", "followup_status", "notify_inbox"})),
     # --- credentials ------------------------------------------------------------------------------
     Hostile("open311_bad_api_key", "Open311 creation with a guessed api_key", _kinds("form"), frozenset({403}),
-            form_tail=b"&api_key=tebakan", only=frozenset({"intake_open311_form"})),
+            form_tail=b"&api_key=tebakan", only=frozenset({"gateway_open311_form"})),
     Hostile("sms_forged_secret", "the SMS webhook with a forged gateway secret", _kinds("form"), frozenset({401}),
-            headers=(("X-Lapor-Sms-Secret", "palsu"),), only=frozenset({"intake_sms_form"})),
+            headers=(("X-Lapor-Sms-Secret", "palsu"),), only=frozenset({"gateway_sms_form"})),
     Hostile("sms_outbox_without_secret", "reading the SMS reply queue (reporters' numbers) without the secret",
-            _kinds("auth"), frozenset({401}), only=frozenset({"intake_sms_outbox"})),
+            _kinds("auth"), frozenset({401}), only=frozenset({"gateway_sms_outbox"})),
     Hostile("worklist_forged_token", "an agency's work list with a forged bearer token", _kinds("auth"),
             frozenset({401}), headers=(("Authorization", "Bearer palsu"),), only=frozenset({"followup_worklist"})),
     Hostile("login_brute_force", "ten password guesses in a row for one official", _kinds("form"),

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from lapor_shared import statuses
+
 LANGS = ("id", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -84,18 +86,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nation": ("Nasional", "National"),
 }
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "submitted": ("Belum diverifikasi", "Not yet verified"),
-    "triage": ("Menunggu verifikasi", "Awaiting triage"),
-    "routed": ("Didisposisikan", "Sent to the agency"),
-    "acknowledged": ("Diterima instansi", "Acknowledged"),
-    "responded": ("Ditindaklanjuti", "Followed up"),
-    "reporter_replied": ("Ditanggapi pelapor", "Reporter replied"),
-    "reopened": ("Dibuka kembali", "Reopened"),
-    "held": ("Ditunda", "On hold"),
-    "closed": ("Selesai", "Closed"),
-    "archived": ("Diarsipkan", "Archived"),
-}
+STATUS_LABELS: dict[str, tuple[str, str]] = {status.value: pair for status, pair in statuses.LABELS.items()}
+"""The platform's one wording of each status (``lapor_shared.statuses``)."""
 
 EVENT_LABELS: dict[str, tuple[str, str]] = {
     "complaint.accepted": ("Laporan diterima platform", "Accepted by the platform"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lapor_shared import statuses
 from lapor_shared.events.values import Reason, reason
 
 
@@ -24,16 +25,8 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-LABELS: dict[Status, tuple[str, str]] = {
-    Status.TRIAGE: ("Menunggu verifikasi", "Awaiting verification"),
-    Status.ROUTED: ("Diteruskan ke instansi", "Sent to the responsible agency"),
-    Status.ACKNOWLEDGED: ("Diterima instansi, sedang diproses", "Acknowledged by the agency, in progress"),
-    Status.RESPONDED: ("Sudah ditindaklanjuti, menunggu tanggapan Anda", "Followed up, awaiting your reply"),
-    Status.REPORTER_REPLIED: ("Tanggapan Anda diteruskan ke instansi", "Your reply was passed to the agency"),
-    Status.REOPENED: ("Dibuka kembali", "Reopened"),
-    Status.HELD: ("Ditunda", "On hold"),
-    Status.CLOSED: ("Selesai", "Closed"),
-}
+LABELS: dict[Status, tuple[str, str]] = {status: statuses.label(status.value) for status in Status}
+"""(Bahasa Indonesia, English) of each status: the platform's one wording (``lapor_shared.statuses``)."""
 
 OWED = frozenset({Status.ROUTED, Status.ACKNOWLEDGED, Status.REPORTER_REPLIED, Status.REOPENED})
 """The agency owes a follow-up: its follow-up clock runs and it can be escalated."""

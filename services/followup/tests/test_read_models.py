@@ -40,7 +40,7 @@ async def test_the_reporter_reads_the_history_in_bahasa_indonesia_without_notes_
     status, body = await f.http("/v1/status", f"tracking_number={complaint.tracking_number.lower()}")
     assert status == 200
     assert body["tracking_number"] == complaint.tracking_number
-    assert (body["status"], body["status_label"]) == ("responded", "Sudah ditindaklanjuti, menunggu tanggapan Anda")
+    assert (body["status"], body["status_label"]) == ("responded", "Ditindaklanjuti oleh instansi")
     texts = [step["keterangan"] for step in body["history"]]
     assert texts[:4] == [
         "Laporan Anda diteruskan ke Unit Pengaduan Kota Bandar Lampung.",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from faststream.asgi import AsgiFastStream
-
-from lapor_intake.adapters.mount import adapter_routes, register_adapters
 from lapor_intake.handlers import register_handlers
 from lapor_intake.settings import IntakeSettings
+from lapor_shared.http_guard import HttpGuard
 from lapor_shared.runtime import Runtime
 
 
@@ -15,10 +13,10 @@ def build_runtime(settings: IntakeSettings | None = None) -> Runtime:
     settings = settings or IntakeSettings()
     runtime = Runtime(settings, schema="intake", migrations="lapor_intake.migrations")
     register_handlers(runtime, settings)
-    register_adapters(runtime, settings.adapters)  # the reference channel adapters (lapor_intake.adapters)
     return runtime
 
 
-def create_app(settings: IntakeSettings | None = None) -> AsgiFastStream:
-    runtime = build_runtime(settings)
-    return runtime.asgi_app(title="LAPOR! intake", routes=adapter_routes(runtime))
+def create_app(settings: IntakeSettings | None = None) -> HttpGuard:
+    """Intake's HTTP surface is the runtime's alone (``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi``):
+    channels reach it only through Kafka (the platform's own channels are the gateway's)."""
+    return build_runtime(settings).asgi_app(title="LAPOR! intake")

@@ -66,24 +66,10 @@ async def insert_complaint(
     return bool(inserted)
 
 
-async def find_by_tracking_number(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
-    """The complaint with this (canonical) tracking number; no reporter data."""
-    return await conn.fetchrow(
-        f"SELECT {_COMPLAINT_COLUMNS} FROM complaints WHERE tracking_number = $1", tracking_number
-    )
-
-
 async def find_by_channel_message(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
     """The complaint a channel message became, if it did; no reporter data."""
     return await conn.fetchrow(
         f"SELECT {_COMPLAINT_COLUMNS} FROM complaints WHERE channel = $1 AND channel_message_id = $2",
-        channel, channel_message_id,
-    )
-
-
-async def find_rejection(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT reasons, rejected_at, times FROM rejections WHERE channel = $1 AND channel_message_id = $2",
         channel, channel_message_id,
     )
 

@@ -1,9 +1,4 @@
-"""Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact,
-and the look-ups the channel adapters use (by tracking number, by channel message).
-
-Slightly over ~300 lines: the use cases of one aggregate (a reporter's submissions and contacts), kept
-together so that handlers.py enters through this one module, as in every service.
-"""
+"""Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact."""
 
 from __future__ import annotations
 
@@ -273,59 +268,3 @@ async def _erasure_target(
         "target_required", field="reporter_ref", message_id="Sebutkan reporter_ref atau nomor pelacakan.",
         message_en="Give a reporter_ref or a tracking number.",
     )
-
-
-# --- look-ups for the channel adapters ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrackedComplaint:
-    """What intake can tell about an accepted complaint: never anything about its reporter."""
-
-    complaint_id: UUID
-    tracking_number: str
-    channel: str
-    channel_message_id: str
-    report_type: str
-    title: str
-    region_code: str | None
-    anonymous: bool
-    confidential: bool
-    submitted_at: datetime
-    accepted_at: datetime
-    possible_duplicate_of: UUID | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> TrackedComplaint:
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
-
-
-async def find_by_tracking_number(conn: repository.Executor, typed: str) -> TrackedComplaint | None:
-    """The complaint a person's typed tracking number names, forgiving case, dashes and O/0, I/L/1.
-
-    Raises ``tracking.InvalidTrackingNumber`` (with a bilingual ``reason``) when what was typed cannot
-    be a tracking number, e.g. a mistyped symbol or two swapped neighbours; None when it could be
-    one but no complaint has it.
-    """
-    row = await repository.find_by_tracking_number(conn, tracking.normalise(typed))
-    return TrackedComplaint.from_row(row) if row else None
-
-
-@dataclass(frozen=True)
-class SubmissionOutcome:
-    """What became of a channel message: ``accepted`` (with the complaint), ``rejected`` (with the
-    reasons) or ``pending`` (intake has not answered yet, or never received it)."""
-
-    status: str
-    complaint: TrackedComplaint | None = None
-    reasons: list[Reason] = field(default_factory=list)
-
-
-async def submission_outcome(conn: repository.Executor, channel: str, channel_message_id: str) -> SubmissionOutcome:
-    row = await repository.find_by_channel_message(conn, channel, channel_message_id)
-    if row is not None:
-        return SubmissionOutcome("accepted", complaint=TrackedComplaint.from_row(row))
-    rejection = await repository.find_rejection(conn, channel, storable(channel_message_id))
-    if rejection is not None:
-        return SubmissionOutcome("rejected", reasons=[Reason.model_validate(r) for r in rejection["reasons"]])
-    return SubmissionOutcome("pending")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from lapor_intake.adapters.settings import AdapterSettings
 from lapor_shared.settings import ServiceSettings
 
 
@@ -9,8 +8,6 @@ class IntakeSettings(ServiceSettings):
     http_port: int = 8001
     max_future_skew_s: int = 600
     """How far in the future a submitted-at may lie (clock skew of channel adapters)."""
-    adapters: AdapterSettings = AdapterSettings()
-    """The reference channel adapters mounted in the intake process (``LAPOR_ADAPTERS__…``)."""
 
     # --- intake core: validation, abuse limits, duplicates, identity (``LAPOR_…``) ---
     attachment_max_count: int = 10

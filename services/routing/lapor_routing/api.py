@@ -62,8 +62,8 @@ def routes(runtime: Runtime, routing: RoutingService) -> list[tuple[str, Callabl
     @get(description="The category taxonomy")
     async def list_categories(scope: Any) -> AsgiResponse:
         return _json([
-            {"code": c.code, "name_id": c.name_id, "name_en": c.name_en, "scope": c.scope, "kind": c.kind,
-             "aliases": list(c.aliases)}
+            {"code": c.code, "name_id": c.name_id, "name_en": c.name_en, "scope": categories.scope_of(c),
+             "kind": categories.kind_of(c), "aliases": list(c.aliases)}
             for c in categories.CATEGORIES
         ])
 

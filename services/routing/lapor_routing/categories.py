@@ -1,91 +1,65 @@
-"""The category taxonomy: what a complaint is about, and which kind of agency handles it.
+"""Which kind of agency handles each category of the taxonomy, and at which level of government.
 
-Plain reference data that other services' engineers may read (and copy the codes from, since
-services never import each other): docs/jurisdictions.md lists the same table.
+The taxonomy itself (codes, names, aliases) is reference data in ``lapor_shared.categories``, shared
+with the gateway; who handles a category is routing's decision and lives here:
 
-- ``code`` is the stable identifier that travels in events (``complaint.routed.category``) and in
-  the agency registry (``categories`` of an agency). Never rename a code; add a new one.
 - ``kind`` is the kind of agency that handles the category (``dinkes``: a health office). The seed
   registry gives every regional government's departments and every national body a kind.
 - ``scope``: ``daerah`` categories are regional-government affairs (UU 23/2014): the department of the
   government where it happened answers, else that government's general office. ``nasional``
   categories are handled by a national body wherever they happen (BPJS, PLN, the land agency, taxes,
   religious affairs), unless a regional office of that body is registered.
-- ``aliases`` are what channels send as ``category_hint`` besides the code (``jalan``, ``ktp``, ``bpjs``).
+
+A category added to the taxonomy without an entry in ``HANDLING`` fails routing's tests.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-GENERAL = "umum"
-"""The category of everything else, handled by every government's general complaints office."""
+from lapor_shared.categories import CATEGORIES, GENERAL, Category, by_code, general, resolve
+
+__all__ = ["AGENCY_KINDS", "CATEGORIES", "GENERAL", "HANDLING", "AgencyKind", "Category", "Handling", "by_code",
+           "categories_of_kind", "general", "kind_of", "kinds", "resolve", "scope_of"]
+
+Scope = Literal["daerah", "nasional"]
 
 
 @dataclass(frozen=True, slots=True)
-class Category:
-    code: str
-    name_id: str
-    name_en: str
+class Handling:
     kind: str
-    scope: Literal["daerah", "nasional"] = "daerah"
-    aliases: tuple[str, ...] = ()
+    scope: Scope = "daerah"
 
 
-CATEGORIES: tuple[Category, ...] = (
-    Category(GENERAL, "Umum dan lainnya", "General and other matters", "umum",
-             aliases=("lainnya", "lain_lain", "general", "other", "pelayanan_publik")),
-    Category("kesehatan", "Kesehatan", "Health services", "dinkes",
-             aliases=("health", "puskesmas", "rumah_sakit", "rsud")),
-    Category("pendidikan", "Pendidikan", "Education", "disdik",
-             aliases=("education", "sekolah", "ppdb")),
-    Category("infrastruktur", "Infrastruktur, jalan dan jembatan", "Infrastructure, roads and bridges", "pu",
-             aliases=("jalan", "jembatan", "drainase", "pekerjaan_umum", "infrastructure", "roads")),
-    Category("administrasi_kependudukan", "Administrasi kependudukan", "Civil registration (ID card, family card, "
-             "certificates)", "dukcapil", aliases=("kependudukan", "dukcapil", "ktp", "e_ktp", "kk", "akta")),
-    Category("perhubungan", "Perhubungan dan transportasi", "Transport", "dishub",
-             aliases=("transportasi", "transport", "angkutan_umum", "parkir", "lalu_lintas")),
-    Category("bantuan_sosial", "Bantuan sosial", "Social aid", "dinsos",
-             aliases=("bansos", "sosial", "pkh", "social_aid")),
-    Category("lingkungan_hidup", "Lingkungan hidup dan kebersihan", "Environment and waste", "dlh",
-             aliases=("lingkungan", "sampah", "kebersihan", "pencemaran", "environment")),
-    Category("perizinan", "Perizinan dan penanaman modal", "Permits and investment", "dpmptsp",
-             aliases=("izin", "investasi", "permits")),
-    Category("ketenagakerjaan", "Ketenagakerjaan", "Employment and labour", "disnaker",
-             aliases=("tenaga_kerja", "naker", "phk", "employment", "labour")),
-    Category("perumahan", "Perumahan, permukiman dan air bersih", "Housing, settlements and clean water", "perkim",
-             aliases=("permukiman", "rumah", "air_bersih", "housing")),
-    Category("ketertiban_umum", "Ketertiban umum", "Public order", "satpolpp",
-             aliases=("ketertiban", "satpol_pp", "pkl", "public_order")),
-    Category("pertanian", "Pertanian dan pangan", "Agriculture and food", "distan",
-             aliases=("pangan", "pupuk", "agriculture")),
-    Category("perdagangan", "Perdagangan, pasar dan UMKM", "Trade, markets and small businesses", "disdag",
-             aliases=("pasar", "umkm", "trade")),
-    Category("komunikasi_informatika", "Komunikasi dan informatika", "Communications and public information",
-             "diskominfo", aliases=("kominfo", "informasi_publik", "internet")),
-    Category("penanggulangan_bencana", "Penanggulangan bencana", "Disaster management", "bpbd",
-             aliases=("bencana", "banjir", "disaster")),
-    Category("perlindungan_perempuan_anak", "Perlindungan perempuan dan anak", "Protection of women and children",
-             "dp3a", aliases=("perlindungan_anak", "kekerasan_anak", "kdrt")),
-    Category("aparatur", "Perilaku aparatur dan pungutan liar", "Civil servants' conduct and illegal levies",
-             "inspektorat", aliases=("pungli", "asn", "kepegawaian", "pegawai")),
-    Category("jaminan_kesehatan", "Jaminan kesehatan (BPJS Kesehatan, JKN-KIS)", "Health insurance (BPJS Kesehatan)",
-             "bpjs_kesehatan", "nasional", aliases=("bpjs", "bpjs_kesehatan", "jkn", "kis")),
-    Category("jaminan_ketenagakerjaan", "Jaminan sosial ketenagakerjaan (BPJS Ketenagakerjaan)",
-             "Employment social security (BPJS Ketenagakerjaan)", "bpjs_tk", "nasional",
-             aliases=("bpjs_ketenagakerjaan", "bpjs_tk", "jht")),
-    Category("listrik", "Listrik", "Electricity supply", "pln", "nasional",
-             aliases=("pln", "energi", "electricity")),
-    Category("pertanahan", "Pertanahan dan sertifikat tanah", "Land and land titles", "atr_bpn", "nasional",
-             aliases=("tanah", "sertifikat_tanah", "bpn", "land")),
-    Category("perpajakan", "Perpajakan (pajak pusat)", "Taxes (central government)", "djp", "nasional",
-             aliases=("pajak", "npwp", "tax")),
-    Category("keagamaan", "Keagamaan, haji dan pencatatan nikah", "Religious affairs, hajj and marriage registration",
-             "kemenag", "nasional", aliases=("agama", "haji", "kua", "nikah", "madrasah")),
-)
+HANDLING: dict[str, Handling] = {
+    GENERAL: Handling("umum"),
+    "kesehatan": Handling("dinkes"),
+    "pendidikan": Handling("disdik"),
+    "infrastruktur": Handling("pu"),
+    "administrasi_kependudukan": Handling("dukcapil"),
+    "perhubungan": Handling("dishub"),
+    "bantuan_sosial": Handling("dinsos"),
+    "lingkungan_hidup": Handling("dlh"),
+    "perizinan": Handling("dpmptsp"),
+    "ketenagakerjaan": Handling("disnaker"),
+    "perumahan": Handling("perkim"),
+    "ketertiban_umum": Handling("satpolpp"),
+    "pertanian": Handling("distan"),
+    "perdagangan": Handling("disdag"),
+    "komunikasi_informatika": Handling("diskominfo"),
+    "penanggulangan_bencana": Handling("bpbd"),
+    "perlindungan_perempuan_anak": Handling("dp3a"),
+    "aparatur": Handling("inspektorat"),
+    "jaminan_kesehatan": Handling("bpjs_kesehatan", "nasional"),
+    "jaminan_ketenagakerjaan": Handling("bpjs_tk", "nasional"),
+    "listrik": Handling("pln", "nasional"),
+    "pertanahan": Handling("atr_bpn", "nasional"),
+    "perpajakan": Handling("djp", "nasional"),
+    "keagamaan": Handling("kemenag", "nasional"),
+}
+"""Category code → the kind of agency that handles it and whether it is a regional or a national affair."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,40 +104,17 @@ AGENCY_KINDS: tuple[AgencyKind, ...] = (
 
 
 @cache
-def by_code() -> dict[str, Category]:
-    return {c.code: c for c in CATEGORIES}
-
-
-@cache
 def kinds() -> dict[str, AgencyKind]:
     return {k.code: k for k in AGENCY_KINDS}
 
 
+def kind_of(category: Category) -> str:
+    return HANDLING[category.code].kind
+
+
+def scope_of(category: Category) -> Scope:
+    return HANDLING[category.code].scope
+
+
 def categories_of_kind(kind: str) -> tuple[str, ...]:
-    return tuple(c.code for c in CATEGORIES if c.kind == kind)
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
-
-
-@cache
-def _lookup() -> dict[str, Category]:
-    table: dict[str, Category] = {}
-    for category in CATEGORIES:
-        for key in (category.code, *category.aliases):
-            if _key(key) in table:
-                raise RuntimeError(f"category key {key!r} claimed twice")
-            table[_key(key)] = category
-    return table
-
-
-def resolve(hint: str | None) -> Category | None:
-    """The category a channel's ``category_hint`` names (code or alias, any case); None if unknown."""
-    if not hint or not hint.strip():
-        return None
-    return _lookup().get(_key(hint))
-
-
-def general() -> Category:
-    return by_code()[GENERAL]
+    return tuple(c.code for c in CATEGORIES if HANDLING[c.code].kind == kind)

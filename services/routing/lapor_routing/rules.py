@@ -86,7 +86,7 @@ def decide(
         assert why is not None
         notes.append(reasons.hint_ignored(target_agency_hint, why))
 
-    if category.scope == "nasional":
+    if categories.scope_of(category) == "nasional":
         for code in jurisdictions.lineage(place.code if place.resolved and place.code else NATIONAL_CODE):
             agency = directory.handling(code, category.code)
             if agency is not None:

@@ -1,4 +1,4 @@
-"""The four services as separate processes, for end-to-end and fault tests (and ``make chaos``)."""
+"""Every service as a separate process, for end-to-end and fault tests (and ``make chaos``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lapor_shared.infra import free_port
 
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 
 
 @dataclass

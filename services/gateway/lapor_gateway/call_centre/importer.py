@@ -1,0 +1,132 @@
+"""The call-centre import itself: read the export row by row, publish the good rows, wait for intake's
+answers, and write what became of every row (``FILE.hasil.csv``) with a summary.
+
+Reading is ``rows``, talking to Kafka is ``transport``, the command line is ``cli``
+(``python -m lapor_gateway.call_centre``).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TextIO
+
+from lapor_gateway.call_centre.rows import MAX_FILE_BYTES, iter_rows
+from lapor_gateway.call_centre.transport import STATUS_ACCEPTED, STATUS_REJECTED, Transport
+
+STATUS_INVALID, STATUS_UNANSWERED = "galat", "menunggu"
+
+
+@dataclass
+class RowResult:
+    line: int
+    row_id: str
+    status: str
+    tracking_number: str = ""
+    reasons: str = ""
+
+
+class Progress:
+    """One progress line on a terminal; otherwise a line per quarter (per 10,000 when the total is not
+    known yet)."""
+
+    def __init__(self, stream: TextIO, label: str, total: int | None) -> None:
+        self._stream, self._label, self._total = stream, label, total
+        self._tty = stream.isatty()
+        self._shown = -1
+
+    def __call__(self, done: int, *, final: bool = False) -> None:
+        of = f"/{self._total}" if self._total is not None else ""
+        if self._tty:
+            if final or done % 100 == 0 or done == self._total:
+                self._stream.write(f"\r{self._label}: {done}{of}")
+            if final or done == self._total:
+                self._stream.write("\n")
+        else:
+            step = done * 4 // max(self._total, 1) if self._total is not None else done // 10_000
+            if step == self._shown and not final:
+                return
+            self._shown = step
+            self._stream.write(f"{self._label}: {done}{of}\n")
+        self._stream.flush()
+
+
+@dataclass
+class ImportReport:
+    results: list[RowResult]
+    output: Path
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(r.status == STATUS_ACCEPTED for r in self.results) else 1
+
+
+def write_results(path: Path, results: list[RowResult]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["baris", "id_baris", "status", "nomor_pelacakan", "alasan"])
+        for r in results:
+            writer.writerow([r.line, r.row_id, r.status, r.tracking_number, r.reasons])
+
+
+def output_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.hasil.csv")
+
+
+async def run_import(
+    path: Path, transport: Transport, *, source: str, timeout: float = 120.0, out: TextIO | None = None,
+    encoding: str = "utf-8-sig", max_bytes: int = MAX_FILE_BYTES,
+) -> ImportReport:
+    out = out or sys.stderr
+    read: list[tuple[int, str, str | None, str]] = []  # line, row id, message id, local errors
+    ids: set[str] = set()
+    sending = Progress(out, "mengirim / publishing", None)
+    for row in iter_rows(path, source=source, encoding=encoding, max_bytes=max_bytes):
+        if row.errors or row.envelope is None:
+            out.write(f"baris {row.line} (id_baris {row.row_id or '?'}): {'; '.join(row.errors)}\n")
+            read.append((row.line, row.row_id, None, "; ".join(row.errors)))
+            continue
+        await transport.publish(row.envelope)
+        read.append((row.line, row.row_id, row.message_id, ""))
+        ids.add(row.message_id or "")
+        sending(len(ids))
+    flush = getattr(transport, "flush", None)
+    if flush is not None:
+        await flush()
+    sending(len(ids), final=True)
+    await transport.book.wait_for(ids, timeout, Progress(out, "menunggu jawaban / awaiting answers", len(ids)))
+    results = []
+    for line, row_id, message_id, errors in read:
+        if message_id is None:
+            results.append(RowResult(line, row_id, STATUS_INVALID, reasons=errors))
+            continue
+        answer = transport.book.answers.get(message_id)
+        if answer is None:
+            results.append(RowResult(line, row_id, STATUS_UNANSWERED,
+                                     reasons=f"belum ada jawaban dalam {timeout:g} detik / no answer yet"))
+        else:
+            results.append(RowResult(line, row_id, answer["status"], answer.get("tracking_number", ""),
+                                     answer.get("reasons", "")))
+    report = ImportReport(results, output_path(path))
+    write_results(report.output, results)
+    _summary(report, out)
+    return report
+
+
+def _summary(report: ImportReport, out: IO[str]) -> None:
+    out.write(
+        f"\nRingkasan / summary: {len(report.results)} baris\n"
+        f"  diterima (accepted) : {report.count(STATUS_ACCEPTED)}\n"
+        f"  ditolak  (rejected) : {report.count(STATUS_REJECTED)}\n"
+        f"  galat    (invalid)  : {report.count(STATUS_INVALID)}\n"
+        f"  menunggu (no answer): {report.count(STATUS_UNANSWERED)}\n"
+    )
+    for r in report.results:
+        if r.status == STATUS_REJECTED:
+            out.write(f"  baris {r.line} (id_baris {r.row_id}) ditolak: {r.reasons}\n")
+    out.write(f"Hasil ditulis ke / results written to {report.output}\n")

@@ -1,0 +1,188 @@
+"""The public view of every complaint, projected from ``lapor.complaints`` (consumer ``gateway.view``;
+Open311 requests and the status pages read it). An acceptance also enters it from the results topic
+(``service.record_answer``): it carries the same content, so a complaint is found the moment the
+gateway knows its tracking number.
+
+Privacy by construction: a rahasia (confidential) complaint's content never enters the view, nothing
+about any reporter does, and the status notes are fixed public-safe sentences (never an agency's or
+a reporter's own text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lapor_gateway import repository as repo
+from lapor_shared import categories, statuses
+from lapor_shared.consumer import Tx
+from lapor_shared.events import Envelope
+from lapor_shared.events.intake import ComplaintAccepted
+from lapor_shared.events.lifecycle import (
+    ComplaintAcknowledged,
+    ComplaintArchived,
+    ComplaintClosed,
+    ComplaintEscalated,
+    ComplaintForwarded,
+    ComplaintHeld,
+    ComplaintNeedsTriage,
+    ComplaintReopened,
+    ComplaintReporterReplied,
+    ComplaintResponded,
+    ComplaintRouted,
+)
+
+PUBLIC_STATUSES: dict[str, statuses.ComplaintStatus] = {
+    "diterima": statuses.ComplaintStatus.SUBMITTED,
+    "ditelaah": statuses.ComplaintStatus.TRIAGE,
+    "didisposisikan": statuses.ComplaintStatus.ROUTED,
+    "dilimpahkan": statuses.ComplaintStatus.FORWARDED,
+    "dibaca": statuses.ComplaintStatus.ACKNOWLEDGED,
+    "ditindaklanjuti": statuses.ComplaintStatus.RESPONDED,
+    "ditunda": statuses.ComplaintStatus.HELD,
+    "diarsipkan": statuses.ComplaintStatus.ARCHIVED,
+    "selesai": statuses.ComplaintStatus.CLOSED,
+    "dibuka_kembali": statuses.ComplaintStatus.REOPENED,
+}
+"""The status codes of the public pages and API (Bahasa Indonesia, part of their contract) and the
+platform's status each one is, whose label (``lapor_shared.statuses``) they show."""
+
+_CLOSED_NOTES = {
+    "resolved": ("Laporan selesai ditindaklanjuti.", "The complaint was resolved."),
+    "auto_close": ("Laporan ditutup otomatis karena tidak ada tanggapan pelapor.",
+                   "Closed automatically: the reporter did not reply."),
+    "admin": ("Laporan ditutup oleh admin.", "Closed by an administrator."),
+    "archived": ("Laporan diarsipkan.", "The complaint was archived."),
+}
+
+
+def _notes(text_id: str, text_en: str) -> str:
+    return f"{text_id} / {text_en}"
+
+
+def label(lifecycle_status: str) -> tuple[str, str]:
+    """(Bahasa Indonesia, English) of a public status code."""
+    known = PUBLIC_STATUSES.get(lifecycle_status)
+    return statuses.label(known) if known is not None else (lifecycle_status, lifecycle_status)
+
+
+async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
+    accepted: ComplaintAccepted = envelope.payload
+    hidden = accepted.confidential
+    location = accepted.location
+    media = next((str(a.url) for a in accepted.attachments if a.media_type.startswith("image/")), None)
+    await repo.upsert_accepted(
+        tx.conn,
+        complaint_id=envelope.complaint_id,
+        tracking_number=envelope.tracking_number,
+        channel=str(accepted.channel),
+        report_type=str(accepted.report_type),
+        service_code=categories.resolve_or_general(accepted.category_hint).code,
+        title=None if hidden else accepted.title,
+        description=None if hidden else accepted.description,
+        address=None if hidden else location.text,
+        latitude=None if hidden else location.latitude,
+        longitude=None if hidden else location.longitude,
+        media_url=None if hidden else media,
+        region_code=None if hidden else location.region_code,
+        confidential=accepted.confidential,
+        anonymous=accepted.anonymous,
+        requested_at=accepted.submitted_at,
+        occurred_at=envelope.occurred_at,
+        status_notes=_notes("Laporan diterima dan menunggu verifikasi.", "Received, awaiting verification."),
+    )
+
+
+async def _status(
+    tx: Tx, envelope: Envelope[Any], *, lifecycle: str | None, notes: tuple[str, str] | None,
+    open311: str | None = None, agency: str | None = None, category: str | None = None,
+) -> None:
+    known = categories.resolve(category)
+    await repo.apply_status(
+        tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
+        lifecycle_status=lifecycle, open311_status=open311, status_notes=_notes(*notes) if notes else None,
+        agency_name=agency, occurred_at=envelope.occurred_at, service_code=known.code if known else None,
+    )
+
+
+async def on_routed(tx: Tx, envelope: Envelope[Any]) -> None:
+    agency = envelope.payload.agency.name
+    await _status(tx, envelope, lifecycle="didisposisikan", agency=agency, category=envelope.payload.category,
+                  notes=(f"Diteruskan ke {agency}.", f"Sent to {agency}."))
+
+
+async def on_needs_triage(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle="ditelaah", category=envelope.payload.category, notes=(
+        "Sedang ditelaah admin untuk menentukan instansi yang berwenang.",
+        "An administrator is finding the responsible agency.",
+    ))
+
+
+async def on_forwarded(tx: Tx, envelope: Envelope[Any]) -> None:
+    agency = envelope.payload.to_agency.name
+    await _status(tx, envelope, lifecycle="dilimpahkan", agency=agency,
+                  notes=(f"Dilimpahkan ke {agency}.", f"Forwarded to {agency}."))
+
+
+async def on_held(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle="ditunda", notes=("Laporan ditunda.", "The complaint is on hold."))
+
+
+async def on_archived(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle="diarsipkan", notes=_CLOSED_NOTES["archived"])
+
+
+async def on_acknowledged(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle="dibaca", notes=("Laporan telah dibaca instansi.", "The agency read it."))
+
+
+async def on_responded(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle="ditindaklanjuti", notes=(
+        "Instansi telah memberikan tindak lanjut.", "The agency has followed up.",
+    ))
+
+
+async def on_reporter_replied(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle=None, notes=("Pelapor memberikan tanggapan.", "The reporter replied."))
+
+
+async def on_escalated(tx: Tx, envelope: Envelope[Any]) -> None:
+    agency = envelope.payload.to_agency.name
+    await _status(tx, envelope, lifecycle=None, notes=(
+        f"Tenggat terlewati, dieskalasi ke {agency}.", f"Deadline missed, escalated to {agency}.",
+    ))
+
+
+async def on_closed(tx: Tx, envelope: Envelope[Any]) -> None:
+    notes = _CLOSED_NOTES.get(envelope.payload.reason, _CLOSED_NOTES["resolved"])
+    await _status(tx, envelope, lifecycle="selesai", open311="closed", notes=notes)
+
+
+async def on_reopened(tx: Tx, envelope: Envelope[Any]) -> None:
+    await _status(tx, envelope, lifecycle="dibuka_kembali", open311="open", notes=(
+        "Laporan dibuka kembali.", "The complaint was reopened.",
+    ))
+
+
+def _about_a_complaint(handler: Any) -> Any:
+    async def guarded(tx: Tx, envelope: Envelope[Any]) -> None:
+        if envelope.complaint_id is not None:  # every lifecycle event has one; skip a malformed one
+            await handler(tx, envelope)
+
+    return guarded
+
+
+HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in {
+    ComplaintAccepted: on_accepted,
+    ComplaintRouted: on_routed,
+    ComplaintNeedsTriage: on_needs_triage,
+    ComplaintForwarded: on_forwarded,
+    ComplaintHeld: on_held,
+    ComplaintArchived: on_archived,
+    ComplaintAcknowledged: on_acknowledged,
+    ComplaintResponded: on_responded,
+    ComplaintReporterReplied: on_reporter_replied,
+    ComplaintEscalated: on_escalated,
+    ComplaintClosed: on_closed,
+    ComplaintReopened: on_reopened,
+}.items()}
+"""The view's use case per event type (``handlers.py`` attaches them to ``lapor.complaints``)."""

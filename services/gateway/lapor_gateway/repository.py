@@ -1,0 +1,235 @@
+"""The gateway's SQL, on its own tables only: ``submissions`` and ``answers`` (what it published and
+what intake answered), ``complaint_view`` (the public projection) and ``sms_outbox``.
+
+Every function takes a connection or the pool (``Conn``) and runs inside the caller's transaction
+when given one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+# --- submissions the gateway published, and their answers ----------------------------------------
+
+_SUBMISSION = (
+    "SELECT s.channel, s.channel_message_id, s.source, s.poll_token, s.fingerprint, s.reply_to, s.created_at,"
+    " s.published_at, COALESCE(a.outcome, 'pending') AS outcome, a.tracking_number, a.complaint_id, a.reasons,"
+    " a.answered_at AS decided_at"
+    " FROM submissions s LEFT JOIN answers a USING (channel, channel_message_id)"
+)
+
+
+async def lock_channel_message(conn: asyncpg.Connection, channel: str, channel_message_id: str) -> None:
+    """Serialise, until the transaction ends, whoever records or reads the answer of this channel message
+    (the results consumer and a request inserting the submission): the second one sees the first's rows."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                       f"gateway-answer:{channel}:{channel_message_id}")
+
+
+async def insert_submission(
+    conn: Conn, *, channel: str, channel_message_id: str, source: str, poll_token: str, fingerprint: str,
+    reply_to: str | None = None,
+) -> bool:
+    """Remember a submission before publishing it; False when this channel message is already known."""
+    inserted = await conn.fetchval(
+        "INSERT INTO submissions (channel, channel_message_id, source, poll_token, fingerprint, reply_to)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+        channel, channel_message_id, source, poll_token, fingerprint, reply_to,
+    )
+    return bool(inserted)
+
+
+async def mark_published(conn: Conn, channel: str, channel_message_id: str) -> None:
+    await conn.execute(
+        "UPDATE submissions SET published_at = now() WHERE channel = $1 AND channel_message_id = $2",
+        channel, channel_message_id,
+    )
+
+
+async def forget_unpublished(conn: Conn, channel: str, channel_message_id: str) -> None:
+    """The publish failed: forget the submission so that the client's retry publishes afresh."""
+    await conn.execute(
+        "DELETE FROM submissions WHERE channel = $1 AND channel_message_id = $2 AND published_at IS NULL",
+        channel, channel_message_id,
+    )
+
+
+async def get_submission(conn: Conn, channel: str, channel_message_id: str) -> asyncpg.Record | None:
+    """The submission with its outcome (``pending`` while no answer is recorded)."""
+    return await conn.fetchrow(f"{_SUBMISSION} WHERE s.channel = $1 AND s.channel_message_id = $2",
+                               channel, channel_message_id)
+
+
+async def submission_by_token(conn: Conn, poll_token: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"{_SUBMISSION} WHERE s.poll_token = $1", poll_token)
+
+
+async def record_answer(
+    conn: Conn, *, channel: str, channel_message_id: str, outcome: str, tracking_number: str | None,
+    complaint_id: UUID | None, reasons: list[dict[str, Any]] | None,
+) -> bool:
+    """Store intake's answer to a channel message, whoever published it; True when it changed what was
+    known (a first answer, or an acceptance after a rejection)."""
+    changed = await conn.fetchval(
+        "INSERT INTO answers (channel, channel_message_id, outcome, tracking_number, complaint_id, reasons)"
+        " VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (channel, channel_message_id) DO UPDATE SET outcome = EXCLUDED.outcome,"
+        " tracking_number = EXCLUDED.tracking_number, complaint_id = EXCLUDED.complaint_id,"
+        " reasons = EXCLUDED.reasons, answered_at = now()"
+        " WHERE answers.outcome = 'rejected' AND EXCLUDED.outcome = 'accepted'"
+        " RETURNING true",
+        channel, channel_message_id, outcome, tracking_number, complaint_id, reasons,
+    )
+    return bool(changed)
+
+
+async def sms_reply_due(conn: Conn, channel: str, channel_message_id: str) -> asyncpg.Record | None:
+    """An SMS submission whose answer is known and whose reply is not queued yet (it still has its number)."""
+    return await conn.fetchrow(
+        "SELECT s.reply_to, a.outcome, a.tracking_number, a.reasons"
+        " FROM submissions s JOIN answers a USING (channel, channel_message_id)"
+        " WHERE s.channel = $1 AND s.channel_message_id = $2 AND s.source = 'sms' AND s.reply_to IS NOT NULL",
+        channel, channel_message_id,
+    )
+
+
+async def notify_answered(conn: Conn, channel_name: str, channel: str, channel_message_id: str) -> None:
+    """Wake, at commit, every replica waiting for this channel message's answer (``wakeups``)."""
+    await conn.execute("SELECT pg_notify($1, $2)", channel_name, json.dumps([channel, channel_message_id]))
+
+
+# --- the public complaint view (projected from lapor.complaints) ---------------------------------
+
+_VIEW_COLUMNS = (
+    "complaint_id, tracking_number, channel, report_type, service_code, title, description, address, latitude,"
+    " longitude, media_url, region_code, confidential, anonymous, agency_name, lifecycle_status, open311_status,"
+    " status_notes, requested_at, updated_at"
+)
+
+
+async def upsert_accepted(
+    conn: Conn, *, complaint_id: UUID, tracking_number: str | None, channel: str, report_type: str,
+    service_code: str, title: str | None, description: str | None, address: str | None,
+    latitude: float | None, longitude: float | None, media_url: str | None, region_code: str | None,
+    confidential: bool, anonymous: bool, requested_at: datetime, occurred_at: datetime, status_notes: str,
+) -> None:
+    """The complaint's content as accepted; a status set by a later event (seen first) is kept."""
+    await conn.execute(
+        """
+        INSERT INTO complaint_view (complaint_id, tracking_number, channel, report_type, service_code, title,
+            description, address, latitude, longitude, media_url, region_code, confidential, anonymous,
+            lifecycle_status, open311_status, status_notes, requested_at, updated_at, status_event_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'diterima', 'open', $17, $15, $16, $16)
+        ON CONFLICT (complaint_id) DO UPDATE SET
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            channel = EXCLUDED.channel, report_type = EXCLUDED.report_type,
+            service_code = COALESCE(complaint_view.service_code, EXCLUDED.service_code),
+            title = EXCLUDED.title, description = EXCLUDED.description, address = EXCLUDED.address,
+            latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, media_url = EXCLUDED.media_url,
+            region_code = EXCLUDED.region_code, confidential = EXCLUDED.confidential,
+            anonymous = EXCLUDED.anonymous, requested_at = EXCLUDED.requested_at
+        """,
+        complaint_id, tracking_number, channel, report_type, service_code, title, description, address,
+        latitude, longitude, media_url, region_code, confidential, anonymous, requested_at, occurred_at,
+        status_notes,
+    )
+
+
+async def apply_status(
+    conn: Conn, *, complaint_id: UUID, tracking_number: str | None, lifecycle_status: str | None,
+    open311_status: str | None, status_notes: str | None, agency_name: str | None, occurred_at: datetime,
+    service_code: str | None = None,
+) -> None:
+    """A lifecycle event's effect on the view; an older event than the one already applied changes nothing.
+
+    A ``None`` argument leaves that column as it is. An event seen before the complaint's accepted
+    event creates the row without content (confidential until proven otherwise).
+    """
+    await conn.execute(
+        """
+        INSERT INTO complaint_view (complaint_id, tracking_number, lifecycle_status, open311_status,
+            status_notes, agency_name, updated_at, status_event_at, service_code)
+        VALUES ($1, $2, COALESCE($3, 'diterima'), COALESCE($4, 'open'), $5, $6, $7, $7, $8)
+        ON CONFLICT (complaint_id) DO UPDATE SET
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            lifecycle_status = COALESCE($3, complaint_view.lifecycle_status),
+            open311_status = COALESCE($4, complaint_view.open311_status),
+            status_notes = COALESCE($5, complaint_view.status_notes),
+            agency_name = COALESCE($6, complaint_view.agency_name),
+            service_code = COALESCE($8, complaint_view.service_code),
+            updated_at = $7, status_event_at = $7
+        WHERE complaint_view.status_event_at IS NULL OR complaint_view.status_event_at <= $7
+        """,
+        complaint_id, tracking_number, lifecycle_status, open311_status, status_notes, agency_name, occurred_at,
+        service_code,
+    )
+
+
+async def view_by_tracking_number(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_VIEW_COLUMNS} FROM complaint_view WHERE tracking_number = $1", tracking_number
+    )
+
+
+async def public_requests(
+    conn: Conn, *, tracking_numbers: list[str] | None = None, service_codes: list[str] | None = None,
+    statuses: list[str] | None = None, start: datetime | None = None, end: datetime | None = None,
+    limit: int = 1000,
+) -> list[asyncpg.Record]:
+    """Complaints the public may see: never a confidential one, never one whose content is unknown."""
+    return await conn.fetch(
+        f"SELECT {_VIEW_COLUMNS} FROM complaint_view"
+        " WHERE NOT confidential AND requested_at IS NOT NULL"
+        " AND ($1::text[] IS NULL OR tracking_number = ANY($1))"
+        " AND ($2::text[] IS NULL OR service_code = ANY($2))"
+        " AND ($3::text[] IS NULL OR open311_status = ANY($3))"
+        " AND ($4::timestamptz IS NULL OR requested_at >= $4)"
+        " AND ($5::timestamptz IS NULL OR requested_at <= $5)"
+        " ORDER BY requested_at DESC LIMIT $6",
+        tracking_numbers, service_codes, statuses, start, end, limit,
+    )
+
+
+# --- SMS replies ----------------------------------------------------------------------------------
+
+
+async def queue_sms(conn: Conn, *, in_reply_to: str, kind: str, to_phone: str, body: str) -> bool:
+    """Queue a reply once per inbound message and kind; False when it was already queued."""
+    inserted = await conn.fetchval(
+        "INSERT INTO sms_outbox (in_reply_to, kind, to_phone, body) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        in_reply_to, kind, to_phone, body,
+    )
+    return bool(inserted)
+
+
+async def unsent_sms(conn: Conn, limit: int = 100) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, in_reply_to, kind, to_phone, body, created_at FROM sms_outbox"
+        " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+        limit,
+    )
+
+
+async def mark_sms_sent(conn: Conn, sms_id: int) -> bool:
+    """Mark a reply sent and forget the number; False when there is no such unsent reply."""
+    updated = await conn.fetchval(
+        "UPDATE sms_outbox SET sent_at = now(), to_phone = NULL WHERE id = $1 AND sent_at IS NULL RETURNING true",
+        sms_id,
+    )
+    return bool(updated)
+
+
+async def forget_reply_to(conn: Conn, channel: str, channel_message_id: str) -> None:
+    """The reply is queued: the submission row no longer needs the sender's number."""
+    await conn.execute(
+        "UPDATE submissions SET reply_to = NULL WHERE channel = $1 AND channel_message_id = $2",
+        channel, channel_message_id,
+    )

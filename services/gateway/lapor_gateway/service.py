@@ -1,0 +1,79 @@
+"""The gateway's use cases around intake's answers: recording a submission before it is published
+(``submissions.SubmissionGateway``), and recording an answer from ``lapor.submissions.results``
+(consumer ``gateway.results``).
+
+Every answer is recorded, the gateway's or not, and whether or not the submission's row exists yet: a
+row written after its answer (a retry of a publish that seemed to fail) finds the answer there. Both
+use cases take the channel message's lock before looking at the other's row, so the SMS reply an
+answer calls for is queued by whichever of the two commits second, never by neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from lapor_gateway import projection, replies
+from lapor_gateway import repository as repo
+from lapor_shared.consumer import Tx
+from lapor_shared.events import Envelope
+from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
+from lapor_shared.logging import get_logger
+
+log = get_logger(component="gateway.answers")
+
+
+def answer_of(envelope: Envelope[Any]) -> dict[str, Any]:
+    """The answer a result carries, as ``repository.record_answer`` keywords."""
+    payload = envelope.payload
+    if isinstance(payload, ComplaintAccepted):
+        return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="accepted",
+                    tracking_number=envelope.tracking_number, complaint_id=envelope.complaint_id, reasons=None)
+    assert isinstance(payload, ComplaintRejected)
+    return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="rejected",
+                tracking_number=None, complaint_id=None, reasons=[r.model_dump() for r in payload.reasons])
+
+
+async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, notify_channel: str) -> None:
+    """Keep intake's answer, queue the SMS reply it calls for and wake the request waiting for it; an
+    acceptance also enters the complaint's public view (it carries the complaint's content)."""
+    answer = answer_of(envelope)
+    channel, message_id = answer["channel"], answer["channel_message_id"]
+    await repo.lock_channel_message(tx.conn, channel, message_id)
+    changed = await repo.record_answer(tx.conn, **answer)
+    if changed and await repo.get_submission(tx.conn, channel, message_id) is not None:
+        await queue_sms_reply(tx.conn, channel, message_id, short_code)
+        await repo.notify_answered(tx.conn, notify_channel, channel, message_id)
+        log.info("submission_answered", channel=channel, outcome=answer["outcome"],
+                 tracking_number=answer["tracking_number"])
+    if isinstance(envelope.payload, ComplaintAccepted) and envelope.complaint_id is not None:
+        await projection.on_accepted(tx, envelope)
+
+
+async def record_submission(
+    conn: asyncpg.Connection, *, channel: str, channel_message_id: str, source: str, poll_token: str,
+    fingerprint: str, reply_to: str | None, short_code: str,
+) -> bool:
+    """Remember a submission before publishing it (in the caller's transaction); False when the channel
+    message is already known. An SMS whose answer was recorded first gets its reply queued here."""
+    await repo.lock_channel_message(conn, channel, channel_message_id)
+    inserted = await repo.insert_submission(
+        conn, channel=channel, channel_message_id=channel_message_id, source=source, poll_token=poll_token,
+        fingerprint=fingerprint, reply_to=reply_to,
+    )
+    if inserted and reply_to is not None:
+        await queue_sms_reply(conn, channel, channel_message_id, short_code)
+    return inserted
+
+
+async def queue_sms_reply(conn: asyncpg.Connection, channel: str, channel_message_id: str, short_code: str) -> bool:
+    """Queue the reply to an SMS whose answer is known, once, and forget the sender's number; False when
+    there is nothing to send (not an SMS, no answer yet, or already queued)."""
+    due = await repo.sms_reply_due(conn, channel, channel_message_id)
+    if due is None:
+        return False
+    kind, body = replies.for_outcome(due["outcome"], due["tracking_number"], due["reasons"], short_code)
+    await repo.queue_sms(conn, in_reply_to=channel_message_id, kind=kind, to_phone=due["reply_to"], body=body)
+    await repo.forget_reply_to(conn, channel, channel_message_id)
+    return True

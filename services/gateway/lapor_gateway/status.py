@@ -1,0 +1,69 @@
+"""The status of a complaint by its tracking number, as anyone holding the number may see it.
+
+Never a contact detail or anything else about the reporter; for a rahasia (confidential) complaint
+nothing but its status. Read from the gateway's complaint view, which has a complaint from the moment
+the gateway learns its tracking number (``projection``); a row made by a lifecycle event seen before
+the acceptance holds no content and counts as rahasia until the acceptance says otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from lapor_gateway import repository as repo
+from lapor_gateway.projection import label
+from lapor_shared import categories, tracking
+
+InvalidTrackingNumber = tracking.InvalidTrackingNumber
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def public_status(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
+    """The public-safe status document of one complaint-view row."""
+    lifecycle = row["lifecycle_status"] or "diterima"
+    label_id, label_en = label(lifecycle)
+    status: dict[str, Any] = {
+        "tracking_number": row["tracking_number"],
+        "status": lifecycle,
+        "status_label": {"id": label_id, "en": label_en},
+        "open311_status": row["open311_status"] or "open",
+        "report_type": row["report_type"],
+        "confidential": bool(row["confidential"]),
+        "anonymous": bool(row["anonymous"]),
+        "submitted_at": _iso(row["requested_at"]),
+        "updated_at": _iso(row["updated_at"]),
+    }
+    if row["confidential"]:
+        return status  # rahasia: the content, the place and the agency stay hidden
+    category = categories.resolve(row["service_code"])
+    status.update(
+        title=row["title"],
+        description=row["description"],
+        category=category.code if category else None,
+        region_code=row["region_code"],
+        location_text=row["address"],
+        agency=row["agency_name"],
+        status_notes=row["status_notes"],
+    )
+    return status
+
+
+async def find(pool: asyncpg.Pool, tracking_number: str) -> dict[str, Any] | None:
+    """The view row of a canonical tracking number, or None."""
+    view = await repo.view_by_tracking_number(pool, tracking_number)
+    return dict(view) if view is not None else None
+
+
+async def lookup(pool: asyncpg.Pool, typed: str) -> dict[str, Any] | None:
+    """The public status of what a person typed; InvalidTrackingNumber when it cannot be one."""
+    row = await find(pool, tracking.normalise(typed))
+    return public_status(row) if row is not None else None
+
+
+INVALID_REASON_EN = "The tracking number is not valid; check it for typing mistakes (e.g. LPR-7K3Q-9XW2A)."
