@@ -7,7 +7,8 @@ Notify sends for real, to the local sinks (``tools/sinks.py``: SMTP, an SMS gate
 started beside the services, and to its in-app inbox. At the end it asserts and prints: complaints lost
 (must be 0); duplicate effects, state transitions and notifications (must be 0); **every planned
 notification, counted at the sinks and in the inbox, per kind: planned = delivered, none twice**
-(``chaos_effects.py``); the delay from each source event to its delivery (p50, p99, and p99 of the
+(``chaos_effects.py``); the hostile corpus, sent to every topic mid-run, refused by every consumer
+(``chaos_corpus.py``); the delay from each source event to its delivery (p50, p99, and p99 of the
 events around the kills, at most ``--max-delay-s``); what was in flight at each kill (notify's
 deliveries being sent, followup's timers made due just before it) and how soon after the service was
 ready again all of it was done (at most ``--max-recovery-s``); handler deliveries over distinct messages
@@ -35,11 +36,13 @@ import time
 import urllib.request
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import chaos_corpus
 import chaos_effects as effects
 from aiokafka import AIOKafkaConsumer
 from bench import publish
@@ -47,7 +50,8 @@ from bench_workload import Workload
 from platform_infra import quiet_logging, say
 
 from lapor_notify.plan import HANDLED
-from lapor_shared.events import DecodeError, Envelope, decode
+from lapor_shared.events import DecodeError, Envelope
+from lapor_shared.events.codec import decode_record
 from lapor_shared.infra import free_port
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import SERVICES, Platform
@@ -135,23 +139,21 @@ class Ledger:
     _seen: set[str] = field(default_factory=set)
 
     def record(self, r) -> None:  # noqa: ANN001
-        headers = {k: v.decode() for k, v in r.headers}
-        kind, corr = headers.get("event_type"), headers.get("correlation_id")
-        if not kind or not corr:
+        """A record of the platform's own (the hostile corpus shares the topics: only what decodes counts)."""
+        try:
+            envelope = decode_record(r)
+        except DecodeError:
             return
-        self.produced_at[headers.get("producer", "?")].append(r.timestamp / 1000)
-        self.events[corr][kind].add(headers["event_id"])
-        if r.topic == COMPLAINTS.name and headers["event_id"] not in self._seen:
-            try:
-                envelope = decode(r.value)
-            except DecodeError:
-                return
+        kind, corr, event_id = envelope.event_type, str(envelope.correlation_id), str(envelope.event_id)
+        self.produced_at[envelope.producer].append(r.timestamp / 1000)
+        self.events[corr][kind].add(event_id)
+        if r.topic == COMPLAINTS.name and event_id not in self._seen:
             if isinstance(envelope.payload, HANDLED) and envelope.complaint_id is not None:
-                self._seen.add(headers["event_id"])
+                self._seen.add(event_id)
                 self.lifecycle[str(envelope.complaint_id)].append(envelope)
         if kind == "notification.sent":
-            p = json.loads(r.value)["payload"]
-            self.notifications[(p["source_event_id"], p["recipient_ref"], p["channel"])].add(headers["event_id"])
+            p = envelope.payload
+            self.notifications[(str(p.source_event_id), p.recipient_ref, p.channel)].add(event_id)
 
     def complete(self, corr: str) -> bool:
         kinds = self.events.get(corr, {})
@@ -246,12 +248,14 @@ async def done_at(victim: str, database_url: str, ids: list[Any]) -> list[float 
     return [r["t"].timestamp() if r["t"] is not None else None for r in rows]
 
 
-async def count_effects(database_url: str, sinks: Sinks, ledger: Ledger, workload: Workload) -> effects.Effects:
+async def count_effects(database_url: str, sinks: Sinks, ledger: Ledger, workload: Workload,
+                        also: Sequence[Envelope[Any]] = ()) -> effects.Effects:
+    """``also``: submissions sent besides the workload (the hostile corpus's valid originals)."""
     reporters = {
         str(e.correlation_id): effects.Reporter(
             email=e.payload.reporter.email.lower() if e.payload.reporter and e.payload.reporter.email else None,
             phone=e.payload.reporter.phone if e.payload.reporter else None, channel=str(e.payload.channel))
-        for e in workload.sent
+        for e in [*workload.sent, *also]
     }
     planner = effects.Planner(chaos_recipients(sinks.http_port), reporters)
     planned = planner.plan(ledger.lifecycle)
@@ -281,6 +285,8 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
     rate = args.rate
     duration = args.complaints / rate
     publishing = asyncio.create_task(publish(bootstrap, workload, args.complaints, rate))
+    corpus = (asyncio.create_task(chaos_corpus.send_after(bootstrap, 0.45 * duration))
+              if getattr(args, "corpus", False) else None)
     schedule = sorted(
         [(rng.uniform(0.05, 0.7) * duration, name) for name in SERVICES for _ in range(args.kills)]
         + ([(rng.uniform(0.3, 0.7) * duration, "postgres")] if args.postgres_restart and infra.postgres else [])
@@ -316,11 +322,13 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
                                "stopped_in_s": stopped_in, "ready_at": time.time(),
                                "ready_after_s": round(time.time() - killed_at, 2), "in_flight": in_flight})
         await publishing
+        campaign = await corpus if corpus is not None else None
+        extra = campaign.submissions() if campaign is not None else []
         expected = {str(e.correlation_id) for e in workload.sent}
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             if all(ledger.complete(c) for c in expected):
-                result_effects = await count_effects(database_url, sinks, ledger, workload)
+                result_effects = await count_effects(database_url, sinks, ledger, workload, extra)
                 if result_effects.complete:
                     break
             await asyncio.sleep(2.0)
@@ -335,7 +343,8 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
             done = [t for t in times if t is not None]
             rec["in_flight_done_after_ready_s"] = round(max(0.0, max(done) - rec["ready_at"]), 2) if done else None
             rec["in_flight_done_after_kill_s"] = round(max(done) - rec["killed_at"], 2) if done else None
-        result_effects = await count_effects(database_url, sinks, ledger, workload)
+        result_effects = await count_effects(database_url, sinks, ledger, workload, extra)
+        corpus_result = await chaos_corpus.account(bootstrap, campaign) if campaign is not None else None
     finally:
         stop.set()
         await follower
@@ -379,6 +388,7 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
         "delay_s": _spread([d for _, d in delays]),
         "delay_after_kills_s": _spread(around_kills),
         "recoveries": recoveries,
+        "corpus": corpus_result,
         "logs": str(work / "logs"),
     }
 
@@ -415,6 +425,7 @@ def verdict(result: dict, max_ratio: float = 1.05, max_delay_s: float = 25.0,
         failures.append(f"redelivery ratio {result['deliveries_over_handled']:.3f} > {max_ratio}")
     if any(r["recovered_s"] is None for r in result["recoveries"]):
         failures.append("a killed service never produced again")
+    failures.extend(chaos_corpus.failures(result.get("corpus")))
     slow = [r["victim"] for r in result["recoveries"] if (r.get("stopped_in_s") or 0) > 10.0]
     if slow:
         failures.append(f"graceful stop took more than 10 s: {slow}")
@@ -438,6 +449,7 @@ def report(result: dict) -> None:
     d, k = result["delay_s"], result["delay_after_kills_s"]
     print(f"delay event → delivery: p50 {d['p50']} s, p99 {d['p99']} s, max {d['max']} s ({d['count']} messages); "
           f"around the kills: p50 {k['p50']} s, p99 {k['p99']} s, max {k['max']} s ({k['count']} messages)")
+    chaos_corpus.report(result.get("corpus"))
     for rec in result["recoveries"]:
         stopped = f", stopped in {rec['stopped_in_s']} s" if rec.get("stopped_in_s") is not None else ""
         flight = ""
@@ -465,6 +477,8 @@ def main() -> int:
                         help="p99 delay from event to delivery allowed around the kills")
     parser.add_argument("--max-recovery-s", type=float, default=25.0,
                         help="seconds after ready by which the work in flight at a kill must be done")
+    parser.add_argument("--no-corpus", dest="corpus", action="store_false",
+                        help="leave out the hostile corpus sent to every topic mid-run")
     parser.add_argument("--seed", type=int, default=76)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()

@@ -72,6 +72,7 @@ class Effects:
     delays: list[tuple[float, float]] = field(default_factory=list)
     """(source event time, seconds from the event to its first delivery)"""
     unplanned: int = 0
+    unplanned_examples: list[list[str]] = field(default_factory=list)
     missing_examples: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -92,7 +93,7 @@ class Effects:
             if t.misaddressed:
                 problems.append(f"{kind}: {t.misaddressed} sent to another address than the reporter's")
         if self.unplanned:
-            problems.append(f"{self.unplanned} messages delivered that nobody planned")
+            problems.append(f"{self.unplanned} messages delivered that nobody planned: {self.unplanned_examples}")
         return problems
 
     def table(self) -> list[dict[str, Any]]:
@@ -205,7 +206,9 @@ def count(planned: dict[Key, Planned], found: dict[Key, list[Receipt]], unknown:
         first = min(r.at for r in got)
         if not math.isnan(first):
             effects.delays.append((p.occurred_at, first - p.occurred_at))
-    effects.unplanned += sum(1 for key in found if key not in planned)
+    surprises = [key for key in found if key not in planned]
+    effects.unplanned += len(surprises)
+    effects.unplanned_examples = [list(key) for key in surprises[:5]]
     return effects
 
 
