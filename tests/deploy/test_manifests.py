@@ -470,7 +470,7 @@ def test_the_overlays_render_with_the_replicas_and_replication_they_promise(rend
     assert len(kafka["spec"]["kafka"]["listeners"]) == 2, "the patch must not drop a listener"
     for deployment in production["Deployment"]:
         service = deployment["metadata"]["name"].removeprefix("lapor-")
-        assert container(deployment)["image"].rpartition(":")[0].endswith(f"/lapor-{service}")
+        assert container(deployment)["image"].partition("@")[0].endswith(f"/lapor-{service}")
     for overlay in (dev, production):
         for kind, resources in overlay.items():
             for resource in resources:
