@@ -87,6 +87,10 @@ def test_every_rendered_overlay_grants_each_service_exactly_what_its_code_needs(
     users = users_by_name(rendered[overlay])
     for service in SERVICES:
         check_service_user(users[f"lapor-{service}"], service)
+    base = users_by_name(base_resources())
+    assert set(users) == set(base), "every principal of the base, and no other"
+    for name, user in users.items():
+        assert user["spec"] == base[name]["spec"], f"{overlay} changes the rights of {name}"
 
 
 def test_routing_may_answer_registry_commands_on_the_registry_topic():
