@@ -307,3 +307,13 @@ def test_the_kafkajs_example_defaults_to_the_groups_the_agency_and_monitor_users
     assert 'mechanism: "scram-sha-512"' in source and "process.env.KAFKA_PASSWORD" in source
     assert may_join(principals_of("agency")["agency-dinkes.18.71"], "agency-dinkes.18.71")
     assert may_join(principals_of("monitor")["monitor-18"], "monitor-18")
+
+
+def test_the_generator_refuses_two_agencies_that_would_share_a_kafka_user_and_an_adapter_name_kubernetes_refuses():
+    clash = {"agencies": {"governments": [], "registered": {"dinas_x.18": "18", "dinas-x.18": "18"}},
+             "monitors": {"levels": []}, "adapters": {"names": []}}
+    with pytest.raises(ValueError, match="share a KafkaUser name"):
+        generator().principals(clash)
+    bad = {"agencies": {"governments": []}, "monitors": {"levels": []}, "adapters": {"names": ["Mobile_App"]}}
+    with pytest.raises(ValueError, match="adapter name"):
+        generator().principals(bad)
