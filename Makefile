@@ -20,7 +20,9 @@ RUN_ARGS ?=
 SAMPLES ?= 3
 SERVICES := intake routing followup notify dashboard gateway
 IMAGE_PREFIX ?=
-IMAGE_TAG ?= 0.1.0
+# images are tagged with the commit they were built from (immutable); production pins their digests
+# (deploy/k8s/pin_images.py)
+IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 
 BENCH_ARGS ?=
 HISTORY_ARGS ?=
@@ -58,7 +60,7 @@ lint: setup ## Periksa kode / ruff check
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
 	$(UV) run --frozen python tools/event_schemas.py docs/events
 
-images: ## Bangun image Docker / build the service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
+images: ## Bangun image Docker / build the service images, tagged with the commit id (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
 	@docker info >/dev/null 2>&1 || { \
 		echo "✗ Docker engine tidak tersedia / no Docker engine answers 'docker info'." >&2; \
 		echo "  Build the images on a machine with Docker (see deploy/README.md); here, 'make deploy-check'" >&2; \
@@ -71,6 +73,7 @@ images: ## Bangun image Docker / build the service images (needs a Docker engine
 
 deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Kubernetes manifests (no engine needed)
 	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
+	$(UV) run --frozen python deploy/k8s/generate_principals.py --check
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
 
 dockerfiles: setup ## Tulis Dockerfile layanan / render services/<service>/Dockerfile from deploy/docker/service.Dockerfile.in
