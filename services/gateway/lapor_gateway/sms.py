@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from starlette.routing import Route
 
 from lapor_gateway import replies, status
 from lapor_gateway import repository as repo
-from lapor_gateway.context import AdapterContext, BodyTooLarge, context_of, form_fields, read_body
+from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields, read_body
 from lapor_gateway.contract import SubmissionProblem, build_submission, normalise_phone, reason, title_from
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import safejson
@@ -95,8 +96,7 @@ async def _status_reply(ctx: AdapterContext, message_id: str, phone: str, typed:
     return JSONResponse({"status": "status_reply_queued", "message_id": message_id})
 
 
-async def inbound(request: Request) -> Response:
-    ctx = context_of(request)
+async def inbound(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         log.warning("sms_webhook_bad_secret")
         return _unauthorised()
@@ -143,8 +143,7 @@ async def inbound(request: Request) -> Response:
     })
 
 
-async def outbox(request: Request) -> Response:
-    ctx = context_of(request)
+async def outbox(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         return _unauthorised()
     try:
@@ -159,8 +158,7 @@ async def outbox(request: Request) -> Response:
     ]}, headers={"cache-control": "no-store"})
 
 
-async def mark_sent(request: Request) -> Response:
-    ctx = context_of(request)
+async def mark_sent(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         return _unauthorised()
     raw_id = request.path_params["id"]
@@ -172,9 +170,9 @@ async def mark_sent(request: Request) -> Response:
     return JSONResponse({"status": "sent", "id": sms_id})
 
 
-def routes() -> list[Route]:
+def routes(ctx: AdapterContext) -> list[Route]:
     return [
-        Route("/sms/inbound", inbound, methods=["POST"]),
-        Route("/sms/outbox", outbox, methods=["GET"]),
-        Route("/sms/outbox/{id}/sent", mark_sent, methods=["POST"]),
+        Route("/sms/inbound", partial(inbound, ctx=ctx), methods=["POST"]),
+        Route("/sms/outbox", partial(outbox, ctx=ctx), methods=["GET"]),
+        Route("/sms/outbox/{id}/sent", partial(mark_sent, ctx=ctx), methods=["POST"]),
     ]
