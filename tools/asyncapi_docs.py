@@ -1,6 +1,6 @@
 """Write (or ``--check``) the AsyncAPI document of every service into ``docs/asyncapi/<service>.json``.
 
-Generated from each service's own application object (its subscribers and declared publications), with
+Generated from each service's runtime as ``build()`` wires it (its subscribers and declared publications), with
 fixed settings so the output does not depend on the machine: ``make asyncapi`` after changing handlers.
 """
 
@@ -23,8 +23,7 @@ def render(service: str) -> str:
         v for k, v in vars(settings_module).items() if k.endswith("Settings") and k.lower().startswith(service)
     )
     settings = settings_class(kafka_bootstrap_servers="kafka:9092", database_url="postgresql://lapor@db/lapor")
-    app = module.create_app(settings)
-    document = json.loads(app.schema.to_specification().to_json())
+    document = json.loads(module.build(settings).runtime.asyncapi().to_json())
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
