@@ -32,8 +32,8 @@ from lapor_shared.http_limits import LogOnce
 from lapor_shared.logging import get_logger
 from lapor_shared.safejson import UnsafeJson
 
-__all__ = ["OVERLOAD_ERRORS", "Refusal", "busy", "error_document", "exception_handlers", "json_refusal",
-           "json_response", "reason", "refusal_response", "wants_html"]
+__all__ = ["OVERLOAD_ERRORS", "Refusal", "busy", "error_document", "exception_handlers", "json_error",
+           "json_refusal", "json_response", "reason", "refusal_response", "wants_html"]
 
 log = get_logger(component="http")
 _log_busy = LogOnce(60.0)
@@ -166,6 +166,11 @@ def json_response(content: Any, status: int = 200, *, headers: dict[str, str] | 
     body = json.dumps(content, ensure_ascii=False, default=str, separators=(",", ":")).encode()
     return Response(body, status, media_type="application/json; charset=utf-8",
                     headers={"cache-control": "no-store", **(headers or {})})
+
+
+def json_error(status: int, *reasons: dict[str, Any]) -> Response:
+    """``{"status": "error", "reasons": [...]}`` with ``status``, for a route that names several reasons."""
+    return json_response(error_document(*reasons), status)
 
 
 def refusal_response(request: Request, refusal: Refusal) -> Response:

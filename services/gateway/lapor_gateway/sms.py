@@ -16,7 +16,6 @@ import hmac
 import re
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,7 +28,7 @@ from lapor_gateway.contract import SubmissionProblem, build_submission, normalis
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import safejson
 from lapor_shared.events.values import Channel
-from lapor_shared.http_errors import Refusal, json_refusal
+from lapor_shared.http_errors import Refusal, json_error, json_refusal
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="gateway.sms")
@@ -55,17 +54,13 @@ def _region_tag(text: str) -> tuple[str | None, str]:
     return tagged.group(1), text[tagged.end():].strip()
 
 
-def _error(http_status: int, *reasons: dict[str, Any]) -> JSONResponse:
-    return JSONResponse({"status": "error", "reasons": list(reasons)}, http_status)
-
-
 def _authorised(request: Request, ctx: AdapterContext) -> bool:
     given = request.headers.get(SECRET_HEADER, "")
     return hmac.compare_digest(given.encode(), ctx.settings.sms_webhook_secret.encode())
 
 
-def _unauthorised() -> JSONResponse:
-    return _error(401, reason("bad_secret", SECRET_HEADER, "Rahasia webhook tidak cocok.",
+def _unauthorised() -> Response:
+    return json_error(401, reason("bad_secret", SECRET_HEADER, "Rahasia webhook tidak cocok.",
                               "The webhook secret does not match."))
 
 
@@ -103,12 +98,12 @@ async def inbound(request: Request, ctx: AdapterContext) -> Response:
     try:
         fields = await _fields(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
-        return _error(413, reason("too_large", None, "Permintaan terlalu besar.", "Request too large."))
+        return json_error(413, reason("too_large", None, "Permintaan terlalu besar.", "Request too large."))
     except Refusal as refusal:
-        return _error(refusal.status, refusal.reason())
+        return json_error(refusal.status, refusal.reason())
     missing = [name for name, value in fields.items() if not value.strip()]
     if missing:
-        return _error(400, *(reason("required", name, f"{name} wajib diisi.", f"{name} is required.")
+        return json_error(400, *(reason("required", name, f"{name} wajib diisi.", f"{name} is required.")
                              for name in missing))
     phone = normalise_phone(fields["from"]) or fields["from"]
     message_id, text = fields["message_id"].strip(), fields["text"].strip()
@@ -129,12 +124,12 @@ async def inbound(request: Request, ctx: AdapterContext) -> Response:
         })
         outcome = await ctx.gateway.submit(submission, source="sms", reply_to=phone)
     except SubmissionProblem as exc:
-        return _error(400, *exc.reasons)
+        return json_error(400, *exc.reasons)
     except IdempotencyConflict:
-        return _error(409, reason("message_id_reused", "message_id", "message_id sudah dipakai untuk pesan lain.",
+        return json_error(409, reason("message_id_reused", "message_id", "message_id sudah dipakai untuk pesan lain.",
                                   "message_id was already used for another message."))
     except PublishFailed:
-        return _error(503, reason("unavailable", None, "Layanan sibuk, kirim ulang.", "Service busy, retry."))
+        return json_error(503, reason("unavailable", None, "Layanan sibuk, kirim ulang.", "Service busy, retry."))
     return JSONResponse({
         "status": outcome.status,
         "message_id": message_id,
@@ -165,7 +160,7 @@ async def mark_sent(request: Request, ctx: AdapterContext) -> Response:
     # a bigint, or certainly no such reply
     sms_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18 else -1
     if not await repo.mark_sms_sent(ctx.pool, sms_id):
-        return _error(404, reason("not_found", "id", "Balasan tidak ditemukan atau sudah terkirim.",
+        return json_error(404, reason("not_found", "id", "Balasan tidak ditemukan atau sudah terkirim.",
                                   "No such unsent reply."))
     return JSONResponse({"status": "sent", "id": sms_id})
 
