@@ -7,8 +7,10 @@ Nothing connects at import time: the pools, the migrations, the relay and the br
 lifespan (``running``).
 
 Every HTTP request reaches a service through ``asgi_app``: one Starlette app with the runtime's own
-paths and the service's routes, behind the HTTP guard (``http_guard``). FastStream's own ASGI app is not
-used: its lifecycle is ``running`` (start the broker after our hooks, stop it before them) and its
+paths and the service's routes, behind the HTTP guard (``http_guard``). FastStream's own ASGI app
+(``AsgiFastStream``) is not used: it matches exact paths only and answers anything else with bare text,
+so services mounted apps around it. What it gave is kept here: its lifecycle is ``running`` (our hooks,
+then the broker; on the way out the broker first, as its ``on_shutdown``/``after_shutdown`` did) and its
 AsyncAPI document is ``asyncapi()``. Handlers of public HTTP read through ``http_pool``, a small pool of
 its own with a statement timeout, so a flood of look-ups cannot take the connections the consumers need
 (``pool``).
@@ -244,8 +246,6 @@ class Runtime(Generic[SettingsT]):
         lifespan is ``running``. ``public`` are the routes anyone may call, each counted against its rate
         limit; the shared ``http_errors.exception_handlers`` answer what a route raises, beside the
         service's own ``exception_handlers`` and ``middleware`` (the dashboard's pages)."""
-        configure_logging(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
-        setup_tracing(self.name)
         app = Starlette(
             routes=[Route("/healthz", self._healthz), Route("/readyz", self._readyz), Route("/metrics", self._metrics),
                     *routes],
@@ -273,11 +273,15 @@ class Runtime(Generic[SettingsT]):
 
 
 def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
-    """Run a service under uvicorn (graceful on SIGTERM/SIGINT), with a deadline for request headers."""
+    """Run a service process: its logging and tracing configured, then its app under uvicorn (graceful on
+    SIGTERM/SIGINT), with a deadline for request headers. Building an app configures nothing global, so
+    tests build as many as they like."""
     import uvicorn
 
     from lapor_shared.http_server import with_header_deadline
 
+    configure_logging(settings.service_name, fmt=settings.log_format, level=settings.log_level)
+    setup_tracing(settings.service_name)
     uvicorn.run(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
         lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),
