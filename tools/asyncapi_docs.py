@@ -1,6 +1,6 @@
 """Write (or ``--check``) the AsyncAPI document of every service into ``docs/asyncapi/<service>.json``.
 
-Generated from each service's own application object (its subscribers and declared publications), with
+Generated from each service's runtime as ``build()`` wires it (its subscribers and declared publications), with
 fixed settings so the output does not depend on the machine: ``make asyncapi`` after changing handlers.
 """
 
@@ -29,12 +29,11 @@ def fixed_settings(service: str) -> Any:
 def service_runtime(service: str) -> Any:
     """The service's ``Runtime`` as its composition root wires it (subscriptions, publications), unconnected;
     tests/deploy derives the Kafka ACLs each service needs from it."""
-    return importlib.import_module(f"lapor_{service}.app").build_runtime(fixed_settings(service))
+    return importlib.import_module(f"lapor_{service}.app").build(fixed_settings(service)).runtime
 
 
 def render(service: str) -> str:
-    app = importlib.import_module(f"lapor_{service}.app").create_app(fixed_settings(service))
-    document = json.loads(app.schema.to_specification().to_json())
+    document = json.loads(service_runtime(service).asyncapi().to_json())
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -84,7 +84,8 @@ def _parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
 
 
 class HttpGuard:
-    """ASGI middleware; attributes it does not have are the wrapped app's (``broker``, ``schema`` …)."""
+    """ASGI middleware in front of a service's whole app; ``public`` are the routes counted against a
+    client's rate limit."""
 
     def __init__(self, app: Any, settings: HttpSettings, *, public: Sequence[PublicRoute] = ()) -> None:
         self.app = app
@@ -93,9 +94,6 @@ class HttpGuard:
         self.client_of = ClientAddress(settings.trusted_proxies)
         self.limiter = RateLimiter.from_settings(settings)
         self._log_once = LogOnce(settings.log_window_s)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.app, name)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":

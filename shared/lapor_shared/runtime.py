@@ -1,30 +1,44 @@
-"""What every service process has: settings, broker, pool, outbox relay, health endpoints.
+"""What every service process has: settings, broker, pool, outbox relay, health endpoints, one HTTP app.
 
-A service's ``app.py`` is its composition root: it builds a ``Runtime``, lets ``handlers.py`` attach
-its subscribers (``register_handlers(runtime)``) and returns ``runtime.asgi_app()``. Nothing connects
-at import time: the pools, the migrations and the relay start in the application's startup hook.
+A service's ``app.py`` is its composition root: ``build(settings, **overrides)`` makes a ``Runtime``,
+lets ``handlers.py`` attach its subscribers (``register_handlers(runtime, <use cases>)``) and returns
+the service's parts as one typed dataclass, whose ``asgi_app()`` is ``runtime.asgi_app(http.routes(…))``.
+Nothing connects at import time: the pools, the migrations, the relay and the broker start in the app's
+lifespan (``running``).
 
-Every HTTP request reaches a service through ``asgi_app``, which puts the whole app (FastStream's own
-routes, the service's routes and mounts) behind the HTTP guard (``http_guard``). Handlers of public
-HTTP read through ``http_pool``, a small pool of its own with a statement timeout, so a flood of
-look-ups cannot take the connections the consumers need (``pool``).
+Every HTTP request reaches a service through ``asgi_app``: one Starlette app with the runtime's own
+paths and the service's routes, behind the HTTP guard (``http_guard``). FastStream's own ASGI app
+(``AsgiFastStream``) is not used: it matches exact paths only and answers anything else with bare text,
+so services mounted apps around it. What it gave is kept here: its lifecycle is ``running`` (our hooks,
+then the broker; on the way out the broker first, as its ``on_shutdown``/``after_shutdown`` did) and its
+AsyncAPI document is ``asyncapi()``. Handlers of public HTTP read through ``http_pool``, a small pool of
+its own with a statement timeout, so a flood of look-ups cannot take the connections the consumers need
+(``pool``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import gzip
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
-from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
-from prometheus_client import make_asgi_app
+from faststream.specification.base import Specification
+from prometheus_client.exposition import choose_encoder, gzip_accepted
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
+from lapor_shared import http_errors
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
@@ -42,7 +56,8 @@ from lapor_shared.tracing import setup_tracing
 
 log = get_logger(component="runtime")
 
-Hook = Callable[["Runtime"], Awaitable[None]]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+Hook = Callable[["Runtime[Any]"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +78,14 @@ class Publication:
     """Also on the jurisdiction topic of its envelope's ``jurisdiction_code`` (any of them)."""
 
 
-class Runtime:
-    def __init__(self, settings: ServiceSettings, *, schema: str, migrations: str, version: str = "0.1.0") -> None:
+RUNTIME_PATHS = ("/healthz", "/readyz", "/metrics")
+"""The paths every service's app answers itself, beside the service's own routes (never public)."""
+
+
+class Runtime(Generic[SettingsT]):
+    """One service process; ``settings`` are the service's own (``Runtime[IntakeSettings]`` …)."""
+
+    def __init__(self, settings: SettingsT, *, schema: str, migrations: str, version: str = "0.1.0") -> None:
         self.settings = settings
         self.name = settings.service_name
         self.schema = schema
@@ -88,8 +109,6 @@ class Runtime:
         Kafka ACLs the deployment grants are derived from these)."""
         self._pool: asyncpg.Pool | None = None
         self._http_pool: asyncpg.Pool | None = None
-        self.public_routes: list[PublicRoute] = []
-        """Routes anyone may call, each with its rate-limit kind (attached by the service's wiring)."""
         self.relay: OutboxRelay | None = None
         self.sender: Sender | None = None
         """Where the outbox goes; None means Kafka (tests set a BrokerSender for in-memory runs)."""
@@ -208,13 +227,6 @@ class Runtime:
                 await pool.close()
         log.info("service_stopped")
 
-    async def _consuming_now(self) -> None:
-        self.consuming = True
-        log.info("service_consuming")
-
-    async def _not_consuming(self) -> None:
-        self.consuming = False
-
     async def ready(self) -> dict[str, bool]:
         """Readiness: every subscriber has joined its group, the broker answers and the database answers."""
         checks = {"consuming": self.consuming, "kafka": False, "postgres": False}
@@ -229,87 +241,78 @@ class Runtime:
             pass
         return checks
 
-    def asgi_app(self, *, title: str, routes: Sequence[tuple[str, Any]] = (),
-                 mounts: Sequence[tuple[str, Any]] = ()) -> HttpGuard:
-        """The service's whole HTTP app behind the guard: FastStream's app (the lifespan, ``/healthz``,
-        ``/readyz``, ``/metrics``, ``/asyncapi``) with ``routes`` (exact paths), and ``mounts`` (ASGI apps
-        that take every request whose path starts with their prefix, except the runtime's own paths).
-        Rate limits apply to ``public_routes``."""
-        app: Any = self._faststream_app(title, routes)
-        if mounts:
-            app = Mounts(app, mounts)
-        return HttpGuard(app, self.settings.http, public=self.public_routes)
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The service's life, the lifespan of its app: the pools, migrations, relay and ``on_started``
+        hooks, then the broker and every subscriber (``consuming``); on the way out the subscribers stop
+        first, so in-flight handlers finish with the pool and the relay can still publish what they
+        committed, then the hooks, relay and pools (``stop``)."""
+        await self.start()
+        try:
+            await self.broker.start()
+            self.consuming = True
+            log.info("service_consuming")
+            yield
+        finally:
+            self.consuming = False
+            await self.broker.stop()
+            await self.stop()
 
-    def _faststream_app(self, title: str, routes: Sequence[tuple[str, Any]]) -> AsgiFastStream:
-        configure_logging(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
-        setup_tracing(self.name)
+    def asyncapi(self) -> Specification:
+        """The AsyncAPI document of what this service consumes and publishes (``tools/asyncapi_docs.py``)."""
+        return AsyncAPI(self.broker, title=f"LAPOR! {self.name}", version=self.version).to_specification()
 
-        @get(include_in_schema=False)
-        async def healthz(scope: Any) -> AsgiResponse:
-            return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
-
-        @get(include_in_schema=False)
-        async def readyz(scope: Any) -> AsgiResponse:
-            checks = await self.ready()
-            import json
-
-            ok = all(checks.values())
-            body = json.dumps({"status": "ready" if ok else "not_ready", **checks}).encode()
-            return AsgiResponse(body, 200 if ok else 503, headers={"content-type": "application/json"})
-
-        return AsgiFastStream(
-            self.broker,
-            asgi_routes=[
-                ("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app(self.metrics.registry)),
-                *routes,
-            ],
-            specification=AsyncAPI(title=title, version=self.version),
-            on_startup=[self.start],
-            after_startup=[self._consuming_now],
-            on_shutdown=[self._not_consuming],
-            # after the broker stopped consuming: in-flight handlers have finished with the pool,
-            # and the relay can still publish what they committed
-            after_shutdown=[self.stop],
+    def asgi_app(
+        self, routes: Sequence[BaseRoute] = (), *, public: Sequence[PublicRoute] = (),
+        exception_handlers: Mapping[Any, Any] | None = None, middleware: Sequence[Middleware] = (),
+    ) -> HttpGuard:
+        """The service's one HTTP app, behind the HTTP guard: a Starlette app with the runtime's own paths
+        (``/healthz``, ``/readyz``, ``/metrics``) and the service's ``routes`` (its ``http.py``), whose
+        lifespan is ``running``. ``public`` are the routes anyone may call, each counted against its rate
+        limit; the shared ``http_errors.exception_handlers`` answer what a route raises, beside the
+        service's own ``exception_handlers`` and ``middleware`` (the dashboard's pages)."""
+        app = Starlette(
+            routes=[Route(RUNTIME_PATHS[0], self._healthz), Route(RUNTIME_PATHS[1], self._readyz),
+                    Route(RUNTIME_PATHS[2], self._metrics), *routes],
+            exception_handlers={**http_errors.exception_handlers(self.settings.http.retry_after_s),
+                                **(exception_handlers or {})},
+            middleware=middleware, lifespan=lambda _: self.running(),
         )
+        return HttpGuard(app, self.settings.http, public=public)
 
+    async def _healthz(self, request: Request) -> Response:
+        return http_errors.json_response({"status": "ok"})
 
-RUNTIME_PATHS = ("/healthz", "/readyz", "/metrics", "/asyncapi")
-"""Paths FastStream's app answers itself, whatever is mounted."""
+    async def _readyz(self, request: Request) -> Response:
+        checks = await self.ready()
+        ok = all(checks.values())
+        return http_errors.json_response({"status": "ready" if ok else "not_ready", **checks}, 200 if ok else 503)
 
-
-class Mounts:
-    """Sends an HTTP request whose path starts with a mount's prefix to that mount's app, and everything
-    else (the runtime's own paths, the lifespan) to the service app."""
-
-    def __init__(self, app: Any, mounts: Sequence[tuple[str, Any]]) -> None:
-        self.app = app
-        self.mounts = list(mounts)
-
-    def __getattr__(self, name: str) -> Any:  # the wrapped app's own API (broker, schema, lifespan_context …)
-        return getattr(self.app, name)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(RUNTIME_PATHS):
-            for prefix, mounted in self.mounts:
-                if scope["path"].startswith(prefix):
-                    await mounted(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+    async def _metrics(self, request: Request) -> Response:
+        """Prometheus's text (or OpenMetrics when asked), compressed when the scraper takes gzip."""
+        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
+        body, headers = encoder(self.metrics.registry), {"content-type": content_type}
+        if gzip_accepted(request.headers.get("accept-encoding", "")):
+            body, headers["content-encoding"] = gzip.compress(body), "gzip"
+        return Response(body, headers=headers)
 
 
 def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
-    """Run a service under uvicorn (graceful on SIGTERM/SIGINT), with a deadline for request headers.
-    In production, a development secret or demo account ends the process here with the setting to set."""
+    """Run a service process: its logging and tracing configured, then its app under uvicorn (graceful on
+    SIGTERM/SIGINT), with a deadline for request headers. Building an app configures nothing global, so
+    tests build as many as they like. In production, a development secret or demo account ends the
+    process here, before anything connects, with the settings to set."""
     import uvicorn
 
+    from lapor_shared.http_server import with_header_deadline
+
+    configure_logging(settings.service_name, fmt=settings.log_format, level=settings.log_level)
     try:
         settings.refuse_development_values_in_production()
     except UnsafeSettings as refused:
         log.error("service_refused_to_start", settings=refused.names)
         raise SystemExit(str(refused)) from None
-
-    from lapor_shared.http_server import with_header_deadline
-
+    setup_tracing(settings.service_name)
     uvicorn.run(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
         lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),

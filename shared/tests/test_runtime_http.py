@@ -1,5 +1,7 @@
-"""What the runtime gives every service's HTTP: a database pool of its own with a statement timeout,
-the guard in front of every route and mount, and a deadline for request headers."""
+"""What the runtime gives every service's HTTP: one app with the runtime's own paths and the service's
+routes, a database pool of its own with a statement timeout, the guard in front of every route, the
+shared answers to what a route raises, the app's lifespan as the runtime's life, and a deadline for
+request headers."""
 
 from __future__ import annotations
 
@@ -13,9 +15,16 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from faststream.kafka import TestKafkaBroker
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
+from lapor_shared.http_errors import Refusal
+from lapor_shared.http_limits import PublicRoute
 from lapor_shared.http_server import with_header_deadline
 from lapor_shared.infra import free_port
+from lapor_shared.outbox import BrokerSender
 from lapor_shared.runtime import Runtime
 from lapor_shared.settings import HttpSettings, ServiceSettings
 from lapor_shared.testing.service import in_memory
@@ -30,18 +39,26 @@ async def _plain(send: Any, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def runtime_with_slow_lookup(database_url: str, schema: str, **http: Any) -> tuple[Runtime, Any]:
+def runtime_with_slow_lookup(database_url: str, schema: str, **http: Any) -> tuple[Runtime[ServiceSettings], Any]:
     runtime = Runtime(ServiceSettings(service_name="probe", database_url=database_url, http=HttpSettings(**http)),
                       schema=schema, migrations=SAMPLE_MIGRATIONS)
 
-    async def slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def slow(request: Request) -> Response:
         await runtime.http_pool.fetchval("SELECT pg_sleep(2)")
-        await _plain(send, 200, b"done")
+        return PlainTextResponse("done")
 
-    async def mounted(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await _plain(send, 200, scope["path"].encode())
+    async def page(request: Request) -> Response:
+        return PlainTextResponse(request.url.path)
 
-    return runtime, runtime.asgi_app(title="probe", routes=[("/slow", slow)], mounts=[("/pages/", mounted)])
+    async def refuses(request: Request) -> Response:
+        raise Refusal(409, "taken", "name", "Nama sudah dipakai.", "The name is taken.")
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a defect")
+
+    routes = [Route("/slow", slow), Route("/pages/{rest:path}", page), Route("/refuses", refuses),
+              Route("/broken", broken)]
+    return runtime, runtime.asgi_app(routes, public=[PublicRoute("lookup", "/pages/")])
 
 
 async def test_a_flood_of_slow_lookups_times_out_on_its_own_pool_and_the_consumers_pool_stays_free(
@@ -63,17 +80,64 @@ async def test_a_flood_of_slow_lookups_times_out_on_its_own_pool_and_the_consume
     assert all(a.headers["retry-after"] == "3" and a.json()["reasons"][0]["code"] == "busy" for a in answers)
 
 
-async def test_mounts_and_routes_are_behind_the_guard_and_the_runtime_keeps_its_own_paths(database_url, schema):
-    runtime, app = runtime_with_slow_lookup(database_url, schema, max_url_bytes=100)
+async def test_the_services_routes_are_behind_the_guard_beside_the_runtimes_own_paths(database_url, schema):
+    runtime, app = runtime_with_slow_lookup(database_url, schema, max_url_bytes=100,
+                                            rate_lookup={"per_minute": 60, "burst": 1})
     async with in_memory(runtime):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe") as client:
             page = await client.get("/pages/a")
-            too_long = await client.get("/pages/a", params={"q": "x" * 200})
+            limited = await client.get("/pages/a")
+            too_long = await client.get("/slow", params={"q": "x" * 200})
             health = await client.get("/healthz")
+            metrics = await client.get("/metrics")
 
     assert page.status_code == 200 and page.text == "/pages/a"
+    assert limited.status_code == 429 and app.public == [PublicRoute("lookup", "/pages/")]
     assert too_long.status_code == 414
     assert health.status_code == 200 and health.json() == {"status": "ok"}
+    assert metrics.status_code == 200 and "lapor_" in metrics.text
+
+
+async def test_what_a_route_raises_and_what_no_route_takes_is_answered_in_the_shared_shape(database_url, schema):
+    runtime, app = runtime_with_slow_lookup(database_url, schema)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://probe") as client:
+        refused = await client.get("/refuses")
+        missing = await client.get("/nowhere")
+        page = await client.get("/nowhere", headers={"accept": "text/html"})
+        wrong_method = await client.delete("/healthz")
+        broken = await client.get("/broken")
+
+    assert refused.status_code == 409 and refused.json()["reasons"][0]["code"] == "taken"
+    assert missing.status_code == 404 and missing.json()["reasons"][0]["code"] == "not_found"
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert wrong_method.status_code == 405 and wrong_method.json()["reasons"][0]["code"] == "method_not_allowed"
+    assert "GET" in wrong_method.headers["allow"]
+    assert broken.status_code == 500 and broken.json()["reasons"][0]["code"] == "internal_error"
+
+
+async def test_the_apps_lifespan_is_the_runtimes_life_and_readiness_follows_it(database_url, schema):
+    runtime, app = runtime_with_slow_lookup(database_url, schema)
+    runtime.sender = BrokerSender(runtime.broker)
+    sent: list[dict[str, Any]] = []
+    steps: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async with TestKafkaBroker(runtime.broker):
+        await steps.put({"type": "lifespan.startup"})
+        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                                           steps.get, send))
+        while not sent:
+            await asyncio.sleep(0.01)
+        consuming, pool = runtime.consuming, runtime.pool
+        await steps.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(lifespan, 10)
+
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert consuming and pool is not None
+    assert not runtime.consuming and pool.is_closing()
 
 
 @contextlib.asynccontextmanager

@@ -5,6 +5,7 @@ ServiceAccount of its own that carries no token."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.deploy.conftest import OVERLAYS, SERVICES, base_resources, container,
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from asyncapi_docs import fixed_settings, service_runtime  # noqa: E402
+from asyncapi_docs import fixed_settings  # noqa: E402
 
 pytestmark = pytest.mark.unit
 
@@ -36,28 +37,30 @@ def sample(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "x", path).rstrip("/") + ("/x" if path.endswith("/") else "") or "/"
 
 
+def built(service: str) -> Any:
+    """The service as its composition root builds it (nothing connects)."""
+    return importlib.import_module(f"lapor_{service}.app").build(fixed_settings(service))
+
+
+def served_paths(service: str) -> set[str]:
+    """Every path of the service's own routes (its ``http.py``)."""
+    http = importlib.import_module(f"lapor_{service}.http")
+    return {sample(route.path) for route in http.routes(built(service))}
+
+
 def public_paths(service: str) -> set[str]:
     """Request paths the service serves to the public, from its own code: its rate-limited public routes,
-    the gateway's mounted channels, the dashboard's pages."""
-    runtime = service_runtime(service)
-    paths = {sample(route.prefix) for route in runtime.public_routes}
-    if service == "gateway":
-        from lapor_gateway.http import MOUNTED
-
-        paths |= {sample(prefix + "/") for prefix in MOUNTED}
-    if service == "dashboard":
-        from lapor_dashboard.web import Web, create_web_app
-
-        pages = create_web_app(Web(fixed_settings("dashboard"), lambda: None))
-        paths |= {sample(route.path) for route in pages.app.routes}
+    and every route of the gateway (the channels) and of the dashboard (the pages)."""
+    http = importlib.import_module(f"lapor_{service}.http")
+    paths = {sample(route.prefix) for route in http.PUBLIC_ROUTES}
+    if service in ("gateway", "dashboard"):
+        paths |= served_paths(service)
     return paths
 
 
 def internal_paths() -> set[str]:
     """Paths that must not be public: the runtime's own on every service, and routing's HTTP (/triage …)."""
-    from lapor_routing.api import routes
-
-    return {*RUNTIME_PATHS, *(p + "/x" for p in RUNTIME_PATHS), *(path for path, _ in routes(None, None))}
+    return {*RUNTIME_PATHS, *(p + "/x" for p in RUNTIME_PATHS), *served_paths("routing")}
 
 
 # -------------------------------------------------------------------------------------- Ingress model

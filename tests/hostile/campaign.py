@@ -48,7 +48,7 @@ def readers() -> tuple[dict[str, dict[str, tuple[type, ...]]], list[tuple[str, t
     by_topic: dict[str, dict[str, tuple[type, ...]]] = {}
     groups: list[tuple[str, tuple[str, ...]]] = []
     for service in SERVICES:
-        runtime = importlib.import_module(f"lapor_{service}.app").build_runtime()
+        runtime = importlib.import_module(f"lapor_{service}.app").build().runtime
         handled = {c.name: c.handled_types for c in runtime.consumers}
         for sub in runtime.subscriptions:
             groups.append((sub.group_id, sub.topics))

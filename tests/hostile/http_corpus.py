@@ -187,7 +187,7 @@ CORPUS: tuple[Hostile, ...] = (
     Hostile("huge_query", "a 10 kB tracking number: the URL past its limit", LOOKUPS, frozenset({414}),
             value="A" * (10 * KB)),
     Hostile("wrong_method", "DELETE on a read-only look-up", LOOKUPS, frozenset({405}), method="DELETE",
-            value=TRACKING_NUMBER, skip=frozenset({"routing_agencies", "routing_triage"})),
+            value=TRACKING_NUMBER),
     Hostile("lookup_burst", "60 look-ups in a row from one address: one client starving the rest", LOOKUPS,
             frozenset({400, 404, 429}), value=TRACKING_NUMBER, repeat=60,
             only=frozenset({"gateway_api_status", "gateway_open311_request", "followup_status", "notify_inbox"})),

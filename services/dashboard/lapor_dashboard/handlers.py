@@ -8,6 +8,6 @@ from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS
 
 
-def register_handlers(runtime: Runtime, projector: Projector, settings: DashboardSettings) -> None:
+def register_handlers(runtime: Runtime[DashboardSettings], projector: Projector) -> None:
     consumer = runtime.consumer(CONSUMER_NAME, projector.handlers())
-    runtime.subscribe(consumer, COMPLAINTS.name, group_id=settings.consumer_group)
+    runtime.subscribe(consumer, COMPLAINTS.name, group_id=runtime.settings.consumer_group)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from lapor_dashboard import figures
-from lapor_dashboard.app import build_runtime, web_app
+from lapor_dashboard.app import Dashboard, build
 from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.events import Envelope, Payload, encode
 from lapor_shared.events.lifecycle import (
@@ -37,7 +37,6 @@ from lapor_shared.events.lifecycle import (
 )
 from lapor_shared.events.values import AgencyLevel, AgencyRef, ReportType
 from lapor_shared.regions import all_regions
-from lapor_shared.runtime import Runtime
 from lapor_shared.testing import factories
 from lapor_shared.testing.service import ServiceHarness
 
@@ -188,12 +187,11 @@ def all_events(stories: Iterable[Story]) -> list[Envelope[Any]]:
 
 
 class DashboardHarness(ServiceHarness):
-    def __init__(self, runtime: Runtime, settings: DashboardSettings, app: Any) -> None:
-        super().__init__(runtime)
-        self.settings = settings
-        self.app = app
-        """The service's own HTTP app: the pages behind the guard, as uvicorn serves them (built before the
-        runtime starts, as FastStream's app must be)."""
+    def __init__(self, service: Dashboard) -> None:
+        super().__init__(service.runtime)
+        self.settings = service.runtime.settings
+        self.app = service.asgi_app()
+        """The service's own HTTP app: the pages behind the guard, as uvicorn serves them."""
         self.told: list[bytes] = []
         """Every event the test told the dashboard, as published (a rebuild can replay them)."""
 
@@ -225,8 +223,7 @@ def dashboard(database_url: str) -> Callable[..., AbstractAsyncContextManager[Da
 
     def start(**overrides: Any) -> DashboardHarness:
         settings = DashboardSettings(database_url=database_url, **overrides)  # http={…}: HTTP limits
-        runtime = build_runtime(settings)
-        return DashboardHarness(runtime, settings, web_app(runtime, settings))
+        return DashboardHarness(build(settings))
 
     return start
 

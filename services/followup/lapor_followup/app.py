@@ -1,4 +1,9 @@
-"""Followup's composition root: the one place where concrete parts are wired together."""
+"""Followup's composition root: the one place where concrete parts are wired together.
+
+``build(settings, clock=…)`` gives the service's parts (``Followup``), nothing connected yet; tests swap
+the clock. ``create_app(settings)`` is its HTTP app (the read models of ``http.py``), what
+``python -m lapor_followup`` serves.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from lapor_followup import http
 from lapor_followup.context import Context
 from lapor_followup.handlers import register_handlers
-from lapor_followup.http import PUBLIC_ROUTES, ReadApi, sync_credentials
 from lapor_followup.policies import PolicyBook, record_versions
 from lapor_followup.poller import TimerPoller
 from lapor_followup.settings import FollowupSettings
@@ -21,16 +26,15 @@ from lapor_shared.runtime import Runtime
 
 @dataclass(frozen=True, slots=True)
 class Followup:
-    """The service's parts: tests reach the poller, the clock and the read API through this."""
+    """The service's parts: the runtime (subscribers attached), what the use cases need (clock,
+    calendar, policies) and the timer poller."""
 
-    settings: FollowupSettings
-    runtime: Runtime
+    runtime: Runtime[FollowupSettings]
     ctx: Context
     poller: TimerPoller
-    api: ReadApi
 
     def asgi_app(self) -> HttpGuard:
-        return self.runtime.asgi_app(title="LAPOR! followup", routes=self.api.routes())
+        return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES)
 
 
 async def status_gauge(pool: asyncpg.Pool, metrics: Metrics) -> None:
@@ -49,27 +53,21 @@ def build(settings: FollowupSettings | None = None, *, clock: Clock | None = Non
         calendar=WorkingCalendar(cutoff_hour=settings.cutoff_hour),
         policies=PolicyBook.load(settings.policy_file),
     )
-    register_handlers(runtime, settings, ctx)
+    register_handlers(runtime, ctx)
     poller = TimerPoller(
         runtime, ctx, batch_size=settings.timer_batch_size, interval_s=settings.timer_poll_interval_s,
         max_attempts=settings.timer_max_attempts, calendar_refresh_s=settings.calendar_refresh_s,
     )
 
-    async def prepare(rt: Runtime) -> None:
+    async def prepare(rt: Runtime[FollowupSettings]) -> None:
         async with rt.pool.acquire() as conn:
             await record_versions(conn, ctx.policies)
-        await sync_credentials(rt, settings.agency_tokens)
+        await http.sync_credentials(rt, settings.agency_tokens)
 
-    runtime.public_routes.extend(PUBLIC_ROUTES)
     runtime.gauges.append(status_gauge)
     runtime.on_started.extend([prepare, poller.start])
     runtime.on_stopping.append(poller.stop)
-    return Followup(settings, runtime, ctx, poller, ReadApi(runtime, ctx, worklist_limit=settings.worklist_limit))
-
-
-def build_runtime(settings: FollowupSettings | None = None, *, clock: Clock | None = None) -> Runtime:
-    """The service's runtime with its subscribers and timer poller attached (nothing connects until it starts)."""
-    return build(settings, clock=clock).runtime
+    return Followup(runtime, ctx, poller)
 
 
 def create_app(settings: FollowupSettings | None = None) -> HttpGuard:

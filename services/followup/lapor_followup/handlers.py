@@ -6,7 +6,6 @@ from functools import partial
 
 from lapor_followup import service
 from lapor_followup.context import Context
-from lapor_followup.settings import FollowupSettings
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.lifecycle import (
     ComplaintArchived,
@@ -23,12 +22,12 @@ GROUP = "lapor-followup"
 members read different topics rebalances once per member at every start, stalling all of them."""
 
 
-def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context) -> None:
+def register_handlers(runtime: Runtime, ctx: Context) -> None:
     runtime.publishes(lc.DeadlineSet, lc.DeadlineWarning, lc.DeadlineBreached, lc.DeadlineExtended,
                       lc.ComplaintEscalated, lc.ComplaintAcknowledged, lc.ComplaintResponded,
                       lc.ComplaintReporterReplied, lc.ComplaintRated, lc.ComplaintClosed, lc.ComplaintReopened,
                       lc.ComplaintHeld, lc.ActionRejected)
-    triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=settings.service_name)
+    triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=runtime.name)
     complaints = runtime.consumer("followup.complaints", {
         ComplaintRouted: partial(service.open_case, ctx=ctx),
         ComplaintForwarded: partial(service.on_forwarded, ctx=ctx),

@@ -1,4 +1,4 @@
-"""The read models over HTTP, as JSON (plain ASGI apps mounted by app.py through ``runtime.asgi_app``).
+"""The read models over HTTP, as JSON (``routes``, served by the runtime's app).
 
 | path | who | what |
 |---|---|---|
@@ -18,26 +18,30 @@ shared shape (``{"status": "error", "reasons": [...]}``) and, for older clients,
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import parse_qs
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from lapor_followup import readmodels, repository
 from lapor_followup.context import Context
+from lapor_followup.settings import FollowupSettings
 from lapor_followup.states import OWED
-from lapor_shared.http_errors import error_document, reason
+from lapor_shared.http_errors import Refusal, json_response
 from lapor_shared.http_limits import PublicRoute
 from lapor_shared.logging import get_logger
 from lapor_shared.regions import is_known
 from lapor_shared.runtime import Runtime
+
+if TYPE_CHECKING:
+    from lapor_followup.app import Followup
 
 log = get_logger(component="followup.http")
 
 PUBLIC_ROUTES = (PublicRoute("lookup", "/v1/"),)
 """Status, work list and statistics: each counts against the caller's look-up rate limit."""
 
-ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 OWED_VALUES = sorted(s.value for s in OWED)
 
 
@@ -63,108 +67,72 @@ async def sync_credentials(runtime: Runtime, spec: str) -> None:
 
 
 class ReadApi:
-    def __init__(self, runtime: Runtime, ctx: Context, *, worklist_limit: int = 500) -> None:
+    """The read models, one method per route; each reads through public HTTP's own pool."""
+
+    def __init__(self, runtime: Runtime[FollowupSettings], ctx: Context) -> None:
         self._runtime = runtime
         self._ctx = ctx
-        self._limit = worklist_limit
+        self._limit = runtime.settings.worklist_limit
 
-    def routes(self) -> list[tuple[str, ASGIApp]]:
-        return [("/v1/status", self.status), ("/v1/worklist", self.worklist), ("/v1/statistics", self.statistics)]
-
-    async def status(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if not await _get_only(scope, send):
-            return
-        number = _query(scope).get("tracking_number", "").strip().upper()
+    async def status(self, request: Request) -> Response:
+        number = request.query_params.get("tracking_number", "").strip().upper()
         if not number:
-            await _error(send, 400, "tracking_number_required", "Nomor pelacakan (tracking_number) wajib diisi.",
-                         "The tracking_number query parameter is required.")
-            return
+            raise _refusal(400, "tracking_number_required", "Nomor pelacakan (tracking_number) wajib diisi.",
+                           "The tracking_number query parameter is required.")
         async with self._runtime.http_pool.acquire() as conn:
             case = await repository.complaint_by_tracking(conn, number)
             history = await repository.history_of(conn, case["complaint_id"]) if case else []
         if case is None:
-            await _error(send, 404, "not_found", "Laporan dengan nomor pelacakan ini tidak ditemukan.",
-                         "No complaint has this tracking number.")
-            return
-        await _json(send, 200, readmodels.reporter_view(case, history))
+            raise _refusal(404, "not_found", "Laporan dengan nomor pelacakan ini tidak ditemukan.",
+                           "No complaint has this tracking number.")
+        return json_response(readmodels.reporter_view(case, history))
 
-    async def worklist(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if not await _get_only(scope, send):
-            return
-        token = _bearer(scope)
+    async def worklist(self, request: Request) -> Response:
+        token = _bearer(request)
         agency_id = await repository.agency_for_token(self._runtime.http_pool, token_hash(token)) if token else None
         if agency_id is None:
-            await _error(send, 401, "unauthorised", "Kredensial instansi diperlukan.",
-                         "An agency credential (Authorization: Bearer <token>) is required.",
-                         headers=[(b"www-authenticate", b'Bearer realm="lapor-followup"')])
-            return
-        asked = _query(scope).get("agency_id")
+            raise _refusal(401, "unauthorised", "Kredensial instansi diperlukan.",
+                           "An agency credential (Authorization: Bearer <token>) is required.",
+                           headers=(("www-authenticate", 'Bearer realm="lapor-followup"'),))
+        asked = request.query_params.get("agency_id")
         if asked and asked != agency_id:
             log.warning("worklist_other_agency_refused", agency_id=agency_id, asked=asked)
-            await _error(send, 403, "forbidden", "Instansi hanya dapat melihat daftar kerjanya sendiri.",
-                         "An agency can only read its own work list.")
-            return
+            raise _refusal(403, "forbidden", "Instansi hanya dapat melihat daftar kerjanya sendiri.",
+                           "An agency can only read its own work list.")
         now = self._ctx.clock.now()
         async with self._runtime.http_pool.acquire() as conn:
             rows = await repository.worklist(conn, agency_id, owed=OWED_VALUES, limit=self._limit)
             notes = await repository.internal_notes_of(conn, [r["complaint_id"] for r in rows])
         items = [readmodels.worklist_item(r, notes.get(r["complaint_id"], []), now) for r in rows]
-        await _json(send, 200, {"agency_id": agency_id, "as_of": now.isoformat(), "count": len(items),
-                                "items": items})
+        return json_response({"agency_id": agency_id, "as_of": now.isoformat(), "count": len(items), "items": items})
 
-    async def statistics(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if not await _get_only(scope, send):
-            return
-        code = _query(scope).get("jurisdiction", "ID").strip()
+    async def statistics(self, request: Request) -> Response:
+        code = (request.query_params.get("jurisdiction") or "ID").strip()
         if not is_known(code):
-            await _error(send, 404, "unknown_jurisdiction", "Kode wilayah tidak dikenal.",
-                         "Unknown jurisdiction code (use ID, a province such as 18 or a regency such as 18.71).")
-            return
-        await _json(send, 200, await self.statistics_of(code))
-
-    async def statistics_of(self, code: str) -> dict[str, Any]:
+            raise _refusal(404, "unknown_jurisdiction", "Kode wilayah tidak dikenal.",
+                           "Unknown jurisdiction code (use ID, a province such as 18 or a regency such as 18.71).")
         now = self._ctx.clock.now()
         async with self._runtime.http_pool.acquire() as conn:
             stats = await repository.statistics(conn, code, now=now, owed=OWED_VALUES)
             children = await repository.child_counts(conn, code, now=now, owed=OWED_VALUES)
-        return readmodels.statistics_view(code, stats, children, now)
+        return json_response(readmodels.statistics_view(code, stats, children, now))
 
 
-def _query(scope: dict[str, Any]) -> dict[str, str]:
-    parsed = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return {k: v[0] for k, v in parsed.items() if v}
+def routes(service: Followup) -> list[BaseRoute]:
+    api = ReadApi(service.runtime, service.ctx)
+    return [Route("/v1/status", api.status, methods=["GET"]), Route("/v1/worklist", api.worklist, methods=["GET"]),
+            Route("/v1/statistics", api.statistics, methods=["GET"])]
 
 
-def _bearer(scope: dict[str, Any]) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
+def _refusal(status: int, code: str, message_id: str, message_en: str,
+             headers: tuple[tuple[str, str], ...] = ()) -> Refusal:
+    """A refusal with, for older clients, ``error``, ``message_id`` and ``message_en`` at the top too."""
+    return Refusal(status, code, None, message_id, message_en, headers=headers,
+                   extra={"error": code, "message_id": message_id, "message_en": message_en})
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
     return None
-
-
-async def _get_only(scope: dict[str, Any], send: Any) -> bool:
-    if scope.get("method") in ("GET", "HEAD"):
-        return True
-    await _error(send, 405, "method_not_allowed", "Hanya GET.", "Only GET is allowed.",
-                 headers=[(b"allow", b"GET, HEAD")])
-    return False
-
-
-async def _error(send: Any, status: int, code: str, message_id: str, message_en: str,
-                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    document = error_document(reason(code, None, message_id, message_en),
-                              error=code, message_id=message_id, message_en=message_en)
-    await _json(send, status, document, headers)
-
-
-async def _json(send: Any, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    data = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"cache-control", b"no-store"),
-                    (b"content-length", str(len(data)).encode()), *(headers or [])],
-    })
-    await send({"type": "http.response.body", "body": data})

@@ -51,7 +51,7 @@ class FollowupHarness(ServiceHarness):
         self.conn = conn
         """A connection of the test's own, beside the service's pools."""
         self.app = app
-        """The ASGI app, built before the broker started (building a FastStream app re-wires its broker)."""
+        """The service's HTTP app (``Followup.asgi_app``), the same routes uvicorn serves."""
 
     async def route(self, region: str = "18.71", *, at: datetime | None = None, **fields: Any) -> Envelope[Any]:
         """Routing sends a new complaint to ``region``'s general office at ``at`` (default: now)."""

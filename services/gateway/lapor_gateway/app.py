@@ -1,23 +1,58 @@
-"""The gateway's composition root: the one place where concrete parts are wired together."""
+"""The gateway's composition root: the one place where concrete parts are wired together.
+
+``build(settings)`` gives the service's parts (``Gateway``), nothing connected yet; ``create_app(settings)``
+is its HTTP app (every channel's routes, ``http.py``), what ``python -m lapor_gateway`` serves.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from lapor_gateway import http
+from lapor_gateway.context import AdapterContext
 from lapor_gateway.handlers import register_handlers
-from lapor_gateway.http import http_mounts, register_http
-from lapor_gateway.settings import GatewaySettings
+from lapor_gateway.settings import DEV_OPEN311_KEYS, DEV_SMS_SECRET, GatewaySettings
+from lapor_gateway.submissions import SubmissionGateway
+from lapor_gateway.wakeups import AnswerBoard, AnswerListener
 from lapor_shared.http_guard import HttpGuard
+from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
 
+log = get_logger(component="gateway")
 
-def build_runtime(settings: GatewaySettings | None = None) -> Runtime:
-    """The service's runtime with its subscribers and its channels attached (nothing connects until it starts)."""
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    """The service's parts: the runtime (subscribers attached) and what the channels share (the
+    submission gateway, the answer board and its listener)."""
+
+    runtime: Runtime[GatewaySettings]
+    channels: AdapterContext
+
+    def asgi_app(self) -> HttpGuard:
+        return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES, middleware=http.MIDDLEWARE)
+
+
+def build(settings: GatewaySettings | None = None) -> Gateway:
+    """Everything wired, nothing connected: the answer listener starts and stops with the runtime."""
     settings = settings or GatewaySettings()
     runtime = Runtime(settings, schema="gateway", migrations="lapor_gateway.migrations")
-    register_handlers(runtime, settings)
-    register_http(runtime, settings.adapters)
-    return runtime
+    board = AnswerBoard()
+    listener = AnswerListener(board)
+    channels = AdapterContext(runtime, settings.adapters, board, SubmissionGateway(runtime, board, settings.adapters),
+                              listener)
+    register_handlers(runtime, channels)
+
+    async def warn_about_dev_secrets(rt: Runtime[GatewaySettings]) -> None:
+        adapters = settings.adapters
+        if adapters.sms_webhook_secret == DEV_SMS_SECRET or adapters.open311_api_keys == DEV_OPEN311_KEYS:
+            log.warning("gateway_using_development_secrets",
+                        hint="set LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET and LAPOR_ADAPTERS__OPEN311_API_KEYS")
+
+    runtime.on_started.extend([listener.start, warn_about_dev_secrets])
+    runtime.on_stopping.append(listener.stop)
+    return Gateway(runtime, channels)
 
 
 def create_app(settings: GatewaySettings | None = None) -> HttpGuard:
-    runtime = build_runtime(settings)
-    return runtime.asgi_app(title="LAPOR! gateway", mounts=http_mounts(runtime))
+    return build(settings).asgi_app()

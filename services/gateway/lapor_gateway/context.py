@@ -1,4 +1,6 @@
-"""What the channels' HTTP routes share: the runtime, the settings and the submission gateway."""
+"""What the channels' HTTP routes share (``AdapterContext``: the runtime, the settings, the submission
+gateway and the answer board; each channel's ``routes(ctx)`` binds it to its endpoints), and reading a
+request's body within a limit."""
 
 from __future__ import annotations
 
@@ -26,10 +28,6 @@ class AdapterContext:
     def pool(self) -> asyncpg.Pool:
         """Public HTTP's own pool (statement timeout), never the consumers'."""
         return self.runtime.http_pool
-
-
-def context_of(request: Request) -> AdapterContext:
-    return request.app.state.adapters
 
 
 class BodyTooLarge(Exception):

@@ -11,15 +11,15 @@ from __future__ import annotations
 from functools import partial
 
 from lapor_gateway import projection, service, wakeups
-from lapor_gateway.settings import GatewaySettings
+from lapor_gateway.context import AdapterContext
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected, ComplaintSubmitted
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS
 
 
-def register_handlers(runtime: Runtime, settings: GatewaySettings) -> None:
+def register_handlers(runtime: Runtime, channels: AdapterContext) -> None:
     runtime.publishes(ComplaintSubmitted)
-    record = partial(service.record_answer, short_code=settings.adapters.sms_short_code,
+    record = partial(service.record_answer, short_code=channels.settings.sms_short_code,
                      notify_channel=wakeups.channel_name(runtime.schema))
     results = runtime.consumer("gateway.results", {ComplaintAccepted: record, ComplaintRejected: record})
     view = runtime.consumer("gateway.view", projection.HANDLERS)

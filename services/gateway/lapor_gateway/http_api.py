@@ -9,6 +9,7 @@ number when intake accepted it within a few seconds, 202 with a poll token when 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lapor_gateway import status
-from lapor_gateway.context import BodyTooLarge, context_of, read_body
+from lapor_gateway.context import AdapterContext, BodyTooLarge, read_body
 from lapor_gateway.contract import Outcome, SubmissionProblem, build_submission, normalise_phone, reason
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import categories, safejson
@@ -89,8 +90,7 @@ def _message_id(data: dict[str, Any], idempotency_key: str | None) -> str | dict
     return str(given) if given is not None else (idempotency_key or f"api-{uuid4()}")
 
 
-async def submit_complaint(request: Request) -> JSONResponse:
-    ctx = context_of(request)
+async def submit_complaint(request: Request, ctx: AdapterContext) -> JSONResponse:
     try:
         raw = await read_body(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
@@ -144,17 +144,17 @@ async def submit_complaint(request: Request) -> JSONResponse:
     return outcome_response(outcome, created=True)
 
 
-async def poll_submission(request: Request) -> JSONResponse:
-    outcome = await context_of(request).gateway.outcome_by_token(request.path_params["token"])
+async def poll_submission(request: Request, ctx: AdapterContext) -> JSONResponse:
+    outcome = await ctx.gateway.outcome_by_token(request.path_params["token"])
     if outcome is None:
         return problem(404, reason("unknown_token", "token", "Token tidak dikenal.", "Unknown token."))
     return outcome_response(outcome, created=False)
 
 
-async def complaint_status(request: Request) -> JSONResponse:
+async def complaint_status(request: Request, ctx: AdapterContext) -> JSONResponse:
     typed = request.path_params["tracking_number"]
     try:
-        found = await status.lookup(context_of(request).pool, typed)
+        found = await status.lookup(ctx.pool, typed)
     except status.InvalidTrackingNumber as exc:
         return problem(400, reason("invalid_tracking_number", "tracking_number", f"{exc}.",
                                    status.INVALID_REASON_EN))
@@ -172,10 +172,10 @@ async def list_categories(request: Request) -> JSONResponse:
     ])
 
 
-def routes() -> list[Route]:
+def routes(ctx: AdapterContext) -> list[Route]:
     return [
-        Route("/api/v1/complaints", submit_complaint, methods=["POST"]),
-        Route("/api/v1/complaints/{tracking_number}", complaint_status, methods=["GET"]),
-        Route("/api/v1/submissions/{token}", poll_submission, methods=["GET"]),
+        Route("/api/v1/complaints", partial(submit_complaint, ctx=ctx), methods=["POST"]),
+        Route("/api/v1/complaints/{tracking_number}", partial(complaint_status, ctx=ctx), methods=["GET"]),
+        Route("/api/v1/submissions/{token}", partial(poll_submission, ctx=ctx), methods=["GET"]),
         Route("/api/v1/categories", list_categories, methods=["GET"]),
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mimetypes
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -24,7 +25,7 @@ from starlette.routing import Route
 
 from lapor_gateway import repository as repo
 from lapor_gateway import status
-from lapor_gateway.context import BodyTooLarge, context_of, form_fields, read_body
+from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields, read_body
 from lapor_gateway.contract import (
     Outcome,
     SubmissionProblem,
@@ -197,11 +198,10 @@ def _created(fmt: str, outcome: Outcome) -> Response:
     return respond(fmt, "service_requests", [item])
 
 
-async def create_request(request: Request) -> Response:
+async def create_request(request: Request, ctx: AdapterContext) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
-    ctx = context_of(request)
     try:
         params = await _params(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
@@ -255,7 +255,7 @@ def _datetime_param(request: Request, name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-async def list_requests(request: Request) -> Response:
+async def list_requests(request: Request, ctx: AdapterContext) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
@@ -277,13 +277,13 @@ async def list_requests(request: Request) -> Response:
     if codes:  # an alias (``jalan``) means its category (``infrastruktur``)
         codes = [(categories.resolve(c).code if categories.resolve(c) else c) for c in codes]
     rows = await repo.public_requests(
-        context_of(request).pool, tracking_numbers=numbers, service_codes=codes,
+        ctx.pool, tracking_numbers=numbers, service_codes=codes,
         statuses=statuses, start=start, end=end, limit=MAX_RESULTS,
     )
     return respond(fmt, "service_requests", [service_request(dict(r)) for r in rows])
 
 
-async def get_request(request: Request) -> Response:
+async def get_request(request: Request, ctx: AdapterContext) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
@@ -291,18 +291,18 @@ async def get_request(request: Request) -> Response:
         number = tracking.normalise(request.path_params["id"])
     except tracking.InvalidTrackingNumber:
         return errors(fmt, 404, "service_request_id tidak ditemukan. / service_request_id not found.")
-    row = await status.find(context_of(request).pool, number)
+    row = await status.find(ctx.pool, number)
     if row is None:
         return errors(fmt, 404, "service_request_id tidak ditemukan. / service_request_id not found.")
     return respond(fmt, "service_requests", [service_request(row)])
 
 
-async def get_token(request: Request) -> Response:
+async def get_token(request: Request, ctx: AdapterContext) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
     token = request.path_params["token"]
-    outcome = await context_of(request).gateway.outcome_by_token(token)
+    outcome = await ctx.gateway.outcome_by_token(token)
     if outcome is None:
         return errors(fmt, 404, "token tidak ditemukan. / token not found.")
     if outcome.status == "rejected":
@@ -310,12 +310,12 @@ async def get_token(request: Request) -> Response:
     return respond(fmt, "service_requests", [{"service_request_id": outcome.tracking_number, "token": token}])
 
 
-def routes() -> list[Route]:
+def routes(ctx: AdapterContext) -> list[Route]:
     return [
         Route(f"{PREFIX}/services.{{fmt}}", list_services, methods=["GET"]),
         Route(f"{PREFIX}/services/{{code}}.{{fmt}}", service_definition, methods=["GET"]),
-        Route(f"{PREFIX}/requests.{{fmt}}", list_requests, methods=["GET"]),
-        Route(f"{PREFIX}/requests.{{fmt}}", create_request, methods=["POST"]),
-        Route(f"{PREFIX}/requests/{{id}}.{{fmt}}", get_request, methods=["GET"]),
-        Route(f"{PREFIX}/tokens/{{token}}.{{fmt}}", get_token, methods=["GET"]),
+        Route(f"{PREFIX}/requests.{{fmt}}", partial(list_requests, ctx=ctx), methods=["GET"]),
+        Route(f"{PREFIX}/requests.{{fmt}}", partial(create_request, ctx=ctx), methods=["POST"]),
+        Route(f"{PREFIX}/requests/{{id}}.{{fmt}}", partial(get_request, ctx=ctx), methods=["GET"]),
+        Route(f"{PREFIX}/tokens/{{token}}.{{fmt}}", partial(get_token, ctx=ctx), methods=["GET"]),
     ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,12 +23,12 @@ from starlette.routing import Route
 
 from lapor_gateway import replies, status
 from lapor_gateway import repository as repo
-from lapor_gateway.context import AdapterContext, BodyTooLarge, context_of, form_fields, read_body
+from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields, read_body
 from lapor_gateway.contract import SubmissionProblem, build_submission, normalise_phone, reason, title_from
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import safejson
 from lapor_shared.events.values import Channel
-from lapor_shared.http_errors import Refusal, json_refusal
+from lapor_shared.http_errors import Refusal, json_error, json_refusal
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="gateway.sms")
@@ -54,17 +54,13 @@ def _region_tag(text: str) -> tuple[str | None, str]:
     return tagged.group(1), text[tagged.end():].strip()
 
 
-def _error(http_status: int, *reasons: dict[str, Any]) -> JSONResponse:
-    return JSONResponse({"status": "error", "reasons": list(reasons)}, http_status)
-
-
 def _authorised(request: Request, ctx: AdapterContext) -> bool:
     given = request.headers.get(SECRET_HEADER, "")
     return hmac.compare_digest(given.encode(), ctx.settings.sms_webhook_secret.encode())
 
 
-def _unauthorised() -> JSONResponse:
-    return _error(401, reason("bad_secret", SECRET_HEADER, "Rahasia webhook tidak cocok.",
+def _unauthorised() -> Response:
+    return json_error(401, reason("bad_secret", SECRET_HEADER, "Rahasia webhook tidak cocok.",
                               "The webhook secret does not match."))
 
 
@@ -95,20 +91,19 @@ async def _status_reply(ctx: AdapterContext, message_id: str, phone: str, typed:
     return JSONResponse({"status": "status_reply_queued", "message_id": message_id})
 
 
-async def inbound(request: Request) -> Response:
-    ctx = context_of(request)
+async def inbound(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         log.warning("sms_webhook_bad_secret")
         return _unauthorised()
     try:
         fields = await _fields(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
-        return _error(413, reason("too_large", None, "Permintaan terlalu besar.", "Request too large."))
+        return json_error(413, reason("too_large", None, "Permintaan terlalu besar.", "Request too large."))
     except Refusal as refusal:
-        return _error(refusal.status, refusal.reason())
+        return json_error(refusal.status, refusal.reason())
     missing = [name for name, value in fields.items() if not value.strip()]
     if missing:
-        return _error(400, *(reason("required", name, f"{name} wajib diisi.", f"{name} is required.")
+        return json_error(400, *(reason("required", name, f"{name} wajib diisi.", f"{name} is required.")
                              for name in missing))
     phone = normalise_phone(fields["from"]) or fields["from"]
     message_id, text = fields["message_id"].strip(), fields["text"].strip()
@@ -129,12 +124,12 @@ async def inbound(request: Request) -> Response:
         })
         outcome = await ctx.gateway.submit(submission, source="sms", reply_to=phone)
     except SubmissionProblem as exc:
-        return _error(400, *exc.reasons)
+        return json_error(400, *exc.reasons)
     except IdempotencyConflict:
-        return _error(409, reason("message_id_reused", "message_id", "message_id sudah dipakai untuk pesan lain.",
+        return json_error(409, reason("message_id_reused", "message_id", "message_id sudah dipakai untuk pesan lain.",
                                   "message_id was already used for another message."))
     except PublishFailed:
-        return _error(503, reason("unavailable", None, "Layanan sibuk, kirim ulang.", "Service busy, retry."))
+        return json_error(503, reason("unavailable", None, "Layanan sibuk, kirim ulang.", "Service busy, retry."))
     return JSONResponse({
         "status": outcome.status,
         "message_id": message_id,
@@ -143,8 +138,7 @@ async def inbound(request: Request) -> Response:
     })
 
 
-async def outbox(request: Request) -> Response:
-    ctx = context_of(request)
+async def outbox(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         return _unauthorised()
     try:
@@ -159,22 +153,21 @@ async def outbox(request: Request) -> Response:
     ]}, headers={"cache-control": "no-store"})
 
 
-async def mark_sent(request: Request) -> Response:
-    ctx = context_of(request)
+async def mark_sent(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         return _unauthorised()
     raw_id = request.path_params["id"]
     # a bigint, or certainly no such reply
     sms_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18 else -1
     if not await repo.mark_sms_sent(ctx.pool, sms_id):
-        return _error(404, reason("not_found", "id", "Balasan tidak ditemukan atau sudah terkirim.",
+        return json_error(404, reason("not_found", "id", "Balasan tidak ditemukan atau sudah terkirim.",
                                   "No such unsent reply."))
     return JSONResponse({"status": "sent", "id": sms_id})
 
 
-def routes() -> list[Route]:
+def routes(ctx: AdapterContext) -> list[Route]:
     return [
-        Route("/sms/inbound", inbound, methods=["POST"]),
-        Route("/sms/outbox", outbox, methods=["GET"]),
-        Route("/sms/outbox/{id}/sent", mark_sent, methods=["POST"]),
+        Route("/sms/inbound", partial(inbound, ctx=ctx), methods=["POST"]),
+        Route("/sms/outbox", partial(outbox, ctx=ctx), methods=["GET"]),
+        Route("/sms/outbox/{id}/sent", partial(mark_sent, ctx=ctx), methods=["POST"]),
     ]

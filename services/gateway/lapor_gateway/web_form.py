@@ -8,7 +8,7 @@ complaint. A rejected form comes back filled in, with the reasons, and a fresh i
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from lapor_gateway import status
-from lapor_gateway.context import BodyTooLarge, context_of, form_fields
+from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields
 from lapor_gateway.contract import (
     Outcome,
     SubmissionProblem,
@@ -172,8 +172,7 @@ def _localised(reasons: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
     return [{**r, "text": r["message_en"] if lang == "en" else r["message_id"]} for r in reasons]
 
 
-async def submit_form(request: Request) -> Response:
-    ctx = context_of(request)
+async def submit_form(request: Request, ctx: AdapterContext) -> Response:
     lang = language(request)
     try:
         form = await form_fields(request, ctx.settings.max_body_bytes)
@@ -199,30 +198,30 @@ async def submit_form(request: Request) -> Response:
     return RedirectResponse(f"/lapor/kiriman/{outcome.poll_token}?lang={lang}", status_code=303)
 
 
-async def show_submission(request: Request) -> Response:
-    outcome: Outcome | None = await context_of(request).gateway.outcome_by_token(request.path_params["token"])
+async def show_submission(request: Request, ctx: AdapterContext) -> Response:
+    outcome: Outcome | None = await ctx.gateway.outcome_by_token(request.path_params["token"])
     if outcome is None:
         return render(request, "status.html", 404, found=None, typed="", not_found=True)
     reasons = _localised(outcome.reasons, language(request))
     return render(request, "submission.html", outcome=outcome, reasons=reasons)
 
 
-async def show_status(request: Request) -> Response:
+async def show_status(request: Request, ctx: AdapterContext) -> Response:
     typed = (request.query_params.get("nomor") or "").strip()
     if not typed:
         return render(request, "status.html", found=None, typed="", not_found=False)
     try:
-        found = await status.lookup(context_of(request).pool, typed)
+        found = await status.lookup(ctx.pool, typed)
     except status.InvalidTrackingNumber as exc:
         problem = str(exc) if language(request) == "id" else status.INVALID_REASON_EN
         return render(request, "status.html", 400, found=None, typed=typed, not_found=False, problem=problem)
     return render(request, "status.html", 200 if found else 404, found=found, typed=typed, not_found=found is None)
 
 
-def routes() -> list[Route]:
+def routes(ctx: AdapterContext) -> list[Route]:
     return [
         Route("/lapor", show_form, methods=["GET"]),
-        Route("/lapor", submit_form, methods=["POST"]),
-        Route("/lapor/kiriman/{token}", show_submission, methods=["GET"]),
-        Route("/lapor/status", show_status, methods=["GET"]),
+        Route("/lapor", partial(submit_form, ctx=ctx), methods=["POST"]),
+        Route("/lapor/kiriman/{token}", partial(show_submission, ctx=ctx), methods=["GET"]),
+        Route("/lapor/status", partial(show_status, ctx=ctx), methods=["GET"]),
     ]

@@ -24,10 +24,9 @@ import pytest
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from lapor_gateway.app import build_runtime
-from lapor_gateway.http import http_mounts
+from lapor_gateway.app import build
 from lapor_gateway.settings import AdapterSettings, GatewaySettings
-from lapor_intake.app import build_runtime as build_intake
+from lapor_intake.app import build as build_intake
 from lapor_intake.settings import IntakeSettings
 from lapor_shared import tracking
 from lapor_shared.events import Envelope, Payload, encode
@@ -149,8 +148,9 @@ def adapters(database_url: str) -> Callable[..., AbstractAsyncContextManager[Ada
             "sms_webhook_secret": SMS_SECRET, "open311_api_keys": f"civic-app:{OPEN311_KEY}", "recheck_s": 0.5,
             **overrides,
         })
-        runtime = build_runtime(GatewaySettings(database_url=url or database_url, adapters=adapter_settings,
-                                                http=HttpSettings(**(http or {}))))
+        gateway = build(GatewaySettings(database_url=url or database_url, adapters=adapter_settings,
+                                        http=HttpSettings(**(http or {}))))
+        runtime = gateway.runtime
         published: list[bytes] = []
 
         @runtime.broker.subscriber(SUBMISSIONS.name, group_id="test-submissions-seen")
@@ -159,8 +159,8 @@ def adapters(database_url: str) -> Callable[..., AbstractAsyncContextManager[Ada
 
         if setup is not None:
             setup(runtime)
-        app = runtime.asgi_app(title="LAPOR! gateway (test)", mounts=http_mounts(runtime))
-        intake_runtime = build_intake(IntakeSettings(database_url=database_url)) if intake else None
+        app = gateway.asgi_app()
+        intake_runtime = build_intake(IntakeSettings(database_url=database_url)).runtime if intake else None
         if intake_runtime is not None:
             wire(runtime.broker, intake_runtime.broker, SUBMISSIONS.name)
             for topic in (SUBMISSION_RESULTS.name, COMPLAINTS.name):

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from lapor_gateway import service
-from lapor_gateway.app import build_runtime
+from lapor_gateway.app import build
 from lapor_gateway.settings import GatewaySettings
 from lapor_shared.consumer import Tx
 from lapor_shared.outbox import Outbox
@@ -53,7 +53,7 @@ async def record_submission(conn: asyncpg.Connection, message_id: str) -> bool:
 async def second_while_first_is_open(database_url: str, first: Any, second: Any) -> tuple[bool, list[Any]]:
     """``first(conn)`` in a transaction held open; ``second(conn)`` started meanwhile; then ``first`` commits.
     Whether the second waited, and the SMS replies queued in the end."""
-    runtime = build_runtime(GatewaySettings(database_url=database_url))
+    runtime = build(GatewaySettings(database_url=database_url)).runtime
     async with in_memory(runtime):
         pool = runtime.pool
         async with pool.acquire() as a, pool.acquire() as b:

@@ -14,10 +14,10 @@ import asyncpg
 import httpx
 import pytest
 
-from lapor_gateway.app import create_app
+from lapor_gateway.app import build
 from lapor_gateway.call_centre.cli import main as import_main
 from lapor_gateway.settings import AdapterSettings, GatewaySettings
-from lapor_intake.app import create_app as create_intake
+from lapor_intake.app import build as build_intake
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.testing.kafka_io import wait_for
 
@@ -29,16 +29,16 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
 @asynccontextmanager
 async def gateway_and_intake_on(bootstrap: str, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Both services in this process, each with its own broker connection; HTTP goes to the gateway."""
-    intake = create_intake(IntakeSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap))
-    gateway = create_app(GatewaySettings(
+    intake = build_intake(IntakeSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap))
+    gateway = build(GatewaySettings(
         database_url=database_url, kafka_bootstrap_servers=bootstrap,
         adapters=AdapterSettings(sms_webhook_secret=SMS_SECRET, wait_s=10),
     ))
-    async with intake.start_lifespan_context(), gateway.start_lifespan_context():
-        async with (httpx.AsyncClient(transport=httpx.ASGITransport(app=intake), base_url="http://intake.test")
-                    as intake_http,
-                    httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway.test")
-                    as http):
+    async with intake.runtime.running(), gateway.runtime.running():  # what each app's lifespan runs
+        async with (httpx.AsyncClient(transport=httpx.ASGITransport(app=intake.asgi_app()),
+                                      base_url="http://intake.test") as intake_http,
+                    httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway.asgi_app()),
+                                      base_url="http://gateway.test") as http):
             await wait_for(lambda: _ready(intake_http), timeout=30)
             await wait_for(lambda: _ready(http), timeout=30)
             yield http

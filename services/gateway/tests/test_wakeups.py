@@ -14,11 +14,9 @@ import httpx
 import pytest
 from faststream.kafka import KafkaBroker
 
-from lapor_gateway.app import build_runtime
-from lapor_gateway.http import context_of_runtime, http_mounts
+from lapor_gateway.app import Gateway, build
 from lapor_gateway.settings import AdapterSettings, GatewaySettings
 from lapor_shared.events import encode
-from lapor_shared.runtime import Runtime
 from lapor_shared.testing.factories import accepted_envelope, complaint_accepted
 from lapor_shared.testing.service import in_memory
 from lapor_shared.topics import SUBMISSION_RESULTS, key_of
@@ -27,7 +25,7 @@ from .conftest import complaint_body, valid_tracking_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
-Replica = tuple[Runtime, KafkaBroker, httpx.AsyncClient]
+Replica = tuple[Gateway, KafkaBroker, httpx.AsyncClient]
 RECHECK_S = 20.0
 """Far longer than any test here waits: only a notification can answer in time."""
 
@@ -39,13 +37,13 @@ async def replicas(database_url: str, n: int = 2) -> AsyncIterator[list[Replica]
     async with AsyncExitStack() as stack:
         running = []
         for _ in range(n):
-            runtime = build_runtime(settings)
-            app = runtime.asgi_app(title="LAPOR! gateway (replica)", mounts=http_mounts(runtime))
-            broker = await stack.enter_async_context(in_memory(runtime))
+            gateway = build(settings)
+            app = gateway.asgi_app()
+            broker = await stack.enter_async_context(in_memory(gateway.runtime))
             http = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"))
-            await asyncio.wait_for(context_of_runtime(runtime).listener.listening.wait(), 10)
-            running.append((runtime, broker, http))
+            await asyncio.wait_for(gateway.channels.listener.listening.wait(), 10)
+            running.append((gateway, broker, http))
         yield running
 
 
@@ -73,13 +71,13 @@ async def test_the_replica_holding_the_request_is_woken_by_the_answer_another_re
     assert response.status_code == 201, response.text
     assert response.json()["tracking_number"] == envelope.tracking_number
     assert elapsed < 5 < RECHECK_S, "answered by the notification, not by the periodic re-read"
-    assert context_of_runtime(holder).listener.notifications >= 1
+    assert holder.channels.listener.notifications >= 1
 
 
 async def test_a_request_whose_notification_never_comes_reads_its_answer_after_recheck_s(database_url):
     settings = GatewaySettings(database_url=database_url, adapters=AdapterSettings(wait_s=10, recheck_s=0.3))
-    runtime = build_runtime(settings)
-    app = runtime.asgi_app(title="LAPOR! gateway (test)", mounts=http_mounts(runtime))
+    gateway = build(settings)
+    runtime, app = gateway.runtime, gateway.asgi_app()
     async with in_memory(runtime), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                                      base_url="http://gateway.test") as http:
         key = str(uuid.uuid4())
@@ -96,8 +94,8 @@ async def test_a_request_whose_notification_never_comes_reads_its_answer_after_r
 
 
 async def test_the_listener_listens_again_after_the_database_dropped_its_connection(database_url):
-    async with replicas(database_url, n=1) as [(runtime, broker, http)]:
-        listener = context_of_runtime(runtime).listener
+    async with replicas(database_url, n=1) as [(gateway, broker, http)]:
+        runtime, listener = gateway.runtime, gateway.channels.listener
         await runtime.pool.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lapor-gateway-listen'"
             " AND datname = current_database()")

@@ -1,22 +1,41 @@
-"""Intake's composition root: the one place where concrete parts are wired together."""
+"""Intake's composition root: the one place where concrete parts are wired together.
+
+``build(settings)`` gives the service's parts (``Intake``), nothing connected yet; ``create_app(settings)``
+is its HTTP app, what ``python -m lapor_intake`` serves. Intake has no routes of its own: channels reach it
+only through Kafka (the platform's own channels are the gateway's), so its HTTP is the runtime's alone
+(``/healthz``, ``/readyz``, ``/metrics``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lapor_intake.handlers import register_handlers
+from lapor_intake.service import Context
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.runtime import Runtime
 
 
-def build_runtime(settings: IntakeSettings | None = None) -> Runtime:
-    """The service's runtime with its subscribers attached (nothing connects until it starts)."""
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """The service's parts: the runtime (subscribers attached) and what its use cases need."""
+
+    runtime: Runtime[IntakeSettings]
+    ctx: Context
+
+    def asgi_app(self) -> HttpGuard:
+        return self.runtime.asgi_app()
+
+
+def build(settings: IntakeSettings | None = None) -> Intake:
+    """Everything wired, nothing connected: the pools, migrations and relay start with the app's lifespan."""
     settings = settings or IntakeSettings()
     runtime = Runtime(settings, schema="intake", migrations="lapor_intake.migrations")
-    register_handlers(runtime, settings)
-    return runtime
+    ctx = Context.from_settings(settings)
+    register_handlers(runtime, ctx)
+    return Intake(runtime, ctx)
 
 
 def create_app(settings: IntakeSettings | None = None) -> HttpGuard:
-    """Intake's HTTP surface is the runtime's alone (``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi``):
-    channels reach it only through Kafka (the platform's own channels are the gateway's)."""
-    return build_runtime(settings).asgi_app(title="LAPOR! intake")
+    return build(settings).asgi_app()

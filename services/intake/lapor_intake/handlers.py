@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 from lapor_intake import service
-from lapor_intake.settings import IntakeSettings
 from lapor_intake.unreadable import answer_unreadable
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
@@ -14,17 +13,16 @@ from lapor_shared.runtime import Runtime
 from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
 
 
-def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
+def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     runtime.publishes(ev.ComplaintAccepted, ev.ComplaintRejected, ev.ReporterContactShared, ev.ReporterContactErased)
     # a refused erasure goes to the complaint stream only (service.erase_contact emits it without a jurisdiction)
     runtime.publishes(lc.ActionRejected, jurisdiction=False)
-    intake = service.Intake.from_settings(settings)
     submissions = runtime.consumer(
-        "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, intake=intake)},
+        "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, ctx=ctx)},
         answer_undecodable=answer_unreadable,  # a channel hears why its submission could not be read
     )
     reporter_commands = runtime.consumer(
-        "intake.reporter_commands", {EraseReporterContact: partial(service.erase_contact, intake=intake)}
+        "intake.reporter_commands", {EraseReporterContact: partial(service.erase_contact, ctx=ctx)}
     )
 
     runtime.subscribe(submissions, SUBMISSIONS.name, group_id="lapor-intake")

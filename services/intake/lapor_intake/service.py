@@ -14,6 +14,7 @@ from lapor_intake import duplicates, ratelimit, repository, tracking
 from lapor_intake.contacts import Identity, IdentityHasher
 from lapor_intake.duplicates import DuplicatePolicy
 from lapor_intake.ratelimit import Limits
+from lapor_intake.settings import IntakeSettings
 from lapor_intake.validation import Policy, check
 from lapor_shared.consumer import Tx
 from lapor_shared.crypto import ContactCipher
@@ -38,7 +39,7 @@ table never grows beyond the rows of the longest window."""
 
 
 @dataclass(frozen=True)
-class Intake:
+class Context:
     """What the use cases need besides the transaction, built once from the settings."""
 
     cipher: ContactCipher
@@ -48,7 +49,7 @@ class Intake:
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Intake:
+    def from_settings(cls, settings: IntakeSettings) -> Context:
         return cls(
             cipher=ContactCipher.from_setting(settings.contact_keys),
             hasher=IdentityHasher(settings.reporter_hash_key),
@@ -70,7 +71,7 @@ class Intake:
 # --- accepting submissions -------------------------------------------------------------------
 
 
-async def accept_submission(tx: Tx, envelope: Envelope[Any], *, intake: Intake) -> None:
+async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
     """Turn a channel submission into exactly one complaint, or into a rejection with reasons.
 
     Order matters: every check comes before the first write, and the complaint row (guarded by the
@@ -79,25 +80,25 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, intake: Intake) 
     """
     submission: ComplaintSubmitted = envelope.payload
     channel, message_id = str(submission.channel), submission.channel_message_id
-    checked = check(submission, now=datetime.now(UTC), policy=intake.policy)
+    checked = check(submission, now=datetime.now(UTC), policy=ctx.policy)
     if not checked.ok:
         await reject(tx, channel, message_id, checked.problems)
         return
 
-    identity = intake.hasher.identity(checked.contact)
+    identity = ctx.hasher.identity(checked.contact)
     if identity:
         await repository.lock_identity(tx.conn, identity.lock_keys)
     if await repository.find_by_channel_message(tx.conn, channel, message_id) is not None:
         log.info("submission_already_accepted", channel=channel)
         return
-    limited = await ratelimit.exceeded(tx.conn, intake.limits, channel, identity)
+    limited = await ratelimit.exceeded(tx.conn, ctx.limits, channel, identity)
     if limited is not None:
         await reject(tx, channel, message_id, [limited])
         return
 
     title, description = submission.title.strip(), submission.description.strip()
     text_fingerprint = duplicates.fingerprint(title, description)
-    earlier = await duplicates.find_earlier(tx.conn, intake.duplicates, identity, text_fingerprint)
+    earlier = await duplicates.find_earlier(tx.conn, ctx.duplicates, identity, text_fingerprint)
     complaint_id = uuid4()
     tracking_number = await tracking.issue(tx.conn)
     reporter_ref = uuid4() if checked.contact is not None else None
@@ -123,9 +124,9 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, intake: Intake) 
         return
     if identity:
         await repository.record_activity(tx.conn, identity.hashes, complaint_id)
-        await repository.prune_activity(tx.conn, older_than_s=intake.activity_kept_s, limit=PRUNE_BATCH)
+        await repository.prune_activity(tx.conn, older_than_s=ctx.activity_kept_s, limit=PRUNE_BATCH)
     if reporter_ref is not None and checked.contact is not None:
-        await _keep_contact(tx, intake, reporter_ref, checked.contact, identity, submission,
+        await _keep_contact(tx, ctx, reporter_ref, checked.contact, identity, submission,
                             complaint_id=complaint_id, tracking_number=tracking_number)
     await tx.emit(
         ComplaintAccepted(
@@ -154,14 +155,14 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, intake: Intake) 
 
 
 async def _keep_contact(
-    tx: Tx, intake: Intake, reporter_ref: UUID, contact: ReporterContact, identity: Identity,
+    tx: Tx, ctx: Context, reporter_ref: UUID, contact: ReporterContact, identity: Identity,
     submission: ComplaintSubmitted, *, complaint_id: UUID, tracking_number: str,
 ) -> None:
     """Store the contact in intake's private store and share it, encrypted, with notify alone."""
     await repository.insert_reporter(
         tx.conn, reporter_ref, contact, phone_hash=identity.phone_hash, email_hash=identity.email_hash
     )
-    key_id, ciphertext = intake.cipher.encrypt(contact)
+    key_id, ciphertext = ctx.cipher.encrypt(contact)
     await tx.emit(
         ReporterContactShared(
             reporter_ref=reporter_ref, channel=submission.channel, anonymous=submission.anonymous,
@@ -197,7 +198,7 @@ async def reject(tx: Tx, channel: str, channel_message_id: str, problems: list[R
 # --- erasure ---------------------------------------------------------------------------------
 
 
-async def erase_contact(tx: Tx, envelope: Envelope[Any], *, intake: Intake | None = None) -> None:
+async def erase_contact(tx: Tx, envelope: Envelope[Any], *, ctx: Context | None = None) -> None:
     """Forget a reporter's contact details on request: every contact row of the same person (same
     phone number or e-mail address) is deleted, only the opaque refs remain, and notify is told
     (``reporter.contact_erased``) to delete its copies. Erasing twice confirms the first erasure."""

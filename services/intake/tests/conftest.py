@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lapor_intake.app import build_runtime
+from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Consumer
 from lapor_shared.events import Envelope
@@ -75,6 +75,6 @@ def intake(database_url: str) -> Callable[..., AbstractAsyncContextManager[Intak
     """``async with intake(reporter_rate_limit=2) as h:`` intake with those settings, on the in-memory broker."""
 
     def start(**overrides: Any) -> IntakeHarness:
-        return IntakeHarness(build_runtime(IntakeSettings(database_url=database_url, **overrides)))
+        return IntakeHarness(build(IntakeSettings(database_url=database_url, **overrides)).runtime)
 
     return start

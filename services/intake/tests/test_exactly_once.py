@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from lapor_intake import service
-from lapor_intake.app import build_runtime
+from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
@@ -64,8 +64,8 @@ async def test_two_racing_deliveries_of_one_message_emit_one_acceptance(database
         reporter=None, anonymous=True
     )
     first, second = submitted_envelope(payload), submitted_envelope(payload)
-    intake = service.Intake.from_settings(IntakeSettings(database_url=database_url))
-    runtime = build_runtime(IntakeSettings(database_url=database_url))
+    ctx = service.Context.from_settings(IntakeSettings(database_url=database_url))
+    runtime = build(IntakeSettings(database_url=database_url)).runtime
     async with in_memory(runtime):
         pool = runtime.pool
         async with pool.acquire() as a, pool.acquire() as b:
@@ -73,8 +73,8 @@ async def test_two_racing_deliveries_of_one_message_emit_one_acceptance(database
             ta, tb = a.transaction(), b.transaction()
             await ta.start()
             await tb.start()
-            await service.accept_submission(tx_a, first, intake=intake)  # uncommitted winner
-            loser = asyncio.create_task(service.accept_submission(tx_b, second, intake=intake))
+            await service.accept_submission(tx_a, first, ctx=ctx)  # uncommitted winner
+            loser = asyncio.create_task(service.accept_submission(tx_b, second, ctx=ctx))
             pid_b = b.get_server_pid()
             for _ in range(200):
                 if await _waiting_on_a_lock(pool, pid_b):
@@ -99,8 +99,8 @@ async def test_two_racing_deliveries_of_one_message_emit_one_acceptance(database
 async def test_many_concurrent_deliveries_of_the_same_messages_make_one_complaint_each(database_url):
     messages = [complaint_submitted(reporter=None, anonymous=True) for _ in range(20)]
     deliveries = [submitted_envelope(m) for m in messages for _ in range(4)]
-    intake = service.Intake.from_settings(IntakeSettings(database_url=database_url))
-    runtime = build_runtime(IntakeSettings(database_url=database_url))
+    ctx = service.Context.from_settings(IntakeSettings(database_url=database_url))
+    runtime = build(IntakeSettings(database_url=database_url)).runtime
     async with in_memory(runtime):
         pool = runtime.pool
         emitted: list[Envelope] = []
@@ -108,7 +108,7 @@ async def test_many_concurrent_deliveries_of_the_same_messages_make_one_complain
         async def deliver(envelope: Envelope) -> None:
             async with pool.acquire() as conn, conn.transaction():
                 tx = Tx(conn, Outbox(), "intake", envelope)
-                await service.accept_submission(tx, envelope, intake=intake)
+                await service.accept_submission(tx, envelope, ctx=ctx)
             emitted.extend(tx.emitted)
 
         await asyncio.gather(*(deliver(d) for d in deliveries))

@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from lapor_intake.app import build_runtime
+from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.events import encode
 from lapor_shared.testing.factories import submitted_envelope
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
 async def test_a_submission_redelivered_three_times_makes_one_complaint(database_url):
-    runtime = build_runtime(IntakeSettings(database_url=database_url))
+    runtime = build(IntakeSettings(database_url=database_url)).runtime
     results: list[bytes] = []
 
     @runtime.broker.subscriber(SUBMISSION_RESULTS.name, group_id="test-results")

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from lapor_intake import service
-from lapor_intake.app import build_runtime
+from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
 from lapor_shared.events.values import ReporterContact
@@ -36,17 +36,17 @@ async def waits_on_a_lock(pool: asyncpg.Pool, pid: int) -> bool:
 
 async def second_while_first_is_open(settings: IntakeSettings, first: Any, second: Any) -> tuple[Tx, Tx, bool]:
     """``first`` accepted in a transaction held open; ``second`` started meanwhile; then ``first`` commits."""
-    intake = service.Intake.from_settings(settings)
-    runtime = build_runtime(settings)
+    ctx = service.Context.from_settings(settings)
+    runtime = build(settings).runtime
     async with in_memory(runtime):
         pool = runtime.pool
         async with pool.acquire() as a, pool.acquire() as b:
             tx_a, tx_b = Tx(a, Outbox(), "intake", first), Tx(b, Outbox(), "intake", second)
             held = a.transaction()
             await held.start()
-            await service.accept_submission(tx_a, first, intake=intake)
+            await service.accept_submission(tx_a, first, ctx=ctx)
             async with b.transaction():
-                later = asyncio.create_task(service.accept_submission(tx_b, second, intake=intake))
+                later = asyncio.create_task(service.accept_submission(tx_b, second, ctx=ctx))
                 waited = await waits_on_a_lock(pool, b.get_server_pid()) and not later.done()
                 await held.commit()
                 await asyncio.wait_for(later, 10)

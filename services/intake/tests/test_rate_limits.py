@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from lapor_intake import service
-from lapor_intake.app import build_runtime
+from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
 from lapor_shared.events.values import Channel, ReporterContact
@@ -83,16 +83,16 @@ async def test_a_flooded_channel_is_limited_and_other_channels_go_on(intake):
 
 async def test_concurrent_submissions_of_one_reporter_are_counted_exactly(database_url):
     settings = IntakeSettings(database_url=database_url, reporter_rate_limit=5)
-    intake = service.Intake.from_settings(settings)
+    ctx = service.Context.from_settings(settings)
     reporter = ReporterContact(phone="081255550004")
     envelopes = [submitted_envelope(complaint_submitted(reporter=reporter, title=f"Laporan ke-{i}"))
                  for i in range(12)]
-    runtime = build_runtime(settings)
+    runtime = build(settings).runtime
     async with in_memory(runtime):
         async def deliver(envelope):
             async with runtime.pool.acquire() as conn, conn.transaction():
                 tx = Tx(conn, Outbox(), "intake", envelope)
-                await service.accept_submission(tx, envelope, intake=intake)
+                await service.accept_submission(tx, envelope, ctx=ctx)
             return [e.event_type for e in tx.emitted]
 
         outcomes = await asyncio.gather(*(deliver(e) for e in envelopes))

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from lapor_intake import service, tracking
-from lapor_intake.app import build_runtime
+from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
 from lapor_shared.outbox import Outbox
@@ -111,11 +111,11 @@ def test_a_number_of_any_other_length_is_refused_with_the_expected_shape_in_both
 @pytest.mark.timeout(180)
 async def test_five_hundred_acceptances_over_eight_connections_get_unique_valid_numbers(database_url):
     settings = IntakeSettings(database_url=database_url, db_pool_max_size=10)
-    intake = service.Intake.from_settings(settings)
+    ctx = service.Context.from_settings(settings)
     queue: asyncio.Queue = asyncio.Queue()
     for _ in range(500):
         queue.put_nowait(submitted_envelope(complaint_submitted(reporter=None)))
-    runtime = build_runtime(settings)
+    runtime = build(settings).runtime
     async with in_memory(runtime):
         pool = runtime.pool
 
@@ -125,7 +125,7 @@ async def test_five_hundred_acceptances_over_eight_connections_get_unique_valid_
                     envelope = queue.get_nowait()
                     async with conn.transaction():
                         await service.accept_submission(Tx(conn, Outbox(), "intake", envelope), envelope,
-                                                        intake=intake)
+                                                        ctx=ctx)
 
         await asyncio.gather(*(worker() for _ in range(8)))
         numbers = [r["tracking_number"] for r in await pool.fetch("SELECT tracking_number FROM complaints")]

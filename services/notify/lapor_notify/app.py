@@ -1,33 +1,49 @@
 """Notify's composition root: the one place where concrete parts are wired together.
 
-``build_runtime(settings, clock=…, channels=…)`` lets tests swap the clock and the channels (fakes of our
-own ``Channel`` interface); everything else is the production wiring.
+``build(settings, clock=…, channels=…)`` gives the service's parts (``Notify``), nothing connected yet;
+tests swap the clock and the channels (fakes of our own ``Channel`` interface), everything else is the
+production wiring. ``create_app(settings)`` is its HTTP app (the reporter's inbox, ``http.py``), what
+``python -m lapor_notify`` serves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 
-from lapor_notify import recipients
+from lapor_notify import http, recipients
 from lapor_notify.channels.base import Channel
 from lapor_notify.channels.email import EmailChannel
 from lapor_notify.channels.inbox import InboxChannel
 from lapor_notify.channels.sms import SmsChannel
 from lapor_notify.channels.webhook import WebhookChannel
 from lapor_notify.handlers import register_handlers
-from lapor_notify.http import INBOX_PREFIX, PUBLIC_ROUTES, InboxApi
 from lapor_notify.service import Notifier
 from lapor_notify.settings import NotifySettings
 from lapor_notify.worker import DeliveryWorker
 from lapor_shared.clock import Clock, SystemClock
 from lapor_shared.crypto import ContactCipher
+from lapor_shared.http_guard import HttpGuard
 from lapor_shared.runtime import Runtime
 
 
-def configured_channels(settings: NotifySettings, runtime: Runtime, client: httpx.AsyncClient) -> dict[str, Channel]:
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """The service's parts: the runtime (subscribers attached), the use cases behind them (``notifier``:
+    what to send to whom) and the delivery worker that sends it."""
+
+    runtime: Runtime[NotifySettings]
+    notifier: Notifier
+    worker: DeliveryWorker
+
+    def asgi_app(self) -> HttpGuard:
+        return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES)
+
+
+def configured_channels(settings: NotifySettings, runtime: Runtime[NotifySettings],
+                        client: httpx.AsyncClient) -> dict[str, Channel]:
     """The channels this deployment enables (``provider = "disabled"`` leaves one out)."""
     channels: dict[str, Channel] = {"inbox": InboxChannel(lambda: runtime.pool)}
     if settings.smtp.provider == "smtp":
@@ -39,12 +55,12 @@ def configured_channels(settings: NotifySettings, runtime: Runtime, client: http
     return channels
 
 
-def build_runtime(
+def build(
     settings: NotifySettings | None = None, *, clock: Clock | None = None,
     channels: Mapping[str, Channel] | None = None,
-) -> Runtime:
-    """The service's runtime with its subscribers and delivery worker attached (nothing connects until it
-    starts). ``runtime.worker`` is the delivery worker."""
+) -> Notify:
+    """Everything wired, nothing connected: the recipients are seeded and the delivery worker starts
+    (unless ``sending.autostart`` is off) when the runtime starts (``on_started``)."""
     settings = settings or NotifySettings()
     clock = clock or SystemClock()
     runtime = Runtime(settings, schema="notify", migrations="lapor_notify.migrations")
@@ -57,25 +73,20 @@ def build_runtime(
         cipher=ContactCipher.from_setting(settings.contact_keys), outbox=runtime.outbox, producer=runtime.name,
         metrics=runtime.metrics,
     )
-    runtime.worker = worker  # type: ignore[attr-defined]
-    runtime.notifier = notifier  # type: ignore[attr-defined]
 
-    async def started(rt: Runtime) -> None:
+    async def started(rt: Runtime[NotifySettings]) -> None:
         await recipients.seed(rt.pool, settings.recipients_file, clock)
         if settings.sending.autostart:
             await worker.start()
 
-    async def stopping(rt: Runtime) -> None:
+    async def stopping(rt: Runtime[NotifySettings]) -> None:
         await worker.stop()
         await client.aclose()
 
     runtime.on_started.append(started)
     runtime.on_stopping.append(stopping)
-    runtime.public_routes.extend(PUBLIC_ROUTES)
-    return runtime
+    return Notify(runtime, notifier, worker)
 
 
-def create_app(settings: NotifySettings | None = None) -> Any:
-    """The ASGI app: FastStream's (broker, /healthz, /readyz) plus the inbox API, behind the HTTP guard."""
-    runtime = build_runtime(settings)
-    return runtime.asgi_app(title="LAPOR! notify", mounts=[(INBOX_PREFIX, InboxApi(lambda: runtime.http_pool))])
+def create_app(settings: NotifySettings | None = None) -> HttpGuard:
+    return build(settings).asgi_app()

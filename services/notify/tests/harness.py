@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lapor_notify import repository
-from lapor_notify.app import build_runtime
+from lapor_notify.app import build
 from lapor_notify.channels.base import OutboundMessage, PermanentError, TransientError
 from lapor_notify.recipients import RecipientSeed
 from lapor_notify.settings import NotifySettings, SendingSettings
@@ -70,10 +70,11 @@ class NotifyHarness(ServiceHarness):
             database_url=database_url, sending=SendingSettings(**{**DEFAULT_TEST_SENDING, **(sending or {})}),
             **settings,
         )
-        runtime = build_runtime(self.settings, clock=clock, channels=channels)
-        super().__init__(runtime, watch=[NOTIFICATIONS.name, DEAD_LETTER.name])
-        self.worker = runtime.worker  # type: ignore[attr-defined]
-        self.clock: Clock = runtime.notifier.clock  # type: ignore[attr-defined]
+        self.service = build(self.settings, clock=clock, channels=channels)
+        super().__init__(self.service.runtime, watch=[NOTIFICATIONS.name, DEAD_LETTER.name])
+        self.worker = self.service.worker
+        self.notifier = self.service.notifier
+        self.clock: Clock = self.notifier.clock
 
     @property
     def events(self) -> list[dict[str, Any]]:

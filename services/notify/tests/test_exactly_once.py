@@ -8,7 +8,7 @@ from collections import Counter
 import asyncpg
 import pytest
 
-from lapor_notify.app import build_runtime
+from lapor_notify.app import build
 from lapor_notify.settings import NotifySettings, SendingSettings
 from lapor_shared.events import encode
 from lapor_shared.events.values import ReporterContact
@@ -76,10 +76,10 @@ async def test_two_workers_on_one_database_never_send_a_delivery_twice(database_
     shared = RecordingChannel("inbox", delay_s=0.005)  # slow enough for the two workers to overlap
     settings = NotifySettings(database_url=database_url, recipients_file="",
                               sending=SendingSettings(autostart=False, concurrency=8))
-    first = build_runtime(settings, channels={"inbox": shared})
-    second = build_runtime(settings, channels={"inbox": shared})
+    first = build(settings, channels={"inbox": shared})
+    second = build(settings, channels={"inbox": shared})
     complaints = [accepted_envelope() for _ in range(40)]
-    async with in_memory(first) as broker_a, in_memory(second):
+    async with in_memory(first.runtime) as broker_a, in_memory(second.runtime):
         for envelope in complaints:
             await broker_a.publish(encode(envelope), topic=COMPLAINTS.name)
         await asyncio.gather(first.worker.drain(), second.worker.drain(), first.worker.drain(),

@@ -78,7 +78,7 @@ async def test_a_contact_committed_between_the_acceptances_check_and_its_write_s
     contact = contact_shared(accepted, ReporterContact(email="warga@example.org"))
     gate = Gate()
     async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
-        notifier = h.runtime.notifier  # type: ignore[attr-defined]
+        notifier = h.notifier
         monkeypatch.setattr(repository, "has_contact", gate.after(repository.has_contact))
         lifecycle = asyncio.create_task(in_transaction(h, lambda tx: notifier.on_lifecycle(tx, accepted),
                                                        cause=accepted))
@@ -104,7 +104,7 @@ async def test_an_acceptance_recorded_while_the_contact_is_stored_and_committed_
     contact = contact_shared(accepted, ReporterContact(email="warga@example.org"))
     rest_of_batch = asyncio.Event()
     async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
-        notifier = h.runtime.notifier  # type: ignore[attr-defined]
+        notifier = h.notifier
         recorded = asyncio.Event()
 
         async def record_then_hold(tx: Tx) -> None:
@@ -235,7 +235,7 @@ async def test_a_digest_item_committed_just_after_its_period_was_folded_goes_out
     fakes = channels()
     first, late = routed_envelope(), routed_envelope()
     async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
-        notifier = h.runtime.notifier  # type: ignore[attr-defined]
+        notifier = h.notifier
         await h.add_recipient("agency:umum.18.71", email="dinas@example.go.id", digest="hourly")
         await h.publish(first)
         recorded, commit = asyncio.Event(), asyncio.Event()

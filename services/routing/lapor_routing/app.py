@@ -1,30 +1,42 @@
-"""Routing's composition root: the one place where concrete parts are wired together."""
+"""Routing's composition root: the one place where concrete parts are wired together.
+
+``build(settings)`` gives the service's parts (``Routing``), nothing connected yet; ``create_app(settings)``
+is its HTTP app (the read-only endpoints of ``http.py``), what ``python -m lapor_routing`` serves.
+"""
 
 from __future__ import annotations
 
-from faststream.asgi import AsgiFastStream
+from dataclasses import dataclass
 
-from lapor_routing import api
+from lapor_routing import http
 from lapor_routing.handlers import register_handlers
 from lapor_routing.service import RoutingService
 from lapor_routing.settings import RoutingSettings
+from lapor_shared.http_guard import HttpGuard
 from lapor_shared.runtime import Runtime
 
 
-def compose(settings: RoutingSettings | None = None) -> tuple[Runtime, RoutingService]:
-    """The runtime with its subscribers attached, and the use cases behind them (nothing connects yet)."""
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """The service's parts: the runtime (subscribers attached) and the use cases behind them."""
+
+    runtime: Runtime[RoutingSettings]
+    routing: RoutingService
+
+    def asgi_app(self) -> HttpGuard:
+        return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES)
+
+
+def build(settings: RoutingSettings | None = None) -> Routing:
+    """Everything wired, nothing connected: the registry is seeded and the in-memory snapshot loaded when
+    the runtime starts (``on_started``)."""
     settings = settings or RoutingSettings()
     runtime = Runtime(settings, schema="routing", migrations="lapor_routing.migrations")
     routing = RoutingService(settings)
-    runtime.on_started.append(routing.start)  # seed the registry, load the in-memory snapshot
+    runtime.on_started.append(routing.start)
     register_handlers(runtime, routing)
-    return runtime, routing
+    return Routing(runtime, routing)
 
 
-def build_runtime(settings: RoutingSettings | None = None) -> Runtime:
-    return compose(settings)[0]
-
-
-def create_app(settings: RoutingSettings | None = None) -> AsgiFastStream:
-    runtime, routing = compose(settings)
-    return runtime.asgi_app(title="LAPOR! routing", routes=api.routes(runtime, routing))
+def create_app(settings: RoutingSettings | None = None) -> HttpGuard:
+    return build(settings).asgi_app()

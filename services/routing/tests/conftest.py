@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from lapor_routing.app import build_runtime
+from lapor_routing.app import build
 from lapor_routing.settings import RoutingSettings
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.runtime import Runtime
@@ -91,5 +91,5 @@ def routing_settings(database_url: str) -> RoutingSettings:
 
 @pytest.fixture
 async def routing(routing_settings: RoutingSettings) -> AsyncIterator[RoutingHarness]:
-    async with RoutingHarness(build_runtime(routing_settings)) as harness:
+    async with RoutingHarness(build(routing_settings).runtime) as harness:
         yield harness

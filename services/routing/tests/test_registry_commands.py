@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from lapor_routing.app import build_runtime
+from lapor_routing.app import build
 from lapor_routing.seed import seed_agencies
 from lapor_shared.events import encode
 from lapor_shared.events.commands import DeactivateAgency, UpsertAgency
@@ -29,7 +29,7 @@ async def test_startup_loads_all_553_general_offices_into_the_database(routing):
 
 async def test_a_restart_keeps_run_time_changes_and_adds_nothing_twice(routing_settings):
     for run in range(2):
-        runtime = build_runtime(routing_settings)
+        runtime = build(routing_settings).runtime
         async with in_memory(runtime) as broker:
             if run == 0:
                 await broker.publish(

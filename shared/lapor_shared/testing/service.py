@@ -1,7 +1,7 @@
 """Running one service in-process for fast tests: FastStream's in-memory broker (``TestKafkaBroker``) for
 the messages, a real PostgreSQL for the state, and what the service publishes recorded.
 
-    async with ServiceHarness(build_runtime(settings), watch=[COMPLAINTS.name]) as service:
+    async with ServiceHarness(build(settings).runtime, watch=[COMPLAINTS.name]) as service:
         await service.publish(accepted_envelope())
         await service.until(lambda: service.on(COMPLAINTS.name, "complaint.routed"))
 

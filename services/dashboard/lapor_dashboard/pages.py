@@ -1,8 +1,8 @@
-"""The dashboard's web pages (Starlette + Jinja2, server-rendered, Bahasa Indonesia by default).
+"""The dashboard's web pages (Starlette + Jinja2, server-rendered, Bahasa Indonesia by default): one
+method of ``Pages`` per page, each short; they share the viewer check and the renderer. ``http.py``
+gives them their paths.
 
-Slightly over ~300 lines: one route per page, each short; they share the viewer check and the renderer.
-
-Every route that shows figures or complaints asks ``Web.viewer(request, node)`` first: not logged in
+Every page that shows figures or complaints asks ``Pages.viewer(request, node)`` first: not logged in
 → the login page (401 for the CSV and the live stream), a node outside the user's scope → 403. The live
 stream (``/events/stream?node=…``) is a server-sent event stream that pushes the re-rendered figures
 whenever they change; the page's few lines of JavaScript swap them in without a reload.
@@ -21,33 +21,18 @@ from urllib.parse import quote, urlencode
 
 import asyncpg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
 from lapor_dashboard.settings import DashboardSettings
-from lapor_shared.http_errors import OVERLOAD_ERRORS, Refusal, busy
 from lapor_shared.http_guard import check_fields
-from lapor_shared.http_limits import LogOnce
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="dashboard.web")
-_log_busy = LogOnce(60.0)
 
 LANG_COOKIE = "lang"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
-}
 RECOMPUTE_AT_LEAST_S = 30.0
 """The live stream recomputes at least this often even when no complaint changed ("overdue now" moves
 with the clock); otherwise only when the node's complaints changed."""
@@ -57,7 +42,7 @@ class Unauthenticated(Exception):
     pass
 
 
-class Web:
+class Pages:
     def __init__(self, settings: DashboardSettings, pool: Callable[[], asyncpg.Pool]) -> None:
         self.settings = settings
         self._pool = pool
@@ -144,7 +129,7 @@ class Web:
         fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
         refusal = check_fields(fields, "body")  # a multipart form is not checked by the guard
         if refusal is not None:
-            return refusal_page(refusal)
+            return refusal.response(as_html=True)
         given = dict(fields)
         username, password = given.get("username", "")[:100], given.get("password", "")[:200]
         target = safe_next(given.get("next", ""))
@@ -258,72 +243,8 @@ def safe_next(target: str | None) -> str:
     return ""
 
 
-def refusal_page(refusal: Refusal) -> Response:
-    headers, body = refusal.render(as_html=True)
-    return Response(body, refusal.status, headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers})
-
-
 def csv_response(table: tables.Table, filename: str) -> Response:
     return Response(
         "\ufeff" + table.csv(), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def create_web_app(web: Web) -> Starlette:
-    async def unauthenticated(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith(("/export/", "/events/")) or request.query_params.get("format") == "csv":
-            return PlainTextResponse("401 Silakan masuk / please log in", 401)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("/login?" + urlencode({"next": target}), 303)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        code = getattr(exc, "status_code", 500)
-        if request.url.path.startswith(("/export/", "/events/")) or request.query_params.get("format") == "csv":
-            return PlainTextResponse(f"{code}", code)
-        user = await web.user(request)
-        return web.html(request, "error.html", lang_of(request), code, code=code, user=user)
-
-    async def overloaded(request: Request, exc: Exception) -> Response:
-        held_back = _log_busy((type(exc).__name__,))
-        if held_back is not None:
-            log.warning("dashboard_database_busy", path=request.url.path, error=repr(exc), not_logged_since=held_back)
-        return refusal_page(busy(web.settings.http.retry_after_s))
-
-    app = Starlette(
-        routes=[
-            Route("/", web.home),
-            Route("/login", web.login_form, methods=["GET"]),
-            Route("/login", web.login, methods=["POST"]),
-            Route("/logout", web.logout, methods=["POST"]),
-            Route("/dashboard", web.dashboard),
-            Route("/export/{table}.csv", web.export),
-            Route("/events/stream", web.stream),
-            Route("/complaints/{tracking_number}", web.complaint),
-        ],
-        exception_handlers={Unauthenticated: unauthenticated, HTTPException: http_error,
-                            **{error: overloaded for error in OVERLOAD_ERRORS}},
-    )
-    return SecurityHeaders(app)
-
-
-class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every HTTP response of the wrapped app."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
-                         if k.lower().encode() not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
