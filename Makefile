@@ -26,7 +26,7 @@ BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked bench-geo
+.PHONY: help setup run run-infra test test-unit publish-sample lint typecheck schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked bench-geo
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -52,8 +52,11 @@ test-unit: setup ## Tes unit saja / unit tests only
 publish-sample: setup ## Kirim laporan contoh / publish SAMPLES (default 3) sample complaints to `make run`
 	@$(UV) run --frozen python tools/publish_sample.py --count $(SAMPLES)
 
-lint: setup ## Periksa kode / ruff check
+lint: setup ## Periksa gaya kode / ruff check (rules in pyproject.toml)
 	$(UV) run --frozen ruff check .
+
+typecheck: setup ## Periksa tipe / mypy: strict on shared/lapor_shared, checked on the services and tools
+	$(UV) run --frozen mypy
 
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
 	$(UV) run --frozen python tools/event_schemas.py docs/events

@@ -119,7 +119,7 @@ async def prepare_fixed_work(followup: asyncpg.Pool, intake: asyncpg.Pool) -> No
             await intake_repo.record_activity(conn, [REPORTER], complaint_id)
 
 
-async def timed(fn, runs: int) -> float:  # noqa: ANN001
+async def timed(fn, runs: int) -> float:
     """Median milliseconds of ``runs`` calls of ``fn()``."""
     times = []
     for _ in range(runs):

@@ -4,6 +4,7 @@ CPU and memory of every process, summaries and the chart."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import threading
@@ -62,7 +63,7 @@ class Collector:
                 for r in records:
                     self._record(r)
 
-    def _record(self, r) -> None:  # noqa: ANN001
+    def _record(self, r) -> None:
         headers = {k: v.decode() for k, v in r.headers}
         corr, kind, ts = headers.get("correlation_id"), headers.get("event_type"), r.timestamp / 1000
         if corr is None:
@@ -147,7 +148,7 @@ def summarise(collector: Collector, done: set[str]) -> dict:
 class ResourceSampler(threading.Thread):
     """CPU % (of one core) and resident memory of every service, the broker and PostgreSQL."""
 
-    def __init__(self, platform, infra, interval: float = 0.5) -> None:  # noqa: ANN001
+    def __init__(self, platform, infra, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.interval = interval
         self.groups: dict[str, list[psutil.Process]] = {
@@ -167,19 +168,15 @@ class ResourceSampler(threading.Thread):
         procs = list(self.groups[name])
         if name == "postgres":
             for p in list(procs):
-                try:
+                with contextlib.suppress(psutil.Error):
                     procs += p.children(recursive=True)
-                except psutil.Error:
-                    pass
         return procs
 
     def run(self) -> None:
         for name in self.groups:
             for p in self._procs(name):
-                try:
+                with contextlib.suppress(psutil.Error):
                     p.cpu_percent(None)
-                except psutil.Error:
-                    pass
         while not self._halt.wait(self.interval):
             now = time.time()
             for name in self.groups:

@@ -138,7 +138,7 @@ class Ledger:
     """The events notify plans messages from, per complaint, in the order notify reads them."""
     _seen: set[str] = field(default_factory=set)
 
-    def record(self, r) -> None:  # noqa: ANN001
+    def record(self, r) -> None:
         """A record of the platform's own (the hostile corpus shares the topics: only what decodes counts)."""
         try:
             envelope = decode_record(r)
@@ -147,10 +147,10 @@ class Ledger:
         kind, corr, event_id = envelope.event_type, str(envelope.correlation_id), str(envelope.event_id)
         self.produced_at[envelope.producer].append(r.timestamp / 1000)
         self.events[corr][kind].add(event_id)
-        if r.topic == COMPLAINTS.name and event_id not in self._seen:
-            if isinstance(envelope.payload, HANDLED) and envelope.complaint_id is not None:
-                self._seen.add(event_id)
-                self.lifecycle[str(envelope.complaint_id)].append(envelope)
+        if (r.topic == COMPLAINTS.name and event_id not in self._seen
+                and isinstance(envelope.payload, HANDLED) and envelope.complaint_id is not None):
+            self._seen.add(event_id)
+            self.lifecycle[str(envelope.complaint_id)].append(envelope)
         if kind == "notification.sent":
             p = envelope.payload
             self.notifications[(str(p.source_event_id), p.recipient_ref, p.channel)].add(event_id)

@@ -15,6 +15,7 @@ ready, prints where everything is, restarts a service that dies, and on Ctrl-C /
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -76,10 +77,8 @@ class Service:
 
     def send(self, sig: signal.Signals) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)  # its own session: reaches anything it started too
-            except ProcessLookupError:
-                pass
 
 
 class Supervisor:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -134,10 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forward-to", help="forward every complaint to this agency id instead of responding")
     parser.add_argument("--max-messages", type=int, default=0, help="stop after this many complaints (0: never)")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -246,9 +246,9 @@ class Consumer:
     async def _settle_undecodable(self, conn: asyncpg.Connection, record: Any, message_id: str, reason: str,
                                   *, minimal: bool = False) -> bool:
         """Answer the sender if the service can, else dead-letter; True when dead-lettered."""
-        if self._answer is not None and not minimal:
-            if await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record):
-                return False
+        if (self._answer is not None and not minimal
+                and await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record)):
+            return False
         await deadletter.write(conn, self._outbox, record, consumer=self.name, message_id=message_id,
                                reason=reason, minimal=minimal)
         return True

@@ -168,10 +168,9 @@ class HttpGuard:
         media_type = _media_type(scope)
         limit, kind = self._limit_for(media_type)
         declared = _header(scope, b"content-length")
-        if declared is not None:
-            if not (declared.strip().isascii() and declared.strip().isdigit()):
-                raise Refusal(400, "invalid_content_length", "content-length", "Content-Length tidak valid.",
-                              "Invalid Content-Length header.", close=True)
+        if declared is not None and not (declared.strip().isascii() and declared.strip().isdigit()):
+            raise Refusal(400, "invalid_content_length", "content-length", "Content-Length tidak valid.",
+                          "Invalid Content-Length header.", close=True)
         deadline = asyncio.get_running_loop().time() + self.settings.body_timeout_s
         if declared is not None and int(declared) > limit:
             waits_for_us = (_header(scope, b"expect") or "").lower() == "100-continue"  # it has sent nothing yet

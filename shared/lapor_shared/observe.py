@@ -29,7 +29,7 @@ async def consumer_lag(
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
         if not partitions:
-            await probe._client.force_metadata_update()  # noqa: SLF001 - metadata of topics not subscribed
+            await probe._client.force_metadata_update()
             partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
         ends = await probe.end_offsets(partitions) if partitions else {}
         lag: dict[str, int] = {t: 0 for t in topics}

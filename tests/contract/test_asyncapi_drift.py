@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from asyncapi_docs import DOCS, SERVICES, render  # noqa: E402
+from asyncapi_docs import DOCS, SERVICES, render
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,7 @@ from lapor_shared.events import CATALOGUE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from event_schemas import (  # noqa: E402
+from event_schemas import (
     INDEX_FILE,
     JURISDICTION_TOPIC_TEMPLATE,
     SUPPLEMENTARY_DESCRIPTIONS,

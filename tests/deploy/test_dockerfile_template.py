@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from dockerfiles import SERVICES, path, render  # noqa: E402
+from dockerfiles import SERVICES, path, render
 
 pytestmark = pytest.mark.unit
 

@@ -20,7 +20,7 @@ from lapor_shared.topics import COMPLAINTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from republish_outbox import republish  # noqa: E402
+from republish_outbox import republish
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

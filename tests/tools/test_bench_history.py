@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from bench_history import grown, run  # noqa: E402
+from bench_history import grown, run
 
 pytestmark = pytest.mark.integration
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import socket
 import subprocess
@@ -96,10 +97,8 @@ async def wait_for_kafka(bootstrap_servers: str, timeout: float = 20.0) -> None:
             last = exc
             await asyncio.sleep(0.1)
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 await admin.close()
-            except Exception:
-                pass
     raise TimeoutError(f"Kafka at {bootstrap_servers} did not answer within {timeout}s: {last!r}")
 
 
@@ -162,10 +161,8 @@ class EmbeddedPostgres:
         """Stop the server; throw-away data is removed in the background (it can be large after tests)."""
         if self._server is None:
             return
-        try:
+        with contextlib.suppress(Exception):
             self.pg_ctl("-m", "fast" if self.keep_data else "immediate", "stop")
-        except Exception:
-            pass
         # stopped here, so the library's own exit hook has nothing left to do (it would log into closed streams)
         atexit.unregister(self._server._cleanup)
         type(self._server)._instances.pop(self._server.pgdata, None)
