@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lapor_shared.events.envelope import Envelope, Payload
+from lapor_shared.events.envelope import Envelope, Payload, envelope_type
 from lapor_shared.events.registry import CATALOGUE
 from lapor_shared.events.values import NATIONAL_CODE
 from lapor_shared.topics import DAY_MS, FIXED_TOPICS, JURISDICTION_PREFIX, destinations
@@ -105,10 +105,11 @@ def topics_of(model: type[Payload]) -> list[str]:
     """Where envelopes of ``model`` are published; a jurisdiction-dependent topic as the template."""
 
     def probe(jurisdiction_code: str | None) -> list[str]:
-        envelope = Envelope.model_construct(
-            event_type=model.event_type, schema_version=model.schema_version,
-            jurisdiction_code=jurisdiction_code,
-        )
+        routed_by: dict[str, Any] = {  # all that decides a topic; the rest of the envelope is not needed
+            "event_type": model.event_type, "schema_version": model.schema_version,
+            "jurisdiction_code": jurisdiction_code,
+        }
+        envelope: Envelope[Any] = Envelope.model_construct(**routed_by)
         return destinations(envelope)
 
     fixed = probe(None)
@@ -122,7 +123,7 @@ def topics_of(model: type[Payload]) -> list[str]:
 
 def schema_of(model: type[Payload]) -> dict[str, Any]:
     """The JSON Schema of ``Envelope[model]``, with id, title, description and the type pinned."""
-    schema = Envelope[model].model_json_schema()  # type: ignore[valid-type]
+    schema = envelope_type(model).model_json_schema()
     event_type, version = model.event_type, model.schema_version
     kind = model.kind
     schema["$schema"] = SCHEMA_DIALECT

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -54,7 +54,7 @@ class Refusal(Exception):
     retry_after_s: int | None = None
     close: bool = False
     """Close the connection after answering (the body was not read to its end)."""
-    headers: tuple[tuple[str, str], ...] = field(default=())
+    headers: tuple[tuple[str, str], ...] = ()
 
     def reason(self) -> dict[str, Any]:
         return reason(self.code, self.field, self.message_id, self.message_en)

@@ -39,7 +39,8 @@ _MAX_FORM_FIELDS = 1000
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
+    headers: Sequence[tuple[bytes, bytes]] = scope.get("headers", ())
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return None
@@ -236,7 +237,8 @@ class HttpGuard:
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: the disconnect, when it comes
+            message: dict[str, Any] = await receive()  # after the body: the disconnect, when it comes
+            return message
 
         return replay
 

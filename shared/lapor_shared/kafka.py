@@ -40,7 +40,7 @@ async def raw_body(msg: Any) -> bytes | list[bytes]:
 class _TolerantBytes(bytes):
     """A header value that FastStream may decode without failing: invalid UTF-8 becomes U+FFFD."""
 
-    def decode(self, encoding: str = "utf-8", errors: str = "replace") -> str:  # type: ignore[override]
+    def decode(self, encoding: str = "utf-8", errors: str = "replace") -> str:
         return bytes.decode(self, encoding, "replace")
 
 

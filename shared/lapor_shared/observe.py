@@ -68,6 +68,7 @@ class Observer:
             " count(*) FILTER (WHERE parked_at IS NOT NULL AND discarded_at IS NULL) AS parked"
             " FROM outbox WHERE published_at IS NULL"
         )
+        assert row is not None  # an aggregate answers one row
         self.metrics.outbox_backlog.set(row["backlog"])
         self.metrics.outbox_parked.set(row["parked"])
         for refresh in self.gauges:

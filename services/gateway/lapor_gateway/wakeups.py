@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from lapor_shared.db import Conn
 from lapor_shared.logging import get_logger
 from lapor_shared.retry import backoff, worth_logging
 from lapor_shared.runtime import Runtime
@@ -110,7 +111,7 @@ class AnswerListener:
             await self._listen(conn, channel_name(runtime.schema))
             log.warning("answer_listener_connection_lost")
 
-    async def _listen(self, conn: asyncpg.Connection, name: str) -> None:
+    async def _listen(self, conn: Conn, name: str) -> None:
         """Listen on ``conn`` until the database drops it."""
         closed = asyncio.Event()
         try:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import asyncpg
 
 from lapor_notify import repository
+from lapor_shared.db import Conn
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="notify.worker")
@@ -34,7 +35,7 @@ class Liveness:
     def __init__(self, pool: Callable[[], asyncpg.Pool], on_notify: Callable[..., object]) -> None:
         self._pool = pool
         self._on_notify = on_notify
-        self._conn: asyncpg.Connection | None = None
+        self._conn: Conn | None = None
         self._lock = asyncio.Lock()
         self.key = 0
         """The key stamped on this worker's claims (0 until the lock was first held)."""
@@ -82,7 +83,7 @@ class Liveness:
             await conn.execute("SELECT pg_advisory_unlock($1::int, $2::int)", LOCK_CLASS, self.key)
         await self._drop(conn)
 
-    async def _drop(self, conn: asyncpg.Connection) -> None:
+    async def _drop(self, conn: Conn) -> None:
         try:
             await asyncio.wait_for(self._pool().release(conn), timeout=2)
         except Exception:

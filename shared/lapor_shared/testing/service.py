@@ -93,6 +93,7 @@ class ServiceHarness:
     def _recorder(self) -> Callable[..., Any]:
         async def record(body: bytes, msg: KafkaMessage) -> None:
             raw = msg.raw_message
+            assert not isinstance(raw, tuple), "a batch subscriber"
             self.published.append(Published(raw.topic, body, {k: str(v) for k, v in (msg.headers or {}).items()},
                                              getattr(raw, "key", None)))
 
