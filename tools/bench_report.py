@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 from aiokafka import AIOKafkaConsumer
@@ -30,6 +31,22 @@ class Trace:
     deadline_set: float | None = None
     notified: float | None = None
     early_notifications: list[tuple[str, float]] = field(default_factory=list)
+
+
+class Timings(NamedTuple):
+    """A complete trace's moments (seconds)."""
+
+    submitted: float
+    accepted: float
+    routed: float
+    deadline_set: float
+    notified: float
+
+
+def _timings(t: Trace) -> Timings:
+    moments = (t.submitted, t.accepted, t.routed, t.deadline_set, t.notified)
+    assert all(m is not None for m in moments), "only complete traces are summarised"
+    return Timings(*(m for m in moments if m is not None))
 
 
 class Collector:
@@ -120,7 +137,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def summarise(collector: Collector, done: set[str]) -> dict:
-    traces = [collector.traces[i] for i in done]
+    traces = [_timings(collector.traces[i]) for i in done]
     if not traces:
         return {"throughput_per_s": 0.0, "e2e_ms": _percentiles([]), "hop_ms": {h: _percentiles([]) for h in HOPS},
                 "completions_by_third": [0, 0, 0]}

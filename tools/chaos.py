@@ -300,6 +300,7 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
             if victim == "postgres":
                 killed_at = time.time()
                 say("PostgreSQL dinyalakan ulang", "restarting PostgreSQL", mark="⚡")
+                assert infra.postgres is not None, "restarting PostgreSQL needs the embedded one"
                 await asyncio.to_thread(infra.postgres.restart)
                 recoveries.append({"victim": victim, "killed_at": killed_at, "recovered_s": None,
                                    "ready_at": time.time(), "ready_after_s": round(time.time() - killed_at, 2)})

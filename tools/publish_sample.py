@@ -166,7 +166,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=RESULT_TIMEOUT_S, help="seconds to wait for answers")
     args = parser.parse_args()
     if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[union-attr]
+        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")
     try:
         return asyncio.run(main_async(max(1, args.count), args.timeout))
     except KafkaConnectionError as exc:

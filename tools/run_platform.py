@@ -286,7 +286,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[union-attr]
+        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")
     quiet_logging()
     sup = Supervisor(args)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ _PAGE = """<!doctype html>
 """
 
 
-def wants_html(scope: dict[str, Any]) -> bool:
+def wants_html(scope: Mapping[str, Any]) -> bool:
     """Whether the client is a browser asking for a page (``Accept: text/html``)."""
     for name, value in scope.get("headers", ()):
         if name == b"accept":

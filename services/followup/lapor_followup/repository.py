@@ -315,6 +315,7 @@ async def statistics(
         f"SELECT rating, count(*) AS n FROM complaints WHERE {_SUBTREE} AND rating IS NOT NULL GROUP BY rating",
         code,
     )
+    assert row is not None  # an aggregate answers one row
     result = dict(row)
     result["by_status"] = {r["status"]: r["n"] for r in by_status}
     result["by_rating"] = {int(r["rating"]): r["n"] for r in by_rating}

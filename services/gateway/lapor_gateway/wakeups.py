@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import asyncpg
 
@@ -83,9 +82,9 @@ class AnswerListener:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            channel, channel_message_id = json.loads(payload)
+            channel, channel_message_id = json.loads(str(payload))
         except (ValueError, TypeError):
             return
         self.notifications += 1

@@ -59,6 +59,7 @@ class Notifier:
             await repository.wake_workers(conn)
 
     async def _record(self, conn: Conn, envelope: Envelope[Any], p: plan.Planned) -> int:
+        assert envelope.complaint_id is not None  # on_lifecycle let only these through
         now = self.clock.now()
         s = self.settings.sending
         targets: list[tuple[str, str, datetime]] = []  # channel, status, due

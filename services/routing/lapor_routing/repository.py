@@ -23,6 +23,7 @@ _AGENCY_COLUMNS = "agency_id, name, jurisdiction_code, level, categories, parent
 async def registry_revision(conn: Executor) -> tuple[int, UUID]:
     """The registry's change counter and its revision (a new random id at every change)."""
     row = await conn.fetchrow("SELECT version, revision FROM registry_state")
+    assert row is not None, "migration 0001 writes the one registry_state row"
     return int(row["version"]), row["revision"]
 
 
