@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -50,8 +51,8 @@ class Agency:
     def handles(self, category: str) -> bool:
         return category in self.categories
 
-    def evolve(self, **changes: object) -> Agency:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def evolve(self, **changes: Any) -> Agency:
+        return replace(self, **changes)
 
     @classmethod
     def from_command(cls, command: UpsertAgency) -> Agency:
