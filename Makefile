@@ -9,7 +9,7 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
-# uv from PATH, else the project's own in .tools/uv (setup puts it there with tools/bootstrap_uv.py, which
+# uv from PATH, else the project's own in .tools/uv (setup puts it there with `python3 -m tools.bootstrap_uv`, which
 # needs only the standard library: Debian's python3 refuses pip into the system, or may have no pip at all).
 LOCAL_UV := .tools/uv/bin/uv
 UV := $(shell command -v uv 2>/dev/null || echo "$(LOCAL_UV)")
@@ -33,15 +33,15 @@ help: ## Daftar target / list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Siapkan lingkungan / install uv if missing and sync .venv (fast when done)
-	@command -v uv >/dev/null 2>&1 || test -x $(LOCAL_UV) || $(PYTHON) tools/bootstrap_uv.py $(UV_VERSION) >/dev/null
+	@command -v uv >/dev/null 2>&1 || test -x $(LOCAL_UV) || $(PYTHON) -m tools.bootstrap_uv $(UV_VERSION) >/dev/null
 	@test -f uv.lock || { echo "→ uv.lock belum ada, membuatnya / generating uv.lock"; $(UV) lock; }
 	@$(UV) sync --all-packages --frozen --quiet
 
 run: setup ## Jalankan seluruh platform / run Kafka, PostgreSQL and all services (RUN_ARGS="--once" etc.)
-	@$(UV) run --frozen python tools/run_platform.py $(RUN_ARGS)
+	@$(UV) run --frozen python -m tools.run_platform $(RUN_ARGS)
 
 run-infra: setup ## Hanya Kafka + PostgreSQL / only the infrastructure, prints the env vars
-	@$(UV) run --frozen python tools/run_platform.py --no-services
+	@$(UV) run --frozen python -m tools.run_platform --no-services
 
 test: setup ## Semua tes / all tests (PYTEST_ARGS="..." passes options to pytest)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
@@ -50,7 +50,7 @@ test-unit: setup ## Tes unit saja / unit tests only
 	$(UV) run --frozen pytest -m unit $(PYTEST_ARGS)
 
 publish-sample: setup ## Kirim laporan contoh / publish SAMPLES (default 3) sample complaints to `make run`
-	@$(UV) run --frozen python tools/publish_sample.py --count $(SAMPLES)
+	@$(UV) run --frozen python -m tools.publish_sample --count $(SAMPLES)
 
 lint: setup ## Periksa gaya kode / ruff check (rules in pyproject.toml)
 	$(UV) run --frozen ruff check .
@@ -59,7 +59,7 @@ typecheck: setup ## Periksa tipe / mypy: strict on shared/lapor_shared, checked 
 	$(UV) run --frozen mypy
 
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
-	$(UV) run --frozen python tools/event_schemas.py docs/events
+	$(UV) run --frozen python -m tools.event_schemas docs/events
 
 images: ## Bangun image Docker / build the service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
 	@docker info >/dev/null 2>&1 || { \
@@ -77,28 +77,28 @@ deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Ku
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
 
 dockerfiles: setup ## Tulis Dockerfile layanan / render services/<service>/Dockerfile from deploy/docker/service.Dockerfile.in
-	$(UV) run --frozen python tools/dockerfiles.py
+	$(UV) run --frozen python -m tools.dockerfiles
 
 asyncapi: setup ## Tulis dokumen AsyncAPI / write docs/asyncapi/<service>.json (a test fails when they drift)
-	$(UV) run --frozen python tools/asyncapi_docs.py
+	$(UV) run --frozen python -m tools.asyncapi_docs
 
 bench: setup ## Ukur kinerja / benchmark the whole pipeline (BENCH_ARGS="--complaints 20000"); results/ + docs/performance.md
-	$(UV) run --frozen python tools/bench.py $(BENCH_ARGS)
+	$(UV) run --frozen python -m tools.bench $(BENCH_ARGS)
 
 soak: setup ## Uji lama 10 menit / a 10-minute soak at 80% of the measured maximum
-	$(UV) run --frozen python tools/bench.py --soak-seconds 600 $(BENCH_ARGS)
+	$(UV) run --frozen python -m tools.bench --soak-seconds 600 $(BENCH_ARGS)
 
 bench-history: setup ## Biaya vs riwayat / hot look-ups timed with 0, 100k and 1M complaints stored (fails if they grow)
-	$(UV) run --frozen python tools/bench_history.py $(HISTORY_ARGS)
+	$(UV) run --frozen python -m tools.bench_history $(HISTORY_ARGS)
 
 bench-geo: setup ## Biaya lokasi titik / cost of routing by a point: index load, look-ups inside, near and at sea
-	$(UV) run --frozen python tools/bench_geo.py $(BENCH_ARGS)
+	$(UV) run --frozen python -m tools.bench_geo $(BENCH_ARGS)
 
 chaos-short: setup ## Uji ketahanan singkat / the short chaos run (300 complaints, one kill per service)
 	$(UV) run --frozen pytest -m chaos $(PYTEST_ARGS)
 
 chaos: setup ## Uji ketahanan / 3,000 complaints while every service is SIGKILLed 3x and PostgreSQL restarts; every planned message counted at the sinks
-	$(UV) run --frozen python tools/chaos.py $(CHAOS_ARGS)
+	$(UV) run --frozen python -m tools.chaos $(CHAOS_ARGS)
 
 ARGS ?=
 

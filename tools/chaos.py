@@ -19,8 +19,8 @@ The default load (3,000 complaints at 10/s) stays well below what the pipeline c
 on a two-core machine, so that a delay measures what the kills cost, not a queue that grows anyway;
 ``--rate 100 --complaints 10000 --max-delay-s 900`` is an overload run.
 
-    uv run python tools/chaos.py                                   # 3,000 complaints, 3 kills each
-    uv run python tools/chaos.py --complaints 300 --kills 1 --no-postgres-restart   # the short run
+    uv run python -m tools.chaos                                   # 3,000 complaints, 3 kills each
+    uv run python -m tools.chaos --complaints 300 --kills 1 --no-postgres-restart   # the short run
 """
 
 from __future__ import annotations
@@ -42,12 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import chaos_corpus
-import chaos_effects as effects
 from aiokafka import AIOKafkaConsumer
-from bench import publish
-from bench_workload import Workload
-from platform_infra import quiet_logging, say
 
 from lapor_notify.plan import HANDLED
 from lapor_shared.events import DecodeError, Envelope
@@ -56,6 +51,11 @@ from lapor_shared.infra import free_port
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import SERVICES, Platform
 from lapor_shared.topics import COMPLAINTS, NOTIFICATIONS
+from tools import chaos_corpus
+from tools import chaos_effects as effects
+from tools.bench import publish
+from tools.bench_workload import Workload
+from tools.platform_infra import quiet_logging, say
 
 STATE_EVENTS = ("complaint.accepted", "complaint.routed", "complaint.deadline_set")
 
@@ -97,10 +97,11 @@ class Sinks:
         self.recipients_file.write_text(json.dumps(chaos_recipients(self.http_port), indent=1), encoding="utf-8")
         self._log.parent.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("sinks.py")), "--smtp-port", str(self.smtp_port),
+            [sys.executable, "-m", "tools.sinks", "--smtp-port", str(self.smtp_port),
              "--http-port", str(self.http_port), "--store", str(self.store), "--keep", "100",
              "--webhook-secret", f"umum.18.71={WEBHOOK_SECRET}"],
             stdout=self._log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=Path(__file__).resolve().parents[1],  # where `tools` is a package
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -1,6 +1,6 @@
 """JSON Schemas of the event contract, generated from the payload classes, for clients in any language.
 
-``python tools/event_schemas.py OUT_DIR`` (``make schemas``) writes, for every catalogued payload type and version,
+``python -m tools.event_schemas OUT_DIR`` (``make schemas``) writes, for every catalogued payload type and version,
 ``<event_type>.v<version>.json``: the JSON Schema of the whole envelope ``Envelope[PayloadClass]`` as a
 message body on Kafka carries it. ``index.json`` lists every type with its version, kind (event or
 command) and destination topics (from ``lapor_shared.topics.destinations``).
@@ -27,7 +27,7 @@ from lapor_shared.topics import DAY_MS, FIXED_TOPICS, JURISDICTION_PREFIX, desti
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:lapor:events:"
 INDEX_FILE = "index.json"
-REGENERATE_COMMAND = "uv run python tools/event_schemas.py docs/events"
+REGENERATE_COMMAND = "uv run python -m tools.event_schemas docs/events"
 JURISDICTION_TOPIC_TEMPLATE = f"{JURISDICTION_PREFIX}.{NATIONAL_CODE}[.<prov>[.<regency>]]"
 """How ``index.json`` names the jurisdiction topic an event also goes to (it depends on the envelope's
 ``jurisdiction_code``: ``ID`` national, ``18`` Lampung, ``18.71`` Kota Bandar Lampung)."""
@@ -226,7 +226,7 @@ def fixed_topics_table() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python tools/event_schemas.py",
+        prog="python -m tools.event_schemas",
         description="Write the JSON Schemas of every catalogued event and command, and index.json.",
     )
     parser.add_argument("out_dir", type=Path, nargs="?", help="where the files go (docs/events)")

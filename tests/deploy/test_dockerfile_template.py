@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from dockerfiles import SERVICES, path, render
+from tools.dockerfiles import SERVICES, path, render
 
 pytestmark = pytest.mark.unit
 
