@@ -18,7 +18,8 @@ export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 RUN_ARGS ?=
 SAMPLES ?= 3
-SERVICES := intake routing followup notify dashboard gateway
+# each service and its HTTP port (its settings' default; tests/deploy checks they agree)
+SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006
 IMAGE_PREFIX ?=
 IMAGE_TAG ?= 0.1.0
 
@@ -26,7 +27,7 @@ BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint typecheck schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked bench-geo
+.PHONY: help setup run run-infra test test-unit publish-sample lint typecheck schemas asyncapi bench soak bench-history chaos chaos-short clean images deploy-check deadletters replay-deadletter outbox-parked bench-geo
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -65,19 +66,18 @@ images: ## Bangun image Docker / build the service images (needs a Docker engine
 	@docker info >/dev/null 2>&1 || { \
 		echo "✗ Docker engine tidak tersedia / no Docker engine answers 'docker info'." >&2; \
 		echo "  Build the images on a machine with Docker (see deploy/README.md); here, 'make deploy-check'" >&2; \
-		echo "  validates the Dockerfiles, compose and Kubernetes files without one." >&2; \
+		echo "  validates the Dockerfile, compose and Kubernetes files without one." >&2; \
 		exit 1; }
-	@for svc in $(SERVICES); do \
+	@for pair in $(SERVICE_PORTS); do \
+		svc=$${pair%%:*}; port=$${pair##*:}; \
 		echo "→ $(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)"; \
-		docker build -f services/$$svc/Dockerfile -t "$(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)" . || exit 1; \
+		docker build -f deploy/docker/Dockerfile --build-arg SERVICE=$$svc --build-arg PORT=$$port \
+			-t "$(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)" . || exit 1; \
 	done
 
-deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Kubernetes manifests (no engine needed)
+deploy-check: setup ## Periksa berkas deploy / check the Dockerfile, compose and Kubernetes manifests (no engine needed)
 	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
-
-dockerfiles: setup ## Tulis Dockerfile layanan / render services/<service>/Dockerfile from deploy/docker/service.Dockerfile.in
-	$(UV) run --frozen python -m tools.dockerfiles
 
 asyncapi: setup ## Tulis dokumen AsyncAPI / write docs/asyncapi/<service>.json (a test fails when they drift)
 	$(UV) run --frozen python -m tools.asyncapi_docs
