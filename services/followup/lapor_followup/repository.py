@@ -198,15 +198,6 @@ async def record_timer_failure(
     )
 
 
-async def live_timers(conn: Conn, complaint_id: UUID) -> list[Row]:
-    rows = await conn.fetch(
-        "SELECT * FROM timers WHERE complaint_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL"
-        " ORDER BY due_at",
-        complaint_id,
-    )
-    return [dict(r) for r in rows]
-
-
 # --- calendar, policies, credentials ------------------------------------------------------------------
 
 async def calendar_overrides(conn: Conn | asyncpg.Pool) -> list[CalendarOverride]:
