@@ -22,10 +22,6 @@ _COMPLAINT_COLUMNS = (
 # --- complaints --------------------------------------------------------------------------------
 
 
-async def next_tracking_value(conn: Conn) -> int:
-    return int(await conn.fetchval("SELECT nextval('tracking_seq')"))
-
-
 async def insert_complaint(
     conn: Conn,
     *,
