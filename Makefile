@@ -112,5 +112,5 @@ outbox-parked: setup ## Baris outbox diparkir / outbox rows the broker refused, 
 	@$(UV) run --frozen python -m lapor_shared.operator outbox parked $(ARGS)
 
 clean: ## Hapus .run dan cache / remove .run (embedded data, logs) and caches
-	rm -rf .run .pytest_cache .ruff_cache .hypothesis
+	rm -rf .run .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -path ./.venv -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
