@@ -21,7 +21,9 @@ SAMPLES ?= 3
 # each service and its HTTP port (its settings' default; tests/deploy checks they agree)
 SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006
 IMAGE_PREFIX ?=
-IMAGE_TAG ?= 0.1.0
+# images are tagged with the commit they were built from (immutable); production pins their digests
+# (deploy/k8s/pin_images.py)
+IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 
 BENCH_ARGS ?=
 HISTORY_ARGS ?=
@@ -62,7 +64,7 @@ typecheck: setup ## Periksa tipe / mypy: strict on shared/lapor_shared, checked 
 schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
 	$(UV) run --frozen python -m tools.event_schemas docs/events
 
-images: ## Bangun image Docker / build the service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
+images: ## Bangun image Docker / build the service images, tagged with the commit id (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
 	@docker info >/dev/null 2>&1 || { \
 		echo "✗ Docker engine tidak tersedia / no Docker engine answers 'docker info'." >&2; \
 		echo "  Build the images on a machine with Docker (see deploy/README.md); here, 'make deploy-check'" >&2; \
@@ -77,6 +79,7 @@ images: ## Bangun image Docker / build the service images (needs a Docker engine
 
 deploy-check: setup ## Periksa berkas deploy / check the Dockerfile, compose and Kubernetes manifests (no engine needed)
 	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
+	$(UV) run --frozen python deploy/k8s/generate_principals.py --check
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
 
 asyncapi: setup ## Tulis dokumen AsyncAPI / write docs/asyncapi/<service>.json (a test fails when they drift)

@@ -7,11 +7,20 @@
 //   node consume.js --level ID                       # the nation: every jurisdiction topic
 //   node consume.js --level 18.71 --agency dinkes.18.71   # Kota Bandar Lampung's health office
 //
-// Kafka: --bootstrap, else LAPOR_KAFKA_BOOTSTRAP_SERVERS / KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:19092.
+//   # against the platform's cluster: TLS and SCRAM-SHA-512 as our own Kafka user (password from the
+//   # environment, never on the command line), verifying the brokers against the cluster CA
+//   KAFKA_PASSWORD=… node consume.js --level 18 --bootstrap kafka.lapor.example.go.id:9095 \
+//     --username monitor-18 --ca-file ca.crt
+//
+// Kafka: --bootstrap, else LAPOR_KAFKA_BOOTSTRAP_SERVERS / KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:19092
+// (the broker of `make run`, no authentication). With --username, TLS and SASL are on.
+// Consumer group: agency-<agency id> with --agency, else monitor-<level>: the groups the platform's Kafka
+// users agency-… and monitor-… may join (or agency-<id>:<name> / monitor-<level>:<name>, given with --group).
 // Options: --group NAME, --max-messages N (stop after N events). See docs/jurisdictions.md.
 "use strict";
 
 const crypto = require("node:crypto");
+const fs = require("node:fs");
 const { Kafka, Partitioners, logLevel } = require("kafkajs");
 
 const AGENCY_COMMANDS = "lapor.commands.agency";
@@ -19,6 +28,20 @@ const AGENCY_COMMANDS = "lapor.commands.agency";
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+// TLS (verifying the brokers against the cluster CA) and SCRAM-SHA-512, when a Kafka user is given.
+function security(username, caFile) {
+  if (!username) return {};
+  return {
+    ssl: caFile ? { ca: [fs.readFileSync(caFile, "utf8")] } : true,
+    sasl: { mechanism: "scram-sha-512", username, password: process.env.KAFKA_PASSWORD },
+  };
+}
+
+// The consumer group our Kafka user may join: the agency's own, else the monitoring level's.
+function defaultGroup(agency, level) {
+  return agency ? `agency-${agency}` : `monitor-${level}`;
 }
 
 // "18" → /^lapor\.jurisdiction\.ID\.18(\..+)?$/ : the level's own topic and every topic below it.
@@ -69,8 +92,8 @@ async function main() {
     process.env.LAPOR_KAFKA_BOOTSTRAP_SERVERS || process.env.KAFKA_BOOTSTRAP_SERVERS || "127.0.0.1:19092",
   );
   const kafka = new Kafka({ clientId: `lapor-example-${agency || level}`, brokers: bootstrap.split(","),
-                            logLevel: logLevel.WARN });
-  const consumer = kafka.consumer({ groupId: option("group", `monitor-${agency || level}`) });
+                            logLevel: logLevel.WARN, ...security(option("username", null), option("ca-file", null)) });
+  const consumer = kafka.consumer({ groupId: option("group", defaultGroup(agency, level)) });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await Promise.all([consumer.connect(), producer.connect()]);
   await consumer.subscribe({ topics: [jurisdictionPattern(level)], fromBeginning: true });

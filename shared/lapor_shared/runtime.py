@@ -52,6 +52,17 @@ class Subscription:
     topics: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """An event type a service declares it emits, and where it goes (``topics.destinations``)."""
+
+    event_type: str
+    topics: tuple[str, ...]
+    """The fixed topics it is published on."""
+    jurisdictions: bool
+    """Also on the jurisdiction topic of its envelope's ``jurisdiction_code`` (any of them)."""
+
+
 class Runtime:
     def __init__(self, settings: ServiceSettings, *, schema: str, migrations: str, version: str = "0.1.0") -> None:
         self.settings = settings
@@ -72,6 +83,9 @@ class Runtime:
         self.observer: Observer | None = None
         self.subscriptions: list[Subscription] = []
         """Every consumer attached with ``subscribe``: its name, consumer group and topics."""
+        self.publications: list[Publication] = []
+        """Every event type declared with ``publishes``, with its topics (the AsyncAPI document and the
+        Kafka ACLs the deployment grants are derived from these)."""
         self._pool: asyncpg.Pool | None = None
         self._http_pool: asyncpg.Pool | None = None
         self.public_routes: list[PublicRoute] = []
@@ -138,13 +152,19 @@ class Runtime:
             if after is not None:
                 await after()
 
-    def publishes(self, *payload_types: type[Payload]) -> None:
-        """Declare, for the AsyncAPI document, the events this service emits (they leave via the outbox)."""
+    def publishes(self, *payload_types: type[Payload], jurisdiction: bool = True) -> None:
+        """Declare the events this service emits (they leave via the outbox), for the AsyncAPI document and
+        the Kafka ACLs. ``jurisdiction=False``: the service emits them without a ``jurisdiction_code``, so a
+        lifecycle event goes to ``lapor.complaints`` only, never to a jurisdiction topic."""
         for payload_type in payload_types:
-            probe = Envelope.model_construct(event_type=payload_type.event_type, jurisdiction_code="18.71",
+            probe = Envelope.model_construct(event_type=payload_type.event_type,
+                                             jurisdiction_code="18.71" if jurisdiction else None,
                                              payload=payload_type.model_construct(),
                                              complaint_id=None)
-            for topic in destinations(probe):
+            topics = destinations(probe)
+            fixed = tuple(t for t in topics if not t.startswith(JURISDICTION_PREFIX))
+            self.publications.append(Publication(payload_type.event_type, fixed, len(fixed) < len(topics)))
+            for topic in topics:
                 if topic.startswith(JURISDICTION_PREFIX):
                     topic = f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}"
                 self.broker.publisher(

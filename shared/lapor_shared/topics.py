@@ -70,8 +70,9 @@ ADMIN_COMMANDS = TopicSpec(
 )
 REGISTRY_COMMANDS = TopicSpec(
     "lapor.commands.registry", 1, "agency_id", 365 * DAY_MS, "operations",
-    ("admins",), ("routing",),
-    "registry.upsert_agency / deactivate_agency: the agency registry changes at run time",
+    ("admins", "routing"), ("routing", "admins"),
+    "registry.upsert_agency / deactivate_agency: the agency registry changes at run time; routing answers"
+    " each with registry.agency_changed / command_rejected on the same topic",
 )
 NOTIFICATIONS = TopicSpec(
     "lapor.notifications", 6, "complaint_id", 30 * DAY_MS, "internal",

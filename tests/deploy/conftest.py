@@ -1,9 +1,9 @@
-"""Readers for the deployment files: YAML (multi-document), Dockerfiles, Kustomize trees, Kafka ACLs.
+"""Readers for the deployment files: YAML (multi-document), the Dockerfile, Kustomize trees, Kafka ACLs.
 
 No Docker engine or Kubernetes cluster is at hand, so the deployment is checked by reading its files.
 What a file must hold is derived from the code wherever the code knows it: ports from the services'
 settings, partitions and retention from ``lapor_shared.topics``, who may read or write a topic from the
-catalogue's readers and writers.
+code's own wiring (tests/deploy/access.py).
 """
 
 from __future__ import annotations
@@ -39,13 +39,6 @@ ROLES = {service: {service} for service in SERVICES}
 """Catalogue roles each service's Kafka principal acts for: its own name. The gateway is named in the
 catalogue where it acts (lapor.submissions, the results, lapor.complaints); the "channel adapters" role is
 outside adapters', and no service holds it."""
-
-EXTRA_READS: dict[str, set[str]] = {}
-"""Reads beyond the catalogue's readers, each with its reason (none: every read is in the catalogue)."""
-
-READ_ONLY: set[str] = set()
-"""Services whose Kafka user may write nothing at all (none today: even the read-only dashboard writes
-the dead letters of its consumer, as every service may)."""
 
 
 # --------------------------------------------------------------------------------------------- YAML

@@ -27,7 +27,7 @@ def register_handlers(runtime: Runtime, settings: FollowupSettings, ctx: Context
     runtime.publishes(lc.DeadlineSet, lc.DeadlineWarning, lc.DeadlineBreached, lc.DeadlineExtended,
                       lc.ComplaintEscalated, lc.ComplaintAcknowledged, lc.ComplaintResponded,
                       lc.ComplaintReporterReplied, lc.ComplaintRated, lc.ComplaintClosed, lc.ComplaintReopened,
-                      lc.ActionRejected)
+                      lc.ComplaintHeld, lc.ActionRejected)
     triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=settings.service_name)
     complaints = runtime.consumer("followup.complaints", {
         ComplaintRouted: partial(service.open_case, ctx=ctx),

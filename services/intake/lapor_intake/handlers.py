@@ -15,8 +15,9 @@ from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
 
 
 def register_handlers(runtime: Runtime, settings: IntakeSettings) -> None:
-    runtime.publishes(ev.ComplaintAccepted, ev.ComplaintRejected, ev.ReporterContactShared, ev.ReporterContactErased,
-                      lc.ActionRejected)
+    runtime.publishes(ev.ComplaintAccepted, ev.ComplaintRejected, ev.ReporterContactShared, ev.ReporterContactErased)
+    # a refused erasure goes to the complaint stream only (service.erase_contact emits it without a jurisdiction)
+    runtime.publishes(lc.ActionRejected, jurisdiction=False)
     intake = service.Intake.from_settings(settings)
     submissions = runtime.consumer(
         "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, intake=intake)},

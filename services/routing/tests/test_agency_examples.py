@@ -44,10 +44,10 @@ async def test_the_python_example_acknowledges_and_answers_only_its_own_complain
     neighbour = routed_to("dinsos.18.71", "18.71")
     await publish(kafka_bootstrap, jurisdiction_topic("18.71"), [ours[0], neighbour, ours[1]])
     example = load_python_example()
-    args = example.argparse.Namespace(
-        agency="dinkes.18.71", jurisdiction="18.71", bootstrap=kafka_bootstrap, group="example-test",
-        officer="petugas-9", forward_to=None, max_messages=2,
-    )
+    args = example.arguments().parse_args([
+        "--agency", "dinkes.18.71", "--jurisdiction", "18.71", "--bootstrap", kafka_bootstrap,
+        "--group", "example-test", "--officer", "petugas-9", "--max-messages", "2",
+    ])
 
     assert await asyncio.wait_for(example.run(args), 60) == 2
 
