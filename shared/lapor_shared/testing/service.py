@@ -59,7 +59,7 @@ async def in_memory(runtime: Runtime) -> AsyncIterator[KafkaBroker]:
                           for topic in undeclared_destinations(runtime, envelope, topics))
         await add(conn, envelope, topics, extra_headers)
 
-    runtime.outbox.add = declared_add  # type: ignore[method-assign]
+    runtime.outbox.add = declared_add  # type: ignore[method-assign]  # the harness watches what is emitted
     async with TestKafkaBroker(runtime.broker) as broker:
         await runtime.start()
         try:
