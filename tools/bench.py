@@ -27,15 +27,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from bench_baselines import kafka_pass_through, postgres_hop_rate
-from bench_report import Collector, ResourceSampler, summarise, write_chart
-from bench_workload import PIPELINE_ENV, Workload
-from platform_infra import quiet_logging, say
 
 from lapor_shared.events import encode, headers_of
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import Platform
 from lapor_shared.topics import SUBMISSIONS, key_of
+from tools.bench_baselines import kafka_pass_through, postgres_hop_rate
+from tools.bench_report import Collector, ResourceSampler, summarise, write_chart
+from tools.bench_workload import PIPELINE_ENV, Workload
+from tools.platform_infra import quiet_logging, say
 
 
 async def publish(bootstrap: str, workload: Workload, count: int, rate: float | None) -> list[str]:

@@ -30,6 +30,7 @@ import structlog
 from aiokafka import TopicPartition
 
 from lapor_shared import deadletter, unreadable_records
+from lapor_shared.db import Conn
 from lapor_shared.events import DecodeError, Envelope, Payload
 from lapor_shared.events.codec import decode_record
 from lapor_shared.inbox import claim, claim_many, digest_of
@@ -243,12 +244,12 @@ class Consumer:
         self._count(processed=1)
         return "processed"
 
-    async def _settle_undecodable(self, conn: asyncpg.Connection, record: Any, message_id: str, reason: str,
+    async def _settle_undecodable(self, conn: Conn, record: Any, message_id: str, reason: str,
                                   *, minimal: bool = False) -> bool:
         """Answer the sender if the service can, else dead-letter; True when dead-lettered."""
-        if self._answer is not None and not minimal:
-            if await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record):
-                return False
+        if (self._answer is not None and not minimal
+                and await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record)):
+            return False
         await deadletter.write(conn, self._outbox, record, consumer=self.name, message_id=message_id,
                                reason=reason, minimal=minimal)
         return True
@@ -283,7 +284,7 @@ class Consumer:
 
     # --- helpers -------------------------------------------------------------------------------------
 
-    def _tx(self, conn: asyncpg.Connection, envelope: Envelope[Any]) -> Tx:
+    def _tx(self, conn: Conn, envelope: Envelope[Any]) -> Tx:
         return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics)
 
     @contextmanager

@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from lapor_shared.background import BackgroundLoop
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.logging import get_logger
 from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
@@ -61,7 +62,7 @@ class Outbox:
 
     async def add(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         envelope: Envelope[Any],
         topics: Sequence[str] = (),
         extra_headers: Mapping[str, str] | None = None,
@@ -75,7 +76,7 @@ class Outbox:
         await conn.execute(_INSERT, targets, keys, headers, encode(envelope), envelope.event_id)
 
     async def add_raw(
-        self, conn: asyncpg.Connection, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
+        self, conn: Conn, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
     ) -> None:
         """A message that is not one of our envelopes (a dead letter keeps the original bytes)."""
         await conn.execute(_INSERT, [topic], [key], dict(headers), payload, None)
@@ -128,7 +129,7 @@ class OutboxRelay:
 
     async def _lead(self) -> None:
         """Hold the schema's relay lock on a dedicated connection and publish while holding it."""
-        conn: asyncpg.Connection = await self._pool.acquire()
+        conn = await self._pool.acquire()
         channel = f"lapor_outbox_{self._schema}"
         try:
             lock_key = zlib.crc32(f"outbox-relay:{self._schema}".encode())
@@ -165,7 +166,7 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._loop.wake()
 
-    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+    async def publish_batch(self, conn: Conn) -> int:
         """Send the next rows; mark what was published, park what the broker refuses for good.
 
         Returns the number of rows settled (published or parked). Raises ``RelayRoundFailed`` when some
@@ -186,7 +187,7 @@ class OutboxRelay:
         return len(published) + parked
 
     async def _refused(
-        self, conn: asyncpg.Connection, refused: list[tuple[asyncpg.Record, Refused]], *, broker_answered: bool
+        self, conn: Conn, refused: list[tuple[asyncpg.Record, Refused]], *, broker_answered: bool
     ) -> int:
         permanent = [(r, o) for r, o in refused if o.kind == "permanent"]
         # a failure counts against its row only when the broker took other rows meanwhile
@@ -206,7 +207,7 @@ class OutboxRelay:
             raise RelayRoundFailed(f"{len(waiting)} row(s) not published yet: {waiting[0].reason}")
         return len(parked)
 
-    async def _park(self, conn: asyncpg.Connection, row: asyncpg.Record, reason: str) -> None:
+    async def _park(self, conn: Conn, row: asyncpg.Record, reason: str) -> None:
         held = await conn.fetchval(
             "WITH parked AS (UPDATE outbox SET parked_at = clock_timestamp(), park_reason = $2"
             " WHERE id = $1 RETURNING topic, key)"

@@ -19,6 +19,7 @@ its own with a statement timeout, so a flood of look-ups cannot take the connect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -42,6 +43,7 @@ from lapor_shared import http_errors
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
+from lapor_shared.events.envelope import envelope_type
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.http_limits import PublicRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
@@ -145,7 +147,7 @@ class Runtime(Generic[SettingsT]):
 
     def subscribe(
         self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True,
-        after: Callable[[], Awaitable[None]] | None = None,
+        after: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """Attach ``consumer`` to ``topics`` in consumer group ``group_id``.
 
@@ -165,7 +167,7 @@ class Runtime(Generic[SettingsT]):
             options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
                            batch_timeout_ms=self.settings.delivery.batch_timeout_ms)
 
-        @self.broker.subscriber(*topics, **options)
+        @self.broker.subscriber(*topics, **options)  # type: ignore[untyped-decorator]  # FastStream's is untyped
         async def deliver(body: Any, msg: KafkaMessage) -> None:
             await consumer.handle(msg)
             if after is not None:
@@ -176,10 +178,11 @@ class Runtime(Generic[SettingsT]):
         the Kafka ACLs. ``jurisdiction=False``: the service emits them without a ``jurisdiction_code``, so a
         lifecycle event goes to ``lapor.complaints`` only, never to a jurisdiction topic."""
         for payload_type in payload_types:
-            probe = Envelope.model_construct(event_type=payload_type.event_type,
-                                             jurisdiction_code="18.71" if jurisdiction else None,
-                                             payload=payload_type.model_construct(),
-                                             complaint_id=None)
+            fields: dict[str, Any] = {  # only what ``destinations`` reads
+                "event_type": payload_type.event_type, "jurisdiction_code": "18.71" if jurisdiction else None,
+                "payload": payload_type.model_construct(), "complaint_id": None,
+            }
+            probe = Envelope.model_construct(**fields)
             topics = destinations(probe)
             fixed = tuple(t for t in topics if not t.startswith(JURISDICTION_PREFIX))
             self.publications.append(Publication(payload_type.event_type, fixed, len(fixed) < len(topics)))
@@ -189,7 +192,7 @@ class Runtime(Generic[SettingsT]):
                 self.broker.publisher(
                     topic, title=f"{topic}:{payload_type.event_type}",
                     description=(payload_type.__doc__ or payload_type.event_type).strip().split("\n")[0],
-                    schema=Envelope[payload_type],  # type: ignore[valid-type]
+                    schema=envelope_type(payload_type),
                 )
 
     async def start(self) -> None:
@@ -230,15 +233,11 @@ class Runtime(Generic[SettingsT]):
     async def ready(self) -> dict[str, bool]:
         """Readiness: every subscriber has joined its group, the broker answers and the database answers."""
         checks = {"consuming": self.consuming, "kafka": False, "postgres": False}
-        try:
+        with contextlib.suppress(Exception):
             checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
-        except Exception:
-            pass
-        try:
+        with contextlib.suppress(Exception):
             if self._pool is not None:
                 checks["postgres"] = await asyncio.wait_for(self._pool.fetchval("SELECT true"), 2.0)
-        except Exception:
-            pass
         return checks
 
     @asynccontextmanager

@@ -155,7 +155,8 @@ class HttpSettings(BaseModel):
         return data
 
     def limit_for(self, kind: str) -> RateLimit:
-        return getattr(self, f"rate_{kind}")
+        limit: RateLimit = getattr(self, f"rate_{kind}")
+        return limit
 
 
 class ServiceSettings(BaseSettings):

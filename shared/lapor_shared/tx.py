@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
@@ -18,7 +17,7 @@ from lapor_shared.outbox import Outbox
 class Tx:
     """What a use case gets: the open transaction and a way to emit events through the outbox."""
 
-    conn: asyncpg.Connection
+    conn: Conn
     outbox: Outbox
     producer: str
     cause: Envelope[Any] | None = None

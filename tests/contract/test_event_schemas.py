@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from lapor_shared.events import CATALOGUE
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from event_schemas import (  # noqa: E402
+from tools.event_schemas import (
     INDEX_FILE,
     JURISDICTION_TOPIC_TEMPLATE,
     SUPPLEMENTARY_DESCRIPTIONS,
@@ -69,7 +65,7 @@ def test_committed_event_schemas_match_the_code():
 
     assert not any(problems.values()), (
         f"docs/events is out of date with lapor_shared.events: {problems}. Run `make schemas` "
-        "(uv run python tools/event_schemas.py docs/events) and commit the result."
+        "(uv run python -m tools.event_schemas docs/events) and commit the result."
     )
 
 
@@ -115,7 +111,7 @@ def test_the_topic_table_in_the_architecture_guide_matches_the_catalogue():
 
     assert fixed_topics_table() in guide, (
         "docs/architecture.md lists other topics than lapor_shared.topics.FIXED_TOPICS: replace its table "
-        "with the output of `uv run python tools/event_schemas.py --topics-table`"
+        "with the output of `uv run python -m tools.event_schemas --topics-table`"
     )
 
 

@@ -15,19 +15,14 @@ The runtime is built as the AsyncAPI generator builds it (``tools/asyncapi_docs.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from lapor_shared.topics import DEAD_LETTER, JURISDICTION_PREFIX, all_topics, jurisdiction_topics
 from tests.deploy.conftest import ALL_TOPIC_NAMES, acl_operations, allows, topics_allowed
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from asyncapi_docs import service_runtime  # noqa: E402
+from tools.asyncapi_docs import service_runtime
 
 JURISDICTION_TOPIC_NAMES = frozenset(t.name for t in jurisdiction_topics())
 TOPIC_OPERATIONS = ("Read", "Write", "Describe", "DescribeConfigs", "Create", "Delete", "Alter", "AlterConfigs")

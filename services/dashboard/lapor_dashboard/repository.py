@@ -13,15 +13,15 @@ from uuid import UUID
 import asyncpg
 
 from lapor_dashboard.projection import FINISHED, OWED, LogEntry, Row
+from lapor_shared.db import Conn, Executor
 from lapor_shared.events.values import NATIONAL_CODE
 
-Executor = asyncpg.Connection | asyncpg.Pool
 GroupBy = Literal["node", "child", "agency"]
 
 # ----------------------------------------------------------------------------------------- read model
 
 
-async def add_event(conn: asyncpg.Connection, entry: LogEntry) -> bool:
+async def add_event(conn: Conn, entry: LogEntry) -> bool:
     """Record one line of a complaint's event log; False when it was already there."""
     inserted = await conn.fetchval(
         "INSERT INTO complaint_events (event_id, complaint_id, occurred_at, event_type, facts)"
@@ -40,12 +40,12 @@ async def events_of(db: Executor, complaint_id: UUID) -> list[LogEntry]:
     return [LogEntry(r["event_id"], r["complaint_id"], r["event_type"], r["occurred_at"], r["facts"]) for r in rows]
 
 
-async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID) -> None:
+async def lock_complaint(conn: Conn, complaint_id: UUID) -> None:
     """Serialise the fold of one complaint (the live consumer and a rebuild may both be at it)."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(complaint_id))
 
 
-async def save_row(conn: asyncpg.Connection, row: Row, *, tracking_number: str | None, title: str | None) -> None:
+async def save_row(conn: Conn, row: Row, *, tracking_number: str | None, title: str | None) -> None:
     """Insert or replace the complaint's row; tracking number and title are kept when not given."""
     await conn.execute(
         """
@@ -78,7 +78,7 @@ async def save_row(conn: asyncpg.Connection, row: Row, *, tracking_number: str |
     )
 
 
-async def reset_read_model(conn: asyncpg.Connection, consumer: str) -> None:
+async def reset_read_model(conn: Conn, consumer: str) -> None:
     """Empty the read model and forget which events it processed (users stay)."""
     await conn.execute("TRUNCATE complaints, complaint_events")
     await conn.execute("DELETE FROM inbox WHERE consumer = $1", consumer)

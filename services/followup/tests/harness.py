@@ -20,6 +20,7 @@ import asyncpg
 
 from lapor_followup.app import Followup, build
 from lapor_followup.settings import FollowupSettings
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload, decode
 from lapor_shared.events.values import AgencyLevel, AgencyRef
 from lapor_shared.regions import all_regions
@@ -44,7 +45,7 @@ def office(code: str) -> AgencyRef:
 
 
 class FollowupHarness(ServiceHarness):
-    def __init__(self, service: Followup, clock: ManualClock, conn: asyncpg.Connection, app: Any) -> None:
+    def __init__(self, service: Followup, clock: ManualClock, conn: Conn, app: Any) -> None:
         super().__init__(service.runtime)
         self.service = service
         self.clock = clock

@@ -275,7 +275,7 @@ async def list_requests(request: Request, ctx: AdapterContext) -> Response:
         start = datetime.now(UTC) - DEFAULT_WINDOW
     codes = _list_param(request, "service_code")
     if codes:  # an alias (``jalan``) means its category (``infrastruktur``)
-        codes = [(categories.resolve(c).code if categories.resolve(c) else c) for c in codes]
+        codes = [(known.code if (known := categories.resolve(c)) else c) for c in codes]
     rows = await repo.public_requests(
         ctx.pool, tracking_numbers=numbers, service_codes=codes,
         statuses=statuses, start=start, end=end, limit=MAX_RESULTS,

@@ -14,8 +14,8 @@ from typing import Any
 
 from lapor_gateway import repository as repo
 from lapor_shared import categories, statuses
-from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope
+from lapor_shared.consumer import Handler, Tx
+from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import (
     ComplaintAcknowledged,
@@ -67,6 +67,7 @@ def label(lifecycle_status: str) -> tuple[str, str]:
 
 async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
     accepted: ComplaintAccepted = envelope.payload
+    assert envelope.complaint_id is not None  # _about_a_complaint and the service let only these through
     hidden = accepted.confidential
     location = accepted.location
     media = next((str(a.url) for a in accepted.attachments if a.media_type.startswith("image/")), None)
@@ -97,6 +98,7 @@ async def _status(
     open311: str | None = None, agency: str | None = None, category: str | None = None,
 ) -> None:
     known = categories.resolve(category)
+    assert envelope.complaint_id is not None  # _about_a_complaint let only these through
     await repo.apply_status(
         tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
         lifecycle_status=lifecycle, open311_status=open311, status_notes=_notes(*notes) if notes else None,
@@ -163,7 +165,7 @@ async def on_reopened(tx: Tx, envelope: Envelope[Any]) -> None:
     ))
 
 
-def _about_a_complaint(handler: Any) -> Any:
+def _about_a_complaint(handler: Handler) -> Handler:
     async def guarded(tx: Tx, envelope: Envelope[Any]) -> None:
         if envelope.complaint_id is not None:  # every lifecycle event has one; skip a malformed one
             await handler(tx, envelope)
@@ -171,7 +173,7 @@ def _about_a_complaint(handler: Any) -> Any:
     return guarded
 
 
-HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in {
+_USE_CASES: dict[type[Payload], Handler] = {
     ComplaintAccepted: on_accepted,
     ComplaintRouted: on_routed,
     ComplaintNeedsTriage: on_needs_triage,
@@ -184,5 +186,6 @@ HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in {
     ComplaintEscalated: on_escalated,
     ComplaintClosed: on_closed,
     ComplaintReopened: on_reopened,
-}.items()}
+}
+HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in _USE_CASES.items()}
 """The view's use case per event type (``handlers.py`` attaches them to ``lapor.complaints``)."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from lapor_gateway import projection, replies
 from lapor_gateway import repository as repo
 from lapor_shared.consumer import Tx
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
 from lapor_shared.logging import get_logger
@@ -52,7 +51,7 @@ async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, not
 
 
 async def record_submission(
-    conn: asyncpg.Connection, *, channel: str, channel_message_id: str, source: str, poll_token: str,
+    conn: Conn, *, channel: str, channel_message_id: str, source: str, poll_token: str,
     fingerprint: str, reply_to: str | None, short_code: str,
 ) -> bool:
     """Remember a submission before publishing it (in the caller's transaction); False when the channel
@@ -67,7 +66,7 @@ async def record_submission(
     return inserted
 
 
-async def queue_sms_reply(conn: asyncpg.Connection, channel: str, channel_message_id: str, short_code: str) -> bool:
+async def queue_sms_reply(conn: Conn, channel: str, channel_message_id: str, short_code: str) -> bool:
     """Queue the reply to an SMS whose answer is known, once, and forget the sender's number; False when
     there is nothing to send (not an SMS, no answer yet, or already queued)."""
     due = await repo.sms_reply_due(conn, channel, channel_message_id)

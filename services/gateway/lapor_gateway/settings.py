@@ -51,7 +51,8 @@ class GatewaySettings(ServiceSettings):
 
     def development_values(self) -> list[str]:
         found = super().development_values()
-        if self.adapters.open311_api_keys == DEV_OPEN311_KEYS or "lapor-open311-dev-key" in self.adapters.open311_api_keys:
+        keys = self.adapters.open311_api_keys
+        if keys == DEV_OPEN311_KEYS or "lapor-open311-dev-key" in keys:
             found.append("LAPOR_ADAPTERS__OPEN311_API_KEYS")
         if self.adapters.sms_webhook_secret == DEV_SMS_SECRET:
             found.append("LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET")

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
-
 from lapor_intake import duplicates, ratelimit, repository, tracking
 from lapor_intake.contacts import Identity, IdentityHasher
 from lapor_intake.duplicates import DuplicatePolicy
@@ -18,6 +16,7 @@ from lapor_intake.settings import IntakeSettings
 from lapor_intake.validation import Policy, check
 from lapor_shared.consumer import Tx
 from lapor_shared.crypto import ContactCipher
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import (
     ComplaintAccepted,
@@ -238,7 +237,7 @@ async def erase_contact(tx: Tx, envelope: Envelope[Any], *, ctx: Context | None 
 
 
 async def _erasure_target(
-    conn: asyncpg.Connection, command: EraseReporterContact
+    conn: Conn, command: EraseReporterContact
 ) -> tuple[UUID | None, Reason | None]:
     if command.reporter_ref is not None:
         if not await repository.reporter_ref_known(conn, command.reporter_ref):

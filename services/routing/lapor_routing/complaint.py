@@ -70,4 +70,5 @@ def story_of(row: Any, envelope: Envelope[Any]) -> Story:
     """The complaint's own ids when routing knows it, else those the command claimed."""
     if row is not None:
         return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"])
+    # only the refusal of a command that names no complaint gets here without one; the refusal then names none
     return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from lapor_routing import repository
+from lapor_shared.db import Conn
 from lapor_shared.events import encode
 from lapor_shared.events.commands import ForwardComplaint
 from lapor_shared.testing.factories import envelope
@@ -73,7 +74,7 @@ class _connection:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    async def __aenter__(self) -> asyncpg.Connection:
+    async def __aenter__(self) -> Conn:
         self.conn = await asyncpg.connect(self.url, server_settings={"search_path": "routing,public"})
         return self.conn
 

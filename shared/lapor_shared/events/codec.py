@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from lapor_shared.events.envelope import Envelope
+from lapor_shared.events.envelope import Envelope, envelope_type
 from lapor_shared.events.registry import CATALOGUE, payload_type
 from lapor_shared.safejson import DEFAULT_LIMITS, Limits, UnsafeJson, loads
 
@@ -83,7 +83,7 @@ def decode(raw: bytes | str | None, limits: Limits = DEFAULT_LIMITS) -> Envelope
     except ValueError:
         raise DecodeError(f"event_id {event_id[:60]!r} is not a UUID") from None
     try:
-        return Envelope[model].model_validate(data)  # type: ignore[valid-type]
+        return envelope_type(model).model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:10]

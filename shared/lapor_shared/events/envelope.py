@@ -8,7 +8,7 @@ the same way (also from the Kafka headers, without parsing the body).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, cast
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -90,7 +90,7 @@ class Envelope(BaseModel, Generic[P]):
                 "jurisdiction_code": caused_by.jurisdiction_code,
             }
         new_id = event_id or uuid4()
-        return Envelope[type(payload)](  # type: ignore[misc]
+        return envelope_type(type(payload))(
             event_id=new_id,
             event_type=payload.event_type,
             schema_version=payload.schema_version,
@@ -107,3 +107,10 @@ class Envelope(BaseModel, Generic[P]):
     def evolve(self, **changes: Any) -> Self:
         """A validated copy with some envelope fields changed."""
         return type(self).model_validate({**dict(self), **changes})
+
+
+def envelope_type(payload_type: type[P]) -> type[Envelope[P]]:
+    """``Envelope[payload_type]`` for a payload class known only at run time (pydantic makes each once).
+
+    Spelled with ``__class_getitem__`` because a type checker takes only a static type between brackets."""
+    return cast("type[Envelope[P]]", Envelope.__class_getitem__(payload_type))

@@ -30,7 +30,7 @@ from lapor_shared.runtime import Runtime
 from lapor_shared.topics import JURISDICTION_PREFIX, destinations, key_of
 
 
-def undeclared_destinations(runtime: Runtime, envelope: Envelope[Any], topics: Sequence[str] = ()) -> list[str]:
+def undeclared_destinations(runtime: Runtime[Any], envelope: Envelope[Any], topics: Sequence[str] = ()) -> list[str]:
     """Where ``envelope`` goes (``topics``, or its catalogued destinations) that ``runtime`` never declared with
     ``Runtime.publishes``. The deployment's Kafka ACLs are derived from those declarations
     (``tests/deploy``), so a real broker would refuse these rows and park them."""
@@ -42,7 +42,7 @@ def undeclared_destinations(runtime: Runtime, envelope: Envelope[Any], topics: S
 
 
 @asynccontextmanager
-async def in_memory(runtime: Runtime) -> AsyncIterator[KafkaBroker]:
+async def in_memory(runtime: Runtime[Any]) -> AsyncIterator[KafkaBroker]:
     """Start ``runtime`` on the in-memory broker; its outbox publishes there too.
 
     ``await broker.publish(body, topic=...)`` delivers to the service's subscribers at once; the
@@ -59,7 +59,7 @@ async def in_memory(runtime: Runtime) -> AsyncIterator[KafkaBroker]:
                           for topic in undeclared_destinations(runtime, envelope, topics))
         await add(conn, envelope, topics, extra_headers)
 
-    runtime.outbox.add = declared_add  # type: ignore[method-assign]
+    runtime.outbox.add = declared_add  # type: ignore[method-assign]  # the harness watches what is emitted
     async with TestKafkaBroker(runtime.broker) as broker:
         await runtime.start()
         try:
@@ -106,7 +106,7 @@ class ServiceHarness:
     publishes on ``watch`` (topic names) and ``patterns`` (topic patterns) is recorded in ``published``.
     Watchers are added before the service starts, as FastStream requires."""
 
-    def __init__(self, runtime: Runtime, *, watch: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
+    def __init__(self, runtime: Runtime[Any], *, watch: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
         self.runtime = runtime
         self.published: list[Published] = []
         for topic in dict.fromkeys(watch):
@@ -119,6 +119,7 @@ class ServiceHarness:
     def _recorder(self) -> Callable[..., Any]:
         async def record(body: bytes, msg: KafkaMessage) -> None:
             raw = msg.raw_message
+            assert not isinstance(raw, tuple), "a batch subscriber"
             self.published.append(Published(raw.topic, body, {k: str(v) for k, v in (msg.headers or {}).items()},
                                              getattr(raw, "key", None)))
 
@@ -145,7 +146,7 @@ class ServiceHarness:
 
     @property
     def database_url(self) -> str:
-        return self.runtime.settings.database_url
+        return str(self.runtime.settings.database_url)
 
     # --- sending ------------------------------------------------------------------------------------
 
