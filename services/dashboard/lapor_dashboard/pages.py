@@ -60,7 +60,7 @@ class Pages:
     # --- who and what ------------------------------------------------------------------------------
 
     async def user(self, request: Request) -> auth.User | None:
-        username = self.sessions.username(request.cookies.get(auth.SESSION_COOKIE))
+        username = await self.sessions.username(self.pool, request.cookies.get(auth.SESSION_COOKIE))
         return await auth.load_user(self.pool, username) if username else None
 
     async def viewer(self, request: Request, node: str | None) -> tuple[auth.User, str]:
@@ -140,11 +140,14 @@ class Pages:
             return self.html(request, "login.html", lang, 401, next=target, failed=True, username=username)
         log.info("login_succeeded", scope=user.scope, role=user.role)
         response = RedirectResponse(target or "/dashboard", 303)
-        response.set_cookie(auth.SESSION_COOKIE, self.sessions.token(user), max_age=self.sessions.max_age_s,
+        token = await self.sessions.open(self.pool, user)
+        response.set_cookie(auth.SESSION_COOKIE, token, max_age=self.sessions.max_age_s,
                             httponly=True, samesite="lax", secure=self.settings.cookie_secure)
         return response
 
     async def logout(self, request: Request) -> Response:
+        """Ends the session in the database (every copy of the cookie stops working), then the cookie."""
+        await self.sessions.end(self.pool, request.cookies.get(auth.SESSION_COOKIE))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(auth.SESSION_COOKIE)
         return response
