@@ -92,7 +92,7 @@ async def test_an_agency_naming_another_agency_is_refused_on_the_platform_stream
     assert metrics.impersonation_refused.labels("svc", "agency")._value.get() == 1
 
 
-async def test_an_agency_command_that_arrives_on_an_admins_topic_is_dead_lettered_as_not_belonging_there(pool, delivery):
+async def test_an_agency_command_arriving_on_an_admins_topic_is_dead_lettered_as_not_belonging_there(pool, delivery):
     spy = Spy()
 
     await consumer(pool, delivery, spy).handle(delivered(acknowledge("umum.18"), topic=ADMIN_COMMANDS.topic("18")))

@@ -39,9 +39,9 @@ def at(day: int, hour: int = 10) -> datetime:
 
 async def rows_of(f, complaint, event_type: str) -> dict[str, bytes]:
     rows = await f.conn.fetch("SELECT topic, payload FROM followup.outbox ORDER BY id")
-    found = {r["topic"]: bytes(r["payload"]) for r in rows
-             if (e := decode(bytes(r["payload"]))).complaint_id == complaint.complaint_id and e.event_type == event_type}
-    return found
+    events = [(r["topic"], bytes(r["payload"]), decode(bytes(r["payload"]))) for r in rows]
+    return {topic: body for topic, body, e in events
+            if e.complaint_id == complaint.complaint_id and e.event_type == event_type}
 
 
 async def test_agency_a_cannot_act_on_agency_bs_complaint_even_by_naming_b(followup):
