@@ -26,6 +26,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+
 def jurisdiction_topic(code: str) -> str:
     """``18.71`` → ``lapor.jurisdiction.ID.18.71``; ``ID`` → ``lapor.jurisdiction.ID``: the shared topic of a
     jurisdiction (every complaint there, a rahasia one without its content)."""
