@@ -66,7 +66,7 @@ CONTACTS = TopicSpec(
 )
 REPORTER_COMMANDS = TopicSpec(
     "lapor.commands.reporter", 6, "complaint_id", 30 * DAY_MS, "channel",
-    ("channel adapters",), ("intake", "followup"),
+    ("channel adapters",), ("followup",),
     "reporter.reply / rate / reopen",
 )
 REGISTRY_COMMANDS = TopicSpec(
