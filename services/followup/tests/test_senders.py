@@ -10,6 +10,8 @@ from uuid import uuid4
 
 import pytest
 
+from lapor_followup.escalation import escalation_chain
+from lapor_shared.access import agency_grants, allows, is_escalation_office
 from lapor_shared.events import decode
 from lapor_shared.events.commands import AcknowledgeComplaint, AdminClose, AdminHold, RespondToComplaint
 from lapor_shared.events.lifecycle import ComplaintNeedsTriage
@@ -132,3 +134,11 @@ async def test_a_complaint_waiting_for_triage_is_on_the_triage_desks_stream_not_
     assert (deadline.agency_id, deadline.confidential) == (None, True)
     assert set(await rows_of(f, triage, "complaint.deadline_set")) == {
         COMPLAINTS.name, jurisdiction_topic("18"), triage_stream("18")}
+
+
+@pytest.mark.parametrize("code", ["18.71", "18", "ID"])
+def test_every_office_followup_escalates_to_is_granted_the_subtree_it_must_act_in(code):
+    for office in escalation_chain(code):
+        assert is_escalation_office(office.agency_id, office.jurisdiction_code), office
+        assert allows(agency_grants(office.agency_id, office.jurisdiction_code), "Read",
+                      agency_stream(code, f"dinkes.{code}") if code != "ID" else "lapor.jurisdiction.ID.18")
