@@ -1,7 +1,9 @@
-"""An agency's consumer, in plain Python with aiokafka: read the complaints routed to us from our
-jurisdiction topic, acknowledge each one, then answer it (agency.respond) or, when it is not our
-authority, forward it (agency.forward, pelimpahan). Nothing here imports the platform's code: the
-messages are plain JSON envelopes, as any agency system would read and write them.
+"""An agency's consumer, in plain Python with aiokafka: read the complaints routed to us from our own
+stream (lapor.jurisdiction.<path>.agency.<our id>), acknowledge each one, then answer it (agency.respond)
+or, when it is not our authority, forward it (agency.forward, pelimpahan), on our own command topic
+(lapor.commands.agency.<our id>: only our Kafka user may write it, and a command naming another agency
+is refused). Nothing here imports the platform's code: the messages are plain JSON envelopes, as any
+agency system would read and write them.
 
     pip install aiokafka            # or, inside this repository: uv run python examples/agency/...
     python consume_and_respond.py --agency dinkes.18.71 --jurisdiction 18.71
@@ -33,8 +35,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-AGENCY_COMMANDS = "lapor.commands.agency"
-
 
 def kafka_user(agency_id: str) -> str:
     """The agency's Kafka (SCRAM) user name: ``bpjs_kesehatan.ID`` → ``agency-bpjs-kesehatan.id``."""
@@ -59,8 +59,19 @@ def kafka_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def jurisdiction_topic(code: str) -> str:
-    """``18.71`` → ``lapor.jurisdiction.ID.18.71``; ``ID`` → ``lapor.jurisdiction.ID``."""
+    """``18.71`` → ``lapor.jurisdiction.ID.18.71``; ``ID`` → ``lapor.jurisdiction.ID``: the shared topic of a
+    jurisdiction (every complaint there, a rahasia one without its content)."""
     return "lapor.jurisdiction.ID" if code == "ID" else f"lapor.jurisdiction.ID.{code}"
+
+
+def own_stream(code: str, agency_id: str) -> str:
+    """Our complaints, whole: ``lapor.jurisdiction.ID.18.71.agency.dinkes.18.71``."""
+    return f"{jurisdiction_topic(code)}.agency.{agency_id}"
+
+
+def command_topic(agency_id: str) -> str:
+    """Where we, and only we, write commands: ``lapor.commands.agency.dinkes.18.71``."""
+    return f"lapor.commands.agency.{agency_id}"
 
 
 def command(event_type: str, payload: dict[str, Any], *, about: dict[str, Any], agency_id: str) -> dict[str, Any]:
@@ -94,7 +105,8 @@ async def send(producer: AIOKafkaProducer, envelope: dict[str, Any]) -> None:
         "jurisdiction_code": envelope["jurisdiction_code"],
     }
     await producer.send_and_wait(
-        AGENCY_COMMANDS, json.dumps(envelope).encode(), key=envelope["complaint_id"].encode(),  # key: complaint id
+        command_topic(envelope["payload"]["agency_id"]), json.dumps(envelope).encode(),
+        key=envelope["complaint_id"].encode(),  # key: complaint id
         headers=[(k, v.encode()) for k, v in headers.items()],
     )
 
@@ -107,7 +119,7 @@ async def handle(event: dict[str, Any], producer: AIOKafkaProducer, args: argpar
               f"{payload['reason']['message_id']}")
         return False
     if kind != "complaint.routed" or payload["agency"]["agency_id"] != args.agency:
-        return False  # another agency's complaint in our jurisdiction, or a later lifecycle event
+        return False  # a later lifecycle event, or the complaint moved on to another agency
     # rahasia: the content is for us and the levels above us only; never publish it anywhere public
     print(f"{event['tracking_number']}: {payload['title']!r} ({payload['category']}), "
           f"{'rahasia' if payload['confidential'] else 'terbuka'}, "
@@ -132,7 +144,7 @@ async def handle(event: dict[str, Any], producer: AIOKafkaProducer, args: argpar
 
 async def run(args: argparse.Namespace) -> int:
     consumer = AIOKafkaConsumer(
-        jurisdiction_topic(args.jurisdiction), group_id=args.group or default_group(args.agency),
+        own_stream(args.jurisdiction, args.agency), group_id=args.group or default_group(args.agency),
         auto_offset_reset="earliest", enable_auto_commit=False, **kafka_options(args),
     )
     producer = AIOKafkaProducer(acks="all", **kafka_options(args))

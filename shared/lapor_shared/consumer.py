@@ -41,9 +41,9 @@ from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
-from lapor_shared.tx import Answer, Handler, Tx
+from lapor_shared.tx import Answer, Handler, Source, Tx
 
-__all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Tx", "claim", "claim_many", "redact_body"]
+__all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Source", "Tx", "claim", "claim_many", "redact_body"]
 
 log = get_logger(component="consumer")
 redact_body = deadletter.redact_body
@@ -176,7 +176,7 @@ class Consumer:
                         processed += 1
                     continue
                 with self._context(item.record, item.envelope):
-                    await item.handler(self._tx(conn, item.envelope), item.envelope)
+                    await item.handler(self._tx(conn, item.envelope, item.record), item.envelope)
                 processed += 1
         self._count(processed=processed, duplicates=duplicates, dead=dead)
         if duplicates:
@@ -202,7 +202,7 @@ class Consumer:
         while True:
             attempt += 1
             try:
-                outcome = await self._apply(handler, envelope)
+                outcome = await self._apply(handler, envelope, record)
             except asyncio.CancelledError:
                 raise
             except TRANSIENT_ERRORS as exc:
@@ -231,7 +231,7 @@ class Consumer:
                 )
             return
 
-    async def _apply(self, handler: Handler, envelope: Envelope[Any]) -> str:
+    async def _apply(self, handler: Handler, envelope: Envelope[Any], record: Any) -> str:
         async with self._get_pool().acquire() as conn, conn.transaction():
             claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
             if claims.conflicts:
@@ -240,7 +240,7 @@ class Consumer:
                 self._count(duplicates=1)
                 log.info("duplicate_skipped")
                 return "duplicate"
-            await handler(self._tx(conn, envelope), envelope)
+            await handler(self._tx(conn, envelope, record), envelope)
         self._count(processed=1)
         return "processed"
 
@@ -284,8 +284,8 @@ class Consumer:
 
     # --- helpers -------------------------------------------------------------------------------------
 
-    def _tx(self, conn: Conn, envelope: Envelope[Any]) -> Tx:
-        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics)
+    def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any) -> Tx:
+        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record))
 
     @contextmanager
     def _context(self, record: Any, envelope: Envelope[Any]) -> Iterator[None]:

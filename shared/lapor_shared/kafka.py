@@ -82,6 +82,7 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: Any) -> Ka
         enable_idempotence=settings.enable_idempotence,
         security=settings.security(),
         linger_ms=2,
+        metadata_max_age_ms=settings.metadata_max_age_ms,
         allow_auto_create_topics=False,
         graceful_timeout=8.0,
         ack_policy=DEFAULT_ACK_POLICY,

@@ -1,7 +1,9 @@
 """The transactional outbox: the only way events leave a service.
 
 ``Outbox.add`` writes an event, once per destination topic, inside the caller's transaction, so the
-event exists if and only if the state change that caused it committed. ``OutboxRelay`` publishes the
+event exists if and only if the state change that caused it committed. Each row holds what its topic
+shows of the event (``views.shown_on``: a shared jurisdiction topic withholds a rahasia complaint's
+content), under the same event id. ``OutboxRelay`` publishes the
 rows in id order (one active relay per schema, elected by an advisory lock) and marks them published.
 A crash between publishing and marking publishes again: consumers dedupe by event id (the inbox).
 
@@ -30,6 +32,7 @@ from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, 
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.topics import destinations, key_of
 from lapor_shared.tracing import current_trace_headers
+from lapor_shared.views import shown_on
 
 __all__ = ["BrokerSender", "KafkaSender", "Outbox", "OutboxRelay", "Sender", "prune_published"]
 
@@ -37,7 +40,7 @@ log = get_logger(component="outbox")
 
 _INSERT = """
 INSERT INTO outbox (topic, key, headers, payload, event_id)
-SELECT t.topic, t.key, $3, $4, $5 FROM unnest($1::text[], $2::bytea[]) AS t (topic, key)
+SELECT t.topic, t.key, $3, t.payload, $4 FROM unnest($1::text[], $2::bytea[], $5::bytea[]) AS t (topic, key, payload)
 """
 
 
@@ -67,19 +70,27 @@ class Outbox:
         topics: Sequence[str] = (),
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Store ``envelope`` for each destination with the current trace context (or ``extra_headers``)."""
+        """Store ``envelope`` for each destination (as that topic shows it) with the current trace context
+        (or ``extra_headers``)."""
         targets = list(topics) or destinations(envelope)
         keys = [key_of(envelope, topic) for topic in targets]
         if extra_headers is None:
             extra_headers = current_trace_headers()
         headers = {**headers_of(envelope), **extra_headers}
-        await conn.execute(_INSERT, targets, keys, headers, encode(envelope), envelope.event_id)
+        await conn.execute(_INSERT, targets, keys, headers, envelope.event_id, bodies(envelope, targets))
 
     async def add_raw(
         self, conn: Conn, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
     ) -> None:
         """A message that is not one of our envelopes (a dead letter keeps the original bytes)."""
-        await conn.execute(_INSERT, [topic], [key], dict(headers), payload, None)
+        await conn.execute(_INSERT, [topic], [key], dict(headers), None, [payload])
+
+
+def bodies(envelope: Envelope[Any], topics: Sequence[str]) -> list[bytes]:
+    """The body each topic gets: ``envelope`` as the topic shows it (the whole one encoded once)."""
+    whole = encode(envelope)
+    views = (shown_on(envelope, topic) for topic in topics)
+    return [whole if view is envelope else encode(view) for view in views]
 
 
 class OutboxRelay:

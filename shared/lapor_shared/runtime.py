@@ -51,9 +51,17 @@ from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.metrics import Metrics
 from lapor_shared.migrator import migrate
 from lapor_shared.observe import Gauges, Observer
+from lapor_shared.onboarding import Onboarding
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
 from lapor_shared.settings import PostgresSettings, ServiceSettings, UnsafeSettings
-from lapor_shared.topics import JURISDICTION_PREFIX, destinations
+from lapor_shared.topics import (
+    AGENCY_SEGMENT,
+    JURISDICTION_PREFIX,
+    TRIAGE_SEGMENT,
+    TopicFamily,
+    destinations,
+    onboarded_family_topics,
+)
 from lapor_shared.tracing import setup_tracing
 
 log = get_logger(component="runtime")
@@ -67,6 +75,20 @@ class Subscription:
     consumer: str
     group_id: str
     topics: tuple[str, ...]
+    """The topics named; empty for a subscription to a family."""
+    family: TopicFamily | None = None
+    """A family of topics read by one pattern subscription (every agency's or admin scope's command topic,
+    the ones onboarded later too)."""
+
+    def topics_now(self) -> tuple[str, ...]:
+        """The topics read as things stand: the named ones, or the family's onboarded topics."""
+        return self.topics if self.family is None else tuple(onboarded_family_topics(self.family))
+
+
+_PROBE_AGENCY = "{agency_id}"
+_PROBE = Onboarding({"x.18.71": "18.71"}, ("18",))
+"""An onboarding for ``publishes``: an agency at 18.71 and a province's triage desk, so every kind of
+jurisdiction topic an event may reach appears in the AsyncAPI document (as a template)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,15 +169,20 @@ class Runtime(Generic[SettingsT]):
 
     def subscribe(
         self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True,
-        after: Callable[[], Awaitable[object]] | None = None,
+        family: TopicFamily | None = None, after: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
-        """Attach ``consumer`` to ``topics`` in consumer group ``group_id``.
+        """Attach ``consumer`` to ``topics`` (or to every topic of ``family``, by a pattern subscription) in
+        consumer group ``group_id``.
 
         Batches (the default) are read with ``getmany`` and processed in one transaction with one
         offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
         ``after()`` runs once the consumer has committed a message's effects (e.g. refresh a cache).
+        A family's topic provisioned later is read from the next metadata refresh
+        (``KafkaSettings.metadata_max_age_ms``) on.
         """
-        self.subscriptions.append(Subscription(consumer.name, group_id, topics))
+        if bool(topics) == (family is not None):
+            raise ValueError("subscribe to topics or to one family, not both nor neither")
+        self.subscriptions.append(Subscription(consumer.name, group_id, topics, family))
         handled = ", ".join(sorted(t.event_type for t in consumer.handled_types)) or "its events"
         options: dict[str, Any] = dict(
             self.subscriber_defaults, group_id=group_id, title=consumer.name,
@@ -166,6 +193,9 @@ class Runtime(Generic[SettingsT]):
         if batch:
             options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
                            batch_timeout_ms=self.settings.delivery.batch_timeout_ms)
+
+        if family is not None:
+            options["pattern"] = family.pattern
 
         @self.broker.subscriber(*topics, **options)  # type: ignore[untyped-decorator]  # FastStream's is untyped
         async def deliver(body: Any, msg: KafkaMessage) -> None:
@@ -178,17 +208,16 @@ class Runtime(Generic[SettingsT]):
         the Kafka ACLs. ``jurisdiction=False``: the service emits them without a ``jurisdiction_code``, so a
         lifecycle event goes to ``lapor.complaints`` only, never to a jurisdiction topic."""
         for payload_type in payload_types:
-            fields: dict[str, Any] = {  # only what ``destinations`` reads
-                "event_type": payload_type.event_type, "jurisdiction_code": "18.71" if jurisdiction else None,
-                "payload": payload_type.model_construct(), "complaint_id": None,
-            }
-            probe = Envelope.model_construct(**fields)
-            topics = destinations(probe)
-            fixed = tuple(t for t in topics if not t.startswith(JURISDICTION_PREFIX))
-            self.publications.append(Publication(payload_type.event_type, fixed, len(fixed) < len(topics)))
-            for topic in topics:
-                if topic.startswith(JURISDICTION_PREFIX):
-                    topic = f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}"
+            found: dict[str, None] = {}
+            for code, agency_id in (("18.71", "x.18.71"), ("18", None)) if jurisdiction else ((None, None),):
+                fields: dict[str, Any] = {  # only what ``destinations`` reads
+                    "event_type": payload_type.event_type, "jurisdiction_code": code, "agency_id": agency_id,
+                    "payload": payload_type.model_construct(), "complaint_id": None,
+                }
+                found.update(dict.fromkeys(destinations(Envelope.model_construct(**fields), _PROBE)))
+            fixed = tuple(t for t in found if not t.startswith(JURISDICTION_PREFIX))
+            self.publications.append(Publication(payload_type.event_type, fixed, len(fixed) < len(found)))
+            for topic in dict.fromkeys(_template(t) for t in found):
                 self.broker.publisher(
                     topic, title=f"{topic}:{payload_type.event_type}",
                     description=(payload_type.__doc__ or payload_type.event_type).strip().split("\n")[0],
@@ -211,7 +240,7 @@ class Runtime(Generic[SettingsT]):
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
-                                     [(s.group_id, s.topics) for s in self.subscriptions], gauges=self.gauges,
+                                     [(s.group_id, s.topics_now()) for s in self.subscriptions], gauges=self.gauges,
                                      client_options=self.settings.kafka.client_options())
             self.observer.start()
         for hook in self.on_started:
@@ -294,6 +323,17 @@ class Runtime(Generic[SettingsT]):
         if gzip_accepted(request.headers.get("accept-encoding", "")):
             body, headers["content-encoding"] = gzip.compress(body), "gzip"
         return Response(body, headers=headers)
+
+
+def _template(topic: str) -> str:
+    """A jurisdiction topic of the probe as the AsyncAPI document names it."""
+    if not topic.startswith(JURISDICTION_PREFIX):
+        return topic
+    if f".{AGENCY_SEGMENT}." in topic:
+        return f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}.{AGENCY_SEGMENT}.{_PROBE_AGENCY}"
+    if topic.endswith(f".{TRIAGE_SEGMENT}"):
+        return f"{JURISDICTION_PREFIX}.ID.{{province}}.{TRIAGE_SEGMENT}"
+    return f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}"
 
 
 def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:

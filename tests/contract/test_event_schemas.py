@@ -11,9 +11,11 @@ import pytest
 
 from lapor_shared.events import CATALOGUE
 from tools.event_schemas import (
+    AGENCY_STREAM_TEMPLATE,
     INDEX_FILE,
     JURISDICTION_TOPIC_TEMPLATE,
     SUPPLEMENTARY_DESCRIPTIONS,
+    TRIAGE_STREAM_TEMPLATE,
     UNDOCUMENTED,
     compare,
     docstring_of,
@@ -163,12 +165,17 @@ def test_the_index_lists_every_type_once_with_kind_schema_and_topics():
 def test_the_index_sends_lifecycle_events_to_the_complaint_stream_and_the_jurisdiction_tree():
     topics = {e["type"]: e["topics"] for e in json.loads(rendered()[INDEX_FILE])["types"]}
 
-    assert topics["complaint.routed"] == ["lapor.complaints", JURISDICTION_TOPIC_TEMPLATE]
-    assert topics["complaint.closed"] == ["lapor.complaints", JURISDICTION_TOPIC_TEMPLATE]
+    tree = [JURISDICTION_TOPIC_TEMPLATE, AGENCY_STREAM_TEMPLATE, TRIAGE_STREAM_TEMPLATE]
+    assert topics["complaint.routed"] == ["lapor.complaints", *tree]
+    assert topics["complaint.closed"] == ["lapor.complaints", *tree]
     assert topics["complaint.accepted"] == ["lapor.complaints", "lapor.submissions.results"]
     assert topics["reporter.contact_shared"] == ["lapor.restricted.contacts"]
-    assert topics["agency.respond"] == ["lapor.commands.agency"]
+    assert topics["agency.respond"] == ["lapor.commands.agency.<agency id>"]
+    assert topics["admin.hold"] == topics["reporter.erase_contact"] == ["lapor.commands.admin.<scope>"]
+    assert topics["reporter.reply"] == ["lapor.commands.reporter"]
     assert JURISDICTION_TOPIC_TEMPLATE == "lapor.jurisdiction.ID[.<prov>[.<regency>]]"
+    assert AGENCY_STREAM_TEMPLATE == "lapor.jurisdiction.ID[.<prov>[.<regency>]].agency.<agency id>"
+    assert TRIAGE_STREAM_TEMPLATE == "lapor.jurisdiction.ID[.<prov>].triage"
 
 
 # --- naming rules ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from lapor_shared.events.codec import decode_record
 from lapor_shared.events.intake import ComplaintRejected
 from lapor_shared.testing.platform import SERVICES
 from lapor_shared.topics import SUBMISSIONS, key_of
-from tests.hostile.messages import CORPUS, Wire, conflict, samples
+from tests.hostile.messages import CORPUS, Wire, conflict, family_topic, samples
 
 Where = tuple[str, str, int, int]
 """(consumer, topic, partition, offset) of a dead letter."""
@@ -44,15 +44,17 @@ class Sent:
 
 
 def readers() -> tuple[dict[str, dict[str, tuple[type, ...]]], list[tuple[str, tuple[str, ...]]]]:
-    """Per topic, each consumer reading it and the payload types it handles; and every (group, topics)."""
+    """Per topic, each consumer reading it and the payload types it handles; and every (group, topics). A
+    family read by pattern stands as the one topic of it the corpus attacks."""
     by_topic: dict[str, dict[str, tuple[type, ...]]] = {}
     groups: list[tuple[str, tuple[str, ...]]] = []
     for service in SERVICES:
         runtime = importlib.import_module(f"lapor_{service}.app").build().runtime
         handled = {c.name: c.handled_types for c in runtime.consumers}
         for sub in runtime.subscriptions:
-            groups.append((sub.group_id, sub.topics))
-            for topic in sub.topics:
+            topics = sub.topics if sub.family is None else (family_topic(sub.family),)
+            groups.append((sub.group_id, topics))
+            for topic in topics:
                 by_topic.setdefault(topic, {})[sub.consumer] = handled[sub.consumer]
     return by_topic, groups
 

@@ -178,10 +178,21 @@ async def find_reporter(conn: Executor, reporter_ref: UUID) -> asyncpg.Record | 
     )
 
 
-async def reporter_ref_of_complaint(conn: Conn, tracking_number: str) -> tuple[bool, UUID | None]:
-    """(complaint exists, its reporter ref) for a canonical tracking number."""
-    row = await conn.fetchrow("SELECT reporter_ref FROM complaints WHERE tracking_number = $1", tracking_number)
-    return (row is not None, row["reporter_ref"] if row else None)
+async def complaint_of_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+    """The reporter ref and responsible jurisdiction of the complaint with a canonical tracking number."""
+    return await conn.fetchrow(
+        "SELECT reporter_ref, jurisdiction_code FROM complaints WHERE tracking_number = $1", tracking_number
+    )
+
+
+async def jurisdiction_of_reporter(conn: Conn, reporter_ref: UUID) -> str | None:
+    """The responsible jurisdiction of the complaint ``reporter_ref`` belongs to (None: not routed yet)."""
+    return await conn.fetchval("SELECT jurisdiction_code FROM complaints WHERE reporter_ref = $1", reporter_ref)
+
+
+async def set_jurisdiction(conn: Conn, complaint_id: UUID, jurisdiction_code: str) -> None:
+    await conn.execute("UPDATE complaints SET jurisdiction_code = $2 WHERE complaint_id = $1",
+                       complaint_id, jurisdiction_code)
 
 
 async def reporter_ref_known(conn: Conn, reporter_ref: UUID) -> bool:

@@ -37,7 +37,7 @@ async def test_two_forwardings_of_one_complaint_at_once_apply_one_and_refuse_the
     def forwarding(target: str) -> Any:
         command = envelope(ForwardComplaint(agency_id="pu.18.71", to_agency_id=target, reason="Bukan wewenang kami."),
                            complaint_id=accepted.complaint_id, producer="agency:pu.18.71")
-        return asyncio.create_task(routing.broker.publish(encode(command), topic=AGENCY_COMMANDS.name))
+        return asyncio.create_task(routing.broker.publish(encode(command), topic=AGENCY_COMMANDS.topic("pu.18.71")))
 
     first = forwarding("pu.18")
     await asyncio.wait_for(reached.wait(), 10)  # checked and re-routed to pu.18, not yet committed

@@ -114,14 +114,18 @@ def check_delivery(
     A header or key that is absent (or empty) is accepted: any Kafka client may publish without them. One
     that is present must say what the body says, since consumers filter and partition on them.
     """
-    from lapor_shared.topics import destinations, key_of
+    from lapor_shared.topics import belongs_on, destinations, key_of, sender_kind
 
-    try:
-        allowed = destinations(envelope)
-    except ValueError as exc:
-        raise DecodeError(str(exc)) from None
-    if topic not in allowed:
-        raise DecodeError(f"{envelope.event_type} does not belong on {topic} (it goes to {', '.join(allowed)})")
+    if sender_kind(envelope.event_type) is not None:
+        if not belongs_on(envelope, topic):  # its own sender's topic, whichever: the consumer holds it to it
+            raise DecodeError(f"{envelope.event_type} does not belong on {topic} (it goes to its sender's topic)")
+    else:
+        try:
+            allowed = destinations(envelope)
+        except ValueError as exc:
+            raise DecodeError(str(exc)) from None
+        if topic not in allowed:
+            raise DecodeError(f"{envelope.event_type} does not belong on {topic} (it goes to {', '.join(allowed)})")
     body = {
         "event_id": str(envelope.event_id),
         "event_type": envelope.event_type,

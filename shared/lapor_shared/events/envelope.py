@@ -43,6 +43,16 @@ class Envelope(BaseModel, Generic[P]):
     jurisdiction_code: str | None = Field(
         default=None, description="Kemendagri code of the responsible jurisdiction (ID = national)"
     )
+    agency_id: str | None = Field(
+        default=None, max_length=100,
+        description="The agency responsible for the complaint now (none while it waits for triage): the event"
+        " also goes to that agency's own stream when it is onboarded",
+    )
+    confidential: bool | None = Field(
+        default=None,
+        description="Whether the complaint is rahasia: the shared jurisdiction topics show its events without"
+        " their content. Not stated (null) counts as rahasia there",
+    )
     correlation_id: UUID = Field(description="Same for every event of one complaint's story")
     causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
     producer: str = Field(description="Service or adapter that produced the event")
@@ -78,10 +88,16 @@ class Envelope(BaseModel, Generic[P]):
         complaint_id: UUID | None = None,
         tracking_number: str | None = None,
         jurisdiction_code: str | None = None,
+        agency_id: str | None = None,
+        confidential: bool | None = None,
         occurred_at: datetime | None = None,
         event_id: UUID | None = None,
     ) -> Envelope[P]:
-        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by``."""
+        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by``.
+
+        ``agency_id`` and ``confidential`` are never inherited: a command (which any sender writes) must
+        not choose whose stream an event goes to, nor whether its content is shown; the service that
+        knows the complaint says both."""
         cause_fields: dict[str, Any] = {}
         if caused_by is not None:
             cause_fields = {
@@ -98,6 +114,8 @@ class Envelope(BaseModel, Generic[P]):
             complaint_id=complaint_id if complaint_id is not None else cause_fields.get("complaint_id"),
             tracking_number=tracking_number or cause_fields.get("tracking_number"),
             jurisdiction_code=jurisdiction_code or cause_fields.get("jurisdiction_code"),
+            agency_id=agency_id,
+            confidential=confidential,
             correlation_id=caused_by.correlation_id if caused_by is not None else new_id,
             causation_id=caused_by.event_id if caused_by is not None else None,
             producer=producer,
