@@ -44,10 +44,11 @@ class Sender:
 
 def sender_of(topic: str) -> Sender | None:
     """``lapor.commands.agency.pu.18.71`` → agency ``pu.18.71``; ``lapor.commands.admin.18`` → admin ``18``."""
-    for kind in ("agency", "admin"):
-        owner = family_of(kind).owner_of(topic)  # type: ignore[arg-type]
+    kinds: tuple[Kind, ...] = ("agency", "admin")
+    for kind in kinds:
+        owner = family_of(kind).owner_of(topic)
         if owner is not None:
-            return Sender(kind, owner)  # type: ignore[arg-type]
+            return Sender(kind, owner)
     return None
 
 

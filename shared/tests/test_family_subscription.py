@@ -61,7 +61,7 @@ async def test_a_pattern_subscriber_reads_every_agencys_topic_and_a_new_agencys_
     assert waited < REFRESH_MS / 1000 + 15  # the refresh, then a rebalance of the group
 
 
-async def _until(predicate, timeout: float) -> None:  # noqa: ANN001
+async def _until(predicate, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "not received in time"
