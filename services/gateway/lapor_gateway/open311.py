@@ -13,34 +13,26 @@ code places a request in that region (unless it names its own) and restricts a l
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-from uuid import uuid4
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lapor_gateway import open311_fields as fields
 from lapor_gateway import open311_services as definitions
 from lapor_gateway import repository as repo
 from lapor_gateway import status
-from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields, read_body
-from lapor_gateway.contract import (
-    Outcome,
-    SubmissionProblem,
-    build_submission,
-    normalise_phone,
-    parse_bool,
-    title_from,
-)
+from lapor_gateway.context import AdapterContext, BodyTooLarge
+from lapor_gateway.contract import Outcome, SubmissionProblem, build_submission
 from lapor_gateway.open311_format import FORMATS, errors, respond
 from lapor_gateway.projection import label
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
-from lapor_shared import categories, safejson, tracking
-from lapor_shared.events.values import Channel, unsafe_link_reasons
-from lapor_shared.http_errors import Refusal, json_refusal
+from lapor_shared import categories, tracking
+from lapor_shared.events.values import unsafe_link_reasons
+from lapor_shared.http_errors import Refusal
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="gateway.open311")
@@ -128,80 +120,6 @@ async def service_definition(request: Request, ctx: AdapterContext) -> Response:
     return respond(fmt, "service_definition", definitions.definition(category))
 
 
-async def _params(request: Request, limit: int) -> dict[str, str]:
-    """POST parameters, form-encoded (the spec), multipart or JSON; ``Refusal`` says what is wrong."""
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        return await form_fields(request, limit)
-    try:
-        data = safejson.loads(await read_body(request, limit), safejson.Limits(max_bytes=limit))
-    except safejson.UnsafeJson as exc:
-        raise json_refusal(exc) from None
-    attributes = data.get("attribute") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or not isinstance(attributes or {}, dict):
-        raise Refusal(400, "not_json", "body", "Isi permintaan harus objek JSON (attribute juga objek).",
-                      "The body must be a JSON object (and attribute an object).")
-    params = {k: str(v) for k, v in data.items() if not isinstance(v, dict | list) and v is not None}
-    for key, value in (attributes or {}).items():
-        params[f"attribute[{key}]"] = str(value)
-    return params
-
-
-def _attachment(url: str) -> dict[str, Any]:
-    # civic apps send photos, often from URLs without an extension: a photo is the likely guess
-    media_type = mimetypes.guess_type(url.split("?", 1)[0])[0] or "image/jpeg"
-    return {"url": url, "media_type": media_type, "size_bytes": 0}
-
-
-def _float(params: dict[str, str], name: str) -> float | None:
-    value = (params.get(name) or "").strip()
-    try:
-        return float(value) if value else None
-    except ValueError:
-        raise ValueError(f"{name} harus berupa angka. / {name} must be a number.") from None
-
-
-def _attributes(params: dict[str, str]) -> dict[str, str]:
-    return {k[10:-1]: v for k, v in params.items() if k.startswith("attribute[") and k.endswith("]")}
-
-
-def _submission_data(params: dict[str, str], client: str, region_code: str | None) -> dict[str, Any]:
-    """The submission contract from the spec's fields; ValueError names what is malformed.
-    ``region_code`` is the jurisdiction's, used when the request names none of its own."""
-    attribute = _attributes(params)
-    description = (params.get("description") or "").strip()
-    category = categories.resolve(params.get("service_code"))
-    name = " ".join(p for p in ((params.get("first_name") or "").strip(), (params.get("last_name") or "").strip()) if p)
-    contact = {"name": name or None, "email": (params.get("email") or "").strip() or None,
-               "phone": normalise_phone(params.get("phone"))}
-    flags = {}
-    for field, names in (("anonymous", ("anonim", "anonymous")), ("confidential", ("rahasia", "confidential"))):
-        raw = next((attribute[n] for n in names if n in attribute), None)
-        value = parse_bool(raw)
-        if value is None:
-            raise ValueError(f"attribute[{names[0]}] harus ya/tidak / must be true or false")
-        flags[field] = value
-    key = attribute.get("request_id") or params.get("idempotency_key") or str(uuid4())
-    return {
-        "channel": Channel.OPEN311.value,
-        "channel_message_id": f"{client}:{key}",
-        "report_type": attribute.get("report_type") or "pengaduan",
-        "title": attribute.get("title") or (title_from(description) if description else ""),
-        "description": description,
-        "incident_date": attribute.get("incident_date") or None,
-        "location": {
-            "region_code": attribute.get("region_code") or attribute.get("kode_wilayah") or region_code,
-            "latitude": _float(params, "lat"),
-            "longitude": _float(params, "long"),
-            "text": (params.get("address_string") or params.get("address_id") or "").strip() or None,
-        },
-        "category_hint": category.code if category else None,
-        "attachments": [_attachment(params["media_url"].strip())] if (params.get("media_url") or "").strip() else [],
-        "reporter": contact if any(contact.values()) else None,
-        **flags,
-        "submitted_at": datetime.now(UTC),
-    }
-
-
 def _created(fmt: str, outcome: Outcome) -> Response:
     if outcome.status == "rejected":
         return errors(fmt, 400, *(f"{r['message_id']} / {r['message_en']}" for r in outcome.reasons))
@@ -220,7 +138,7 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
     if fmt is None:
         return _bad_format()
     try:
-        params = await _params(request, ctx.settings.max_body_bytes)
+        params = await fields.params_of(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return errors(fmt, 413, "Permintaan terlalu besar. / Request too large.")
     except Refusal as refusal:
@@ -239,12 +157,12 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
     if not (has_point or params.get("address_string") or params.get("address_id")):
         return errors(fmt, 400, "Lokasi wajib: lat & long, address_string atau address_id."
                                 " / A location is required: lat & long, address_string or address_id.")
-    if problems := definitions.attribute_problems(_attributes(params)):
+    if problems := definitions.attribute_problems(fields.attributes_of(params)):
         return errors(fmt, 400, *problems)
     if request.headers.get("idempotency-key"):
         params["idempotency_key"] = request.headers["idempotency-key"].strip()
     try:
-        submission = build_submission(_submission_data(params, client, jurisdiction.region_code))
+        submission = build_submission(fields.submission_data(params, client, jurisdiction.region_code))
     except ValueError as exc:  # also SubmissionProblem
         reasons = exc.reasons if isinstance(exc, SubmissionProblem) else None
         texts = [f"{r['message_id']} / {r['message_en']}" for r in reasons] if reasons else [str(exc)]

@@ -96,10 +96,12 @@ async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
 
 
 def _region(code: str | None, latitude: float | None, longitude: float | None) -> str | None:
-    """The region a listing by ``jurisdiction_id`` finds the complaint in: its code, else its point's."""
-    if code or latitude is None or longitude is None or geo.outside_indonesia(latitude, longitude):
+    """The region a listing by ``jurisdiction_id`` finds the complaint in, by routing's precedence
+    (docs/jurisdictions.md): a point inside a boundary, else the code, else a point near one."""
+    if latitude is None or longitude is None or geo.outside_indonesia(latitude, longitude):
         return code
-    return geo.locate_point(latitude, longitude).code
+    place = geo.locate_point(latitude, longitude)
+    return place.code if place.status == "inside" or not code else code
 
 
 async def on_deadline(tx: Tx, envelope: Envelope[Any]) -> None:
