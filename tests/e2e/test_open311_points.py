@@ -75,7 +75,7 @@ async def test_an_independent_georeport_v2_client_walks_discovery_services_defin
     key = next(iter(AdapterSettings().open311_clients()))
     base = f"http://127.0.0.1:{platform.services['gateway'].port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        discovery = (await http.get("/open311/discovery.json")).json()
+        discovery = (await http.get("/open311/v2/discovery.json")).json()
         [endpoint] = [e for e in discovery["endpoints"] if e["specification"].endswith("GeoReport_v2")]
         root = endpoint["url"]
         as_json = GeoReport(root, jurisdiction="18.71", api_key=key)

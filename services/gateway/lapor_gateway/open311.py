@@ -255,7 +255,6 @@ async def get_token(request: Request, ctx: AdapterContext) -> Response:
 
 def routes(ctx: AdapterContext) -> list[Route]:
     return [
-        Route("/open311/discovery.{fmt}", partial(discovery, ctx=ctx), methods=["GET"]),
         Route(f"{PREFIX}/discovery.{{fmt}}", partial(discovery, ctx=ctx), methods=["GET"]),
         Route(f"{PREFIX}/services.{{fmt}}", partial(list_services, ctx=ctx), methods=["GET"]),
         Route(f"{PREFIX}/services/{{code}}.{{fmt}}", partial(service_definition, ctx=ctx), methods=["GET"]),

@@ -40,7 +40,7 @@ async def number_of(a, created: dict) -> str:
 
 async def test_the_discovery_document_is_served_in_json_and_xml(adapters):
     async with adapters() as a:
-        document = (await a.http.get("/open311/discovery.json")).json()
+        document = (await a.http.get("/open311/v2/discovery.json")).json()
         xml = ElementTree.fromstring((await a.http.get("/open311/v2/discovery.xml")).content)
 
         [endpoint] = document["endpoints"]
