@@ -107,8 +107,8 @@ def _region(code: str | None, latitude: float | None, longitude: float | None) -
 async def on_deadline(tx: Tx, envelope: Envelope[Any]) -> None:
     if envelope.payload.stage != "auto_close":  # the reporter's clock, not the agency's
         assert envelope.complaint_id is not None  # _about_a_complaint let only these through
-        await repo.apply_deadline(tx.conn, complaint_id=envelope.complaint_id, due_at=envelope.payload.due_at,
-                                  occurred_at=envelope.occurred_at)
+        await repo.apply_deadline(tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
+                                  due_at=envelope.payload.due_at, occurred_at=envelope.occurred_at)
 
 
 async def _status(

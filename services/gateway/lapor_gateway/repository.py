@@ -172,17 +172,22 @@ async def apply_status(
     )
 
 
-async def apply_deadline(conn: Executor, *, complaint_id: UUID, due_at: datetime, occurred_at: datetime) -> None:
+async def apply_deadline(
+    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, due_at: datetime, occurred_at: datetime,
+) -> None:
     """The current deadline (Open311's ``expected_datetime``); an older deadline event changes nothing.
-    It also counts as the complaint's last update."""
+    It also counts as the complaint's last update. Seen before the acceptance, it makes a row without
+    content (confidential until proven otherwise), as ``apply_status`` does."""
     await conn.execute(
         """
-        INSERT INTO complaint_view (complaint_id, expected_at, deadline_event_at, updated_at) VALUES ($1, $2, $3, $3)
-        ON CONFLICT (complaint_id) DO UPDATE SET expected_at = $2, deadline_event_at = $3,
-            updated_at = GREATEST(complaint_view.updated_at, $3)
-        WHERE complaint_view.deadline_event_at IS NULL OR complaint_view.deadline_event_at <= $3
+        INSERT INTO complaint_view (complaint_id, tracking_number, expected_at, deadline_event_at, updated_at)
+        VALUES ($1, $2, $3, $4, $4)
+        ON CONFLICT (complaint_id) DO UPDATE SET expected_at = $3, deadline_event_at = $4,
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            updated_at = GREATEST(complaint_view.updated_at, $4)
+        WHERE complaint_view.deadline_event_at IS NULL OR complaint_view.deadline_event_at <= $4
         """,
-        complaint_id, due_at, occurred_at,
+        complaint_id, tracking_number, due_at, occurred_at,
     )
 
 
