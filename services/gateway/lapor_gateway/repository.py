@@ -110,7 +110,7 @@ async def notify_answered(conn: Executor, channel_name: str, channel: str, chann
 _VIEW_COLUMNS = (
     "complaint_id, tracking_number, channel, report_type, service_code, title, description, address, latitude,"
     " longitude, media_url, region_code, confidential, anonymous, agency_name, lifecycle_status, open311_status,"
-    " status_notes, requested_at, updated_at"
+    " status_notes, requested_at, updated_at, expected_at"
 )
 
 
@@ -172,6 +172,25 @@ async def apply_status(
     )
 
 
+async def apply_deadline(
+    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, due_at: datetime, occurred_at: datetime,
+) -> None:
+    """The current deadline (Open311's ``expected_datetime``); an older deadline event changes nothing.
+    It also counts as the complaint's last update. Seen before the acceptance, it makes a row without
+    content (confidential until proven otherwise), as ``apply_status`` does."""
+    await conn.execute(
+        """
+        INSERT INTO complaint_view (complaint_id, tracking_number, expected_at, deadline_event_at, updated_at)
+        VALUES ($1, $2, $3, $4, $4)
+        ON CONFLICT (complaint_id) DO UPDATE SET expected_at = $3, deadline_event_at = $4,
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            updated_at = GREATEST(complaint_view.updated_at, $4)
+        WHERE complaint_view.deadline_event_at IS NULL OR complaint_view.deadline_event_at <= $4
+        """,
+        complaint_id, tracking_number, due_at, occurred_at,
+    )
+
+
 async def view_by_tracking_number(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_VIEW_COLUMNS} FROM complaint_view WHERE tracking_number = $1", tracking_number
@@ -181,9 +200,10 @@ async def view_by_tracking_number(conn: Executor, tracking_number: str) -> async
 async def public_requests(
     conn: Executor, *, tracking_numbers: list[str] | None = None, service_codes: list[str] | None = None,
     statuses: list[str] | None = None, start: datetime | None = None, end: datetime | None = None,
-    limit: int = 1000,
+    region_code: str | None = None, limit: int = 1000,
 ) -> list[asyncpg.Record]:
-    """Complaints the public may see: never a confidential one, never one whose content is unknown."""
+    """Complaints the public may see: never a confidential one, never one whose content is unknown;
+    with ``region_code``, only those in that region or inside it (``18`` holds ``18.71``)."""
     return await conn.fetch(
         f"SELECT {_VIEW_COLUMNS} FROM complaint_view"
         " WHERE NOT confidential AND requested_at IS NOT NULL"
@@ -192,8 +212,9 @@ async def public_requests(
         " AND ($3::text[] IS NULL OR open311_status = ANY($3))"
         " AND ($4::timestamptz IS NULL OR requested_at >= $4)"
         " AND ($5::timestamptz IS NULL OR requested_at <= $5)"
+        " AND ($7::text IS NULL OR region_code = $7 OR region_code LIKE $7 || '.%')"
         " ORDER BY requested_at DESC LIMIT $6",
-        tracking_numbers, service_codes, statuses, start, end, limit,
+        tracking_numbers, service_codes, statuses, start, end, limit, region_code,
     )
 
 
