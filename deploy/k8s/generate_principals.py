@@ -3,15 +3,16 @@
     uv run python deploy/k8s/generate_principals.py          # rewrite the files
     uv run python deploy/k8s/generate_principals.py --check  # exit 1 when a committed file is out of date
 
-Who exists comes from ``principals.toml`` (agencies by government, from the registry; monitoring levels;
-outside channel adapters); what each kind may do is decided here, once, from the topic catalogue
-(``lapor_shared.topics``): the catalogue's roles ``agencies``, ``channel adapters``, ``admins`` and
-``operators`` / ``operations`` name the topics each writes and reads. Outputs (committed; the deploy tests fail
+Who exists: the onboarded agencies and admin scopes come from ``lapor_shared.onboarding``'s file (the one that
+also decides which of their topics exist: ``LAPOR_ONBOARDING_FILE``, else the bundled one); the monitoring
+levels and the outside channel adapters from ``principals.toml``. What an agency, a monitoring level and an
+admin scope may do is ``lapor_shared.access``'s decision; what an adapter, the platform team and the replay may
+do is decided here from the topic catalogue (``lapor_shared.topics``). Outputs (committed; the deploy tests fail
 when they drift):
 
 - ``base/strimzi/principals/operations.yaml``: ``lapor-operator`` (inspects: dead letters, notifications,
-  metadata and lag), ``lapor-admin`` (admin and registry commands), ``lapor-replay`` (re-publishes a dead
-  letter to the topic it came from);
+  metadata and lag) and ``lapor-replay`` (re-publishes a dead letter to the topic it came from);
+- ``base/strimzi/principals/admins.yaml``: ``admin-<code>`` per onboarded admin scope;
 - ``base/strimzi/principals/agencies.yaml``, ``monitors.yaml``, ``adapters.yaml``: one KafkaUser each;
 - the table between ``<!-- BEGIN GENERATED: kafka principals -->`` and its end in ``docs/operations.md``.
 
@@ -29,8 +30,11 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lapor_shared.topics import AGENCY_COMMANDS, all_topics, jurisdiction_topic
+from lapor_shared.access import Grant, admin_grants, agency_grants, groups, monitor_grants, reads, writes
+from lapor_shared.onboarding import Onboarding
+from lapor_shared.topics import FAMILIES, FIXED_TOPICS, JURISDICTION_PREFIX, jurisdiction_topic, jurisdiction_topics
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -44,16 +48,6 @@ SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 
 
 @dataclass(frozen=True)
-class Grant:
-    """One ACL: ``operations`` on a topic, group or the cluster (``name``, ``pattern`` literal or prefix)."""
-
-    resource: str
-    name: str
-    pattern: str
-    operations: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Principal:
     name: str
     kind: str
@@ -64,7 +58,7 @@ class Principal:
 
 def merged(grants: Iterable[Grant]) -> tuple[Grant, ...]:
     """One ACL per resource: the operations of grants on the same resource joined, in order."""
-    by_resource: dict[tuple[str, str, str], list[str]] = {}
+    by_resource: dict[tuple[Any, str, Any], list[str]] = {}
     for grant in grants:
         operations = by_resource.setdefault((grant.resource, grant.name, grant.pattern), [])
         operations.extend(op for op in grant.operations if op not in operations)
@@ -78,53 +72,22 @@ def k8s_name(text: str) -> str:
 
 
 def role_topics(role: str, column: str) -> list[str]:
-    """Topics whose catalogue ``writers`` or ``readers`` name ``role``, in catalogue order."""
-    return [t.name for t in all_topics() if role in getattr(t, column)]
+    """Fixed and jurisdiction topics whose catalogue ``writers`` or ``readers`` name ``role``, in catalogue order
+    (the onboarded agencies' and admin scopes' topics belong to their owners: ``lapor_shared.access``)."""
+    return [t.name for t in (*FIXED_TOPICS, *jurisdiction_topics()) if role in getattr(t, column)]
 
 
-def reads(*topics: str, pattern: str = "literal") -> list[Grant]:
-    return [Grant("topic", t, pattern, ("Read", "Describe")) for t in topics]
+def prefix_writes(*prefixes: str) -> list[Grant]:
+    return [Grant("topic", p, "prefix", ("Write", "Describe")) for p in prefixes]
 
 
-def writes(*topics: str) -> list[Grant]:
-    return [Grant("topic", t, "literal", ("Write", "Describe")) for t in topics]
-
-
-GROUP_SEPARATOR = ":"
-"""Between a principal's group name and a further application's: ``agency-umum.18:worklist``. A plain prefix
-``agency-umum.18`` would also cover ``agency-umum.18.71``, another agency's group (ids hold dots and dashes,
-never a colon)."""
-
-
-def groups(name: str) -> list[Grant]:
-    """Its own consumer group ``name``, and ``name:<anything>`` for more applications of the same principal."""
-    return [Grant("group", name, "literal", ("Read",)), Grant("group", name + GROUP_SEPARATOR, "prefix", ("Read",))]
-
-
-# ----------------------------------------------------------------------- what each kind may do (once)
-
-
-def agency_grants(agency_id: str, code: str) -> list[Grant]:
-    """An agency reads the topic of its jurisdiction and writes agency commands; nothing else.
-
-    The ONE place that decides an agency's topics. The per-agency streams of the actors' issue change it
-    here: Read on ``f"{jurisdiction_topic(code)}.{agency_id}"`` and Write on
-    ``f"{AGENCY_COMMANDS.name}.{agency_id}"`` instead of the shared topics.
-    """
-    assert role_topics("agencies", "writers") == [AGENCY_COMMANDS.name]
-    return [*reads(jurisdiction_topic(code)), *writes(AGENCY_COMMANDS.name), *groups(f"agency-{agency_id}")]
-
-
-def monitor_grants(code: str) -> list[Grant]:
-    """A monitoring level reads its jurisdiction and everything below it (a prefix ending at a whole code:
-    ``lapor.jurisdiction.ID.18`` covers 18 and 18.xx, never 19 or 180) and writes nothing."""
-    return [*reads(jurisdiction_topic(code), pattern="prefix"), *groups(f"monitor-{code}")]
+# ------------------------------------------------------------- what the kinds decided here may do (once)
 
 
 def adapter_grants(name: str) -> list[Grant]:
     """A channel adapter publishes submissions and reporter commands and reads intake's answers."""
-    return [*writes(*role_topics("channel adapters", "writers")), *reads(*role_topics("channel adapters", "readers")),
-            *groups(f"adapter-{name}")]
+    return [*(writes(t) for t in role_topics("channel adapters", "writers")),
+            *(reads(t) for t in role_topics("channel adapters", "readers")), *groups(f"adapter-{name}")]
 
 
 def operator_grants() -> list[Grant]:
@@ -133,57 +96,49 @@ def operator_grants() -> list[Grant]:
     super user of the former plain listener."""
     readable = dict.fromkeys([*role_topics("operators", "readers"), *role_topics("operations", "readers")])
     return [
-        *reads(*readable),
+        *(reads(t) for t in readable),
         Grant("topic", "lapor.", "prefix", ("Describe", "DescribeConfigs")),
-        *(Grant("group", f"{kind}-", "prefix", ("Describe",)) for kind in ("lapor", "agency", "monitor", "adapter")),
+        *(Grant("group", f"{kind}-", "prefix", ("Describe",))
+          for kind in ("lapor", "agency", "monitor", "admin", "adapter")),
         Grant("group", "operator-", "prefix", ("Read",)),
         Grant("cluster", "kafka-cluster", "literal", ("Describe", "DescribeConfigs")),
     ]
 
 
-def admin_grants() -> list[Grant]:
-    """Admins: triage decisions, hold/close/reopen (admin commands) and registry changes, and routing's
-    answers to those on the registry topic."""
-    return [*writes(*role_topics("admins", "writers")), *reads(*role_topics("admins", "readers")),
-            Grant("group", "admin-", "prefix", ("Read",))]
-
-
 def replay_grants() -> list[Grant]:
     """``python -m lapor_shared.operator dead-letters replay`` publishes a dead letter's original to the
-    topic it came from: Write on every topic a service reads, and nothing else (break-glass: keep its
-    Secret like the contact keys)."""
+    topic it came from: Write on every topic a service reads (a command family by its prefix, so an agency
+    onboarded later is covered), and nothing else (break-glass: keep its Secret like the contact keys)."""
     consumed = dict.fromkeys(t for service in SERVICES for t in role_topics(service, "readers"))
-    return writes(*consumed)
+    families = [f"{f.prefix}." for f in FAMILIES if any(service in f.readers for service in SERVICES)]
+    return [*(writes(t) for t in consumed), *prefix_writes(*families)]
 
 
 # --------------------------------------------------------------------------------------------- who
 
 
-def registry_agencies(governments: Iterable[str]) -> dict[str, str]:
-    """Agency id → jurisdiction code of every seeded agency at one of ``governments``."""
-    from lapor_routing.seed import seed_agencies
-
-    wanted = set(governments)
-    return {a.agency_id: a.jurisdiction_code for a in seed_agencies() if a.jurisdiction_code in wanted}
-
-
-def principals(config: dict | None = None) -> dict[str, list[Principal]]:
-    """Every principal by output file, from ``principals.toml``."""
+def principals(config: dict[str, Any] | None = None, onboarded: Onboarding | None = None) -> dict[str, list[Principal]]:
+    """Every principal by output file: agencies and admin scopes from the onboarding, the rest from
+    ``principals.toml``."""
     config = config if config is not None else tomllib.loads(CONFIG.read_text(encoding="utf-8"))
-    agencies = {**registry_agencies(config["agencies"]["governments"]), **config["agencies"].get("registered", {})}
+    onboarded = onboarded if onboarded is not None else Onboarding.load()
     for name in config["adapters"]["names"]:
         if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name):
             raise ValueError(f"adapter name {name!r}: lower-case letters, digits and '-'")
     out = {
         "operations": [
             Principal("lapor-operator", "operator", merged(operator_grants()), note="the platform team"),
-            Principal("lapor-admin", "admin", merged(admin_grants()), note="admins' console or tools"),
             Principal("lapor-replay", "replay", merged(replay_grants()), note="the dead-letter replay (break-glass)"),
+        ],
+        "admins": [
+            Principal(f"admin-{k8s_name(code)}", "admin", merged(admin_grants(code)),
+                      (("lapor.go.id/jurisdiction", code),), note=f"the admins of {code}")
+            for code in onboarded.admin_scopes
         ],
         "agencies": [
             Principal(f"agency-{k8s_name(agency_id)}", "agency", merged(agency_grants(agency_id, code)),
                       (("lapor.go.id/jurisdiction", code),), note=agency_id)
-            for agency_id, code in agencies.items()
+            for agency_id, code in onboarded.agencies.items()
         ],
         "monitors": [
             Principal(f"monitor-{k8s_name(code)}", "monitor", merged(monitor_grants(code)),
@@ -203,15 +158,18 @@ def principals(config: dict | None = None) -> dict[str, list[Principal]]:
 # ------------------------------------------------------------------------------------------ render
 
 HEADER = """\
-# GENERATED by deploy/k8s/generate_principals.py from deploy/k8s/principals.toml and lapor_shared.topics:
-# {what}.
-# Do not edit by hand: change principals.toml (who) or the generator (what a kind may do), then run
+# GENERATED by deploy/k8s/generate_principals.py from lapor_shared's onboarding file, deploy/k8s/principals.toml,
+# lapor_shared.access and lapor_shared.topics: {what}.
+# Do not edit by hand: change the onboarding or principals.toml (who), lapor_shared.access or the generator
+# (what a kind may do), then run
 # `uv run python deploy/k8s/generate_principals.py`. Strimzi writes each password to the Secret of the same name.
 """
 
 WHAT = {
-    "operations": "the platform team, the admins and the dead-letter replay",
-    "agencies": "one per agency: its jurisdiction topic, agency commands, groups agency-<agency id>",
+    "operations": "the platform team and the dead-letter replay",
+    "admins": "one per onboarded admin scope: its command topic, its subtree, groups admin-<code>",
+    "agencies": "one per onboarded agency: its stream, its jurisdiction topic, its command topic,"
+                " groups agency-<agency id>",
     "monitors": "one per monitoring level: its jurisdiction subtree, groups monitor-<code>",
     "adapters": "one per outside channel adapter: submissions, answers, reporter commands, groups adapter-<name>",
 }
@@ -261,8 +219,8 @@ def describe(grants: Iterable[Grant], operation: str) -> str:
     for g in grants:
         if g.resource != "topic" or operation not in g.operations:
             continue
-        if g.pattern == "prefix" and g.name == jurisdiction_topic("ID"):
-            names.append(f"every jurisdiction topic (`{g.name}…`)")
+        if g.pattern == "prefix" and g.name in (jurisdiction_topic("ID"), f"{JURISDICTION_PREFIX}."):
+            names.append(f"every jurisdiction topic and stream (`{g.name}…`)")
         else:
             names.append(f"`{g.name}`" + ("… (prefix)" if g.pattern == "prefix" else ""))
     return ", ".join(names) or "—"
@@ -283,9 +241,11 @@ def access_table() -> str:
     rows = {f"lapor-{service}": (service_grants(service), f"the {service} service") for service in SERVICES}
     rows |= {
         "agency-<agency id>": (agency_grants("<agency id>", "18.71"), "an agency (here: one of Kota Bandar Lampung)"),
+        "agency-umum.18": (agency_grants("umum.18", "18"), "a province's general office, where followup escalates"),
         "monitor-<code>": (monitor_grants("18"), "a monitoring level (here: Lampung, 18)"),
+        "admin-<code>": (admin_grants("18"), "the admins of a scope (here: Lampung, 18)"),
+        "admin-id": (admin_grants("ID"), "the national admins: also the agency registry"),
         "adapter-<name>": (adapter_grants("<name>"), "an outside channel adapter"),
-        "lapor-admin": (admin_grants(), "admins' tools"),
         "lapor-operator": (operator_grants(), "the platform team; also Describe on every topic and group"),
         "lapor-replay": (replay_grants(), "the dead-letter replay (break-glass)"),
     }

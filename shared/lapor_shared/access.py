@@ -40,9 +40,10 @@ GROUP_SEPARATOR = ":"
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """One ACL: ``operations`` on a topic or consumer group named ``name``, matched ``literal`` or by ``prefix``."""
+    """One ACL: ``operations`` on a topic or consumer group named ``name``, matched ``literal`` or by ``prefix``
+    (or on the cluster itself, ``kafka-cluster``: the platform team's grant in deploy/k8s)."""
 
-    resource: Literal["topic", "group"]
+    resource: Literal["topic", "group", "cluster"]
     name: str
     pattern: Literal["literal", "prefix"]
     operations: tuple[str, ...]

@@ -55,7 +55,7 @@ SUBMISSION_RESULTS = TopicSpec(
 )
 COMPLAINTS = TopicSpec(
     "lapor.complaints", 6, "complaint_id", 90 * DAY_MS, "internal",
-    ("intake", "routing", "followup"), ("routing", "followup", "notify", "dashboard", "gateway"),
+    ("intake", "routing", "followup"), ("intake", "routing", "followup", "notify", "dashboard", "gateway"),
     "every complaint's lifecycle, in order per complaint; the platform's own stream",
 )
 CONTACTS = TopicSpec(

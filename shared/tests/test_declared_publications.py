@@ -14,7 +14,7 @@ from lapor_shared.runtime import Publication, Runtime
 from lapor_shared.settings import ServiceSettings
 from lapor_shared.testing.factories import envelope
 from lapor_shared.testing.service import undeclared_destinations
-from lapor_shared.topics import COMPLAINTS, NOTIFICATIONS, jurisdiction_topic
+from lapor_shared.topics import COMPLAINTS, NOTIFICATIONS, jurisdiction_topic, triage_stream
 
 pytestmark = pytest.mark.unit
 
@@ -52,8 +52,9 @@ def test_an_undeclared_event_type_is_undeclared_on_every_topic_it_would_reach():
     runtime = runtime_declaring(NotificationSent)
 
     assert runtime.publications[0].topics == (NOTIFICATIONS.name,)
-    assert undeclared_destinations(runtime, rejection(jurisdiction_code="18")) == [COMPLAINTS.name,
-                                                                                   jurisdiction_topic("18")]
+    # at a province with no agency: the triage desk's stream too (its admins are onboarded)
+    assert undeclared_destinations(runtime, rejection(jurisdiction_code="18")) == [
+        COMPLAINTS.name, jurisdiction_topic("18"), triage_stream("18")]
 
 
 def test_explicit_topics_are_checked_one_by_one():

@@ -4,11 +4,16 @@ a ``KafkaUser`` grants.
 A service needs, and may hold, exactly:
 
 - **Write** on every destination (``topics.destinations``) of every event type its composition root declares
-  it emits (``Runtime.publishes``): every jurisdiction topic when such an event carries a jurisdiction, and
+  it emits (``Runtime.publishes``): the whole ``lapor.jurisdiction.`` tree by prefix when such an event
+  carries a jurisdiction (shared topics, agency and triage streams, those onboarded later too), and
   ``lapor.deadletter`` when it has a consumer (a message it cannot process is dead-lettered through the
   outbox);
-- **Read** on every topic it subscribes to (``Runtime.subscribe``), in its consumer groups;
+- **Read** on every topic it subscribes to (``Runtime.subscribe``), in its consumer groups: a family
+  (``Subscription.family``) by its prefix ``lapor.commands.agency.`` / ``lapor.commands.admin.``, so a
+  topic onboarded after the deployment is read without a new ACL;
 - **Describe** on those topics and nothing else.
+
+Checked on every catalogued topic (the onboarded ones included), and the prefix ACLs one by one.
 
 The runtime is built as the AsyncAPI generator builds it (``tools/asyncapi_docs.py``): wired, unconnected.
 """
@@ -20,11 +25,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from lapor_shared.topics import DEAD_LETTER, JURISDICTION_PREFIX, all_topics, jurisdiction_topics
+from lapor_shared.topics import DEAD_LETTER, JURISDICTION_PREFIX, all_topics
 from tests.deploy.conftest import ALL_TOPIC_NAMES, acl_operations, allows, topics_allowed
 from tools.asyncapi_docs import service_runtime
 
-JURISDICTION_TOPIC_NAMES = frozenset(t.name for t in jurisdiction_topics())
+JURISDICTION_TREE = JURISDICTION_PREFIX + "."
 TOPIC_OPERATIONS = ("Read", "Write", "Describe", "DescribeConfigs", "Create", "Delete", "Alter", "AlterConfigs")
 
 
@@ -35,6 +40,8 @@ class Rights:
     reads: frozenset[str]
     writes: frozenset[str]
     groups: frozenset[str] = frozenset()
+    prefixes: frozenset[tuple[str, str]] = frozenset()
+    """``(operation, prefix)``: what is granted by a prefix ACL (a family, the jurisdiction tree)."""
 
     @property
     def described(self) -> frozenset[str]:
@@ -46,15 +53,19 @@ def service_rights(service: str) -> Rights:
     """What ``lapor-<service>`` needs, from the service's own wiring."""
     runtime = service_runtime(service)
     writes: set[str] = set()
+    prefixed: set[tuple[str, str]] = set()
     for publication in runtime.publications:
         writes.update(publication.topics)
         if publication.jurisdictions:
-            writes.update(JURISDICTION_TOPIC_NAMES)
+            prefixed.add(("Write", JURISDICTION_TREE))
     if runtime.consumers:
         writes.add(DEAD_LETTER.name)
     reads = {topic for subscription in runtime.subscriptions for topic in subscription.topics}
+    prefixed |= {("Read", f"{s.family.prefix}.") for s in runtime.subscriptions if s.family is not None}
+    for operation, prefix in prefixed:
+        (reads if operation == "Read" else writes).update(t for t in ALL_TOPIC_NAMES if t.startswith(prefix))
     groups = {subscription.group_id for subscription in runtime.subscriptions}
-    return Rights(frozenset(reads), frozenset(writes), frozenset(groups))
+    return Rights(frozenset(reads), frozenset(writes), frozenset(groups), frozenset(prefixed))
 
 
 def catalogue_topics(role: str, column: str) -> frozenset[str]:
@@ -94,6 +105,13 @@ def operations_used(user: Mapping[str, Any], resource_type: str) -> set[str]:
 
 def may_join(user: Mapping[str, Any], group: str) -> bool:
     return allows(user, "Read", "group", group)
+
+
+def topic_prefix_grants(user: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """``(operation, prefix)`` of the user's prefix ACLs on topics, for Read and Write."""
+    return {(op, acl["resource"]["name"]) for acl in acls(user)
+            if acl["resource"]["type"] == "topic" and acl["resource"].get("patternType") == "prefix"
+            for op in acl_operations(acl) & {"Read", "Write"}}
 
 
 def prefixes(user: Mapping[str, Any], resource_type: str) -> set[str]:

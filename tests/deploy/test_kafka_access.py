@@ -2,9 +2,10 @@
 
 A service's KafkaUser grants Write on every topic the service's code publishes to and Read on every topic it
 subscribes to, no more and no fewer, in the base files and in every overlay as ``kubectl kustomize`` renders
-it. Agencies, monitoring levels, channel adapters, admins, the platform team and the replay get the rights
-their role has in the topic catalogue (``deploy/k8s/generate_principals.py`` writes them); the examples
-connect as those principals."""
+it. The onboarded agencies and admin scopes and the monitoring levels get what ``lapor_shared.access`` decides
+(their own topics, literal; a subtree by prefix), channel adapters, the platform team and the replay the
+rights their role has in the topic catalogue (``deploy/k8s/generate_principals.py`` writes them all); the
+examples connect as those principals."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ import tomllib
 import pytest
 
 from lapor_dashboard.settings import DashboardSettings
+from lapor_shared.access import is_escalation_office
+from lapor_shared.onboarding import Onboarding
 from lapor_shared.topics import (
     ADMIN_COMMANDS,
+    AGENCY_COMMANDS,
     COMPLAINTS,
     CONTACTS,
     DEAD_LETTER,
@@ -25,8 +29,10 @@ from lapor_shared.topics import (
     REGISTRY_COMMANDS,
     REPORTER_COMMANDS,
     SUBMISSIONS,
+    agency_stream,
     jurisdiction_topic,
     jurisdiction_topics,
+    triage_stream,
 )
 from tests.deploy.access import (
     Rights,
@@ -38,6 +44,7 @@ from tests.deploy.access import (
     prefixes,
     service_rights,
     topic_acls_naming_nothing,
+    topic_prefix_grants,
     users_by_name,
 )
 from tests.deploy.conftest import (
@@ -67,6 +74,7 @@ def check_service_user(user, service: str) -> None:
     assert sorted(needed.reads - rights.reads) == [], f"lapor-{service} may not read what its code subscribes to"
     assert sorted(rights.reads - needed.reads) == [], f"lapor-{service} may read what its code never subscribes to"
     assert described(user) == needed.described, "Describe goes with Read and Write, and only with them"
+    assert topic_prefix_grants(user) == needed.prefixes, "a family and the jurisdiction tree by prefix, nothing else"
     assert topic_acls_naming_nothing(user) == []
     assert operations_used(user, "topic") <= {"Read", "Write", "Describe"}
     assert operations_used(user, "group") == {"Read"}
@@ -194,22 +202,38 @@ def test_the_committed_principals_and_access_table_are_what_the_generator_writes
             f"{path.relative_to(ROOT)} is out of date: uv run python deploy/k8s/generate_principals.py")
 
 
-def test_every_agency_the_registry_places_in_a_listed_government_has_its_own_kafka_user():
+def subtree(code: str) -> frozenset[str]:
+    """Every catalogued topic at ``code`` and below: its shared topics and the onboarded streams under them."""
+    own = jurisdiction_topic(code)
+    return frozenset(t for t in ALL_TOPIC_NAMES if t == own or t.startswith(own + "."))
+
+
+def test_every_onboarded_agency_has_its_own_kafka_user_reading_its_stream_and_writing_its_own_command_topic():
     from lapor_routing.seed import seed_agencies
 
-    governments = set(config()["agencies"]["governments"])
-    expected = {a.agency_id: a.jurisdiction_code for a in seed_agencies() if a.jurisdiction_code in governments}
-    expected |= config()["agencies"].get("registered", {})
+    onboarded = Onboarding.load()
     users = principals_of("agency")
-    assert set(users) == {"agency-" + agency_id.lower().replace("_", "-") for agency_id in expected}
-    assert len(users) >= 2 * len(governments), "each government: at least its general office and a department"
-    for agency_id, code in expected.items():
+    assert set(users) == {"agency-" + agency_id.lower().replace("_", "-") for agency_id in onboarded.agencies}
+    registry = {a.agency_id: a.jurisdiction_code for a in seed_agencies()}
+    for agency_id, code in onboarded.agencies.items():
+        assert registry.get(agency_id) == code, f"{agency_id}: onboarded where the registry does not place it"
         user = users["agency-" + agency_id.lower().replace("_", "-")]
         assert user["metadata"]["labels"]["lapor.go.id/jurisdiction"] == code
-        assert granted(user) == Rights(frozenset({jurisdiction_topic(code)}), catalogue_topics("agencies", "writers"))
-        assert described(user) == {jurisdiction_topic(code)} | catalogue_topics("agencies", "writers")
+        reads = {agency_stream(code, agency_id), jurisdiction_topic(code)}
+        if is_escalation_office(agency_id, code):
+            reads |= subtree(code)
+        assert granted(user) == Rights(frozenset(reads), frozenset({AGENCY_COMMANDS.topic(agency_id)}))
+        assert described(user) == reads | {AGENCY_COMMANDS.topic(agency_id)}
         assert may_join(user, f"agency-{agency_id}") and may_join(user, f"agency-{agency_id}:worklist")
         assert topic_acls_naming_nothing(user) == []
+
+
+def test_an_agency_reads_no_sibling_stream_and_writes_no_sibling_command_topic():
+    """Agency ids hold dots: ``pu.18`` is a prefix of ``pu.18.71``, so a prefix grant would reach the city's."""
+    province = principals_of("agency")["agency-pu.18"]
+    assert not granted(province).reads & {agency_stream("18.71", "pu.18.71"), agency_stream("18", "dinkes.18")}
+    assert granted(province).writes == {AGENCY_COMMANDS.topic("pu.18")}
+    assert prefixes(province, "topic") == set()
 
 
 def test_an_agency_cannot_join_the_consumer_group_of_an_agency_whose_id_extends_its_own():
@@ -225,9 +249,10 @@ def test_an_agency_cannot_join_the_consumer_group_of_an_agency_whose_id_extends_
 def test_a_monitoring_level_reads_its_jurisdiction_subtree_and_writes_nothing(code):
     user = principals_of("monitor")[f"monitor-{code.lower()}"]
     own = jurisdiction_topic(code)
-    subtree = {t.name for t in jurisdiction_topics() if t.name == own or t.name.startswith(own + ".")}
-    assert granted(user) == Rights(frozenset(subtree), frozenset())
-    assert len(subtree) == (553 if code == "ID" else 16)  # Lampung: the province and its 15 regencies and cities
+    assert granted(user) == Rights(subtree(code), frozenset())
+    shared = {t.name for t in jurisdiction_topics()} & subtree(code)
+    assert len(shared) == (553 if code == "ID" else 16)  # Lampung: the province and its 15 regencies and cities
+    assert {agency_stream("18.71", "dinkes.18.71"), triage_stream("18")} <= subtree(code), "the streams below it"
     assert prefixes(user, "topic") == {own}, "a prefix ends at a whole code"
     assert may_join(user, f"monitor-{code}") and not may_join(user, f"monitor-{code}1")
 
@@ -242,11 +267,25 @@ def test_a_channel_adapter_publishes_submissions_and_reporter_commands_and_reads
         assert may_join(user, name) and may_join(user, f"{name}:results") and not may_join(user, f"{name}x")
 
 
-def test_admins_send_admin_and_registry_commands_and_read_the_registry_answers():
-    user = users_by_name(base_resources())["lapor-admin"]
-    assert granted(user) == Rights(catalogue_topics("admins", "readers"), catalogue_topics("admins", "writers"))
-    assert granted(user) == Rights(frozenset({REGISTRY_COMMANDS.name}),
-                                   frozenset({ADMIN_COMMANDS.name, REGISTRY_COMMANDS.name}))
+def test_the_admins_of_each_onboarded_scope_write_its_command_topic_and_read_its_subtree():
+    users = principals_of("admin")
+    scopes = Onboarding.load().admin_scopes
+    assert set(users) == {f"admin-{code.lower()}" for code in scopes}
+    assert "lapor-admin" not in users_by_name(base_resources()), "no admin acts for every scope"
+    for code in scopes:
+        user = users[f"admin-{code.lower()}"]
+        registry = {REGISTRY_COMMANDS.name} if code == "ID" else set()
+        assert granted(user) == Rights(subtree(code) | registry, frozenset({ADMIN_COMMANDS.topic(code)} | registry))
+        assert may_join(user, f"admin-{code}") and may_join(user, f"admin-{code}:console")
+        assert not may_join(user, f"admin-{code}1") and topic_acls_naming_nothing(user) == []
+    assert triage_stream("18") in granted(users["admin-18"]).reads, "Lampung's admins read their triage desk"
+
+
+def test_only_the_national_admins_change_the_registry_and_read_routings_answers_as_the_catalogue_says():
+    users = users_by_name(base_resources())
+    writers = {n for n, u in users.items() if REGISTRY_COMMANDS.name in granted(u).writes}
+    assert writers == {"admin-id", "lapor-routing", "lapor-replay"}
+    assert catalogue_topics("admins", "writers") == catalogue_topics("admins", "readers") == {REGISTRY_COMMANDS.name}
 
 
 def test_the_operator_inspects_everything_reads_dead_letters_and_notifications_and_writes_nothing():
@@ -310,10 +349,17 @@ def test_the_kafkajs_example_defaults_to_the_groups_the_agency_and_monitor_users
 
 
 def test_the_generator_refuses_two_agencies_that_would_share_a_kafka_user_and_an_adapter_name_kubernetes_refuses():
-    clash = {"agencies": {"governments": [], "registered": {"dinas_x.18": "18", "dinas-x.18": "18"}},
-             "monitors": {"levels": []}, "adapters": {"names": []}}
+    nobody = {"monitors": {"levels": []}, "adapters": {"names": []}}
     with pytest.raises(ValueError, match="share a KafkaUser name"):
-        generator().principals(clash)
-    bad = {"agencies": {"governments": []}, "monitors": {"levels": []}, "adapters": {"names": ["Mobile_App"]}}
+        generator().principals(nobody, Onboarding({"dinas_x.18": "18", "dinas-x.18": "18"}))
+    bad = {"monitors": {"levels": []}, "adapters": {"names": ["Mobile_App"]}}
     with pytest.raises(ValueError, match="adapter name"):
-        generator().principals(bad)
+        generator().principals(bad, Onboarding())
+
+
+def test_the_generator_takes_the_agencies_and_admin_scopes_from_the_onboarding_it_is_given():
+    onboarded = Onboarding({"dinkes.18.01": "18.01"}, ("18.01",))
+    out = generator().principals(config(), onboarded)
+    assert [p.name for p in out["agencies"]] == ["agency-dinkes.18.01"]
+    assert [p.name for p in out["admins"]] == ["admin-18.01"]
+    assert [p.name for p in out["monitors"]] == [f"monitor-{c.lower()}" for c in config()["monitors"]["levels"]]
