@@ -69,7 +69,7 @@ async def naive_faststream_pipeline(
         await broker.start()
         await sink.start()
         await producer.start()
-        await asyncio.sleep(1.0)
+        await _warm_up(producer, sink, topics[0])
         return await _drive(producer, sink, topics[0], messages, size, timeout)
     finally:
         await producer.stop()
@@ -93,6 +93,19 @@ def _add_hop(broker: KafkaBroker, pool: Any, run: str, hop: int, source: str, ta
             await conn.execute(f"INSERT INTO naive_state_{run} VALUES ($1, $2, $3, $4)",
                                hop, event.event_id, event.seq, event.body)
         await publisher.publish(event, key=str(event.seq).encode())
+
+
+async def _warm_up(producer: AIOKafkaProducer, sink: AIOKafkaConsumer, first: str, timeout: float = 120.0) -> None:
+    """One event through every hop before the clock starts: each subscriber's group has joined (a join
+    takes seconds on Tansu, and the platform's phases start with its groups joined too)."""
+    event = HopEvent(event_id=uuid.uuid4(), seq=-1, body="warm-up")
+    await producer.send_and_wait(first, event.model_dump_json().encode(), key=b"-1")
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        batch = await sink.getmany(timeout_ms=500)
+        if any(r.key == b"-1" for records in batch.values() for r in records):
+            return
+    raise TimeoutError("the naive pipeline did not pass its warm-up event on")
 
 
 async def _drive(producer: AIOKafkaProducer, sink: AIOKafkaConsumer, first: str, messages: int, size: int,
