@@ -179,6 +179,7 @@ class ResourceSampler(threading.Thread):
                 p for p in psutil.process_iter(["cmdline"]) if data_dir in " ".join(p.info["cmdline"] or [])
             ]
         self.samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in self.groups}
+        self._children: dict[tuple[int, float], psutil.Process] = {}
         self._halt = threading.Event()
 
     def _procs(self, name: str) -> list[psutil.Process]:
@@ -186,8 +187,14 @@ class ResourceSampler(threading.Thread):
         if name == "postgres":
             for p in list(procs):
                 with contextlib.suppress(psutil.Error):
-                    procs += p.children(recursive=True)
+                    procs += [self._known(child) for child in p.children(recursive=True)]
         return procs
+
+    def _known(self, proc: psutil.Process) -> psutil.Process:
+        """The same ``Process`` object on every sample: ``cpu_percent(None)`` measures since that object's
+        previous call, so a fresh object per sample (as ``children()`` returns) always reads 0 % — which is
+        how the PostgreSQL backends, where its work happens, once went unseen."""
+        return self._children.setdefault((proc.pid, proc.create_time()), proc)
 
     def run(self) -> None:
         for name in self.groups:

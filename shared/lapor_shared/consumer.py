@@ -32,7 +32,7 @@ from aiokafka import TopicPartition
 from lapor_shared import deadletter, unreadable_records
 from lapor_shared.db import Conn
 from lapor_shared.events import DecodeError, Envelope, Payload
-from lapor_shared.events.codec import decode_record
+from lapor_shared.events.codec import declared_event_type, decode_record
 from lapor_shared.inbox import claim, claim_many, digest_of
 from lapor_shared.logging import get_logger
 from lapor_shared.metrics import Metrics
@@ -87,6 +87,7 @@ class Consumer:
         self._producer = producer
         self._handlers = dict(handlers)
         self.handled_types = tuple(self._handlers)
+        self._handled_names = frozenset(t.event_type for t in self.handled_types)
         self._settings = settings
         self._limits = Limits(max_bytes=settings.max_message_bytes, max_depth=settings.max_json_depth)
         self._outbox = outbox or Outbox()
@@ -146,6 +147,9 @@ class Consumer:
         skipped = unreadable_records.reason_of(record)
         if skipped is not None:
             return _Item(record, reason=skipped)
+        declared = declared_event_type(record)
+        if declared is not None and declared not in self._handled_names:
+            return None  # another consumer's event by its header: skipped unread, its offset commits as usual
         try:
             envelope = decode_record(record, self._limits)
         except DecodeError as exc:

@@ -44,6 +44,7 @@ from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.envelope import envelope_type
+from lapor_shared.fetch_pace import FetchPace, Pace
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.http_limits import PublicRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
@@ -125,6 +126,13 @@ class Runtime(Generic[SettingsT]):
             **SUBSCRIBER_DEFAULTS, "fetch_max_wait_ms": settings.kafka.fetch_max_wait_ms,
         }
         """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS`` and the fetch wait)."""
+        delivery = settings.delivery
+        self.pace = FetchPace(
+            busy=Pace(settings.kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
+            idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
+            idle_after_s=delivery.idle_after_s,
+        )
+        """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
         self.observer: Observer | None = None
         self.subscriptions: list[Subscription] = []
         """Every consumer attached with ``subscribe``: its name, consumer group and topics."""
@@ -196,9 +204,12 @@ class Runtime(Generic[SettingsT]):
 
         if family is not None:
             options["pattern"] = family.pattern
+        subscriber = self.broker.subscriber(*topics, **options)
+        self.pace.track(subscriber)
 
-        @self.broker.subscriber(*topics, **options)  # type: ignore[untyped-decorator]  # FastStream's is untyped
+        @subscriber  # type: ignore[untyped-decorator]  # FastStream's is untyped
         async def deliver(body: Any, msg: KafkaMessage) -> None:
+            self.pace.read(subscriber)
             await consumer.handle(msg)
             if after is not None:
                 await after()
@@ -279,10 +290,12 @@ class Runtime(Generic[SettingsT]):
         try:
             await self.broker.start()
             self.consuming = True
+            self.pace.start()
             log.info("service_consuming")
             yield
         finally:
             self.consuming = False
+            await self.pace.stop()
             await self.broker.stop()
             await self.stop()
 

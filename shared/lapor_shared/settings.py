@@ -78,12 +78,21 @@ class DeliverySettings(BaseModel):
     """How the outbox relay and the consumers behave."""
 
     relay_batch_size: int = 500
-    relay_poll_interval_s: float = 0.2
+    relay_poll_interval_s: float = 1.0
+    """How often the relay looks without being told: a safety net, since a trigger NOTIFYs it at every
+    commit that adds outbox rows (was 0.2 s, a query five times a second per idle service)."""
     relay_keep_published_s: float = 24 * 3600.0
     batch_max_records: int = 200
     batch_timeout_ms: int = 10
     """A batch subscriber waits this long for records, and FastStream sleeps as long again after an empty
     poll: both add to every hop's latency when traffic is light."""
+    idle_after_s: float = 5.0
+    idle_fetch_max_wait_ms: int = 250
+    idle_batch_timeout_ms: int = 100
+    """A subscriber that has read nothing for ``idle_after_s`` lets the broker hold an empty fetch this long
+    and sleeps this long after an empty poll, until its next record (``lapor_shared.fetch_pace``): an idle
+    platform stops asking 50 times a second per consumer group; the first record after a quiet spell
+    pays for it once per hop. Waits equal to the busy ones turn pacing off."""
     handler_max_attempts: int = 5
     """Tries of a handler that fails with an error of the message's own before it is dead-lettered."""
     max_message_bytes: int = 512 * 1024

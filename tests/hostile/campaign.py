@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 
 from lapor_intake.unreadable import salvage
 from lapor_shared.events import DecodeError, decode, encode, headers_of
-from lapor_shared.events.codec import decode_record
+from lapor_shared.events.codec import declared_event_type, decode_record
 from lapor_shared.events.intake import ComplaintRejected
 from lapor_shared.testing.platform import SERVICES
 from lapor_shared.topics import SUBMISSIONS, key_of
@@ -74,14 +74,19 @@ class Publisher:
 def expected_refusals(sent: list[Sent], by_topic: dict[str, dict[str, tuple[type, ...]]],
                       impostors: set[tuple[str, int, int]]) -> tuple[set[tuple[str, str, int, int]], set[str]]:
     """(consumer, topic, partition, offset) of each dead letter to expect; channel message ids to be
-    answered with a rejection instead."""
+    answered with a rejection instead. A consumer refuses what it reads; what it skips unread (a record
+    whose trustworthy ``event_type`` header names another consumer's event, ``declared_event_type``) is
+    refused by the consumers that handle that event."""
     letters: set[tuple[str, str, int, int]] = set()
     answered: set[str] = set()
     for s in sent:
         where = (s.topic, s.partition, s.offset)
         for consumer, handled in by_topic[s.topic].items():
+            declared = declared_event_type(_Record(s))
             if s.name == "header-key-not-utf8":
                 pass  # unreadable by every consumer
+            elif declared is not None and declared not in {getattr(t, "event_type", None) for t in handled}:
+                continue  # its header names, on its topic, an event this consumer does not handle: skipped unread
             elif where in impostors:
                 probe = decode_record(_Record(s))
                 if type(probe.payload) not in handled:

@@ -10,6 +10,7 @@ the body, and the event must belong on the topic it arrived on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -142,6 +143,42 @@ def check_delivery(
             f"key {bytes(key)[:60].decode('utf-8', 'replace')!r} does not match the body's"
             f" {expected.decode('utf-8', 'replace')!r}"
         )
+
+
+def declared_event_type(record: Any) -> str | None:
+    """The event type a record's ``event_type`` header names, read without touching the body: only when
+    the header appears once, is UTF-8, names an event type of the catalogue, and that type belongs on the
+    record's topic. Otherwise None: what the record is can be known only by decoding it in full (and a
+    record that breaks the contract is dead-lettered there). A consumer may skip a record whose declared
+    type it does not handle; a body that lies about its header is caught by the consumers that do."""
+    declared: str | None = None
+    seen = 0
+    for name, value in getattr(record, "headers", None) or ():
+        if name == "event_type":
+            seen += 1
+            try:
+                declared = bytes(value or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    if seen != 1 or not declared:
+        return None
+    return declared if _belongs_on(declared, str(record.topic)) else None
+
+
+@cache
+def _belongs_on(event_type: str, topic: str) -> bool:
+    from lapor_shared.topics import JURISDICTION_PREFIX, destinations
+
+    if not _known_versions(event_type):
+        return False
+    fields: dict[str, Any] = {"event_type": event_type, "jurisdiction_code": "18.71"}  # what destinations reads
+    probe: Envelope[Any] = Envelope.model_construct(**fields)  # any code stands for every jurisdiction topic
+    try:
+        allowed = destinations(probe)
+    except ValueError:
+        return False
+    jurisdiction = topic.startswith(f"{JURISDICTION_PREFIX}.")
+    return any(t == topic or (jurisdiction and t.startswith(f"{JURISDICTION_PREFIX}.")) for t in allowed)
 
 
 def decode_record(record: Any, limits: Limits = DEFAULT_LIMITS) -> Envelope[Any]:
