@@ -15,7 +15,14 @@ from lapor_shared.events.lifecycle import ComplaintReopened
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.testing import factories as f
 from lapor_shared.testing.records import batch, delivered, record
-from lapor_shared.topics import COMPLAINTS, DEAD_LETTER, SUBMISSIONS, jurisdiction_topic
+from lapor_shared.topics import (
+    ADMIN_COMMANDS,
+    AGENCY_COMMANDS,
+    COMPLAINTS,
+    DEAD_LETTER,
+    SUBMISSIONS,
+    jurisdiction_topic,
+)
 
 pytestmark = [pytest.mark.timeout(30, func_only=True)]
 
@@ -72,6 +79,16 @@ def test_a_header_that_is_missing_unknown_doubled_or_off_topic_declares_nothing(
 
 
 @pytest.mark.unit
+def test_a_command_is_declared_on_any_topic_of_its_senders_family_and_on_no_other():
+    agency_topic, admin_topic = AGENCY_COMMANDS.topic("pu.18.71"), ADMIN_COMMANDS.topic("18")
+    acknowledge, hold = [("event_type", b"agency.acknowledge")], [("event_type", b"admin.hold")]
+
+    assert declared_event_type(record(GARBAGE, topic=agency_topic, headers=acknowledge)) == "agency.acknowledge"
+    assert declared_event_type(record(GARBAGE, topic=admin_topic, headers=hold)) == "admin.hold"
+    assert declared_event_type(record(GARBAGE, topic=admin_topic, headers=acknowledge)) is None
+    assert declared_event_type(record(GARBAGE, topic=COMPLAINTS.name, headers=acknowledge)) is None
+
+
 def test_a_submission_is_declared_on_the_submissions_topic():
     submission = record(GARBAGE, topic=SUBMISSIONS.name, headers=[("event_type", b"complaint.submitted")])
     assert declared_event_type(submission) == "complaint.submitted"

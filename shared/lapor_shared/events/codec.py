@@ -167,10 +167,13 @@ def declared_event_type(record: Any) -> str | None:
 
 @cache
 def _belongs_on(event_type: str, topic: str) -> bool:
-    from lapor_shared.topics import JURISDICTION_PREFIX, destinations
+    from lapor_shared.topics import JURISDICTION_PREFIX, destinations, family_of, sender_kind
 
     if not _known_versions(event_type):
         return False
+    sender = sender_kind(event_type)
+    if sender is not None:  # an agency's or admin scope's command: any topic of its family (as belongs_on)
+        return family_of(sender).owner_of(topic) is not None
     fields: dict[str, Any] = {"event_type": event_type, "jurisdiction_code": "18.71"}  # what destinations reads
     probe: Envelope[Any] = Envelope.model_construct(**fields)  # any code stands for every jurisdiction topic
     try:
