@@ -1,5 +1,8 @@
 """Consuming with delivery guarantees: decode → inbox → effect → outbox, in one transaction.
 
+Longer than ~300 lines on purpose: the one path every message takes (decode, inbox, effect, outbox,
+retry, dead letter, rewind) reads best whole; its helpers (inbox, retry, deadletter, tx) are their own modules.
+
 Every subscriber of every service hands its messages to a ``Consumer``. Whatever arrives:
 - a message that cannot be decoded, or whose record breaks the contract (headers or key that disagree
   with the body, an event that does not belong on the topic), is dead-lettered with the reason;

@@ -1,5 +1,8 @@
 """What every service process has: settings, broker, pool, outbox relay, health endpoints, one HTTP app.
 
+Longer than ~300 lines on purpose: a process's whole life (subscribing, declaring, starting, serving,
+stopping) is one object every service shares; its parts (consumer, relay, observer, guard) live elsewhere.
+
 A service's ``app.py`` is its composition root: ``build(settings, **overrides)`` makes a ``Runtime``,
 lets ``handlers.py`` attach its subscribers (``register_handlers(runtime, <use cases>)``) and returns
 the service's parts as one typed dataclass, whose ``asgi_app()`` is ``runtime.asgi_app(http.routes(…))``.

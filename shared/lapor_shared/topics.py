@@ -1,5 +1,8 @@
 """The topic catalogue: every topic, its key, partitions, retention, writers and readers, in one place.
 
+Longer than ~300 lines on purpose: the catalogue and the one routing rule (``destinations``) belong
+together, so that every topic and where each event goes can be read in one place.
+
 Jurisdiction-facing topics form a tree of prefixes: ``lapor.jurisdiction.ID`` (national bodies),
 ``lapor.jurisdiction.ID.18`` (Lampung province), ``lapor.jurisdiction.ID.18.71`` (Kota Bandar Lampung).
 A Kafka prefix ACL on ``lapor.jurisdiction.ID.18`` therefore covers the province and all its regencies

@@ -1,5 +1,8 @@
 """Reading a call centre's CSV export, one record at a time (``importer`` publishes the rows).
 
+Longer than ~300 lines on purpose: every column's reading and every row's reasons are the format's
+contract with the call centres, kept in one file they can be checked against.
+
 Header names are case-insensitive, with English aliases (``COLUMNS``); the delimiter (comma,
 semicolon or tab) is sniffed. Each data row becomes a ``Row`` with its ``complaint.submitted``
 envelope, or with the reasons it cannot be one, and its first line number in the file. The file is
