@@ -124,6 +124,8 @@ class Supervisor:
             port = int(os.environ.get(f"LAPOR_{name.upper()}_PORT") or SERVICES[name])
             env = {
                 **os.environ,
+                # a developer's platform: development secrets and demo accounts unless told otherwise
+                "LAPOR_ENVIRONMENT": os.environ.get("LAPOR_ENVIRONMENT") or "development",
                 "LAPOR_KAFKA_BOOTSTRAP_SERVERS": self.infra.bootstrap,
                 "LAPOR_DATABASE_URL": self.infra.database_url,
                 "LAPOR_HTTP_PORT": str(port),

@@ -48,7 +48,7 @@ from lapor_shared.metrics import Metrics
 from lapor_shared.migrator import migrate
 from lapor_shared.observe import Gauges, Observer
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
-from lapor_shared.settings import PostgresSettings, ServiceSettings
+from lapor_shared.settings import PostgresSettings, ServiceSettings, UnsafeSettings
 from lapor_shared.topics import JURISDICTION_PREFIX, destinations
 from lapor_shared.tracing import setup_tracing
 
@@ -167,6 +167,7 @@ class Runtime(Generic[SettingsT]):
                 )
 
     async def start(self) -> None:
+        self.settings.refuse_development_values_in_production()
         self._pool = await create_pool(self.settings.postgres, schema=self.schema)
         await migrate(self._pool, schema=self.schema, package=self.migrations)
         http = self.settings.http
@@ -273,8 +274,15 @@ class Runtime(Generic[SettingsT]):
 
 
 def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
-    """Run a service under uvicorn (graceful on SIGTERM/SIGINT), with a deadline for request headers."""
+    """Run a service under uvicorn (graceful on SIGTERM/SIGINT), with a deadline for request headers.
+    In production, a development secret or demo account ends the process here with the setting to set."""
     import uvicorn
+
+    try:
+        settings.refuse_development_values_in_production()
+    except UnsafeSettings as refused:
+        log.error("service_refused_to_start", settings=refused.names)
+        raise SystemExit(str(refused)) from None
 
     from lapor_shared.http_server import with_header_deadline
 

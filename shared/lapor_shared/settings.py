@@ -8,13 +8,15 @@ the embedded launcher (``lapor_shared.infra``) provides both.
 from __future__ import annotations
 
 import ssl
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+Environment = Literal["development", "production"]
+DEV_CONTACT_KEYS = "dev:ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24="
 SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 
 
@@ -162,6 +164,12 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAPOR_", env_nested_delimiter="__", extra="ignore")
 
     service_name: str = "lapor"
+    environment: Environment = "production"
+    """``LAPOR_ENVIRONMENT``. In ``production`` (the default) a service refuses to start while a secret
+    has its built-in development value or demo accounts are on (``development_values``); ``make run``, the
+    tests and the compose demo say ``development`` explicitly."""
+    holds_contact_keys: ClassVar[bool] = False
+    """Whether this service decrypts reporter contacts (intake and notify), so its key ring must be set."""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -196,7 +204,7 @@ class ServiceSettings(BaseSettings):
     http: HttpSettings = HttpSettings()
     """HTTP limits (``LAPOR_HTTP__MAX_FORM_BYTES``, ``LAPOR_HTTP__RATE_LOOKUP__PER_MINUTE`` …)."""
     contact_keys: str = Field(
-        default="dev:ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24=",
+        default=DEV_CONTACT_KEYS,
         description="Key ring for reporter contacts, 'id:fernetkey[,…]'. Set in production; intake and notify only.",
     )
 
@@ -217,3 +225,28 @@ class ServiceSettings(BaseSettings):
     @property
     def postgres(self) -> PostgresSettings:
         return PostgresSettings(url=self.database_url, pool_max_size=self.db_pool_max_size)
+
+    def development_values(self) -> list[str]:
+        """The settings (as environment variables) still on a built-in development value, or enabling a
+        demo account: what production refuses. A service extends the list with its own."""
+        return ["LAPOR_CONTACT_KEYS"] if self.holds_contact_keys and self.contact_keys == DEV_CONTACT_KEYS else []
+
+    def refuse_development_values_in_production(self) -> None:
+        """Raise ``UnsafeSettings`` naming every development value, unless this is a development machine."""
+        found = self.development_values()
+        if self.environment == "production" and found:
+            raise UnsafeSettings(self.service_name, found)
+
+
+class UnsafeSettings(RuntimeError):
+    """A service in production on a development secret or demo account; the message says what to set."""
+
+    def __init__(self, service: str, names: list[str]) -> None:
+        self.names = names
+        listed = ", ".join(names)
+        super().__init__(
+            f"{service} menolak berjalan di produksi dengan nilai bawaan pengembangan: {listed}. Setel nilai "
+            f"rahasia yang sebenarnya (atau matikan akun demo), atau LAPOR_ENVIRONMENT=development di mesin "
+            f"pengembang. / {service} refuses to start in production on development values: {listed}. Set real "
+            f"secrets (or turn the demo accounts off), or LAPOR_ENVIRONMENT=development on a developer machine."
+        )

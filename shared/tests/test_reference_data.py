@@ -49,7 +49,7 @@ def test_no_status_label_speaks_to_the_reader_since_reporters_the_public_and_off
         assert "Anda" not in label_id.split() and "your" not in label_en.lower().split()
 
 
-@pytest.mark.parametrize("value", [0, 1, 37, 123_456, 2**40 - 1])
+@pytest.mark.parametrize("value", [0, 1, 37, 123_456, 2**40 - 1, 2**60 - 1])
 def test_a_formatted_tracking_number_reads_back_as_itself_typed_loosely(value):
     number = tracking.format_value(value)
 

@@ -41,7 +41,7 @@ async def test_reporter_and_agency_emails_arrive_in_a_mailbox_started_by_the_tes
 
         reporter_mail = await wait_for(lambda: mail_to(reporter.email, "Nomor pelacakan"), timeout=60)
         assert reporter_mail, f"no e-mail for the reporter; notify log:\n{platform.services['notify'].tail()}"
-        tracking_number = re.search(r"LPR-[0-9A-Z]{4}-[0-9A-Z]{5}", reporter_mail[0]["Subject"]).group(0)
+        tracking_number = re.search(r"LPR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{5}", reporter_mail[0]["Subject"]).group(0)
 
         def agency_mail() -> list:
             return [m for m, (_, rcpt) in zip(sink.messages, sink.envelopes, strict=True)

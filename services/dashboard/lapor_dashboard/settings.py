@@ -2,8 +2,8 @@
 (``LAPOR_SESSION_SECRET``, ``LAPOR_LIVE_INTERVAL_S``, ``LAPOR_DEMO_USERS=false`` …).
 
 The defaults fit a developer machine: demo officials are seeded (``lampung``, ``bandarlampung``,
-``nasional``, password ``DEMO_PASSWORD``) and sessions are signed with a development secret; the service
-warns at start-up while either is in force.
+``nasional``, password ``DEMO_PASSWORD``) and sessions are signed with a development secret. In production (``LAPOR_ENVIRONMENT``, the default)
+the service refuses to start while either is in force; ``make run`` runs in development.
 """
 
 from __future__ import annotations
@@ -52,3 +52,11 @@ class DashboardSettings(ServiceSettings):
     trend_weeks: int = Field(default=12, ge=1, le=104)
     overdue_list_limit: int = Field(default=50, ge=1)
     """Rows of the overdue list on the page (the CSV export has them all)."""
+
+    def development_values(self) -> list[str]:
+        found = super().development_values()
+        if self.session_secret == DEV_SESSION_SECRET:
+            found.append("LAPOR_SESSION_SECRET")
+        if self.demo_users:
+            found.append("LAPOR_DEMO_USERS=false")
+        return found

@@ -59,8 +59,22 @@ class Table:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([c.csv_label or c.label for c in self.columns])
         for row in self.rows:
-            writer.writerow(["" if cell.value is None else cell.value for cell in row])
+            writer.writerow([csv_cell(cell.value) for cell in row])
         return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell as a spreadsheet will read it, never as a formula: text that a spreadsheet would evaluate
+    (``=HYPERLINK(…)``, ``+1``, ``@SUM``, ``-2+3``; titles and names come from citizens and agencies) gets a
+    leading apostrophe, as OWASP's CSV-injection advice says. Numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _num(value: int, figure: str | None = None) -> Cell:

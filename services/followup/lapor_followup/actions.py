@@ -49,7 +49,7 @@ from lapor_shared.events.lifecycle import (
     ComplaintResponded,
     DeadlineExtended,
 )
-from lapor_shared.events.values import Reason, reason
+from lapor_shared.events.values import Reason, reason, unsafe_link_reasons
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="followup")
@@ -71,6 +71,8 @@ async def respond(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at:
     """Tindak lanjut: the follow-up clock and any escalation stop, the auto-close clock starts. The
     internal note stays in followup's store; it is in no event and in nothing the reporter sees."""
     command: RespondToComplaint = envelope.payload
+    if unsafe := unsafe_link_reasons(command.attachments):
+        return unsafe[0]
     if command.internal_note:
         await repository.add_internal_note(tx.conn, complaint_id=case["complaint_id"], agency_id=command.agency_id,
                                            note=command.internal_note, created_at=at)
@@ -158,6 +160,8 @@ async def resolve(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at:
 async def reply(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: datetime) -> Reason | None:
     """The reporter answers the follow-up: auto-close stops, the agency owes a follow-up again."""
     command: ReplyToResponse = envelope.payload
+    if unsafe := unsafe_link_reasons(command.attachments):
+        return unsafe[0]
     case = await stop_clocks(tx, case, at=at)
     case = await repository.update_complaint(tx.conn, case["complaint_id"], status=Status.REPORTER_REPLIED.value)
     await publish(

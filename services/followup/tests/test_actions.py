@@ -22,6 +22,7 @@ from lapor_shared.events.commands import (
     RespondToComplaint,
 )
 from lapor_shared.events.lifecycle import ComplaintForwarded
+from lapor_shared.events.values import Attachment
 from lapor_shared.testing.factories import complaint_routed, envelope, reason
 from lapor_shared.topics import COMPLAINTS
 
@@ -295,3 +296,22 @@ async def test_a_complaint_in_triage_runs_the_verification_clock_until_routing_p
     follow_up = (await f.events(triage, "complaint.deadline_set"))[-1]
     assert follow_up.payload.stage == "follow_up" and follow_up.jurisdiction_code == "18.71"
     assert follow_up.payload.due_at == datetime(2025, 7, 21, 23, 59, 59, tzinfo=WIB)
+
+
+async def test_a_response_or_reply_linking_an_attachment_over_plain_http_is_refused_and_changes_nothing(followup):
+    f = followup
+    complaint = await f.route("18.71", at=at(7))
+    f.clock.set(at(8))
+    plain = Attachment(url="http://berkas.dinas.example/foto.jpg", media_type="image/jpeg", size_bytes=10)
+    secure = Attachment(url="https://berkas.dinas.example/foto.jpg", media_type="image/jpeg", size_bytes=10)
+
+    await f.command(complaint, RespondToComplaint(agency_id="umum.18.71", text="Lihat foto.", attachments=[plain],
+                                                  internal_note="catatan"))
+    assert await f.status(complaint) == "routed"
+    await f.command(complaint, RespondToComplaint(agency_id="umum.18.71", text="Lihat foto.", attachments=[secure]))
+    await f.command(complaint, ReplyToResponse(text="Foto saya.", attachments=[plain]))
+
+    assert await f.rejections(complaint) == ["attachment_url_scheme", "attachment_url_scheme"]
+    assert await f.status(complaint) == "responded"
+    [responded] = await f.events(complaint, "complaint.responded")
+    assert [str(a.url) for a in responded.payload.attachments] == ["https://berkas.dinas.example/foto.jpg"]

@@ -45,6 +45,6 @@ def unknown_tracking_number(text: str) -> str:
 
 def invalid_tracking_number() -> str:
     return _fit(
-        "LAPOR! Nomor pelacakan tidak valid, periksa kembali (contoh: CEK LPR-7K3Q-9XW2A)."
+        "LAPOR! Nomor pelacakan tidak valid, periksa kembali (contoh: CEK LPR-7K3Q-9XW2-HM4TA)."
         " / Invalid tracking number, please check it."
     )

@@ -48,3 +48,11 @@ class GatewaySettings(ServiceSettings):
     http_port: int = 8006
     adapters: AdapterSettings = AdapterSettings()
     """The channels (``LAPOR_ADAPTERS__…``)."""
+
+    def development_values(self) -> list[str]:
+        found = super().development_values()
+        if self.adapters.open311_api_keys == DEV_OPEN311_KEYS or "lapor-open311-dev-key" in self.adapters.open311_api_keys:
+            found.append("LAPOR_ADAPTERS__OPEN311_API_KEYS")
+        if self.adapters.sms_webhook_secret == DEV_SMS_SECRET:
+            found.append("LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET")
+        return found

@@ -40,7 +40,7 @@ _ALIASES = {
     "message_id": ("message_id", "id", "messageId", "sms_id", "MessageSid"),
 }
 _STATUS_QUERY = re.compile(r"^\s*(?:CEK|STATUS)\s+([A-Za-z0-9*~$=-]{8,20})\s*$", re.IGNORECASE)
-"""``CEK LPR-7K3Q-9XW2A``: the whole message is the keyword and one tracking number."""
+"""``CEK LPR-7K3Q-9XW2-HM4TA``: the whole message is the keyword and one tracking number."""
 _REGION_TAG = re.compile(r"^\s*#(\d{2}(?:\.\d{2})?)\b[\s,:;-]*")
 """``#18.71 Lampu jalan mati …``: an optional Kemendagri region code in front of the text."""
 LOCATION_TEXT_MAX = 500

@@ -79,7 +79,7 @@ async def test_the_sms_webhook_and_the_web_form_file_complaints_through_the_real
             return text if "Laporan Anda diterima" in text else None
 
         assert posted.status_code == 303 and page.status_code == 200
-        assert re.search(r"LPR-[0-9A-Z]{4}-[0-9A-Z*~$=]{5}", await wait_for(accepted_page, timeout=30))
+        assert re.search(r"LPR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{5}", await wait_for(accepted_page, timeout=30))
 
 
 async def test_the_call_centre_import_runs_twice_against_the_real_broker_without_duplicates(

@@ -23,10 +23,6 @@ _COMPLAINT_COLUMNS = (
 # --- complaints --------------------------------------------------------------------------------
 
 
-async def next_tracking_value(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT nextval('tracking_seq')"))
-
-
 async def insert_complaint(
     conn: asyncpg.Connection,
     *,

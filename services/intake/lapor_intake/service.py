@@ -100,7 +100,7 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
     text_fingerprint = duplicates.fingerprint(title, description)
     earlier = await duplicates.find_earlier(tx.conn, ctx.duplicates, identity, text_fingerprint)
     complaint_id = uuid4()
-    tracking_number = tracking.encode(await repository.next_tracking_value(tx.conn))
+    tracking_number = await tracking.issue(tx.conn)
     reporter_ref = uuid4() if checked.contact is not None else None
     created = await repository.insert_complaint(
         tx.conn,

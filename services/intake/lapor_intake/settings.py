@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from lapor_shared.settings import ServiceSettings
+
+DEV_REPORTER_HASH_KEY = "dev-reporter-hash-key-do-not-use-in-production"
 
 
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
+    holds_contact_keys: ClassVar[bool] = True
     http_port: int = 8001
     max_future_skew_s: int = 600
     """How far in the future a submitted-at may lie (clock skew of channel adapters)."""
@@ -32,5 +37,11 @@ class IntakeSettings(ServiceSettings):
     """How far back a complaint by the same reporter counts as a possible duplicate."""
     duplicate_similarity: float = 0.8
     """pg_trgm similarity of the normalised title + description above which texts count as near-identical."""
-    reporter_hash_key: str = "dev-reporter-hash-key-do-not-use-in-production"
+    reporter_hash_key: str = DEV_REPORTER_HASH_KEY
     """Secret for the keyed hash (HMAC-SHA256) of phone numbers and e-mail addresses. Set in production."""
+
+    def development_values(self) -> list[str]:
+        found = super().development_values()
+        if self.reporter_hash_key == DEV_REPORTER_HASH_KEY:
+            found.append("LAPOR_REPORTER_HASH_KEY")
+        return found

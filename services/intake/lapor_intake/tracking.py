@@ -1,32 +1,28 @@
-"""Allocating tracking numbers: a number from a database sequence, scrambled so that consecutive
-complaints do not get look-alike numbers, written in the platform's format (``lapor_shared.tracking``:
-``LPR-7K3Q-9XW2A``, Crockford base32 with a check symbol, read back forgivingly by ``normalise``).
+"""Issuing tracking numbers: 60 random bits from ``secrets``, written in the platform's format
+(``lapor_shared.tracking``: ``LPR-7K3Q-9XW2-HM4TA``, Crockford base32 with a check symbol, read back
+forgivingly by ``normalise``).
+
+A number says nothing about any other complaint: knowing one number (or a thousand) does not help to
+guess another, so the open look-ups cannot be walked. A draw that collides with an issued number (one in
+2^60 per complaint already issued) is drawn again; the ``UNIQUE`` constraint on ``complaints`` is the
+backstop for two concurrent identical draws, which fails the transaction and is retried as a whole.
 """
 
 from __future__ import annotations
 
-from lapor_shared.tracking import (
-    ALPHABET,
-    CHECK_ALPHABET,
-    PREFIX,
-    SPACE,
-    InvalidTrackingNumber,
-    format_value,
-    normalise,
-)
+import asyncpg
 
-__all__ = ["ALPHABET", "CHECK_ALPHABET", "PREFIX", "InvalidTrackingNumber", "encode", "normalise"]
+from lapor_shared.tracking import ALPHABET, CHECK_ALPHABET, PREFIX, InvalidTrackingNumber, normalise, random_number
 
-_MULT = 0x5DEECE66D % SPACE | 1  # odd, so multiplication is a bijection modulo 2^40
-_XOR = 0x3A5C96F0E1 % SPACE
+__all__ = ["ALPHABET", "CHECK_ALPHABET", "PREFIX", "InvalidTrackingNumber", "issue", "normalise"]
+
+_DRAWS = 8
 
 
-def _scramble(n: int) -> int:
-    return ((n * _MULT) % SPACE) ^ _XOR
-
-
-def encode(sequence_value: int) -> str:
-    """The tracking number of the ``sequence_value``-th complaint (1-based, < 2^40)."""
-    if not 0 < sequence_value < SPACE:
-        raise ValueError("sequence value out of range")
-    return format_value(_scramble(sequence_value))
+async def issue(conn: asyncpg.Connection) -> str:
+    """A tracking number no complaint has yet."""
+    for _ in range(_DRAWS):
+        number = random_number()
+        if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM complaints WHERE tracking_number = $1)", number):
+            return number
+    raise RuntimeError("eight random tracking numbers in a row were taken: the random source is broken")

@@ -26,7 +26,7 @@ Codes (field in brackets):
 | ``invalid_email`` | the e-mail address is not valid |
 | ``contact_required`` | a channel that cannot answer by itself, no phone or e-mail, and not anonim |
 | ``too_many_attachments`` | more attachments than allowed |
-| ``attachment_url_scheme`` | an attachment URL is not http or https |
+| ``attachment_url_scheme`` | an attachment URL is not https |
 | ``attachment_url_credentials`` | an attachment URL carries a user name or password |
 | ``attachment_too_large`` | an attachment is larger than allowed |
 | ``attachment_media_type`` | an attachment's media type is not on the allow-list |
@@ -48,7 +48,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from lapor_shared import geo
 from lapor_shared.events.intake import ComplaintSubmitted
-from lapor_shared.events.values import Attachment, Reason, ReporterContact, ReportType, reason
+from lapor_shared.events.values import Attachment, Reason, ReporterContact, ReportType, reason, unsafe_link_reasons
 from lapor_shared.regions import is_known
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -257,21 +257,9 @@ def _location(submission: ComplaintSubmitted) -> list[Reason]:
 
 
 def _attachment(index: int, attachment: Attachment, policy: Policy) -> list[Reason]:
-    problems = []
+    problems: list[Reason] = []
     where = f"attachments[{index}]"
     number = index + 1
-    if attachment.url.scheme not in ("http", "https"):
-        problems.append(reason(
-            "attachment_url_scheme", field=f"{where}.url",
-            message_id=f"Lampiran ke-{number} harus berupa alamat http atau https.",
-            message_en=f"Attachment {number} must be an http or https URL.",
-        ))
-    if attachment.url.username or attachment.url.password:
-        problems.append(reason(
-            "attachment_url_credentials", field=f"{where}.url",
-            message_id=f"Alamat lampiran ke-{number} tidak boleh berisi nama pengguna atau kata sandi.",
-            message_en=f"The URL of attachment {number} must not contain a user name or password.",
-        ))
     if attachment.size_bytes > policy.attachment_max_bytes:
         limit_mb = policy.attachment_max_bytes // (1024 * 1024)
         problems.append(reason(
@@ -298,7 +286,9 @@ def _attachments(attachments: Iterable[Attachment], policy: Policy) -> list[Reas
             message_id=f"Terlalu banyak lampiran (maksimal {policy.attachment_max_count}).",
             message_en=f"Too many attachments (at most {policy.attachment_max_count}).",
         ))
-    for index, attachment in enumerate(items[: policy.attachment_max_count]):
+    counted = items[: policy.attachment_max_count]
+    problems += unsafe_link_reasons(counted)
+    for index, attachment in enumerate(counted):
         problems += _attachment(index, attachment, policy)
     return problems
 

@@ -15,8 +15,10 @@ from lapor_shared.consumer import Tx
 from lapor_shared.outbox import Outbox
 from lapor_shared.testing.factories import complaint_submitted, submitted_envelope
 from lapor_shared.testing.service import in_memory
+from lapor_shared.tracking import format_value, random_number
 
-SAMPLE_VALUES = [1, 2, 3, 37, 1_000, 123_456, 2**40 - 1, *random.Random(7).sample(range(1, 2**40), 200)]
+SAMPLE_NUMBERS = [format_value(v) for v in (0, 1, 37, 123_456, 2**60 - 1)] + [random_number() for _ in range(200)]
+LEGACY_NUMBERS = [format_value(v, symbols=8) for v in (1, 37, 2**40 - 1, *random.Random(7).sample(range(2**40), 50))]
 
 
 def _symbols(number: str) -> str:
@@ -28,26 +30,45 @@ def _typed(symbols: str) -> str:
 
 
 @pytest.mark.unit
-def test_every_tracking_number_is_its_own_canonical_form():
-    for value in SAMPLE_VALUES:
-        number = tracking.encode(value)
+def test_every_tracking_number_is_its_own_canonical_form_with_twelve_symbols_and_a_check():
+    for number in SAMPLE_NUMBERS:
         assert tracking.normalise(number) == number
+        assert len(_symbols(number)) == 13
+        assert number.count("-") == 3
+
+
+@pytest.mark.unit
+def test_numbers_issued_in_the_old_forty_bit_format_stay_valid_in_their_own_form():
+    for number in LEGACY_NUMBERS:
+        assert tracking.normalise(number) == number
+        assert tracking.normalise(_symbols(number).lower()) == number
         assert len(_symbols(number)) == 9
 
 
 @pytest.mark.unit
-def test_consecutive_complaints_do_not_get_look_alike_numbers():
-    a, b = _symbols(tracking.encode(1000)), _symbols(tracking.encode(1001))
+def test_numbers_carry_sixty_random_bits_so_one_number_says_nothing_about_the_next():
+    values = [_value(random_number()) for _ in range(4000)]
 
-    assert sum(x == y for x, y in zip(a, b, strict=True)) < 6
+    assert len(set(values)) == len(values)
+    assert max(values) < 2**60
+    for bit in (0, 20, 40, 59):
+        ones = sum(v >> bit & 1 for v in values)
+        assert 1700 < ones < 2300, f"bit {bit} is set in {ones} of 4000 numbers"
+
+
+def _value(number: str) -> int:
+    value = 0
+    for ch in _symbols(number)[:-1]:
+        value = value * 32 + tracking.ALPHABET.index(ch)
+    return value
 
 
 @pytest.mark.unit
 def test_a_single_mistyped_symbol_is_always_caught():
-    for value in SAMPLE_VALUES:
-        symbols = _symbols(tracking.encode(value))
+    for number in SAMPLE_NUMBERS[:40] + LEGACY_NUMBERS[:20]:
+        symbols = _symbols(number)
         for position, original in enumerate(symbols):
-            alphabet = tracking.CHECK_ALPHABET if position == 8 else tracking.ALPHABET
+            alphabet = tracking.CHECK_ALPHABET if position == len(symbols) - 1 else tracking.ALPHABET
             for typo in alphabet:
                 if typo == original:
                     continue
@@ -57,8 +78,8 @@ def test_a_single_mistyped_symbol_is_always_caught():
 
 @pytest.mark.unit
 def test_two_swapped_neighbours_are_always_caught():
-    for value in SAMPLE_VALUES:
-        symbols = _symbols(tracking.encode(value))
+    for number in SAMPLE_NUMBERS + LEGACY_NUMBERS:
+        symbols = _symbols(number)
         for i in range(len(symbols) - 1):
             if symbols[i] == symbols[i + 1]:
                 continue
@@ -71,11 +92,19 @@ def test_two_swapped_neighbours_are_always_caught():
 
 @pytest.mark.unit
 def test_case_dashes_spaces_and_look_alike_letters_are_forgiven():
-    number = tracking.encode(424242)
+    number = format_value(424242)
     loose = number.lower().replace("-", " ").replace("0", "o").replace("1", "l")
 
     assert tracking.normalise(loose) == number
     assert tracking.normalise(_symbols(number)) == number
+
+
+@pytest.mark.unit
+def test_a_number_of_any_other_length_is_refused_with_the_expected_shape_in_both_languages():
+    for typed in ("LPR-7K3Q-9XW2-HM4T", "LPR-7K3Q-9XW2-HM4TAA", "LPR-7K3Q-9XW"):
+        with pytest.raises(tracking.InvalidTrackingNumber) as caught:
+            tracking.normalise(typed)
+        assert "13" in caught.value.reason.message_id and "13" in caught.value.reason.message_en
 
 
 @pytest.mark.integration

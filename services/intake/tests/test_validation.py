@@ -87,13 +87,12 @@ def locations(draw: st.DrawFn) -> Location:
 
 
 attachments = st.builds(
-    lambda name, media_type, size, secure: Attachment(
-        url=f"{'https' if secure else 'http'}://berkas.lapor.go.id/{name:x}", media_type=media_type, size_bytes=size,
+    lambda name, media_type, size: Attachment(
+        url=f"https://berkas.lapor.go.id/{name:x}", media_type=media_type, size_bytes=size,
     ),
     st.integers(0, 2**64),
     st.sampled_from(sorted(DEFAULT_MEDIA_TYPES)),
     st.integers(0, POLICY.attachment_max_bytes),
-    st.booleans(),
 )
 
 
@@ -190,6 +189,9 @@ MUTATIONS: dict[str, tuple[Callable[[ComplaintSubmitted], ComplaintSubmitted], s
         "too_many_attachments", "attachments",
     ),
     "ftp attachment": (_attach(url="ftp://berkas.lapor.go.id/foto.jpg"), "attachment_url_scheme", "attachments[0].url"),
+    "plain http attachment": (
+        _attach(url="http://berkas.lapor.go.id/foto.jpg"), "attachment_url_scheme", "attachments[0].url",
+    ),
     "attachment URL with a password": (
         _attach(url="https://budi:rahasia@berkas.lapor.go.id/foto.jpg"), "attachment_url_credentials",
         "attachments[0].url",

@@ -7,11 +7,13 @@ sink's HTTP port 8025 (``python tools/sinks.py``), demo recipients for the agenc
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from lapor_shared.settings import ServiceSettings
+
+DEV_SMS_TOKEN = "dev-token"
 
 
 class SmtpSettings(BaseModel):
@@ -39,7 +41,7 @@ class SmsSettings(BaseModel):
 
     provider: Literal["http", "disabled"] = "http"
     url: str = "http://127.0.0.1:8025/sms"
-    token: str = "dev-token"
+    token: str = DEV_SMS_TOKEN
     auth_header: str = "Authorization"
     auth_scheme: str = "Bearer"
     body_format: Literal["json", "form"] = "json"
@@ -91,6 +93,7 @@ class SendingSettings(BaseModel):
 class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8004
+    holds_contact_keys: ClassVar[bool] = True
 
     reporter_languages: list[str] = ["id", "en"]
     """Reporters get Bahasa Indonesia first and English second (SMS: the first language only)."""
@@ -105,3 +108,15 @@ class NotifySettings(ServiceSettings):
     sms: SmsSettings = SmsSettings()
     webhooks: WebhookSettings = WebhookSettings()
     sending: SendingSettings = SendingSettings()
+
+    def development_values(self) -> list[str]:
+        """Besides the key ring: the SMS gateway's development token, the demo recipients (whose webhook
+        secrets are public in this repository) and e-mail that may travel unencrypted."""
+        found = super().development_values()
+        if self.sms.provider == "http" and self.sms.token == DEV_SMS_TOKEN:
+            found.append("LAPOR_SMS__TOKEN")
+        if self.recipients_file == "demo":
+            found.append("LAPOR_RECIPIENTS_FILE")
+        if self.smtp.provider == "smtp" and not (self.smtp.use_tls or self.smtp.start_tls):
+            found.append("LAPOR_SMTP__START_TLS=true (atau/or LAPOR_SMTP__USE_TLS=true)")
+        return found

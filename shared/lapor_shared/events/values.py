@@ -79,6 +79,29 @@ def reason(code: str, *, message_id: str, message_en: str, field: str | None = N
     return Reason(code=code, message_id=message_id, message_en=message_en, field=field)
 
 
+def unsafe_link_reasons(attachments: list[Attachment], *, field: str = "attachments") -> list[Reason]:
+    """Why any of these attachments may not be shown to a person or fetched: a link that is not
+    ``https`` (anyone on the way could read or swap what it points to) or that carries a user name or
+    password. Intake refuses such a submission and followup such an agency response or reporter reply,
+    with these reasons."""
+    problems = []
+    for index, attachment in enumerate(attachments):
+        where, number = f"{field}[{index}].url", index + 1
+        if attachment.url.scheme != "https":
+            problems.append(reason(
+                "attachment_url_scheme", field=where,
+                message_id=f"Lampiran ke-{number} harus berupa alamat https.",
+                message_en=f"Attachment {number} must be an https URL.",
+            ))
+        if attachment.url.username or attachment.url.password:
+            problems.append(reason(
+                "attachment_url_credentials", field=where,
+                message_id=f"Alamat lampiran ke-{number} tidak boleh berisi nama pengguna atau kata sandi.",
+                message_en=f"The URL of attachment {number} must not contain a user name or password.",
+            ))
+    return problems
+
+
 class AgencyRef(Value):
     agency_id: str
     name: str

@@ -26,6 +26,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
+from lapor_shared import tracking
 from lapor_shared.crypto import ContactCipher
 from lapor_shared.events.envelope import Envelope, Payload
 from lapor_shared.events.intake import (
@@ -49,7 +50,6 @@ from lapor_shared.settings import ServiceSettings
 P = TypeVar("P", bound=Payload)
 M = TypeVar("M", bound=BaseModel)
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _sequence = itertools.count(1)
 
 SAMPLE_REGION = "18.71"
@@ -69,14 +69,8 @@ def channel_message_id() -> str:
 
 
 def tracking_number() -> str:
-    """A unique ``LPR-XXXX-XXXXX``-shaped tracking number (shaped like intake's, check symbol not valid)."""
-    value = uuid4().int
-    symbols = []
-    for _ in range(9):
-        value, r = divmod(value, 32)
-        symbols.append(_CROCKFORD[r])
-    body = "".join(symbols)
-    return f"LPR-{body[:4]}-{body[4:]}"
+    """A unique, valid tracking number, as intake issues them."""
+    return tracking.random_number()
 
 
 def reason(**overrides: Any) -> Reason:

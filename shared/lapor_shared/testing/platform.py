@@ -89,6 +89,7 @@ class Platform:
             port = free_port()
             env = {
                 **os.environ,
+                "LAPOR_ENVIRONMENT": "development",  # development secrets and demo accounts are allowed here
                 "LAPOR_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
                 "LAPOR_DATABASE_URL": self.database_url,
                 "LAPOR_HTTP_PORT": str(port),
