@@ -40,7 +40,8 @@ SUBMISSIONS = TopicSpec(
 SUBMISSION_RESULTS = TopicSpec(
     "lapor.submissions.results", 6, "channel:channel_message_id", 7 * DAY_MS, "channel",
     ("intake",), ("gateway", "channel adapters"),
-    "complaint.accepted (with tracking number) and complaint.rejected (with reasons) per channel message",
+    "submission.accepted (tracking number, the reporter's key, the phone's keyed hash) and complaint.rejected"
+    " (with reasons) per channel message; never the complaint's content",
 )
 COMPLAINTS = TopicSpec(
     "lapor.complaints", 6, "complaint_id", 90 * DAY_MS, "internal",
@@ -60,8 +61,9 @@ AGENCY_COMMANDS = TopicSpec(
 )
 REPORTER_COMMANDS = TopicSpec(
     "lapor.commands.reporter", 6, "complaint_id", 30 * DAY_MS, "channel",
-    ("channel adapters",), ("intake", "followup"),
-    "reporter.reply / rate / reopen; reporter.erase_contact (intake)",
+    ("gateway", "channel adapters"), ("intake", "followup"),
+    "reporter.reply / rate / reopen, published by a channel only after it checked the reporter's proof (key or"
+    " SMS number); reporter.erase_contact (intake)",
 )
 ADMIN_COMMANDS = TopicSpec(
     "lapor.commands.admin", 3, "complaint_id", 30 * DAY_MS, "operations",
@@ -143,8 +145,8 @@ def destinations(envelope: Envelope[Any]) -> list[str]:
         return [SUBMISSIONS.name]
     if envelope.event_type == "complaint.rejected":
         return [SUBMISSION_RESULTS.name]
-    if envelope.event_type == "complaint.accepted":
-        return [COMPLAINTS.name, SUBMISSION_RESULTS.name]
+    if envelope.event_type == "submission.accepted":
+        return [SUBMISSION_RESULTS.name]
     if envelope.event_type in ("reporter.contact_shared", "reporter.contact_erased"):
         return [CONTACTS.name]
     if kind == "notification":

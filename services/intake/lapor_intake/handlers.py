@@ -14,8 +14,8 @@ from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
 
 
 def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
-    runtime.publishes(ev.ComplaintAccepted, ev.ComplaintRejected, ev.ReporterContactShared, ev.ReporterContactErased,
-                      lc.ActionRejected)
+    runtime.publishes(ev.ComplaintAccepted, ev.SubmissionAccepted, ev.ComplaintRejected, ev.ReporterContactShared,
+                      ev.ReporterContactErased, lc.ActionRejected)
     submissions = runtime.consumer(
         "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, ctx=ctx)},
         answer_undecodable=answer_unreadable,  # a channel hears why its submission could not be read
