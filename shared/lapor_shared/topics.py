@@ -147,6 +147,8 @@ def destinations(envelope: Envelope[Any]) -> list[str]:
         return [SUBMISSION_RESULTS.name]
     if envelope.event_type == "submission.accepted":
         return [SUBMISSION_RESULTS.name]
+    if envelope.event_type == "complaint.accepted":  # the full content, rahasia or not: the platform's stream only
+        return [COMPLAINTS.name]
     if envelope.event_type in ("reporter.contact_shared", "reporter.contact_erased"):
         return [CONTACTS.name]
     if kind == "notification":

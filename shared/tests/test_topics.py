@@ -156,8 +156,9 @@ def test_a_pattern_treats_the_dots_of_the_code_literally():
 # --- where events go ------------------------------------------------------------------------------
 
 
-def test_complaint_accepted_goes_to_the_complaint_stream_and_back_to_the_channel():
-    assert destinations(f.accepted_envelope()) == ["lapor.complaints", "lapor.submissions.results"]
+def test_complaint_accepted_goes_to_the_complaint_stream_only_and_the_channel_hears_submission_accepted():
+    assert destinations(f.accepted_envelope()) == ["lapor.complaints"]
+    assert destinations(f.submission_accepted_envelope()) == ["lapor.submissions.results"]
 
 
 def test_complaint_routed_goes_to_the_complaint_stream_and_its_jurisdiction_topic():
