@@ -2,7 +2,7 @@
 
 | path | who | what |
 |---|---|---|
-| ``GET /v1/status?tracking_number=LPR-…`` | anyone with the tracking number | status and history, Bahasa Indonesia (1) |
+| ``GET /v1/status?tracking_number=LPR-…`` | anyone with the tracking number | status and history (1) |
 | ``GET /v1/worklist`` + ``Authorization: Bearer <token>`` | one agency | its open complaints, nearest deadline first |
 | ``GET /v1/statistics?jurisdiction=18`` | anyone | counts and measures of a subtree (no content) |
 

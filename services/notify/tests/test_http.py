@@ -37,7 +37,7 @@ async def test_the_inbox_shows_no_contact_key_or_free_text_reason_and_a_rahasia_
             posted = await client.post(f"/api/v1/inbox/{accepted.tracking_number}")
             hidden = await client.get(f"/api/v1/inbox/{rahasia.tracking_number}")
             unknown = await client.get("/api/v1/inbox/LPR-0000-00000")
-        kept = [r for r in await h.deliveries() if r["channel"] == "inbox" and r["complaint_id"] == rahasia.complaint_id]
+        kept = await h.deliveries(channel="inbox", complaint_id=rahasia.complaint_id)
 
     assert found.status_code == 200 and lower.status_code == 200
     document = found.json()
