@@ -87,12 +87,13 @@ async def change_case(
         complaint_id, tracking_number,
     )
     names = sorted(columns)
-    sets = [f"{name} = ${i}" for i, name in enumerate(names, start=3)]
-    args: list[Any] = [complaint_id, at, *(columns[n] for n in names)]
+    args: list[Any] = [complaint_id, *(columns[n] for n in names)]
+    sets = [f"{name} = ${i}" for i, name in enumerate(names, start=2)]
     if status is not None:
-        args.append(status)
-        sets.append(f"status = CASE WHEN status_at IS NULL OR status_at <= $2 THEN ${len(args)} ELSE status END")
-        sets.append("status_at = GREATEST(status_at, $2)")
+        args += [at, status]
+        when, new = len(args) - 1, len(args)
+        sets.append(f"status = CASE WHEN status_at IS NULL OR status_at <= ${when} THEN ${new} ELSE status END")
+        sets.append(f"status_at = GREATEST(status_at, ${when})")
     sets.append("updated_at = now()")
     await conn.execute(f"UPDATE reporter_cases SET {', '.join(sets)} WHERE complaint_id = $1", *args)
 
