@@ -26,6 +26,7 @@ from lapor_followup.app import build as build_followup
 from lapor_followup.settings import FollowupSettings
 from lapor_gateway.app import Gateway
 from lapor_gateway.app import build as build_gateway
+from lapor_gateway.contract import normalise_phone
 from lapor_gateway.settings import AdapterSettings, GatewaySettings
 from lapor_intake.app import build as build_intake
 from lapor_intake.settings import IntakeSettings
@@ -147,10 +148,10 @@ class Loop:
             "from": phone, "text": text, "message_id": message_id or f"sms-{uuid.uuid4().hex}"})
 
     async def sms_to(self, phone: str) -> list[dict[str, Any]]:
-        """Every SMS reply queued for ``phone`` so far, oldest first."""
+        """Every SMS reply queued for ``phone`` (as typed or in E.164) so far, oldest first."""
         outbox = await self.http.get("/sms/outbox", params={"limit": 500},
                                      headers={"X-Lapor-Sms-Secret": SMS_SECRET})
-        return [m for m in outbox.json()["messages"] if m["to"] == phone]
+        return [m for m in outbox.json()["messages"] if m["to"] == normalise_phone(phone)]
 
     async def sms_reply(self, phone: str, kind: str, in_reply_to: str, timeout: float = 30.0) -> str:
         async def queued() -> str | None:
@@ -201,3 +202,10 @@ async def loop(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) 
 
 async def _ready(runtime: Any) -> bool:
     return all((await runtime.ready()).values())
+
+
+@pytest.fixture(autouse=True)
+def _no_cookie_from_another_test(request: pytest.FixtureRequest) -> None:
+    """The module's one client keeps cookies (the language choice): each test starts without them."""
+    if "loop" in request.fixturenames:
+        request.getfixturevalue("loop").http.cookies.clear()
