@@ -33,7 +33,7 @@ pytestmark = pytest.mark.unit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DIR = REPO_ROOT / "docs" / "events"
 
-EVENT_PREFIXES = ("complaint", "notification", "reporter", "registry")
+EVENT_PREFIXES = ("complaint", "submission", "notification", "reporter", "registry")
 COMMAND_PREFIXES = ("agency", "reporter", "admin", "registry")
 IRREGULAR_PAST = frozenset({"held", "set", "sent"})
 NOT_PAST_TENSE_BUT_ACCEPTED = {
@@ -169,7 +169,8 @@ def test_the_index_sends_lifecycle_events_to_the_complaint_stream_and_the_jurisd
 
     assert topics["complaint.routed"] == ["lapor.complaints", JURISDICTION_TOPIC_TEMPLATE]
     assert topics["complaint.closed"] == ["lapor.complaints", JURISDICTION_TOPIC_TEMPLATE]
-    assert topics["complaint.accepted"] == ["lapor.complaints", "lapor.submissions.results"]
+    assert topics["complaint.accepted"] == ["lapor.complaints"]
+    assert topics["submission.accepted"] == ["lapor.submissions.results"]
     assert topics["reporter.contact_shared"] == ["lapor.restricted.contacts"]
     assert topics["agency.respond"] == ["lapor.commands.agency"]
     assert JURISDICTION_TOPIC_TEMPLATE == "lapor.jurisdiction.ID[.<prov>[.<regency>]]"
@@ -188,7 +189,7 @@ COMMANDS = sorted(t for (t, _), m in CATALOGUE.items() if m.kind == "command")
 
 
 @pytest.mark.parametrize("event_type", EVENTS)
-def test_events_are_past_tense_facts_about_complaints_notifications_or_reporters(event_type):
+def test_events_are_past_tense_facts_about_complaints_submissions_notifications_or_reporters(event_type):
     prefix, action = event_type.split(".")
 
     assert prefix in EVENT_PREFIXES
