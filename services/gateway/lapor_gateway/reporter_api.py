@@ -45,9 +45,11 @@ def _key(request: Request) -> str | None:
 
 async def _reporter(request: Request, ctx: AdapterContext) -> reporters.Reporter | Response:
     try:
-        return await reporters.by_key(ctx.pool, request.path_params["tracking_number"], _key(request))
+        number = reporters.read_number(request.path_params["tracking_number"])
     except reporters.InvalidTrackingNumber as exc:
         return json_error(400, exc.reason.model_dump())
+    try:
+        return await reporters.by_key(ctx.pool, number, _key(request))
     except reporters.NotTheReporter:
         return json_error(404, NOT_YOURS)
 

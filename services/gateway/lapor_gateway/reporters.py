@@ -36,10 +36,14 @@ class Reporter:
     tracking_number: str
 
 
-async def by_key(pool: asyncpg.Pool, typed_number: str, typed_key: str | None) -> Reporter:
-    """The reporter of ``typed_number`` if ``typed_key`` is its key; ``InvalidTrackingNumber`` when what was
-    typed cannot be a number at all, ``NotTheReporter`` otherwise."""
-    number = tracking.normalise(typed_number)
+def read_number(typed: str) -> str:
+    """The canonical tracking number of what was typed, or ``InvalidTrackingNumber`` (before any look-up:
+    what cannot be a number tells nothing about any complaint)."""
+    return tracking.normalise(typed)
+
+
+async def by_key(pool: asyncpg.Pool, number: str, typed_key: str | None) -> Reporter:
+    """The reporter of ``number`` (canonical) if ``typed_key`` is its key; ``NotTheReporter`` otherwise."""
     row = await rrepo.proof_of(pool, number)
     if not reporter_proof.proves(row["key_verifier"] if row else None, typed_key):
         raise NotTheReporter()

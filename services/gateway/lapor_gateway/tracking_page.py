@@ -87,9 +87,11 @@ async def _proven(request: Request, ctx: AdapterContext, fields: dict[str, str]
     """The reporter, or the page that says the proof failed (the same for a wrong key and an unknown number)."""
     typed = (fields.get("nomor") or "").strip()[:64]
     try:
-        return await reporters.by_key(ctx.pool, typed, fields.get("kunci")), None
+        number = reporters.read_number(typed)
     except reporters.InvalidTrackingNumber:
         return None, _form(request, typed=typed, problem="invalid_number", status_code=400)
+    try:
+        return await reporters.by_key(ctx.pool, number, fields.get("kunci")), None
     except reporters.NotTheReporter:
         return None, _form(request, typed=typed, problem="not_yours", status_code=404)
 
