@@ -77,12 +77,10 @@ async def timeline(request: Request, ctx: AdapterContext) -> Response:
 
 
 async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response:
-    reporter = await _reporter(request, ctx)
-    if isinstance(reporter, Response):
-        return reporter
+    """The body is read and checked first (no look-up for what cannot become a command), then the proof."""
     try:
         raw = await read_body(request, ctx.settings.max_body_bytes)
-        data = safejson.loads(raw, safejson.Limits(max_bytes=ctx.settings.max_body_bytes)) if raw else {}
+        data = safejson.loads(raw, safejson.Limits(max_bytes=ctx.settings.max_body_bytes))
     except BodyTooLarge:
         return json_error(413, reason("too_large", None, "Permintaan terlalu besar.", "The request is too large."))
     except safejson.UnsafeJson as exc:
@@ -93,12 +91,16 @@ async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response
                                       "The request body must be a JSON object."))
     try:
         command = build(action, data)
+    except ActionProblem as exc:
+        return json_error(422, *exc.reasons)
+    reporter = await _reporter(request, ctx)
+    if isinstance(reporter, Response):
+        return reporter
+    try:
         outcome = await ctx.actions.publish(
             reporter, command, source="api",
             client_key=(request.headers.get("idempotency-key") or "").strip()[:200] or str(uuid4()),
         )
-    except ActionProblem as exc:
-        return json_error(422, *exc.reasons)
     except ActionConflict:
         return json_error(409, reason(
             "idempotency_key_reused", "Idempotency-Key", "Idempotency-Key ini sudah dipakai untuk perintah lain.",

@@ -86,7 +86,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "enter_number": ("Masukkan nomor pelacakan", "Enter the tracking number"),
     "check": ("Cek", "Check"),
     "not_found": ("Laporan dengan nomor ini tidak ditemukan.", "No report has this number."),
-    "confidential_note": ("Laporan ini rahasia: isinya tidak ditampilkan.", "This report is confidential."),
     "submitted_at": ("Dikirim", "Submitted"),
     "updated_at": ("Diperbarui", "Updated"),
     "agency": ("Instansi", "Agency"),
