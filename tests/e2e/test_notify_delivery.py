@@ -41,7 +41,8 @@ async def test_reporter_and_agency_emails_arrive_in_a_mailbox_started_by_the_tes
 
         reporter_mail = await wait_for(lambda: mail_to(reporter.email, "Nomor pelacakan"), timeout=60)
         assert reporter_mail, f"no e-mail for the reporter; notify log:\n{platform.services['notify'].tail()}"
-        tracking_number = re.search(r"LPR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{5}", reporter_mail[0]["Subject"]).group(0)
+        subject = reporter_mail[0]["Subject"]
+        tracking_number = re.search(r"LPR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{5}", subject).group(0)
 
         def agency_mail() -> list:
             return [m for m, (_, rcpt) in zip(sink.messages, sink.envelopes, strict=True)
@@ -57,12 +58,17 @@ async def test_reporter_and_agency_emails_arrive_in_a_mailbox_started_by_the_tes
         # both languages, Bahasa Indonesia first
         reporter_text = reporter_mail[0].get_content()
         assert reporter_text.index("Nomor pelacakan") < reporter_text.index("Tracking number")
+        # the first message holds the reporter's key and a link that opens the gateway's tracking page
+        key = re.search(r"Kunci pelapor Anda: ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})", reporter_text)
+        assert key, reporter_text
+        assert f"/lacak?nomor={tracking_number}&kunci={key.group(1)}" in reporter_text
 
         # the status page's inbox shows the same story, without any contact detail
         port = platform.services["notify"].port
         inbox = await asyncio.to_thread(_get_json, f"http://127.0.0.1:{port}/api/v1/inbox/{tracking_number}")
         assert {m["template"] for m in inbox["messages"]} >= {"complaint_accepted.reporter"}
         assert reporter.email not in json.dumps(inbox) and reporter.phone not in json.dumps(inbox)
+        assert key.group(1) not in json.dumps(inbox)
     finally:
         await asyncio.to_thread(platform.stop)
         await sink.stop()
