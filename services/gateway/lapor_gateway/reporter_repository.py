@@ -115,7 +115,7 @@ async def add_step(
 async def steps_of(conn: Conn, complaint_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT event_id, occurred_at, kind, facts FROM reporter_timeline WHERE complaint_id = $1"
-        " ORDER BY occurred_at, event_id",
+        " ORDER BY occurred_at, seq",
         complaint_id,
     )
 

@@ -44,12 +44,13 @@ CREATE TABLE reporter_cases (
 -- the reporter's own replies, deadlines, escalations, the closing …), in the order they happened.
 CREATE TABLE reporter_timeline (
     event_id      uuid        PRIMARY KEY,
+    seq           bigint      GENERATED ALWAYS AS IDENTITY,   -- arrival order: one complaint's events arrive in order
     complaint_id  uuid        NOT NULL,
     occurred_at   timestamptz NOT NULL,
     kind          text        NOT NULL,
     facts         jsonb       NOT NULL DEFAULT '{}'
 );
-CREATE INDEX reporter_timeline_of ON reporter_timeline (complaint_id, occurred_at, event_id);
+CREATE INDEX reporter_timeline_of ON reporter_timeline (complaint_id, occurred_at, seq);
 
 -- reporter_actions: every reporter command the gateway published (reply, rate, reopen) once it checked
 -- the proof, written with the outbox row in one transaction, and its outcome from lapor.complaints (the
