@@ -24,7 +24,7 @@ REAL_KEY_RING = "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY="
 DEFAULTS_REFUSED = {
     IntakeSettings: {"LAPOR_CONTACT_KEYS", "LAPOR_REPORTER_HASH_KEY"},
     NotifySettings: {"LAPOR_CONTACT_KEYS", "LAPOR_SMS__TOKEN", "LAPOR_RECIPIENTS_FILE",
-                     "LAPOR_SMTP__START_TLS=true (atau/or LAPOR_SMTP__USE_TLS=true)"},
+                     "LAPOR_SMTP__START_TLS=true (atau/or LAPOR_SMTP__USE_TLS=true)", "LAPOR_PUBLIC_BASE_URL"},
     GatewaySettings: {"LAPOR_ADAPTERS__OPEN311_API_KEYS", "LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET",
                       "LAPOR_REPORTER_HASH_KEY"},
     DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
@@ -35,7 +35,7 @@ DEFAULTS_REFUSED = {
 PRODUCTION_READY = {
     IntakeSettings: {"contact_keys": REAL_KEY_RING, "reporter_hash_key": "9f1c0e…a-long-random-value"},
     NotifySettings: {"contact_keys": REAL_KEY_RING, "sms": {"token": "provider-issued"}, "recipients_file": "",
-                     "smtp": {"start_tls": True}},
+                     "smtp": {"start_tls": True}, "public_base_url": "https://lapor.go.id"},
     GatewaySettings: {"adapters": {"open311_api_keys": "kotaku:7Gx…", "sms_webhook_secret": "from-the-provider"},
                       "reporter_hash_key": "9f1c0e…a-long-random-value"},
     DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False},
