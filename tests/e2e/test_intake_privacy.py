@@ -6,50 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 import urllib.request
 import uuid
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from lapor_shared.crypto import ContactCipher
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.settings import ServiceSettings
-from lapor_shared.testing.kafka_io import consume, publish, wait_for
+from lapor_shared.testing.kafka_io import consume, publish, read_every_topic, wait_for
 from lapor_shared.topics import CONTACTS, SUBMISSION_RESULTS, SUBMISSIONS
 from tests.conftest import submission
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-
-
-async def read_every_topic(bootstrap: str) -> dict[str, list[bytes]]:
-    """Every record of every topic on the broker, from the beginning to the current end: key,
-    headers and value of each, as one blob per record."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for topic in await consumer.topics()
-                      for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        end = await consumer.end_offsets(partitions)
-        pending = {tp for tp, offset in end.items() if offset > 0}
-        await consumer.seek_to_beginning(*pending)
-        found: dict[str, list[bytes]] = {tp.topic: [] for tp in partitions}
-        deadline = time.monotonic() + 60
-        while pending and time.monotonic() < deadline:
-            batch = await consumer.getmany(*pending, timeout_ms=500)
-            for tp, records in batch.items():
-                for r in records:
-                    headers = b" ".join(k.encode() + b"=" + (v or b"") for k, v in r.headers or ())
-                    found[tp.topic].append(b" | ".join([r.key or b"", headers, r.value or b""]))
-            pending = {tp for tp in pending if await consumer.position(tp) < end[tp]}
-        assert not pending, f"could not read to the end of {sorted(str(tp) for tp in pending)[:5]}"
-        return found
-    finally:
-        await consumer.stop()
 
 
 async def test_an_anonim_reporters_identity_leaks_into_no_topic_log_or_response(platform):

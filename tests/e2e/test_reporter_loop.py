@@ -16,9 +16,8 @@ import pytest
 from lapor_gateway.settings import AdapterSettings
 from lapor_shared.events import Envelope
 from lapor_shared.events.commands import RespondToComplaint
-from lapor_shared.testing.kafka_io import publish, wait_for
+from lapor_shared.testing.kafka_io import publish, read_every_topic, wait_for
 from lapor_shared.topics import CONTACTS, SUBMISSION_RESULTS, destinations
-from tests.e2e.test_intake_privacy import read_every_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

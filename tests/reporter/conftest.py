@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.commands import ResolveComplaint, RespondToComplaint
 from lapor_shared.settings import HttpSettings, RateLimit
 from lapor_shared.testing.infra import Infrastructure
-from lapor_shared.testing.kafka_io import consume, publish, wait_for
+from lapor_shared.testing.kafka_io import publish, read_every_topic, wait_for
 from lapor_shared.topics import destinations
 
 SMS_SECRET = "reporter-loop-sms-secret"
@@ -164,11 +165,11 @@ class Loop:
         return body
 
     async def everything_on(self, *topics: str, pattern: str | None = None) -> bytes:
-        """Every byte on these topics (values, keys and headers), read from the beginning."""
-        records = await consume(self.bootstrap, topics=topics, pattern=pattern, until=lambda rs: False, timeout=3)
-        return b"\n".join(
-            b"|".join([r.value or b"", r.key or b"", *(v or b"" for _, v in r.headers)]) for r in records
-        )
+        """Every byte on these topics (or on every topic whose name matches ``pattern``): keys, headers and
+        values, read from the beginning to the end there is now."""
+        every = await read_every_topic(self.bootstrap)
+        chosen = [t for t in every if t in topics or (pattern is not None and re.fullmatch(pattern, t))]
+        return b"\n".join(record for topic in chosen for record in every[topic])
 
 
 @pytest.fixture(scope="module")
