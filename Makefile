@@ -9,7 +9,7 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
-# uv from PATH, else the project's own in .tools/uv (setup puts it there with tools/bootstrap_uv.py, which
+# uv from PATH, else the project's own in .tools/uv (setup puts it there with `python3 -m tools.bootstrap_uv`, which
 # needs only the standard library: Debian's python3 refuses pip into the system, or may have no pip at all).
 LOCAL_UV := .tools/uv/bin/uv
 UV := $(shell command -v uv 2>/dev/null || echo "$(LOCAL_UV)")
@@ -18,30 +18,33 @@ export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 RUN_ARGS ?=
 SAMPLES ?= 3
-SERVICES := intake routing followup notify dashboard gateway
+# each service and its HTTP port (its settings' default; tests/deploy checks they agree)
+SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006
 IMAGE_PREFIX ?=
-IMAGE_TAG ?= 0.1.0
+# images are tagged with the commit they were built from (immutable); production pins their digests
+# (deploy/k8s/pin_images.py)
+IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 
 BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint schemas asyncapi bench soak bench-history chaos chaos-short clean images dockerfiles deploy-check deadletters replay-deadletter outbox-parked bench-geo
+.PHONY: help setup run run-infra test test-unit publish-sample lint typecheck schemas asyncapi bench bench-idle soak bench-history chaos chaos-short clean images deploy-check deadletters replay-deadletter outbox-parked bench-geo
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Siapkan lingkungan / install uv if missing and sync .venv (fast when done)
-	@command -v uv >/dev/null 2>&1 || test -x $(LOCAL_UV) || $(PYTHON) tools/bootstrap_uv.py $(UV_VERSION) >/dev/null
+	@command -v uv >/dev/null 2>&1 || test -x $(LOCAL_UV) || $(PYTHON) -m tools.bootstrap_uv $(UV_VERSION) >/dev/null
 	@test -f uv.lock || { echo "→ uv.lock belum ada, membuatnya / generating uv.lock"; $(UV) lock; }
 	@$(UV) sync --all-packages --frozen --quiet
 
 run: setup ## Jalankan seluruh platform / run Kafka, PostgreSQL and all services (RUN_ARGS="--once" etc.)
-	@$(UV) run --frozen python tools/run_platform.py $(RUN_ARGS)
+	@$(UV) run --frozen python -m tools.run_platform $(RUN_ARGS)
 
 run-infra: setup ## Hanya Kafka + PostgreSQL / only the infrastructure, prints the env vars
-	@$(UV) run --frozen python tools/run_platform.py --no-services
+	@$(UV) run --frozen python -m tools.run_platform --no-services
 
 test: setup ## Semua tes / all tests (PYTEST_ARGS="..." passes options to pytest)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
@@ -50,52 +53,58 @@ test-unit: setup ## Tes unit saja / unit tests only
 	$(UV) run --frozen pytest -m unit $(PYTEST_ARGS)
 
 publish-sample: setup ## Kirim laporan contoh / publish SAMPLES (default 3) sample complaints to `make run`
-	@$(UV) run --frozen python tools/publish_sample.py --count $(SAMPLES)
+	@$(UV) run --frozen python -m tools.publish_sample --count $(SAMPLES)
 
-lint: setup ## Periksa kode / ruff check
+lint: setup ## Periksa gaya kode / ruff check (rules in pyproject.toml)
 	$(UV) run --frozen ruff check .
 
-schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
-	$(UV) run --frozen python tools/event_schemas.py docs/events
+typecheck: setup ## Periksa tipe / mypy: strict on shared/lapor_shared, checked on the services and tools
+	$(UV) run --frozen mypy
 
-images: ## Bangun image Docker / build the service images (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
+schemas: setup ## Tulis JSON Schema event / write the event JSON Schemas to docs/events
+	$(UV) run --frozen python -m tools.event_schemas docs/events
+
+images: ## Bangun image Docker / build the service images, tagged with the commit id (needs a Docker engine; IMAGE_PREFIX, IMAGE_TAG)
 	@docker info >/dev/null 2>&1 || { \
 		echo "✗ Docker engine tidak tersedia / no Docker engine answers 'docker info'." >&2; \
 		echo "  Build the images on a machine with Docker (see deploy/README.md); here, 'make deploy-check'" >&2; \
-		echo "  validates the Dockerfiles, compose and Kubernetes files without one." >&2; \
+		echo "  validates the Dockerfile, compose and Kubernetes files without one." >&2; \
 		exit 1; }
-	@for svc in $(SERVICES); do \
+	@for pair in $(SERVICE_PORTS); do \
+		svc=$${pair%%:*}; port=$${pair##*:}; \
 		echo "→ $(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)"; \
-		docker build -f services/$$svc/Dockerfile -t "$(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)" . || exit 1; \
+		docker build -f deploy/docker/Dockerfile --build-arg SERVICE=$$svc --build-arg PORT=$$port \
+			-t "$(IMAGE_PREFIX)lapor-$$svc:$(IMAGE_TAG)" . || exit 1; \
 	done
 
-deploy-check: setup ## Periksa berkas deploy / check Dockerfiles, compose and Kubernetes manifests (no engine needed)
+deploy-check: setup ## Periksa berkas deploy / check the Dockerfile, compose and Kubernetes manifests (no engine needed)
 	$(UV) run --frozen python deploy/k8s/generate_topics.py --check
+	$(UV) run --frozen python deploy/k8s/generate_principals.py --check
 	$(UV) run --frozen pytest tests/deploy -q $(PYTEST_ARGS)
 
-dockerfiles: setup ## Tulis Dockerfile layanan / render services/<service>/Dockerfile from deploy/docker/service.Dockerfile.in
-	$(UV) run --frozen python tools/dockerfiles.py
-
 asyncapi: setup ## Tulis dokumen AsyncAPI / write docs/asyncapi/<service>.json (a test fails when they drift)
-	$(UV) run --frozen python tools/asyncapi_docs.py
+	$(UV) run --frozen python -m tools.asyncapi_docs
 
 bench: setup ## Ukur kinerja / benchmark the whole pipeline (BENCH_ARGS="--complaints 20000"); results/ + docs/performance.md
-	$(UV) run --frozen python tools/bench.py $(BENCH_ARGS)
+	$(UV) run --frozen python -m tools.bench $(BENCH_ARGS)
+
+bench-idle: setup ## CPU saat diam / the platform's CPU over 60 s with no traffic (issue 17: ≤ 10% of one core)
+	$(UV) run --frozen python -m tools.bench_idle $(IDLE_ARGS)
 
 soak: setup ## Uji lama 10 menit / a 10-minute soak at 80% of the measured maximum
-	$(UV) run --frozen python tools/bench.py --soak-seconds 600 $(BENCH_ARGS)
+	$(UV) run --frozen python -m tools.bench --soak-seconds 600 $(BENCH_ARGS)
 
 bench-history: setup ## Biaya vs riwayat / hot look-ups timed with 0, 100k and 1M complaints stored (fails if they grow)
-	$(UV) run --frozen python tools/bench_history.py $(HISTORY_ARGS)
+	$(UV) run --frozen python -m tools.bench_history $(HISTORY_ARGS)
 
 bench-geo: setup ## Biaya lokasi titik / cost of routing by a point: index load, look-ups inside, near and at sea
-	$(UV) run --frozen python tools/bench_geo.py $(BENCH_ARGS)
+	$(UV) run --frozen python -m tools.bench_geo $(BENCH_ARGS)
 
 chaos-short: setup ## Uji ketahanan singkat / the short chaos run (300 complaints, one kill per service)
 	$(UV) run --frozen pytest -m chaos $(PYTEST_ARGS)
 
 chaos: setup ## Uji ketahanan / 3,000 complaints while every service is SIGKILLed 3x and PostgreSQL restarts; every planned message counted at the sinks
-	$(UV) run --frozen python tools/chaos.py $(CHAOS_ARGS)
+	$(UV) run --frozen python -m tools.chaos $(CHAOS_ARGS)
 
 ARGS ?=
 
@@ -109,5 +118,5 @@ outbox-parked: setup ## Baris outbox diparkir / outbox rows the broker refused, 
 	@$(UV) run --frozen python -m lapor_shared.operator outbox parked $(ARGS)
 
 clean: ## Hapus .run dan cache / remove .run (embedded data, logs) and caches
-	rm -rf .run .pytest_cache .ruff_cache .hypothesis
+	rm -rf .run .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -path ./.venv -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf

@@ -11,19 +11,29 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "asyncapi"
 
 
-def render(service: str) -> str:
-    module = importlib.import_module(f"lapor_{service}.app")
+def fixed_settings(service: str) -> Any:
+    """The service's settings with a fixed broker and database (nothing connects while building)."""
     settings_module = importlib.import_module(f"lapor_{service}.settings")
     settings_class = next(
         v for k, v in vars(settings_module).items() if k.endswith("Settings") and k.lower().startswith(service)
     )
-    settings = settings_class(kafka_bootstrap_servers="kafka:9092", database_url="postgresql://lapor@db/lapor")
-    document = json.loads(module.build(settings).runtime.asyncapi().to_json())
+    return settings_class(kafka_bootstrap_servers="kafka:9092", database_url="postgresql://lapor@db/lapor")
+
+
+def service_runtime(service: str) -> Any:
+    """The service's ``Runtime`` as its composition root wires it (subscriptions, publications), unconnected;
+    tests/deploy derives the Kafka ACLs each service needs from it."""
+    return importlib.import_module(f"lapor_{service}.app").build(fixed_settings(service)).runtime
+
+
+def render(service: str) -> str:
+    document = json.loads(service_runtime(service).asyncapi().to_json())
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

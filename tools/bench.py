@@ -3,8 +3,10 @@
 Every service runs in its own process on the embedded infrastructure, as in production, with every
 delivery guarantee on. In one run it measures, in this order:
 
-1. baselines: a raw PostgreSQL hop-shaped transaction rate on one connection, and a raw Kafka
-   pass-through (plain aiokafka, same volume, same number of hops);
+1. baselines: a raw PostgreSQL hop-shaped transaction rate on one connection, a raw Kafka
+   pass-through (plain aiokafka, same volume, same number of hops), and the naive FastStream pipeline
+   (four chained subscribers, a PostgreSQL transaction with an inbox insert per hop, same volume):
+   the peer the platform must beat (``tools/bench_naive.py``);
 2. the pipeline at maximum load: N complaints published as fast as possible;
 3. the pipeline at half of the measured maximum, paced;
 4. optionally a soak at a fixed rate (``--soak-seconds``), comparing the last third with the first.
@@ -27,15 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from bench_baselines import kafka_pass_through, postgres_hop_rate
-from bench_report import Collector, ResourceSampler, summarise, write_chart
-from bench_workload import PIPELINE_ENV, Workload
-from platform_infra import quiet_logging, say
 
 from lapor_shared.events import encode, headers_of
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import Platform
 from lapor_shared.topics import SUBMISSIONS, key_of
+from tools.bench_baselines import kafka_pass_through, postgres_hop_rate
+from tools.bench_naive import naive_faststream_pipeline
+from tools.bench_report import Collector, ResourceSampler, summarise, write_chart
+from tools.bench_workload import PIPELINE_ENV, Workload
+from tools.platform_infra import quiet_logging, say
 
 
 async def publish(bootstrap: str, workload: Workload, count: int, rate: float | None) -> list[str]:
@@ -86,6 +89,9 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
         b_db = await postgres_hop_rate(database_url)
         say("mengukur garis dasar Kafka (4 lompatan)", "measuring the raw Kafka pass-through (4 hops)")
         b_kafka = await kafka_pass_through(infra.bootstrap_servers, args.complaints)
+        say("mengukur garis dasar FastStream naif (4 lompatan)", "measuring the naive FastStream pipeline (4 hops)")
+        b_naive = await naive_faststream_pipeline(infra.bootstrap_servers, database_url, args.complaints,
+                                                  timeout=args.timeout)
         say("menyalakan semua layanan", "starting every service")
         platform = Platform(infra.bootstrap_servers, database_url, work / "logs", extra_env=PIPELINE_ENV).start()
         sampler = ResourceSampler(platform, infra)
@@ -114,9 +120,10 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
         "when": datetime.now(UTC).isoformat(),
         "machine": {"cpus": __import__("os").cpu_count(), "platform": host.platform(),
                     "python": sys.version.split()[0]},
-        "baselines": {"postgres_hop_tx_per_s": b_db, "kafka_pass_through": b_kafka},
+        "baselines": {"postgres_hop_tx_per_s": b_db, "kafka_pass_through": b_kafka, "naive_faststream": b_naive},
         "phases": phases,
         "ratios": {
+            "max_throughput_over_naive_faststream": phases[0]["throughput_per_s"] / b_naive["msgs_per_s"],
             "max_throughput_x4_over_postgres_hop_rate": 4 * phases[0]["throughput_per_s"] / b_db,
             "max_throughput_over_kafka_pass_through": phases[0]["throughput_per_s"] / b_kafka["msgs_per_s"],
             "half_load_p50_over_kafka_p50": phases[1]["e2e_ms"]["p50"] / b_kafka["p50_ms"],
@@ -133,6 +140,9 @@ def print_table(result: dict) -> None:
     k = b["kafka_pass_through"]
     print(f"Kafka pass-through 4 hops:    {k['msgs_per_s']:.0f} msg/s, "
           f"p50 {k['p50_ms']:.1f} ms, p99 {k['p99_ms']:.1f} ms")
+    n = b["naive_faststream"]
+    print(f"Naive FastStream 4 hops:      {n['msgs_per_s']:.0f} msg/s, "
+          f"p50 {n['p50_ms']:.1f} ms, p99 {n['p99_ms']:.1f} ms")
     print(f"{'phase':<6} {'done':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  "
           "hop p50 ms (intake/routing/followup/notify)")
     for p in result["phases"]:

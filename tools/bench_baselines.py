@@ -43,8 +43,8 @@ async def postgres_hop_rate(database_url: str, seconds: float = 3.0) -> float:
 
 async def kafka_pass_through(bootstrap: str, messages: int, hops: int = 4, size: int = 800) -> dict[str, float]:
     """Plain aiokafka: produce ``messages`` to topic 0, and ``hops`` relays each consume the previous
-    topic and produce to the next (as the four services do, without any work). Returns msgs/s and
-    per-message latency percentiles through all hops."""
+    topic and produce to the next (as intake, routing, followup and notify do along a complaint's life,
+    without any work). Returns msgs/s and per-message latency percentiles through all hops."""
     run = uuid.uuid4().hex[:8]
     topics = [f"bench.{run}.{i}" for i in range(hops + 1)]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)

@@ -2,7 +2,7 @@
 boundary, near one (the coast) and far from all (the sea). Median and range of three runs of N look-ups
 each, in microseconds; the load once per process.
 
-    uv run python tools/bench_geo.py            # 20,000 look-ups per kind and run
+    uv run python -m tools.bench_geo            # 20,000 look-ups per kind and run
 """
 
 from __future__ import annotations

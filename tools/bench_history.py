@@ -10,8 +10,8 @@ look-ups every complaint or every timer round pays, through the services' own re
 A look-up whose median grows with the history fails the run (exit 1): ``--max-ratio`` (default 3) against the
 empty store, with a 1 ms floor for timer noise. Results go to ``results/history-<time>.json``.
 
-    uv run python tools/bench_history.py                      # steps 0, 100,000, 1,000,000
-    uv run python tools/bench_history.py --steps 0 20000      # a quick look
+    uv run python -m tools.bench_history                      # steps 0, 100,000, 1,000,000
+    uv run python -m tools.bench_history --steps 0 20000      # a quick look
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from platform_infra import quiet_logging, say
 
 from lapor_followup import repository as followup_repo
 from lapor_intake import repository as intake_repo
@@ -37,6 +36,7 @@ from lapor_shared.db import create_pool
 from lapor_shared.migrator import migrate
 from lapor_shared.settings import PostgresSettings
 from lapor_shared.testing.infra import start_infrastructure
+from tools.platform_infra import quiet_logging, say
 
 REPORTER = hashlib.sha256(b"reporter-under-test").digest()
 DUE_NOW = 100  # timers due at every measurement: the poller's real work, the same at every step
@@ -119,7 +119,7 @@ async def prepare_fixed_work(followup: asyncpg.Pool, intake: asyncpg.Pool) -> No
             await intake_repo.record_activity(conn, [REPORTER], complaint_id)
 
 
-async def timed(fn, runs: int) -> float:  # noqa: ANN001
+async def timed(fn, runs: int) -> float:
     """Median milliseconds of ``runs`` calls of ``fn()``."""
     times = []
     for _ in range(runs):

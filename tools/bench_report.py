@@ -4,6 +4,7 @@ CPU and memory of every process, summaries and the chart."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import threading
@@ -11,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 from aiokafka import AIOKafkaConsumer
@@ -29,6 +31,22 @@ class Trace:
     deadline_set: float | None = None
     notified: float | None = None
     early_notifications: list[tuple[str, float]] = field(default_factory=list)
+
+
+class Timings(NamedTuple):
+    """A complete trace's moments (seconds)."""
+
+    submitted: float
+    accepted: float
+    routed: float
+    deadline_set: float
+    notified: float
+
+
+def _timings(t: Trace) -> Timings:
+    moments = (t.submitted, t.accepted, t.routed, t.deadline_set, t.notified)
+    assert all(m is not None for m in moments), "only complete traces are summarised"
+    return Timings(*(m for m in moments if m is not None))
 
 
 class Collector:
@@ -62,7 +80,7 @@ class Collector:
                 for r in records:
                     self._record(r)
 
-    def _record(self, r) -> None:  # noqa: ANN001
+    def _record(self, r) -> None:
         headers = {k: v.decode() for k, v in r.headers}
         corr, kind, ts = headers.get("correlation_id"), headers.get("event_type"), r.timestamp / 1000
         if corr is None:
@@ -119,7 +137,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def summarise(collector: Collector, done: set[str]) -> dict:
-    traces = [collector.traces[i] for i in done]
+    traces = [_timings(collector.traces[i]) for i in done]
     if not traces:
         return {"throughput_per_s": 0.0, "e2e_ms": _percentiles([]), "hop_ms": {h: _percentiles([]) for h in HOPS},
                 "completions_by_third": [0, 0, 0]}
@@ -147,7 +165,7 @@ def summarise(collector: Collector, done: set[str]) -> dict:
 class ResourceSampler(threading.Thread):
     """CPU % (of one core) and resident memory of every service, the broker and PostgreSQL."""
 
-    def __init__(self, platform, infra, interval: float = 0.5) -> None:  # noqa: ANN001
+    def __init__(self, platform, infra, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.interval = interval
         self.groups: dict[str, list[psutil.Process]] = {
@@ -161,25 +179,28 @@ class ResourceSampler(threading.Thread):
                 p for p in psutil.process_iter(["cmdline"]) if data_dir in " ".join(p.info["cmdline"] or [])
             ]
         self.samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in self.groups}
+        self._children: dict[tuple[int, float], psutil.Process] = {}
         self._halt = threading.Event()
 
     def _procs(self, name: str) -> list[psutil.Process]:
         procs = list(self.groups[name])
         if name == "postgres":
             for p in list(procs):
-                try:
-                    procs += p.children(recursive=True)
-                except psutil.Error:
-                    pass
+                with contextlib.suppress(psutil.Error):
+                    procs += [self._known(child) for child in p.children(recursive=True)]
         return procs
+
+    def _known(self, proc: psutil.Process) -> psutil.Process:
+        """The same ``Process`` object on every sample: ``cpu_percent(None)`` measures since that object's
+        previous call, so a fresh object per sample (as ``children()`` returns) always reads 0 % — which is
+        how the PostgreSQL backends, where its work happens, once went unseen."""
+        return self._children.setdefault((proc.pid, proc.create_time()), proc)
 
     def run(self) -> None:
         for name in self.groups:
             for p in self._procs(name):
-                try:
+                with contextlib.suppress(psutil.Error):
                     p.cpu_percent(None)
-                except psutil.Error:
-                    pass
         while not self._halt.wait(self.interval):
             now = time.time()
             for name in self.groups:

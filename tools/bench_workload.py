@@ -97,7 +97,3 @@ class Workload:
         if draw < self.email_only_share + self.phone_only_share:
             return ReporterContact(name=f"Pelapor {n}", phone=phone)
         return ReporterContact(name=f"Pelapor {n}", phone=phone, email=email)
-
-    @property
-    def distinct(self) -> int:
-        return len({e.payload.channel_message_id for e in self.sent})

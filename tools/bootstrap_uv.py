@@ -9,7 +9,7 @@ environment") and may have no pip at all. So, in order:
 
 Prints the path of the uv binary. Run with any Python ≥ 3.9, e.g. Debian's ``/usr/bin/python3``:
 
-    python3 tools/bootstrap_uv.py 0.13.9
+    python3 -m tools.bootstrap_uv 0.13.9
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ The default load (3,000 complaints at 10/s) stays well below what the pipeline c
 on a two-core machine, so that a delay measures what the kills cost, not a queue that grows anyway;
 ``--rate 100 --complaints 10000 --max-delay-s 900`` is an overload run.
 
-    uv run python tools/chaos.py                                   # 3,000 complaints, 3 kills each
-    uv run python tools/chaos.py --complaints 300 --kills 1 --no-postgres-restart   # the short run
+    uv run python -m tools.chaos                                   # 3,000 complaints, 3 kills each
+    uv run python -m tools.chaos --complaints 300 --kills 1 --no-postgres-restart   # the short run
 """
 
 from __future__ import annotations
@@ -42,12 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import chaos_corpus
-import chaos_effects as effects
 from aiokafka import AIOKafkaConsumer
-from bench import publish
-from bench_workload import Workload
-from platform_infra import quiet_logging, say
 
 from lapor_notify.plan import HANDLED
 from lapor_shared.events import DecodeError, Envelope
@@ -56,6 +51,11 @@ from lapor_shared.infra import free_port
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import SERVICES, Platform
 from lapor_shared.topics import COMPLAINTS, NOTIFICATIONS
+from tools import chaos_corpus
+from tools import chaos_effects as effects
+from tools.bench import publish
+from tools.bench_workload import Workload
+from tools.platform_infra import quiet_logging, say
 
 STATE_EVENTS = ("complaint.accepted", "complaint.routed", "complaint.deadline_set")
 
@@ -97,10 +97,11 @@ class Sinks:
         self.recipients_file.write_text(json.dumps(chaos_recipients(self.http_port), indent=1), encoding="utf-8")
         self._log.parent.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("sinks.py")), "--smtp-port", str(self.smtp_port),
+            [sys.executable, "-m", "tools.sinks", "--smtp-port", str(self.smtp_port),
              "--http-port", str(self.http_port), "--store", str(self.store), "--keep", "100",
              "--webhook-secret", f"umum.18.71={WEBHOOK_SECRET}"],
             stdout=self._log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=Path(__file__).resolve().parents[1],  # where `tools` is a package
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -138,7 +139,7 @@ class Ledger:
     """The events notify plans messages from, per complaint, in the order notify reads them."""
     _seen: set[str] = field(default_factory=set)
 
-    def record(self, r) -> None:  # noqa: ANN001
+    def record(self, r) -> None:
         """A record of the platform's own (the hostile corpus shares the topics: only what decodes counts)."""
         try:
             envelope = decode_record(r)
@@ -147,10 +148,10 @@ class Ledger:
         kind, corr, event_id = envelope.event_type, str(envelope.correlation_id), str(envelope.event_id)
         self.produced_at[envelope.producer].append(r.timestamp / 1000)
         self.events[corr][kind].add(event_id)
-        if r.topic == COMPLAINTS.name and event_id not in self._seen:
-            if isinstance(envelope.payload, HANDLED) and envelope.complaint_id is not None:
-                self._seen.add(event_id)
-                self.lifecycle[str(envelope.complaint_id)].append(envelope)
+        if (r.topic == COMPLAINTS.name and event_id not in self._seen
+                and isinstance(envelope.payload, HANDLED) and envelope.complaint_id is not None):
+            self._seen.add(event_id)
+            self.lifecycle[str(envelope.complaint_id)].append(envelope)
         if kind == "notification.sent":
             p = envelope.payload
             self.notifications[(str(p.source_event_id), p.recipient_ref, p.channel)].add(event_id)
@@ -300,6 +301,7 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
             if victim == "postgres":
                 killed_at = time.time()
                 say("PostgreSQL dinyalakan ulang", "restarting PostgreSQL", mark="⚡")
+                assert infra.postgres is not None, "restarting PostgreSQL needs the embedded one"
                 await asyncio.to_thread(infra.postgres.restart)
                 recoveries.append({"victim": victim, "killed_at": killed_at, "recovered_s": None,
                                    "ready_at": time.time(), "ready_after_s": round(time.time() - killed_at, 2)})

@@ -10,17 +10,11 @@ after a kill) is counted as a resend, not as a second refusal.
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script from tools/: the corpus lives under tests/
-    sys.path.insert(0, str(ROOT))
-
-from lapor_shared.testing.kafka_io import consume  # noqa: E402
-from lapor_shared.topics import DEAD_LETTER, SUBMISSION_RESULTS  # noqa: E402
-from tests.hostile.campaign import Campaign, readers, refusals_in, rejected_ids, send_corpus  # noqa: E402
+from lapor_shared.testing.kafka_io import consume
+from lapor_shared.topics import DEAD_LETTER, SUBMISSION_RESULTS
+from tests.hostile.campaign import Campaign, readers, refusals_in, rejected_ids, send_corpus
 
 
 async def send_after(bootstrap: str, delay_s: float) -> Campaign:

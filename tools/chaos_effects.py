@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 
 from lapor_notify import plan, recipients
+from lapor_notify.plan import Planned as PlannedMessage  # this module's Planned is what the sinks must show
 from lapor_shared.events import Envelope
 
 Key = tuple[str, str, str]
@@ -112,7 +113,7 @@ class Planner:
 
     def _recipient(self, ref: str) -> dict[str, Any] | None:
         row = self._rows.get(ref) or self._rows.get(f"{ref.split(':', 1)[0]}:*")
-        return recipients.resolved(row, ref) if row else None  # type: ignore[arg-type]
+        return recipients.resolved(row, ref)
 
     def plan(self, events: dict[str, list[Envelope[Any]]]) -> dict[Key, Planned]:
         planned: dict[Key, Planned] = {}
@@ -127,7 +128,7 @@ class Planner:
                         planned[key] = Planned(f"{p.template}/{channel}", envelope.occurred_at.timestamp(), to)
         return planned
 
-    def _channels(self, p: plan.Planned, envelope: Envelope[Any]) -> list[tuple[str, str | None]]:
+    def _channels(self, p: PlannedMessage, envelope: Envelope[Any]) -> list[tuple[str, str | None]]:
         if p.recipient_kind == "reporter":
             reporter = self._reporters.get(str(envelope.correlation_id))
             found: list[tuple[str, str | None]] = [("inbox", None)]

@@ -1,6 +1,6 @@
 """JSON Schemas of the event contract, generated from the payload classes, for clients in any language.
 
-``python tools/event_schemas.py OUT_DIR`` (``make schemas``) writes, for every catalogued payload type and version,
+``python -m tools.event_schemas OUT_DIR`` (``make schemas``) writes, for every catalogued payload type and version,
 ``<event_type>.v<version>.json``: the JSON Schema of the whole envelope ``Envelope[PayloadClass]`` as a
 message body on Kafka carries it. ``index.json`` lists every type with its version, kind (event or
 command) and destination topics (from ``lapor_shared.topics.destinations``).
@@ -19,18 +19,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lapor_shared.events.envelope import Envelope, Payload
+from lapor_shared.events.envelope import Envelope, Payload, envelope_type
 from lapor_shared.events.registry import CATALOGUE
 from lapor_shared.events.values import NATIONAL_CODE
-from lapor_shared.topics import DAY_MS, FIXED_TOPICS, JURISDICTION_PREFIX, destinations
+from lapor_shared.onboarding import Onboarding
+from lapor_shared.topics import (
+    AGENCY_SEGMENT,
+    DAY_MS,
+    FAMILIES,
+    FIXED_TOPICS,
+    JURISDICTION_PREFIX,
+    TRIAGE_SEGMENT,
+    destinations,
+    family_of,
+    sender_kind,
+)
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:lapor:events:"
 INDEX_FILE = "index.json"
-REGENERATE_COMMAND = "uv run python tools/event_schemas.py docs/events"
+REGENERATE_COMMAND = "uv run python -m tools.event_schemas docs/events"
 JURISDICTION_TOPIC_TEMPLATE = f"{JURISDICTION_PREFIX}.{NATIONAL_CODE}[.<prov>[.<regency>]]"
 """How ``index.json`` names the jurisdiction topic an event also goes to (it depends on the envelope's
 ``jurisdiction_code``: ``ID`` national, ``18`` Lampung, ``18.71`` Kota Bandar Lampung)."""
+AGENCY_STREAM_TEMPLATE = f"{JURISDICTION_TOPIC_TEMPLATE}.{AGENCY_SEGMENT}.<agency id>"
+"""The responsible agency's own stream (its ``agency_id``, when the agency is onboarded)."""
+TRIAGE_STREAM_TEMPLATE = f"{JURISDICTION_PREFIX}.{NATIONAL_CODE}[.<prov>].{TRIAGE_SEGMENT}"
+"""The triage desk's stream (no agency responsible; the nation or a province whose admins are onboarded)."""
+FAMILY_TEMPLATES = {"lapor.commands.agency": "lapor.commands.agency.<agency id>",
+                    "lapor.commands.admin": "lapor.commands.admin.<scope>"}
+"""How ``index.json`` names a command's topic: its sender's own."""
+_PROBE = Onboarding({"x.18.71": "18.71"}, (NATIONAL_CODE, "18"))
 
 UNDOCUMENTED = "Undocumented: add a docstring to"
 """Start of the description of a payload class that has neither a docstring nor an entry below."""
@@ -102,27 +121,38 @@ def description_of(model: type[Payload]) -> str:
 
 
 def topics_of(model: type[Payload]) -> list[str]:
-    """Where envelopes of ``model`` are published; a jurisdiction-dependent topic as the template."""
+    """Where envelopes of ``model`` are published; a jurisdiction-, agency- or sender-dependent topic as its
+    template."""
+    sender = sender_kind(model.event_type)
+    if sender is not None:
+        return [FAMILY_TEMPLATES[family_of(sender).prefix]]
 
-    def probe(jurisdiction_code: str | None) -> list[str]:
-        envelope = Envelope.model_construct(
-            event_type=model.event_type, schema_version=model.schema_version,
-            jurisdiction_code=jurisdiction_code,
-        )
-        return destinations(envelope)
+    def probe(jurisdiction_code: str | None, agency_id: str | None = None) -> list[str]:
+        routed_by: dict[str, Any] = {  # all that decides a topic; the rest of the envelope is not needed
+            "event_type": model.event_type, "schema_version": model.schema_version,
+            "jurisdiction_code": jurisdiction_code, "agency_id": agency_id,
+        }
+        envelope: Envelope[Any] = Envelope.model_construct(**routed_by)
+        return destinations(envelope, _PROBE)
 
     fixed = probe(None)
-    varying = {t for code in (NATIONAL_CODE, "18", "18.71") for t in probe(code) if t not in fixed}
+    varying = {t for code, agency in ((NATIONAL_CODE, None), ("18", None), ("18.71", "x.18.71"))
+               for t in probe(code, agency) if t not in fixed}
     if not varying:
         return fixed
     if not all(t.startswith(f"{JURISDICTION_PREFIX}.") for t in varying):
         raise RuntimeError(f"{model.event_type}: unexpected jurisdiction-dependent topics {sorted(varying)}")
-    return [*fixed, JURISDICTION_TOPIC_TEMPLATE]
+    templates = [JURISDICTION_TOPIC_TEMPLATE]
+    if any(f".{AGENCY_SEGMENT}." in t for t in varying):
+        templates.append(AGENCY_STREAM_TEMPLATE)
+    if any(t.endswith(f".{TRIAGE_SEGMENT}") for t in varying):
+        templates.append(TRIAGE_STREAM_TEMPLATE)
+    return [*fixed, *templates]
 
 
 def schema_of(model: type[Payload]) -> dict[str, Any]:
     """The JSON Schema of ``Envelope[model]``, with id, title, description and the type pinned."""
-    schema = Envelope[model].model_json_schema()  # type: ignore[valid-type]
+    schema = envelope_type(model).model_json_schema()
     event_type, version = model.event_type, model.schema_version
     kind = model.kind
     schema["$schema"] = SCHEMA_DIALECT
@@ -154,8 +184,21 @@ def index_of() -> dict[str, Any]:
     return {
         "$comment": f"Generated from lapor_shared.events by `{REGENERATE_COMMAND}`. Do not edit.",
         "jurisdiction_topic": (
-            f"{JURISDICTION_TOPIC_TEMPLATE}: the topic of the envelope's jurisdiction_code "
-            "(ID national, 18 a province, 18.71 a regency or city)"
+            f"{JURISDICTION_TOPIC_TEMPLATE}: the shared topic of the envelope's jurisdiction_code "
+            "(ID national, 18 a province, 18.71 a regency or city); a rahasia complaint's event there is "
+            "without its content (lapor_shared.views)"
+        ),
+        "agency_stream": (
+            f"{AGENCY_STREAM_TEMPLATE}: the stream of the envelope's agency_id (the agency responsible now), "
+            "when it is onboarded; the event whole"
+        ),
+        "triage_stream": (
+            f"{TRIAGE_STREAM_TEMPLATE}: with no agency responsible, the stream of the triage desk at the "
+            "envelope's jurisdiction_code, when its admins are onboarded; the event whole"
+        ),
+        "command_topics": (
+            "lapor.commands.agency.<agency id> / lapor.commands.admin.<scope>: the sender's own topic, which only "
+            "its Kafka user may write; a payload naming another agency or scope is refused"
         ),
         "types": entries,
     }
@@ -203,7 +246,8 @@ def write_all(out_dir: Path, rendered: dict[str, str]) -> list[str]:
 
 
 def fixed_topics_table() -> str:
-    """The Markdown table of ``lapor_shared.topics.FIXED_TOPICS`` that docs/architecture.md embeds."""
+    """The Markdown table of ``lapor_shared.topics.FIXED_TOPICS`` and of the command topic families (one
+    topic per onboarded agency or admin scope) that docs/architecture.md embeds."""
 
     def retention(ms: int) -> str:
         return f"{ms // DAY_MS} days" if ms % DAY_MS == 0 else f"{ms} ms"
@@ -220,12 +264,17 @@ def fixed_topics_table() -> str:
         f"| {cell(', '.join(t.writers))} | {cell(', '.join(t.readers))} | {cell(t.description)} |"
         for t in FIXED_TOPICS
     ]
+    rows += [
+        f"| `{FAMILY_TEMPLATES[f.prefix]}` | {f.partitions} | {cell(f.key)} | {retention(f.retention_ms)} "
+        f"| {f.audience} | {cell(', '.join(f.writers))} | {cell(', '.join(f.readers))} | {cell(f.description)} |"
+        for f in FAMILIES
+    ]
     return "\n".join(rows) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python tools/event_schemas.py",
+        prog="python -m tools.event_schemas",
         description="Write the JSON Schemas of every catalogued event and command, and index.json.",
     )
     parser.add_argument("out_dir", type=Path, nargs="?", help="where the files go (docs/events)")

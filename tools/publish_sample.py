@@ -2,8 +2,8 @@
 what intake answered (a tracking number and the reporter's key, as a channel shows them to its reporter
 once, or the reasons for a rejection). Number and key open the gateway's tracking page (``/lacak``).
 
-    uv run python tools/publish_sample.py            # 3 samples to the platform of `make run`
-    uv run python tools/publish_sample.py -n 10      # more (the samples repeat with new message ids)
+    uv run python -m tools.publish_sample            # 3 samples to the platform of `make run`
+    uv run python -m tools.publish_sample -n 10      # more (the samples repeat with new message ids)
 
 Kafka: LAPOR_KAFKA_BOOTSTRAP_SERVERS or KAFKA_BOOTSTRAP_SERVERS, default 127.0.0.1:19092.
 """
@@ -169,7 +169,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=RESULT_TIMEOUT_S, help="seconds to wait for answers")
     args = parser.parse_args()
     if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[union-attr]
+        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")
     try:
         return asyncio.run(main_async(max(1, args.count), args.timeout))
     except KafkaConnectionError as exc:

@@ -5,8 +5,8 @@ the rows published at or after ``--since`` as unpublished again, in every servic
 service's relay then publishes them once more, in their original order. Consumers recognise the events
 they already processed (inbox), so re-publishing is safe; those that lost their state read them anew.
 
-    uv run python tools/republish_outbox.py --since 2026-11-27T08:00:00+07:00
-    uv run python tools/republish_outbox.py --since 2026-11-27T08:00:00+07:00 --schema intake --dry-run
+    uv run python -m tools.republish_outbox --since 2026-11-27T08:00:00+07:00
+    uv run python -m tools.republish_outbox --since 2026-11-27T08:00:00+07:00 --schema intake --dry-run
 """
 
 from __future__ import annotations

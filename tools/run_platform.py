@@ -7,14 +7,15 @@ Starts Kafka and PostgreSQL (embedded, unless LAPOR_KAFKA_BOOTSTRAP_SERVERS / LA
 where they are), provisions the topics, starts every service as its own process, waits until each is
 ready, prints where everything is, restarts a service that dies, and on Ctrl-C / SIGTERM stops it all.
 
-    uv run python tools/run_platform.py              # everything, until Ctrl-C
-    uv run python tools/run_platform.py --no-services  # only Kafka + PostgreSQL
-    uv run python tools/run_platform.py --once       # start, check readiness, stop (tests and CI)
+    uv run python -m tools.run_platform              # everything, until Ctrl-C
+    uv run python -m tools.run_platform --no-services  # only Kafka + PostgreSQL
+    uv run python -m tools.run_platform --once       # start, check readiness, stop (tests and CI)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -26,7 +27,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from platform_infra import Infra, is_ready, port_is_free, quiet_logging, reap_stale, say, shown, tail
+from tools.platform_infra import Infra, is_ready, port_is_free, quiet_logging, reap_stale, say, shown, tail
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "notify": 8004, "dashboard": 8005,
@@ -34,7 +35,7 @@ SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "
 """Every service of the platform (module ``lapor_<name>``) and its default HTTP port."""
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 SINKS_HTTP_PORT = 8025
-"""The local mail/SMS/webhook sink (tools/sinks.py); its SMTP server listens on 1025."""
+"""The local mail/SMS/webhook sink (``python -m tools.sinks``); its SMTP server listens on 1025."""
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 MAX_BACKOFF_S = 30.0
@@ -76,10 +77,8 @@ class Service:
 
     def send(self, sig: signal.Signals) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)  # its own session: reaches anything it started too
-            except ProcessLookupError:
-                pass
 
 
 class Supervisor:
@@ -142,12 +141,12 @@ class Supervisor:
         if not self.args.only and not self.args.no_sinks:
             # where notify's e-mail, SMS and webhooks land on a development machine (see docs/notify.md)
             pid_file = self.run_dir / "pids" / "sinks.pid"
-            reap_stale(pid_file, "sinks.py")
+            reap_stale(pid_file, "tools.sinks")
             http_port = int(os.environ.get("LAPOR_SINKS_PORT") or SINKS_HTTP_PORT)
             smtp_port = os.environ.get("LAPOR_SINKS_SMTP_PORT") or "1025"
             self.services.append(Service(
                 "sinks", http_port, self.run_dir / "logs" / "sinks.log", pid_file, dict(os.environ),
-                command=[sys.executable, str(ROOT / "tools" / "sinks.py"), "--smtp-port", smtp_port,
+                command=[sys.executable, "-m", "tools.sinks", "--smtp-port", smtp_port,
                          "--http-port", str(http_port), "--webhook-secret", "umum.18.71=demo-secret-umum.18.71"],
             ))
         busy = [s for s in self.services if not port_is_free(s.port)]
@@ -293,7 +292,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[union-attr]
+        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")
     quiet_logging()
     sup = Supervisor(args)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

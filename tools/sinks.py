@@ -1,6 +1,6 @@
 """Local message sinks for development: what notify sends, caught and shown instead of delivered.
 
-    uv run python tools/sinks.py --smtp-port 1025 --http-port 8025
+    uv run python -m tools.sinks --smtp-port 1025 --http-port 8025
 
 - **Mail**: an SMTP server (aiosmtpd) on ``--smtp-port``; notify's default ``LAPOR_SMTP__PORT`` is 1025.
 - **SMS**: ``POST /sms`` on ``--http-port`` acts as the HTTP SMS gateway (notify's default

@@ -30,8 +30,9 @@ import structlog
 from aiokafka import TopicPartition
 
 from lapor_shared import deadletter, unreadable_records
+from lapor_shared.db import Conn
 from lapor_shared.events import DecodeError, Envelope, Payload
-from lapor_shared.events.codec import decode_record
+from lapor_shared.events.codec import declared_event_type, decode_record
 from lapor_shared.inbox import claim, claim_many, digest_of
 from lapor_shared.logging import get_logger
 from lapor_shared.metrics import Metrics
@@ -40,9 +41,9 @@ from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
-from lapor_shared.tx import Answer, Handler, Tx
+from lapor_shared.tx import Answer, Handler, Source, Tx
 
-__all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Tx", "claim", "claim_many", "redact_body"]
+__all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Source", "Tx", "claim", "claim_many", "redact_body"]
 
 log = get_logger(component="consumer")
 redact_body = deadletter.redact_body
@@ -86,6 +87,7 @@ class Consumer:
         self._producer = producer
         self._handlers = dict(handlers)
         self.handled_types = tuple(self._handlers)
+        self._handled_names = frozenset(t.event_type for t in self.handled_types)
         self._settings = settings
         self._limits = Limits(max_bytes=settings.max_message_bytes, max_depth=settings.max_json_depth)
         self._outbox = outbox or Outbox()
@@ -145,6 +147,9 @@ class Consumer:
         skipped = unreadable_records.reason_of(record)
         if skipped is not None:
             return _Item(record, reason=skipped)
+        declared = declared_event_type(record)
+        if declared is not None and declared not in self._handled_names:
+            return None  # another consumer's event by its header: skipped unread, its offset commits as usual
         try:
             envelope = decode_record(record, self._limits)
         except DecodeError as exc:
@@ -175,7 +180,7 @@ class Consumer:
                         processed += 1
                     continue
                 with self._context(item.record, item.envelope):
-                    await item.handler(self._tx(conn, item.envelope), item.envelope)
+                    await item.handler(self._tx(conn, item.envelope, item.record), item.envelope)
                 processed += 1
         self._count(processed=processed, duplicates=duplicates, dead=dead)
         if duplicates:
@@ -201,7 +206,7 @@ class Consumer:
         while True:
             attempt += 1
             try:
-                outcome = await self._apply(handler, envelope)
+                outcome = await self._apply(handler, envelope, record)
             except asyncio.CancelledError:
                 raise
             except TRANSIENT_ERRORS as exc:
@@ -230,7 +235,7 @@ class Consumer:
                 )
             return
 
-    async def _apply(self, handler: Handler, envelope: Envelope[Any]) -> str:
+    async def _apply(self, handler: Handler, envelope: Envelope[Any], record: Any) -> str:
         async with self._get_pool().acquire() as conn, conn.transaction():
             claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
             if claims.conflicts:
@@ -239,16 +244,16 @@ class Consumer:
                 self._count(duplicates=1)
                 log.info("duplicate_skipped")
                 return "duplicate"
-            await handler(self._tx(conn, envelope), envelope)
+            await handler(self._tx(conn, envelope, record), envelope)
         self._count(processed=1)
         return "processed"
 
-    async def _settle_undecodable(self, conn: asyncpg.Connection, record: Any, message_id: str, reason: str,
+    async def _settle_undecodable(self, conn: Conn, record: Any, message_id: str, reason: str,
                                   *, minimal: bool = False) -> bool:
         """Answer the sender if the service can, else dead-letter; True when dead-lettered."""
-        if self._answer is not None and not minimal:
-            if await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record):
-                return False
+        if (self._answer is not None and not minimal
+                and await self._answer(Tx(conn, self._outbox, self._producer, metrics=self._metrics), record)):
+            return False
         await deadletter.write(conn, self._outbox, record, consumer=self.name, message_id=message_id,
                                reason=reason, minimal=minimal)
         return True
@@ -283,8 +288,8 @@ class Consumer:
 
     # --- helpers -------------------------------------------------------------------------------------
 
-    def _tx(self, conn: asyncpg.Connection, envelope: Envelope[Any]) -> Tx:
-        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics)
+    def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any) -> Tx:
+        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record))
 
     @contextmanager
     def _context(self, record: Any, envelope: Envelope[Any]) -> Iterator[None]:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
 from lapor_shared.settings import PostgresSettings
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+Conn: TypeAlias = "asyncpg.Connection | PoolConnectionProxy"
+"""A connection, opened directly or borrowed from a pool: asyncpg's type stubs tell the two apart, the
+code uses them alike."""
+
+Executor: TypeAlias = "Conn | asyncpg.Pool"
+"""What runs a query: a connection, or the pool itself (each query then borrows one)."""
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -23,8 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
+from lapor_shared.db import Conn
 from lapor_shared.logging import SENSITIVE_KEYS, redact_text
 from lapor_shared.outbox import Outbox
 from lapor_shared.safejson import Limits, UnsafeJson, loads
@@ -134,7 +133,7 @@ def _kept_headers(record: Any) -> list[list[str]]:
 
 
 async def write(
-    conn: asyncpg.Connection, outbox: Outbox, record: Any, *, consumer: str, message_id: str, reason: str,
+    conn: Conn, outbox: Outbox, record: Any, *, consumer: str, message_id: str, reason: str,
     minimal: bool = False,
 ) -> None:
     """In the caller's transaction: the operators' copy to the outbox, the original to ``dead_letters``.
@@ -159,7 +158,7 @@ async def write(
 
 
 async def write_failure(
-    conn: asyncpg.Connection, outbox: Outbox, *, consumer: str, source: str, key: str, reason: str, body: bytes,
+    conn: Conn, outbox: Outbox, *, consumer: str, source: str, key: str, reason: str, body: bytes,
     headers: Mapping[str, str] | None = None, details: Mapping[str, str] | None = None,
     failed_at: datetime | None = None,
 ) -> None:

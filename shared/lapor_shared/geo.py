@@ -29,6 +29,7 @@ from typing import Literal
 import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 INDONESIA = (-11.5, 94.5, 6.5, 141.5)
@@ -89,7 +90,7 @@ class Boundaries:
         return PointPlace("near", self.codes[index], round(distance, 1))
 
 
-def _repaired(geometry: shapely.Geometry) -> shapely.Geometry:
+def _repaired(geometry: BaseGeometry) -> BaseGeometry:
     """A valid polygon covering the same ground (self-intersections from the simplification)."""
     try:
         return shapely.make_valid(geometry, method="structure", keep_collapsed=False)

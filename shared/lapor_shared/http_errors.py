@@ -18,9 +18,11 @@ installs for every service: a ``Refusal``, Starlette's own refusals (404, 405 â€
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -69,8 +71,8 @@ class Refusal(Exception):
     retry_after_s: int | None = None
     close: bool = False
     """Close the connection after answering (the body was not read to its end)."""
-    headers: tuple[tuple[str, str], ...] = field(default=())
-    extra: dict[str, Any] = field(default_factory=dict)
+    headers: tuple[tuple[str, str], ...] = ()
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Keys added to the JSON document beside ``status`` and ``reasons`` (an API's older error keys)."""
 
     def reason(self) -> dict[str, Any]:
@@ -120,7 +122,7 @@ _PAGE = """<!doctype html>
 """
 
 
-def wants_html(scope: dict[str, Any]) -> bool:
+def wants_html(scope: Mapping[str, Any]) -> bool:
     """Whether the client is a browser asking for a page (``Accept: text/html``)."""
     for name, value in scope.get("headers", ()):
         if name == b"accept":

@@ -39,7 +39,8 @@ _MAX_FORM_FIELDS = 1000
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
+    headers: Sequence[tuple[bytes, bytes]] = scope.get("headers", ())
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return None
@@ -166,10 +167,9 @@ class HttpGuard:
         media_type = _media_type(scope)
         limit, kind = self._limit_for(media_type)
         declared = _header(scope, b"content-length")
-        if declared is not None:
-            if not (declared.strip().isascii() and declared.strip().isdigit()):
-                raise Refusal(400, "invalid_content_length", "content-length", "Content-Length tidak valid.",
-                              "Invalid Content-Length header.", close=True)
+        if declared is not None and not (declared.strip().isascii() and declared.strip().isdigit()):
+            raise Refusal(400, "invalid_content_length", "content-length", "Content-Length tidak valid.",
+                          "Invalid Content-Length header.", close=True)
         deadline = asyncio.get_running_loop().time() + self.settings.body_timeout_s
         if declared is not None and int(declared) > limit:
             waits_for_us = (_header(scope, b"expect") or "").lower() == "100-continue"  # it has sent nothing yet
@@ -235,7 +235,8 @@ class HttpGuard:
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: the disconnect, when it comes
+            message: dict[str, Any] = await receive()  # after the body: the disconnect, when it comes
+            return message
 
         return replay
 

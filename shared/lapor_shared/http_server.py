@@ -56,7 +56,7 @@ class HeaderDeadlineProtocol(H11Protocol):
     header_timeout_s: float = 10.0
     _head_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm()
 

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
-
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, encode
 
 
@@ -31,7 +30,7 @@ class Claims:
 
 
 async def claim_many(
-    conn: asyncpg.Connection, consumer: str, message_ids: Sequence[str], digests: Sequence[bytes | None] | None = None,
+    conn: Conn, consumer: str, message_ids: Sequence[str], digests: Sequence[bytes | None] | None = None,
 ) -> Claims:
     """Record many message ids at once (with their digests, when known)."""
     digests = list(digests) if digests is not None else [None] * len(message_ids)
@@ -53,6 +52,6 @@ async def claim_many(
     return claims
 
 
-async def claim(conn: asyncpg.Connection, consumer: str, message_id: str, digest: bytes | None = None) -> bool:
+async def claim(conn: Conn, consumer: str, message_id: str, digest: bytes | None = None) -> bool:
     """Record ``message_id`` as processed by ``consumer``; False when it already was."""
     return message_id in (await claim_many(conn, consumer, [message_id], [digest])).fresh

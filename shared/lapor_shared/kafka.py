@@ -40,7 +40,7 @@ async def raw_body(msg: Any) -> bytes | list[bytes]:
 class _TolerantBytes(bytes):
     """A header value that FastStream may decode without failing: invalid UTF-8 becomes U+FFFD."""
 
-    def decode(self, encoding: str = "utf-8", errors: str = "replace") -> str:  # type: ignore[override]
+    def decode(self, encoding: str = "utf-8", errors: str = "replace") -> str:
         return bytes.decode(self, encoding, "replace")
 
 
@@ -73,7 +73,7 @@ class LaporBroker(KafkaBroker):
         self.running = True
 
 
-def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) -> KafkaBroker:
+def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: Any) -> KafkaBroker:
     """A broker with the platform's producer defaults: acks from all replicas, batched sends."""
     return LaporBroker(
         settings.bootstrap_servers,
@@ -82,6 +82,7 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) ->
         enable_idempotence=settings.enable_idempotence,
         security=settings.security(),
         linger_ms=2,
+        metadata_max_age_ms=settings.metadata_max_age_ms,
         allow_auto_create_topics=False,
         graceful_timeout=8.0,
         ack_policy=DEFAULT_ACK_POLICY,
@@ -89,7 +90,7 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: object) ->
         parser=tolerant_parser,
         logger=logging.getLogger("faststream.lapor"),
         log_level=logging.DEBUG,  # one access line per message is too much at INFO on a national platform
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
+from typing import Any, cast
 
 import structlog
 
@@ -100,4 +100,4 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
 
 
 def get_logger(**bindings: Any) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(**bindings)
+    return cast(structlog.stdlib.BoundLogger, structlog.get_logger(**bindings))

@@ -49,6 +49,12 @@ class Metrics:
             "lapor_complaints_by_status", "Complaints in the service's store, by lifecycle status",
             ["service", "status"], registry=self.registry,
         )
+        self.impersonation_refused = Counter(
+            "lapor_commands_impersonation_refused_total",
+            "Commands refused because they claimed another sender than the topic they came on (an agency"
+            " naming another agency, an admin another scope) or reached outside the admin's scope, by kind",
+            ["service", "kind"], registry=self.registry,
+        )
         self._statuses_seen: set[str] = set()
         self.service = service
 
@@ -57,6 +63,9 @@ class Metrics:
         self._statuses_seen |= counts.keys()
         for status in self._statuses_seen:
             self.complaints_by_status.labels(self.service, status).set(counts.get(status, 0))
+
+    def refused_impersonation(self, kind: str) -> None:
+        self.impersonation_refused.labels(self.service, kind).inc()
 
     def emitted(self, event_type: str) -> None:
         self.events_emitted.labels(self.service, event_type).inc()

@@ -29,7 +29,7 @@ async def consumer_lag(
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
         if not partitions:
-            await probe._client.force_metadata_update()  # noqa: SLF001 - metadata of topics not subscribed
+            await probe._client.force_metadata_update()
             partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
         ends = await probe.end_offsets(partitions) if partitions else {}
         lag: dict[str, int] = {t: 0 for t in topics}
@@ -68,6 +68,7 @@ class Observer:
             " count(*) FILTER (WHERE parked_at IS NOT NULL AND discarded_at IS NULL) AS parked"
             " FROM outbox WHERE published_at IS NULL"
         )
+        assert row is not None  # an aggregate answers one row
         self.metrics.outbox_backlog.set(row["backlog"])
         self.metrics.outbox_parked.set(row["parked"])
         for refresh in self.gauges:

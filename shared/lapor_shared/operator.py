@@ -32,6 +32,8 @@ from typing import Any
 
 import asyncpg
 
+from lapor_shared.db import Conn
+
 SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
 
 
@@ -47,7 +49,7 @@ class Selection:
     limit: int = 1000
 
 
-async def dead_letters(conn: asyncpg.Connection, schema: str, chosen: Selection) -> list[asyncpg.Record]:
+async def dead_letters(conn: Conn, schema: str, chosen: Selection) -> list[asyncpg.Record]:
     return await conn.fetch(
         f'SELECT id, consumer, message_id, reason, source_topic, source_partition, source_offset, key, headers,'
         f' value, value_size, failed_at, replayed_at FROM "{schema}".dead_letters'
@@ -66,7 +68,7 @@ class ReplayReport:
 
 
 async def replay(
-    conn: asyncpg.Connection, schema: str, rows: Sequence[asyncpg.Record], producer: Any, *, dry_run: bool = False,
+    conn: Conn, schema: str, rows: Sequence[asyncpg.Record], producer: Any, *, dry_run: bool = False,
 ) -> ReplayReport:
     """Publish each row's original to its source topic again, after clearing its inbox row."""
     report = ReplayReport([], [])
@@ -88,7 +90,7 @@ async def replay(
     return report
 
 
-async def parked_rows(conn: asyncpg.Connection, schema: str) -> list[asyncpg.Record]:
+async def parked_rows(conn: Conn, schema: str) -> list[asyncpg.Record]:
     """Parked rows with the reason and how many rows of the same topic and key wait behind each."""
     return await conn.fetch(
         f'SELECT p.id, p.topic, p.key, p.event_id, p.park_reason, p.parked_at, p.attempts,'
@@ -99,7 +101,7 @@ async def parked_rows(conn: asyncpg.Connection, schema: str) -> list[asyncpg.Rec
     )
 
 
-async def retry_parked(conn: asyncpg.Connection, schema: str, ids: Sequence[int]) -> int:
+async def retry_parked(conn: Conn, schema: str, ids: Sequence[int]) -> int:
     """Give parked rows back to the relay (after the cause was fixed: topic created, ACL granted …)."""
     done = await conn.execute(
         f'UPDATE "{schema}".outbox SET parked_at = NULL, park_reason = NULL, attempts = 0'
@@ -110,7 +112,7 @@ async def retry_parked(conn: asyncpg.Connection, schema: str, ids: Sequence[int]
     return int(done.split()[-1])
 
 
-async def discard_parked(conn: asyncpg.Connection, schema: str, ids: Sequence[int]) -> int:
+async def discard_parked(conn: Conn, schema: str, ids: Sequence[int]) -> int:
     """Give up on parked rows: the rows of the same key behind them flow again."""
     done = await conn.execute(
         f'UPDATE "{schema}".outbox SET discarded_at = clock_timestamp()'
@@ -130,8 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     database_url = os.environ.get("LAPOR_DATABASE_URL") or os.environ.get("DATABASE_URL")
     parser.add_argument("--database-url", default=database_url)
     area = parser.add_subparsers(dest="area", required=True)
-    letters = area.add_parser("dead-letters", help="surat mati / dead letters")
-    letters = letters.add_subparsers(dest="verb", required=True)
+    letters = area.add_parser("dead-letters", help="surat mati / dead letters").add_subparsers(dest="verb",
+                                                                                              required=True)
     for verb in ("list", "replay"):
         sub = letters.add_parser(verb)
         sub.add_argument("--service", required=True, choices=SERVICES)
@@ -163,7 +165,7 @@ def _print_letters(rows: Sequence[asyncpg.Record]) -> None:
               f"{r['reason'][:100]}{state}")
 
 
-async def _dead_letters(args: argparse.Namespace, conn: asyncpg.Connection) -> int:
+async def _dead_letters(args: argparse.Namespace, conn: Conn) -> int:
     chosen = Selection(tuple(args.id), args.consumer, args.reason, args.since, args.include_replayed, args.limit)
     if args.verb == "replay" and not (args.id or args.consumer or args.reason or args.since):
         print("pilih dengan --id, --consumer, --reason atau --since / choose with --id, --consumer, --reason or"
@@ -197,7 +199,7 @@ async def _dead_letters(args: argparse.Namespace, conn: asyncpg.Connection) -> i
     return 0
 
 
-async def _outbox(args: argparse.Namespace, conn: asyncpg.Connection) -> int:
+async def _outbox(args: argparse.Namespace, conn: Conn) -> int:
     if args.verb == "parked":
         total = 0
         for schema in args.service or SERVICES:

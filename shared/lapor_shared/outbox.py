@@ -1,7 +1,9 @@
 """The transactional outbox: the only way events leave a service.
 
 ``Outbox.add`` writes an event, once per destination topic, inside the caller's transaction, so the
-event exists if and only if the state change that caused it committed. ``OutboxRelay`` publishes the
+event exists if and only if the state change that caused it committed. Each row holds what its topic
+shows of the event (``views.shown_on``: a shared jurisdiction topic withholds a rahasia complaint's
+content), under the same event id. ``OutboxRelay`` publishes the
 rows in id order (one active relay per schema, elected by an advisory lock) and marks them published.
 A crash between publishing and marking publishes again: consumers dedupe by event id (the inbox).
 
@@ -23,12 +25,14 @@ from typing import Any
 import asyncpg
 
 from lapor_shared.background import BackgroundLoop
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.logging import get_logger
 from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.topics import destinations, key_of
 from lapor_shared.tracing import current_trace_headers
+from lapor_shared.views import shown_on
 
 __all__ = ["BrokerSender", "KafkaSender", "Outbox", "OutboxRelay", "Sender", "prune_published"]
 
@@ -36,7 +40,7 @@ log = get_logger(component="outbox")
 
 _INSERT = """
 INSERT INTO outbox (topic, key, headers, payload, event_id)
-SELECT t.topic, t.key, $3, $4, $5 FROM unnest($1::text[], $2::bytea[]) AS t (topic, key)
+SELECT t.topic, t.key, $3, t.payload, $4 FROM unnest($1::text[], $2::bytea[], $5::bytea[]) AS t (topic, key, payload)
 """
 
 
@@ -61,24 +65,32 @@ class Outbox:
 
     async def add(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         envelope: Envelope[Any],
         topics: Sequence[str] = (),
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Store ``envelope`` for each destination with the current trace context (or ``extra_headers``)."""
+        """Store ``envelope`` for each destination (as that topic shows it) with the current trace context
+        (or ``extra_headers``)."""
         targets = list(topics) or destinations(envelope)
         keys = [key_of(envelope, topic) for topic in targets]
         if extra_headers is None:
             extra_headers = current_trace_headers()
         headers = {**headers_of(envelope), **extra_headers}
-        await conn.execute(_INSERT, targets, keys, headers, encode(envelope), envelope.event_id)
+        await conn.execute(_INSERT, targets, keys, headers, envelope.event_id, bodies(envelope, targets))
 
     async def add_raw(
-        self, conn: asyncpg.Connection, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
+        self, conn: Conn, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes
     ) -> None:
         """A message that is not one of our envelopes (a dead letter keeps the original bytes)."""
-        await conn.execute(_INSERT, [topic], [key], dict(headers), payload, None)
+        await conn.execute(_INSERT, [topic], [key], dict(headers), None, [payload])
+
+
+def bodies(envelope: Envelope[Any], topics: Sequence[str]) -> list[bytes]:
+    """The body each topic gets: ``envelope`` as the topic shows it (the whole one encoded once)."""
+    whole = encode(envelope)
+    views = (shown_on(envelope, topic) for topic in topics)
+    return [whole if view is envelope else encode(view) for view in views]
 
 
 class OutboxRelay:
@@ -128,7 +140,7 @@ class OutboxRelay:
 
     async def _lead(self) -> None:
         """Hold the schema's relay lock on a dedicated connection and publish while holding it."""
-        conn: asyncpg.Connection = await self._pool.acquire()
+        conn = await self._pool.acquire()
         channel = f"lapor_outbox_{self._schema}"
         try:
             lock_key = zlib.crc32(f"outbox-relay:{self._schema}".encode())
@@ -165,7 +177,7 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._loop.wake()
 
-    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+    async def publish_batch(self, conn: Conn) -> int:
         """Send the next rows; mark what was published, park what the broker refuses for good.
 
         Returns the number of rows settled (published or parked). Raises ``RelayRoundFailed`` when some
@@ -186,7 +198,7 @@ class OutboxRelay:
         return len(published) + parked
 
     async def _refused(
-        self, conn: asyncpg.Connection, refused: list[tuple[asyncpg.Record, Refused]], *, broker_answered: bool
+        self, conn: Conn, refused: list[tuple[asyncpg.Record, Refused]], *, broker_answered: bool
     ) -> int:
         permanent = [(r, o) for r, o in refused if o.kind == "permanent"]
         # a failure counts against its row only when the broker took other rows meanwhile
@@ -206,7 +218,7 @@ class OutboxRelay:
             raise RelayRoundFailed(f"{len(waiting)} row(s) not published yet: {waiting[0].reason}")
         return len(parked)
 
-    async def _park(self, conn: asyncpg.Connection, row: asyncpg.Record, reason: str) -> None:
+    async def _park(self, conn: Conn, row: asyncpg.Record, reason: str) -> None:
         held = await conn.fetchval(
             "WITH parked AS (UPDATE outbox SET parked_at = clock_timestamp(), park_reason = $2"
             " WHERE id = $1 RETURNING topic, key)"

@@ -1,6 +1,8 @@
 """``python -m lapor_shared.provision``: create every catalogued topic on the Kafka the ``LAPOR_KAFKA_…``
-settings name (bootstrap servers, TLS/SASL, ``LAPOR_KAFKA_REPLICATION_FACTOR``). Exits non-zero, naming
-each topic and its error, when the broker refuses any (a one-shot job must fail, not pass half done)."""
+settings name (bootstrap servers, TLS/SASL, ``LAPOR_KAFKA_REPLICATION_FACTOR``), the command topics and
+streams of the agencies and admin scopes the onboarding file lists (``LAPOR_ONBOARDING_FILE``) included.
+Exits non-zero, naming each topic and its error, when the broker refuses any (a one-shot job must fail, not
+pass half done)."""
 
 from __future__ import annotations
 

@@ -10,16 +10,18 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from lapor_shared.events.values import NATIONAL_CODE
+
+Level: TypeAlias = Literal["province", "regency", "city"]
 
 
 @dataclass(frozen=True, slots=True)
 class Region:
     code: str
     name: str
-    level: Literal["province", "regency", "city"]
+    level: Level
     parent_code: str | None
 
     @property
@@ -27,12 +29,16 @@ class Region:
         return self.parent_code or self.code
 
 
+_LEVELS: dict[str, Level] = {"province": "province", "regency": "regency", "city": "city"}
+"""The ``level`` column's words (a KeyError names any other)."""
+
+
 @cache
 def all_regions() -> dict[str, Region]:
     text = resources.files("lapor_shared.data").joinpath("wilayah.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(text.splitlines())
     return {
-        row["code"]: Region(row["code"], row["name"], row["level"], row["parent_code"] or None)  # type: ignore[arg-type]
+        row["code"]: Region(row["code"], row["name"], _LEVELS[row["level"]], row["parent_code"] or None)
         for row in rows
     }
 

@@ -24,7 +24,7 @@ other error is the message's own and ends in the dead-letter topic after ``handl
 
 def backoff(attempt: int, initial_s: float, max_s: float) -> float:
     """Exponential, capped, with jitter (half to all of it) so that replicas do not retry in step."""
-    return min(initial_s * 2 ** (attempt - 1), max_s) * random.uniform(0.5, 1.0)
+    return min(initial_s * 2.0 ** (attempt - 1), max_s) * random.uniform(0.5, 1.0)
 
 
 def worth_logging(attempt: int) -> bool:

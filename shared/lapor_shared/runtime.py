@@ -7,8 +7,10 @@ Nothing connects at import time: the pools, the migrations, the relay and the br
 lifespan (``running``).
 
 Every HTTP request reaches a service through ``asgi_app``: one Starlette app with the runtime's own
-paths and the service's routes, behind the HTTP guard (``http_guard``). FastStream's own ASGI app is not
-used: its lifecycle is ``running`` (start the broker after our hooks, stop it before them) and its
+paths and the service's routes, behind the HTTP guard (``http_guard``). FastStream's own ASGI app
+(``AsgiFastStream``) is not used: it matches exact paths only and answers anything else with bare text,
+so services mounted apps around it. What it gave is kept here: its lifecycle is ``running`` (our hooks,
+then the broker; on the way out the broker first, as its ``on_shutdown``/``after_shutdown`` did) and its
 AsyncAPI document is ``asyncapi()``. Handlers of public HTTP read through ``http_pool``, a small pool of
 its own with a statement timeout, so a flood of look-ups cannot take the connections the consumers need
 (``pool``).
@@ -17,6 +19,7 @@ its own with a statement timeout, so a flood of look-ups cannot take the connect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -40,6 +43,8 @@ from lapor_shared import http_errors
 from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
+from lapor_shared.events.envelope import envelope_type
+from lapor_shared.fetch_pace import FetchPace, Pace
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.http_limits import PublicRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
@@ -47,9 +52,17 @@ from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.metrics import Metrics
 from lapor_shared.migrator import migrate
 from lapor_shared.observe import Gauges, Observer
+from lapor_shared.onboarding import Onboarding
 from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, Sender
 from lapor_shared.settings import PostgresSettings, ServiceSettings, UnsafeSettings
-from lapor_shared.topics import JURISDICTION_PREFIX, destinations
+from lapor_shared.topics import (
+    AGENCY_SEGMENT,
+    JURISDICTION_PREFIX,
+    TRIAGE_SEGMENT,
+    TopicFamily,
+    destinations,
+    onboarded_family_topics,
+)
 from lapor_shared.tracing import setup_tracing
 
 log = get_logger(component="runtime")
@@ -63,6 +76,35 @@ class Subscription:
     consumer: str
     group_id: str
     topics: tuple[str, ...]
+    """The topics named; empty for a subscription to a family."""
+    family: TopicFamily | None = None
+    """A family of topics read by one pattern subscription (every agency's or admin scope's command topic,
+    the ones onboarded later too)."""
+
+    def topics_now(self) -> tuple[str, ...]:
+        """The topics read as things stand: the named ones, or the family's onboarded topics."""
+        return self.topics if self.family is None else tuple(onboarded_family_topics(self.family))
+
+
+_PROBE_AGENCY = "{agency_id}"
+_PROBE = Onboarding({"x.18.71": "18.71"}, ("18",))
+"""An onboarding for ``publishes``: an agency at 18.71 and a province's triage desk, so every kind of
+jurisdiction topic an event may reach appears in the AsyncAPI document (as a template)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """An event type a service declares it emits, and where it goes (``topics.destinations``)."""
+
+    event_type: str
+    topics: tuple[str, ...]
+    """The fixed topics it is published on."""
+    jurisdictions: bool
+    """Also on the jurisdiction topic of its envelope's ``jurisdiction_code`` (any of them)."""
+
+
+RUNTIME_PATHS = ("/healthz", "/readyz", "/metrics")
+"""The paths every service's app answers itself, beside the service's own routes (never public)."""
 
 
 class Runtime(Generic[SettingsT]):
@@ -84,9 +126,19 @@ class Runtime(Generic[SettingsT]):
             **SUBSCRIBER_DEFAULTS, "fetch_max_wait_ms": settings.kafka.fetch_max_wait_ms,
         }
         """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS`` and the fetch wait)."""
+        delivery = settings.delivery
+        self.pace = FetchPace(
+            busy=Pace(settings.kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
+            idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
+            idle_after_s=delivery.idle_after_s,
+        )
+        """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
         self.observer: Observer | None = None
         self.subscriptions: list[Subscription] = []
         """Every consumer attached with ``subscribe``: its name, consumer group and topics."""
+        self.publications: list[Publication] = []
+        """Every event type declared with ``publishes``, with its topics (the AsyncAPI document and the
+        Kafka ACLs the deployment grants are derived from these)."""
         self._pool: asyncpg.Pool | None = None
         self._http_pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
@@ -125,15 +177,20 @@ class Runtime(Generic[SettingsT]):
 
     def subscribe(
         self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True,
-        after: Callable[[], Awaitable[None]] | None = None,
+        family: TopicFamily | None = None, after: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
-        """Attach ``consumer`` to ``topics`` in consumer group ``group_id``.
+        """Attach ``consumer`` to ``topics`` (or to every topic of ``family``, by a pattern subscription) in
+        consumer group ``group_id``.
 
         Batches (the default) are read with ``getmany`` and processed in one transaction with one
         offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
         ``after()`` runs once the consumer has committed a message's effects (e.g. refresh a cache).
+        A family's topic provisioned later is read from the next metadata refresh
+        (``KafkaSettings.metadata_max_age_ms``) on.
         """
-        self.subscriptions.append(Subscription(consumer.name, group_id, topics))
+        if bool(topics) == (family is not None):
+            raise ValueError("subscribe to topics or to one family, not both nor neither")
+        self.subscriptions.append(Subscription(consumer.name, group_id, topics, family))
         handled = ", ".join(sorted(t.event_type for t in consumer.handled_types)) or "its events"
         options: dict[str, Any] = dict(
             self.subscriber_defaults, group_id=group_id, title=consumer.name,
@@ -145,25 +202,37 @@ class Runtime(Generic[SettingsT]):
             options.update(batch=True, max_records=self.settings.delivery.batch_max_records,
                            batch_timeout_ms=self.settings.delivery.batch_timeout_ms)
 
-        @self.broker.subscriber(*topics, **options)
+        if family is not None:
+            options["pattern"] = family.pattern
+        subscriber = self.broker.subscriber(*topics, **options)
+        self.pace.track(subscriber)
+
+        @subscriber  # type: ignore[untyped-decorator]  # FastStream's is untyped
         async def deliver(body: Any, msg: KafkaMessage) -> None:
+            self.pace.read(subscriber)
             await consumer.handle(msg)
             if after is not None:
                 await after()
 
-    def publishes(self, *payload_types: type[Payload]) -> None:
-        """Declare, for the AsyncAPI document, the events this service emits (they leave via the outbox)."""
+    def publishes(self, *payload_types: type[Payload], jurisdiction: bool = True) -> None:
+        """Declare the events this service emits (they leave via the outbox), for the AsyncAPI document and
+        the Kafka ACLs. ``jurisdiction=False``: the service emits them without a ``jurisdiction_code``, so a
+        lifecycle event goes to ``lapor.complaints`` only, never to a jurisdiction topic."""
         for payload_type in payload_types:
-            probe = Envelope.model_construct(event_type=payload_type.event_type, jurisdiction_code="18.71",
-                                             payload=payload_type.model_construct(),
-                                             complaint_id=None)
-            for topic in destinations(probe):
-                if topic.startswith(JURISDICTION_PREFIX):
-                    topic = f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}"
+            found: dict[str, None] = {}
+            for code, agency_id in (("18.71", "x.18.71"), ("18", None)) if jurisdiction else ((None, None),):
+                fields: dict[str, Any] = {  # only what ``destinations`` reads
+                    "event_type": payload_type.event_type, "jurisdiction_code": code, "agency_id": agency_id,
+                    "payload": payload_type.model_construct(), "complaint_id": None,
+                }
+                found.update(dict.fromkeys(destinations(Envelope.model_construct(**fields), _PROBE)))
+            fixed = tuple(t for t in found if not t.startswith(JURISDICTION_PREFIX))
+            self.publications.append(Publication(payload_type.event_type, fixed, len(fixed) < len(found)))
+            for topic in dict.fromkeys(_template(t) for t in found):
                 self.broker.publisher(
                     topic, title=f"{topic}:{payload_type.event_type}",
                     description=(payload_type.__doc__ or payload_type.event_type).strip().split("\n")[0],
-                    schema=Envelope[payload_type],  # type: ignore[valid-type]
+                    schema=envelope_type(payload_type),
                 )
 
     async def start(self) -> None:
@@ -182,7 +251,7 @@ class Runtime(Generic[SettingsT]):
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
-                                     [(s.group_id, s.topics) for s in self.subscriptions], gauges=self.gauges,
+                                     [(s.group_id, s.topics_now()) for s in self.subscriptions], gauges=self.gauges,
                                      client_options=self.settings.kafka.client_options())
             self.observer.start()
         for hook in self.on_started:
@@ -204,15 +273,11 @@ class Runtime(Generic[SettingsT]):
     async def ready(self) -> dict[str, bool]:
         """Readiness: every subscriber has joined its group, the broker answers and the database answers."""
         checks = {"consuming": self.consuming, "kafka": False, "postgres": False}
-        try:
+        with contextlib.suppress(Exception):
             checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
-        except Exception:
-            pass
-        try:
+        with contextlib.suppress(Exception):
             if self._pool is not None:
                 checks["postgres"] = await asyncio.wait_for(self._pool.fetchval("SELECT true"), 2.0)
-        except Exception:
-            pass
         return checks
 
     @asynccontextmanager
@@ -225,10 +290,12 @@ class Runtime(Generic[SettingsT]):
         try:
             await self.broker.start()
             self.consuming = True
+            self.pace.start()
             log.info("service_consuming")
             yield
         finally:
             self.consuming = False
+            await self.pace.stop()
             await self.broker.stop()
             await self.stop()
 
@@ -245,11 +312,9 @@ class Runtime(Generic[SettingsT]):
         lifespan is ``running``. ``public`` are the routes anyone may call, each counted against its rate
         limit; the shared ``http_errors.exception_handlers`` answer what a route raises, beside the
         service's own ``exception_handlers`` and ``middleware`` (the dashboard's pages)."""
-        configure_logging(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
-        setup_tracing(self.name)
         app = Starlette(
-            routes=[Route("/healthz", self._healthz), Route("/readyz", self._readyz), Route("/metrics", self._metrics),
-                    *routes],
+            routes=[Route(RUNTIME_PATHS[0], self._healthz), Route(RUNTIME_PATHS[1], self._readyz),
+                    Route(RUNTIME_PATHS[2], self._metrics), *routes],
             exception_handlers={**http_errors.exception_handlers(self.settings.http.retry_after_s),
                                 **(exception_handlers or {})},
             middleware=middleware, lifespan=lambda _: self.running(),
@@ -273,19 +338,33 @@ class Runtime(Generic[SettingsT]):
         return Response(body, headers=headers)
 
 
+def _template(topic: str) -> str:
+    """A jurisdiction topic of the probe as the AsyncAPI document names it."""
+    if not topic.startswith(JURISDICTION_PREFIX):
+        return topic
+    if f".{AGENCY_SEGMENT}." in topic:
+        return f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}.{AGENCY_SEGMENT}.{_PROBE_AGENCY}"
+    if topic.endswith(f".{TRIAGE_SEGMENT}"):
+        return f"{JURISDICTION_PREFIX}.ID.{{province}}.{TRIAGE_SEGMENT}"
+    return f"{JURISDICTION_PREFIX}.ID.{{province}}.{{regency}}"
+
+
 def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
-    """Run a service under uvicorn (graceful on SIGTERM/SIGINT), with a deadline for request headers.
-    In production, a development secret or demo account ends the process here with the setting to set."""
+    """Run a service process: its logging and tracing configured, then its app under uvicorn (graceful on
+    SIGTERM/SIGINT), with a deadline for request headers. Building an app configures nothing global, so
+    tests build as many as they like. In production, a development secret or demo account ends the
+    process here, before anything connects, with the settings to set."""
     import uvicorn
 
+    from lapor_shared.http_server import with_header_deadline
+
+    configure_logging(settings.service_name, fmt=settings.log_format, level=settings.log_level)
     try:
         settings.refuse_development_values_in_production()
     except UnsafeSettings as refused:
         log.error("service_refused_to_start", settings=refused.names)
         raise SystemExit(str(refused)) from None
-
-    from lapor_shared.http_server import with_header_deadline
-
+    setup_tracing(settings.service_name)
     uvicorn.run(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
         lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),

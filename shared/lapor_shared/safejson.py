@@ -94,8 +94,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise UnsafeJson(f"key {twice[:60]!r} appears twice in one object", code="duplicate_key")
+        for key, _ in pairs:
+            if key in seen:
+                raise UnsafeJson(f"key {key[:60]!r} appears twice in one object", code="duplicate_key")
+            seen.add(key)
     return result
 
 

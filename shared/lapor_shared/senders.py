@@ -140,7 +140,9 @@ class KafkaSender(OrderedSender):
     async def start_send(self, row: Any) -> Awaitable[Any]:
         assert self._producer is not None
         # aiokafka keeps one batch in flight per partition, so rows of one key stay in order
-        return await self._producer.send(row["topic"], row["payload"], key=row["key"], headers=_kafka_headers(row))
+        delivered: Awaitable[Any] = await self._producer.send(row["topic"], row["payload"], key=row["key"],
+                                                              headers=_kafka_headers(row))
+        return delivered
 
     async def refusal(self, exc: Exception) -> Refused:
         """An unknown topic is permanent only if the broker answers: metadata is also missing in an outage."""

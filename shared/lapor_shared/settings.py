@@ -37,6 +37,13 @@ class KafkaSettings(BaseModel):
     soon as data arrives, so 500 (its default; set in deploy/) costs nothing there; the embedded Tansu only
     answers when the wait is over, so every hop would wait that long: keep it short for Tansu."""
 
+    metadata_max_age_ms: int = 30_000
+    """How old the client's view of the cluster may grow before it asks again (aiokafka's default is 5
+    minutes). A pattern subscription (the agency and admin command topics) sees a newly provisioned topic
+    at the next refresh, then rebalances: an onboarded agency's commands are read within about this long
+    plus a rebalance (~6 s measured on the embedded broker with 3 s). Each refresh of a pattern consumer
+    lists every topic's metadata (~0.1 s for 700 topics)."""
+
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> KafkaSettings:
         if self.security_protocol.startswith("SASL_") and not (self.sasl_username and self.sasl_password):
@@ -71,12 +78,21 @@ class DeliverySettings(BaseModel):
     """How the outbox relay and the consumers behave."""
 
     relay_batch_size: int = 500
-    relay_poll_interval_s: float = 0.2
+    relay_poll_interval_s: float = 1.0
+    """How often the relay looks without being told: a safety net, since a trigger NOTIFYs it at every
+    commit that adds outbox rows (was 0.2 s, a query five times a second per idle service)."""
     relay_keep_published_s: float = 24 * 3600.0
     batch_max_records: int = 200
     batch_timeout_ms: int = 10
     """A batch subscriber waits this long for records, and FastStream sleeps as long again after an empty
     poll: both add to every hop's latency when traffic is light."""
+    idle_after_s: float = 5.0
+    idle_fetch_max_wait_ms: int = 250
+    idle_batch_timeout_ms: int = 100
+    """A subscriber that has read nothing for ``idle_after_s`` lets the broker hold an empty fetch this long
+    and sleeps this long after an empty poll, until its next record (``lapor_shared.fetch_pace``): an idle
+    platform stops asking 50 times a second per consumer group; the first record after a quiet spell
+    pays for it once per hop. Waits equal to the busy ones turn pacing off."""
     handler_max_attempts: int = 5
     """Tries of a handler that fails with an error of the message's own before it is dead-lettered."""
     max_message_bytes: int = 512 * 1024
@@ -155,7 +171,8 @@ class HttpSettings(BaseModel):
         return data
 
     def limit_for(self, kind: str) -> RateLimit:
-        return getattr(self, f"rate_{kind}")
+        limit: RateLimit = getattr(self, f"rate_{kind}")
+        return limit
 
 
 class ServiceSettings(BaseSettings):
@@ -184,6 +201,7 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("LAPOR_KAFKA_ENABLE_IDEMPOTENCE", "KAFKA_ENABLE_IDEMPOTENCE"),
     )
     kafka_fetch_max_wait_ms: int = KafkaSettings().fetch_max_wait_ms
+    kafka_metadata_max_age_ms: int = KafkaSettings().metadata_max_age_ms
     kafka_replication_factor: int = 1
     """Replicas of each topic the provisioner creates (``python -m lapor_shared.provision``): 3 on a cluster."""
     kafka_group_instance_id: str | None = None
@@ -215,6 +233,7 @@ class ServiceSettings(BaseSettings):
             enable_idempotence=self.kafka_enable_idempotence,
             client_id_prefix=f"lapor-{self.service_name}",
             fetch_max_wait_ms=self.kafka_fetch_max_wait_ms,
+            metadata_max_age_ms=self.kafka_metadata_max_age_ms,
             security_protocol=self.kafka_security_protocol,
             sasl_mechanism=self.kafka_sasl_mechanism,
             sasl_username=self.kafka_sasl_username,

@@ -2,8 +2,17 @@
 
 Jurisdiction-facing topics form a tree of prefixes: ``lapor.jurisdiction.ID`` (national bodies),
 ``lapor.jurisdiction.ID.18`` (Lampung province), ``lapor.jurisdiction.ID.18.71`` (Kota Bandar Lampung).
-A Kafka prefix ACL or a pattern subscription on ``lapor.jurisdiction.ID.18`` therefore covers the
-province and all its regencies and cities, and ``lapor.jurisdiction.ID`` covers the nation.
+A Kafka prefix ACL on ``lapor.jurisdiction.ID.18`` therefore covers the province and all its regencies
+and cities, and ``lapor.jurisdiction.ID`` covers the nation. Below each node hang the streams of its
+onboarded agencies (``lapor.jurisdiction.ID.18.71.agency.dinkes.18.71``: that agency's complaints, whole)
+and, at the nation and the provinces, the triage desk's (``lapor.jurisdiction.ID.18.triage``); the node's
+own topic is shared by everyone granted it and shows a rahasia complaint without its content
+(``lapor_shared.views``).
+
+Agencies and admins write commands to topics of their own (``lapor.commands.agency.<agency id>``,
+``lapor.commands.admin.<code>``), each writable by its owner's Kafka user only: the topic a command
+arrives on says who sent it (``lapor_shared.binding``). Who is onboarded, and so which of these topics
+exist, is ``lapor_shared.onboarding``'s file; who may read and write what is ``lapor_shared.access``.
 """
 
 from __future__ import annotations
@@ -12,9 +21,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lapor_shared import onboarding
 from lapor_shared.events.envelope import Envelope
 from lapor_shared.events.values import NATIONAL_CODE
-from lapor_shared.regions import all_regions
+from lapor_shared.onboarding import Onboarding
+from lapor_shared.regions import all_regions, is_known
 
 Audience = Literal["channel", "internal", "restricted", "agency", "operations"]
 DAY_MS = 24 * 3600 * 1000
@@ -45,7 +56,7 @@ SUBMISSION_RESULTS = TopicSpec(
 )
 COMPLAINTS = TopicSpec(
     "lapor.complaints", 6, "complaint_id", 90 * DAY_MS, "internal",
-    ("intake", "routing", "followup"), ("routing", "followup", "notify", "dashboard", "gateway"),
+    ("intake", "routing", "followup"), ("intake", "routing", "followup", "notify", "dashboard", "gateway"),
     "every complaint's lifecycle, in order per complaint; the platform's own stream",
 )
 CONTACTS = TopicSpec(
@@ -54,26 +65,17 @@ CONTACTS = TopicSpec(
     "reporter.contact_shared / contact_erased, encrypted for notify alone; no other reader is ever granted;"
     " short retention so an erased reporter's ciphertext ages out",
 )
-AGENCY_COMMANDS = TopicSpec(
-    "lapor.commands.agency", 6, "complaint_id", 30 * DAY_MS, "agency",
-    ("agencies",), ("routing", "followup"),
-    "agency.acknowledge / respond / request_extension / resolve / forward",
-)
 REPORTER_COMMANDS = TopicSpec(
     "lapor.commands.reporter", 6, "complaint_id", 30 * DAY_MS, "channel",
-    ("gateway", "channel adapters"), ("intake", "followup"),
+    ("gateway", "channel adapters"), ("followup",),
     "reporter.reply / rate / reopen, published by a channel only after it checked the reporter's proof (key or"
-    " SMS number); reporter.erase_contact (intake)",
-)
-ADMIN_COMMANDS = TopicSpec(
-    "lapor.commands.admin", 3, "complaint_id", 30 * DAY_MS, "operations",
-    ("admins",), ("routing", "followup"),
-    "admin.decide_triage / hold / close / reopen",
+    " SMS number)",
 )
 REGISTRY_COMMANDS = TopicSpec(
     "lapor.commands.registry", 1, "agency_id", 365 * DAY_MS, "operations",
-    ("admins",), ("routing",),
-    "registry.upsert_agency / deactivate_agency: the agency registry changes at run time",
+    ("admins", "routing"), ("routing", "admins"),
+    "registry.upsert_agency / deactivate_agency: the agency registry changes at run time; routing answers"
+    " each with registry.agency_changed / command_rejected on the same topic",
 )
 NOTIFICATIONS = TopicSpec(
     "lapor.notifications", 6, "complaint_id", 30 * DAY_MS, "internal",
@@ -91,9 +93,64 @@ JURISDICTION_PARTITIONS = 1
 JURISDICTION_RETENTION_MS = 90 * DAY_MS
 
 FIXED_TOPICS: tuple[TopicSpec, ...] = (
-    SUBMISSIONS, SUBMISSION_RESULTS, COMPLAINTS, CONTACTS, AGENCY_COMMANDS, REPORTER_COMMANDS,
-    ADMIN_COMMANDS, REGISTRY_COMMANDS, NOTIFICATIONS, DEAD_LETTER,
+    SUBMISSIONS, SUBMISSION_RESULTS, COMPLAINTS, CONTACTS, REPORTER_COMMANDS, REGISTRY_COMMANDS, NOTIFICATIONS,
+    DEAD_LETTER,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFamily:
+    """One topic per owner, ``<prefix>.<owner>``: an agency's or an admin scope's command topic. Only its
+    owner's Kafka user may write it (a literal ACL on the whole name: owners hold dots, ``pu.18`` is a
+    prefix of ``pu.18.71``), so the topic a command arrives on names its sender. Created for the owners
+    ``lapor_shared.onboarding`` lists; the services read the family by one pattern subscription."""
+
+    prefix: str
+    partitions: int
+    key: str
+    retention_ms: int
+    audience: Audience
+    writers: tuple[str, ...]
+    readers: tuple[str, ...]
+    description: str
+
+    def topic(self, owner: str) -> str:
+        return f"{self.prefix}.{owner}"
+
+    def owner_of(self, topic: str) -> str | None:
+        """``lapor.commands.agency.pu.18.71`` → ``pu.18.71``; None for a topic outside the family."""
+        head = f"{self.prefix}."
+        return (topic[len(head):] or None) if topic.startswith(head) else None
+
+    @property
+    def pattern(self) -> str:
+        """Regex matching every topic of the family (the same whether matched whole or from the start)."""
+        return re.escape(f"{self.prefix}.") + ".+"
+
+    def spec(self, owner: str) -> TopicSpec:
+        return TopicSpec(self.topic(owner), self.partitions, self.key, self.retention_ms, self.audience,
+                         self.writers, self.readers, self.description)
+
+
+AGENCY_COMMANDS = TopicFamily(
+    "lapor.commands.agency", 1, "complaint_id", 30 * DAY_MS, "agency",
+    ("the agency itself",), ("routing", "followup"),
+    "agency.acknowledge / respond / request_extension / resolve / forward, on the sender's own topic"
+    " lapor.commands.agency.<agency id>; a payload naming another agency is refused",
+)
+ADMIN_COMMANDS = TopicFamily(
+    "lapor.commands.admin", 1, "complaint_id", 30 * DAY_MS, "operations",
+    ("the admins of the scope",), ("routing", "followup", "intake"),
+    "admin.decide_triage / hold / close / reopen and reporter.erase_contact, on the scope's own topic"
+    " lapor.commands.admin.<jurisdiction code>; a complaint outside the scope is refused",
+)
+FAMILIES: tuple[TopicFamily, ...] = (AGENCY_COMMANDS, ADMIN_COMMANDS)
+
+ADMIN_SIDE = frozenset({"reporter.erase_contact"})
+"""Commands of another kind's name that admins send (on their scope's topic)."""
+
+AGENCY_SEGMENT = "agency"
+TRIAGE_SEGMENT = "triage"
 
 
 def jurisdiction_path(code: str) -> str:
@@ -110,8 +167,42 @@ def jurisdiction_topic(code: str) -> str:
 
 
 def jurisdiction_pattern(code: str) -> str:
-    """Regex matching the topics of ``code`` and of everything below it (for pattern subscriptions)."""
-    return re.escape(jurisdiction_topic(code)) + r"(\..+)?"
+    """Regex matching the shared topics of ``code`` and of every jurisdiction below it (a monitoring level's
+    overview: rahasia content withheld), and none of the streams below them."""
+    return re.escape(jurisdiction_topic(code)) + r"(\.\d\d)*$"
+
+
+def agency_streams_pattern(code: str) -> str:
+    """Regex matching the streams of the onboarded agencies at ``code`` and below (whole content)."""
+    return re.escape(jurisdiction_topic(code)) + r"(\.\d\d)*\." + AGENCY_SEGMENT + r"\..+"
+
+
+def agency_stream(code: str, agency_id: str) -> str:
+    """The stream of one agency's complaints: ``lapor.jurisdiction.ID.18.71.agency.dinkes.18.71``.
+
+    The segment ``agency`` is never a region code (those are digits), so a sibling's name can never be
+    read as a jurisdiction, and a literal ACL on the whole name grants exactly one agency its stream."""
+    return f"{jurisdiction_topic(code)}.{AGENCY_SEGMENT}.{agency_id}"
+
+
+def is_triage_level(code: str) -> bool:
+    """Routing decides triage at the nation or a province, never at a regency."""
+    return code == NATIONAL_CODE or re.fullmatch(r"\d\d", code) is not None
+
+
+def triage_stream(code: str) -> str:
+    """The triage desk's stream at the nation or a province: ``lapor.jurisdiction.ID.18.triage``."""
+    if not is_triage_level(code):
+        raise ValueError(f"no triage desk at {code!r}: only the nation and the provinces triage")
+    return f"{jurisdiction_topic(code)}.{TRIAGE_SEGMENT}"
+
+
+_SHARED = re.compile(re.escape(JURISDICTION_PREFIX) + r"\.ID(\.\d\d){0,2}")
+
+
+def is_shared_jurisdiction_topic(topic: str) -> bool:
+    """A node's own topic (``lapor.jurisdiction.ID.18.71``), read by all its agencies and the levels above."""
+    return _SHARED.fullmatch(topic) is not None
 
 
 def jurisdiction_topics() -> list[TopicSpec]:
@@ -126,21 +217,88 @@ def jurisdiction_topics() -> list[TopicSpec]:
     ]
 
 
-def all_topics() -> list[TopicSpec]:
-    return [*FIXED_TOPICS, *jurisdiction_topics()]
+def onboarded_topics(onboarded: Onboarding | None = None) -> list[TopicSpec]:
+    """The topics of the onboarded agencies (command topic, stream) and admin scopes (command topic, and
+    the triage stream at the nation or a province)."""
+    onboarded = onboarded or onboarding.current()
+    specs: list[TopicSpec] = []
+    for agency_id, code in onboarded.agencies.items():
+        specs.append(AGENCY_COMMANDS.spec(agency_id))
+        specs.append(TopicSpec(
+            agency_stream(code, agency_id), JURISDICTION_PARTITIONS, "complaint_id", JURISDICTION_RETENTION_MS,
+            "agency", ("routing", "followup"), (f"agency {agency_id}", "monitoring levels and admins above it"),
+            f"lifecycle of the complaints {agency_id} is responsible for, whole (rahasia content too)",
+        ))
+    for code in onboarded.admin_scopes:
+        specs.append(ADMIN_COMMANDS.spec(code))
+        if is_triage_level(code):
+            specs.append(TopicSpec(
+                triage_stream(code), JURISDICTION_PARTITIONS, "complaint_id", JURISDICTION_RETENTION_MS,
+                "operations", ("routing", "followup"), (f"admins of {code}", "monitoring levels above it"),
+                f"complaints waiting for (or decided by) the triage desk at {code}, whole",
+            ))
+    return specs
 
 
-_COMMAND_TOPICS = {
-    "agency": AGENCY_COMMANDS.name,
-    "reporter": REPORTER_COMMANDS.name,
-    "admin": ADMIN_COMMANDS.name,
-    "registry": REGISTRY_COMMANDS.name,
-}
+def onboarded_family_topics(family: TopicFamily, onboarded: Onboarding | None = None) -> list[str]:
+    """The topics of ``family`` that exist: one per onboarded agency, or per onboarded admin scope."""
+    onboarded = onboarded or onboarding.current()
+    owners = onboarded.agencies if family is AGENCY_COMMANDS else onboarded.admin_scopes
+    return [family.topic(owner) for owner in owners]
 
 
-def destinations(envelope: Envelope[Any]) -> list[str]:
-    """Where an event or command is published. The single rule every outbox follows."""
+def all_topics(onboarded: Onboarding | None = None) -> list[TopicSpec]:
+    return [*FIXED_TOPICS, *jurisdiction_topics(), *onboarded_topics(onboarded)]
+
+
+def sender_kind(event_type: str) -> Literal["agency", "admin"] | None:
+    """Whose own topic a command travels on: an agency's, an admin scope's, or neither (None)."""
+    kind = event_type.split(".", 1)[0]
+    if kind == "agency":
+        return "agency"
+    if kind == "admin" or event_type in ADMIN_SIDE:
+        return "admin"
+    return None
+
+
+def family_of(kind: Literal["agency", "admin"]) -> TopicFamily:
+    return AGENCY_COMMANDS if kind == "agency" else ADMIN_COMMANDS
+
+
+def complaint_audiences(
+    jurisdiction_code: str | None, agency_id: str | None, onboarded: Onboarding | None = None
+) -> list[str]:
+    """Besides ``lapor.complaints``, where an event about a complaint goes: the shared topic of its
+    jurisdiction and, when onboarded, the responsible agency's stream (or, with no agency, the triage
+    desk's stream of that level). Nothing when the event names no jurisdiction."""
+    if jurisdiction_code is None:
+        return []
+    onboarded = onboarded or onboarding.current()
+    topics = [jurisdiction_topic(jurisdiction_code)]
+    if agency_id is not None:
+        code = onboarded.agency_code(agency_id)
+        if code is not None:
+            topics.append(agency_stream(code, agency_id))
+    elif is_triage_level(jurisdiction_code) and onboarded.has_admin_scope(jurisdiction_code):
+        topics.append(triage_stream(jurisdiction_code))
+    return topics
+
+
+def destinations(envelope: Envelope[Any], onboarded: Onboarding | None = None) -> list[str]:
+    """Where an event or command is published. The single rule every outbox follows.
+
+    A command goes to its sender's own topic: an agency command to the agency's its payload names, an
+    admin command (and ``reporter.erase_contact``) to the scope's its payload names. What each topic shows
+    of the event is ``lapor_shared.views.shown_on``."""
     kind = envelope.event_type.split(".", 1)[0]
+    sender = sender_kind(envelope.event_type)
+    if sender == "agency":
+        return [AGENCY_COMMANDS.topic(envelope.payload.agency_id)]
+    if sender == "admin":
+        scope = getattr(envelope.payload, "scope", None)
+        if not scope:
+            raise ValueError(f"{envelope.event_type} names no scope: its topic is lapor.commands.admin.<scope>")
+        return [ADMIN_COMMANDS.topic(scope)]
     if envelope.event_type == "complaint.submitted":
         return [SUBMISSIONS.name]
     if envelope.event_type == "complaint.rejected":
@@ -153,14 +311,23 @@ def destinations(envelope: Envelope[Any]) -> list[str]:
         return [CONTACTS.name]
     if kind == "notification":
         return [NOTIFICATIONS.name]
-    if kind in _COMMAND_TOPICS:
-        return [_COMMAND_TOPICS[kind]]
+    if kind == "reporter":
+        return [REPORTER_COMMANDS.name]
+    if kind == "registry":
+        return [REGISTRY_COMMANDS.name]
     if kind == "complaint":
-        topics = [COMPLAINTS.name]
-        if envelope.jurisdiction_code:
-            topics.append(jurisdiction_topic(envelope.jurisdiction_code))
-        return topics
+        return [COMPLAINTS.name, *complaint_audiences(envelope.jurisdiction_code, envelope.agency_id, onboarded)]
     raise ValueError(f"no destination for event type {envelope.event_type!r}")
+
+
+def belongs_on(envelope: Envelope[Any], topic: str) -> bool:
+    """Whether ``envelope`` may arrive on ``topic``: one of its destinations, or, for an agency or admin
+    command, any topic of that family (whose owner the consumer then holds the payload to)."""
+    sender = sender_kind(envelope.event_type)
+    if sender is not None:
+        owner = family_of(sender).owner_of(topic)
+        return owner is not None and (sender == "agency" or is_known(owner))
+    return topic in destinations(envelope)
 
 
 def key_of(envelope: Envelope[Any], topic: str | None = None) -> bytes | None:

@@ -2,9 +2,10 @@
 
 The trace context travels in the Kafka headers (W3C ``traceparent``) that the outbox stores with each
 event, so it survives the outbox relay: a consumer continues the trace of the event it processes and
-every event it emits carries it on. Spans are exported over OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is
-set and the exporter package is installed; otherwise they are only used to carry the context (and the
-trace id in every log line).
+every event it emits carries it on. Spans are exported over OTLP/HTTP (protobuf) when
+``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (the exporter reads the standard ``OTEL_EXPORTER_OTLP_*`` variables:
+headers, timeout, a traces-only endpoint); otherwise they only carry the context (and the trace id in
+every log line).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -33,12 +35,7 @@ def setup_tracing(
         return None
     provider = TracerProvider(resource=Resource.create({"service.name": f"lapor-{service}"}))
     if exporter is None and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        try:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-            exporter = OTLPSpanExporter()
-        except ImportError:  # pragma: no cover - the exporter is an optional deployment extra
-            exporter = None
+        exporter = OTLPSpanExporter()  # to <endpoint>/v1/traces; spans leave in batches, flushed at exit
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter) if immediate else BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)

@@ -7,23 +7,39 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the message being handled was read: its topic (for a command, the topic names the sender:
+    ``lapor_shared.binding``), partition and offset."""
+
+    topic: str
+    partition: int
+    offset: int
+
+    @classmethod
+    def of(cls, record: Any) -> Source:
+        return cls(record.topic, record.partition, record.offset)
+
+
 @dataclass
 class Tx:
-    """What a use case gets: the open transaction and a way to emit events through the outbox."""
+    """What a use case gets: the open transaction, the message it handles (``cause``, read from
+    ``source``) and a way to emit events through the outbox."""
 
-    conn: asyncpg.Connection
+    conn: Conn
     outbox: Outbox
     producer: str
     cause: Envelope[Any] | None = None
     emitted: list[Envelope[Any]] = field(default_factory=list)
     metrics: Metrics | None = None
+    source: Source | None = None
+    """None when no Kafka record is being handled (a timer, a test calling a use case directly)."""
 
     async def emit(
         self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,

@@ -96,7 +96,7 @@ def install() -> None:
     def __init__(self: Any, tp: Any, records: Any, *args: Any, **kwargs: Any) -> None:
         original(self, tp, _SkippingRecords(records), *args, **kwargs)
 
-    fetcher.PartitionRecords.__init__ = __init__  # type: ignore[method-assign]
+    fetcher.PartitionRecords.__init__ = __init__
     _installed = True
 
 

@@ -14,7 +14,7 @@ from lapor_shared.background import BackgroundLoop
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(10)]
 
 
-async def until(predicate, timeout_s: float = 5.0) -> None:  # noqa: ANN001
+async def until(predicate, timeout_s: float = 5.0) -> None:
     async with asyncio.timeout(timeout_s):
         while not predicate():
             await asyncio.sleep(0.005)

@@ -45,7 +45,7 @@ def test_a_body_without_an_event_id_is_refused_rather_than_given_a_random_one():
     body = body_of(f.routed_envelope())
     del body["event_id"]
 
-    with pytest.raises(DecodeError, match="event_id .* is required"):
+    with pytest.raises(DecodeError, match=r"event_id .* is required"):
         decode(json.dumps(body))
 
 
@@ -74,7 +74,7 @@ def test_a_payload_of_another_event_under_a_known_type_is_refused():
     body = body_of(f.routed_envelope())
     body["payload"] = body_of(f.accepted_envelope())["payload"]
 
-    with pytest.raises(DecodeError, match="invalid complaint.routed v1"):
+    with pytest.raises(DecodeError, match=r"invalid complaint\.routed v1"):
         decode(json.dumps(body))
 
 
@@ -146,5 +146,5 @@ def test_a_key_that_does_not_match_the_body_is_refused():
 def test_an_event_on_a_topic_it_does_not_belong_on_is_refused():
     routed = f.routed_envelope()
 
-    with pytest.raises(DecodeError, match="complaint.routed does not belong on lapor.submissions"):
+    with pytest.raises(DecodeError, match=r"complaint\.routed does not belong on lapor\.submissions"):
         check_delivery(routed, topic=SUBMISSIONS.name, key=None, headers=None)

@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from lapor_shared.consumer import Consumer, Handler, Tx
+from lapor_shared.db import Conn
 from lapor_shared.deadletter import MAX_LETTER_BYTES
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.lifecycle import ComplaintReopened
@@ -169,7 +170,7 @@ async def test_a_poison_message_writes_a_handful_of_log_lines(pool, delivery, de
 class RefusingOutbox(Outbox):
     """An outbox whose dead letters cannot be written at all (a defect of ours, as it would be)."""
 
-    async def add_raw(self, conn: asyncpg.Connection, **kwargs: Any) -> None:
+    async def add_raw(self, conn: Conn, **kwargs: Any) -> None:
         raise RuntimeError("cannot write dead letters")
 
 

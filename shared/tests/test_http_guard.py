@@ -69,8 +69,9 @@ async def call(app: Any, method: str = "GET", path: str = "/status", *, query: b
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
-        while chunks and isinstance(chunks[0], float):
-            await asyncio.sleep(chunks.pop(0))  # type: ignore[arg-type]
+        while chunks and isinstance(pause := chunks[0], float):
+            chunks.pop(0)
+            await asyncio.sleep(pause)
         if not chunks:
             return {"type": "http.request", "body": b"", "more_body": False}
         chunk = chunks.pop(0)

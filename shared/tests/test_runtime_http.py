@@ -99,7 +99,7 @@ async def test_the_services_routes_are_behind_the_guard_beside_the_runtimes_own_
 
 
 async def test_what_a_route_raises_and_what_no_route_takes_is_answered_in_the_shared_shape(database_url, schema):
-    runtime, app = runtime_with_slow_lookup(database_url, schema)
+    _, app = runtime_with_slow_lookup(database_url, schema)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                                  base_url="http://probe") as client:
         refused = await client.get("/refuses")

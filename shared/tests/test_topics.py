@@ -1,4 +1,5 @@
-"""The topic catalogue: names, the jurisdiction tree, where each event goes and how it is keyed."""
+"""The topic catalogue: names, the jurisdiction tree and its streams, the senders' own command topics,
+where each event goes and how it is keyed."""
 
 from __future__ import annotations
 
@@ -9,21 +10,31 @@ from uuid import uuid4
 import pytest
 
 from lapor_shared.events import CATALOGUE, Envelope
-from lapor_shared.events.intake import ComplaintRejected, ReporterContactShared
+from lapor_shared.events.commands import AcknowledgeComplaint, AdminHold
+from lapor_shared.events.intake import ComplaintRejected, EraseReporterContact, ReporterContactShared
 from lapor_shared.events.values import Channel
+from lapor_shared.onboarding import Onboarding
 from lapor_shared.regions import all_regions
 from lapor_shared.testing import factories as f
 from lapor_shared.topics import (
+    ADMIN_COMMANDS,
+    AGENCY_COMMANDS,
     CONTACTS,
     FIXED_TOPICS,
     JURISDICTION_PREFIX,
+    agency_stream,
+    agency_streams_pattern,
     all_topics,
+    belongs_on,
     destinations,
+    is_shared_jurisdiction_topic,
     jurisdiction_path,
     jurisdiction_pattern,
     jurisdiction_topic,
     jurisdiction_topics,
     key_of,
+    onboarded_topics,
+    triage_stream,
 )
 
 pytestmark = pytest.mark.unit
@@ -41,11 +52,14 @@ def covers(pattern: str, topic: str) -> bool:
     return whole
 
 
-def probe(event_type: str, jurisdiction_code: str | None = None) -> Envelope:
-    """An envelope with only what ``destinations`` reads (type and jurisdiction)."""
+def probe(event_type: str, jurisdiction_code: str | None = None, agency_id: str | None = None) -> Envelope:
+    """An envelope with only what ``destinations`` reads of an event (type, jurisdiction, agency)."""
     return Envelope.model_construct(
-        event_type=event_type, schema_version=1, jurisdiction_code=jurisdiction_code
+        event_type=event_type, schema_version=1, jurisdiction_code=jurisdiction_code, agency_id=agency_id
     )
+
+
+ONBOARDED = Onboarding({"dinkes.18.71": "18.71", "pu.18": "18"}, ("ID", "18", "18.71"))
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -126,8 +140,8 @@ def test_province_pattern_covers_its_regencies_and_no_neighbour():
     assert not covers(pattern, "lapor.jurisdiction.ID")
 
 
-def test_province_pattern_covers_exactly_the_province_and_its_regencies_and_cities():
-    covered = {t.name for t in all_topics() if covers(jurisdiction_pattern("18"), t.name)}
+def test_province_pattern_covers_exactly_the_shared_topics_of_the_province_and_its_regencies_and_cities():
+    covered = {t.name for t in all_topics(ONBOARDED) if covers(jurisdiction_pattern("18"), t.name)}
     regencies = [r.code for r in all_regions().values() if r.parent_code == "18"]
     lampung = {LAMPUNG} | {jurisdiction_topic(code) for code in regencies}
 
@@ -136,21 +150,96 @@ def test_province_pattern_covers_exactly_the_province_and_its_regencies_and_citi
 
 
 def test_regency_pattern_covers_only_that_regency():
-    covered = [t.name for t in all_topics() if covers(jurisdiction_pattern("18.71"), t.name)]
+    covered = [t.name for t in all_topics(ONBOARDED) if covers(jurisdiction_pattern("18.71"), t.name)]
 
     assert covered == [BANDAR_LAMPUNG]
 
 
-def test_national_pattern_covers_every_jurisdiction_topic_and_no_fixed_topic():
+def test_national_pattern_covers_every_shared_jurisdiction_topic_and_no_stream_nor_fixed_topic():
     pattern = jurisdiction_pattern("ID")
 
     assert all(covers(pattern, t.name) for t in jurisdiction_topics())
-    assert not any(covers(pattern, t.name) for t in FIXED_TOPICS)
+    assert not any(covers(pattern, t.name) for t in [*FIXED_TOPICS, *onboarded_topics(ONBOARDED)])
 
 
 def test_a_pattern_treats_the_dots_of_the_code_literally():
     assert not covers(jurisdiction_pattern("18.71"), "lapor.jurisdiction.ID.18x71")
     assert not covers(jurisdiction_pattern("18"), "lapor-jurisdiction-ID-18")
+
+
+def test_the_agency_streams_pattern_of_a_province_covers_its_agencies_and_its_regencies_agencies_only():
+    pattern = agency_streams_pattern("18")
+
+    assert covers(pattern, agency_stream("18.71", "dinkes.18.71"))
+    assert covers(pattern, agency_stream("18", "pu.18"))
+    assert not covers(pattern, agency_stream("17.71", "dinkes.17.71"))
+    assert not covers(pattern, LAMPUNG)
+    assert not covers(pattern, triage_stream("18"))
+
+
+# --- the agencies' and the triage desks' streams ----------------------------------------------------
+
+
+def test_an_agency_stream_hangs_below_its_jurisdiction_under_a_segment_that_is_no_region_code():
+    assert agency_stream("18.71", "dinkes.18.71") == "lapor.jurisdiction.ID.18.71.agency.dinkes.18.71"
+    assert agency_stream("ID", "bpjs_kesehatan.ID") == "lapor.jurisdiction.ID.agency.bpjs_kesehatan.ID"
+    assert agency_stream("18.71", "pu.18.71").startswith(BANDAR_LAMPUNG + ".")
+    assert not is_shared_jurisdiction_topic(agency_stream("18.71", "pu.18.71"))
+
+
+def test_an_agency_id_that_is_a_prefix_of_anothers_gives_a_topic_name_that_is_a_prefix_of_its_too():
+    """Why every grant on an agency's own topics is literal (``lapor_shared.access``)."""
+    assert AGENCY_COMMANDS.topic("pu.18.71").startswith(AGENCY_COMMANDS.topic("pu.18"))
+    assert agency_stream("18", "pu.18.x").startswith(agency_stream("18", "pu.18"))
+
+
+def test_the_triage_desks_have_streams_at_the_nation_and_the_provinces_only():
+    assert triage_stream("ID") == "lapor.jurisdiction.ID.triage"
+    assert triage_stream("18") == "lapor.jurisdiction.ID.18.triage"
+    with pytest.raises(ValueError):
+        triage_stream("18.71")
+
+
+def test_the_onboarded_agencies_and_admin_scopes_get_their_command_topics_and_streams():
+    names = {t.name for t in onboarded_topics(ONBOARDED)}
+
+    assert names == {
+        "lapor.commands.agency.dinkes.18.71", agency_stream("18.71", "dinkes.18.71"),
+        "lapor.commands.agency.pu.18", agency_stream("18", "pu.18"),
+        "lapor.commands.admin.ID", "lapor.commands.admin.18", "lapor.commands.admin.18.71",
+        triage_stream("ID"), triage_stream("18"),
+    }
+
+
+def test_a_shared_jurisdiction_topic_is_a_node_of_the_tree_and_nothing_below_it():
+    assert all(is_shared_jurisdiction_topic(t.name) for t in jurisdiction_topics())
+    assert not any(is_shared_jurisdiction_topic(t.name) for t in [*FIXED_TOPICS, *onboarded_topics(ONBOARDED)])
+
+
+# --- the senders' own command topics -----------------------------------------------------------------
+
+
+def test_an_agency_command_topic_names_its_agency_and_an_admin_topic_its_scope():
+    assert AGENCY_COMMANDS.topic("pu.18.71") == "lapor.commands.agency.pu.18.71"
+    assert AGENCY_COMMANDS.owner_of("lapor.commands.agency.pu.18.71") == "pu.18.71"
+    assert ADMIN_COMMANDS.owner_of("lapor.commands.admin.18.71") == "18.71"
+    assert AGENCY_COMMANDS.owner_of("lapor.commands.agency") is None
+    assert AGENCY_COMMANDS.owner_of("lapor.commands.admin.18") is None
+
+
+def test_the_family_pattern_covers_every_members_topic_and_nothing_else():
+    assert covers(AGENCY_COMMANDS.pattern, "lapor.commands.agency.pu.18.71")
+    assert not covers(AGENCY_COMMANDS.pattern, "lapor.commands.agency")
+    assert not covers(AGENCY_COMMANDS.pattern, "lapor.commands.agencyx.pu")
+    assert not covers(AGENCY_COMMANDS.pattern, "lapor.commands.admin.18")
+    assert covers(ADMIN_COMMANDS.pattern, "lapor.commands.admin.ID")
+
+
+def test_the_old_shared_command_topics_are_gone_from_the_catalogue():
+    names = {t.name for t in all_topics()}
+
+    assert "lapor.commands.agency" not in names
+    assert "lapor.commands.admin" not in names
 
 
 # --- where events go ------------------------------------------------------------------------------
@@ -161,16 +250,28 @@ def test_complaint_accepted_goes_to_the_complaint_stream_only_and_the_channel_he
     assert destinations(f.submission_accepted_envelope()) == ["lapor.submissions.results"]
 
 
-def test_complaint_routed_goes_to_the_complaint_stream_and_its_jurisdiction_topic():
-    routed = f.routed_envelope(jurisdiction_code="18.71")
+def test_complaint_routed_goes_to_the_complaint_stream_its_jurisdiction_topic_and_its_agencys_stream():
+    routed = f.routed_envelope(jurisdiction_code="18.71").evolve(agency_id="dinkes.18.71")
 
-    assert destinations(routed) == ["lapor.complaints", BANDAR_LAMPUNG]
+    assert destinations(routed, ONBOARDED) == [
+        "lapor.complaints", BANDAR_LAMPUNG, "lapor.jurisdiction.ID.18.71.agency.dinkes.18.71"]
+
+
+def test_an_event_of_an_agency_not_onboarded_goes_to_its_jurisdiction_topic_only():
+    assert destinations(probe("complaint.responded", "18.71", "dlh.18.71"), ONBOARDED) == [
+        "lapor.complaints", BANDAR_LAMPUNG]
 
 
 def test_a_lifecycle_event_at_province_or_national_level_goes_to_that_level_topic():
-    assert destinations(probe("complaint.escalated", "18")) == ["lapor.complaints", LAMPUNG]
-    national = destinations(probe("complaint.needs_triage", "ID"))
-    assert national == ["lapor.complaints", "lapor.jurisdiction.ID"]
+    assert destinations(probe("complaint.escalated", "18", "pu.18"), ONBOARDED) == [
+        "lapor.complaints", LAMPUNG, agency_stream("18", "pu.18")]
+    national = destinations(probe("complaint.needs_triage", "ID"), ONBOARDED)
+    assert national == ["lapor.complaints", "lapor.jurisdiction.ID", "lapor.jurisdiction.ID.triage"]
+
+
+def test_an_event_of_a_triage_desk_goes_to_its_stream_only_where_its_admins_are_onboarded():
+    assert destinations(probe("complaint.held", "18"), ONBOARDED)[-1] == triage_stream("18")
+    assert destinations(probe("complaint.held", "32"), ONBOARDED) == ["lapor.complaints", "lapor.jurisdiction.ID.32"]
 
 
 def test_a_lifecycle_event_without_jurisdiction_goes_to_the_complaint_stream_only():
@@ -191,30 +292,63 @@ def test_notifications_go_to_the_notifications_topic():
     assert destinations(probe("notification.failed")) == ["lapor.notifications"]
 
 
-COMMANDS = sorted(t for (t, _), model in CATALOGUE.items() if model.kind == "command")
+def test_an_agency_command_goes_to_the_topic_of_the_agency_it_names():
+    command = f.envelope(AcknowledgeComplaint(agency_id="pu.18.71"))
+
+    assert destinations(command) == ["lapor.commands.agency.pu.18.71"]
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_command_goes_to_the_command_topic_of_its_sender(command):
-    sender = command.split(".", 1)[0]
+def test_an_admin_command_and_an_erasure_go_to_the_topic_of_the_scope_they_name():
+    hold = f.envelope(AdminHold(admin_ref="admin.lampung", reason="Menunggu data.", scope="18"))
+    erase = f.envelope(EraseReporterContact(tracking_number="LPR-X", requested_by="admin.id", scope="ID"))
 
-    assert destinations(probe(command, "18.71")) == [f"lapor.commands.{sender}"]
+    assert destinations(hold) == ["lapor.commands.admin.18"]
+    assert destinations(erase) == ["lapor.commands.admin.ID"]
+
+
+def test_an_admin_command_without_a_scope_has_no_destination_of_its_own():
+    with pytest.raises(ValueError, match="scope"):
+        destinations(f.envelope(AdminHold(admin_ref="admin", reason="x")))
+
+
+def test_a_command_belongs_on_any_topic_of_its_senders_family_and_on_no_other():
+    command = f.envelope(AcknowledgeComplaint(agency_id="pu.18.71"))
+    hold = f.envelope(AdminHold(admin_ref="admin", reason="x", scope="18"))
+
+    assert belongs_on(command, "lapor.commands.agency.dinkes.18.71")  # the consumer refuses the claim
+    assert not belongs_on(command, "lapor.commands.admin.18")
+    assert not belongs_on(command, "lapor.commands.reporter")
+    assert belongs_on(hold, "lapor.commands.admin.18.71")
+    assert not belongs_on(hold, "lapor.commands.admin.nowhere")
+    assert not belongs_on(hold, "lapor.commands.agency.umum.18")
+
+
+@pytest.mark.parametrize("command", ["reporter.reply", "reporter.rate", "reporter.reopen"])
+def test_a_reporters_command_goes_to_the_reporter_command_topic(command):
+    assert destinations(probe(command, "18.71")) == ["lapor.commands.reporter"]
+
+
+def test_a_registry_command_goes_to_the_registry_topic():
+    assert destinations(probe("registry.upsert_agency")) == ["lapor.commands.registry"]
+
+
+EVENTS = sorted(t for (t, _), model in CATALOGUE.items() if model.kind == "event")
 
 
 @pytest.mark.parametrize("code", [None, "ID", "18", "18.71"])
 def test_no_event_other_than_the_reporter_contact_events_goes_to_the_restricted_topic(code):
-    for event_type, _ in CATALOGUE:
+    for event_type in EVENTS:
         if event_type in ("reporter.contact_shared", "reporter.contact_erased"):
             continue
-        assert CONTACTS.name not in destinations(probe(event_type, code)), event_type
+        assert CONTACTS.name not in destinations(probe(event_type, code), ONBOARDED), event_type
 
 
-def test_every_destination_is_a_catalogued_topic():
-    catalogued = {t.name for t in all_topics()}
+def test_every_destination_of_an_event_is_a_catalogued_topic():
+    catalogued = {t.name for t in all_topics(ONBOARDED)}
 
-    for event_type, _ in CATALOGUE:
-        for code in (None, "ID", "18", "18.71"):
-            assert set(destinations(probe(event_type, code))) <= catalogued, event_type
+    for event_type in EVENTS:
+        for code, agency in ((None, None), ("ID", None), ("18", "pu.18"), ("18.71", "dinkes.18.71"), ("18.71", None)):
+            assert set(destinations(probe(event_type, code, agency), ONBOARDED)) <= catalogued, event_type
 
 
 def test_an_event_type_outside_the_catalogue_has_no_destination():

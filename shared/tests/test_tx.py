@@ -11,8 +11,9 @@ from lapor_shared.events import decode
 from lapor_shared.events.lifecycle import ComplaintReopened
 from lapor_shared.outbox import Outbox
 from lapor_shared.testing import factories as f
-from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
+from lapor_shared.topics import COMPLAINTS, agency_stream, jurisdiction_topic
 from lapor_shared.tx import Tx
+from lapor_shared.views import WITHHELD
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 
@@ -57,3 +58,18 @@ async def test_an_answer_can_refuse_the_jurisdiction_its_command_claimed_and_kee
     assert emitted.jurisdiction_code is None
     assert (emitted.correlation_id, emitted.causation_id) == (command.correlation_id, command.event_id)
     assert [topic for topic, _ in await outbox_rows(pool)] == [COMPLAINTS.name]
+
+
+async def test_a_rahasia_complaints_event_is_whole_on_its_agencys_stream_and_withheld_on_the_shared_topic(pool):
+    async with pool.acquire() as conn, conn.transaction():
+        emitted = await Tx(conn, Outbox(), "followup").emit(
+            ComplaintReopened(by="reporter", reason="Jalan di depan rumah saya belum diperbaiki."),
+            complaint_id=uuid4(), tracking_number="LPR-TEST-00000", jurisdiction_code="18.71",
+            agency_id="pu.18.71", confidential=True,
+        )
+
+    rows = dict(await outbox_rows(pool))
+    assert list(rows) == [COMPLAINTS.name, jurisdiction_topic("18.71"), agency_stream("18.71", "pu.18.71")]
+    assert rows[COMPLAINTS.name] == rows[agency_stream("18.71", "pu.18.71")] == emitted
+    assert rows[jurisdiction_topic("18.71")].payload.reason == WITHHELD
+    assert {e.event_id for e in rows.values()} == {emitted.event_id}

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from asyncapi_docs import DOCS, SERVICES, render  # noqa: E402
+from tools.asyncapi_docs import DOCS, SERVICES, render
 
 pytestmark = pytest.mark.unit
 

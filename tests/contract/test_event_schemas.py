@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from lapor_shared.events import CATALOGUE
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from event_schemas import (  # noqa: E402
+from tools.event_schemas import (
+    AGENCY_STREAM_TEMPLATE,
     INDEX_FILE,
     JURISDICTION_TOPIC_TEMPLATE,
     SUPPLEMENTARY_DESCRIPTIONS,
+    TRIAGE_STREAM_TEMPLATE,
     UNDOCUMENTED,
     compare,
     docstring_of,
@@ -69,7 +67,7 @@ def test_committed_event_schemas_match_the_code():
 
     assert not any(problems.values()), (
         f"docs/events is out of date with lapor_shared.events: {problems}. Run `make schemas` "
-        "(uv run python tools/event_schemas.py docs/events) and commit the result."
+        "(uv run python -m tools.event_schemas docs/events) and commit the result."
     )
 
 
@@ -115,7 +113,7 @@ def test_the_topic_table_in_the_architecture_guide_matches_the_catalogue():
 
     assert fixed_topics_table() in guide, (
         "docs/architecture.md lists other topics than lapor_shared.topics.FIXED_TOPICS: replace its table "
-        "with the output of `uv run python tools/event_schemas.py --topics-table`"
+        "with the output of `uv run python -m tools.event_schemas --topics-table`"
     )
 
 
@@ -167,13 +165,18 @@ def test_the_index_lists_every_type_once_with_kind_schema_and_topics():
 def test_the_index_sends_lifecycle_events_to_the_complaint_stream_and_the_jurisdiction_tree():
     topics = {e["type"]: e["topics"] for e in json.loads(rendered()[INDEX_FILE])["types"]}
 
-    assert topics["complaint.routed"] == ["lapor.complaints", JURISDICTION_TOPIC_TEMPLATE]
-    assert topics["complaint.closed"] == ["lapor.complaints", JURISDICTION_TOPIC_TEMPLATE]
+    tree = [JURISDICTION_TOPIC_TEMPLATE, AGENCY_STREAM_TEMPLATE, TRIAGE_STREAM_TEMPLATE]
+    assert topics["complaint.routed"] == ["lapor.complaints", *tree]
+    assert topics["complaint.closed"] == ["lapor.complaints", *tree]
     assert topics["complaint.accepted"] == ["lapor.complaints"]
     assert topics["submission.accepted"] == ["lapor.submissions.results"]
     assert topics["reporter.contact_shared"] == ["lapor.restricted.contacts"]
-    assert topics["agency.respond"] == ["lapor.commands.agency"]
+    assert topics["agency.respond"] == ["lapor.commands.agency.<agency id>"]
+    assert topics["admin.hold"] == topics["reporter.erase_contact"] == ["lapor.commands.admin.<scope>"]
+    assert topics["reporter.reply"] == ["lapor.commands.reporter"]
     assert JURISDICTION_TOPIC_TEMPLATE == "lapor.jurisdiction.ID[.<prov>[.<regency>]]"
+    assert AGENCY_STREAM_TEMPLATE == "lapor.jurisdiction.ID[.<prov>[.<regency>]].agency.<agency id>"
+    assert TRIAGE_STREAM_TEMPLATE == "lapor.jurisdiction.ID[.<prov>].triage"
 
 
 # --- naming rules ---------------------------------------------------------------------------------

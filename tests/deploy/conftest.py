@@ -1,9 +1,9 @@
-"""Readers for the deployment files: YAML (multi-document), Dockerfiles, Kustomize trees, Kafka ACLs.
+"""Readers for the deployment files: YAML (multi-document), the Dockerfile, Kustomize trees, Kafka ACLs.
 
 No Docker engine or Kubernetes cluster is at hand, so the deployment is checked by reading its files.
 What a file must hold is derived from the code wherever the code knows it: ports from the services'
 settings, partitions and retention from ``lapor_shared.topics``, who may read or write a topic from the
-catalogue's readers and writers.
+code's own wiring (tests/deploy/access.py).
 """
 
 from __future__ import annotations
@@ -39,13 +39,6 @@ ROLES = {service: {service} for service in SERVICES}
 """Catalogue roles each service's Kafka principal acts for: its own name. The gateway is named in the
 catalogue where it acts (lapor.submissions, the results, lapor.complaints); the "channel adapters" role is
 outside adapters', and no service holds it."""
-
-EXTRA_READS: dict[str, set[str]] = {}
-"""Reads beyond the catalogue's readers, each with its reason (none: every read is in the catalogue)."""
-
-READ_ONLY: set[str] = set()
-"""Services whose Kafka user may write nothing at all (none today: even the read-only dashboard writes
-the dead letters of its consumer, as every service may)."""
 
 
 # --------------------------------------------------------------------------------------------- YAML
@@ -252,9 +245,19 @@ class Instruction:
     args: str
 
 
+DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
+"""The one Dockerfile of every service image; the build arguments SERVICE and PORT say which."""
+
+
+def build_args(service: str) -> dict[str, str]:
+    """What `make images` and compose pass for ``service``: its name and its settings' HTTP port."""
+    return {"SERVICE": service, "PORT": str(service_port(service))}
+
+
 def dockerfile(service: str) -> list[Instruction]:
-    """The instructions of a service's Dockerfile, continuation lines joined, ARG defaults expanded."""
-    text = (ROOT / "services" / service / "Dockerfile").read_text(encoding="utf-8")
+    """The instructions of the Dockerfile as built for ``service``: continuation lines joined, the build
+    arguments and ARG defaults expanded."""
+    text = DOCKERFILE.read_text(encoding="utf-8")
     logical: list[str] = []
     pending = ""
     for raw in text.splitlines():
@@ -268,14 +271,14 @@ def dockerfile(service: str) -> list[Instruction]:
             continue
         logical.append(pending + stripped)
         pending = ""
-    args: dict[str, str] = {}
+    args = build_args(service)
     instructions = []
     for line in logical:
         keyword, _, rest = line.partition(" ")
         keyword = keyword.upper()
         if keyword == "ARG" and "=" in rest:
             name, _, default = rest.partition("=")
-            args[name.strip()] = default.strip().strip('"')
+            args.setdefault(name.strip(), default.strip().strip('"'))
         rest = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), rest)
         instructions.append(Instruction(keyword, rest.strip()))
     return instructions

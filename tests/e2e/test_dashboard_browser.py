@@ -10,6 +10,8 @@ driven through Debian's ``chromedriver`` by Selenium.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from lapor_shared.events.values import Location
@@ -18,14 +20,17 @@ from lapor_shared.topics import SUBMISSIONS
 from tests.conftest import submission
 from tests.e2e.browser import RESULTS, wait_until
 
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run may install Chromium (minutes)
 
 
-def figure(driver: object, row_key: str, name: str) -> int | None:
+def figure(driver: WebDriver, row_key: str, name: str) -> int | None:
     """The number in the regency table's row ``row_key``, column ``name`` (None while absent)."""
     from selenium.webdriver.common.by import By
 
-    cells = driver.find_elements(  # type: ignore[attr-defined]
+    cells = driver.find_elements(
         By.CSS_SELECTOR, f'table[data-table="children"] tr[data-key="{row_key}"] td[data-figure="{name}"]')
     try:
         return int(cells[0].text) if cells else None
@@ -33,10 +38,10 @@ def figure(driver: object, row_key: str, name: str) -> int | None:
         return None
 
 
-def kpi(driver: object, name: str) -> str:
+def kpi(driver: WebDriver, name: str) -> str:
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.CSS_SELECTOR, f'#kpis [data-figure="{name}"]').text  # type: ignore[attr-defined]
+    return driver.find_element(By.CSS_SELECTOR, f'#kpis [data-figure="{name}"]').text
 
 
 async def test_a_province_official_watches_its_regencies_live_and_drills_down(chromium, platform, browser):

@@ -55,7 +55,7 @@ async def test_an_agency_acknowledges_and_responds_and_the_reporter_sees_it_by_t
                                         internal_note="Catatan internal: pakai sisa aspal gudang."),
                      producer="agency-app", **ids),
     ]
-    await publish(platform.bootstrap_servers, AGENCY_COMMANDS.name, commands)
+    await publish(platform.bootstrap_servers, AGENCY_COMMANDS.topic(agency_id), commands)  # its own topic
 
     async def responded() -> Any:
         code, body = await asyncio.to_thread(get_json, status_url)

@@ -55,7 +55,7 @@ def test_run_platform_once_starts_everything_and_stops_cleanly(run_dir: Path) ->
     env["PYTHONUNBUFFERED"] = "1"
 
     proc = subprocess.Popen(
-        [sys.executable, "tools/run_platform.py", "--once", "--kafka-port", str(kafka_port),
+        [sys.executable, "-m", "tools.run_platform", "--once", "--kafka-port", str(kafka_port),
          "--run-dir", str(run_dir)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,

@@ -42,7 +42,7 @@ def metric(port: int, name: str, **labels: str) -> float:
     return total
 
 
-def headers(record) -> dict[str, str]:  # noqa: ANN001
+def headers(record) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
 
 

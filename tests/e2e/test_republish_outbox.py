@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -17,10 +15,7 @@ from lapor_shared.settings import DeliverySettings, KafkaSettings, PostgresSetti
 from lapor_shared.testing.factories import routed_envelope
 from lapor_shared.testing.kafka_io import consume, wait_for
 from lapor_shared.topics import COMPLAINTS
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from republish_outbox import republish  # noqa: E402
+from tools.republish_outbox import republish
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

@@ -24,11 +24,11 @@ from aiokafka import AIOKafkaProducer
 
 from lapor_intake.unreadable import salvage
 from lapor_shared.events import DecodeError, decode, encode, headers_of
-from lapor_shared.events.codec import decode_record
+from lapor_shared.events.codec import declared_event_type, decode_record
 from lapor_shared.events.intake import ComplaintRejected
 from lapor_shared.testing.platform import SERVICES
 from lapor_shared.topics import SUBMISSIONS, key_of
-from tests.hostile.messages import CORPUS, Wire, conflict, samples
+from tests.hostile.messages import CORPUS, Wire, conflict, family_topic, samples
 
 Where = tuple[str, str, int, int]
 """(consumer, topic, partition, offset) of a dead letter."""
@@ -44,15 +44,17 @@ class Sent:
 
 
 def readers() -> tuple[dict[str, dict[str, tuple[type, ...]]], list[tuple[str, tuple[str, ...]]]]:
-    """Per topic, each consumer reading it and the payload types it handles; and every (group, topics)."""
+    """Per topic, each consumer reading it and the payload types it handles; and every (group, topics). A
+    family read by pattern stands as the one topic of it the corpus attacks."""
     by_topic: dict[str, dict[str, tuple[type, ...]]] = {}
     groups: list[tuple[str, tuple[str, ...]]] = []
     for service in SERVICES:
         runtime = importlib.import_module(f"lapor_{service}.app").build().runtime
         handled = {c.name: c.handled_types for c in runtime.consumers}
         for sub in runtime.subscriptions:
-            groups.append((sub.group_id, sub.topics))
-            for topic in sub.topics:
+            topics = sub.topics if sub.family is None else (family_topic(sub.family),)
+            groups.append((sub.group_id, topics))
+            for topic in topics:
                 by_topic.setdefault(topic, {})[sub.consumer] = handled[sub.consumer]
     return by_topic, groups
 
@@ -72,14 +74,19 @@ class Publisher:
 def expected_refusals(sent: list[Sent], by_topic: dict[str, dict[str, tuple[type, ...]]],
                       impostors: set[tuple[str, int, int]]) -> tuple[set[tuple[str, str, int, int]], set[str]]:
     """(consumer, topic, partition, offset) of each dead letter to expect; channel message ids to be
-    answered with a rejection instead."""
+    answered with a rejection instead. A consumer refuses what it reads; what it skips unread (a record
+    whose trustworthy ``event_type`` header names another consumer's event, ``declared_event_type``) is
+    refused by the consumers that handle that event."""
     letters: set[tuple[str, str, int, int]] = set()
     answered: set[str] = set()
     for s in sent:
         where = (s.topic, s.partition, s.offset)
         for consumer, handled in by_topic[s.topic].items():
+            declared = declared_event_type(_Record(s))
             if s.name == "header-key-not-utf8":
                 pass  # unreadable by every consumer
+            elif declared is not None and declared not in {getattr(t, "event_type", None) for t in handled}:
+                continue  # its header names, on its topic, an event this consumer does not handle: skipped unread
             elif where in impostors:
                 probe = decode_record(_Record(s))
                 if type(probe.payload) not in handled:
@@ -193,5 +200,5 @@ async def send_corpus(bootstrap: str, *, between: Callable[[Publisher, int], Awa
     for topic in samples():  # a header key aiokafka cannot unpack, written as a raw client would
         offset = await asyncio.to_thread(write_unparsable, bootstrap, topic)
         publisher.sent.append(Sent(topic, 0, offset, Wire(None), "header-key-not-utf8"))
-    hostile = [s for s in publisher.sent if s.name not in ("valid", "conflict-original")]
-    return Campaign(hostile, impostors, [s for s in publisher.sent if s.name == "conflict-original"])
+    refused = [s for s in publisher.sent if s.name not in ("valid", "conflict-original")]
+    return Campaign(refused, impostors, [s for s in publisher.sent if s.name == "conflict-original"])

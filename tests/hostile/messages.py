@@ -36,6 +36,7 @@ from lapor_shared.topics import (
     REPORTER_COMMANDS,
     SUBMISSION_RESULTS,
     SUBMISSIONS,
+    TopicFamily,
     key_of,
 )
 
@@ -76,8 +77,17 @@ class Sample:
         return Wire(value, changes.get("key", self.key), changes.get("headers", self.headers))
 
 
+FAMILY_OWNERS = {AGENCY_COMMANDS.prefix: "umum.18.71", ADMIN_COMMANDS.prefix: "18"}
+"""The one topic of each family (read by a pattern subscription) the corpus attacks: every topic of a family
+reaches the same consumers the same way."""
+
+
+def family_topic(family: TopicFamily) -> str:
+    return family.topic(FAMILY_OWNERS[family.prefix])
+
+
 def samples() -> dict[str, Sample]:
-    """A fresh valid sample per topic that a service reads (new ids every call)."""
+    """A fresh valid sample per topic that a service reads (new ids every call; one topic per family)."""
     complaint = uuid4()
     command = dict(complaint_id=complaint, tracking_number=f.tracking_number())
     return {s.topic: s for s in (
@@ -90,11 +100,12 @@ def samples() -> dict[str, Sample]:
         Sample(CONTACTS.name, f.envelope(ReporterContactShared(
             reporter_ref=uuid4(), channel=Channel.WEB, key_id="dev", ciphertext="gAAAAAB-contoh"),
             complaint_id=complaint), ("payload", "key_id")),
-        Sample(AGENCY_COMMANDS.name, f.envelope(Acknowledge(agency_id="umum.18.71"), **command),
+        Sample(family_topic(AGENCY_COMMANDS), f.envelope(Acknowledge(agency_id="umum.18.71"), **command),
                ("payload", "agency_id")),
         Sample(REPORTER_COMMANDS.name, f.envelope(ReplyToResponse(text="Terima kasih."), **command),
                ("payload", "text")),
-        Sample(ADMIN_COMMANDS.name, f.envelope(AdminHold(admin_ref="admin-18", reason="Menunggu data."), **command),
+        Sample(family_topic(ADMIN_COMMANDS),
+               f.envelope(AdminHold(admin_ref="admin-18", reason="Menunggu data.", scope="18"), **command),
                ("payload", "reason")),
         Sample(REGISTRY_COMMANDS.name, f.envelope(DeactivateAgency(agency_id=f"nope.{uuid4().hex[:6]}")),
                ("payload", "reason")),
@@ -125,7 +136,7 @@ def _another_events_payload(s: Sample) -> dict[str, Any]:
 
 def _wrong_topic(s: Sample) -> Wire:
     """A valid event that belongs on another topic than this one."""
-    stray = f.accepted_envelope() if s.topic != COMPLAINTS.name else f.submitted_envelope()
+    stray: Envelope[Any] = f.accepted_envelope() if s.topic != COMPLAINTS.name else f.submitted_envelope()
     if s.topic == SUBMISSION_RESULTS.name:
         stray = f.routed_envelope()
     return Wire(encode(stray), None, [(k, v.encode()) for k, v in headers_of(stray).items()])
@@ -213,7 +224,7 @@ CORPUS: tuple[Hostile, ...] = (
     Hostile("header-binary-garbage", "a header value of invalid bytes where the version goes",
             lambda s: s.wire(s.body, headers=_header(s, "schema_version", b"\xff\x00\xfe"))),
     Hostile("header-null-value", "a null header value (FastStream decoded every header and failed)",
-            lambda s: s.wire(s.body, headers=_header(s, "event_type", None))),  # type: ignore[arg-type]
+            lambda s: s.wire(s.body, headers=_header(s, "event_type", None))),
     Hostile("header-twice", "the event_type header given twice",
             lambda s: s.wire(s.body, headers=[*s.headers, ("event_type", s.envelope.event_type.encode())])),
     Hostile("key-mismatch", "a key that does not match the body (breaks per-key order)",

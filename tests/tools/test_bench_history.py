@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from bench_history import grown, run  # noqa: E402
+from tools.bench_history import grown, run
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ needs_system_python = pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="no 
 
 
 def bootstrap(dest: Path, *extra: str) -> Path:
-    done = subprocess.run([str(SYSTEM_PYTHON), str(ROOT / "tools" / "bootstrap_uv.py"), UV_VERSION,
-                           "--dest", str(dest), *extra], capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run([str(SYSTEM_PYTHON), "-m", "tools.bootstrap_uv", UV_VERSION, "--dest", str(dest), *extra],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=True)
     return Path(done.stdout.strip())
 
 

@@ -1,7 +1,8 @@
 """Who is looking: officials with a password (hashlib.scrypt) and a scope, and their signed session.
 
-The session cookie holds only the username, signed and time-stamped with itsdangerous; every request
-reads the user again from the database, so a changed scope or a removed user takes effect at once.
+The session cookie holds only a random session id, signed and time-stamped with itsdangerous; every
+request reads the session and its user from the database, so logging out, a changed scope or a removed
+user takes effect at once.
 Hashing takes tens of milliseconds and 16 MB by design: it runs in worker threads, a few at a time,
 never on the event loop (a burst of log-ins must not stall the pages, the stream or the consumer).
 """
@@ -101,24 +102,45 @@ def _user(record: asyncpg.Record) -> User | None:
 
 
 class Sessions:
-    """Signed, expiring session tokens (the cookie's value)."""
+    """Sessions kept in the database, named by a signed, expiring cookie.
+
+    The cookie holds a random session id (128 bits, signed and time-stamped with itsdangerous); the
+    ``sessions`` table holds its SHA-256, the user and when it ends. A session counts while its row is
+    there, unexpired and not ended: logging out ends it for every copy of the cookie."""
 
     def __init__(self, settings: DashboardSettings) -> None:
         self._serializer = URLSafeTimedSerializer(settings.session_secret, salt="lapor-dashboard-session")
         self.max_age_s = settings.session_max_age_s
 
-    def token(self, user: User) -> str:
-        return self._serializer.dumps({"u": user.username})
+    async def open(self, db: repository.Executor, user: User) -> str:
+        """A new session for ``user``: the cookie's value."""
+        session_id = secrets.token_urlsafe(16)
+        await repository.open_session(db, _digest(session_id), user.username, self.max_age_s)
+        return self._serializer.dumps({"s": session_id})
 
-    def username(self, token: str | None) -> str | None:
+    async def username(self, db: repository.Executor, token: str | None) -> str | None:
+        """The user of a live session, or None (no cookie, forged, expired or ended)."""
+        session_id = self._session_id(token)
+        return await repository.session_user(db, _digest(session_id)) if session_id else None
+
+    async def end(self, db: repository.Executor, token: str | None) -> None:
+        session_id = self._session_id(token)
+        if session_id:
+            await repository.end_session(db, _digest(session_id))
+
+    def _session_id(self, token: str | None) -> str | None:
         if not token:
             return None
         try:
             data = self._serializer.loads(token, max_age=self.max_age_s)
         except BadData:  # expired, forged, or not even a token
             return None
-        name = data.get("u") if isinstance(data, dict) else None
-        return name if isinstance(name, str) else None
+        session_id = data.get("s") if isinstance(data, dict) else None
+        return session_id if isinstance(session_id, str) else None
+
+
+def _digest(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode()).digest()
 
 
 async def add_user(db: repository.Executor, username: str, password: str, scope: str, *,

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
+from lapor_dashboard.figures import NodeFigures
 from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.http_guard import check_fields
 from lapor_shared.logging import get_logger
@@ -59,7 +60,7 @@ class Pages:
     # --- who and what ------------------------------------------------------------------------------
 
     async def user(self, request: Request) -> auth.User | None:
-        username = self.sessions.username(request.cookies.get(auth.SESSION_COOKIE))
+        username = await self.sessions.username(self.pool, request.cookies.get(auth.SESSION_COOKIE))
         return await auth.load_user(self.pool, username) if username else None
 
     async def viewer(self, request: Request, node: str | None) -> tuple[auth.User, str]:
@@ -104,7 +105,7 @@ class Pages:
         remember_lang(request, response, lang)
         return response
 
-    def live_context(self, f: figures.NodeFigures, user: auth.User, lang: str) -> dict[str, Any]:
+    def live_context(self, f: NodeFigures, user: auth.User, lang: str) -> dict[str, Any]:
         built = {name: build(f, lang) for name, build in tables.BUILDERS.items()}
         return {
             "f": f, "node": f.node, "user": user, "tables": built, "kpi": tables.kpis(built["summary"]),
@@ -139,11 +140,14 @@ class Pages:
             return self.html(request, "login.html", lang, 401, next=target, failed=True, username=username)
         log.info("login_succeeded", scope=user.scope, role=user.role)
         response = RedirectResponse(target or "/dashboard", 303)
-        response.set_cookie(auth.SESSION_COOKIE, self.sessions.token(user), max_age=self.sessions.max_age_s,
+        token = await self.sessions.open(self.pool, user)
+        response.set_cookie(auth.SESSION_COOKIE, token, max_age=self.sessions.max_age_s,
                             httponly=True, samesite="lax", secure=self.settings.cookie_secure)
         return response
 
     async def logout(self, request: Request) -> Response:
+        """Ends the session in the database (every copy of the cookie stops working), then the cookie."""
+        await self.sessions.end(self.pool, request.cookies.get(auth.SESSION_COOKIE))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(auth.SESSION_COOKIE)
         return response

@@ -13,15 +13,15 @@ from uuid import UUID
 import asyncpg
 
 from lapor_dashboard.projection import FINISHED, OWED, LogEntry, Row
+from lapor_shared.db import Conn, Executor
 from lapor_shared.events.values import NATIONAL_CODE
 
-Executor = asyncpg.Connection | asyncpg.Pool
 GroupBy = Literal["node", "child", "agency"]
 
 # ----------------------------------------------------------------------------------------- read model
 
 
-async def add_event(conn: asyncpg.Connection, entry: LogEntry) -> bool:
+async def add_event(conn: Conn, entry: LogEntry) -> bool:
     """Record one line of a complaint's event log; False when it was already there."""
     inserted = await conn.fetchval(
         "INSERT INTO complaint_events (event_id, complaint_id, occurred_at, event_type, facts)"
@@ -40,12 +40,12 @@ async def events_of(db: Executor, complaint_id: UUID) -> list[LogEntry]:
     return [LogEntry(r["event_id"], r["complaint_id"], r["event_type"], r["occurred_at"], r["facts"]) for r in rows]
 
 
-async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID) -> None:
+async def lock_complaint(conn: Conn, complaint_id: UUID) -> None:
     """Serialise the fold of one complaint (the live consumer and a rebuild may both be at it)."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(complaint_id))
 
 
-async def save_row(conn: asyncpg.Connection, row: Row, *, tracking_number: str | None, title: str | None) -> None:
+async def save_row(conn: Conn, row: Row, *, tracking_number: str | None, title: str | None) -> None:
     """Insert or replace the complaint's row; tracking number and title are kept when not given."""
     await conn.execute(
         """
@@ -78,7 +78,7 @@ async def save_row(conn: asyncpg.Connection, row: Row, *, tracking_number: str |
     )
 
 
-async def reset_read_model(conn: asyncpg.Connection, consumer: str) -> None:
+async def reset_read_model(conn: Conn, consumer: str) -> None:
     """Empty the read model and forget which events it processed (users stay)."""
     await conn.execute("TRUNCATE complaints, complaint_events")
     await conn.execute("DELETE FROM inbox WHERE consumer = $1", consumer)
@@ -226,3 +226,23 @@ async def add_user(
         username, password_hash, scope_code, role, display_name,
     )
     return bool(written)
+
+
+async def open_session(db: Executor, id_hash: bytes, username: str, max_age_s: int) -> None:
+    """A new session; ended and expired ones of the last day are swept on the way."""
+    await db.execute("DELETE FROM sessions WHERE expires_at < now() - interval '1 day'")
+    await db.execute(
+        "INSERT INTO sessions (id_hash, username, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))",
+        id_hash, username, float(max_age_s),
+    )
+
+
+async def session_user(db: Executor, id_hash: bytes) -> str | None:
+    value = await db.fetchval(
+        "SELECT username FROM sessions WHERE id_hash = $1 AND ended_at IS NULL AND expires_at > now()", id_hash
+    )
+    return str(value) if value is not None else None
+
+
+async def end_session(db: Executor, id_hash: bytes) -> None:
+    await db.execute("UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL", id_hash)

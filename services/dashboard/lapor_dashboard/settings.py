@@ -2,8 +2,9 @@
 (``LAPOR_SESSION_SECRET``, ``LAPOR_LIVE_INTERVAL_S``, ``LAPOR_DEMO_USERS=false`` …).
 
 The defaults fit a developer machine: demo officials are seeded (``lampung``, ``bandarlampung``,
-``nasional``, password ``DEMO_PASSWORD``) and sessions are signed with a development secret. In production (``LAPOR_ENVIRONMENT``, the default)
-the service refuses to start while either is in force; ``make run`` runs in development.
+``nasional``, password ``DEMO_PASSWORD``) and sessions are signed with a development secret. In production
+(``LAPOR_ENVIRONMENT``, the default) the service refuses to start while either is in force; ``make run`` runs
+in development.
 """
 
 from __future__ import annotations

@@ -68,6 +68,32 @@ async def test_without_a_login_pages_lead_to_the_login_and_data_answers_401(dash
             assert (await client.get("/export/children.csv?node=ID")).status_code == 401
 
 
+async def test_logging_out_ends_the_session_for_every_copy_of_its_cookie(dashboard):
+    async with dashboard() as h:
+        async with h.client() as client, h.client() as copy:
+            await h.login(client, "lampung")
+            copy.cookies.set("lapor_dasbor", client.cookies["lapor_dasbor"])
+            assert (await copy.get("/dashboard?node=18")).status_code == 200
+
+            out = await client.post("/logout")
+
+            assert out.status_code == 303 and out.headers["location"] == "/login"
+            assert (await copy.get("/dashboard?node=18")).status_code == 303
+            assert (await copy.get("/export/children.csv?node=18")).status_code == 401
+
+
+async def test_a_tampered_or_foreign_session_cookie_is_no_login(dashboard):
+    async with dashboard() as h, dashboard(session_secret="b" * 40) as other:
+        async with h.client() as client, other.client() as elsewhere:
+            await h.login(client, "lampung")
+            token = client.cookies["lapor_dasbor"]
+            tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+            for cookie, app in ((tampered, h), (token, other)):
+                probe = elsewhere if app is other else client
+                probe.cookies.set("lapor_dasbor", cookie)
+                assert (await probe.get("/export/children.csv?node=18")).status_code == 401
+
+
 async def test_a_wrong_password_is_refused_and_the_login_goes_back_to_the_page_asked_for(dashboard):
     async with dashboard() as h:
         async with h.client() as client:

@@ -36,12 +36,19 @@ Case = dict[str, Any]
 
 
 def ids_of(case: Case) -> dict[str, Any]:
-    """The envelope fields of every event about ``case``: its own ids, its responsible agency's
-    jurisdiction and its story's correlation id."""
+    """The envelope fields of every event about ``case``: its own ids, its responsible agency (none while
+    it waits for triage, whose desk the case's office then stands for) and that agency's jurisdiction,
+    whether it is rahasia, and its story's correlation id."""
     return {
         "complaint_id": case["complaint_id"], "tracking_number": case["tracking_number"],
         "jurisdiction_code": case["jurisdiction_code"], "correlation_id": case.get("correlation_id"),
+        "agency_id": None if never_routed(case) else case["agency_id"], "confidential": case["confidential"],
     }
+
+
+def never_routed(case: Case) -> bool:
+    """Still with the triage desk (waiting, held or archived there): no agency has had it yet."""
+    return case["hard_cap_at"] is None
 
 
 async def record(

@@ -6,6 +6,7 @@ from functools import partial
 
 from lapor_followup import service
 from lapor_followup.context import Context
+from lapor_shared.binding import bound
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.lifecycle import (
     ComplaintArchived,
@@ -26,7 +27,7 @@ def register_handlers(runtime: Runtime, ctx: Context) -> None:
     runtime.publishes(lc.DeadlineSet, lc.DeadlineWarning, lc.DeadlineBreached, lc.DeadlineExtended,
                       lc.ComplaintEscalated, lc.ComplaintAcknowledged, lc.ComplaintResponded,
                       lc.ComplaintReporterReplied, lc.ComplaintRated, lc.ComplaintClosed, lc.ComplaintReopened,
-                      lc.ActionRejected)
+                      lc.ComplaintHeld, lc.ActionRejected)
     triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=runtime.name)
     complaints = runtime.consumer("followup.complaints", {
         ComplaintRouted: partial(service.open_case, ctx=ctx),
@@ -35,8 +36,9 @@ def register_handlers(runtime: Runtime, ctx: Context) -> None:
         ComplaintHeld: triage_decided,
         ComplaintArchived: triage_decided,
     })
-    # each command topic accepts only its own writers' commands (an agency cannot reply as a reporter)
-    command = partial(service.handle_command, ctx=ctx)
+    # each command topic accepts only its own writers' commands (an agency cannot reply as a reporter), and
+    # each agency and admin scope writes its own topic: a command is taken only from the sender it names
+    command = bound(partial(service.handle_command, ctx=ctx))
 
     def commands_of(prefix: str) -> dict:
         return {c: command for c in service.COMMANDS if c.event_type.startswith(prefix)}
@@ -46,6 +48,6 @@ def register_handlers(runtime: Runtime, ctx: Context) -> None:
     admin = runtime.consumer("followup.admin_commands", commands_of("admin."))
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
-    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=f"{GROUP}-agency-commands")
+    runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands")
     runtime.subscribe(reporter, REPORTER_COMMANDS.name, group_id=f"{GROUP}-reporter-commands")
-    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=f"{GROUP}-admin-commands")
+    runtime.subscribe(admin, family=ADMIN_COMMANDS, group_id=f"{GROUP}-admin-commands")

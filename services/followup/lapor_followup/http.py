@@ -84,9 +84,9 @@ class ReadApi:
                            "The tracking_number query parameter is required.")
         async with self._runtime.http_pool.acquire() as conn:
             case = await repository.complaint_by_tracking(conn, number)
-            public = case is not None and not case["confidential"]
-            history = await repository.history_of(conn, case["complaint_id"]) if public else []
-        if case is None or not public:  # rahasia: not the public's to see, and said as "no such number"
+            history = await repository.history_of(conn, case["complaint_id"]) if case and not case["confidential"] \
+                else []
+        if case is None or case["confidential"]:  # rahasia: not the public's to see, said as "no such number"
             raise _refusal(404, "not_found", "Laporan dengan nomor pelacakan ini tidak ditemukan.",
                            "No complaint has this tracking number.")
         return json_response(readmodels.reporter_view(case, history))

@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from lapor_followup.workcalendar import CalendarOverride
+from lapor_shared.db import Conn
 
 Row = dict[str, Any]
 
@@ -30,7 +31,7 @@ _COMPLAINT_COLUMNS = frozenset({
 })
 
 
-async def insert_complaint(conn: asyncpg.Connection, *, complaint_id: UUID, **fields: Any) -> Row | None:
+async def insert_complaint(conn: Conn, *, complaint_id: UUID, **fields: Any) -> Row | None:
     """The new complaint's row, or None when it exists already (a redelivered event)."""
     _check_columns(fields)
     columns = ["complaint_id", *fields]
@@ -43,7 +44,7 @@ async def insert_complaint(conn: asyncpg.Connection, *, complaint_id: UUID, **fi
     return dict(row) if row else None
 
 
-async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID, *, skip_locked: bool = False) -> Row | None:
+async def lock_complaint(conn: Conn, complaint_id: UUID, *, skip_locked: bool = False) -> Row | None:
     """The complaint's row, locked until the transaction ends (None: unknown, or busy with skip_locked)."""
     row = await conn.fetchrow(
         "SELECT * FROM complaints WHERE complaint_id = $1 FOR UPDATE" + (" SKIP LOCKED" if skip_locked else ""),
@@ -52,7 +53,7 @@ async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID, *, skip_l
     return dict(row) if row else None
 
 
-async def update_complaint(conn: asyncpg.Connection, complaint_id: UUID, **changes: Any) -> Row:
+async def update_complaint(conn: Conn, complaint_id: UUID, **changes: Any) -> Row:
     _check_columns(changes)
     assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
     row = await conn.fetchrow(
@@ -69,7 +70,7 @@ def _check_columns(fields: Iterable[str]) -> None:
         raise ValueError(f"not a complaints column: {sorted(unknown)}")
 
 
-async def complaint_by_tracking(conn: asyncpg.Connection, tracking_number: str) -> Row | None:
+async def complaint_by_tracking(conn: Conn, tracking_number: str) -> Row | None:
     row = await conn.fetchrow("SELECT * FROM complaints WHERE tracking_number = $1", tracking_number)
     return dict(row) if row else None
 
@@ -77,7 +78,7 @@ async def complaint_by_tracking(conn: asyncpg.Connection, tracking_number: str) 
 # --- history and internal notes ----------------------------------------------------------------------
 
 async def add_history(
-    conn: asyncpg.Connection, *, complaint_id: UUID, event_id: UUID, event_type: str, occurred_at: datetime,
+    conn: Conn, *, complaint_id: UUID, event_id: UUID, event_type: str, occurred_at: datetime,
     status: str, agency_id: str | None, facts: dict[str, Any],
 ) -> None:
     await conn.execute(
@@ -87,7 +88,7 @@ async def add_history(
     )
 
 
-async def history_of(conn: asyncpg.Connection, complaint_id: UUID) -> list[Row]:
+async def history_of(conn: Conn, complaint_id: UUID) -> list[Row]:
     rows = await conn.fetch(
         "SELECT event_id, event_type, occurred_at, status, agency_id, facts FROM history"
         " WHERE complaint_id = $1 ORDER BY history_id",
@@ -97,7 +98,7 @@ async def history_of(conn: asyncpg.Connection, complaint_id: UUID) -> list[Row]:
 
 
 async def add_internal_note(
-    conn: asyncpg.Connection, *, complaint_id: UUID, agency_id: str, note: str, created_at: datetime
+    conn: Conn, *, complaint_id: UUID, agency_id: str, note: str, created_at: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO internal_notes (complaint_id, agency_id, note, created_at) VALUES ($1, $2, $3, $4)",
@@ -105,7 +106,7 @@ async def add_internal_note(
     )
 
 
-async def internal_notes_of(conn: asyncpg.Connection, complaint_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+async def internal_notes_of(conn: Conn, complaint_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
     rows = await conn.fetch(
         "SELECT complaint_id, agency_id, note, created_at FROM internal_notes"
         " WHERE complaint_id = ANY($1::uuid[]) ORDER BY note_id",
@@ -122,7 +123,7 @@ async def internal_notes_of(conn: asyncpg.Connection, complaint_ids: Sequence[UU
 # --- timers ------------------------------------------------------------------------------------------
 
 async def add_timer(
-    conn: asyncpg.Connection, *, complaint_id: UUID, stage: str, kind: str, agency_id: str | None,
+    conn: Conn, *, complaint_id: UUID, stage: str, kind: str, agency_id: str | None,
     due_at: datetime, escalation_level: int = 0, target_due_at: datetime | None = None,
     policy_version: str | None = None, working_days: int | None = None,
 ) -> int:
@@ -135,7 +136,7 @@ async def add_timer(
 
 
 async def cancel_timers(
-    conn: asyncpg.Connection, complaint_id: UUID, *, at: datetime, stages: Sequence[str] | None = None,
+    conn: Conn, complaint_id: UUID, *, at: datetime, stages: Sequence[str] | None = None,
     kinds: Sequence[str] | None = None,
 ) -> int:
     """Stop live timers of a complaint (all, or only the given stages/kinds). Returns how many."""
@@ -148,7 +149,7 @@ async def cancel_timers(
     return int(result.split()[-1])
 
 
-async def lock_complaints_with_due_timers(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[UUID]:
+async def lock_complaints_with_due_timers(conn: Conn, *, now: datetime, limit: int) -> list[UUID]:
     """Lock (SKIP LOCKED) the complaints of the earliest due timers, found through the partial index
     ``timers_due``. Everyone locks a complaint before its timers, so pollers and consumers never deadlock."""
     rows = await conn.fetch(
@@ -164,7 +165,7 @@ async def lock_complaints_with_due_timers(conn: asyncpg.Connection, *, now: date
     return [r["complaint_id"] for r in rows]
 
 
-async def claim_due_timers(conn: asyncpg.Connection, complaint_ids: Sequence[UUID], *, now: datetime) -> list[Row]:
+async def claim_due_timers(conn: Conn, complaint_ids: Sequence[UUID], *, now: datetime) -> list[Row]:
     """The due timers of complaints this transaction has locked, claimed with FOR UPDATE SKIP LOCKED."""
     rows = await conn.fetch(
         "SELECT * FROM timers WHERE complaint_id = ANY($1::uuid[]) AND fired_at IS NULL AND cancelled_at IS NULL"
@@ -175,7 +176,7 @@ async def claim_due_timers(conn: asyncpg.Connection, complaint_ids: Sequence[UUI
 
 
 async def mark_fired(
-    conn: asyncpg.Connection, timer_id: int, *, at: datetime, outcome: str, fired_by: str
+    conn: Conn, timer_id: int, *, at: datetime, outcome: str, fired_by: str
 ) -> None:
     await conn.execute(
         "UPDATE timers SET fired_at = $2, outcome = $3, fired_by = $4, attempts = attempts + 1"
@@ -185,7 +186,7 @@ async def mark_fired(
 
 
 async def record_timer_failure(
-    conn: asyncpg.Connection, timer_id: int, *, at: datetime, error: str, give_up: bool, fired_by: str
+    conn: Conn, timer_id: int, *, at: datetime, error: str, give_up: bool, fired_by: str
 ) -> None:
     """A timer whose effect failed: retried on the next rounds, set aside (outcome failed) at the limit."""
     await conn.execute(
@@ -197,24 +198,15 @@ async def record_timer_failure(
     )
 
 
-async def live_timers(conn: asyncpg.Connection, complaint_id: UUID) -> list[Row]:
-    rows = await conn.fetch(
-        "SELECT * FROM timers WHERE complaint_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL"
-        " ORDER BY due_at",
-        complaint_id,
-    )
-    return [dict(r) for r in rows]
-
-
 # --- calendar, policies, credentials ------------------------------------------------------------------
 
-async def calendar_overrides(conn: asyncpg.Connection | asyncpg.Pool) -> list[CalendarOverride]:
+async def calendar_overrides(conn: Conn | asyncpg.Pool) -> list[CalendarOverride]:
     rows = await conn.fetch("SELECT day, working, name FROM calendar_overrides ORDER BY day")
     return [CalendarOverride(r["day"], r["working"], r["name"]) for r in rows]
 
 
 async def set_calendar_day(
-    conn: asyncpg.Connection | asyncpg.Pool, day: date, *, working: bool, name: str, decree: str | None = None
+    conn: Conn | asyncpg.Pool, day: date, *, working: bool, name: str, decree: str | None = None
 ) -> None:
     await conn.execute(
         "INSERT INTO calendar_overrides (day, working, name, decree) VALUES ($1, $2, $3, $4)"
@@ -223,16 +215,16 @@ async def set_calendar_day(
     )
 
 
-async def clear_calendar_day(conn: asyncpg.Connection | asyncpg.Pool, day: date) -> None:
+async def clear_calendar_day(conn: Conn | asyncpg.Pool, day: date) -> None:
     await conn.execute("DELETE FROM calendar_overrides WHERE day = $1", day)
 
 
-async def recorded_policies(conn: asyncpg.Connection) -> dict[str, str]:
+async def recorded_policies(conn: Conn) -> dict[str, str]:
     rows = await conn.fetch("SELECT version, fingerprint FROM deadline_policies")
     return {r["version"]: r["fingerprint"] for r in rows}
 
 
-async def record_policy(conn: asyncpg.Connection, *, version: str, fingerprint: str, document: dict) -> None:
+async def record_policy(conn: Conn, *, version: str, fingerprint: str, document: dict) -> None:
     await conn.execute(
         "INSERT INTO deadline_policies (version, fingerprint, document) VALUES ($1, $2, $3)"
         " ON CONFLICT (version) DO NOTHING",
@@ -241,7 +233,7 @@ async def record_policy(conn: asyncpg.Connection, *, version: str, fingerprint: 
 
 
 async def add_credential(
-    conn: asyncpg.Connection | asyncpg.Pool, *, token_sha256: str, agency_id: str, label: str | None = None
+    conn: Conn | asyncpg.Pool, *, token_sha256: str, agency_id: str, label: str | None = None
 ) -> None:
     await conn.execute(
         "INSERT INTO agency_credentials (token_sha256, agency_id, label) VALUES ($1, $2, $3)"
@@ -250,14 +242,14 @@ async def add_credential(
     )
 
 
-async def revoke_credentials(conn: asyncpg.Connection | asyncpg.Pool, agency_id: str) -> int:
+async def revoke_credentials(conn: Conn | asyncpg.Pool, agency_id: str) -> int:
     result = await conn.execute(
         "UPDATE agency_credentials SET revoked_at = now() WHERE agency_id = $1 AND revoked_at IS NULL", agency_id
     )
     return int(result.split()[-1])
 
 
-async def agency_for_token(conn: asyncpg.Connection | asyncpg.Pool, token_sha256: str) -> str | None:
+async def agency_for_token(conn: Conn | asyncpg.Pool, token_sha256: str) -> str | None:
     return await conn.fetchval(
         "SELECT agency_id FROM agency_credentials WHERE token_sha256 = $1 AND revoked_at IS NULL", token_sha256
     )
@@ -266,7 +258,7 @@ async def agency_for_token(conn: asyncpg.Connection | asyncpg.Pool, token_sha256
 # --- read models ---------------------------------------------------------------------------------------
 
 async def worklist(
-    conn: asyncpg.Connection | asyncpg.Pool, agency_id: str, *, owed: Sequence[str], limit: int
+    conn: Conn | asyncpg.Pool, agency_id: str, *, owed: Sequence[str], limit: int
 ) -> list[Row]:
     """Open complaints the agency answers for (or was escalated to), the nearest agency deadline first."""
     rows = await conn.fetch(
@@ -287,7 +279,7 @@ _SUBTREE = "($1 = 'ID' OR jurisdiction_code = $1 OR jurisdiction_code LIKE $1 ||
 
 
 async def statistics(
-    conn: asyncpg.Connection | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
+    conn: Conn | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
 ) -> Row:
     """Counts and measures over every complaint whose responsible agency sits at ``code`` or below."""
     row = await conn.fetchrow(
@@ -314,6 +306,7 @@ async def statistics(
         f"SELECT rating, count(*) AS n FROM complaints WHERE {_SUBTREE} AND rating IS NOT NULL GROUP BY rating",
         code,
     )
+    assert row is not None  # an aggregate answers one row
     result = dict(row)
     result["by_status"] = {r["status"]: r["n"] for r in by_status}
     result["by_rating"] = {int(r["rating"]): r["n"] for r in by_rating}
@@ -321,7 +314,7 @@ async def statistics(
 
 
 async def child_counts(
-    conn: asyncpg.Connection | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
+    conn: Conn | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
 ) -> list[Row]:
     """Totals per direct child of ``code`` (provinces of the nation, regencies of a province); the
     node's own agencies appear under ``code`` itself."""

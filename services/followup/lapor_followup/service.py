@@ -25,6 +25,7 @@ from lapor_followup.effects import (
 )
 from lapor_followup.escalation import general_office
 from lapor_followup.states import Status, check
+from lapor_shared import binding
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.lifecycle import (
@@ -46,10 +47,10 @@ COMMANDS = tuple(actions.BY_COMMAND)
 # --- agency, reporter and admin commands ---------------------------------------------------------------
 
 async def handle_command(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
-    """Every agency, reporter and admin command: find the complaint, check the command against the
-    state machine and the agency's right to act, then apply its action (``actions.py``). A command that
-    cannot be done becomes ``complaint.action_rejected`` with the reason; nothing else changes and
-    nothing is raised."""
+    """Every agency, reporter and admin command: find the complaint, check the admin's scope, the command
+    against the state machine and the agency's right to act, then apply its action (``actions.py``). A
+    command that cannot be done becomes ``complaint.action_rejected`` with the reason; nothing else changes
+    and nothing is raised. That the sender is who the payload says is checked before (``binding.bound``)."""
     at = ctx.clock.now()
     if envelope.complaint_id is None:
         await reject(tx, envelope, None, reason(
@@ -62,6 +63,9 @@ async def handle_command(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> No
         await reject(tx, envelope, None, reason(
             "unknown_complaint", field="complaint_id", message_id="Laporan tidak ditemukan.",
             message_en="No such complaint."), at=at)
+        return
+    if envelope.event_type.startswith("admin.") and await binding.refused_outside_scope(
+            tx, envelope, case["jurisdiction_code"]):
         return
     problem = check(envelope.event_type, Status(case["status"]))
     if problem is None and envelope.event_type.startswith("agency."):

@@ -85,7 +85,7 @@ def check(action: str, status: Status) -> Reason | None:
     if status in transition.allowed_from:
         return None
     verb_id, verb_en = _ACTION_NAMES[action]
-    label_id, label_en = LABELS[status]
+    label_id, _label_en = LABELS[status]
     allowed = ", ".join(sorted(s.value for s in transition.allowed_from))
     return reason(
         "illegal_transition",

@@ -20,8 +20,9 @@ import asyncpg
 
 from lapor_followup.app import Followup, build
 from lapor_followup.settings import FollowupSettings
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload, decode
-from lapor_shared.events.values import AgencyLevel, AgencyRef
+from lapor_shared.events.values import NATIONAL_CODE, AgencyLevel, AgencyRef
 from lapor_shared.regions import all_regions
 from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import agency_ref, complaint_routed, envelope, routed_envelope
@@ -44,7 +45,7 @@ def office(code: str) -> AgencyRef:
 
 
 class FollowupHarness(ServiceHarness):
-    def __init__(self, service: Followup, clock: ManualClock, conn: asyncpg.Connection, app: Any) -> None:
+    def __init__(self, service: Followup, clock: ManualClock, conn: Conn, app: Any) -> None:
         super().__init__(service.runtime)
         self.service = service
         self.clock = clock
@@ -63,13 +64,19 @@ class FollowupHarness(ServiceHarness):
     async def deliver(self, message: Envelope[Any], topic: str) -> None:
         await self.publish(message, topic=topic)
 
-    async def command(self, complaint: Envelope[Any] | None, payload: Payload, **envelope_fields: Any) -> Envelope[Any]:
-        """An agency, reporter or admin command about ``complaint``, on its topic."""
+    async def command(self, complaint: Envelope[Any] | None, payload: Payload, *, topic: str | None = None,
+                      **envelope_fields: Any) -> Envelope[Any]:
+        """An agency, reporter or admin command about ``complaint``, on its sender's topic (the agency's it
+        names, the scope's it names or else the nation's admins', the reporters'), or on ``topic``."""
         if complaint is not None:
             envelope_fields.setdefault("complaint_id", complaint.complaint_id)
             envelope_fields.setdefault("tracking_number", complaint.tracking_number)
-        topic = {"agency": AGENCY_COMMANDS, "reporter": REPORTER_COMMANDS, "admin": ADMIN_COMMANDS}[
-            payload.event_type.split(".")[0]].name
+        if topic is None:
+            topic = {
+                "agency": lambda: AGENCY_COMMANDS.topic(payload.agency_id),  # type: ignore[attr-defined]
+                "admin": lambda: ADMIN_COMMANDS.topic(getattr(payload, "scope", None) or NATIONAL_CODE),
+                "reporter": lambda: REPORTER_COMMANDS.name,
+            }[payload.event_type.split(".")[0]]()
         message = envelope(payload, producer="test-client", occurred_at=self.clock.now(), **envelope_fields)
         await self.deliver(message, topic)
         return message

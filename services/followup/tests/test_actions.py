@@ -78,7 +78,7 @@ async def test_a_command_redelivered_is_applied_once(followup):
     f = followup
     complaint = await f.route("18.71", at=at(7))
     ack = await f.command(complaint, AcknowledgeComplaint(agency_id="umum.18.71"))
-    await f.deliver(ack, "lapor.commands.agency")
+    await f.deliver(ack, "lapor.commands.agency.umum.18.71")
     assert len(await f.events(complaint, "complaint.acknowledged")) == 1
     assert await f.rejections(complaint) == []
 

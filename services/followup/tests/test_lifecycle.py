@@ -13,7 +13,7 @@ from lapor_shared.events.commands import (
     ReplyToResponse,
     RespondToComplaint,
 )
-from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
+from lapor_shared.topics import COMPLAINTS, agency_stream, jurisdiction_topic
 
 from .harness import WIB
 
@@ -106,7 +106,8 @@ async def test_a_complaint_lives_from_routing_to_auto_close_on_the_working_day_c
     # the internal note is in no event, on any topic
     rows = await f.conn.fetch("SELECT topic, payload FROM followup.outbox")
     assert rows and not any(b"Bappeda" in bytes(r["payload"]) for r in rows)
-    assert {r["topic"] for r in rows} == {COMPLAINTS.name, jurisdiction_topic("18.71")}
+    assert {r["topic"] for r in rows} == {COMPLAINTS.name, jurisdiction_topic("18.71"),
+                                          agency_stream("18.71", "umum.18.71")}
 
 
 async def test_the_status_can_be_rebuilt_from_the_lifecycle_stream_alone(followup):

@@ -10,6 +10,7 @@ from datetime import datetime
 import asyncpg
 import pytest
 
+from lapor_shared.db import Conn
 from lapor_shared.testing.clock import ManualClock
 
 from .harness import START, WIB
@@ -24,7 +25,7 @@ def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(2025, 7, day, hour, minute, tzinfo=WIB)
 
 
-async def breached_per_complaint(conn: asyncpg.Connection) -> Counter:
+async def breached_per_complaint(conn: Conn) -> Counter:
     rows = await conn.fetch(
         "SELECT key FROM followup.outbox WHERE topic = 'lapor.complaints'"
         " AND headers->>'event_type' = 'complaint.deadline_breached'"

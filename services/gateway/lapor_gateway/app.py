@@ -6,6 +6,7 @@ is its HTTP app (every channel's routes, ``http.py``), what ``python -m lapor_ga
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from lapor_gateway import http
@@ -15,6 +16,7 @@ from lapor_gateway.reporter_actions import ReporterActions
 from lapor_gateway.settings import DEV_OPEN311_KEYS, DEV_SMS_SECRET, GatewaySettings
 from lapor_gateway.submissions import SubmissionGateway
 from lapor_gateway.wakeups import AnswerBoard, AnswerListener
+from lapor_shared import geo
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
@@ -50,7 +52,10 @@ def build(settings: GatewaySettings | None = None) -> Gateway:
             log.warning("gateway_using_development_secrets",
                         hint="set LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET and LAPOR_ADAPTERS__OPEN311_API_KEYS")
 
-    runtime.on_started.extend([listener.start, warn_about_dev_secrets])
+    async def warm_boundaries(rt: Runtime[GatewaySettings]) -> None:
+        await asyncio.to_thread(geo.warm)  # the view places a point-only complaint in its regency (projection)
+
+    runtime.on_started.extend([listener.start, warn_about_dev_secrets, warm_boundaries])
     runtime.on_stopping.append(listener.stop)
     return Gateway(runtime, channels)
 

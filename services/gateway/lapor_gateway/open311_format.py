@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 FORMATS = ("json", "xml")
 _ITEM_OF = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-            "values": "value"}
+            "values": "value", "endpoints": "endpoint", "formats": "format"}
 
 
 def _xml_value(parent: ElementTree.Element, name: str, value: Any) -> None:

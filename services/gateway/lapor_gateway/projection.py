@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from lapor_gateway import repository as repo
-from lapor_shared import categories, statuses
-from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope
+from lapor_shared import categories, geo, statuses
+from lapor_shared.consumer import Handler, Tx
+from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import (
     ComplaintAcknowledged,
@@ -29,6 +29,8 @@ from lapor_shared.events.lifecycle import (
     ComplaintReporterReplied,
     ComplaintResponded,
     ComplaintRouted,
+    DeadlineExtended,
+    DeadlineSet,
 )
 
 PUBLIC_STATUSES: dict[str, statuses.ComplaintStatus] = {
@@ -67,6 +69,7 @@ def label(lifecycle_status: str) -> tuple[str, str]:
 
 async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
     accepted: ComplaintAccepted = envelope.payload
+    assert envelope.complaint_id is not None  # _about_a_complaint and the service let only these through
     hidden = accepted.confidential
     location = accepted.location
     media = next((str(a.url) for a in accepted.attachments if a.media_type.startswith("image/")), None)
@@ -83,7 +86,7 @@ async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
         latitude=None if hidden else location.latitude,
         longitude=None if hidden else location.longitude,
         media_url=None if hidden else media,
-        region_code=None if hidden else location.region_code,
+        region_code=None if hidden else _region(location.region_code, location.latitude, location.longitude),
         confidential=accepted.confidential,
         anonymous=accepted.anonymous,
         requested_at=accepted.submitted_at,
@@ -92,11 +95,28 @@ async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
     )
 
 
+def _region(code: str | None, latitude: float | None, longitude: float | None) -> str | None:
+    """The region a listing by ``jurisdiction_id`` finds the complaint in, by routing's precedence
+    (docs/jurisdictions.md): a point inside a boundary, else the code, else a point near one."""
+    if latitude is None or longitude is None or geo.outside_indonesia(latitude, longitude):
+        return code
+    place = geo.locate_point(latitude, longitude)
+    return place.code if place.status == "inside" or not code else code
+
+
+async def on_deadline(tx: Tx, envelope: Envelope[Any]) -> None:
+    if envelope.payload.stage != "auto_close":  # the reporter's clock, not the agency's
+        assert envelope.complaint_id is not None  # _about_a_complaint let only these through
+        await repo.apply_deadline(tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
+                                  due_at=envelope.payload.due_at, occurred_at=envelope.occurred_at)
+
+
 async def _status(
     tx: Tx, envelope: Envelope[Any], *, lifecycle: str | None, notes: tuple[str, str] | None,
     open311: str | None = None, agency: str | None = None, category: str | None = None,
 ) -> None:
     known = categories.resolve(category)
+    assert envelope.complaint_id is not None  # _about_a_complaint let only these through
     await repo.apply_status(
         tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
         lifecycle_status=lifecycle, open311_status=open311, status_notes=_notes(*notes) if notes else None,
@@ -163,7 +183,7 @@ async def on_reopened(tx: Tx, envelope: Envelope[Any]) -> None:
     ))
 
 
-def _about_a_complaint(handler: Any) -> Any:
+def _about_a_complaint(handler: Handler) -> Handler:
     async def guarded(tx: Tx, envelope: Envelope[Any]) -> None:
         if envelope.complaint_id is not None:  # every lifecycle event has one; skip a malformed one
             await handler(tx, envelope)
@@ -171,7 +191,7 @@ def _about_a_complaint(handler: Any) -> Any:
     return guarded
 
 
-HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in {
+_USE_CASES: dict[type[Payload], Handler] = {
     ComplaintAccepted: on_accepted,
     ComplaintRouted: on_routed,
     ComplaintNeedsTriage: on_needs_triage,
@@ -184,5 +204,8 @@ HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in {
     ComplaintEscalated: on_escalated,
     ComplaintClosed: on_closed,
     ComplaintReopened: on_reopened,
-}.items()}
+    DeadlineSet: on_deadline,
+    DeadlineExtended: on_deadline,
+}
+HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in _USE_CASES.items()}
 """The view's use case per event type (``handlers.py`` attaches them to ``lapor.complaints``)."""

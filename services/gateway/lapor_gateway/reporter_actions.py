@@ -11,6 +11,7 @@ SMS message id): sending it twice publishes it once and answers with the same ou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import time
@@ -144,7 +145,5 @@ class ReporterActions:
                 remaining = deadline - time.monotonic()
                 if current.status != "pending" or remaining <= 0:
                     return current
-                try:
+                with contextlib.suppress(TimeoutError):  # woken by the outcome, else look again after recheck_s
                     await asyncio.wait_for(decided.wait(), timeout=min(remaining, self._settings.recheck_s))
-                except TimeoutError:
-                    pass

@@ -2,7 +2,7 @@
 the reporter's view of each complaint (``reporter_cases``, ``reporter_timeline``) and the commands
 published for reporters (``reporter_actions``). The rest of the gateway's SQL is in ``repository.py``.
 
-Every function takes a connection or the pool and runs inside the caller's transaction when given one.
+Every function takes a connection or the pool (``Executor``) and runs inside the caller's transaction when given one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from lapor_shared.db import Executor
 
 UNSHOWN_KEY_KEPT_S = 24 * 3600
 """A reporter's key nobody asked to see is forgotten this long after intake's answer."""
@@ -21,7 +21,7 @@ UNSHOWN_KEY_KEPT_S = 24 * 3600
 # --- the reporter's key as intake answered it, until shown once -----------------------------------
 
 
-async def take_reporter_key(conn: Conn, channel: str, channel_message_id: str) -> str | None:
+async def take_reporter_key(conn: Executor, channel: str, channel_message_id: str) -> str | None:
     """The reporter's key of an answered channel message, forgotten as it is read: it is shown once."""
     return await conn.fetchval(
         "UPDATE answers a SET reporter_key = NULL"
@@ -33,7 +33,7 @@ async def take_reporter_key(conn: Conn, channel: str, channel_message_id: str) -
     )
 
 
-async def forget_unshown_keys(conn: Conn, *, older_than_s: float = UNSHOWN_KEY_KEPT_S, limit: int = 100) -> None:
+async def forget_unshown_keys(conn: Executor, *, older_than_s: float = UNSHOWN_KEY_KEPT_S, limit: int = 100) -> None:
     await conn.execute(
         "UPDATE answers SET reporter_key = NULL WHERE ctid = ANY(ARRAY("
         " SELECT ctid FROM answers WHERE reporter_key IS NOT NULL"
@@ -46,7 +46,7 @@ async def forget_unshown_keys(conn: Conn, *, older_than_s: float = UNSHOWN_KEY_K
 
 
 async def record_proof(
-    conn: Conn, *, complaint_id: UUID, tracking_number: str, key_verifier: bytes, phone_hash: bytes | None
+    conn: Executor, *, complaint_id: UUID, tracking_number: str, key_verifier: bytes, phone_hash: bytes | None
 ) -> None:
     await conn.execute(
         "INSERT INTO reporter_keys (complaint_id, tracking_number, key_verifier, phone_hash)"
@@ -55,7 +55,7 @@ async def record_proof(
     )
 
 
-async def proof_of(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+async def proof_of(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT complaint_id, tracking_number, key_verifier, phone_hash FROM reporter_keys"
         " WHERE tracking_number = $1",
@@ -72,7 +72,7 @@ CASE_COLUMNS = frozenset({
 
 
 async def change_case(
-    conn: Conn, complaint_id: UUID, tracking_number: str | None, *, at: datetime, status: str | None = None,
+    conn: Executor, complaint_id: UUID, tracking_number: str | None, *, at: datetime, status: str | None = None,
     **columns: Any,
 ) -> None:
     """Create the complaint's row when it is new, then set ``columns``; ``status`` only when no later event
@@ -98,12 +98,12 @@ async def change_case(
     await conn.execute(f"UPDATE reporter_cases SET {', '.join(sets)} WHERE complaint_id = $1", *args)
 
 
-async def case_of(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
+async def case_of(conn: Executor, complaint_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM reporter_cases WHERE complaint_id = $1", complaint_id)
 
 
 async def add_step(
-    conn: Conn, *, event_id: UUID, complaint_id: UUID, occurred_at: datetime, kind: str, facts: dict[str, Any]
+    conn: Executor, *, event_id: UUID, complaint_id: UUID, occurred_at: datetime, kind: str, facts: dict[str, Any]
 ) -> None:
     await conn.execute(
         "INSERT INTO reporter_timeline (event_id, complaint_id, occurred_at, kind, facts)"
@@ -112,7 +112,7 @@ async def add_step(
     )
 
 
-async def steps_of(conn: Conn, complaint_id: UUID) -> list[asyncpg.Record]:
+async def steps_of(conn: Executor, complaint_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT event_id, occurred_at, kind, facts FROM reporter_timeline WHERE complaint_id = $1"
         " ORDER BY occurred_at, seq",
@@ -124,7 +124,7 @@ async def steps_of(conn: Conn, complaint_id: UUID) -> list[asyncpg.Record]:
 
 
 async def insert_action(
-    conn: Conn, *, command_id: UUID, complaint_id: UUID, command_type: str, source: str, fingerprint: str,
+    conn: Executor, *, command_id: UUID, complaint_id: UUID, command_type: str, source: str, fingerprint: str,
     reply_to: str | None = None, in_reply_to: str | None = None,
 ) -> bool:
     """Remember a command before it goes to the outbox; False when this command id is already known."""
@@ -136,7 +136,7 @@ async def insert_action(
     return bool(inserted)
 
 
-async def action(conn: Conn, command_id: UUID) -> asyncpg.Record | None:
+async def action(conn: Executor, command_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT command_id, complaint_id, command_type, source, fingerprint, outcome, reason, created_at, decided_at"
         " FROM reporter_actions WHERE command_id = $1",
@@ -145,7 +145,7 @@ async def action(conn: Conn, command_id: UUID) -> asyncpg.Record | None:
 
 
 async def decide_action(
-    conn: Conn, command_id: UUID, *, outcome: str, reason: dict[str, Any] | None = None,
+    conn: Executor, command_id: UUID, *, outcome: str, reason: dict[str, Any] | None = None,
     command_type: str | None = None,
 ) -> asyncpg.Record | None:
     """Record the outcome of a pending command (of ``command_type``, when given); None when there is no
@@ -158,5 +158,5 @@ async def decide_action(
     )
 
 
-async def forget_action_reply_to(conn: Conn, command_id: UUID) -> None:
+async def forget_action_reply_to(conn: Executor, command_id: UUID) -> None:
     await conn.execute("UPDATE reporter_actions SET reply_to = NULL WHERE command_id = $1", command_id)

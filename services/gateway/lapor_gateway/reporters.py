@@ -156,11 +156,12 @@ async def view(pool: asyncpg.Pool, reporter: Reporter, now: datetime) -> dict[st
     """The reporter's view: status, the current deadline in the agency's local time, the timeline and the
     actions open now."""
     async with pool.acquire() as conn:
-        case = await rrepo.case_of(conn, reporter.complaint_id)
+        row = await rrepo.case_of(conn, reporter.complaint_id)
         steps = await rrepo.steps_of(conn, reporter.complaint_id)
-    case = case or {"status": S.SUBMITTED.value, "title": None, "agency_name": None, "zone_code": None,
-                    "confidential": True, "anonymous": True, "stage": None, "due_at": None, "rated": False,
-                    "close_reason": None, "reopen_until": None}
+    case: asyncpg.Record | dict[str, Any] = row if row is not None else {
+        "status": S.SUBMITTED.value, "title": None, "agency_name": None, "zone_code": None, "confidential": True,
+        "anonymous": True, "stage": None, "due_at": None, "rated": False, "close_reason": None, "reopen_until": None,
+    }
     zone_code = case["zone_code"]
     label_id, label_en = statuses.label(case["status"])
     deadline = None

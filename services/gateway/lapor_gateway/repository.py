@@ -1,7 +1,7 @@
 """The gateway's SQL, on its own tables only: ``submissions`` and ``answers`` (what it published and
 what intake answered), ``complaint_view`` (the public projection) and ``sms_outbox``.
 
-Every function takes a connection or the pool (``Conn``) and runs inside the caller's transaction
+Every function takes a connection or the pool (``Executor``) and runs inside the caller's transaction
 when given one.
 """
 
@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from lapor_shared.db import Executor
 
 # --- submissions the gateway published, and their answers ----------------------------------------
 
@@ -26,7 +26,7 @@ _SUBMISSION = (
 )
 
 
-async def lock_channel_message(conn: asyncpg.Connection, channel: str, channel_message_id: str) -> None:
+async def lock_channel_message(conn: Executor, channel: str, channel_message_id: str) -> None:
     """Serialise, until the transaction ends, whoever records or reads the answer of this channel message
     (the results consumer and a request inserting the submission): the second one sees the first's rows."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -34,7 +34,7 @@ async def lock_channel_message(conn: asyncpg.Connection, channel: str, channel_m
 
 
 async def insert_submission(
-    conn: Conn, *, channel: str, channel_message_id: str, source: str, poll_token: str, fingerprint: str,
+    conn: Executor, *, channel: str, channel_message_id: str, source: str, poll_token: str, fingerprint: str,
     reply_to: str | None = None,
 ) -> bool:
     """Remember a submission before publishing it; False when this channel message is already known."""
@@ -46,14 +46,14 @@ async def insert_submission(
     return bool(inserted)
 
 
-async def mark_published(conn: Conn, channel: str, channel_message_id: str) -> None:
+async def mark_published(conn: Executor, channel: str, channel_message_id: str) -> None:
     await conn.execute(
         "UPDATE submissions SET published_at = now() WHERE channel = $1 AND channel_message_id = $2",
         channel, channel_message_id,
     )
 
 
-async def forget_unpublished(conn: Conn, channel: str, channel_message_id: str) -> None:
+async def forget_unpublished(conn: Executor, channel: str, channel_message_id: str) -> None:
     """The publish failed: forget the submission so that the client's retry publishes afresh."""
     await conn.execute(
         "DELETE FROM submissions WHERE channel = $1 AND channel_message_id = $2 AND published_at IS NULL",
@@ -61,18 +61,18 @@ async def forget_unpublished(conn: Conn, channel: str, channel_message_id: str) 
     )
 
 
-async def get_submission(conn: Conn, channel: str, channel_message_id: str) -> asyncpg.Record | None:
+async def get_submission(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
     """The submission with its outcome (``pending`` while no answer is recorded)."""
     return await conn.fetchrow(f"{_SUBMISSION} WHERE s.channel = $1 AND s.channel_message_id = $2",
                                channel, channel_message_id)
 
 
-async def submission_by_token(conn: Conn, poll_token: str) -> asyncpg.Record | None:
+async def submission_by_token(conn: Executor, poll_token: str) -> asyncpg.Record | None:
     return await conn.fetchrow(f"{_SUBMISSION} WHERE s.poll_token = $1", poll_token)
 
 
 async def record_answer(
-    conn: Conn, *, channel: str, channel_message_id: str, outcome: str, tracking_number: str | None,
+    conn: Executor, *, channel: str, channel_message_id: str, outcome: str, tracking_number: str | None,
     complaint_id: UUID | None, reasons: list[dict[str, Any]] | None, reporter_key: str | None = None,
 ) -> bool:
     """Store intake's answer to a channel message, whoever published it; True when it changed what was
@@ -91,7 +91,7 @@ async def record_answer(
     return bool(changed)
 
 
-async def sms_reply_due(conn: Conn, channel: str, channel_message_id: str) -> asyncpg.Record | None:
+async def sms_reply_due(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
     """An SMS submission whose answer is known and whose reply is not queued yet (it still has its number)."""
     return await conn.fetchrow(
         "SELECT s.reply_to, a.outcome, a.tracking_number, a.reasons"
@@ -101,7 +101,7 @@ async def sms_reply_due(conn: Conn, channel: str, channel_message_id: str) -> as
     )
 
 
-async def notify_answered(conn: Conn, channel_name: str, channel: str, channel_message_id: str) -> None:
+async def notify_answered(conn: Executor, channel_name: str, channel: str, channel_message_id: str) -> None:
     """Wake, at commit, every replica waiting for this channel message's answer (``wakeups``)."""
     await conn.execute("SELECT pg_notify($1, $2)", channel_name, json.dumps([channel, channel_message_id]))
 
@@ -111,12 +111,12 @@ async def notify_answered(conn: Conn, channel_name: str, channel: str, channel_m
 _VIEW_COLUMNS = (
     "complaint_id, tracking_number, channel, report_type, service_code, title, description, address, latitude,"
     " longitude, media_url, region_code, confidential, anonymous, agency_name, lifecycle_status, open311_status,"
-    " status_notes, requested_at, updated_at"
+    " status_notes, requested_at, updated_at, expected_at"
 )
 
 
 async def upsert_accepted(
-    conn: Conn, *, complaint_id: UUID, tracking_number: str | None, channel: str, report_type: str,
+    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, channel: str, report_type: str,
     service_code: str, title: str | None, description: str | None, address: str | None,
     latitude: float | None, longitude: float | None, media_url: str | None, region_code: str | None,
     confidential: bool, anonymous: bool, requested_at: datetime, occurred_at: datetime, status_notes: str,
@@ -143,7 +143,7 @@ async def upsert_accepted(
     )
 
 
-async def ensure_in_view(conn: Conn, *, complaint_id: UUID, tracking_number: str) -> None:
+async def ensure_in_view(conn: Executor, *, complaint_id: UUID, tracking_number: str) -> None:
     """A complaint the gateway knows by number before its content arrives: in the view, without content
     (and so rahasia to the public) until ``complaint.accepted`` fills it."""
     await conn.execute(
@@ -153,7 +153,7 @@ async def ensure_in_view(conn: Conn, *, complaint_id: UUID, tracking_number: str
 
 
 async def apply_status(
-    conn: Conn, *, complaint_id: UUID, tracking_number: str | None, lifecycle_status: str | None,
+    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, lifecycle_status: str | None,
     open311_status: str | None, status_notes: str | None, agency_name: str | None, occurred_at: datetime,
     service_code: str | None = None,
 ) -> None:
@@ -182,18 +182,38 @@ async def apply_status(
     )
 
 
-async def view_by_tracking_number(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+async def apply_deadline(
+    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, due_at: datetime, occurred_at: datetime,
+) -> None:
+    """The current deadline (Open311's ``expected_datetime``); an older deadline event changes nothing.
+    It also counts as the complaint's last update. Seen before the acceptance, it makes a row without
+    content (confidential until proven otherwise), as ``apply_status`` does."""
+    await conn.execute(
+        """
+        INSERT INTO complaint_view (complaint_id, tracking_number, expected_at, deadline_event_at, updated_at)
+        VALUES ($1, $2, $3, $4, $4)
+        ON CONFLICT (complaint_id) DO UPDATE SET expected_at = $3, deadline_event_at = $4,
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            updated_at = GREATEST(complaint_view.updated_at, $4)
+        WHERE complaint_view.deadline_event_at IS NULL OR complaint_view.deadline_event_at <= $4
+        """,
+        complaint_id, tracking_number, due_at, occurred_at,
+    )
+
+
+async def view_by_tracking_number(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_VIEW_COLUMNS} FROM complaint_view WHERE tracking_number = $1", tracking_number
     )
 
 
 async def public_requests(
-    conn: Conn, *, tracking_numbers: list[str] | None = None, service_codes: list[str] | None = None,
+    conn: Executor, *, tracking_numbers: list[str] | None = None, service_codes: list[str] | None = None,
     statuses: list[str] | None = None, start: datetime | None = None, end: datetime | None = None,
-    limit: int = 1000,
+    region_code: str | None = None, limit: int = 1000,
 ) -> list[asyncpg.Record]:
-    """Complaints the public may see: never a confidential one, never one whose content is unknown."""
+    """Complaints the public may see: never a confidential one, never one whose content is unknown;
+    with ``region_code``, only those in that region or inside it (``18`` holds ``18.71``)."""
     return await conn.fetch(
         f"SELECT {_VIEW_COLUMNS} FROM complaint_view"
         " WHERE NOT confidential AND requested_at IS NOT NULL"
@@ -202,15 +222,16 @@ async def public_requests(
         " AND ($3::text[] IS NULL OR open311_status = ANY($3))"
         " AND ($4::timestamptz IS NULL OR requested_at >= $4)"
         " AND ($5::timestamptz IS NULL OR requested_at <= $5)"
+        " AND ($7::text IS NULL OR region_code = $7 OR region_code LIKE $7 || '.%')"
         " ORDER BY requested_at DESC LIMIT $6",
-        tracking_numbers, service_codes, statuses, start, end, limit,
+        tracking_numbers, service_codes, statuses, start, end, limit, region_code,
     )
 
 
 # --- SMS replies ----------------------------------------------------------------------------------
 
 
-async def queue_sms(conn: Conn, *, in_reply_to: str, kind: str, to_phone: str, body: str) -> bool:
+async def queue_sms(conn: Executor, *, in_reply_to: str, kind: str, to_phone: str, body: str) -> bool:
     """Queue a reply once per inbound message and kind; False when it was already queued."""
     inserted = await conn.fetchval(
         "INSERT INTO sms_outbox (in_reply_to, kind, to_phone, body) VALUES ($1, $2, $3, $4)"
@@ -220,7 +241,7 @@ async def queue_sms(conn: Conn, *, in_reply_to: str, kind: str, to_phone: str, b
     return bool(inserted)
 
 
-async def unsent_sms(conn: Conn, limit: int = 100) -> list[asyncpg.Record]:
+async def unsent_sms(conn: Executor, limit: int = 100) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT id, in_reply_to, kind, to_phone, body, created_at FROM sms_outbox"
         " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
@@ -231,7 +252,7 @@ async def unsent_sms(conn: Conn, limit: int = 100) -> list[asyncpg.Record]:
 _REPORTER_KEY_IN_TEXT = r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}(?![0-9A-Z])"
 
 
-async def mark_sms_sent(conn: Conn, sms_id: int) -> bool:
+async def mark_sms_sent(conn: Executor, sms_id: int) -> bool:
     """Mark a reply sent, forget the number and the reporter's key the reply showed; False when there is no
     such unsent reply."""
     updated = await conn.fetchval(
@@ -242,7 +263,7 @@ async def mark_sms_sent(conn: Conn, sms_id: int) -> bool:
     return bool(updated)
 
 
-async def forget_reply_to(conn: Conn, channel: str, channel_message_id: str) -> None:
+async def forget_reply_to(conn: Executor, channel: str, channel_message_id: str) -> None:
     """The reply is queued: the submission row no longer needs the sender's number."""
     await conn.execute(
         "UPDATE submissions SET reply_to = NULL WHERE channel = $1 AND channel_message_id = $2",

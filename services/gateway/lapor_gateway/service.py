@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from lapor_gateway import replies
 from lapor_gateway import reporter_repository as rrepo
 from lapor_gateway import repository as repo
 from lapor_shared import reporter_proof
 from lapor_shared.consumer import Tx
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintRejected, SubmissionAccepted
 from lapor_shared.logging import get_logger
@@ -70,7 +69,7 @@ async def keep_proof(tx: Tx, accepted: SubmissionAccepted) -> None:
 
 
 async def record_submission(
-    conn: asyncpg.Connection, *, channel: str, channel_message_id: str, source: str, poll_token: str,
+    conn: Conn, *, channel: str, channel_message_id: str, source: str, poll_token: str,
     fingerprint: str, reply_to: str | None, short_code: str,
 ) -> bool:
     """Remember a submission before publishing it (in the caller's transaction); False when the channel
@@ -85,7 +84,7 @@ async def record_submission(
     return inserted
 
 
-async def queue_sms_reply(conn: asyncpg.Connection, channel: str, channel_message_id: str, short_code: str) -> bool:
+async def queue_sms_reply(conn: Conn, channel: str, channel_message_id: str, short_code: str) -> bool:
     """Queue the reply to an SMS whose answer is known, once, and forget the sender's number; False when
     there is nothing to send (not an SMS, no answer yet, or already queued). An acceptance's reply shows
     the reporter's key (and takes it: shown once)."""

@@ -52,10 +52,11 @@ async def handle(ctx: AdapterContext, message_id: str, phone: str, parsed: SmsCo
         return await _reply(ctx, message_id, phone, "help", replies.not_yours(parsed.tracking_number),
                             "not_found_reply_queued")
     action = _ACTIONS[parsed.keyword.word]
-    data: dict[str, Any] = {
+    asked: dict[str, dict[str, Any]] = {
         "reply": {"text": parsed.text}, "reopen": {"reason": parsed.text},
         "rate": {"rating": parsed.rating, "comment": parsed.text or None},
-    }[action]
+    }
+    data = asked[action]
     try:
         outcome = await ctx.actions.publish(reporter, build(action, data), source="sms", client_key=message_id,
                                             wait_s=0, reply_to=phone, in_reply_to=message_id)

@@ -12,6 +12,7 @@ replica the request is (``wakeups``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -123,7 +124,6 @@ class SubmissionGateway:
                 remaining = deadline - time.monotonic()
                 if current.status != "pending" or remaining <= 0:
                     return current
-                try:  # woken by the answer's notification, else read the table again after recheck_s
+                # woken by the answer's notification, else read the table again after recheck_s
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(answered.wait(), timeout=min(remaining, self._settings.recheck_s))
-                except TimeoutError:
-                    pass

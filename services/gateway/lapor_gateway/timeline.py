@@ -153,8 +153,10 @@ class Timeline:
 
     async def on_deadline(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.DeadlineSet | lc.DeadlineExtended = envelope.payload
-        zone = {"zone_code": envelope.jurisdiction_code} if envelope.jurisdiction_code else {}
-        await self._case(tx, envelope, stage=p.stage, due_at=p.due_at, **zone)
+        columns: dict[str, Any] = {"stage": p.stage, "due_at": p.due_at}
+        if envelope.jurisdiction_code:  # the deadline runs in the responsible agency's zone
+            columns["zone_code"] = envelope.jurisdiction_code
+        await self._case(tx, envelope, **columns)
         kind = "deadline_set" if isinstance(p, lc.DeadlineSet) else "deadline_extended"
         await self._step(tx, envelope, kind, stage=p.stage, due_at=p.due_at.isoformat(), working_days=p.working_days,
                          agency_name=await self._agency_name(tx, envelope), zone_code=envelope.jurisdiction_code)

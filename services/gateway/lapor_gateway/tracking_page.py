@@ -152,11 +152,12 @@ async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response
         assert refused is not None
         return refused
     key = fields.get("kunci", "")
-    data: dict[str, Any] = {
-        "reply": lambda: {"text": fields.get("text", "")},
-        "rate": lambda: {"rating": fields.get("rating") or None, "comment": fields.get("comment")},
-        "reopen": lambda: {"reason": fields.get("reason", "")},
-    }[action]()
+    asked: dict[str, dict[str, Any]] = {
+        "reply": {"text": fields.get("text", "")},
+        "rate": {"rating": fields.get("rating") or None, "comment": fields.get("comment")},
+        "reopen": {"reason": fields.get("reason", "")},
+    }
+    data = asked[action]
     try:
         outcome = await ctx.actions.publish(reporter, build(action, data), source="web",
                                             client_key=(fields.get("aksi") or uuid4().hex)[:100])

@@ -15,10 +15,10 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import asyncpg
 
+from lapor_shared.db import Conn
 from lapor_shared.logging import get_logger
 from lapor_shared.retry import backoff, worth_logging
 from lapor_shared.runtime import Runtime
@@ -82,9 +82,9 @@ class AnswerListener:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            channel, channel_message_id = json.loads(payload)
+            channel, channel_message_id = json.loads(str(payload))
         except (ValueError, TypeError):
             return
         self.notifications += 1
@@ -110,7 +110,7 @@ class AnswerListener:
             await self._listen(conn, channel_name(runtime.schema))
             log.warning("answer_listener_connection_lost")
 
-    async def _listen(self, conn: asyncpg.Connection, name: str) -> None:
+    async def _listen(self, conn: Conn, name: str) -> None:
         """Listen on ``conn`` until the database drops it."""
         closed = asyncio.Event()
         try:

@@ -1,4 +1,6 @@
-"""The citizen web form (``/lapor``): plain server-rendered HTML, usable on a phone, no JavaScript.
+"""The citizen web form (``/lapor``): plain server-rendered HTML, usable on a phone without JavaScript.
+With it, a "Gunakan lokasi saya" button fills two hidden fields with the browser's geolocation (the point
+routing resolves to a regency); without it the button stays hidden and the form works as before.
 
 Bahasa Indonesia by default, English with ``?lang=en`` (remembered in a cookie). Every form carries
 its own channel message id, so submitting twice (a double tap, the back button, a reload) files one
@@ -62,6 +64,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "region": ("Kabupaten/kota", "Regency or city"),
     "region_none": ("— pilih (boleh dikosongkan) —", "— choose (optional) —"),
     "location": ("Lokasi kejadian", "Where"),
+    "use_my_location": ("Gunakan lokasi saya", "Use my location"),
+    "location_found": ("Lokasi Anda terlampir pada laporan.", "Your location is attached to the report."),
+    "location_failed": ("Lokasi tidak dapat dibaca; isi kabupaten/kota atau lokasi kejadian.",
+                        "Your location could not be read; fill in the regency or the place instead."),
+    "invalid_point": ("Titik lokasi tidak valid; coba lagi atau kosongkan.", "The location point is not valid."),
     "category": ("Kategori", "Category"),
     "category_none": ("— tidak tahu —", "— not sure —"),
     "you": ("Data pelapor", "About you"),
@@ -154,6 +161,18 @@ async def show_form(request: Request) -> Response:
     return _form(request)
 
 
+def _point(form: dict[str, str], lang_problems: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """The browser's point from the hidden fields, both or neither."""
+    raw = ((form.get("latitude") or "").strip(), (form.get("longitude") or "").strip())
+    if not any(raw):
+        return None, None
+    try:
+        return float(raw[0]), float(raw[1])
+    except ValueError:
+        lang_problems.append(reason("invalid_point", "location.latitude", *TEXTS["invalid_point"]))
+        return None, None
+
+
 def _submission_data(form: dict[str, str], lang_problems: list[dict[str, Any]]) -> dict[str, Any]:
     incident: date | None = None
     if form.get("incident_date"):
@@ -164,6 +183,7 @@ def _submission_data(form: dict[str, str], lang_problems: list[dict[str, Any]]) 
                                         TEXTS["invalid_date"][1]))
     contact = {k: (form.get(k) or "").strip() or None for k in ("name", "phone", "email")}
     contact["phone"] = normalise_phone(contact["phone"])
+    latitude, longitude = _point(form, lang_problems)
     return {
         "channel": Channel.WEB.value,
         "channel_message_id": form.get("channel_message_id") or f"web-{uuid4()}",
@@ -173,6 +193,7 @@ def _submission_data(form: dict[str, str], lang_problems: list[dict[str, Any]]) 
         "incident_date": incident,
         "location": {
             "region_code": form.get("region_code") or None, "text": (form.get("location") or "").strip() or None,
+            "latitude": latitude, "longitude": longitude,
         },
         "category_hint": form.get("category") or None,
         "reporter": contact if any(contact.values()) else None,

@@ -17,6 +17,7 @@ from lapor_gateway import service
 from lapor_gateway.app import build
 from lapor_gateway.settings import GatewaySettings
 from lapor_shared.consumer import Tx
+from lapor_shared.db import Conn
 from lapor_shared.outbox import Outbox
 from lapor_shared.testing.factories import submission_accepted, submission_accepted_envelope
 from lapor_shared.testing.service import in_memory
@@ -39,12 +40,12 @@ def sms_answer(message_id: str) -> Any:
     return submission_accepted_envelope(payload)
 
 
-async def record_answer(conn: asyncpg.Connection, answer: Any) -> None:
+async def record_answer(conn: Conn, answer: Any) -> None:
     await service.record_answer(Tx(conn, Outbox(), "gateway", answer), answer, short_code="1708",
                                 notify_channel="lapor_answers_gateway")
 
 
-async def record_submission(conn: asyncpg.Connection, message_id: str) -> bool:
+async def record_submission(conn: Conn, message_id: str) -> bool:
     return await service.record_submission(
         conn, channel="sms", channel_message_id=message_id, source="sms", poll_token=uuid.uuid4().hex,
         fingerprint="-", reply_to=unique_phone(), short_code="1708")

@@ -14,10 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from uuid import UUID
 
-import asyncpg
-
 from lapor_intake import repository
 from lapor_intake.contacts import Identity
+from lapor_shared.db import Conn
 
 FINGERPRINT_MAX = 4000
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -36,7 +35,7 @@ def fingerprint(title: str, description: str) -> str:
 
 
 async def find_earlier(
-    conn: asyncpg.Connection, policy: DuplicatePolicy, identity: Identity, text_fingerprint: str
+    conn: Conn, policy: DuplicatePolicy, identity: Identity, text_fingerprint: str
 ) -> UUID | None:
     """The reporter's most similar recent complaint, if it is similar enough."""
     if not identity or not text_fingerprint:

@@ -6,23 +6,32 @@ from functools import partial
 
 from lapor_intake import service
 from lapor_intake.unreadable import answer_unreadable
+from lapor_shared.binding import bound
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import REPORTER_COMMANDS, SUBMISSIONS
+from lapor_shared.topics import ADMIN_COMMANDS, COMPLAINTS, SUBMISSIONS
 
 
 def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     runtime.publishes(ev.ComplaintAccepted, ev.SubmissionAccepted, ev.ComplaintRejected, ev.ReporterContactShared,
-                      ev.ReporterContactErased, lc.ActionRejected)
+                      ev.ReporterContactErased)
+    # a refused erasure goes to the complaint stream only (service.erase_contact emits it without a jurisdiction)
+    runtime.publishes(lc.ActionRejected, jurisdiction=False)
     submissions = runtime.consumer(
         "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, ctx=ctx)},
         answer_undecodable=answer_unreadable,  # a channel hears why its submission could not be read
     )
-    reporter_commands = runtime.consumer(
-        "intake.reporter_commands", {EraseReporterContact: partial(service.erase_contact, ctx=ctx)}
+    # an admin asks for an erasure on the scope's own topic: taken only from the scope it names
+    admin_commands = runtime.consumer(
+        "intake.admin_commands", {EraseReporterContact: bound(partial(service.erase_contact, ctx=ctx))}
     )
+    placed = runtime.consumer("intake.placements", {
+        lc.ComplaintRouted: service.note_jurisdiction, lc.ComplaintForwarded: service.note_jurisdiction,
+        lc.ComplaintNeedsTriage: service.note_jurisdiction,
+    })
 
     runtime.subscribe(submissions, SUBMISSIONS.name, group_id="lapor-intake")
-    runtime.subscribe(reporter_commands, REPORTER_COMMANDS.name, group_id="lapor-intake-commands", batch=False)
+    runtime.subscribe(admin_commands, family=ADMIN_COMMANDS, group_id="lapor-intake-commands", batch=False)
+    runtime.subscribe(placed, COMPLAINTS.name, group_id="lapor-intake-placements")

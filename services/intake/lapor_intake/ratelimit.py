@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
 from lapor_intake import repository
 from lapor_intake.contacts import Identity
+from lapor_shared.db import Conn
 from lapor_shared.events.values import Reason, reason
 
 
@@ -40,7 +39,7 @@ def _minutes_en(seconds: int) -> str:
     return "minute" if minutes == 1 else f"{minutes} minutes"
 
 
-async def exceeded(conn: asyncpg.Connection, limits: Limits, channel: str, identity: Identity) -> Reason | None:
+async def exceeded(conn: Conn, limits: Limits, channel: str, identity: Identity) -> Reason | None:
     """The ``rate_limited`` reason when accepting one more complaint would break a limit, else None."""
     if identity:
         recent = await repository.count_recent_by_identity(conn, identity.hashes, window_s=limits.reporter_window_s)

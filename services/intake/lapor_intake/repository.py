@@ -7,9 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
+from lapor_shared.db import Conn, Executor
 from lapor_shared.events.values import ReporterContact
-
-Executor = asyncpg.Connection | asyncpg.Pool
 
 _IDENTITY_LOCK_CLASS = 0x1A7A
 """First key of the two-key advisory locks on reporter identities (no other lock uses it)."""
@@ -24,7 +23,7 @@ _COMPLAINT_COLUMNS = (
 
 
 async def insert_complaint(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     complaint_id: UUID,
     tracking_number: str,
@@ -73,7 +72,7 @@ async def find_by_channel_message(conn: Executor, channel: str, channel_message_
 # --- abuse limits and duplicates -----------------------------------------------------------------
 
 
-async def lock_identity(conn: asyncpg.Connection, lock_keys: list[int]) -> None:
+async def lock_identity(conn: Conn, lock_keys: list[int]) -> None:
     """Serialise this transaction with every other one of the same reporter until it ends.
 
     Keys are taken in ascending order, so two transactions never wait for each other in a cycle.
@@ -82,7 +81,7 @@ async def lock_identity(conn: asyncpg.Connection, lock_keys: list[int]) -> None:
         await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _IDENTITY_LOCK_CLASS, key)
 
 
-async def count_recent_by_identity(conn: asyncpg.Connection, hashes: list[bytes], *, window_s: int) -> int:
+async def count_recent_by_identity(conn: Conn, hashes: list[bytes], *, window_s: int) -> int:
     """Accepted complaints of this reporter (any of its hashes) in the last ``window_s`` seconds."""
     return int(await conn.fetchval(
         """
@@ -93,7 +92,7 @@ async def count_recent_by_identity(conn: asyncpg.Connection, hashes: list[bytes]
     ))
 
 
-async def count_recent_by_channel(conn: asyncpg.Connection, channel: str, *, window_s: int, cap: int) -> int:
+async def count_recent_by_channel(conn: Conn, channel: str, *, window_s: int, cap: int) -> int:
     """Accepted complaints of this channel in the last ``window_s`` seconds, counting no further than ``cap``."""
     return int(await conn.fetchval(
         """
@@ -108,7 +107,7 @@ async def count_recent_by_channel(conn: asyncpg.Connection, channel: str, *, win
 
 
 async def most_similar_recent(
-    conn: asyncpg.Connection, hashes: list[bytes], *, window_s: int, text_fingerprint: str, threshold: float
+    conn: Conn, hashes: list[bytes], *, window_s: int, text_fingerprint: str, threshold: float
 ) -> UUID | None:
     """The reporter's recent complaint whose text is most similar (pg_trgm), if at least ``threshold``."""
     return await conn.fetchval(
@@ -127,7 +126,7 @@ async def most_similar_recent(
     )
 
 
-async def record_activity(conn: asyncpg.Connection, hashes: list[bytes], complaint_id: UUID) -> None:
+async def record_activity(conn: Conn, hashes: list[bytes], complaint_id: UUID) -> None:
     await conn.execute(
         """
         INSERT INTO reporter_activity (identity_hash, accepted_at, complaint_id)
@@ -138,7 +137,7 @@ async def record_activity(conn: asyncpg.Connection, hashes: list[bytes], complai
     )
 
 
-async def prune_activity(conn: asyncpg.Connection, *, older_than_s: int, limit: int) -> int:
+async def prune_activity(conn: Conn, *, older_than_s: int, limit: int) -> int:
     """Delete at most ``limit`` activity rows older than every window (rows others hold are skipped)."""
     result = await conn.execute(
         """
@@ -157,7 +156,7 @@ async def prune_activity(conn: asyncpg.Connection, *, older_than_s: int, limit: 
 
 
 async def insert_reporter(
-    conn: asyncpg.Connection,
+    conn: Conn,
     reporter_ref: UUID,
     contact: ReporterContact,
     *,
@@ -179,13 +178,24 @@ async def find_reporter(conn: Executor, reporter_ref: UUID) -> asyncpg.Record | 
     )
 
 
-async def reporter_ref_of_complaint(conn: asyncpg.Connection, tracking_number: str) -> tuple[bool, UUID | None]:
-    """(complaint exists, its reporter ref) for a canonical tracking number."""
-    row = await conn.fetchrow("SELECT reporter_ref FROM complaints WHERE tracking_number = $1", tracking_number)
-    return (row is not None, row["reporter_ref"] if row else None)
+async def complaint_of_tracking(conn: Conn, tracking_number: str) -> asyncpg.Record | None:
+    """The reporter ref and responsible jurisdiction of the complaint with a canonical tracking number."""
+    return await conn.fetchrow(
+        "SELECT reporter_ref, jurisdiction_code FROM complaints WHERE tracking_number = $1", tracking_number
+    )
 
 
-async def reporter_ref_known(conn: asyncpg.Connection, reporter_ref: UUID) -> bool:
+async def jurisdiction_of_reporter(conn: Conn, reporter_ref: UUID) -> str | None:
+    """The responsible jurisdiction of the complaint ``reporter_ref`` belongs to (None: not routed yet)."""
+    return await conn.fetchval("SELECT jurisdiction_code FROM complaints WHERE reporter_ref = $1", reporter_ref)
+
+
+async def set_jurisdiction(conn: Conn, complaint_id: UUID, jurisdiction_code: str) -> None:
+    await conn.execute("UPDATE complaints SET jurisdiction_code = $2 WHERE complaint_id = $1",
+                       complaint_id, jurisdiction_code)
+
+
+async def reporter_ref_known(conn: Conn, reporter_ref: UUID) -> bool:
     return bool(await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM complaints WHERE reporter_ref = $1)"
         " OR EXISTS (SELECT 1 FROM reporters WHERE reporter_ref = $1)",
@@ -193,7 +203,7 @@ async def reporter_ref_known(conn: asyncpg.Connection, reporter_ref: UUID) -> bo
     ))
 
 
-async def lock_reporters_of_same_person(conn: asyncpg.Connection, reporter_ref: UUID) -> list[asyncpg.Record]:
+async def lock_reporters_of_same_person(conn: Conn, reporter_ref: UUID) -> list[asyncpg.Record]:
     """Every contact row with the phone-number or e-mail hash of ``reporter_ref``'s row (itself included),
     locked for deletion, each with the complaint it belongs to."""
     return await conn.fetch(
@@ -213,7 +223,7 @@ async def lock_reporters_of_same_person(conn: asyncpg.Connection, reporter_ref: 
 
 
 async def erase_reporters(
-    conn: asyncpg.Connection, reporter_refs: list[UUID], hashes: list[bytes], command_id: UUID
+    conn: Conn, reporter_refs: list[UUID], hashes: list[bytes], command_id: UUID
 ) -> datetime:
     """Delete the contact rows and the activity rows of their hashes; remember the refs as erased."""
     await conn.execute("DELETE FROM reporters WHERE reporter_ref = ANY($1::uuid[])", reporter_refs)
@@ -230,7 +240,7 @@ async def erase_reporters(
     )
 
 
-async def find_erasure(conn: asyncpg.Connection, reporter_ref: UUID) -> asyncpg.Record | None:
+async def find_erasure(conn: Conn, reporter_ref: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT e.erased_at, c.complaint_id, c.tracking_number FROM erasures AS e"
         " LEFT JOIN complaints AS c ON c.reporter_ref = e.reporter_ref WHERE e.reporter_ref = $1",
@@ -242,7 +252,7 @@ async def find_erasure(conn: asyncpg.Connection, reporter_ref: UUID) -> asyncpg.
 
 
 async def record_rejection(
-    conn: asyncpg.Connection, channel: str, channel_message_id: str, reasons: list
+    conn: Conn, channel: str, channel_message_id: str, reasons: list
 ) -> int | None:
     """Keep the latest rejection of a channel message and return how many times it was rejected;
     None (and nothing recorded) when that message already became a complaint."""

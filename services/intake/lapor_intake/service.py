@@ -1,4 +1,5 @@
-"""Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact."""
+"""Intake's use cases: accept a submission (or reject it with reasons), erase a reporter's contact, and
+remember where routing placed each complaint (whose admins may ask for that erasure)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
-
 from lapor_intake import duplicates, ratelimit, repository, tracking
 from lapor_intake.contacts import Identity, IdentityHasher
 from lapor_intake.duplicates import DuplicatePolicy
 from lapor_intake.ratelimit import Limits
 from lapor_intake.settings import IntakeSettings
 from lapor_intake.validation import Policy, check
+from lapor_shared import binding
 from lapor_shared.consumer import Tx
 from lapor_shared.crypto import ContactCipher
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import (
     ComplaintAccepted,
@@ -212,11 +213,15 @@ async def reject(tx: Tx, channel: str, channel_message_id: str, problems: list[R
 
 
 async def erase_contact(tx: Tx, envelope: Envelope[Any], *, ctx: Context | None = None) -> None:
-    """Forget a reporter's contact details on request: every contact row of the same person (same
-    phone number or e-mail address) is deleted, only the opaque refs remain, and notify is told
-    (``reporter.contact_erased``) to delete its copies. Erasing twice confirms the first erasure."""
+    """Forget a reporter's contact details on an admin's request: every contact row of the same person
+    (same phone number or e-mail address) is deleted, only the opaque refs remain, and notify is told
+    (``reporter.contact_erased``) to delete its copies. Erasing twice confirms the first erasure. The
+    complaint the command names (by tracking number or by its reporter's ref) must be in the admin's
+    scope (the topic it came on), as routing last placed it; before routing has, only the nation's."""
     command: EraseReporterContact = envelope.payload
-    reporter_ref, refusal = await _erasure_target(tx.conn, command)
+    reporter_ref, refusal, jurisdiction_code = await _erasure_target(tx.conn, command)
+    if refusal is None and await binding.refused_outside_scope(tx, envelope, jurisdiction_code):
+        return
     if refusal is not None:
         # to the complaint stream only: the command's own jurisdiction claim must not pick the topic
         rejection = ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal)
@@ -251,34 +256,45 @@ async def erase_contact(tx: Tx, envelope: Envelope[Any], *, ctx: Context | None 
 
 
 async def _erasure_target(
-    conn: asyncpg.Connection, command: EraseReporterContact
-) -> tuple[UUID | None, Reason | None]:
+    conn: Conn, command: EraseReporterContact
+) -> tuple[UUID | None, Reason | None, str | None]:
+    """(the reporter to erase, or why not; the jurisdiction of the complaint the command names)."""
     if command.reporter_ref is not None:
         if not await repository.reporter_ref_known(conn, command.reporter_ref):
             return None, reason(
                 "unknown_reporter", field="reporter_ref", message_id="Pelapor tidak dikenal.",
                 message_en="The reporter is unknown.",
-            )
-        return command.reporter_ref, None
+            ), None
+        return command.reporter_ref, None, await repository.jurisdiction_of_reporter(conn, command.reporter_ref)
     if command.tracking_number:
         try:
             canonical = tracking.normalise(command.tracking_number)
         except tracking.InvalidTrackingNumber as exc:
-            return None, exc.reason
-        exists, reporter_ref = await repository.reporter_ref_of_complaint(conn, canonical)
-        if not exists:
+            return None, exc.reason, None
+        complaint = await repository.complaint_of_tracking(conn, canonical)
+        if complaint is None:
             return None, reason(
                 "unknown_complaint", field="tracking_number",
                 message_id="Laporan dengan nomor pelacakan itu tidak ada.",
                 message_en="There is no complaint with that tracking number.",
-            )
-        if reporter_ref is None:
+            ), None
+        if complaint["reporter_ref"] is None:
             return None, reason(
                 "no_contact", field="tracking_number", message_id="Laporan ini tidak menyimpan data kontak pelapor.",
                 message_en="This complaint holds no contact details of its reporter.",
-            )
-        return reporter_ref, None
+            ), complaint["jurisdiction_code"]
+        return complaint["reporter_ref"], None, complaint["jurisdiction_code"]
     return None, reason(
         "target_required", field="reporter_ref", message_id="Sebutkan reporter_ref atau nomor pelacakan.",
         message_en="Give a reporter_ref or a tracking number.",
-    )
+    ), None
+
+
+# --- what routing decided ------------------------------------------------------------------------
+
+
+async def note_jurisdiction(tx: Tx, envelope: Envelope[Any]) -> None:
+    """Routing placed a complaint (routed, forwarded, sent to triage): remember the jurisdiction, which
+    decides which admins may erase its reporter's contact."""
+    if envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
+        await repository.set_jurisdiction(tx.conn, envelope.complaint_id, envelope.jurisdiction_code)

@@ -10,8 +10,7 @@ backstop for two concurrent identical draws, which fails the transaction and is 
 
 from __future__ import annotations
 
-import asyncpg
-
+from lapor_shared.db import Conn
 from lapor_shared.tracking import ALPHABET, CHECK_ALPHABET, PREFIX, InvalidTrackingNumber, normalise, random_number
 
 __all__ = ["ALPHABET", "CHECK_ALPHABET", "PREFIX", "InvalidTrackingNumber", "issue", "normalise"]
@@ -19,7 +18,7 @@ __all__ = ["ALPHABET", "CHECK_ALPHABET", "PREFIX", "InvalidTrackingNumber", "iss
 _DRAWS = 8
 
 
-async def issue(conn: asyncpg.Connection) -> str:
+async def issue(conn: Conn) -> str:
     """A tracking number no complaint has yet."""
     for _ in range(_DRAWS):
         number = random_number()

@@ -48,8 +48,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def _reasons(data: dict[str, Any]) -> list[Reason]:
     version = data.get("schema_version")
-    known = isinstance(version, int) and not isinstance(version, bool)
-    if not known or payload_type("complaint.submitted", version) is None:
+    if (not isinstance(version, int) or isinstance(version, bool)
+            or payload_type("complaint.submitted", version) is None):
         return [reason(
             "unsupported_version", field="schema_version",
             message_id="Versi skema complaint.submitted ini tidak dikenal (gunakan schema_version 1).",

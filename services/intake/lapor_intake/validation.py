@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -341,14 +341,3 @@ def check(submission: ComplaintSubmitted, *, now: datetime | None = None, policy
     contact_problems, contact = _contact(submission, policy)
     problems += contact_problems
     return Checked(problems, contact)
-
-
-def validate(
-    submission: ComplaintSubmitted, *, now: datetime | None = None, max_skew_s: int | None = None,
-    policy: Policy | None = None,
-) -> list[Reason]:
-    """All the reasons ``submission`` cannot be accepted (empty when it can)."""
-    policy = policy or Policy()
-    if max_skew_s is not None:
-        policy = replace(policy, max_future_skew_s=max_skew_s)
-    return check(submission, now=now, policy=policy).problems

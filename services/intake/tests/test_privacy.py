@@ -16,7 +16,7 @@ from lapor_shared.events import Envelope
 from lapor_shared.events.intake import EraseReporterContact
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.factories import complaint_submitted, submitted_envelope
-from lapor_shared.topics import COMPLAINTS, CONTACTS, REPORTER_COMMANDS, jurisdiction_topic
+from lapor_shared.topics import ADMIN_COMMANDS, COMPLAINTS, CONTACTS, jurisdiction_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -46,7 +46,12 @@ def _outside_restricted(h) -> bytes:
 
 
 def _erase(**fields) -> Envelope:
+    """An erasure asked by the nation's admins (whose scope holds every complaint)."""
+    fields.setdefault("scope", "ID")
     return Envelope.new(EraseReporterContact(requested_by="admin-pusat-1", **fields), producer="admin-console")
+
+
+NATIONAL_ADMINS = ADMIN_COMMANDS.topic("ID")
 
 
 @pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonim"])
@@ -112,7 +117,7 @@ async def test_erasure_by_tracking_number_forgets_every_contact_of_the_person_an
         results = await h.answered(anonim, later, stranger)
         ref_of = {str(r["complaint_id"]): r["reporter_ref"]
                   for r in await h.sql("SELECT complaint_id, reporter_ref FROM complaints")}
-        await h.submit(_erase(tracking_number=results[0]["tracking_number"].lower()), topic=REPORTER_COMMANDS.name)
+        await h.submit(_erase(tracking_number=results[0]["tracking_number"].lower()), topic=NATIONAL_ADMINS)
         await h.until(lambda: len(h.messages(CONTACTS.name, "reporter.contact_erased")) == 2)
         left = await h.sql("SELECT reporter_ref FROM reporters")
         erased = await h.sql("SELECT reporter_ref FROM erasures")
@@ -137,7 +142,7 @@ async def test_erasing_twice_confirms_and_an_unknown_reporter_is_refused(intake)
         [row] = await h.sql("SELECT reporter_ref FROM reporters")
         twice = [_erase(reporter_ref=row["reporter_ref"]), _erase(reporter_ref=row["reporter_ref"])]
         refused = [_erase(tracking_number="LPR-0000-00000"), _erase(), _erase(tracking_number="LPR-12")]
-        await h.submit(*twice, *refused, topic=REPORTER_COMMANDS.name)
+        await h.submit(*twice, *refused, topic=NATIONAL_ADMINS)
         await h.until(lambda: len(h.messages(CONTACTS.name, "reporter.contact_erased")) == 2
                       and len(h.messages(COMPLAINTS.name, "complaint.action_rejected")) == 3)
         rejections = h.messages(COMPLAINTS.name, "complaint.action_rejected")
@@ -155,7 +160,7 @@ async def test_a_refused_erasure_goes_to_the_complaint_stream_only_whatever_juri
     # intake may not write jurisdiction topics: a refusal routed by the command's own claim stalled its outbox
     claiming = _erase(tracking_number="LPR-0000-00000").evolve(jurisdiction_code="18.71")
     async with intake() as h:
-        await h.submit(claiming, topic=REPORTER_COMMANDS.name)
+        await h.submit(claiming, topic=NATIONAL_ADMINS)
         await h.until(lambda: len(h.messages(COMPLAINTS.name, "complaint.action_rejected")) == 1)
         destinations = await h.sql("SELECT topic FROM outbox WHERE event_id IS NOT NULL")
 

@@ -25,7 +25,7 @@ REGIONS = sorted(all_regions())
 MOBILE_PREFIXES = ["0811", "0812", "0813", "0821", "0852", "0856", "0857", "0817", "0878", "0896", "0881", "0838"]
 AREA_CODES = ["021", "022", "031", "0274", "0721", "061", "0411", "0361"]
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a sentence reads better than 46 quoted words
     "jalan rusak berlubang lampu mati sampah menumpuk di depan sekolah pasar puskesmas kantor kelurahan "
     "air bersih tidak mengalir sejak minggu lalu mohon segera diperbaiki warga resah banjir selokan tersumbat "
     "pelayanan KTP lambat pungutan liar Rp50.000 RT 05/RW 02 Jl. Sudirman No. 12 café Bandar Lampung 2025"

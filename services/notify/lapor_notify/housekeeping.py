@@ -19,6 +19,7 @@ from lapor_notify import digest, repository
 from lapor_notify.liveness import LOCK_CLASS
 from lapor_notify.settings import NotifySettings
 from lapor_shared.clock import Clock
+from lapor_shared.db import Conn
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="notify.worker")
@@ -67,7 +68,7 @@ class Housekeeping:
             await digest.fold(self._pool, self._clock, recipient_ref=group["recipient_ref"], channel=group["channel"],
                               sms_segments=self._settings.sms.max_segments)
 
-    async def _prune(self, conn: asyncpg.Connection, now: datetime) -> None:
+    async def _prune(self, conn: Conn, now: datetime) -> None:
         """Spent rate windows, contacts past their complaint's reopen window, reporters' keys already sent."""
         await repository.prune_rate_windows(conn, now - timedelta(hours=2))
         forgotten = await repository.forget_contacts_of_closed(

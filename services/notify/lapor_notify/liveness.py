@@ -14,10 +14,14 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from lapor_notify import repository
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="notify.worker")
@@ -31,10 +35,10 @@ def _new_key() -> int:
 
 
 class Liveness:
-    def __init__(self, pool: Callable[[], asyncpg.Pool], on_notify: Callable[..., object]) -> None:
+    def __init__(self, pool: Callable[[], asyncpg.Pool], on_notify: Callable[[object, int, str, object], None]) -> None:
         self._pool = pool
         self._on_notify = on_notify
-        self._conn: asyncpg.Connection | None = None
+        self._conn: PoolConnectionProxy | None = None
         self._lock = asyncio.Lock()
         self.key = 0
         """The key stamped on this worker's claims (0 until the lock was first held)."""
@@ -82,7 +86,7 @@ class Liveness:
             await conn.execute("SELECT pg_advisory_unlock($1::int, $2::int)", LOCK_CLASS, self.key)
         await self._drop(conn)
 
-    async def _drop(self, conn: asyncpg.Connection) -> None:
+    async def _drop(self, conn: PoolConnectionProxy) -> None:
         try:
             await asyncio.wait_for(self._pool().release(conn), timeout=2)
         except Exception:

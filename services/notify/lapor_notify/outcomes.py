@@ -24,6 +24,7 @@ from lapor_notify import repository
 from lapor_notify.settings import SendingSettings
 from lapor_shared import deadletter
 from lapor_shared.clock import Clock
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload, encode, headers_of
 from lapor_shared.events.notifications import NotificationFailed, NotificationSent
 from lapor_shared.events.values import reason
@@ -139,7 +140,7 @@ class Outcomes:
         self.failed_total += 1
         log.error("delivery_failed", reason=code, error=detail)
 
-    async def _emit(self, conn: asyncpg.Connection, row: asyncpg.Record, payload: Payload) -> Envelope[Any]:
+    async def _emit(self, conn: Conn, row: asyncpg.Record, payload: Payload) -> Envelope[Any]:
         """An event about a delivery: the complaint's ids, the story of the event that planned it."""
         tx = Tx(conn, self._outbox, self._producer, metrics=self._metrics)  # notifications sent and failed
         return await tx.emit(

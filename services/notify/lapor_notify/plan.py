@@ -150,8 +150,8 @@ def plan(envelope: Envelope[Any], view: ComplaintView) -> list[Planned]:
         return to_agency("complaint_deadline_warning", p.agency_id or view.agency_id, stage=p.stage,
                          due_at=_iso(p.due_at))
     if isinstance(p, ComplaintEscalated):
-        facts = {"from_agency_name": p.from_agency.name, "to_agency_name": p.to_agency.name, "stage": p.stage,
-                 "escalation_level": p.escalation_level}
+        facts: dict[str, Any] = {"from_agency_name": p.from_agency.name, "to_agency_name": p.to_agency.name,
+                                 "stage": p.stage, "escalation_level": p.escalation_level}
         return [
             to_reporter("complaint_escalated", **facts),
             *to_agency("complaint_escalated", p.from_agency.agency_id, **facts),

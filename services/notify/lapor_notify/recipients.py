@@ -15,6 +15,7 @@ also manage the table directly.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -60,8 +61,8 @@ async def seed(pool: asyncpg.Pool, source: str, clock: Clock) -> int:
     return len(rows)
 
 
-def resolved(row: asyncpg.Record | None, recipient_ref: str) -> dict[str, Any] | None:
-    """The row with ``{agency_id}`` placeholders of a fallback row filled in."""
+def resolved(row: asyncpg.Record | Mapping[str, Any] | None, recipient_ref: str) -> dict[str, Any] | None:
+    """The row (or a copy of one) with ``{agency_id}`` placeholders of a fallback row filled in."""
     if row is None:
         return None
     values = dict(row)

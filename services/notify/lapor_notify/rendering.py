@@ -84,10 +84,6 @@ class Rendered:
     sms: str
 
 
-class TemplateMissing(LookupError):
-    pass
-
-
 def _template(name: str, lang: str) -> Template:
     return ENV.get_template(f"{lang}/{name}.j2")
 

@@ -18,6 +18,7 @@ import asyncpg
 
 from lapor_notify.channels.base import OutboundMessage
 from lapor_notify.plan import ComplaintView
+from lapor_shared.db import Conn
 from lapor_shared.tracing import current_trace_headers
 
 WAKE_CHANNEL = "lapor_notify_deliveries"
@@ -26,7 +27,7 @@ WAKE_CHANNEL = "lapor_notify_deliveries"
 
 # --- complaints (projection) -------------------------------------------------------------------
 
-async def complaint(conn: asyncpg.Connection, complaint_id: UUID) -> ComplaintView | None:
+async def complaint(conn: Conn, complaint_id: UUID) -> ComplaintView | None:
     row = await conn.fetchrow(
         "SELECT complaint_id, tracking_number, title, agency_id, agency_name, anonymous, confidential, closed_at"
         " FROM complaints WHERE complaint_id = $1", complaint_id,
@@ -34,7 +35,7 @@ async def complaint(conn: asyncpg.Connection, complaint_id: UUID) -> ComplaintVi
     return ComplaintView(**dict(row)) if row else None
 
 
-async def save_complaint(conn: asyncpg.Connection, view: ComplaintView, now: datetime) -> None:
+async def save_complaint(conn: Conn, view: ComplaintView, now: datetime) -> None:
     await conn.execute(
         """
         INSERT INTO complaints (complaint_id, tracking_number, title, agency_id, agency_name, anonymous,
@@ -75,7 +76,7 @@ class NewDelivery:
     created_at: datetime
 
 
-async def record(conn: asyncpg.Connection, d: NewDelivery) -> bool:
+async def record(conn: Conn, d: NewDelivery) -> bool:
     """Record a delivery; False when this (event, recipient, channel) was recorded before.
 
     The current trace context is stored with it, so the worker that sends it continues the same trace.
@@ -96,13 +97,13 @@ async def record(conn: asyncpg.Connection, d: NewDelivery) -> bool:
     return bool(inserted)
 
 
-async def wake_workers(conn: asyncpg.Connection) -> None:
+async def wake_workers(conn: Conn) -> None:
     """Delivered at commit (and dropped on rollback), like every NOTIFY."""
     await conn.execute(f"NOTIFY {WAKE_CHANNEL}")
 
 
 async def claim(
-    conn: asyncpg.Connection, *, now: datetime, limit: int, lease_until: datetime, token: UUID, worker_key: int
+    conn: Conn, *, now: datetime, limit: int, lease_until: datetime, token: UUID, worker_key: int
 ) -> list[asyncpg.Record]:
     """Take up to ``limit`` due deliveries (or ones whose lease ran out) for this worker.
 
@@ -129,13 +130,13 @@ async def claim(
     )
 
 
-async def hold_liveness(conn: asyncpg.Connection, lock_class: int, key: int) -> bool:
+async def hold_liveness(conn: Conn, lock_class: int, key: int) -> bool:
     """Take the worker's liveness lock on ``conn`` (session level: held until the connection ends)."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1::int, $2::int)", lock_class, key))
 
 
 async def reclaim_orphans(
-    conn: asyncpg.Connection, *, now: datetime, lock_class: int, worker_key: int, own_tokens: Sequence[UUID]
+    conn: Conn, *, now: datetime, lock_class: int, worker_key: int, own_tokens: Sequence[UUID]
 ) -> list[UUID]:
     """Give back, due now, the deliveries left ``sending`` by a worker that is gone.
 
@@ -167,7 +168,7 @@ async def reclaim_orphans(
 
 
 async def take_rate_slot(
-    conn: asyncpg.Connection, *, recipient_ref: str, channel: str, window_start: datetime, limit: int
+    conn: Conn, *, recipient_ref: str, channel: str, window_start: datetime, limit: int
 ) -> bool:
     """Count one send in the recipient's hour window; False (and nothing counted) when it is full."""
     taken = await conn.fetchval(
@@ -182,7 +183,7 @@ async def take_rate_slot(
     return taken is not None
 
 
-async def defer(conn: asyncpg.Connection, notification_id: UUID, *, until: datetime, now: datetime) -> None:
+async def defer(conn: Conn, notification_id: UUID, *, until: datetime, now: datetime) -> None:
     """Give a claimed delivery back without counting the attempt (rate limit reached)."""
     await conn.execute(
         "UPDATE notifications SET status = 'pending', next_attempt_at = $2, attempts = attempts - 1,"
@@ -191,7 +192,7 @@ async def defer(conn: asyncpg.Connection, notification_id: UUID, *, until: datet
     )
 
 
-async def mark_sent(conn: asyncpg.Connection, notification_id: UUID, token: UUID, now: datetime) -> bool:
+async def mark_sent(conn: Conn, notification_id: UUID, token: UUID, now: datetime) -> bool:
     done = await conn.fetchval(
         "UPDATE notifications SET status = 'sent', sent_at = $3, lease_until = NULL, last_error = NULL,"
         " updated_at = $3 WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
@@ -201,7 +202,7 @@ async def mark_sent(conn: asyncpg.Connection, notification_id: UUID, token: UUID
 
 
 async def mark_retry(
-    conn: asyncpg.Connection, notification_id: UUID, token: UUID, *, at: datetime, error: str, now: datetime
+    conn: Conn, notification_id: UUID, token: UUID, *, at: datetime, error: str, now: datetime
 ) -> bool:
     done = await conn.fetchval(
         "UPDATE notifications SET status = 'pending', next_attempt_at = $3, lease_until = NULL, last_error = $4,"
@@ -212,7 +213,7 @@ async def mark_retry(
 
 
 async def mark_final(
-    conn: asyncpg.Connection, notification_id: UUID, token: UUID, *, status: str, error: str | None, now: datetime
+    conn: Conn, notification_id: UUID, token: UUID, *, status: str, error: str | None, now: datetime
 ) -> bool:
     """failed, skipped or cancelled."""
     done = await conn.fetchval(
@@ -223,7 +224,7 @@ async def mark_final(
     return bool(done)
 
 
-async def expire_waiting(conn: asyncpg.Connection, now: datetime) -> int:
+async def expire_waiting(conn: Conn, now: datetime) -> int:
     """Reporter messages whose contact never came stay in the inbox only (a contact that did come, even
     one whose release was missed, keeps its messages: ``release_waiting_with_contact`` sends them)."""
     result = await conn.execute(
@@ -234,7 +235,7 @@ async def expire_waiting(conn: asyncpg.Connection, now: datetime) -> int:
     return int(result.split()[-1])
 
 
-async def release_waiting(conn: asyncpg.Connection, complaint_id: UUID, now: datetime) -> int:
+async def release_waiting(conn: Conn, complaint_id: UUID, now: datetime) -> int:
     """The contact arrived: the reporter messages waiting for it are due now."""
     result = await conn.execute(
         "UPDATE notifications SET status = 'pending', next_attempt_at = $2, updated_at = $2"
@@ -243,7 +244,7 @@ async def release_waiting(conn: asyncpg.Connection, complaint_id: UUID, now: dat
     return int(result.split()[-1])
 
 
-async def release_waiting_with_contact(conn: asyncpg.Connection, now: datetime) -> int:
+async def release_waiting_with_contact(conn: Conn, now: datetime) -> int:
     """Every reporter message still waiting although its contact is stored: due now.
 
     The contact's consumer releases what it sees waiting, but a message recorded by the lifecycle
@@ -258,13 +259,13 @@ async def release_waiting_with_contact(conn: asyncpg.Connection, now: datetime) 
     return int(result.split()[-1])
 
 
-async def prune_rate_windows(conn: asyncpg.Connection, before: datetime) -> None:
+async def prune_rate_windows(conn: Conn, before: datetime) -> None:
     await conn.execute("DELETE FROM rate_windows WHERE window_start < $1", before)
 
 
 # --- digests ----------------------------------------------------------------------------------
 
-async def due_digest_groups(conn: asyncpg.Connection, now: datetime) -> list[asyncpg.Record]:
+async def due_digest_groups(conn: Conn, now: datetime) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT recipient_ref, channel FROM notifications WHERE status = 'digest' AND next_attempt_at <= $1"
         " GROUP BY recipient_ref, channel", now,
@@ -272,7 +273,7 @@ async def due_digest_groups(conn: asyncpg.Connection, now: datetime) -> list[asy
 
 
 async def lock_digest_items(
-    conn: asyncpg.Connection, recipient_ref: str, channel: str, now: datetime
+    conn: Conn, recipient_ref: str, channel: str, now: datetime
 ) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT * FROM notifications WHERE status = 'digest' AND recipient_ref = $1 AND channel = $2"
@@ -281,7 +282,7 @@ async def lock_digest_items(
     )
 
 
-async def mark_digested(conn: asyncpg.Connection, ids: Sequence[UUID], digest_id: UUID, now: datetime) -> None:
+async def mark_digested(conn: Conn, ids: Sequence[UUID], digest_id: UUID, now: datetime) -> None:
     await conn.execute(
         "UPDATE notifications SET status = 'digested', digest_id = $2, updated_at = $3"
         " WHERE notification_id = ANY($1::uuid[])", list(ids), digest_id, now,
@@ -291,7 +292,7 @@ async def mark_digested(conn: asyncpg.Connection, ids: Sequence[UUID], digest_id
 # --- contacts ---------------------------------------------------------------------------------
 
 async def store_contact(
-    conn: asyncpg.Connection, *, complaint_id: UUID, reporter_ref_hash: str, source_channel: str,
+    conn: Conn, *, complaint_id: UUID, reporter_ref_hash: str, source_channel: str,
     anonymous: bool, key_id: str, ciphertext: str, now: datetime, key_ciphertext: str | None = None,
 ) -> None:
     await conn.execute(
@@ -308,14 +309,14 @@ async def store_contact(
     )
 
 
-async def contact(conn: asyncpg.Connection, complaint_id: UUID) -> asyncpg.Record | None:
+async def contact(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT key_id, ciphertext, source_channel, key_ciphertext FROM contacts WHERE complaint_id = $1",
         complaint_id,
     )
 
 
-async def forget_spent_reporter_keys(conn: asyncpg.Connection) -> int:
+async def forget_spent_reporter_keys(conn: Conn) -> int:
     """Delete the reporter's key of every contact whose first message (e-mail, SMS) is done with: recorded,
     and none of its deliveries still to be sent."""
     result = await conn.execute(
@@ -329,7 +330,7 @@ async def forget_spent_reporter_keys(conn: asyncpg.Connection) -> int:
     return int(result.split()[-1])
 
 
-async def forget_contacts_of_closed(conn: asyncpg.Connection, closed_before: datetime) -> int:
+async def forget_contacts_of_closed(conn: Conn, closed_before: datetime) -> int:
     """Delete the contacts of complaints closed before ``closed_before`` (the reopen window is over)."""
     result = await conn.execute(
         "DELETE FROM contacts c USING complaints k"
@@ -338,21 +339,21 @@ async def forget_contacts_of_closed(conn: asyncpg.Connection, closed_before: dat
     return int(result.split()[-1])
 
 
-async def has_contact(conn: asyncpg.Connection, complaint_id: UUID) -> bool:
+async def has_contact(conn: Conn, complaint_id: UUID) -> bool:
     return bool(await conn.fetchval("SELECT true FROM contacts WHERE complaint_id = $1", complaint_id))
 
 
-async def contact_erased(conn: asyncpg.Connection, complaint_id: UUID) -> bool:
+async def contact_erased(conn: Conn, complaint_id: UUID) -> bool:
     return bool(await conn.fetchval("SELECT true FROM erased_complaints WHERE complaint_id = $1", complaint_id))
 
 
-async def reporter_erased(conn: asyncpg.Connection, reporter_ref_hash: str) -> bool:
+async def reporter_erased(conn: Conn, reporter_ref_hash: str) -> bool:
     return bool(await conn.fetchval(
         "SELECT true FROM erased_reporters WHERE reporter_ref_hash = $1", reporter_ref_hash
     ))
 
 
-async def erase_reporter(conn: asyncpg.Connection, reporter_ref_hash: str, now: datetime) -> list[UUID]:
+async def erase_reporter(conn: Conn, reporter_ref_hash: str, now: datetime) -> list[UUID]:
     """Delete the reporter's contacts, remember the erasure, cancel what would still use them."""
     complaint_ids = [r["complaint_id"] for r in await conn.fetch(
         "DELETE FROM contacts WHERE reporter_ref_hash = $1 RETURNING complaint_id", reporter_ref_hash
@@ -378,7 +379,7 @@ async def erase_reporter(conn: asyncpg.Connection, reporter_ref_hash: str, now: 
 RECIPIENT_COLUMNS = "recipient_ref, display_name, languages, email, phone, webhook_url, webhook_secret, digest"
 
 
-async def recipient(conn: asyncpg.Connection, recipient_ref: str) -> asyncpg.Record | None:
+async def recipient(conn: Conn, recipient_ref: str) -> asyncpg.Record | None:
     """The recipient's own row, else the ``<kind>:*`` fallback row."""
     kind = recipient_ref.split(":", 1)[0]
     return await conn.fetchrow(
@@ -387,7 +388,7 @@ async def recipient(conn: asyncpg.Connection, recipient_ref: str) -> asyncpg.Rec
     )
 
 
-async def upsert_recipient(conn: asyncpg.Connection, r: dict[str, Any], now: datetime) -> None:
+async def upsert_recipient(conn: Conn, r: dict[str, Any], now: datetime) -> None:
     await conn.execute(
         f"""
         INSERT INTO recipients ({RECIPIENT_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -403,7 +404,7 @@ async def upsert_recipient(conn: asyncpg.Connection, r: dict[str, Any], now: dat
 
 # --- inbox ------------------------------------------------------------------------------------
 
-async def put_in_inbox(conn: asyncpg.Connection, m: OutboundMessage) -> None:
+async def put_in_inbox(conn: Conn, m: OutboundMessage) -> None:
     await conn.execute(
         """
         INSERT INTO inbox_messages (delivery_id, complaint_id, tracking_number, recipient_kind, recipient_ref,
@@ -415,7 +416,7 @@ async def put_in_inbox(conn: asyncpg.Connection, m: OutboundMessage) -> None:
     )
 
 
-async def reporter_inbox(conn: asyncpg.Connection, tracking_number: str) -> list[asyncpg.Record]:
+async def reporter_inbox(conn: Conn, tracking_number: str) -> list[asyncpg.Record]:
     """The reporter's inbox of a complaint the public may see: none for a rahasia complaint."""
     return await conn.fetch(
         "SELECT m.delivery_id, m.template, m.subject, m.body, m.created_at FROM inbox_messages m"

@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
-
 from lapor_notify import plan, recipients, reporter_key, repository
 from lapor_notify.digest import period_end
 from lapor_notify.rendering import Rendered, render
 from lapor_notify.settings import NotifySettings
 from lapor_shared.clock import Clock
 from lapor_shared.consumer import Tx
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
 from lapor_shared.logging import get_logger
@@ -59,7 +58,8 @@ class Notifier:
         if recorded:
             await repository.wake_workers(conn)
 
-    async def _record(self, conn: asyncpg.Connection, envelope: Envelope[Any], p: plan.Planned) -> int:
+    async def _record(self, conn: Conn, envelope: Envelope[Any], p: plan.Planned) -> int:
+        assert envelope.complaint_id is not None  # on_lifecycle let only these through
         now = self.clock.now()
         s = self.settings.sending
         targets: list[tuple[str, str, datetime]] = []  # channel, status, due

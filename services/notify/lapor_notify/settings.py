@@ -2,7 +2,7 @@
 ``__`` (``LAPOR_SMTP__HOST``, ``LAPOR_SMS__URL``, ``LAPOR_SENDING__MAX_ATTEMPTS`` …).
 
 The defaults fit a developer machine: mail to the local sink on port 1025 and SMS/webhooks to the
-sink's HTTP port 8025 (``python tools/sinks.py``), demo recipients for the agencies routing knows.
+sink's HTTP port 8025 (``python -m tools.sinks``), demo recipients for the agencies routing knows.
 """
 
 from __future__ import annotations

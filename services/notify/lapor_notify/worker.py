@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable, Mapping
 from uuid import UUID
 
@@ -133,7 +134,7 @@ class DeliveryWorker:
                 task = asyncio.create_task(self.dispatcher.deliver(row), name=f"deliver-{row['notification_id']}")
                 self._tasks.add(task)
                 self._tokens.hold(token)
-                task.add_done_callback(lambda done, t=token: self._slot_freed(done, t))
+                task.add_done_callback(functools.partial(self._slot_freed, token=token))
         finally:
             self._tokens.release(token)
         return len(rows)

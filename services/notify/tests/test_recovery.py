@@ -33,7 +33,7 @@ class StuckChannel:
         await self.release.wait()
 
 
-async def wait_for(predicate, timeout_s: float = 10.0) -> None:  # noqa: ANN001
+async def wait_for(predicate, timeout_s: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while not await predicate():

@@ -53,21 +53,25 @@ class Content(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """The ids every event about one complaint carries."""
+    """The ids every event about one complaint carries, and whether it is rahasia (None: not known)."""
 
     complaint_id: UUID
     tracking_number: str
     correlation_id: UUID
+    confidential: bool | None
 
-    def at(self, jurisdiction: str) -> dict[str, Any]:
-        """The envelope fields of an event of this story for the agency (or triage desk) at ``jurisdiction``:
-        it goes to the complaint stream and to that jurisdiction's topic."""
+    def at(self, jurisdiction: str, agency_id: str | None = None) -> dict[str, Any]:
+        """The envelope fields of an event of this story for ``agency_id`` at ``jurisdiction`` (no agency:
+        the triage desk there): it goes to the complaint stream, that jurisdiction's shared topic (without
+        a rahasia complaint's content) and the agency's (or the desk's) own stream."""
         return {"complaint_id": self.complaint_id, "tracking_number": self.tracking_number,
-                "correlation_id": self.correlation_id, "jurisdiction_code": jurisdiction}
+                "correlation_id": self.correlation_id, "jurisdiction_code": jurisdiction, "agency_id": agency_id,
+                "confidential": self.confidential}
 
 
 def story_of(row: Any, envelope: Envelope[Any]) -> Story:
-    """The complaint's own ids when routing knows it, else those the command claimed."""
+    """The complaint's own ids when routing knows it, else those the command claimed (rahasia unknown)."""
     if row is not None:
-        return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"])
-    return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id)  # type: ignore[arg-type]
+        return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"], row["confidential"])
+    # only the refusal of a command that names no complaint gets here without one; the refusal then names none
+    return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id, None)  # type: ignore[arg-type]

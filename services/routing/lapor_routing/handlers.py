@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lapor_routing.service import RoutingService
+from lapor_shared.binding import bound
 from lapor_shared.events import commands as cmd
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.commands import DeactivateAgency, DecideTriage, ForwardComplaint, UpsertAgency
@@ -19,15 +20,16 @@ def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
     runtime.publishes(lc.ComplaintRouted, lc.ComplaintForwarded, lc.ComplaintNeedsTriage, lc.ComplaintHeld,
                       lc.ComplaintArchived, lc.ActionRejected, cmd.AgencyChanged, cmd.RegistryCommandRejected)
     complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: routing.route_complaint})
-    agency = runtime.consumer("routing.agency", {ForwardComplaint: routing.forward_complaint})
-    admin = runtime.consumer("routing.admin", {DecideTriage: routing.decide_triage})
+    # each agency and admin scope writes its own topic: a command is taken only from the sender it names
+    agency = runtime.consumer("routing.agency", {ForwardComplaint: bound(routing.forward_complaint)})
+    admin = runtime.consumer("routing.admin", {DecideTriage: bound(routing.decide_triage)})
     registry = runtime.consumer(
         "routing.registry", {UpsertAgency: routing.upsert_agency, DeactivateAgency: routing.deactivate_agency}
     )
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
-    runtime.subscribe(agency, AGENCY_COMMANDS.name, group_id=f"{GROUP}-agency-commands")
-    runtime.subscribe(admin, ADMIN_COMMANDS.name, group_id=f"{GROUP}-admin-commands")
+    runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands")
+    runtime.subscribe(admin, family=ADMIN_COMMANDS, group_id=f"{GROUP}-admin-commands")
 
     # one registry change at a time: the agency cache is refreshed after each one commits
     runtime.subscribe(registry, REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", batch=False,

@@ -147,7 +147,7 @@ def location_unknown(notes: Notes) -> Reason:
 
 
 def location_ambiguous(place: Place, triage_code: str, notes: Notes) -> Reason:
-    names = sorted(jurisdictions.get(c).name for c in place.candidates if jurisdictions.get(c))  # type: ignore[union-attr]
+    names = sorted(known.name for c in place.candidates if (known := jurisdictions.get(c)))
     listed = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
     admin_id, admin_en = _admin_level(triage_code)
     return _noted(reason(

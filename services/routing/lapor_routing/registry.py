@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from lapor_routing import categories, jurisdictions, repository
+from lapor_shared.db import Conn
 from lapor_shared.events.commands import DeactivateAgency, UpsertAgency
 from lapor_shared.events.values import AgencyLevel, AgencyRef, Reason, reason
 from lapor_shared.logging import get_logger
@@ -49,8 +51,8 @@ class Agency:
     def handles(self, category: str) -> bool:
         return category in self.categories
 
-    def evolve(self, **changes: object) -> Agency:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def evolve(self, **changes: Any) -> Agency:
+        return replace(self, **changes)
 
     @classmethod
     def from_command(cls, command: UpsertAgency) -> Agency:
@@ -113,14 +115,14 @@ class RegistryCache:
     def directory(self) -> Directory:
         return self._directory
 
-    async def reload(self, conn: asyncpg.Connection | asyncpg.Pool) -> Directory:
+    async def reload(self, conn: Conn | asyncpg.Pool) -> Directory:
         revision, rows = await repository.load_agencies(conn)
         directory = Directory((_agency_of(row) for row in rows), revision)
         self._directory = directory
         log.info("registry_loaded", agencies=len(directory), version=directory.version)
         return directory
 
-    async def current(self, conn: asyncpg.Connection) -> Directory:
+    async def current(self, conn: Conn) -> Directory:
         """The snapshot, reloaded first if the database's registry revision is another one."""
         directory = self._directory
         if await repository.registry_revision(conn) != (directory.version, directory.revision):

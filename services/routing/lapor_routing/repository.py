@@ -8,9 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
+from lapor_shared.db import Conn, Executor
 from lapor_shared.events.values import Reason
-
-Executor = asyncpg.Connection | asyncpg.Pool
 
 _SEED_LOCK = 0x5E0D
 """Advisory lock key: one replica at a time loads the seed."""
@@ -24,6 +23,7 @@ _AGENCY_COLUMNS = "agency_id, name, jurisdiction_code, level, categories, parent
 async def registry_revision(conn: Executor) -> tuple[int, UUID]:
     """The registry's change counter and its revision (a new random id at every change)."""
     row = await conn.fetchrow("SELECT version, revision FROM registry_state")
+    assert row is not None, "migration 0001 writes the one registry_state row"
     return int(row["version"]), row["revision"]
 
 
@@ -41,11 +41,11 @@ async def load_agencies(conn: Executor) -> tuple[tuple[int, UUID], list[asyncpg.
     return revision, rows
 
 
-async def _bump_version(conn: asyncpg.Connection) -> None:
+async def _bump_version(conn: Conn) -> None:
     await conn.execute("UPDATE registry_state SET version = version + 1, revision = gen_random_uuid()")
 
 
-async def load_seed(conn: asyncpg.Connection, agencies: Iterable[dict[str, Any]]) -> int:
+async def load_seed(conn: Conn, agencies: Iterable[dict[str, Any]]) -> int:
     """Insert the seed agencies, refresh the seed rows that differ; rows set by commands stay as they are.
 
     Returns how many rows changed (the registry version moves when any did).
@@ -73,7 +73,7 @@ async def load_seed(conn: asyncpg.Connection, agencies: Iterable[dict[str, Any]]
     return len(changed)
 
 
-async def upsert_agency(conn: asyncpg.Connection, agency: dict[str, Any]) -> None:
+async def upsert_agency(conn: Conn, agency: dict[str, Any]) -> None:
     await conn.execute(
         f"""
         INSERT INTO agencies ({_AGENCY_COLUMNS}, source)
@@ -89,7 +89,7 @@ async def upsert_agency(conn: asyncpg.Connection, agency: dict[str, Any]) -> Non
     await _bump_version(conn)
 
 
-async def deactivate_agency(conn: asyncpg.Connection, agency_id: str, reason: str | None) -> None:
+async def deactivate_agency(conn: Conn, agency_id: str, reason: str | None) -> None:
     await conn.execute(
         "UPDATE agencies SET active = false, source = 'command', deactivation_reason = $2, updated_at = now()"
         " WHERE agency_id = $1",
@@ -99,7 +99,7 @@ async def deactivate_agency(conn: asyncpg.Connection, agency_id: str, reason: st
 
 
 async def record_registry_command(
-    conn: asyncpg.Connection, *, command_id: UUID, command_type: str, agency_id: str, reasons: Sequence[Reason]
+    conn: Conn, *, command_id: UUID, command_type: str, agency_id: str, reasons: Sequence[Reason]
 ) -> None:
     await conn.execute(
         "INSERT INTO registry_commands (command_id, command_type, agency_id, outcome, reasons)"
@@ -113,7 +113,7 @@ async def record_registry_command(
 
 
 async def insert_complaint(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     complaint_id: UUID,
     tracking_number: str,
@@ -141,7 +141,7 @@ async def insert_complaint(
     return bool(inserted)
 
 
-async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID) -> asyncpg.Record | None:
+async def lock_complaint(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
     """The complaint with its open triage entry (if any), locked for this transaction."""
     return await conn.fetchrow(
         """
@@ -155,7 +155,7 @@ async def lock_complaint(conn: asyncpg.Connection, complaint_id: UUID) -> asyncp
 
 
 async def route_to(
-    conn: asyncpg.Connection, complaint_id: UUID, *, agency_id: str, jurisdiction_code: str,
+    conn: Conn, complaint_id: UUID, *, agency_id: str, jurisdiction_code: str,
     forwarded: bool, restart_path: bool,
 ) -> None:
     """The complaint has a new responsible agency (a forwarding, or an admin's disposition)."""
@@ -173,7 +173,7 @@ async def route_to(
 
 
 async def set_status(
-    conn: asyncpg.Connection, complaint_id: UUID, *, status: str, jurisdiction_code: str, agency_id: str | None
+    conn: Conn, complaint_id: UUID, *, status: str, jurisdiction_code: str, agency_id: str | None
 ) -> None:
     await conn.execute(
         "UPDATE complaints SET status = $2, jurisdiction_code = $3, agency_id = $4, updated_at = now()"
@@ -186,7 +186,7 @@ async def set_status(
 
 
 async def enter_triage(
-    conn: asyncpg.Connection, complaint_id: UUID, *, triage_jurisdiction: str, reason: Reason
+    conn: Conn, complaint_id: UUID, *, triage_jurisdiction: str, reason: Reason
 ) -> None:
     await conn.execute(
         """
@@ -202,7 +202,7 @@ async def enter_triage(
 
 
 async def decide_triage(
-    conn: asyncpg.Connection, complaint_id: UUID, *, state: str, decision: str, decided_by: str,
+    conn: Conn, complaint_id: UUID, *, state: str, decision: str, decided_by: str,
     decision_reason: str, agency_id: str | None,
 ) -> None:
     await conn.execute(
@@ -233,7 +233,7 @@ async def open_triage(conn: Executor, triage_jurisdiction: str | None = None) ->
 
 
 async def record_decision(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     complaint_id: UUID,
     tracking_number: str,

@@ -19,7 +19,7 @@ from lapor_routing.registry import Agency, Directory, RegistryCache, check_deact
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
-from lapor_shared import geo
+from lapor_shared import binding, geo
 from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.commands import (
@@ -40,7 +40,7 @@ from lapor_shared.events.lifecycle import (
 from lapor_shared.events.values import NATIONAL_CODE, Reason
 from lapor_shared.logging import get_logger
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import COMPLAINTS, jurisdiction_topic
+from lapor_shared.topics import COMPLAINTS, complaint_audiences
 
 log = get_logger(component="routing")
 
@@ -88,7 +88,7 @@ class RoutingService:
             attachments=complaint.attachments, reporter_ref=None if complaint.anonymous else complaint.reporter_ref,
             anonymous=complaint.anonymous, confidential=complaint.confidential, submitted_at=complaint.submitted_at,
         )
-        story = Story(envelope.complaint_id, envelope.tracking_number, envelope.correlation_id)
+        story = Story(envelope.complaint_id, envelope.tracking_number, envelope.correlation_id, complaint.confidential)
         stored = await repository.insert_complaint(
             tx.conn, complaint_id=story.complaint_id, tracking_number=story.tracking_number,
             correlation_id=story.correlation_id, status="triage" if decision.needs_triage else "routed",
@@ -109,7 +109,8 @@ class RoutingService:
             await self._to_triage(tx, story, content, decision.triage_jurisdiction, decision.reason)
             return
         agency = decision.agency
-        await tx.emit(content.routed(agency, decision.reason, 1), **story.at(agency.jurisdiction_code))
+        await tx.emit(content.routed(agency, decision.reason, 1),
+                      **story.at(agency.jurisdiction_code, agency.agency_id))
         log.info("complaint_routed", agency_id=agency.agency_id, reason=decision.reason.code, route_count=1)
 
     async def _record(
@@ -129,12 +130,14 @@ class RoutingService:
         log.info("complaint_needs_triage", reason=reason.code, triage_jurisdiction=triage)
 
     async def _reject(
-        self, tx: Tx, envelope: Envelope[Any], story: Story, jurisdiction: str, refused: Refused
+        self, tx: Tx, envelope: Envelope[Any], story: Story, jurisdiction: str, refused: Refused,
+        agency_id: str | None = None,
     ) -> None:
+        """The sender reads why: on its own stream (``agency_id``) or its triage desk's."""
         rejection = ActionRejected(
             command_type=envelope.event_type, command_id=envelope.event_id, reason=refused.reason
         )
-        await tx.emit(rejection, **story.at(jurisdiction))
+        await tx.emit(rejection, **story.at(jurisdiction, agency_id))
         log.info("command_rejected", command_type=envelope.event_type, reason=refused.reason.code)
 
     # --- forwarding (pelimpahan) -----------------------------------------------------------------------
@@ -150,7 +153,7 @@ class RoutingService:
         try:
             source, target = check_forward(command, row, directory)
         except Refused as refused:
-            await self._reject(tx, envelope, story, where, refused)
+            await self._reject(tx, envelope, story, where, refused, sender.agency_id if sender else None)
             return
         assert row is not None
         content = Content.model_validate(row["content"])
@@ -177,11 +180,13 @@ class RoutingService:
                            jurisdiction=target.jurisdiction_code, reason=reason, route_count=route_count,
                            actor=source.agency_id)
         forwarded = ComplaintForwarded(from_agency=source.ref(), to_agency=target.ref(), reason=reason)
-        # the agency that gave the complaint away reads of it on its own topic too
-        topics = [COMPLAINTS.name, *dict.fromkeys(map(jurisdiction_topic, (target.jurisdiction_code,
-                                                                             source.jurisdiction_code)))]
-        await tx.emit(forwarded, **story.at(target.jurisdiction_code), topics=topics)
-        await tx.emit(content.routed(target, reason, route_count), **story.at(target.jurisdiction_code))
+        # the agency that gave the complaint away reads of it on its own topics too
+        topics = list(dict.fromkeys([COMPLAINTS.name,
+                                     *complaint_audiences(target.jurisdiction_code, target.agency_id),
+                                     *complaint_audiences(source.jurisdiction_code, source.agency_id)]))
+        await tx.emit(forwarded, **story.at(target.jurisdiction_code, target.agency_id), topics=topics)
+        await tx.emit(content.routed(target, reason, route_count), **story.at(target.jurisdiction_code,
+                                                                              target.agency_id))
         log.info("complaint_forwarded", from_agency_id=source.agency_id, agency_id=target.agency_id,
                  route_count=route_count)
 
@@ -194,6 +199,9 @@ class RoutingService:
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
         story = story_of(row, envelope)
         triage = (row["triage_jurisdiction"] if row else None) or NATIONAL_CODE
+        if row is not None and await binding.refused_outside_scope(
+                tx, envelope, row["triage_jurisdiction"] or row["jurisdiction_code"]):
+            return
         try:
             agency = check_triage_decision(command, row, directory)
         except Refused as refused:
@@ -212,7 +220,8 @@ class RoutingService:
             await self._record(tx, story, content, step="triage_decision", outcome="routed", agency=agency,
                                jurisdiction=agency.jurisdiction_code, reason=reason, route_count=route_count,
                                actor=command.admin_ref)
-            await tx.emit(content.routed(agency, reason, route_count), **story.at(agency.jurisdiction_code))
+            await tx.emit(content.routed(agency, reason, route_count), **story.at(agency.jurisdiction_code,
+                                                                                  agency.agency_id))
             log.info("triage_dispositioned", agency_id=agency.agency_id, route_count=route_count)
             return
         held = command.decision == "hold"

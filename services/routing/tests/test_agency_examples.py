@@ -1,5 +1,6 @@
-"""The agency examples in examples/agency/ work against a real Kafka-protocol broker: they read the
-jurisdiction topics and publish commands that routing and followup can decode."""
+"""The agency examples in examples/agency/ work against a real Kafka-protocol broker: an agency reads its own
+stream and writes its own command topic, commands routing and followup can decode; a monitoring level reads
+the shared jurisdiction topics of its subtree."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from lapor_shared.events import decode
 from lapor_shared.events.commands import AcknowledgeComplaint, ForwardComplaint, RespondToComplaint
 from lapor_shared.testing.factories import agency_ref, complaint_routed, location, routed_envelope
 from lapor_shared.testing.kafka_io import consume, publish
-from lapor_shared.topics import AGENCY_COMMANDS, jurisdiction_topic
+from lapor_shared.topics import AGENCY_COMMANDS, agency_stream, jurisdiction_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -39,19 +40,21 @@ def load_python_example():
     return module
 
 
-async def test_the_python_example_acknowledges_and_answers_only_its_own_complaints(kafka_bootstrap):
+async def test_the_python_example_reads_its_own_stream_and_answers_on_its_own_command_topic(kafka_bootstrap):
     ours = [routed_to("dinkes.18.71", "18.71"), routed_to("dinkes.18.71", "18.71", anonymous=True)]
     neighbour = routed_to("dinsos.18.71", "18.71")
-    await publish(kafka_bootstrap, jurisdiction_topic("18.71"), [ours[0], neighbour, ours[1]])
+    await publish(kafka_bootstrap, agency_stream("18.71", "dinkes.18.71"), ours)
+    await publish(kafka_bootstrap, agency_stream("18.71", "dinsos.18.71"), [neighbour])
     example = load_python_example()
-    args = example.argparse.Namespace(
-        agency="dinkes.18.71", jurisdiction="18.71", bootstrap=kafka_bootstrap, group="example-test",
-        officer="petugas-9", forward_to=None, max_messages=2,
-    )
+    args = example.arguments().parse_args([
+        "--agency", "dinkes.18.71", "--jurisdiction", "18.71", "--bootstrap", kafka_bootstrap,
+        "--group", "example-test", "--officer", "petugas-9", "--max-messages", "2",
+    ])
 
     assert await asyncio.wait_for(example.run(args), 60) == 2
 
-    records = await consume(kafka_bootstrap, topics=[AGENCY_COMMANDS.name], until=lambda rs: len(rs) >= 4)
+    records = await consume(kafka_bootstrap, topics=[AGENCY_COMMANDS.topic("dinkes.18.71")],
+                            until=lambda rs: len(rs) >= 4)
     commands = [decode(r.value) for r in records]
     assert [type(c.payload) for c in commands] == [AcknowledgeComplaint, RespondToComplaint] * 2
     assert {c.complaint_id for c in commands} == {e.complaint_id for e in ours}
@@ -89,15 +92,42 @@ def _kafkajs_installed() -> bool:
 
 
 @pytest.mark.skipif(not _kafkajs_installed(), reason="needs node, npm and the npm registry (npm install kafkajs)")
-async def test_the_kafkajs_example_reads_a_whole_province_and_acknowledges_its_agencys_complaints(kafka_bootstrap):
+async def test_the_kafkajs_example_as_a_province_reads_every_shared_topic_of_the_province_and_no_stream(
+        kafka_bootstrap):
     lampung = [routed_to("dinkes.18.71", "18.71"), routed_to("umum.18.01", "18.01")]
     neighbour = routed_to("umum.16.71", "16.71")
     for event in (*lampung, neighbour):
         await publish(kafka_bootstrap, jurisdiction_topic(event.jurisdiction_code), [event])
+    await publish(kafka_bootstrap, agency_stream("18.71", "dinkes.18.71"), [lampung[0]])
 
+    text = await run_kafkajs(kafka_bootstrap, "--level", "18", "--max-messages", "2")
+
+    assert all(e.tracking_number in text for e in lampung), text
+    assert neighbour.tracking_number not in text
+    assert ".agency." not in text  # the overview, not the agencies' streams
+
+
+@pytest.mark.skipif(not _kafkajs_installed(), reason="needs node, npm and the npm registry (npm install kafkajs)")
+async def test_the_kafkajs_example_as_an_agency_acknowledges_from_its_stream_on_its_own_command_topic(
+        kafka_bootstrap):
+    ours = routed_to("dinkes.18.71", "18.71")
+    await publish(kafka_bootstrap, agency_stream("18.71", "dinkes.18.71"), [ours])
+
+    text = await run_kafkajs(kafka_bootstrap, "--agency", "dinkes.18.71", "--jurisdiction", "18.71",
+                             "--max-messages", "1")
+
+    assert ours.tracking_number in text
+    records = await consume(kafka_bootstrap, topics=[AGENCY_COMMANDS.topic("dinkes.18.71")],
+                            until=lambda rs: len(rs) >= 1)
+    ack = decode(records[0].value)
+    assert isinstance(ack.payload, AcknowledgeComplaint)
+    assert ack.complaint_id == ours.complaint_id and ack.payload.agency_id == "dinkes.18.71"
+    assert json.loads(records[0].value)["producer"] == "agency:dinkes.18.71"
+
+
+async def run_kafkajs(bootstrap: str, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        "node", "consume.js", "--level", "18", "--agency", "dinkes.18.71", "--bootstrap", kafka_bootstrap,
-        "--group", "example-js", "--max-messages", "2", cwd=EXAMPLES,
+        "node", "consume.js", *args, "--bootstrap", bootstrap, cwd=EXAMPLES,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
@@ -107,12 +137,5 @@ async def test_the_kafkajs_example_reads_a_whole_province_and_acknowledges_its_a
             process.kill()
             await process.wait()
     text = output.decode()
-
     assert process.returncode == 0, text
-    assert all(e.tracking_number in text for e in lampung), text
-    assert neighbour.tracking_number not in text
-    records = await consume(kafka_bootstrap, topics=[AGENCY_COMMANDS.name], until=lambda rs: len(rs) >= 1)
-    ack = decode(records[0].value)
-    assert isinstance(ack.payload, AcknowledgeComplaint)
-    assert ack.complaint_id == lampung[0].complaint_id and ack.payload.agency_id == "dinkes.18.71"
-    assert json.loads(records[0].value)["producer"] == "agency:dinkes.18.71"
+    return text

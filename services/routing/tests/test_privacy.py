@@ -1,5 +1,6 @@
-"""What reaches the jurisdiction topics: never an anonim reporter's identity, rahasia marked as
-``confidential``, and each event on the topic of the agency (or triage desk) responsible for it."""
+"""What reaches the jurisdiction tree: never an anonim reporter's identity, rahasia marked as
+``confidential`` and its content only on the responsible agency's (or triage desk's) own stream, and each
+event on the topics of the agency (or triage desk) responsible for it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from lapor_shared.events.commands import DecideTriage, ForwardComplaint
 from lapor_shared.testing.factories import complaint_accepted, location
-from lapor_shared.topics import jurisdiction_topic
+from lapor_shared.topics import COMPLAINTS, agency_stream, complaint_audiences, jurisdiction_topic, triage_stream
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -59,19 +60,48 @@ async def test_a_confidential_complaint_is_marked_on_every_event_that_carries_it
     assert all(e.payload.confidential is True for e in with_content)
 
 
-async def test_every_event_is_on_the_topic_of_the_jurisdiction_responsible_for_it(routing):
+async def test_every_event_is_on_the_topics_of_the_agency_or_triage_desk_responsible_for_it(routing):
     await walk_through_every_path(routing)
 
     for message in routing.jurisdiction_messages():
         event = message.envelope
         payload = event.payload
         if event.event_type == "complaint.routed":
-            assert event.jurisdiction_code == payload.agency.jurisdiction_code
+            assert (event.jurisdiction_code, event.agency_id) == (payload.agency.jurisdiction_code,
+                                                                  payload.agency.agency_id)
         if event.event_type == "complaint.needs_triage":
-            assert event.jurisdiction_code == payload.triage_jurisdiction
+            assert (event.jurisdiction_code, event.agency_id) == (payload.triage_jurisdiction, None)
         if event.event_type == "complaint.forwarded":
-            assert event.jurisdiction_code == payload.to_agency.jurisdiction_code
-            assert message.topic in {jurisdiction_topic(payload.from_agency.jurisdiction_code),
-                                     jurisdiction_topic(payload.to_agency.jurisdiction_code)}
+            assert (event.jurisdiction_code, event.agency_id) == (payload.to_agency.jurisdiction_code,
+                                                                  payload.to_agency.agency_id)
+            assert message.topic in {*complaint_audiences(payload.from_agency.jurisdiction_code,
+                                                          payload.from_agency.agency_id),
+                                     *complaint_audiences(payload.to_agency.jurisdiction_code,
+                                                          payload.to_agency.agency_id)}
         else:
-            assert message.topic == jurisdiction_topic(event.jurisdiction_code)
+            assert message.topic in complaint_audiences(event.jurisdiction_code, event.agency_id)
+
+
+CONTENT = "Anak saya dirundung di Puskesmas Kedaton oleh petugas bernama Budi."
+
+
+async def test_a_rahasia_complaints_content_is_only_on_its_agencys_and_its_triage_desks_streams(routing):
+    routed, unplaced = await walk_through_every_path(routing, confidential=True, description=CONTENT)
+
+    holders = {p.topic for p in routing.jurisdiction_messages() if CONTENT in p.body.decode()}
+    assert holders == {agency_stream("18.71", "pu.18.71"), agency_stream("18", "pu.18"),
+                       agency_stream("18.71", "dinkes.18.71"), triage_stream("18")}
+    shared = routing.jurisdiction_messages(shared_only=True)
+    assert {p.envelope.complaint_id for p in shared} == {routed.complaint_id, unplaced.complaint_id}
+    assert not [p.topic for p in shared if CONTENT in p.body.decode()]
+    assert CONTENT in routing.last(routed.complaint_id, "complaint.routed").payload.description  # lapor.complaints
+    assert routing.on(COMPLAINTS.name)
+
+
+async def test_an_open_complaints_content_stays_on_the_shared_topic_for_the_overview(routing):
+    routed, _ = await walk_through_every_path(routing, confidential=False, description=CONTENT)
+
+    shared = [p for p in routing.jurisdiction_messages(shared_only=True)
+              if p.envelope.complaint_id == routed.complaint_id and p.envelope.event_type == "complaint.routed"]
+    assert shared and all(CONTENT in p.body.decode() for p in shared)
+    assert {p.topic for p in shared} >= {jurisdiction_topic("18.71")}

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from lapor_routing import repository
+from lapor_shared.db import Conn
 from lapor_shared.events import encode
 from lapor_shared.events.commands import ForwardComplaint
 from lapor_shared.testing.factories import envelope
@@ -36,7 +37,7 @@ async def test_two_forwardings_of_one_complaint_at_once_apply_one_and_refuse_the
     def forwarding(target: str) -> Any:
         command = envelope(ForwardComplaint(agency_id="pu.18.71", to_agency_id=target, reason="Bukan wewenang kami."),
                            complaint_id=accepted.complaint_id, producer="agency:pu.18.71")
-        return asyncio.create_task(routing.broker.publish(encode(command), topic=AGENCY_COMMANDS.name))
+        return asyncio.create_task(routing.broker.publish(encode(command), topic=AGENCY_COMMANDS.topic("pu.18.71")))
 
     first = forwarding("pu.18")
     await asyncio.wait_for(reached.wait(), 10)  # checked and re-routed to pu.18, not yet committed
@@ -73,7 +74,7 @@ class _connection:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    async def __aenter__(self) -> asyncpg.Connection:
+    async def __aenter__(self) -> Conn:
         self.conn = await asyncpg.connect(self.url, server_settings={"search_path": "routing,public"})
         return self.conn
 

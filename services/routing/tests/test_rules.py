@@ -7,7 +7,7 @@ from functools import cache
 
 import pytest
 
-from lapor_routing.registry import Directory
+from lapor_routing.registry import Agency, Directory
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_shared.events.values import Location
@@ -20,10 +20,16 @@ def seeded() -> Directory:
     return Directory(seed_agencies())
 
 
+def agency(directory: Directory, agency_id: str) -> Agency:
+    found = directory.get(agency_id)
+    assert found is not None, f"{agency_id} is not in the seed registry"
+    return found
+
+
 def without(*agency_ids: str) -> Directory:
     """The seed registry with some agencies deactivated."""
     directory = seeded()
-    return directory.with_agencies(*(directory.get(i).evolve(active=False) for i in agency_ids))  # type: ignore[union-attr]
+    return directory.with_agencies(*(agency(directory, i).evolve(active=False) for i in agency_ids))
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def test_the_resolved_category_is_the_taxonomy_code_not_the_alias():
 
 
 def test_two_active_agencies_for_one_category_in_one_place_resolve_to_the_most_specialised():
-    broad = seeded().get("dinkes.18.71").evolve(  # type: ignore[union-attr]
+    broad = agency(seeded(), "dinkes.18.71").evolve(
         agency_id="a-broad.18.71", categories=("kesehatan", "pendidikan", "bantuan_sosial"),
     )
     directory = seeded().with_agencies(broad)

@@ -10,12 +10,13 @@ the body, and the event must belong on the topic it arrived on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from lapor_shared.events.envelope import Envelope
+from lapor_shared.events.envelope import Envelope, envelope_type
 from lapor_shared.events.registry import CATALOGUE, payload_type
 from lapor_shared.safejson import DEFAULT_LIMITS, Limits, UnsafeJson, loads
 
@@ -83,7 +84,7 @@ def decode(raw: bytes | str | None, limits: Limits = DEFAULT_LIMITS) -> Envelope
     except ValueError:
         raise DecodeError(f"event_id {event_id[:60]!r} is not a UUID") from None
     try:
-        return Envelope[model].model_validate(data)  # type: ignore[valid-type]
+        return envelope_type(model).model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:10]
@@ -114,14 +115,18 @@ def check_delivery(
     A header or key that is absent (or empty) is accepted: any Kafka client may publish without them. One
     that is present must say what the body says, since consumers filter and partition on them.
     """
-    from lapor_shared.topics import destinations, key_of
+    from lapor_shared.topics import belongs_on, destinations, key_of, sender_kind
 
-    try:
-        allowed = destinations(envelope)
-    except ValueError as exc:
-        raise DecodeError(str(exc)) from None
-    if topic not in allowed:
-        raise DecodeError(f"{envelope.event_type} does not belong on {topic} (it goes to {', '.join(allowed)})")
+    if sender_kind(envelope.event_type) is not None:
+        if not belongs_on(envelope, topic):  # its own sender's topic, whichever: the consumer holds it to it
+            raise DecodeError(f"{envelope.event_type} does not belong on {topic} (it goes to its sender's topic)")
+    else:
+        try:
+            allowed = destinations(envelope)
+        except ValueError as exc:
+            raise DecodeError(str(exc)) from None
+        if topic not in allowed:
+            raise DecodeError(f"{envelope.event_type} does not belong on {topic} (it goes to {', '.join(allowed)})")
     body = {
         "event_id": str(envelope.event_id),
         "event_type": envelope.event_type,
@@ -138,6 +143,45 @@ def check_delivery(
             f"key {bytes(key)[:60].decode('utf-8', 'replace')!r} does not match the body's"
             f" {expected.decode('utf-8', 'replace')!r}"
         )
+
+
+def declared_event_type(record: Any) -> str | None:
+    """The event type a record's ``event_type`` header names, read without touching the body: only when
+    the header appears once, is UTF-8, names an event type of the catalogue, and that type belongs on the
+    record's topic. Otherwise None: what the record is can be known only by decoding it in full (and a
+    record that breaks the contract is dead-lettered there). A consumer may skip a record whose declared
+    type it does not handle; a body that lies about its header is caught by the consumers that do."""
+    declared: str | None = None
+    seen = 0
+    for name, value in getattr(record, "headers", None) or ():
+        if name == "event_type":
+            seen += 1
+            try:
+                declared = bytes(value or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    if seen != 1 or not declared:
+        return None
+    return declared if _belongs_on(declared, str(record.topic)) else None
+
+
+@cache
+def _belongs_on(event_type: str, topic: str) -> bool:
+    from lapor_shared.topics import JURISDICTION_PREFIX, destinations, family_of, sender_kind
+
+    if not _known_versions(event_type):
+        return False
+    sender = sender_kind(event_type)
+    if sender is not None:  # an agency's or admin scope's command: any topic of its family (as belongs_on)
+        return family_of(sender).owner_of(topic) is not None
+    fields: dict[str, Any] = {"event_type": event_type, "jurisdiction_code": "18.71"}  # what destinations reads
+    probe: Envelope[Any] = Envelope.model_construct(**fields)  # any code stands for every jurisdiction topic
+    try:
+        allowed = destinations(probe)
+    except ValueError:
+        return False
+    jurisdiction = topic.startswith(f"{JURISDICTION_PREFIX}.")
+    return any(t == topic or (jurisdiction and t.startswith(f"{JURISDICTION_PREFIX}.")) for t in allowed)
 
 
 def decode_record(record: Any, limits: Limits = DEFAULT_LIMITS) -> Envelope[Any]:

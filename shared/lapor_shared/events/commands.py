@@ -1,7 +1,10 @@
 """Commands: what agencies, reporters and admins ask the platform to do (imperative names).
 
-Each arrives in the same envelope as events, on its own topic, and is validated by the owning service
-against its state machine; a refusal is a ``complaint.action_rejected`` event, never a crash.
+Each arrives in the same envelope as events, on its sender's own topic, and is validated by the owning
+service against its state machine; a refusal is a ``complaint.action_rejected`` event, never a crash.
+An agency writes to ``lapor.commands.agency.<its id>``, an admin to ``lapor.commands.admin.<its scope>``;
+a command whose payload names another agency or scope than its topic is refused
+(``lapor_shared.binding``), and an admin command about a complaint outside its scope too.
 """
 
 from __future__ import annotations
@@ -73,7 +76,18 @@ class ReopenComplaint(Command):
     reason: str | None = Field(default=None, max_length=2_000)
 
 
-class DecideTriage(Command):
+SCOPE_DESCRIPTION = ("The admin's scope, a jurisdiction code (ID, 18, 18.71): the command's topic is"
+                     " lapor.commands.admin.<scope>, and a scope other than the topic's is refused")
+
+
+class AdminCommand(Command):
+    """An admin's command: sent on ``lapor.commands.admin.<scope>``; it may act on complaints of the scope
+    and below only."""
+
+    scope: str | None = Field(default=None, max_length=10, description=SCOPE_DESCRIPTION)
+
+
+class DecideTriage(AdminCommand):
     """An admin's verdict on a complaint routing could not place."""
 
     event_type: ClassVar[str] = "admin.decide_triage"
@@ -83,19 +97,19 @@ class DecideTriage(Command):
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class AdminHold(Command):
+class AdminHold(AdminCommand):
     event_type: ClassVar[str] = "admin.hold"
     admin_ref: str
     reason: str
 
 
-class AdminClose(Command):
+class AdminClose(AdminCommand):
     event_type: ClassVar[str] = "admin.close"
     admin_ref: str
     reason: str
 
 
-class AdminReopen(Command):
+class AdminReopen(AdminCommand):
     event_type: ClassVar[str] = "admin.reopen"
     admin_ref: str
     reason: str

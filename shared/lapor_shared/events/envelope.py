@@ -8,7 +8,7 @@ the same way (also from the Kafka headers, without parsing the body).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, cast
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -42,6 +42,16 @@ class Envelope(BaseModel, Generic[P]):
     tracking_number: str | None = None
     jurisdiction_code: str | None = Field(
         default=None, description="Kemendagri code of the responsible jurisdiction (ID = national)"
+    )
+    agency_id: str | None = Field(
+        default=None, max_length=100,
+        description="The agency responsible for the complaint now (none while it waits for triage): the event"
+        " also goes to that agency's own stream when it is onboarded",
+    )
+    confidential: bool | None = Field(
+        default=None,
+        description="Whether the complaint is rahasia: the shared jurisdiction topics show its events without"
+        " their content. Not stated (null) counts as rahasia there",
     )
     correlation_id: UUID = Field(description="Same for every event of one complaint's story")
     causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
@@ -78,10 +88,16 @@ class Envelope(BaseModel, Generic[P]):
         complaint_id: UUID | None = None,
         tracking_number: str | None = None,
         jurisdiction_code: str | None = None,
+        agency_id: str | None = None,
+        confidential: bool | None = None,
         occurred_at: datetime | None = None,
         event_id: UUID | None = None,
     ) -> Envelope[P]:
-        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by``."""
+        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by``.
+
+        ``agency_id`` and ``confidential`` are never inherited: a command (which any sender writes) must
+        not choose whose stream an event goes to, nor whether its content is shown; the service that
+        knows the complaint says both."""
         cause_fields: dict[str, Any] = {}
         if caused_by is not None:
             cause_fields = {
@@ -90,7 +106,7 @@ class Envelope(BaseModel, Generic[P]):
                 "jurisdiction_code": caused_by.jurisdiction_code,
             }
         new_id = event_id or uuid4()
-        return Envelope[type(payload)](  # type: ignore[misc]
+        return envelope_type(type(payload))(
             event_id=new_id,
             event_type=payload.event_type,
             schema_version=payload.schema_version,
@@ -98,6 +114,8 @@ class Envelope(BaseModel, Generic[P]):
             complaint_id=complaint_id if complaint_id is not None else cause_fields.get("complaint_id"),
             tracking_number=tracking_number or cause_fields.get("tracking_number"),
             jurisdiction_code=jurisdiction_code or cause_fields.get("jurisdiction_code"),
+            agency_id=agency_id,
+            confidential=confidential,
             correlation_id=caused_by.correlation_id if caused_by is not None else new_id,
             causation_id=caused_by.event_id if caused_by is not None else None,
             producer=producer,
@@ -107,3 +125,10 @@ class Envelope(BaseModel, Generic[P]):
     def evolve(self, **changes: Any) -> Self:
         """A validated copy with some envelope fields changed."""
         return type(self).model_validate({**dict(self), **changes})
+
+
+def envelope_type(payload_type: type[P]) -> type[Envelope[P]]:
+    """``Envelope[payload_type]`` for a payload class known only at run time (pydantic makes each once).
+
+    Spelled with ``__class_getitem__`` because a type checker takes only a static type between brackets."""
+    return cast("type[Envelope[P]]", Envelope.__class_getitem__(payload_type))

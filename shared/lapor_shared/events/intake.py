@@ -137,7 +137,8 @@ class EraseReporterContact(Payload):
     Names the reporter by ``reporter_ref`` or by a complaint's ``tracking_number`` (an anonim
     reporter's ref is known to nobody outside intake); intake erases every contact row with the same
     phone number or e-mail address, keeps only the opaque refs, and publishes ``reporter.contact_erased``
-    for each. Published on ``lapor.commands.reporter``; a target intake does not know becomes
+    for each. Published by an admin on ``lapor.commands.admin.<scope>`` (the admin side, though it names the
+    reporter); a target intake does not know, or a complaint outside the scope, becomes
     ``complaint.action_rejected``.
     """
 
@@ -148,3 +149,8 @@ class EraseReporterContact(Payload):
     tracking_number: str | None = Field(default=None, max_length=40)
     requested_by: str = Field(min_length=1, max_length=200, description="The admin who handles the request")
     reason: str | None = Field(default=None, max_length=2_000)
+    scope: str | None = Field(
+        default=None, max_length=10,
+        description="The admin's scope, a jurisdiction code: the command's topic is lapor.commands.admin.<scope>,"
+        " and a scope other than the topic's is refused",
+    )

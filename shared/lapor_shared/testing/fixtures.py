@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from lapor_shared.db import Conn
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 
 
@@ -26,7 +28,7 @@ async def database_url(infra: Infrastructure) -> str:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+async def db(database_url: str) -> AsyncIterator[Conn]:
     conn = await asyncpg.connect(database_url)
     try:
         yield conn
@@ -35,7 +37,7 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-def kafka_bootstrap(infra: Infrastructure, tmp_path) -> Iterator[str]:
+def kafka_bootstrap(infra: Infrastructure, tmp_path: Path) -> Iterator[str]:
     """A broker with every catalogued topic and no other test's messages (when embedded)."""
     bootstrap, broker = infra.new_kafka(tmp_path)
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -27,23 +27,49 @@ from lapor_shared.consumer import Consumer
 from lapor_shared.events import Envelope, decode, encode, headers_of
 from lapor_shared.outbox import BrokerSender
 from lapor_shared.runtime import Runtime
-from lapor_shared.topics import destinations, key_of
+from lapor_shared.topics import JURISDICTION_PREFIX, destinations, key_of
+
+
+def undeclared_destinations(runtime: Runtime[Any], envelope: Envelope[Any], topics: Sequence[str] = ()) -> list[str]:
+    """Where ``envelope`` goes (``topics``, or its catalogued destinations) that ``runtime`` never declared with
+    ``Runtime.publishes``. The deployment's Kafka ACLs are derived from those declarations
+    (``tests/deploy``), so a real broker would refuse these rows and park them."""
+    declared = [p for p in runtime.publications if p.event_type == envelope.event_type]
+    fixed = {topic for p in declared for topic in p.topics}
+    jurisdictions = any(p.jurisdictions for p in declared)
+    return [topic for topic in (list(topics) or destinations(envelope))
+            if topic not in fixed and not (jurisdictions and topic.startswith(JURISDICTION_PREFIX + "."))]
 
 
 @asynccontextmanager
-async def in_memory(runtime: Runtime) -> AsyncIterator[KafkaBroker]:
+async def in_memory(runtime: Runtime[Any]) -> AsyncIterator[KafkaBroker]:
     """Start ``runtime`` on the in-memory broker; its outbox publishes there too.
 
     ``await broker.publish(body, topic=...)`` delivers to the service's subscribers at once; the
-    relay's output is visible to any subscriber the test adds before entering.
+    relay's output is visible to any subscriber the test adds before entering. On leaving, it fails if
+    the service emitted an event to a topic it did not declare (``undeclared_destinations``).
     """
     runtime.sender = BrokerSender(runtime.broker)
+    undeclared: list[str] = []
+    add = runtime.outbox.add
+
+    async def declared_add(conn: Any, envelope: Envelope[Any], topics: Sequence[str] = (),
+                           extra_headers: Any = None) -> None:
+        undeclared.extend(f"{envelope.event_type} → {topic}"
+                          for topic in undeclared_destinations(runtime, envelope, topics))
+        await add(conn, envelope, topics, extra_headers)
+
+    runtime.outbox.add = declared_add  # type: ignore[method-assign]  # the harness watches what is emitted
     async with TestKafkaBroker(runtime.broker) as broker:
         await runtime.start()
         try:
             yield broker
         finally:
             await runtime.stop()
+    assert not undeclared, (
+        f"lapor-{runtime.name} emitted to topics it never declared with runtime.publishes (its Kafka user may not"
+        f" write them): {sorted(set(undeclared))}"
+    )
 
 
 @dataclass
@@ -80,7 +106,7 @@ class ServiceHarness:
     publishes on ``watch`` (topic names) and ``patterns`` (topic patterns) is recorded in ``published``.
     Watchers are added before the service starts, as FastStream requires."""
 
-    def __init__(self, runtime: Runtime, *, watch: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
+    def __init__(self, runtime: Runtime[Any], *, watch: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
         self.runtime = runtime
         self.published: list[Published] = []
         for topic in dict.fromkeys(watch):
@@ -93,6 +119,7 @@ class ServiceHarness:
     def _recorder(self) -> Callable[..., Any]:
         async def record(body: bytes, msg: KafkaMessage) -> None:
             raw = msg.raw_message
+            assert not isinstance(raw, tuple), "a batch subscriber"
             self.published.append(Published(raw.topic, body, {k: str(v) for k, v in (msg.headers or {}).items()},
                                              getattr(raw, "key", None)))
 
@@ -119,7 +146,7 @@ class ServiceHarness:
 
     @property
     def database_url(self) -> str:
-        return self.runtime.settings.database_url
+        return str(self.runtime.settings.database_url)
 
     # --- sending ------------------------------------------------------------------------------------
 

@@ -100,16 +100,17 @@ def _received_at(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        value = None
-        for fmt in _DATETIME_FORMATS:
-            try:
-                value = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if value is None:
-            raise
+        value = _local_datetime(text)
     return value if value.tzinfo else value.replace(tzinfo=JAKARTA)
+
+
+def _local_datetime(text: str) -> datetime:
+    for fmt in _DATETIME_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def _row(line: int, cells: dict[str, str], source: str, now: datetime) -> Row:

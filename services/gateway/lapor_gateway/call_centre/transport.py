@@ -8,6 +8,7 @@ fakes of it. ``OutcomeBook`` keeps the answers to call-centre messages as they a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -47,10 +48,8 @@ class OutcomeBook:
         self._changed.set()
 
     def record_raw(self, body: bytes | None) -> None:
-        try:
+        with contextlib.suppress(DecodeError):
             self.record(decode(body))
-        except DecodeError:
-            pass
 
     async def wait_for(self, ids: set[str], timeout: float, progress: Callable[[int], None]) -> None:
         deadline = time.monotonic() + timeout
@@ -62,10 +61,8 @@ class OutcomeBook:
             if not waiting or remaining <= 0:
                 return
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 1.0))
-            except TimeoutError:
-                pass
             await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))  # answers come in batches
 
 
@@ -131,9 +128,7 @@ class KafkaTransport:
     async def __aexit__(self, *exc: object) -> None:
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-            except (asyncio.CancelledError, Exception):
-                pass
         await self._consumer.stop()
         await self._producer.stop()

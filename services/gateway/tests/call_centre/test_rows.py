@@ -93,3 +93,17 @@ def test_a_100000_row_file_with_a_broken_row_in_the_middle_is_imported_in_little
     assert result["rss_peak_mb"] - result["rss_before_mb"] < 200
     with (tmp_path / "besar.hasil.csv").open(encoding="utf-8") as written:
         assert next(csv.reader(written)) == ["baris", "id_baris", "status", "nomor_pelacakan", "alasan"]
+
+
+def test_optional_latitude_and_longitude_columns_carry_a_point_and_a_bad_one_names_its_column(tmp_path):
+    path = tmp_path / "titik.csv"
+    header = [*HEADER, "lintang", "bujur"]
+    lines = [header, [*good(1), "-5,4292", "105.2610"], [*good(2), "", ""], [*good(3), "utara", "105.26"]]
+    path.write_text("\n".join(";".join(cells) for cells in lines) + "\n", encoding="utf-8")
+
+    first, second, third = read_rows(path, source="x", now=NOW)
+
+    assert first.envelope is not None and first.errors == []
+    assert (first.envelope.payload.location.latitude, first.envelope.payload.location.longitude) == (-5.4292, 105.261)
+    assert second.envelope is not None and second.envelope.payload.location.latitude is None
+    assert third.envelope is None and any("lintang" in e for e in third.errors)

@@ -1,0 +1,90 @@
+"""Fetch pacing: a subscriber that reads nothing for a while gets the long waits, and the short ones back
+at its next record; one without the attributes it sets is left alone."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+
+from lapor_shared.fetch_pace import FetchPace, Pace
+
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(10)]
+
+BUSY, IDLE = Pace(20, 10), Pace(250, 100)
+
+
+@dataclass
+class Fetcher:
+    _fetch_max_wait_ms: int = BUSY.fetch_max_wait_ms
+
+
+@dataclass
+class AiokafkaConsumer:
+    _fetcher: Fetcher = field(default_factory=Fetcher)
+
+
+@dataclass
+class BatchSubscriber:
+    consumer: AiokafkaConsumer = field(default_factory=AiokafkaConsumer)
+    batch_timeout_ms: int = BUSY.batch_timeout_ms
+
+    @property
+    def pace(self) -> Pace:
+        return Pace(self.consumer._fetcher._fetch_max_wait_ms, self.batch_timeout_ms)
+
+
+async def test_a_subscriber_quiet_for_long_enough_gets_the_idle_waits_and_a_busy_one_keeps_the_short_ones():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.05)
+    quiet, busy = BatchSubscriber(), BatchSubscriber()
+    pace.track(quiet)
+    pace.track(busy)
+    await asyncio.sleep(0.06)
+    pace.read(busy)
+
+    await pace._round()
+
+    assert (quiet.pace, busy.pace) == (IDLE, BUSY)
+
+
+async def test_an_idle_subscriber_is_busy_again_at_its_next_record():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0)
+    subscriber = BatchSubscriber()
+    pace.track(subscriber)
+    await pace._round()
+    assert subscriber.pace == IDLE
+
+    pace.read(subscriber)
+
+    assert subscriber.pace == BUSY
+
+
+async def test_idle_waits_are_never_shorter_than_busy_ones():
+    pace = FetchPace(busy=Pace(500, 10), idle=IDLE, idle_after_s=0.0)  # Apache Kafka's 500 ms fetch wait
+    subscriber = BatchSubscriber(consumer=AiokafkaConsumer(Fetcher(500)))
+    pace.track(subscriber)
+
+    await pace._round()
+
+    assert subscriber.pace == Pace(500, 100)
+
+
+async def test_a_subscriber_without_the_paced_attributes_is_left_alone():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0)
+    stranger = object()
+    pace.track(stranger)
+
+    await pace._round()
+    pace.read(stranger)  # no error, nothing to set
+
+
+async def test_the_loop_runs_and_stops():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0)
+    subscriber = BatchSubscriber()
+    pace.track(subscriber)
+    pace.start()
+    await asyncio.sleep(0.05)
+    await pace.stop()
+
+    assert subscriber.pace == IDLE

@@ -1,0 +1,181 @@
+"""``make bench-idle``: what the platform costs with nobody filing a complaint (issue 17: ≤ 10 % of one core).
+
+Starts the platform as ``make run`` does (``tools/run_platform.py``, on free ports in a fresh run folder),
+waits until every service is ready and a settling time has passed (consumer groups joined, start-up
+work done), then measures the CPU time of every platform process over ``--seconds`` with no traffic:
+the services, the Tansu broker, PostgreSQL and its backends (found by the run folder in the
+postmaster's command line, since ``pg_ctl`` detaches it), and, apart from the total, the supervisor
+and the local mail/SMS sink. Prints % of one core per process and in total, and writes
+``results/idle-<time>.json``.
+
+    uv run python -m tools.bench_idle --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from tools.platform_infra import say
+from tools.run_platform import ROOT, SERVICES
+
+NOT_PLATFORM = ("supervisor", "sinks")
+"""Measured and shown, but not part of the platform's total: a development machine's helpers."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def role_of(proc: psutil.Process, supervisor_pid: int) -> str:
+    """Which part of the platform a process is: a service's name, ``kafka``, ``postgres`` …"""
+    if proc.pid == supervisor_pid:
+        return "supervisor"
+    line = " ".join(proc.cmdline())
+    for name in SERVICES:
+        if f"lapor_{name}" in line:
+            return name
+    if "tools.sinks" in line:
+        return "sinks"
+    if "tansu" in line.lower():
+        return "kafka"
+    if "postgres" in line.lower():
+        return "postgres"
+    return proc.name()
+
+
+class CpuMeter:
+    """CPU seconds each process used between ``start()`` and the last ``sample()``; a process that appears
+    in between (a new PostgreSQL backend) counts from zero, one that ends keeps its last reading."""
+
+    def __init__(self, supervisor: psutil.Process, run_dir: Path) -> None:
+        self.supervisor = supervisor
+        self.run_dir = str(run_dir)
+        self.first: dict[tuple[int, float], float] = {}
+        self.last: dict[tuple[int, float], float] = {}
+        self.roles: dict[tuple[int, float], str] = {}
+        self.started = 0.0
+
+    def processes(self) -> list[psutil.Process]:
+        procs = [self.supervisor, *self.supervisor.children(recursive=True)]
+        for p in psutil.process_iter(["cmdline"]):
+            if self.run_dir in " ".join(p.info["cmdline"] or []) and p.pid not in {q.pid for q in procs}:
+                procs += [p, *p.children(recursive=True)]  # the postmaster and its backends
+        return procs
+
+    def sample(self) -> None:
+        for p in self.processes():
+            with contextlib.suppress(psutil.Error):
+                key = (p.pid, p.create_time())
+                t = p.cpu_times()
+                used = t.user + t.system
+                if key not in self.first:
+                    self.first[key] = used if not self.started or key[1] < self.started else 0.0
+                    self.roles[key] = role_of(p, self.supervisor.pid)
+                self.last[key] = used
+
+    def start(self) -> None:
+        self.started = 0.0
+        self.sample()
+        self.started = time.time()
+
+    def result(self) -> dict[str, float]:
+        elapsed = time.time() - self.started
+        per_role: dict[str, float] = defaultdict(float)
+        for key, used in self.last.items():
+            per_role[self.roles[key]] += 100 * (used - self.first[key]) / elapsed
+        return dict(sorted(per_role.items(), key=lambda kv: -kv[1]))
+
+
+def start_platform(run_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **{f"LAPOR_{name.upper()}_PORT": str(free_port()) for name in SERVICES},
+           "LAPOR_SINKS_PORT": str(free_port()), "LAPOR_SINKS_SMTP_PORT": str(free_port())}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tools.run_platform", "--run-dir", str(run_dir), "--kafka-port", str(free_port())],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+
+def wait_until_running(proc: subprocess.Popen[bytes], log: Path, timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "is running" in log.read_text(errors="replace"):
+            return
+        if proc.poll() is not None:
+            raise SystemExit(f"the platform stopped (code {proc.returncode}); see {log}")
+        time.sleep(1.0)
+    raise SystemExit(f"the platform was not running after {timeout:.0f} s; see {log}")
+
+
+def measure(seconds: float, settle: float) -> dict[str, object]:
+    run_dir = Path(tempfile.mkdtemp(prefix="lapor-idle-"))
+    log = run_dir / "run_platform.log"
+    say("menyalakan platform seperti make run", f"starting the platform as make run does ({run_dir})")
+    proc = start_platform(run_dir, log)
+    try:
+        wait_until_running(proc, log)
+        say(f"siap; menunggu {settle:.0f} dtk", f"ready; settling for {settle:.0f} s")
+        time.sleep(settle)
+        meter = CpuMeter(psutil.Process(proc.pid), run_dir)
+        say(f"mengukur CPU selama {seconds:.0f} dtk tanpa lalu lintas",
+            f"measuring CPU for {seconds:.0f} s with no traffic")
+        meter.start()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            meter.sample()
+        per_role = meter.result()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    total = sum(v for k, v in per_role.items() if k not in NOT_PLATFORM)
+    return {"when": datetime.now(UTC).isoformat(), "seconds": seconds, "settle_seconds": settle,
+            "load_average": os.getloadavg(), "cpus": os.cpu_count(),
+            "platform_cpu_percent_of_one_core": total, "per_process": per_role, "log": str(log)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="CPU platform saat diam / the idle platform's CPU")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to measure (default 60)")
+    parser.add_argument("--settle", type=float, default=20.0, help="wait after ready before measuring")
+    parser.add_argument("--out", type=Path, default=Path("results"))
+    args = parser.parse_args()
+    result = measure(args.seconds, args.settle)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"idle-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print()
+    per_process = result["per_process"]
+    assert isinstance(per_process, dict)
+    for name, percent in per_process.items():
+        aside = "  (not counted)" if name in NOT_PLATFORM else ""
+        print(f"{name:<12} {percent:6.1f} % of one core{aside}")
+    load = result["load_average"]
+    assert isinstance(load, tuple)
+    print(f"{'platform':<12} {result['platform_cpu_percent_of_one_core']:6.1f} % of one core in total "
+          f"(target ≤ 10 %; load average at the end {load[0]:.1f})")
+    say(f"hasil: {path}", f"results: {path}", mark="✓")
+
+
+if __name__ == "__main__":
+    main()
