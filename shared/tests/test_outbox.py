@@ -22,7 +22,7 @@ from lapor_shared.settings import DeliverySettings, KafkaSettings
 from lapor_shared.testing import factories as f
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.kafka_io import wait_for
-from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS, jurisdiction_topic, key_of
+from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS, destinations, jurisdiction_topic, key_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60, func_only=True)]
 
@@ -111,8 +111,10 @@ async def test_add_writes_one_row_per_destination_with_that_topics_key_and_the_h
         await Outbox().add(conn, routed)
 
     rows = await pool.fetch("SELECT topic, key, headers, payload, event_id, published_at FROM outbox ORDER BY id")
-    assert [r["topic"] for r in rows] == [COMPLAINTS.name, jurisdiction_topic("18.71")]
-    assert [r["key"] for r in rows] == [key_of(routed, COMPLAINTS.name), key_of(routed, jurisdiction_topic("18.71"))]
+    topics = destinations(routed)
+    assert COMPLAINTS.name in topics and jurisdiction_topic("18.71") in topics  # the stream and the tree at least
+    assert [r["topic"] for r in rows] == topics
+    assert [r["key"] for r in rows] == [key_of(routed, topic) for topic in topics]
     for row in rows:
         assert row["headers"] == headers_of(routed)
         assert bytes(row["payload"]) == encode(routed)
@@ -128,7 +130,7 @@ async def test_extra_headers_such_as_the_trace_context_travel_with_every_destina
         await Outbox().add(conn, routed, extra_headers=trace)
 
     rows = await pool.fetch("SELECT headers FROM outbox")
-    assert len(rows) == 2
+    assert len(rows) == len(destinations(routed)) > 1
     assert all(r["headers"] == {**headers_of(routed), **trace} for r in rows)
 
 
@@ -153,7 +155,7 @@ async def test_rows_written_in_a_transaction_that_rolls_back_never_exist(pool):
     with pytest.raises(UseCaseFailed):
         async with pool.acquire() as conn, conn.transaction():
             await Outbox().add(conn, f.routed_envelope())
-            assert await conn.fetchval("SELECT count(*) FROM outbox") == 2  # visible inside, before the end
+            assert await conn.fetchval("SELECT count(*) FROM outbox") > 1  # visible inside, before the end
             raise UseCaseFailed
 
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
