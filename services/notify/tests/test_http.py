@@ -7,6 +7,7 @@ import pytest
 
 from lapor_notify.app import build
 from lapor_notify.settings import NotifySettings
+from lapor_shared import tracking
 from lapor_shared.events.lifecycle import ComplaintHeld, ComplaintResponded
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.factories import accepted_envelope, complaint_accepted, contact_shared, envelope, reason
@@ -36,7 +37,7 @@ async def test_the_inbox_shows_no_contact_key_or_free_text_reason_and_a_rahasia_
             lower = await client.get(f"/api/v1/inbox/{accepted.tracking_number.lower()}")
             posted = await client.post(f"/api/v1/inbox/{accepted.tracking_number}")
             hidden = await client.get(f"/api/v1/inbox/{rahasia.tracking_number}")
-            unknown = await client.get("/api/v1/inbox/LPR-0000-00000")
+            unknown = await client.get(f"/api/v1/inbox/{tracking.random_number()}")
         kept = await h.deliveries(channel="inbox", complaint_id=rahasia.complaint_id)
 
     assert found.status_code == 200 and lower.status_code == 200
