@@ -1,5 +1,6 @@
 """``make publish-sample``: send realistic sample complaints the way a channel adapter does, and show
-what intake answered (a tracking number, or the reasons for a rejection).
+what intake answered (a tracking number and the reporter's key, as a channel shows them to its reporter
+once, or the reasons for a rejection). Number and key open the gateway's tracking page (``/lacak``).
 
     uv run python -m tools.publish_sample            # 3 samples to the platform of `make run`
     uv run python -m tools.publish_sample -n 10      # more (the samples repeat with new message ids)
@@ -134,9 +135,11 @@ async def await_results(bootstrap: str, submissions: list[ComplaintSubmitted], w
                     if key not in waiting:
                         continue
                     waiting.discard(key)
-                    if envelope.event_type == "complaint.accepted":
+                    if envelope.event_type == "submission.accepted":
+                        # what a channel shows its reporter, once: the number and the reporter's key
                         print(f"✓ {key:<28} diterima / accepted   nomor pelacakan / tracking number: "
-                              f"{envelope.tracking_number}")
+                              f"{envelope.tracking_number}   kunci pelapor / reporter's key: "
+                              f"{envelope.payload.reporter_key}")
                     else:
                         print(f"✗ {key:<28} ditolak / rejected:")
                         for reason in envelope.payload.reasons:

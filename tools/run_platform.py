@@ -119,6 +119,7 @@ class Supervisor:
     def start_services(self) -> bool:
         assert self.infra.bootstrap and self.infra.database_url
         names = self.args.only.split(",") if self.args.only else list(SERVICES)
+        gateway_port = int(os.environ.get("LAPOR_GATEWAY_PORT") or SERVICES["gateway"])
         for name in names:
             port = int(os.environ.get(f"LAPOR_{name.upper()}_PORT") or SERVICES[name])
             env = {
@@ -129,6 +130,8 @@ class Supervisor:
                 "LAPOR_DATABASE_URL": self.infra.database_url,
                 "LAPOR_HTTP_PORT": str(port),
                 "LAPOR_LOG_FORMAT": "json",
+                # notify's links lead reporters to this gateway's tracking page
+                "LAPOR_PUBLIC_BASE_URL": os.environ.get("LAPOR_PUBLIC_BASE_URL") or f"http://127.0.0.1:{gateway_port}",
                 # static membership: a service the supervisor restarts gets its partitions back at once
                 "LAPOR_KAFKA_GROUP_INSTANCE_ID": f"{socket.gethostname()}-{os.getpid()}-{name}",
             }
@@ -211,6 +214,7 @@ class Supervisor:
         gateway = next((s for s in self.services if s.name == "gateway"), None)
         if gateway is not None:
             print(f"  Lapor / file a complaint : {gateway.url}/lapor   (API, Open311, SMS: docs/adapters.md)")
+            print(f"  Lacak / follow it        : {gateway.url}/lacak   (nomor + kunci pelapor / number + key)")
         dashboard = next((s for s in self.services if s.name == "dashboard"), None)
         if dashboard is not None:
             from lapor_dashboard.settings import DEMO_PASSWORD

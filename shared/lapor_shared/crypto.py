@@ -53,10 +53,19 @@ class ContactCipher:
         token = Fernet(self.keys[self.current_key_id]).encrypt(contact.model_dump_json().encode())
         return self.current_key_id, token.decode()
 
+    def encrypt_text(self, text: str) -> str:
+        """A token of ``text`` under the current key (its id is ``current_key_id``): the reporter's key."""
+        return Fernet(self.keys[self.current_key_id]).encrypt(text.encode()).decode()
+
     def decrypt(self, token: str, key_id: str | None = None) -> ReporterContact:
+        return ReporterContact.model_validate_json(self._plain(token, key_id))
+
+    def decrypt_text(self, token: str, key_id: str | None = None) -> str:
+        return self._plain(token, key_id).decode()
+
+    def _plain(self, token: str, key_id: str | None) -> bytes:
         ring = [Fernet(self.keys[key_id])] if key_id in self.keys else [Fernet(k) for k in self.keys.values()]
         try:
-            plain = MultiFernet(ring).decrypt(token.encode())
+            return MultiFernet(ring).decrypt(token.encode())
         except InvalidToken as exc:
             raise ContactDecryptionError("contact token cannot be decrypted with the configured keys") from exc
-        return ReporterContact.model_validate_json(plain)

@@ -23,15 +23,22 @@ _NIK = re.compile(r"(?<![\w-])\d(?:[ .-]?\d){15}(?![\w-])")
 SENSITIVE_KEYS = frozenset({
     "reporter", "reporter_name", "pelapor", "nama_pelapor", "nik", "ktp", "no_ktp", "phone", "phone_number",
     "telepon", "no_hp", "hp", "email", "address", "alamat", "contact", "kontak", "ciphertext", "date_of_birth",
-    "tanggal_lahir",
+    "tanggal_lahir", "reporter_key", "kunci", "key_ciphertext",
 })
-"""Keys whose values identify a person: masked in log lines and dead letters whatever they hold."""
+"""Keys whose values identify a person or prove to be one (the reporter's key): masked in log lines and
+dead letters whatever they hold."""
 _FORBIDDEN_KEYS = SENSITIVE_KEYS | {"name", "nama"}
 
 
+# a reporter's key (lapor_shared.reporter_proof): four groups of four Crockford symbols, nothing around them
+_REPORTER_KEY = re.compile(r"(?<![\w-])[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}(?![\w-])")
+
+
 def redact_text(value: str) -> str:
-    """Replace anything that looks like an e-mail address, an Indonesian phone number or a NIK."""
+    """Replace anything that looks like an e-mail address, an Indonesian phone number, a NIK or a
+    reporter's key."""
     masked = _PHONE.sub("[telepon-disamarkan]", _EMAIL.sub("[email-disamarkan]", value))
+    masked = _REPORTER_KEY.sub("[kunci-disamarkan]", masked)
     return _NIK.sub("[nik-disamarkan]", masked)
 
 

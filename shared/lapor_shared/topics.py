@@ -54,7 +54,8 @@ SUBMISSIONS = TopicSpec(
 SUBMISSION_RESULTS = TopicSpec(
     "lapor.submissions.results", 6, "channel:channel_message_id", 7 * DAY_MS, "channel",
     ("intake",), ("gateway", "channel adapters"),
-    "complaint.accepted (with tracking number) and complaint.rejected (with reasons) per channel message",
+    "submission.accepted (tracking number, the reporter's key, the phone's keyed hash) and complaint.rejected"
+    " (with reasons) per channel message; never the complaint's content",
 )
 COMPLAINTS = TopicSpec(
     "lapor.complaints", 6, "complaint_id", 90 * DAY_MS, "internal",
@@ -69,8 +70,9 @@ CONTACTS = TopicSpec(
 )
 REPORTER_COMMANDS = TopicSpec(
     "lapor.commands.reporter", 6, "complaint_id", 30 * DAY_MS, "channel",
-    ("channel adapters",), ("followup",),
-    "reporter.reply / rate / reopen",
+    ("gateway", "channel adapters"), ("followup",),
+    "reporter.reply / rate / reopen, published by a channel only after it checked the reporter's proof (key or"
+    " SMS number)",
 )
 REGISTRY_COMMANDS = TopicSpec(
     "lapor.commands.registry", 1, "agency_id", 365 * DAY_MS, "operations",
@@ -304,8 +306,10 @@ def destinations(envelope: Envelope[Any], onboarded: Onboarding | None = None) -
         return [SUBMISSIONS.name]
     if envelope.event_type == "complaint.rejected":
         return [SUBMISSION_RESULTS.name]
-    if envelope.event_type == "complaint.accepted":
-        return [COMPLAINTS.name, SUBMISSION_RESULTS.name]
+    if envelope.event_type == "submission.accepted":
+        return [SUBMISSION_RESULTS.name]
+    if envelope.event_type == "complaint.accepted":  # the full content, rahasia or not: the platform's stream only
+        return [COMPLAINTS.name]
     if envelope.event_type in ("reporter.contact_shared", "reporter.contact_erased"):
         return [CONTACTS.name]
     if kind == "notification":

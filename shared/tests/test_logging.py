@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from lapor_shared.logging import configure_logging, get_logger, redact_text
+from lapor_shared.reporter_proof import issue as issue_reporter_key
 from lapor_shared.testing.factories import tracking_number
 
 pytestmark = pytest.mark.unit
@@ -111,6 +112,18 @@ def test_a_json_log_line_masks_contact_keys_and_contact_like_values(json_logs):
     assert line["note"] == "minta dihubungi di [telepon-disamarkan] atau [email-disamarkan]"
     assert line["tracking_number"] == "LPR-0812-34567"
     assert line["service"] == "test-service" and line["level"] == "info"
+
+
+def test_a_reporters_key_is_masked_by_its_name_and_by_its_shape(json_logs):
+    json_logs()
+    key = issue_reporter_key()
+    get_logger(component="gateway").info("reporter_key_seen", reporter_key=key, kunci=key,
+                                          note=f"kunci {key} untuk {tracking_number()}")
+
+    [line] = json_logs()
+    assert key not in json.dumps(line)
+    assert line["reporter_key"] == line["kunci"] == "[disamarkan]"
+    assert "[kunci-disamarkan]" in line["note"] and "LPR-" in line["note"]
 
 
 def test_a_standard_library_log_line_is_masked_too(json_logs):

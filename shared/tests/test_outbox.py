@@ -22,7 +22,7 @@ from lapor_shared.settings import DeliverySettings, KafkaSettings
 from lapor_shared.testing import factories as f
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.kafka_io import wait_for
-from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS, key_of
+from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS, destinations, jurisdiction_topic, key_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60, func_only=True)]
 
@@ -105,44 +105,47 @@ def event_ids(envelopes: Sequence[Envelope]) -> list[str]:
 
 
 async def test_add_writes_one_row_per_destination_with_that_topics_key_and_the_headers(pool):
-    accepted = f.accepted_envelope()
+    routed = f.routed_envelope()
 
     async with pool.acquire() as conn, conn.transaction():
-        await Outbox().add(conn, accepted)
+        await Outbox().add(conn, routed)
 
     rows = await pool.fetch("SELECT topic, key, headers, payload, event_id, published_at FROM outbox ORDER BY id")
-    assert [r["topic"] for r in rows] == [COMPLAINTS.name, SUBMISSION_RESULTS.name]
-    assert [r["key"] for r in rows] == [key_of(accepted, COMPLAINTS.name), key_of(accepted, SUBMISSION_RESULTS.name)]
-    assert rows[0]["key"] != rows[1]["key"]  # complaint id on one, channel message on the other
+    topics = destinations(routed)
+    assert COMPLAINTS.name in topics and jurisdiction_topic("18.71") in topics  # the stream and the tree at least
+    assert [r["topic"] for r in rows] == topics
+    assert [r["key"] for r in rows] == [key_of(routed, topic) for topic in topics]
     for row in rows:
-        assert row["headers"] == headers_of(accepted)
-        assert bytes(row["payload"]) == encode(accepted)
-        assert row["event_id"] == accepted.event_id
+        assert row["headers"] == headers_of(routed)
+        assert bytes(row["payload"]) == encode(routed)
+        assert row["event_id"] == routed.event_id
         assert row["published_at"] is None
 
 
 async def test_extra_headers_such_as_the_trace_context_travel_with_every_destinations_row(pool):
-    accepted = f.accepted_envelope()
+    routed = f.routed_envelope()
     trace = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 
     async with pool.acquire() as conn, conn.transaction():
-        await Outbox().add(conn, accepted, extra_headers=trace)
+        await Outbox().add(conn, routed, extra_headers=trace)
 
     rows = await pool.fetch("SELECT headers FROM outbox")
-    assert len(rows) == 2
-    assert all(r["headers"] == {**headers_of(accepted), **trace} for r in rows)
+    assert len(rows) == len(destinations(routed)) > 1
+    assert all(r["headers"] == {**headers_of(routed), **trace} for r in rows)
 
 
-async def test_add_with_explicit_topics_writes_only_to_those(pool):
+async def test_add_with_explicit_topics_writes_only_to_those_each_with_its_topics_key(pool):
     accepted = f.accepted_envelope()
 
     async with pool.acquire() as conn, conn.transaction():
-        await Outbox().add(conn, accepted, topics=[SUBMISSION_RESULTS.name])
+        await Outbox().add(conn, accepted, topics=[COMPLAINTS.name, SUBMISSION_RESULTS.name])
 
-    rows = await pool.fetch("SELECT topic, key FROM outbox")
+    rows = await pool.fetch("SELECT topic, key FROM outbox ORDER BY id")
     assert [(r["topic"], r["key"]) for r in rows] == [
+        (COMPLAINTS.name, str(accepted.complaint_id).encode()),
         (SUBMISSION_RESULTS.name, key_of(accepted, SUBMISSION_RESULTS.name)),
     ]
+    assert rows[0]["key"] != rows[1]["key"]  # complaint id on one, channel message on the other
 
 
 async def test_rows_written_in_a_transaction_that_rolls_back_never_exist(pool):
@@ -151,8 +154,8 @@ async def test_rows_written_in_a_transaction_that_rolls_back_never_exist(pool):
 
     with pytest.raises(UseCaseFailed):
         async with pool.acquire() as conn, conn.transaction():
-            await Outbox().add(conn, f.accepted_envelope())
-            assert await conn.fetchval("SELECT count(*) FROM outbox") == 2  # visible inside, before the end
+            await Outbox().add(conn, f.routed_envelope())
+            assert await conn.fetchval("SELECT count(*) FROM outbox") > 1  # visible inside, before the end
             raise UseCaseFailed
 
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0

@@ -245,8 +245,9 @@ def test_the_old_shared_command_topics_are_gone_from_the_catalogue():
 # --- where events go ------------------------------------------------------------------------------
 
 
-def test_complaint_accepted_goes_to_the_complaint_stream_and_back_to_the_channel():
-    assert destinations(f.accepted_envelope()) == ["lapor.complaints", "lapor.submissions.results"]
+def test_complaint_accepted_goes_to_the_complaint_stream_only_and_the_channel_hears_submission_accepted():
+    assert destinations(f.accepted_envelope()) == ["lapor.complaints"]
+    assert destinations(f.submission_accepted_envelope()) == ["lapor.submissions.results"]
 
 
 def test_complaint_routed_goes_to_the_complaint_stream_its_jurisdiction_topic_and_its_agencys_stream():

@@ -26,6 +26,7 @@ _SAMPLE_STR = {
     "region_code": "18.71", "jurisdiction_code": "18.71", "agency_id": "umum.18.71", "to_agency_id": "umum.18",
     "email": "pelapor@example.id", "phone": "+6281234567890", "media_type": "image/jpeg",
     "sha256": "0" * 64, "channel_message_id": "web-0001", "stage": "follow_up",
+    "reporter_key": "7K3Q-9XW2-HM4T-A8RZ", "reporter_phone_hash": "0" * 64,
 }
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.unit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DIR = REPO_ROOT / "docs" / "events"
 
-EVENT_PREFIXES = ("complaint", "notification", "reporter", "registry")
+EVENT_PREFIXES = ("complaint", "submission", "notification", "reporter", "registry")
 COMMAND_PREFIXES = ("agency", "reporter", "admin", "registry")
 IRREGULAR_PAST = frozenset({"held", "set", "sent"})
 NOT_PAST_TENSE_BUT_ACCEPTED = {
@@ -168,7 +168,8 @@ def test_the_index_sends_lifecycle_events_to_the_complaint_stream_and_the_jurisd
     tree = [JURISDICTION_TOPIC_TEMPLATE, AGENCY_STREAM_TEMPLATE, TRIAGE_STREAM_TEMPLATE]
     assert topics["complaint.routed"] == ["lapor.complaints", *tree]
     assert topics["complaint.closed"] == ["lapor.complaints", *tree]
-    assert topics["complaint.accepted"] == ["lapor.complaints", "lapor.submissions.results"]
+    assert topics["complaint.accepted"] == ["lapor.complaints"]
+    assert topics["submission.accepted"] == ["lapor.submissions.results"]
     assert topics["reporter.contact_shared"] == ["lapor.restricted.contacts"]
     assert topics["agency.respond"] == ["lapor.commands.agency.<agency id>"]
     assert topics["admin.hold"] == topics["reporter.erase_contact"] == ["lapor.commands.admin.<scope>"]
@@ -191,7 +192,7 @@ COMMANDS = sorted(t for (t, _), m in CATALOGUE.items() if m.kind == "command")
 
 
 @pytest.mark.parametrize("event_type", EVENTS)
-def test_events_are_past_tense_facts_about_complaints_notifications_or_reporters(event_type):
+def test_events_are_past_tense_facts_about_complaints_submissions_notifications_or_reporters(event_type):
     prefix, action = event_type.split(".")
 
     assert prefix in EVENT_PREFIXES

@@ -59,8 +59,10 @@ async def test_the_channel_learns_its_tracking_number_or_why_it_was_rejected(pla
     by_message = {json.loads(r.value)["payload"]["channel_message_id"]: json.loads(r.value) for r in results}
     accepted = by_message[good.payload.channel_message_id]
     rejected = by_message[bad.payload.channel_message_id]
-    assert accepted["event_type"] == "complaint.accepted"
+    assert accepted["event_type"] == "submission.accepted"
     assert accepted["tracking_number"].startswith("LPR-")
+    assert accepted["payload"]["tracking_number"] == accepted["tracking_number"]
+    assert accepted["payload"]["reporter_key"] and "title" not in accepted["payload"]
     assert rejected["event_type"] == "complaint.rejected"
     assert {r["code"] for r in rejected["payload"]["reasons"]} == {"required", "unknown_region"}
     assert all(r["message_id"] and r["message_en"] for r in rejected["payload"]["reasons"])

@@ -4,21 +4,12 @@ A Lampung province official logs in, reads the figures of the province's regenci
 them change while complaints are published (without reloading the page), follows a link down to Kota
 Bandar Lampung, and the pages are saved as screenshots in ``results/`` (git-ignored).
 
-The browser is Debian's ``chromium`` driven through Debian's ``chromedriver`` by Selenium; the set-up
-installs both with apt-get when /usr/bin/chromium is missing (as root, as CI runs). Nothing is downloaded
-by Selenium itself (the driver's path is given, so Selenium Manager never runs).
+The browser (fixtures ``chromium`` and ``browser``, ``tests/e2e/browser.py``) is Debian's ``chromium``
+driven through Debian's ``chromedriver`` by Selenium.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,70 +18,12 @@ from lapor_shared.events.values import Location
 from lapor_shared.testing.kafka_io import publish
 from lapor_shared.topics import SUBMISSIONS
 from tests.conftest import submission
+from tests.e2e.browser import RESULTS, wait_until
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run may install Chromium (minutes)
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-RESULTS = Path(__file__).resolve().parents[2] / "results"
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--window-size=1366,2600", "--lang=id-ID",
-)
-WAIT_S = 40.0
-
-
-def _loud_skip(reason: str) -> None:
-    banner = "!" * 100
-    message = f"\n{banner}\nBROWSER TEST SKIPPED: {reason}\n{banner}\n"
-    print(message, file=sys.stderr, flush=True)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> tuple[Path, Path]:
-    """Debian's chromium and chromedriver, installed with apt-get when missing (root only)."""
-    if CHROMIUM.exists() and CHROMEDRIVER.exists():
-        return CHROMIUM, CHROMEDRIVER
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        _loud_skip("/usr/bin/chromium is missing and this is not root with apt-get; "
-                   "install the Debian packages chromium and chromium-driver")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium",
-                                             "chromium-driver"]):
-        try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=720)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            _loud_skip(f"{' '.join(command)} failed: {exc!r}")
-        if done.returncode != 0:
-            _loud_skip(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        _loud_skip("apt-get installed chromium and chromium-driver but /usr/bin/chromium or chromedriver is absent")
-    return CHROMIUM, CHROMEDRIVER
-
-
-@pytest.fixture
-def browser(chromium: tuple[Path, Path]) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary, driver_path = chromium
-    profile = tempfile.mkdtemp(prefix="lapor-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(binary)
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(driver_path)), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()  # closes the live stream before the platform stops
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def figure(driver: WebDriver, row_key: str, name: str) -> int | None:
@@ -109,18 +42,6 @@ def kpi(driver: WebDriver, name: str) -> str:
     from selenium.webdriver.common.by import By
 
     return driver.find_element(By.CSS_SELECTOR, f'#kpis [data-figure="{name}"]').text
-
-
-def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # the live part is being replaced under our feet; look again
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 async def test_a_province_official_watches_its_regencies_live_and_drills_down(chromium, platform, browser):

@@ -58,12 +58,17 @@ async def test_reporter_and_agency_emails_arrive_in_a_mailbox_started_by_the_tes
         # both languages, Bahasa Indonesia first
         reporter_text = reporter_mail[0].get_content()
         assert reporter_text.index("Nomor pelacakan") < reporter_text.index("Tracking number")
+        # the first message holds the reporter's key and a link that opens the gateway's tracking page
+        key = re.search(r"Kunci pelapor Anda: ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})", reporter_text)
+        assert key, reporter_text
+        assert f"/lacak?nomor={tracking_number}&kunci={key.group(1)}" in reporter_text
 
         # the status page's inbox shows the same story, without any contact detail
         port = platform.services["notify"].port
         inbox = await asyncio.to_thread(_get_json, f"http://127.0.0.1:{port}/api/v1/inbox/{tracking_number}")
         assert {m["template"] for m in inbox["messages"]} >= {"complaint_accepted.reporter"}
         assert reporter.email not in json.dumps(inbox) and reporter.phone not in json.dumps(inbox)
+        assert key.group(1) not in json.dumps(inbox)
     finally:
         await asyncio.to_thread(platform.stop)
         await sink.stop()

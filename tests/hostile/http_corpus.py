@@ -98,6 +98,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "lookup"),
     Endpoint("gateway_open311_token", "gateway", "GET", "/open311/v2/tokens/{value}.json", "lookup"),
     Endpoint("gateway_sms_outbox", "gateway", "GET", "/sms/outbox", "auth"),
+    # gateway: the reporter's tracking page and API (the reporter's key proves who asks)
+    Endpoint("gateway_tracking_page", "gateway", "POST", "/lacak", "form", html=True,
+             form="nomor=LPR-0000-F8ZH-BGPSD&kunci=ABCD-EFGH-JKMN-PQRS"),
+    Endpoint("gateway_tracking_reply", "gateway", "POST", "/lacak/balas", "form", html=True,
+             form="nomor=LPR-0000-F8ZH-BGPSD&kunci=ABCD-EFGH-JKMN-PQRS&aksi=corpus&text=Terima+kasih"),
+    Endpoint("gateway_reporter_timeline", "gateway", "GET", "/api/v1/complaints/{value}/timeline", "lookup"),
+    Endpoint("gateway_reporter_reply", "gateway", "POST", "/api/v1/complaints/LPR-0000-F8ZH-BGPSD/replies", "json",
+             headers=(("Authorization", "Bearer ABCD-EFGH-JKMN-PQRS"),), json=b'{"text": "' + LONG.encode() + b'"}'),
     # followup: the reporter's status, statistics, an agency's work list
     Endpoint("followup_status", "followup", "GET", "/v1/status?tracking_number={value}", "lookup"),
     Endpoint("followup_statistics", "followup", "GET", "/v1/statistics?jurisdiction={value}", "lookup"),

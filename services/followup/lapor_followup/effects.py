@@ -247,7 +247,7 @@ async def close(
         escalated_to=[],
     )
     await publish(
-        tx, case, ComplaintClosed(reason=reason, by=by), at=at,
+        tx, case, ComplaintClosed(reason=reason, by=by, reopen_until=reopen_until), at=at,
         agency_id=case["agency_id"],
         facts={"reason": reason, "agency_name": case["agency_name"], **(facts or {}),
                "reopen_until": reopen_until.isoformat() if reopen_until else None},

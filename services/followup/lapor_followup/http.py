@@ -2,9 +2,12 @@
 
 | path | who | what |
 |---|---|---|
-| ``GET /v1/status?tracking_number=LPR-…`` | anyone with the tracking number | status and history in Bahasa Indonesia |
+| ``GET /v1/status?tracking_number=LPR-…`` | anyone with the tracking number | status and history (1) |
 | ``GET /v1/worklist`` + ``Authorization: Bearer <token>`` | one agency | its open complaints, nearest deadline first |
 | ``GET /v1/statistics?jurisdiction=18`` | anyone | counts and measures of a subtree (no content) |
+
+(1) A rahasia complaint is not the public's to see: it answers exactly as a number no complaint has.
+Its reporter follows it on the gateway's tracking page with the reporter's key.
 
 The work-list token names exactly one agency (table ``agency_credentials``, only SHA-256 stored), so
 an agency can never read another's list: the agency comes from the token, never from the request.
@@ -81,8 +84,9 @@ class ReadApi:
                            "The tracking_number query parameter is required.")
         async with self._runtime.http_pool.acquire() as conn:
             case = await repository.complaint_by_tracking(conn, number)
-            history = await repository.history_of(conn, case["complaint_id"]) if case else []
-        if case is None:
+            history = await repository.history_of(conn, case["complaint_id"]) if case and not case["confidential"] \
+                else []
+        if case is None or case["confidential"]:  # rahasia: not the public's to see, said as "no such number"
             raise _refusal(404, "not_found", "Laporan dengan nomor pelacakan ini tidak ditemukan.",
                            "No complaint has this tracking number.")
         return json_response(readmodels.reporter_view(case, history))

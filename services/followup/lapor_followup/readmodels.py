@@ -14,29 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lapor_followup.states import LABELS, OWED, Status
-from lapor_followup.workcalendar import zone_name, zone_of
+from lapor_followup.workcalendar import zone_of
+from lapor_shared.localtime import tanggal
 from lapor_shared.regions import all_regions
 
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-
 Row = dict[str, Any]
-
-
-def tanggal(moment: datetime | str | None, zone: ZoneInfo) -> tuple[str, str]:
-    """``14 April 2025 pukul 23.59 WIB`` and ``14 April 2025, 23:59 WIB``."""
-    if moment is None:
-        return "-", "-"
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    local = moment.astimezone(zone)
-    zn = zone_name(zone)
-    return (
-        f"{local.day} {_MONTHS[local.month - 1]} {local.year} pukul {local:%H.%M} {zn}",
-        f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}, {local:%H:%M} {zn}",
-    )
 
 
 def _step_text(entry: Row, zone: ZoneInfo) -> tuple[str, str] | None:

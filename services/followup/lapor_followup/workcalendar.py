@@ -6,7 +6,7 @@
   non-working day (``working = false``, e.g. a new cuti bersama) or removes one (``working = true``,
   e.g. a cancelled joint leave day). Overrides win over the package and over weekends.
 - **Time zones**: a clock runs in the zone of the responsible agency's region: WIB (UTC+7), WITA
-  (UTC+8) or WIT (UTC+9); national bodies use WIB.
+  (UTC+8) or WIT (UTC+9); national bodies use WIB (``lapor_shared.localtime``).
 - **Cut-off hour** (default 16:00 local): something that arrives at or after it, or on a non-working
   day, counts from the next working day. A deadline of N working days ends at 23:59:59 local time of
   the N-th working day after the day it counts from.
@@ -21,34 +21,12 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from lapor_shared.events.values import NATIONAL_CODE
+from lapor_shared.localtime import PROVINCE_ZONES, WIB, WIT, WITA, ZONE_NAMES, zone_name, zone_of
 
-WIB = ZoneInfo("Asia/Jakarta")
-WITA = ZoneInfo("Asia/Makassar")
-WIT = ZoneInfo("Asia/Jayapura")
-
-ZONE_NAMES = {WIB.key: "WIB", WITA.key: "WITA", WIT.key: "WIT"}
-
-PROVINCE_ZONES: dict[str, ZoneInfo] = {
-    # Sumatra, Java, West and Central Kalimantan: WIB (UTC+7)
-    "11": WIB, "12": WIB, "13": WIB, "14": WIB, "15": WIB, "16": WIB, "17": WIB, "18": WIB, "19": WIB,
-    "21": WIB, "31": WIB, "32": WIB, "33": WIB, "34": WIB, "35": WIB, "36": WIB, "61": WIB, "62": WIB,
-    # Bali, Nusa Tenggara, South/East/North Kalimantan, Sulawesi: WITA (UTC+8)
-    "51": WITA, "52": WITA, "53": WITA, "63": WITA, "64": WITA, "65": WITA,
-    "71": WITA, "72": WITA, "73": WITA, "74": WITA, "75": WITA, "76": WITA,
-    # Maluku and the six Papua provinces: WIT (UTC+9)
-    "81": WIT, "82": WIT, "91": WIT, "92": WIT, "93": WIT, "94": WIT, "95": WIT, "96": WIT,
-}
-"""Every one of the 38 provinces (Kemendagri codes) and its time zone (a test checks the list)."""
+__all__ = ["PROVINCE_ZONES", "WIB", "WIT", "WITA", "ZONE_NAMES", "CalendarOverride", "WorkingCalendar", "zone_name",
+           "zone_of"]
 
 END_OF_DAY = time(23, 59, 59)
-
-
-def zone_of(region_code: str | None) -> ZoneInfo:
-    """The time zone a jurisdiction's clock runs in: its province's; the nation and unknown codes use WIB."""
-    if not region_code or region_code == NATIONAL_CODE:
-        return WIB
-    return PROVINCE_ZONES.get(region_code.split(".", 1)[0], WIB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +126,3 @@ class WorkingCalendar:
     def end_of(day: date, zone: ZoneInfo) -> datetime:
         return datetime.combine(day, END_OF_DAY, tzinfo=zone)
 
-
-def zone_name(zone: ZoneInfo) -> str:
-    return ZONE_NAMES.get(zone.key, zone.key)

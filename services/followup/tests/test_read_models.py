@@ -60,18 +60,19 @@ async def test_the_reporter_reads_the_history_in_bahasa_indonesia_without_notes_
     assert (await f.http("/v1/status"))[0] == 400
 
 
-async def test_a_confidential_complaint_shows_its_steps_but_no_content(followup):
+async def test_a_confidential_complaint_answers_the_public_as_an_unknown_number_does(followup):
     f = followup
     complaint = await f.route("18.71", at=at(7), confidential=True, anonymous=True)
     f.clock.set(at(8))
     await f.command(complaint, RespondToComplaint(agency_id="umum.18.71", text="Oknum sudah diperiksa Inspektorat."))
     await f.command(complaint, ReplyToResponse(text="Nama oknum itu Budi di loket 3."))
+
     status, body = await f.http("/v1/status", f"tracking_number={complaint.tracking_number}")
-    assert status == 200 and body["confidential"] is True
-    assert [s["status"] for s in body["history"]][-2:] == ["reporter_replied", "reporter_replied"]
+    unknown_status, unknown = await f.http("/v1/status", "tracking_number=LPR-0000-00000")
+
+    assert (status, body) == (unknown_status, unknown) == (404, unknown)
     everything = json.dumps(body, ensure_ascii=False)
-    assert "Inspektorat" not in everything and "Budi" not in everything
-    assert not any("text" in step for step in body["history"])
+    assert "Inspektorat" not in everything and "Budi" not in everything and "Unit Pengaduan" not in everything
 
 
 async def test_an_agency_reads_only_its_own_work_list_ordered_by_deadline(followup):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lapor_gateway import http
 from lapor_gateway.context import AdapterContext
 from lapor_gateway.handlers import register_handlers
+from lapor_gateway.reporter_actions import ReporterActions
 from lapor_gateway.settings import DEV_OPEN311_KEYS, DEV_SMS_SECRET, GatewaySettings
 from lapor_gateway.submissions import SubmissionGateway
 from lapor_gateway.wakeups import AnswerBoard, AnswerListener
@@ -26,7 +27,7 @@ log = get_logger(component="gateway")
 @dataclass(frozen=True, slots=True)
 class Gateway:
     """The service's parts: the runtime (subscribers attached) and what the channels share (the
-    submission gateway, the answer board and its listener)."""
+    submission gateway, the reporter's commands, the answer board and its listener)."""
 
     runtime: Runtime[GatewaySettings]
     channels: AdapterContext
@@ -42,7 +43,7 @@ def build(settings: GatewaySettings | None = None) -> Gateway:
     board = AnswerBoard()
     listener = AnswerListener(board)
     channels = AdapterContext(runtime, settings.adapters, board, SubmissionGateway(runtime, board, settings.adapters),
-                              listener)
+                              listener, ReporterActions(runtime, board, settings.adapters), settings.reporter_hash_key)
     register_handlers(runtime, channels)
 
     async def warn_about_dev_secrets(rt: Runtime[GatewaySettings]) -> None:

@@ -1,6 +1,6 @@
 """What the channels' HTTP routes share (``AdapterContext``: the runtime, the settings, the submission
-gateway and the answer board; each channel's ``routes(ctx)`` binds it to its endpoints), and reading a
-request's body within a limit."""
+gateway, the reporter's commands and the answer board; each channel's ``routes(ctx)`` binds it to its
+endpoints), and reading a request's body within a limit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 from starlette.requests import Request
 
+from lapor_gateway.reporter_actions import ReporterActions
 from lapor_gateway.settings import AdapterSettings
 from lapor_gateway.submissions import SubmissionGateway
 from lapor_gateway.wakeups import AnswerBoard, AnswerListener
@@ -23,6 +24,9 @@ class AdapterContext:
     board: AnswerBoard
     gateway: SubmissionGateway
     listener: AnswerListener
+    actions: ReporterActions
+    reporter_hash_key: str
+    """``LAPOR_REPORTER_HASH_KEY``: an SMS sender's number is hashed with it to be compared with the reporter's."""
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -3,26 +3,49 @@
 - ``gateway.results`` reads intake's answers on ``lapor.submissions.results`` in ONE consumer group for
   the whole gateway (``lapor-gateway``), through the inbox like every consumer; the replica holding a
   waiting request is woken by PostgreSQL (``wakeups``), not by reading the topic itself.
-- ``gateway.view`` projects ``lapor.complaints`` into the public complaint view (``lapor-gateway-view``).
+- ``gateway.view`` projects ``lapor.complaints`` into the public complaint view (``projection``) and the
+  reporter's view with the outcomes of reporter commands (``timeline``) (``lapor-gateway-view``).
+- The gateway publishes ``complaint.submitted`` directly and the reporter's commands, once it checked the
+  proof, through its outbox (``reporter_actions``).
 """
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
-from lapor_gateway import projection, service, wakeups
+from lapor_gateway import projection, service, timeline, wakeups
 from lapor_gateway.context import AdapterContext
-from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected, ComplaintSubmitted
+from lapor_shared.consumer import Tx
+from lapor_shared.events import Envelope, Payload
+from lapor_shared.events.commands import RateHandling, ReopenComplaint, ReplyToResponse
+from lapor_shared.events.intake import ComplaintRejected, ComplaintSubmitted, SubmissionAccepted
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS
 
 
 def register_handlers(runtime: Runtime, channels: AdapterContext) -> None:
-    runtime.publishes(ComplaintSubmitted)
-    record = partial(service.record_answer, short_code=channels.settings.sms_short_code,
-                     notify_channel=wakeups.channel_name(runtime.schema))
-    results = runtime.consumer("gateway.results", {ComplaintAccepted: record, ComplaintRejected: record})
-    view = runtime.consumer("gateway.view", projection.HANDLERS)
+    runtime.publishes(ComplaintSubmitted, ReplyToResponse, RateHandling, ReopenComplaint)
+    notify_channel = wakeups.channel_name(runtime.schema)
+    short_code = channels.settings.sms_short_code
+    record = partial(service.record_answer, short_code=short_code, notify_channel=notify_channel)
+    results = runtime.consumer("gateway.results", {SubmissionAccepted: record, ComplaintRejected: record})
+    reporter = timeline.Timeline(notify_channel=notify_channel, short_code=short_code).handlers
+    view = runtime.consumer("gateway.view", {
+        type_: _in_turn(projection.HANDLERS.get(type_), reporter.get(type_))
+        for type_ in {*projection.HANDLERS, *reporter}
+    })
 
     runtime.subscribe(results, SUBMISSION_RESULTS.name, group_id="lapor-gateway")
     runtime.subscribe(view, COMPLAINTS.name, group_id="lapor-gateway-view")
+
+
+def _in_turn(*handlers: Any) -> Any:
+    """One handler running the public view's and the reporter's view's, in one transaction."""
+    present = [h for h in handlers if h is not None]
+
+    async def both(tx: Tx, envelope: Envelope[Payload]) -> None:
+        for handler in present:
+            await handler(tx, envelope)
+
+    return both

@@ -1,6 +1,7 @@
 """The gateway's HTTP surface: every channel's routes, served by the runtime's app.
 
-Each channel is a module of its own with its routes (``http_api``, ``web_form``, ``open311``, ``sms``);
+Each channel is a module of its own with its routes (``http_api``, ``web_form``, ``open311``, ``sms``), and
+so is the reporter's side (``tracking_page``, ``reporter_api``);
 ``routes(service)`` gathers them, each endpoint bound to what the channels share (``AdapterContext``).
 What a route raises is answered by the runtime's shared handlers (``lapor_shared.http_errors``): a
 ``Refusal``, Starlette's own refusals (a malformed multipart body, a wrong method, no such path) and the
@@ -15,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
-from lapor_gateway import http_api, open311, sms, web_form
+from lapor_gateway import http_api, open311, reporter_api, sms, tracking_page, web_form
 from lapor_shared.http_limits import PublicRoute
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ PUBLIC_ROUTES = (
     PublicRoute("gateway", "/open311/v2/", ("POST",)),
     PublicRoute("lookup", "/open311/v2/", GET),
     PublicRoute("gateway", "/sms/", (*GET, "POST")),
+    PublicRoute("submit", "/lacak/", ("POST",)),  # the reporter's actions
+    PublicRoute("lookup", "/lacak", (*GET, "POST")),  # the tracking page: a proof per request
 )
 """The routes anyone can reach, and the rate limit each counts against (``LAPOR_HTTP__RATE_…``)."""
 
@@ -39,4 +42,5 @@ MIDDLEWARE = (Middleware(GZipMiddleware, minimum_size=2000),)
 
 def routes(service: Gateway) -> list[BaseRoute]:
     ctx = service.channels
-    return [*http_api.routes(ctx), *web_form.routes(ctx), *open311.routes(ctx), *sms.routes(ctx)]
+    return [*http_api.routes(ctx), *reporter_api.routes(ctx), *web_form.routes(ctx), *tracking_page.routes(ctx),
+            *open311.routes(ctx), *sms.routes(ctx)]

@@ -1,9 +1,11 @@
 """The HTTP API for web and mobile clients (``/api/v1``).
 
 ``POST /api/v1/complaints`` takes the submission contract as JSON and answers 201 with the tracking
-number when intake accepted it within a few seconds, 202 with a poll token when it takes longer, or
-422 with the reasons (Bahasa Indonesia and English). ``GET /api/v1/submissions/{token}`` polls;
-``GET /api/v1/complaints/{tracking_number}`` looks a complaint's status up.
+number and, this once, the reporter's key when intake accepted it within a few seconds, 202 with a poll
+token when it takes longer (the first poll that finds it accepted shows the key), or 422 with the
+reasons (Bahasa Indonesia and English). ``GET /api/v1/submissions/{token}`` polls;
+``GET /api/v1/complaints/{tracking_number}`` looks a complaint's public status up (a rahasia complaint
+answers as an unknown number does). The reporter's own endpoints are in ``reporter_api``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ def poll_path(poll_token: str) -> str:
     return f"/api/v1/submissions/{poll_token}"
 
 
-def outcome_document(outcome: Outcome) -> dict[str, Any]:
+def tracking_path(tracking_number: str) -> str:
+    """The reporter's tracking page (the key is typed there, never put in a link the gateway makes)."""
+    return f"/lacak?nomor={tracking_number}"
+
+
+def outcome_document(outcome: Outcome, reporter_key: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "status": outcome.status,
         "channel": outcome.channel,
@@ -53,9 +60,20 @@ def outcome_document(outcome: Outcome) -> dict[str, Any]:
         doc.update(
             tracking_number=outcome.tracking_number,
             status_url=status_path(outcome.tracking_number or ""),
+            tracking_url=tracking_path(outcome.tracking_number or ""),
             message_id=f"Laporan Anda diterima. Nomor pelacakan: {outcome.tracking_number}.",
             message_en=f"Your report was received. Tracking number: {outcome.tracking_number}.",
         )
+        if reporter_key:
+            doc.update(
+                reporter_key=reporter_key,
+                reporter_key_note={
+                    "id": "Kunci pelapor hanya ditampilkan sekali: simpan dan rahasiakan. Dengan nomor pelacakan dan "
+                          "kunci ini Anda membalas, menilai, atau membuka kembali laporan.",
+                    "en": "The reporter's key is shown only once: keep it secret. With the tracking number and this "
+                          "key you reply to, rate or reopen the complaint.",
+                },
+            )
     elif outcome.status == "rejected":
         doc["reasons"] = outcome.reasons
     else:
@@ -66,9 +84,9 @@ def outcome_document(outcome: Outcome) -> dict[str, Any]:
     return doc
 
 
-def outcome_response(outcome: Outcome, *, created: bool) -> JSONResponse:
+def outcome_response(outcome: Outcome, *, created: bool, reporter_key: str | None = None) -> JSONResponse:
     """201/202/422 for a submission; 200 for a poll (the submission resource exists either way)."""
-    doc = outcome_document(outcome)
+    doc = outcome_document(outcome, reporter_key)
     headers = dict(NO_STORE)
     if outcome.status == "accepted":
         headers["location"] = doc["status_url"]
@@ -141,14 +159,14 @@ async def submit_complaint(request: Request, ctx: AdapterContext) -> JSONRespons
             "unavailable", None, "Layanan sedang sibuk; silakan kirim ulang dengan kunci yang sama.",
             "The service is busy; please retry with the same key.",
         ), channel_message_id=message_id)
-    return outcome_response(outcome, created=True)
+    return outcome_response(outcome, created=True, reporter_key=await ctx.gateway.take_reporter_key(outcome))
 
 
 async def poll_submission(request: Request, ctx: AdapterContext) -> JSONResponse:
     outcome = await ctx.gateway.outcome_by_token(request.path_params["token"])
     if outcome is None:
         return problem(404, reason("unknown_token", "token", "Token tidak dikenal.", "Unknown token."))
-    return outcome_response(outcome, created=False)
+    return outcome_response(outcome, created=False, reporter_key=await ctx.gateway.take_reporter_key(outcome))
 
 
 async def complaint_status(request: Request, ctx: AdapterContext) -> JSONResponse:
@@ -158,7 +176,7 @@ async def complaint_status(request: Request, ctx: AdapterContext) -> JSONRespons
     except status.InvalidTrackingNumber as exc:
         return problem(400, reason("invalid_tracking_number", "tracking_number", f"{exc}.",
                                    status.INVALID_REASON_EN))
-    if found is None:
+    if found is None:  # no such number, or a rahasia complaint: one answer
         return problem(404, reason("not_found", "tracking_number", "Laporan dengan nomor pelacakan ini tidak ada.",
                                    "No complaint has this tracking number."))
     return JSONResponse(found, headers=NO_STORE)

@@ -234,8 +234,8 @@ async def get_request(request: Request, ctx: AdapterContext) -> Response:
         number = tracking.normalise(request.path_params["id"])
     except tracking.InvalidTrackingNumber:
         return errors(fmt, 404, "service_request_id tidak ditemukan. / service_request_id not found.")
-    row = await status.find(ctx.pool, number)
-    if row is None:
+    row = await status.find_public(ctx.pool, number)
+    if row is None:  # no such number, or rahasia: one answer
         return errors(fmt, 404, "service_request_id tidak ditemukan. / service_request_id not found.")
     return respond(fmt, "service_requests", [service_request(row)])
 

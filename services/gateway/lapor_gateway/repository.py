@@ -73,19 +73,20 @@ async def submission_by_token(conn: Executor, poll_token: str) -> asyncpg.Record
 
 async def record_answer(
     conn: Executor, *, channel: str, channel_message_id: str, outcome: str, tracking_number: str | None,
-    complaint_id: UUID | None, reasons: list[dict[str, Any]] | None,
+    complaint_id: UUID | None, reasons: list[dict[str, Any]] | None, reporter_key: str | None = None,
 ) -> bool:
     """Store intake's answer to a channel message, whoever published it; True when it changed what was
-    known (a first answer, or an acceptance after a rejection)."""
+    known (a first answer, or an acceptance after a rejection). An acceptance's reporter key waits in
+    clear until it is shown once (``reporter_repository.take_reporter_key``)."""
     changed = await conn.fetchval(
-        "INSERT INTO answers (channel, channel_message_id, outcome, tracking_number, complaint_id, reasons)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO answers (channel, channel_message_id, outcome, tracking_number, complaint_id, reasons,"
+        " reporter_key) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT (channel, channel_message_id) DO UPDATE SET outcome = EXCLUDED.outcome,"
         " tracking_number = EXCLUDED.tracking_number, complaint_id = EXCLUDED.complaint_id,"
-        " reasons = EXCLUDED.reasons, answered_at = now()"
+        " reasons = EXCLUDED.reasons, reporter_key = EXCLUDED.reporter_key, answered_at = now()"
         " WHERE answers.outcome = 'rejected' AND EXCLUDED.outcome = 'accepted'"
         " RETURNING true",
-        channel, channel_message_id, outcome, tracking_number, complaint_id, reasons,
+        channel, channel_message_id, outcome, tracking_number, complaint_id, reasons, reporter_key,
     )
     return bool(changed)
 
@@ -139,6 +140,15 @@ async def upsert_accepted(
         complaint_id, tracking_number, channel, report_type, service_code, title, description, address,
         latitude, longitude, media_url, region_code, confidential, anonymous, requested_at, occurred_at,
         status_notes,
+    )
+
+
+async def ensure_in_view(conn: Executor, *, complaint_id: UUID, tracking_number: str) -> None:
+    """A complaint the gateway knows by number before its content arrives: in the view, without content
+    (and so rahasia to the public) until ``complaint.accepted`` fills it."""
+    await conn.execute(
+        "INSERT INTO complaint_view (complaint_id, tracking_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        complaint_id, tracking_number,
     )
 
 
@@ -239,11 +249,16 @@ async def unsent_sms(conn: Executor, limit: int = 100) -> list[asyncpg.Record]:
     )
 
 
+_REPORTER_KEY_IN_TEXT = r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}(?![0-9A-Z])"
+
+
 async def mark_sms_sent(conn: Executor, sms_id: int) -> bool:
-    """Mark a reply sent and forget the number; False when there is no such unsent reply."""
+    """Mark a reply sent, forget the number and the reporter's key the reply showed; False when there is no
+    such unsent reply."""
     updated = await conn.fetchval(
-        "UPDATE sms_outbox SET sent_at = now(), to_phone = NULL WHERE id = $1 AND sent_at IS NULL RETURNING true",
-        sms_id,
+        "UPDATE sms_outbox SET sent_at = now(), to_phone = NULL,"
+        " body = regexp_replace(body, $2, '[kunci]', 'g') WHERE id = $1 AND sent_at IS NULL RETURNING true",
+        sms_id, _REPORTER_KEY_IN_TEXT,
     )
     return bool(updated)
 

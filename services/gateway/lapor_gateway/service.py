@@ -1,6 +1,7 @@
 """The gateway's use cases around intake's answers: recording a submission before it is published
 (``submissions.SubmissionGateway``), and recording an answer from ``lapor.submissions.results``
-(consumer ``gateway.results``).
+(consumer ``gateway.results``): an acceptance (``submission.accepted``) also leaves the reporter's proof
+(``reporter_keys``: the key's verifier, the phone's keyed hash) and the key in clear until it is shown once.
 
 Every answer is recorded, the gateway's or not, and whether or not the submission's row exists yet: a
 row written after its answer (a retry of a publish that seemed to fail) finds the answer there. Both
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from lapor_gateway import projection, replies
+from lapor_gateway import replies
+from lapor_gateway import reporter_repository as rrepo
 from lapor_gateway import repository as repo
+from lapor_shared import reporter_proof
 from lapor_shared.consumer import Tx
 from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
-from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
+from lapor_shared.events.intake import ComplaintRejected, SubmissionAccepted
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="gateway.answers")
@@ -26,17 +29,20 @@ log = get_logger(component="gateway.answers")
 def answer_of(envelope: Envelope[Any]) -> dict[str, Any]:
     """The answer a result carries, as ``repository.record_answer`` keywords."""
     payload = envelope.payload
-    if isinstance(payload, ComplaintAccepted):
+    if isinstance(payload, SubmissionAccepted):
         return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="accepted",
-                    tracking_number=envelope.tracking_number, complaint_id=envelope.complaint_id, reasons=None)
+                    tracking_number=payload.tracking_number, complaint_id=payload.complaint_id, reasons=None,
+                    reporter_key=payload.reporter_key)
     assert isinstance(payload, ComplaintRejected)
     return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="rejected",
-                tracking_number=None, complaint_id=None, reasons=[r.model_dump() for r in payload.reasons])
+                tracking_number=None, complaint_id=None, reasons=[r.model_dump() for r in payload.reasons],
+                reporter_key=None)
 
 
 async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, notify_channel: str) -> None:
     """Keep intake's answer, queue the SMS reply it calls for and wake the request waiting for it; an
-    acceptance also enters the complaint's public view (it carries the complaint's content)."""
+    acceptance also keeps the reporter's proof and enters the complaint in the public view (its content
+    follows from ``lapor.complaints``)."""
     answer = answer_of(envelope)
     channel, message_id = answer["channel"], answer["channel_message_id"]
     await repo.lock_channel_message(tx.conn, channel, message_id)
@@ -46,8 +52,20 @@ async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, not
         await repo.notify_answered(tx.conn, notify_channel, channel, message_id)
         log.info("submission_answered", channel=channel, outcome=answer["outcome"],
                  tracking_number=answer["tracking_number"])
-    if isinstance(envelope.payload, ComplaintAccepted) and envelope.complaint_id is not None:
-        await projection.on_accepted(tx, envelope)
+    if isinstance(envelope.payload, SubmissionAccepted):
+        await keep_proof(tx, envelope.payload)
+    await rrepo.forget_unshown_keys(tx.conn)
+
+
+async def keep_proof(tx: Tx, accepted: SubmissionAccepted) -> None:
+    """What proves a reporter's command: the key's verifier (never the key) and the phone's keyed hash;
+    the complaint is findable by its number from now on (its content comes from lapor.complaints)."""
+    await rrepo.record_proof(
+        tx.conn, complaint_id=accepted.complaint_id, tracking_number=accepted.tracking_number,
+        key_verifier=reporter_proof.verifier(accepted.reporter_key),
+        phone_hash=bytes.fromhex(accepted.reporter_phone_hash) if accepted.reporter_phone_hash else None,
+    )
+    await repo.ensure_in_view(tx.conn, complaint_id=accepted.complaint_id, tracking_number=accepted.tracking_number)
 
 
 async def record_submission(
@@ -68,11 +86,13 @@ async def record_submission(
 
 async def queue_sms_reply(conn: Conn, channel: str, channel_message_id: str, short_code: str) -> bool:
     """Queue the reply to an SMS whose answer is known, once, and forget the sender's number; False when
-    there is nothing to send (not an SMS, no answer yet, or already queued)."""
+    there is nothing to send (not an SMS, no answer yet, or already queued). An acceptance's reply shows
+    the reporter's key (and takes it: shown once)."""
     due = await repo.sms_reply_due(conn, channel, channel_message_id)
     if due is None:
         return False
-    kind, body = replies.for_outcome(due["outcome"], due["tracking_number"], due["reasons"], short_code)
+    key = await rrepo.take_reporter_key(conn, channel, channel_message_id) if due["outcome"] == "accepted" else None
+    kind, body = replies.for_outcome(due["outcome"], due["tracking_number"], due["reasons"], short_code, key)
     await repo.queue_sms(conn, in_reply_to=channel_message_id, kind=kind, to_phone=due["reply_to"], body=body)
     await repo.forget_reply_to(conn, channel, channel_message_id)
     return True

@@ -3,13 +3,14 @@
 The channels' variables kept the names they had when the adapters ran inside intake
 (``LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET=…``, ``LAPOR_ADAPTERS__OPEN311_API_KEYS=fixmystreet:k1,kotaku:k2``), so
 a deployment's secrets move from intake to the gateway unchanged. The defaults let ``make run`` work on
-a laptop; production must set both secrets.
+a laptop; production must set both secrets and intake's ``LAPOR_REPORTER_HASH_KEY``.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from lapor_shared.reporter_proof import DEV_REPORTER_HASH_KEY
 from lapor_shared.settings import ServiceSettings
 
 DEV_OPEN311_KEYS = "dev:lapor-open311-dev-key"
@@ -48,6 +49,9 @@ class GatewaySettings(ServiceSettings):
     http_port: int = 8006
     adapters: AdapterSettings = AdapterSettings()
     """The channels (``LAPOR_ADAPTERS__…``)."""
+    reporter_hash_key: str = DEV_REPORTER_HASH_KEY
+    """``LAPOR_REPORTER_HASH_KEY``, intake's: an SMS sender's number is hashed with it and compared with the
+    reporter's (``submission.accepted``), so a BALAS/BUKA/NILAI text proves who sent it. Set in production."""
 
     def development_values(self) -> list[str]:
         found = super().development_values()
@@ -56,4 +60,6 @@ class GatewaySettings(ServiceSettings):
             found.append("LAPOR_ADAPTERS__OPEN311_API_KEYS")
         if self.adapters.sms_webhook_secret == DEV_SMS_SECRET:
             found.append("LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET")
+        if self.reporter_hash_key == DEV_REPORTER_HASH_KEY:
+            found.append("LAPOR_REPORTER_HASH_KEY")
         return found

@@ -1,9 +1,11 @@
 """The SMS gateway webhook of the 1708 short code (provider-neutral).
 
 ``POST /sms/inbound`` (form or JSON: ``from``, ``text``, ``message_id``; common aliases accepted)
-with the shared secret in ``X-Lapor-Sms-Secret``. The text becomes a submission (channel ``sms``, the
-sender as the reporter's phone, the first words as the title, the text as the location description,
-or the region of a leading ``#18.71``); ``CEK <tracking number>`` asks for a status instead.
+with the shared secret in ``X-Lapor-Sms-Secret``. A text that starts with a keyword
+(``lapor_shared.sms_keywords``: ``BALAS``, ``BUKA``, ``NILAI``, ``CEK``) is a command of the reporter,
+answered by ``sms_commands``, and never a complaint; any other text becomes a submission (channel
+``sms``, the sender as the reporter's phone, the first words as the title, the text as the location
+description, or the region of a leading ``#18.71``).
 
 Replies are never sent from here: each is queued in ``sms_outbox`` when intake's answer is known,
 and the gateway pulls them with ``GET /sms/outbox`` and confirms each with
@@ -21,12 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lapor_gateway import replies, status
 from lapor_gateway import repository as repo
+from lapor_gateway import sms_commands
 from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields, read_body
 from lapor_gateway.contract import SubmissionProblem, build_submission, normalise_phone, reason, title_from
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
-from lapor_shared import safejson
+from lapor_shared import safejson, sms_keywords
 from lapor_shared.events.values import Channel
 from lapor_shared.http_errors import Refusal, json_error, json_refusal
 from lapor_shared.logging import get_logger
@@ -39,8 +41,6 @@ _ALIASES = {
     "text": ("text", "message", "body", "content", "Body"),
     "message_id": ("message_id", "id", "messageId", "sms_id", "MessageSid"),
 }
-_STATUS_QUERY = re.compile(r"^\s*(?:CEK|STATUS)\s+([A-Za-z0-9*~$=-]{8,20})\s*$", re.IGNORECASE)
-"""``CEK LPR-7K3Q-9XW2-HM4TA``: the whole message is the keyword and one tracking number."""
 _REGION_TAG = re.compile(r"^\s*#(\d{2}(?:\.\d{2})?)\b[\s,:;-]*")
 """``#18.71 Lampu jalan mati …``: an optional Kemendagri region code in front of the text."""
 LOCATION_TEXT_MAX = 500
@@ -77,20 +77,6 @@ async def _fields(request: Request, limit: int) -> dict[str, str]:
     return {name: next((raw[a] for a in aliases if raw.get(a)), "") for name, aliases in _ALIASES.items()}
 
 
-async def _status_reply(ctx: AdapterContext, message_id: str, phone: str, typed: str) -> JSONResponse:
-    try:
-        found = await status.lookup(ctx.pool, typed)
-    except status.InvalidTrackingNumber:
-        body = replies.invalid_tracking_number()
-    else:
-        if found is None:
-            body = replies.unknown_tracking_number(typed.strip()[:20])
-        else:
-            body = replies.status(found["tracking_number"], found["status_label"]["id"], found["status_label"]["en"])
-    await repo.queue_sms(ctx.pool, in_reply_to=message_id, kind="status", to_phone=phone, body=body)
-    return JSONResponse({"status": "status_reply_queued", "message_id": message_id})
-
-
 async def inbound(request: Request, ctx: AdapterContext) -> Response:
     if not _authorised(request, ctx):
         log.warning("sms_webhook_bad_secret")
@@ -107,9 +93,9 @@ async def inbound(request: Request, ctx: AdapterContext) -> Response:
                              for name in missing))
     phone = normalise_phone(fields["from"]) or fields["from"]
     message_id, text = fields["message_id"].strip(), fields["text"].strip()
-    query = _STATUS_QUERY.match(text)
-    if query:
-        return await _status_reply(ctx, message_id, phone, query.group(1))
+    command = sms_keywords.parse(text)
+    if command is not None:
+        return await sms_commands.handle(ctx, message_id, phone, command)
     region, text = _region_tag(text)
     try:
         submission = build_submission({

@@ -1,9 +1,11 @@
 """The status of a complaint by its tracking number, as anyone holding the number may see it.
 
-Never a contact detail or anything else about the reporter; for a rahasia (confidential) complaint
-nothing but its status. Read from the gateway's complaint view, which has a complaint from the moment
-the gateway learns its tracking number (``projection``); a row made by a lifecycle event seen before
-the acceptance holds no content and counts as rahasia until the acceptance says otherwise.
+Never a contact detail or anything else about the reporter; a rahasia (confidential) complaint is not
+the public's to see at all, and the public look-ups (the status page, the API, Open311's single request,
+SMS ``CEK`` from another phone) answer for it exactly as for a number no complaint has. Its reporter
+follows it on the tracking page with the reporter's key (``reporters``). Read from the gateway's
+complaint view, which has a complaint from the moment the gateway learns its tracking number; a row
+whose content has not arrived yet counts as rahasia until ``complaint.accepted`` says otherwise.
 """
 
 from __future__ import annotations
@@ -54,15 +56,17 @@ def public_status(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
     return status
 
 
-async def find(pool: asyncpg.Pool, tracking_number: str) -> dict[str, Any] | None:
-    """The view row of a canonical tracking number, or None."""
+async def find_public(pool: asyncpg.Pool, tracking_number: str) -> dict[str, Any] | None:
+    """The view row of a canonical tracking number the public may see; None for no such number and for a
+    rahasia complaint alike."""
     view = await repo.view_by_tracking_number(pool, tracking_number)
-    return dict(view) if view is not None else None
+    return dict(view) if view is not None and not view["confidential"] else None
 
 
 async def lookup(pool: asyncpg.Pool, typed: str) -> dict[str, Any] | None:
-    """The public status of what a person typed; InvalidTrackingNumber when it cannot be one."""
-    row = await find(pool, tracking.normalise(typed))
+    """The public status of what a person typed (None: no such number, or not the public's to see);
+    InvalidTrackingNumber when it cannot be one."""
+    row = await find_public(pool, tracking.normalise(typed))
     return public_status(row) if row is not None else None
 
 

@@ -17,6 +17,7 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
+from lapor_gateway import reporter_repository as rrepo
 from lapor_gateway import repository as repo
 from lapor_gateway import service
 from lapor_gateway.contract import Outcome, fingerprint
@@ -97,6 +98,13 @@ class SubmissionGateway:
         """The answer as the gateway knows it now (``pending`` until the results consumer recorded one)."""
         row = await repo.get_submission(self._runtime.http_pool, channel, channel_message_id)
         return Outcome.from_row(row) if row is not None else None
+
+    async def take_reporter_key(self, outcome: Outcome) -> str | None:
+        """The reporter's key of an accepted submission, the first time it is asked for; None after (it is
+        shown once) and for any other outcome."""
+        if outcome.status != "accepted":
+            return None
+        return await rrepo.take_reporter_key(self._runtime.http_pool, outcome.channel, outcome.channel_message_id)
 
     async def outcome_by_token(self, poll_token: str) -> Outcome | None:
         row = await repo.submission_by_token(self._runtime.http_pool, poll_token)

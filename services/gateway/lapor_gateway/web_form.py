@@ -9,6 +9,7 @@ complaint. A rejected form comes back filled in, with the reasons, and a fresh i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache, partial
 from pathlib import Path
@@ -39,6 +40,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "site": ("LAPOR! Layanan Aspirasi dan Pengaduan Online Rakyat", "LAPOR! Public complaints and aspirations"),
     "new_report": ("Sampaikan laporan", "Submit a report"),
     "check_status": ("Cek status laporan", "Check a report's status"),
+    "track": ("Lacak laporan Anda", "Follow your report"),
+    "key": ("Kunci pelapor", "Reporter's key"),
+    "keep_key": ("Kunci pelapor hanya ditampilkan sekali. Catat dan rahasiakan: dengan nomor pelacakan dan kunci"
+                 " ini Anda membalas, menilai, atau membuka kembali laporan.",
+                 "The reporter's key is shown only once. Write it down and keep it secret: with the tracking"
+                 " number and this key you reply to, rate or reopen your report."),
+    "key_shown": ("Kunci pelapor sudah ditampilkan sebelumnya (juga dikirim ke SMS/email Anda bila ada).",
+                  "The reporter's key was shown before (and sent to your SMS/e-mail, if you left one)."),
+    "open_tracking": ("Buka halaman pelacakan", "Open the tracking page"),
+    "owner_hint": ("Anda pelapornya? Buka halaman pelacakan dengan kunci pelapor untuk membaca tanggapan dan"
+                   " membalasnya.", "Are you the reporter? Open the tracking page with your reporter's key to read"
+                   " the responses and answer them."),
     "report_type": ("Jenis laporan", "Type of report"),
     "pengaduan": ("Pengaduan", "Complaint"),
     "aspirasi": ("Aspirasi", "Aspiration"),
@@ -80,7 +93,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "enter_number": ("Masukkan nomor pelacakan", "Enter the tracking number"),
     "check": ("Cek", "Check"),
     "not_found": ("Laporan dengan nomor ini tidak ditemukan.", "No report has this number."),
-    "confidential_note": ("Laporan ini rahasia: isinya tidak ditampilkan.", "This report is confidential."),
     "submitted_at": ("Dikirim", "Submitted"),
     "updated_at": ("Diperbarui", "Updated"),
     "agency": ("Instansi", "Agency"),
@@ -108,17 +120,19 @@ def language(request: Request) -> str:
     return "en" if chosen == "en" else "id"
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, *, texts: Mapping[str, tuple[str, str]] = TEXTS,
+           headers: Mapping[str, str] | None = None, **context: Any) -> HTMLResponse:
+    """``template`` in the request's language, ``t(key)`` reading ``texts`` (the form's by default)."""
     lang = language(request)
 
     def t(key: str) -> str:
-        text_id, text_en = TEXTS.get(key, (key, key))
+        text_id, text_en = texts.get(key, (key, key))
         return text_en if lang == "en" else text_id
 
     html = _environment().get_template(template).render(
         t=t, lang=lang, other_lang="id" if lang == "en" else "en", path=request.url.path, **context
     )
-    response = HTMLResponse(html, status_code, headers={"cache-control": "no-store"})
+    response = HTMLResponse(html, status_code, headers={"cache-control": "no-store", **(headers or {})})
     if request.query_params.get("lang") in ("id", "en"):
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
@@ -224,7 +238,9 @@ async def show_submission(request: Request, ctx: AdapterContext) -> Response:
     if outcome is None:
         return render(request, "status.html", 404, found=None, typed="", not_found=True)
     reasons = _localised(outcome.reasons, language(request))
-    return render(request, "submission.html", outcome=outcome, reasons=reasons)
+    key = await ctx.gateway.take_reporter_key(outcome)  # shown once, on the first page that finds it accepted
+    return render(request, "submission.html", outcome=outcome, reasons=reasons, reporter_key=key,
+                  headers={"referrer-policy": "no-referrer"})
 
 
 async def show_status(request: Request, ctx: AdapterContext) -> Response:

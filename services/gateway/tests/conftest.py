@@ -113,8 +113,10 @@ class Adapters:
                                   key=key_of(envelope, SUBMISSION_RESULTS.name))
 
     async def view_status(self, tracking_number: str) -> str | None:
+        """The public view's status once the complaint's content (``complaint.accepted``) reached it."""
         return await self.runtime.pool.fetchval(
-            "SELECT lifecycle_status FROM complaint_view WHERE tracking_number = $1", tracking_number
+            "SELECT lifecycle_status FROM complaint_view WHERE tracking_number = $1 AND requested_at IS NOT NULL",
+            tracking_number,
         )
 
     async def complaint_id(self, tracking_number: str) -> UUID:

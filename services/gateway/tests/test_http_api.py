@@ -15,7 +15,7 @@ from lapor_shared import tracking
 from lapor_shared.events.lifecycle import ComplaintRouted
 from lapor_shared.testing.factories import agency_ref, complaint_routed
 
-from .conftest import complaint_body, unique_phone
+from .conftest import complaint_body, unique_phone, valid_tracking_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -198,7 +198,7 @@ async def test_a_mistyped_tracking_number_is_400_and_an_unknown_one_404(adapters
         assert unknown.status_code == 404
 
 
-async def test_the_status_of_a_rahasia_complaint_shows_no_content(adapters):
+async def test_the_public_status_of_a_rahasia_complaint_is_the_answer_an_unknown_number_gets(adapters):
     async with adapters() as a:
         secret = "RAHASIA-ISI-7731"
         body = complaint_body(confidential=True, title=f"Pungli {secret}",
@@ -207,12 +207,11 @@ async def test_the_status_of_a_rahasia_complaint_shows_no_content(adapters):
         before_view = await a.http.get(f"/api/v1/complaints/{number}")
         await a.until(lambda: a.view_status(number))
         after_view = await a.http.get(f"/api/v1/complaints/{number}")
+        unknown = await a.http.get(f"/api/v1/complaints/{valid_tracking_number()}")
 
         for response in (before_view, after_view):
-            assert response.status_code == 200
-            assert response.json()["confidential"] is True
-            assert secret not in response.text
-            assert "title" not in response.json() and "description" not in response.json()
+            assert (response.status_code, response.content) == (unknown.status_code, unknown.content)
+            assert response.status_code == 404 and secret not in response.text
 
 
 async def test_no_answer_nor_log_line_ever_contains_the_reporter_of_an_anonim_complaint(adapters, monkeypatch):

@@ -19,7 +19,7 @@ from lapor_gateway.settings import GatewaySettings
 from lapor_shared.consumer import Tx
 from lapor_shared.db import Conn
 from lapor_shared.outbox import Outbox
-from lapor_shared.testing.factories import accepted_envelope, complaint_accepted
+from lapor_shared.testing.factories import submission_accepted, submission_accepted_envelope
 from lapor_shared.testing.service import in_memory
 
 from .conftest import unique_phone, valid_tracking_number
@@ -36,8 +36,8 @@ async def waits_on_a_lock(pool: asyncpg.Pool, pid: int) -> bool:
 
 
 def sms_answer(message_id: str) -> Any:
-    payload = complaint_accepted(channel="sms", channel_message_id=message_id)
-    return accepted_envelope(payload, tracking_number=valid_tracking_number())
+    payload = submission_accepted(channel="sms", channel_message_id=message_id, tracking_number=valid_tracking_number())
+    return submission_accepted_envelope(payload)
 
 
 async def record_answer(conn: Conn, answer: Any) -> None:

@@ -11,7 +11,7 @@ from lapor_gateway import repository as repo
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintRejected
 from lapor_shared.events.values import Channel, Reason
-from lapor_shared.testing.factories import accepted_envelope, complaint_accepted
+from lapor_shared.testing.factories import submission_accepted, submission_accepted_envelope
 from lapor_shared.topics import DEAD_LETTER, SUBMISSION_RESULTS
 
 from .conftest import SMS_SECRET, complaint_body, unique_phone, valid_tracking_number
@@ -26,8 +26,8 @@ async def pending(a, message_id: str, channel: str = "web") -> None:
 
 
 def accepted(message_id: str, channel: Channel = Channel.WEB, number: str | None = None) -> Envelope:
-    return accepted_envelope(complaint_accepted(channel=channel, channel_message_id=message_id),
-                             tracking_number=number or valid_tracking_number())
+    return submission_accepted_envelope(submission_accepted(channel=channel, channel_message_id=message_id,
+                                                            tracking_number=number or valid_tracking_number()))
 
 
 def rejected(message_id: str, channel: str = "web", code: str = "rate_limited") -> Envelope:

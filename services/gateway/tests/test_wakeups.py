@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker
 from lapor_gateway.app import Gateway, build
 from lapor_gateway.settings import AdapterSettings, GatewaySettings
 from lapor_shared.events import encode
-from lapor_shared.testing.factories import accepted_envelope, complaint_accepted
+from lapor_shared.testing.factories import submission_accepted, submission_accepted_envelope
 from lapor_shared.testing.service import in_memory
 from lapor_shared.topics import SUBMISSION_RESULTS, key_of
 
@@ -48,8 +48,8 @@ async def replicas(database_url: str, n: int = 2) -> AsyncIterator[list[Replica]
 
 
 async def answer(broker: KafkaBroker, message_id: str) -> Any:
-    envelope = accepted_envelope(complaint_accepted(channel="web", channel_message_id=message_id),
-                                 tracking_number=valid_tracking_number())
+    envelope = submission_accepted_envelope(submission_accepted(channel="web", channel_message_id=message_id,
+                                                                tracking_number=valid_tracking_number()))
     await broker.publish(encode(envelope), topic=SUBMISSION_RESULTS.name,
                          key=key_of(envelope, SUBMISSION_RESULTS.name))
     return envelope

@@ -8,11 +8,10 @@ the numbers, and without the key one cannot even test a guessed number against i
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 from lapor_shared.events.values import ReporterContact
+from lapor_shared.reporter_proof import keyed_hash
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,11 @@ class IdentityHasher:
     def __init__(self, key: str) -> None:
         if not key:
             raise ValueError("the reporter hash key must not be empty")
-        self._key = key.encode()
+        self._key = key
 
     def _hash(self, kind: str, value: str) -> bytes:
-        return hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+        """``lapor_shared.reporter_proof.keyed_hash``: the gateway hashes an SMS sender's number the same way."""
+        return keyed_hash(self._key, kind, value)
 
     def identity(self, contact: ReporterContact | None) -> Identity:
         """Hashes of a *normalised* contact (phone in E.164; the e-mail address is compared case-blind)."""

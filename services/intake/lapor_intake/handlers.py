@@ -15,7 +15,8 @@ from lapor_shared.topics import ADMIN_COMMANDS, COMPLAINTS, SUBMISSIONS
 
 
 def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
-    runtime.publishes(ev.ComplaintAccepted, ev.ComplaintRejected, ev.ReporterContactShared, ev.ReporterContactErased)
+    runtime.publishes(ev.ComplaintAccepted, ev.SubmissionAccepted, ev.ComplaintRejected, ev.ReporterContactShared,
+                      ev.ReporterContactErased)
     # a refused erasure goes to the complaint stream only (service.erase_contact emits it without a jurisdiction)
     runtime.publishes(lc.ActionRejected, jurisdiction=False)
     submissions = runtime.consumer(

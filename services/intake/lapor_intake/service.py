@@ -27,10 +27,12 @@ from lapor_shared.events.intake import (
     EraseReporterContact,
     ReporterContactErased,
     ReporterContactShared,
+    SubmissionAccepted,
 )
 from lapor_shared.events.lifecycle import ActionRejected
 from lapor_shared.events.values import Reason, ReporterContact, ReportType, reason
 from lapor_shared.logging import get_logger
+from lapor_shared.reporter_proof import issue as issue_reporter_key
 
 log = get_logger(component="intake")
 
@@ -126,9 +128,10 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
     if identity:
         await repository.record_activity(tx.conn, identity.hashes, complaint_id)
         await repository.prune_activity(tx.conn, older_than_s=ctx.activity_kept_s, limit=PRUNE_BATCH)
+    reporter_key = issue_reporter_key()  # intake keeps no copy: the channel shows it, notify sends it
     if reporter_ref is not None and checked.contact is not None:
         await _keep_contact(tx, ctx, reporter_ref, checked.contact, identity, submission,
-                            complaint_id=complaint_id, tracking_number=tracking_number)
+                            complaint_id=complaint_id, tracking_number=tracking_number, reporter_key=reporter_key)
     await tx.emit(
         ComplaintAccepted(
             channel=submission.channel,
@@ -151,15 +154,25 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
         tracking_number=tracking_number,
         jurisdiction_code=submission.location.region_code,
     )
+    await tx.emit(  # the channel's answer: no content, the reporter's proof
+        SubmissionAccepted(
+            channel=submission.channel, channel_message_id=message_id, complaint_id=complaint_id,
+            tracking_number=tracking_number, reporter_key=reporter_key,
+            reporter_phone_hash=identity.phone_hash.hex() if identity.phone_hash else None,
+        ),
+        complaint_id=complaint_id,
+        tracking_number=tracking_number,
+    )
     log.info("complaint_accepted", complaint_id=str(complaint_id), tracking_number=tracking_number,
              possible_duplicate=earlier is not None)
 
 
 async def _keep_contact(
     tx: Tx, ctx: Context, reporter_ref: UUID, contact: ReporterContact, identity: Identity,
-    submission: ComplaintSubmitted, *, complaint_id: UUID, tracking_number: str,
+    submission: ComplaintSubmitted, *, complaint_id: UUID, tracking_number: str, reporter_key: str,
 ) -> None:
-    """Store the contact in intake's private store and share it, encrypted, with notify alone."""
+    """Store the contact in intake's private store and share it, encrypted, with notify alone, with the
+    reporter's key (encrypted too) for the reporter's first message."""
     await repository.insert_reporter(
         tx.conn, reporter_ref, contact, phone_hash=identity.phone_hash, email_hash=identity.email_hash
     )
@@ -167,7 +180,7 @@ async def _keep_contact(
     await tx.emit(
         ReporterContactShared(
             reporter_ref=reporter_ref, channel=submission.channel, anonymous=submission.anonymous,
-            key_id=key_id, ciphertext=ciphertext,
+            key_id=key_id, ciphertext=ciphertext, key_ciphertext=ctx.cipher.encrypt_text(reporter_key),
         ),
         complaint_id=complaint_id,
         tracking_number=tracking_number,

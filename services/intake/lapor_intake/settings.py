@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from lapor_shared.reporter_proof import DEV_REPORTER_HASH_KEY
 from lapor_shared.settings import ServiceSettings
 
-DEV_REPORTER_HASH_KEY = "dev-reporter-hash-key-do-not-use-in-production"
+__all__ = ["DEV_REPORTER_HASH_KEY", "IntakeSettings"]
 
 
 class IntakeSettings(ServiceSettings):

@@ -46,12 +46,26 @@ class IntakeHarness(ServiceHarness):
         return [m for m in self.messages(SUBMISSION_RESULTS.name)
                 if m["payload"]["channel_message_id"] == channel_message_id]
 
+    def accepted_for(self, channel_message_id: str) -> list[dict[str, Any]]:
+        """``complaint.accepted`` of this channel message, as the platform reads it on lapor.complaints."""
+        return [m for m in self.messages(COMPLAINTS.name, "complaint.accepted")
+                if m["payload"]["channel_message_id"] == channel_message_id]
+
     async def answered(self, *envelopes: Envelope[Any], timeout: float = 15.0) -> list[dict[str, Any]]:
-        """The results (accepted or rejected) of the given submissions, waiting for each one."""
+        """What became of each submission, waiting for each one: its ``complaint.accepted`` on
+        lapor.complaints (once the channel heard ``submission.accepted``), or the channel's
+        ``complaint.rejected``."""
         ids = [e.payload.channel_message_id for e in envelopes]
 
         def latest() -> dict[str, dict[str, Any]]:
-            return {m["payload"]["channel_message_id"]: m for m in self.messages(SUBMISSION_RESULTS.name)}
+            found = {}
+            for m in self.messages(SUBMISSION_RESULTS.name):
+                message_id = m["payload"]["channel_message_id"]
+                if m["event_type"] != "submission.accepted":
+                    found[message_id] = m
+                elif accepted := self.accepted_for(message_id):
+                    found[message_id] = accepted[-1]
+            return found
 
         await self.until(lambda: all(i in latest() for i in ids), timeout=timeout)
         found = latest()

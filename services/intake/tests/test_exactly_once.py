@@ -90,7 +90,7 @@ async def test_two_racing_deliveries_of_one_message_emit_one_acceptance(database
         assert tx_b.emitted == []
         assert await pool.fetchval("SELECT count(*) FROM complaints") == 1
         accepted_rows = await pool.fetchval(
-            "SELECT count(*) FROM outbox WHERE topic = $1 AND headers->>'event_type' = 'complaint.accepted'",
+            "SELECT count(*) FROM outbox WHERE topic = $1 AND headers->>'event_type' = 'submission.accepted'",
             SUBMISSION_RESULTS.name,
         )
         assert accepted_rows == 1
@@ -128,7 +128,7 @@ async def test_an_accepted_message_resent_in_a_form_now_refused_is_not_rejected_
         await h.settle()
 
         assert [r["event_type"] for r in h.results_for(original.payload.channel_message_id)] == [
-            "complaint.accepted"
+            "submission.accepted"
         ]
         assert await h.sql("SELECT * FROM rejections WHERE channel_message_id = $1",
                            original.payload.channel_message_id) == []

@@ -64,7 +64,7 @@ async def test_the_limit_slides_a_refused_message_resent_after_the_window_is_acc
         answers = [r["event_type"] for r in h.results_for(refused.payload.channel_message_id)]
         times = await h.sql("SELECT times FROM rejections")
 
-    assert answers == ["complaint.rejected", "complaint.accepted"]
+    assert answers == ["complaint.rejected", "submission.accepted"]
     assert [r["times"] for r in times] == [1]
 
 

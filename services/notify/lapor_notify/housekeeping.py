@@ -25,7 +25,8 @@ from lapor_shared.logging import get_logger
 log = get_logger(component="notify.worker")
 
 PRUNE_EVERY_S = 300.0
-"""Spent rate windows and the contacts of complaints past their reopen window go every five minutes."""
+"""Spent rate windows, the contacts of complaints past their reopen window and the reporters' keys whose
+first message went go every five minutes."""
 
 
 class Housekeeping:
@@ -68,10 +69,13 @@ class Housekeeping:
                               sms_segments=self._settings.sms.max_segments)
 
     async def _prune(self, conn: Conn, now: datetime) -> None:
-        """Spent rate windows, and contacts past their complaint's reopen window."""
+        """Spent rate windows, contacts past their complaint's reopen window, reporters' keys already sent."""
         await repository.prune_rate_windows(conn, now - timedelta(hours=2))
         forgotten = await repository.forget_contacts_of_closed(
             conn, now - timedelta(seconds=self._s.contact_retention_after_close_s)
         )
         if forgotten:
             log.info("contacts_of_closed_complaints_deleted", contacts=forgotten)
+        keys = await repository.forget_spent_reporter_keys(conn)
+        if keys:
+            log.info("reporter_keys_deleted", contacts=keys)

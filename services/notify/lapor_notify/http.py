@@ -1,9 +1,10 @@
 """Notify's HTTP API: the reporter's in-app inbox, for the status page.
 
 ``GET /api/v1/inbox/{tracking_number}`` → ``{"tracking_number": …, "messages": [{id, template, subject,
-body, created_at}]}``: the messages notify sent the reporter of that complaint, oldest first. No contact
-details (messages never contain them) and no rahasia content (inbox messages of confidential complaints
-are rendered without it), since the tracking number alone opens this page.
+body, created_at}]}``: the messages notify sent the reporter of that complaint, oldest first. Since the
+tracking number alone opens this page: no contact details and no reporter's key (messages never hold
+them here), no free-text reasons of a forwarding, hold or archiving, and a rahasia complaint answers
+exactly as a number without messages does (its reporter reads the gateway's tracking page).
 
 Served by the runtime's app behind the HTTP guard, it counts against the caller's look-up rate limit and
 reads through public HTTP's own pool. Errors carry the shared shape (``{"status": "error", "reasons":

@@ -2,7 +2,7 @@
 
 | event | reporter | officers of the responsible agency | the level above |
 |---|---|---|---|
-| complaint.accepted | received, with the tracking number | | |
+| complaint.accepted | received, with the tracking number and the reporter's key | | |
 | complaint.routed | sent to the agency (first routing only) | a new complaint | |
 | complaint.forwarded | moved to another agency (pelimpahan) | (the new agency: the routed event after it) | |
 | complaint.responded | the response, how to reply | | |
@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from lapor_notify import reporter_key
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import (
@@ -130,8 +131,8 @@ def plan(envelope: Envelope[Any], view: ComplaintView) -> list[Planned]:
         return [Planned(f"{name}.{kind}", kind, agency(agency_id), {**base, "agency_id": agency_id, **facts},
                         digestible)]
 
-    if isinstance(p, ComplaintAccepted):
-        return [to_reporter("complaint_accepted")]
+    if isinstance(p, ComplaintAccepted):  # the key goes into the slot at send time (``reporter_key``)
+        return [to_reporter("complaint_accepted", reporter_key=reporter_key.SLOT)]
     if isinstance(p, ComplaintRouted):
         plans = [to_reporter("complaint_routed")] if p.route_count == 1 else []
         return plans + to_agency(

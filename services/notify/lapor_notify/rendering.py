@@ -2,6 +2,9 @@
 per channel shape: ``subject`` (e-mail subject, inbox title), ``body`` (e-mail, inbox, webhook text) and
 ``sms`` (fitted to the segment limit, the tracking number kept).
 
+SMS keywords (``BALAS``, ``BUKA``, ``NILAI``, ``CEK``) are written ``{{ kw.reply }}`` …, from the list the
+gateway's SMS parser reads (``lapor_shared.sms_keywords``).
+
 Several languages make one message: Bahasa Indonesia first, English second. The subject and the SMS
 use the first language only; the body has every language, separated by a rule.
 """
@@ -18,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, pass_c
 from jinja2.runtime import Context
 
 from lapor_notify import sms_text
+from lapor_shared.sms_keywords import KEYWORDS
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 LANGUAGE_RULE = "\n\n" + "-" * 40 + "\n\n"
@@ -66,6 +70,7 @@ def _environment() -> Environment:
     env.filters["stage_label"] = _label(STAGE_LABELS)
     env.filters["closed_label"] = _label(CLOSED_LABELS)
     env.filters["period_label"] = _label(PERIOD_LABELS)
+    env.globals["kw"] = {k.action: k.word for k in KEYWORDS}  # the SMS keywords the gateway's parser reads
     return env
 
 

@@ -293,25 +293,41 @@ async def mark_digested(conn: Conn, ids: Sequence[UUID], digest_id: UUID, now: d
 
 async def store_contact(
     conn: Conn, *, complaint_id: UUID, reporter_ref_hash: str, source_channel: str,
-    anonymous: bool, key_id: str, ciphertext: str, now: datetime,
+    anonymous: bool, key_id: str, ciphertext: str, now: datetime, key_ciphertext: str | None = None,
 ) -> None:
     await conn.execute(
         """
         INSERT INTO contacts (complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext,
-                              received_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                              received_at, key_ciphertext)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (complaint_id) DO UPDATE SET reporter_ref_hash = EXCLUDED.reporter_ref_hash,
             source_channel = EXCLUDED.source_channel, anonymous = EXCLUDED.anonymous, key_id = EXCLUDED.key_id,
-            ciphertext = EXCLUDED.ciphertext, received_at = EXCLUDED.received_at
+            ciphertext = EXCLUDED.ciphertext, received_at = EXCLUDED.received_at,
+            key_ciphertext = COALESCE(EXCLUDED.key_ciphertext, contacts.key_ciphertext)
         """,
-        complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext, now,
+        complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext, now, key_ciphertext,
     )
 
 
 async def contact(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT key_id, ciphertext, source_channel FROM contacts WHERE complaint_id = $1", complaint_id
+        "SELECT key_id, ciphertext, source_channel, key_ciphertext FROM contacts WHERE complaint_id = $1",
+        complaint_id,
     )
+
+
+async def forget_spent_reporter_keys(conn: Conn) -> int:
+    """Delete the reporter's key of every contact whose first message (e-mail, SMS) is done with: recorded,
+    and none of its deliveries still to be sent."""
+    result = await conn.execute(
+        "UPDATE contacts c SET key_ciphertext = NULL WHERE c.key_ciphertext IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM notifications n WHERE n.complaint_id = c.complaint_id"
+        "             AND n.template = 'complaint_accepted.reporter' AND n.channel IN ('email', 'sms'))"
+        " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.complaint_id = c.complaint_id"
+        "             AND n.template = 'complaint_accepted.reporter' AND n.channel IN ('email', 'sms')"
+        "             AND n.status IN ('pending', 'sending', 'waiting_contact'))"
+    )
+    return int(result.split()[-1])
 
 
 async def forget_contacts_of_closed(conn: Conn, closed_before: datetime) -> int:
@@ -401,8 +417,11 @@ async def put_in_inbox(conn: Conn, m: OutboundMessage) -> None:
 
 
 async def reporter_inbox(conn: Conn, tracking_number: str) -> list[asyncpg.Record]:
+    """The reporter's inbox of a complaint the public may see: none for a rahasia complaint."""
     return await conn.fetch(
-        "SELECT delivery_id, template, subject, body, created_at FROM inbox_messages"
-        " WHERE tracking_number = $1 AND recipient_kind = 'reporter' ORDER BY created_at, delivery_id",
+        "SELECT m.delivery_id, m.template, m.subject, m.body, m.created_at FROM inbox_messages m"
+        " WHERE m.tracking_number = $1 AND m.recipient_kind = 'reporter'"
+        " AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = m.complaint_id AND c.confidential)"
+        " ORDER BY m.created_at, m.delivery_id",
         tracking_number,
     )

@@ -1,6 +1,7 @@
 """Sending one claimed delivery: resolve its address, send it on its channel, hand the result on.
 
-The address is resolved just before sending: a reporter's contact is decrypted here and only here, an
+The address is resolved just before sending: a reporter's contact is decrypted here and only here (and,
+for the reporter's first message, the reporter's key that came with it: ``reporter_key``), an
 officer's comes from the recipients table. Sending happens outside any transaction, so a slow provider
 holds only its own slot (the Kafka consumers never wait for a provider at all). What became of the send
 is recorded by ``outcomes``: sent, retried later, not applicable (skipped, cancelled) or failed.
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping
 import asyncpg
 import structlog
 
-from lapor_notify import recipients, repository
+from lapor_notify import recipients, reporter_key, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
 from lapor_notify.outcomes import Outcomes, Skip
 from lapor_notify.settings import SendingSettings
@@ -89,6 +90,7 @@ class Dispatcher:
     async def compose(self, row: asyncpg.Record) -> OutboundMessage | Skip:
         """Resolve the address just before sending: the reporter's contact is decrypted here and only here."""
         channel, to, secret = row["channel"], None, None
+        subject, body, sms_text = row["subject"], row["body"], row["sms_text"]
         if channel != "inbox" and row["recipient_kind"] == "reporter":
             async with self._pool().acquire() as conn:
                 stored = await repository.contact(conn, row["complaint_id"])
@@ -96,6 +98,7 @@ class Dispatcher:
             if stored is None:
                 return Skip("cancelled", "contact erased") if erased else Skip("skipped", "no contact")
             contact = self._cipher.decrypt(stored["ciphertext"], stored["key_id"])
+            subject, body, sms_text = _key_texts(stored, self._cipher, (subject, body, sms_text))
             if channel == "email":
                 to = contact.email
             elif channel == "sms":
@@ -115,12 +118,22 @@ class Dispatcher:
             return Skip("skipped", f"no {channel} address")
         return OutboundMessage(
             delivery_id=row["notification_id"], channel=channel, recipient_kind=row["recipient_kind"],
-            recipient_ref=row["recipient_ref"], template=row["template"], subject=row["subject"], body=row["body"],
-            sms_text=row["sms_text"], tracking_number=row["tracking_number"], complaint_id=row["complaint_id"],
+            recipient_ref=row["recipient_ref"], template=row["template"], subject=subject, body=body,
+            sms_text=sms_text, tracking_number=row["tracking_number"], complaint_id=row["complaint_id"],
             source_event_id=row["source_event_id"], source_event_type=row["source_event_type"],
             created_at=row["created_at"], to=to, secret=secret, languages=tuple(row["languages"]),
             data=dict(row["data"] or {}),
         )
+
+
+def _key_texts(stored: asyncpg.Record, cipher: ContactCipher, texts: tuple[str, str, str]) -> tuple[str, str, str]:
+    """The first message's texts with the reporter's key in its slot, or without the slot's lines when the
+    contact came without a key (or it was deleted once the first message went)."""
+    if not any(reporter_key.SLOT in text for text in texts):
+        return texts
+    key = cipher.decrypt_text(stored["key_ciphertext"], stored["key_id"]) if stored["key_ciphertext"] else None
+    subject, body, sms_text = (reporter_key.fill(t, key) if key else reporter_key.without(t) for t in texts)
+    return subject, body, sms_text
 
 
 def safe_error(exc: BaseException, message: OutboundMessage) -> str:

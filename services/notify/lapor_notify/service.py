@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from lapor_notify import plan, recipients, repository
+from lapor_notify import plan, recipients, reporter_key, repository
 from lapor_notify.digest import period_end
-from lapor_notify.rendering import render
+from lapor_notify.rendering import Rendered, render
 from lapor_notify.settings import NotifySettings
 from lapor_shared.clock import Clock
 from lapor_shared.consumer import Tx
@@ -86,15 +86,20 @@ class Notifier:
                 log.warning("recipient_without_address", recipient_ref=p.recipient_ref, template=p.template)
 
         created = 0
-        rendered: dict[bool, Any] = {}
+        rendered: dict[tuple[bool, bool], Any] = {}
         for channel, status, due in targets:
-            # a reporter's own e-mail and SMS may quote the content; the inbox (reachable with the tracking
-            # number alone) and agency channels withhold rahasia content
-            show = (p.recipient_kind == "reporter" and channel in CONTACT_CHANNELS) or not p.facts["confidential"]
-            if show not in rendered:
-                rendered[show] = render(p.template, languages, {**p.facts, **self._links(p), "show_content": show},
-                                        sms_segments=self.settings.sms.max_segments)
-            message = rendered[show]
+            # a reporter's own e-mail and SMS may quote the content and free-text reasons; the inbox (reachable
+            # with the tracking number alone) and agency channels withhold rahasia content and those reasons
+            private = p.recipient_kind == "reporter" and channel in CONTACT_CHANNELS
+            show = private or not p.facts["confidential"]
+            if (show, private) not in rendered:
+                facts = {**p.facts, **self._links(p), "show_content": show, "private": private}
+                rendered[show, private] = render(p.template, languages, facts,
+                                                 sms_segments=self.settings.sms.max_segments)
+            message = rendered[show, private]
+            if not private:  # the reporter's key: never here
+                message = Rendered(reporter_key.without(message.subject), reporter_key.without(message.body),
+                                   reporter_key.without(message.sms))
             data = plan.webhook_data(p.facts) if channel == "webhook" else {}
             delivery = repository.NewDelivery(
                 notification_id=uuid4(), source_event_id=envelope.event_id, source_event_type=envelope.event_type,
@@ -113,14 +118,15 @@ class Notifier:
 
     def _links(self, p: plan.Planned) -> dict[str, str]:
         return {
-            "status_url": self.settings.status_url.format(tracking_number=p.facts["tracking_number"]),
+            "status_url": self.settings.tracking_url(p.facts["tracking_number"]),
             "sms_number": self.settings.sms_number,
         }
 
     # --- contacts (restricted topic) --------------------------------------------------------
 
     async def store_contact(self, tx: Tx, envelope: Envelope[ReporterContactShared]) -> None:
-        """Keep the contact as intake encrypted it (ciphertext + key id) and release waiting messages."""
+        """Keep the contact as intake encrypted it (ciphertext + key id), with the reporter's key (encrypted
+        too) for the first message, and release waiting messages."""
         p = envelope.payload
         if envelope.complaint_id is None:
             log.warning("contact_without_complaint_ignored")
@@ -132,7 +138,7 @@ class Notifier:
         now = self.clock.now()
         await repository.store_contact(
             tx.conn, complaint_id=envelope.complaint_id, reporter_ref_hash=ref_hash, source_channel=p.channel.value,
-            anonymous=p.anonymous, key_id=p.key_id, ciphertext=p.ciphertext, now=now,
+            anonymous=p.anonymous, key_id=p.key_id, ciphertext=p.ciphertext, now=now, key_ciphertext=p.key_ciphertext,
         )
         released = await repository.release_waiting(tx.conn, envelope.complaint_id, now)
         if released:

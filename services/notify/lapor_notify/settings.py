@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from lapor_shared.settings import ServiceSettings
 
 DEV_SMS_TOKEN = "dev-token"
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8006"
 
 
 class SmtpSettings(BaseModel):
@@ -97,8 +98,10 @@ class NotifySettings(ServiceSettings):
 
     reporter_languages: list[str] = ["id", "en"]
     """Reporters get Bahasa Indonesia first and English second (SMS: the first language only)."""
-    status_url: str = "https://www.lapor.go.id/status/{tracking_number}"
-    """Where a reporter follows the complaint (``{tracking_number}`` is filled in)."""
+    public_base_url: str = DEV_PUBLIC_BASE_URL
+    """The address citizens reach the gateway at (``LAPOR_PUBLIC_BASE_URL``, e.g. ``https://lapor.go.id``):
+    reporters' messages link to its tracking page, ``<base>/lacak?nomor=<tracking number>``. The default
+    is ``make run``'s gateway; production must set it."""
     sms_number: str = "1708"
     recipients_file: str = "demo"
     """Officer and agency addresses loaded at start-up: a JSON file path, ``demo`` for the packaged
@@ -111,7 +114,8 @@ class NotifySettings(ServiceSettings):
 
     def development_values(self) -> list[str]:
         """Besides the key ring: the SMS gateway's development token, the demo recipients (whose webhook
-        secrets are public in this repository) and e-mail that may travel unencrypted."""
+        secrets are public in this repository), e-mail that may travel unencrypted and links to
+        ``make run``'s gateway."""
         found = super().development_values()
         if self.sms.provider == "http" and self.sms.token == DEV_SMS_TOKEN:
             found.append("LAPOR_SMS__TOKEN")
@@ -119,4 +123,10 @@ class NotifySettings(ServiceSettings):
             found.append("LAPOR_RECIPIENTS_FILE")
         if self.smtp.provider == "smtp" and not (self.smtp.use_tls or self.smtp.start_tls):
             found.append("LAPOR_SMTP__START_TLS=true (atau/or LAPOR_SMTP__USE_TLS=true)")
+        if self.public_base_url == DEV_PUBLIC_BASE_URL:
+            found.append("LAPOR_PUBLIC_BASE_URL")
         return found
+
+    def tracking_url(self, tracking_number: str) -> str:
+        """The gateway's tracking page of a complaint (the reporter types the key there)."""
+        return f"{self.public_base_url.rstrip('/')}/lacak?nomor={tracking_number}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
-from lapor_notify import sms_text
+from lapor_notify import reporter_key, sms_text
 from lapor_notify.channels.webhook import sign, verify
 from lapor_notify.rendering import render, template_names
+from lapor_shared import sms_keywords, tracking
 
 pytestmark = [pytest.mark.unit]
 
@@ -23,7 +25,7 @@ FACTS = {
     "category": "jalan", "location_text": "Jl. Teuku Umar", "reopen_reason": "Masih berlubang",
     "items": [{"tracking_number": TN, "subject": "Laporan baru"}, {"tracking_number": "LPR-AAAA-BBBBB",
                                                                     "subject": "Laporan baru"}],
-    "recipient_name": "Dinas Contoh", "period": "daily",
+    "recipient_name": "Dinas Contoh", "period": "daily", "private": True, "reporter_key": reporter_key.SLOT,
 }
 
 
@@ -52,10 +54,48 @@ def test_confidential_content_is_left_out_when_asked():
     assert FACTS["response_text"] not in message.body and TN in message.body
 
 
-def test_reporter_messages_say_how_to_reply_or_reopen():
+def test_reporter_messages_say_how_to_reply_rate_or_reopen():
     assert "BALAS " + TN in render("complaint_responded.reporter", ["id"], FACTS, sms_segments=3).body
     closed = render("complaint_closed.reporter", ["id", "en"], FACTS, sms_segments=3)
-    assert "BUKA " + TN in closed.body and "reopen" in closed.body
+    assert "BUKA " + TN in closed.body and "NILAI " + TN in closed.body and "reopen" in closed.body
+
+
+VALID_TN = tracking.format_value(0x7A3F15C2D9)
+"""A number whose check symbol holds (``TN`` is only a sample of the shape)."""
+_ADVERTISED = re.compile(r"\b([A-Z]{3,})\s+" + re.escape(VALID_TN) + r"((?:\s+<[^>]+>)*)")
+
+
+def _sample(placeholders: str) -> str:
+    """``<1-5> <komentar>`` → ``4 contoh``: what a reporter types where a message shows a placeholder."""
+    return " ".join("4" if p == "<1-5>" else "contoh" for p in re.findall(r"<[^>]+>", placeholders))
+
+
+def test_every_sms_keyword_a_template_advertises_is_one_the_gateways_parser_handles():
+    advertised: set[str] = set()
+    for name in template_names():
+        for lang in ("id", "en"):
+            message = render(name, [lang], {**FACTS, "tracking_number": VALID_TN}, sms_segments=3)
+            for text in (message.subject, message.body, message.sms):
+                for word, placeholders in _ADVERTISED.findall(text):
+                    advertised.add(word)
+                    parsed = sms_keywords.parse(f"{word} {VALID_TN} {_sample(placeholders)}")
+                    assert isinstance(parsed, sms_keywords.SmsCommand), f"{name}/{lang} advertises {word}"
+                    assert parsed.problem is None, f"{name}/{lang}: '{word} {VALID_TN}{placeholders}' is not read"
+                    assert parsed.tracking_number == VALID_TN
+
+    assert advertised >= {"BALAS", "BUKA", "NILAI"}
+    assert advertised <= {word for k in sms_keywords.KEYWORDS for word in k.words}
+
+
+def test_the_first_message_holds_the_reporters_key_where_it_goes_and_only_there():
+    message = render("complaint_accepted.reporter", ["id", "en"], FACTS, sms_segments=3)
+    key = "AB12-CD34-EF56-GH78"
+
+    assert reporter_key.SLOT in message.body and reporter_key.SLOT in message.sms
+    assert key in reporter_key.fill(message.sms, key) and f"kunci={key}" in reporter_key.fill(message.body, key)
+    for text in (reporter_key.without(message.body), reporter_key.without(message.sms)):
+        assert "KUNCI-PELAPOR" not in text and TN in text
+    assert sms_text.measure(reporter_key.fill(message.sms, key)).segments <= 3
 
 
 @pytest.mark.parametrize(("text", "encoding", "segments"), [

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-import structlog
-from structlog.testing import capture_logs
 
 from lapor_notify.channels.webhook import body_of
 from lapor_shared.events.lifecycle import (
@@ -41,7 +39,7 @@ def channels() -> dict[str, RecordingChannel]:
     return {name: RecordingChannel(name) for name in ("inbox", "email", "sms", "webhook")}
 
 
-async def test_anonymous_reporter_identity_never_reaches_officers_events_or_logs(database_url):
+async def test_anonymous_reporter_identity_never_reaches_officers_events_or_logs(database_url, notify_logs):
     reporter_ref = uuid4()
     identity = ReporterContact(name="Siti Rahasia", phone="+6281298765432", email="siti.rahasia@example.id")
     accepted = accepted_envelope(complaint_accepted(anonymous=True))
@@ -58,16 +56,16 @@ async def test_anonymous_reporter_identity_never_reaches_officers_events_or_logs
         envelope(ComplaintReporterReplied(text="Terima kasih, sudah beres."), producer="followup", caused_by=routed),
     ]
     fakes = channels()
-    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        async with NotifyHarness(database_url, channels=fakes) as h:
-            for ref in ("agency:umum.18.71", "agency:umum.18"):
-                await h.add_recipient(ref, email=f"{ref[7:]}@instansi.example", phone="+6281100000000",
-                                      webhook_url="http://127.0.0.1:9/hook", webhook_secret="s")
-            await h.publish(contact_shared(accepted, identity, reporter_ref=reporter_ref, anonymous=True))
-            for event in (accepted, routed, *later):
-                await h.publish(event)
-            await h.deliver()
-            rows = await h.deliveries()
+    logs = notify_logs  # every line notify logs during the test
+    async with NotifyHarness(database_url, channels=fakes) as h:
+        for ref in ("agency:umum.18.71", "agency:umum.18"):
+            await h.add_recipient(ref, email=f"{ref[7:]}@instansi.example", phone="+6281100000000",
+                                  webhook_url="http://127.0.0.1:9/hook", webhook_secret="s")
+        await h.publish(contact_shared(accepted, identity, reporter_ref=reporter_ref, anonymous=True))
+        for event in (accepted, routed, *later):
+            await h.publish(event)
+        await h.deliver()
+        rows = await h.deliveries()
 
     secrets = [identity.name, identity.phone, identity.email, str(reporter_ref), "6281298765432"]
     officer_rows = [r for r in rows if r["recipient_kind"] != "reporter"]

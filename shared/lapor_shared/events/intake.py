@@ -39,7 +39,8 @@ class ComplaintSubmitted(Payload):
 
 class ComplaintAccepted(Payload):
     """Intake accepted a submission as a complaint. No contact details: only an opaque reporter ref,
-    and none at all when the reporter chose ``anonim``."""
+    and none at all when the reporter chose ``anonim``. Only on ``lapor.complaints``, the platform's own
+    stream: the channel's answer is ``submission.accepted``."""
 
     event_type: ClassVar[str] = "complaint.accepted"
 
@@ -60,6 +61,35 @@ class ComplaintAccepted(Payload):
     possible_duplicate_of: UUID | None = None
 
 
+class SubmissionAccepted(Payload):
+    """Intake's answer to the channel: the submission became a complaint. On ``lapor.submissions.results``
+    only, read by the channel adapters (each a trusted producer with a Kafka user of its own).
+
+    Nothing of the complaint's content and nothing that names the reporter: what the channel shows the
+    reporter (the tracking number and, once, the reporter's key) and what it checks before it publishes
+    a reporter's command on ``lapor.commands.reporter`` (the key, and for SMS the sender's number). A
+    channel that keeps the proof keeps ``lapor_shared.reporter_proof.verifier(reporter_key)``, never the
+    key itself, and never logs it.
+    """
+
+    event_type: ClassVar[str] = "submission.accepted"
+
+    channel: Channel
+    channel_message_id: str
+    complaint_id: UUID
+    tracking_number: str
+    reporter_key: str = Field(
+        min_length=16, max_length=40,
+        description="The reporter's key (kunci pelapor, 80 random bits, XXXX-XXXX-XXXX-XXXX): show it to the "
+                    "reporter once; keep only its verifier",
+    )
+    reporter_phone_hash: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="HMAC-SHA256 (LAPOR_REPORTER_HASH_KEY) of the reporter's phone number in E.164, hex; an SMS "
+                    "from the number with this hash proves it comes from the reporter",
+    )
+
+
 class ComplaintRejected(Payload):
     """Intake refused a submission; the channel reads why, by its own message id."""
 
@@ -75,7 +105,8 @@ class ReporterContactShared(Payload):
 
     One per accepted complaint whose reporter left contact details (anonim reporters too: notify must
     still reach them); the envelope's ``complaint_id`` says which complaint it belongs to.
-    ``ciphertext`` is a ``lapor_shared.crypto.ContactCipher`` token of the ``ReporterContact`` JSON.
+    ``ciphertext`` is a ``lapor_shared.crypto.ContactCipher`` token of the ``ReporterContact`` JSON;
+    ``key_ciphertext`` one of the reporter's key, which notify puts into the reporter's first message.
     """
 
     event_type: ClassVar[str] = "reporter.contact_shared"
@@ -85,6 +116,10 @@ class ReporterContactShared(Payload):
     anonymous: bool = False
     key_id: str
     ciphertext: str = Field(description="Fernet token (base64) of the ReporterContact JSON")
+    key_ciphertext: str | None = Field(
+        default=None,
+        description="Fernet token (same key) of the reporter's key, for the reporter's first message only",
+    )
 
 
 class ReporterContactErased(Payload):

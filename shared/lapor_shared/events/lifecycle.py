@@ -177,6 +177,9 @@ class ComplaintClosed(Payload):
     event_type: ClassVar[str] = "complaint.closed"
     reason: CloseReason
     by: str
+    reopen_until: AwareDatetime | None = Field(
+        default=None, description="Until when the reporter may reopen it (None: the reporter may not)"
+    )
 
 
 class ComplaintReopened(Payload):

@@ -26,7 +26,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from lapor_shared import tracking
+from lapor_shared import reporter_proof, tracking
 from lapor_shared.crypto import ContactCipher
 from lapor_shared.events.envelope import Envelope, Payload
 from lapor_shared.events.intake import (
@@ -34,6 +34,7 @@ from lapor_shared.events.intake import (
     ComplaintSubmitted,
     ReporterContactErased,
     ReporterContactShared,
+    SubmissionAccepted,
 )
 from lapor_shared.events.lifecycle import ComplaintRouted
 from lapor_shared.events.values import (
@@ -153,6 +154,18 @@ def complaint_accepted(**overrides: Any) -> ComplaintAccepted:
     }, overrides)
 
 
+def submission_accepted(**overrides: Any) -> SubmissionAccepted:
+    """Intake's answer to a channel: a fresh complaint id, tracking number and reporter's key."""
+    return _build(SubmissionAccepted, {
+        "channel": Channel.WEB,
+        "channel_message_id": channel_message_id(),
+        "complaint_id": uuid4(),
+        "tracking_number": tracking_number(),
+        "reporter_key": reporter_proof.issue(),
+        "reporter_phone_hash": None,
+    }, overrides)
+
+
 def complaint_routed(**overrides: Any) -> ComplaintRouted:
     """A complaint routed to Kota Bandar Lampung's general office; anonymous ones get no reporter ref."""
     anonymous = bool(overrides.get("anonymous", False))
@@ -222,6 +235,17 @@ def accepted_envelope(
     return envelope(payload, **overrides)
 
 
+def submission_accepted_envelope(
+    payload: SubmissionAccepted | None = None, **overrides: Any
+) -> Envelope[SubmissionAccepted]:
+    """``submission.accepted`` as intake publishes it: the envelope names the payload's complaint."""
+    payload = payload or submission_accepted()
+    overrides.setdefault("producer", "intake")
+    overrides.setdefault("complaint_id", payload.complaint_id)
+    overrides.setdefault("tracking_number", payload.tracking_number)
+    return envelope(payload, **overrides)
+
+
 def routed_envelope(payload: ComplaintRouted | None = None, **overrides: Any) -> Envelope[ComplaintRouted]:
     """A routed complaint as routing publishes it: the jurisdiction and the agency are the responsible
     agency's, and the envelope says whether it is rahasia."""
@@ -236,15 +260,16 @@ def routed_envelope(payload: ComplaintRouted | None = None, **overrides: Any) ->
 
 def contact_shared(
     cause: Envelope[Any], contact: ReporterContact, *, keys: str | None = None, reporter_ref: UUID | None = None,
-    anonymous: bool = False, channel: str = "web",
+    anonymous: bool = False, channel: str = "web", reporter_key: str | None = None,
 ) -> Envelope[ReporterContactShared]:
     """``reporter.contact_shared`` for the complaint of ``cause``, encrypted as intake encrypts it (with
-    ``keys``, else the default key ring of the settings)."""
+    ``keys``, else the default key ring of the settings), with the reporter's key when one is given."""
     cipher = ContactCipher.from_setting(keys or ServiceSettings().contact_keys)
     key_id, token = cipher.encrypt(contact)
     ref = reporter_ref or getattr(cause.payload, "reporter_ref", None) or uuid4()
     payload = ReporterContactShared(reporter_ref=ref, channel=channel, anonymous=anonymous, key_id=key_id,
-                                    ciphertext=token)
+                                    ciphertext=token,
+                                    key_ciphertext=cipher.encrypt_text(reporter_key) if reporter_key else None)
     return envelope(payload, producer="intake", caused_by=cause)
 
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.topics import key_of
@@ -81,3 +81,33 @@ async def wait_for(predicate: Callable[[], Any], *, timeout: float = 30.0, inter
             return last
         await asyncio.sleep(interval)
     return last
+
+
+async def read_every_topic(bootstrap: str, *, timeout: float = 60.0) -> dict[str, list[bytes]]:
+    """Every record of every topic on the broker, from the beginning to the end it has now: key, headers
+    and value of each, as one blob per record (for tests that search the bytes). No consumer group: the
+    partitions are assigned, so nothing waits for a group to form or a pattern to be matched."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in await consumer.topics()
+                      for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        end = await consumer.end_offsets(partitions)
+        pending = {tp for tp, offset in end.items() if offset > 0}
+        await consumer.seek_to_beginning(*pending)
+        found: dict[str, list[bytes]] = {tp.topic: [] for tp in partitions}
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            batch = await consumer.getmany(*pending, timeout_ms=500)
+            for tp, records in batch.items():
+                for r in records:
+                    headers = b" ".join(k.encode() + b"=" + (v or b"") for k, v in r.headers or ())
+                    found[tp.topic].append(b" | ".join([r.key or b"", headers, r.value or b""]))
+            pending = {tp for tp in pending if await consumer.position(tp) < end[tp]}
+        if pending:
+            raise AssertionError(f"could not read to the end of {sorted(str(tp) for tp in pending)[:5]}")
+        return found
+    finally:
+        await consumer.stop()

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from lapor_gateway.call_centre.rows import CHANNEL
 from lapor_shared.events import DecodeError, Envelope, decode, encode, headers_of
-from lapor_shared.events.intake import ComplaintAccepted, ComplaintRejected
+from lapor_shared.events.intake import ComplaintRejected, SubmissionAccepted
 from lapor_shared.topics import SUBMISSION_RESULTS, SUBMISSIONS, key_of
 
 STATUS_ACCEPTED, STATUS_REJECTED = "diterima", "ditolak"
@@ -33,9 +33,9 @@ class OutcomeBook:
 
     def record(self, envelope: Envelope[Any]) -> None:
         payload = envelope.payload
-        if isinstance(payload, ComplaintAccepted) and str(payload.channel) == CHANNEL:
+        if isinstance(payload, SubmissionAccepted) and str(payload.channel) == CHANNEL:
             self.answers[payload.channel_message_id] = {"status": STATUS_ACCEPTED,
-                                                        "tracking_number": envelope.tracking_number or ""}
+                                                        "tracking_number": payload.tracking_number}
         elif isinstance(payload, ComplaintRejected) and str(payload.channel) == CHANNEL:
             if self.answers.get(payload.channel_message_id, {}).get("status") == STATUS_ACCEPTED:
                 return  # an accepted message stays accepted
