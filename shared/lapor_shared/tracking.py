@@ -1,6 +1,6 @@
 """The tracking number's format: how a number is written and how what a person typed is read back.
 
-``LPR-7K3Q-9XW2-HM4TA``: twelve symbols of Crockford's base32 (no I, L, O, U: nothing to confuse with 1
+``LPR-7K3Q-9XW2-HM43A``: twelve symbols of Crockford's base32 (no I, L, O, U: nothing to confuse with 1
 or 0) carrying a 60-bit value drawn from a cryptographic random source, followed by Crockford's mod-37
 check symbol. A single mistyped symbol or two swapped neighbours is caught (37 is prime and divides
 neither 32^k nor 31·32^k); readers may type it in lower case, with or without dashes, and with O for 0
@@ -28,7 +28,7 @@ SPACE = 32**BODY_LEN
 LEGACY_BODY_LEN = 8
 """The 40-bit numbers issued before the random format; still read, never issued."""
 PREFIX = "LPR"
-EXAMPLE = "LPR-7K3Q-9XW2-HM4TA"
+EXAMPLE = "LPR-7K3Q-9XW2-HM43A"
 
 
 class InvalidTrackingNumber(ValueError):

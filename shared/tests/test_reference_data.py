@@ -65,3 +65,7 @@ def test_a_tracking_number_with_a_typo_is_refused_with_a_reason_in_both_language
         tracking.normalise(typo)
     assert caught.value.reason.code == "invalid_tracking_number"
     assert caught.value.reason.message_id and caught.value.reason.message_en
+
+
+def test_the_example_number_the_docs_and_messages_show_is_a_valid_one():
+    assert tracking.normalise(tracking.EXAMPLE) == tracking.EXAMPLE

@@ -59,7 +59,7 @@ def not_yours(tracking_number: str) -> str:
 
 def invalid_tracking_number() -> str:
     return _fit(
-        f"LAPOR! Nomor pelacakan tidak valid, periksa kembali (contoh: {STATUS.word} LPR-7K3Q-9XW2-HM4TA)."
+        f"LAPOR! Nomor pelacakan tidak valid, periksa kembali (contoh: {STATUS.word} LPR-7K3Q-9XW2-HM43A)."
         " / Invalid tracking number, please check it."
     )
 

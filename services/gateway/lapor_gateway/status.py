@@ -70,4 +70,4 @@ async def lookup(pool: asyncpg.Pool, typed: str) -> dict[str, Any] | None:
     return public_status(row) if row is not None else None
 
 
-INVALID_REASON_EN = "The tracking number is not valid; check it for typing mistakes (e.g. LPR-7K3Q-9XW2-HM4TA)."
+INVALID_REASON_EN = "The tracking number is not valid; check it for typing mistakes (e.g. LPR-7K3Q-9XW2-HM43A)."

@@ -1,5 +1,5 @@
 """Issuing tracking numbers: 60 random bits from ``secrets``, written in the platform's format
-(``lapor_shared.tracking``: ``LPR-7K3Q-9XW2-HM4TA``, Crockford base32 with a check symbol, read back
+(``lapor_shared.tracking``: ``LPR-7K3Q-9XW2-HM43A``, Crockford base32 with a check symbol, read back
 forgivingly by ``normalise``).
 
 A number says nothing about any other complaint: knowing one number (or a thousand) does not help to

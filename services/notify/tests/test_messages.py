@@ -14,7 +14,7 @@ from lapor_shared import sms_keywords, tracking
 
 pytestmark = [pytest.mark.unit]
 
-TN = "LPR-7K3Q-9XW2-HM4TA"
+TN = "LPR-7K3Q-9XW2-HM43A"
 FACTS = {
     "tracking_number": TN, "title": "Jalan berlubang di depan SD Negeri 2", "agency_name": "Unit Pengaduan Kota",
     "anonymous": False, "confidential": False, "show_content": True, "status_url": f"https://lapor.test/{TN}",
@@ -128,9 +128,9 @@ def test_a_cut_that_would_drop_the_tracking_number_puts_it_in_front():
 
 
 def test_webhook_signature_verifies_only_the_exact_body_within_the_tolerance():
-    body, ts = b'{"tracking_number":"LPR-7K3Q-9XW2-HM4TA"}', "1767225600"
+    body, ts = b'{"tracking_number":"LPR-7K3Q-9XW2-HM43A"}', "1767225600"
     signature = sign("s3cret", ts, body)
     assert verify("s3cret", ts, body, signature, now=1767225600 + 10)
     assert not verify("s3cret", ts, body, signature, now=1767225600 + 3600)  # replayed an hour later
-    assert not verify("s3cret", ts, body.replace(b"HM4TA", b"HM4TB"), signature, now=1767225600)
+    assert not verify("s3cret", ts, body.replace(b"HM43A", b"HM43B"), signature, now=1767225600)
     assert not verify("s3cret", "not-a-number", body, signature)
