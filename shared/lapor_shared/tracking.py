@@ -62,9 +62,20 @@ def format_value(value: int, *, symbols: int = BODY_LEN) -> str:
     return f"{PREFIX}-{_grouped(''.join(reversed(digits)))}{_check_symbol(value)}"
 
 
+ISSUED_CHECKS = frozenset(ALPHABET + "U")
+"""Check symbols a number is issued with: letters and digits only. Crockford's ``*~$=`` would put a
+symbol in a URL, an SMS (``~`` is outside GSM 03.38's basic set) and a spoken number that people get
+wrong; a draw ending in one is drawn again (33 of 37 values stay: 2^59.8 numbers). ``normalise`` still
+reads all 37, so a number written with one before stays valid."""
+
+
 def random_number() -> str:
-    """A fresh tracking number: 60 bits from ``secrets`` (not guessable from any other number)."""
-    return format_value(secrets.randbits(BITS))
+    """A fresh tracking number: 60 bits from ``secrets`` (not guessable from any other number), its check
+    symbol a letter or a digit."""
+    while True:
+        value = secrets.randbits(BITS)
+        if _check_symbol(value) in ISSUED_CHECKS:
+            return format_value(value)
 
 
 _TYPO = str.maketrans({"O": "0", "I": "1", "L": "1"})

@@ -34,8 +34,14 @@ async def test_a_citizen_and_a_civic_app_file_complaints_over_http_and_find_them
         created = await wait_for(accepted, timeout=60, interval=0.5)
         assert created is not None, "intake never accepted the complaint"
         number = created.json()["tracking_number"]
-        status = await http.get(f"/api/v1/complaints/{number.lower().replace('-', '')}")
-        assert status.status_code == 200
+
+        async def public_status() -> httpx.Response | None:
+            # the public status is a projection of lapor.complaints: it follows the answer within moments
+            response = await http.get(f"/api/v1/complaints/{number.lower().replace('-', '')}")
+            return response if response.status_code == 200 else None
+
+        status = await wait_for(public_status, timeout=30, interval=0.3)
+        assert status is not None, "the accepted complaint never showed on its public status"
         assert status.json()["tracking_number"] == number
         assert "Siti" not in status.text and "3456" not in status.text
 

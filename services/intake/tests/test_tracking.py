@@ -56,6 +56,14 @@ def test_numbers_carry_sixty_random_bits_so_one_number_says_nothing_about_the_ne
         assert 1700 < ones < 2300, f"bit {bit} is set in {ones} of 4000 numbers"
 
 
+@pytest.mark.unit
+def test_a_number_is_issued_with_a_letter_or_digit_check_symbol_yet_one_written_with_a_crockford_sign_is_read():
+    assert {random_number()[-1] for _ in range(2000)} <= set(tracking.ALPHABET + "U")
+    signed = next(format_value(v) for v in range(1000) if format_value(v)[-1] in "*~$=")
+
+    assert tracking.normalise(signed.lower()) == signed
+
+
 def _value(number: str) -> int:
     value = 0
     for ch in _symbols(number)[:-1]:

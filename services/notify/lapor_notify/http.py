@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 INBOX_PREFIX = "/api/v1/inbox/"
 PUBLIC_ROUTES = (PublicRoute("lookup", INBOX_PREFIX),)
-TRACKING_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
+TRACKING_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9*~$=-]{3,39}$")
+"""What could be a tracking number (any of Crockford's check symbols); the database says whether it is one."""
 
 
 def _refusal(code: str, message_id: str, message_en: str) -> Refusal:

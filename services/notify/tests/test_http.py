@@ -38,6 +38,7 @@ async def test_the_inbox_shows_no_contact_key_or_free_text_reason_and_a_rahasia_
             posted = await client.post(f"/api/v1/inbox/{accepted.tracking_number}")
             hidden = await client.get(f"/api/v1/inbox/{rahasia.tracking_number}")
             unknown = await client.get(f"/api/v1/inbox/{tracking.random_number()}")
+            signed = await client.get(f"/api/v1/inbox/{tracking.format_value(35)}")  # check symbol "="
         kept = await h.deliveries(channel="inbox", complaint_id=rahasia.complaint_id)
 
     assert found.status_code == 200 and lower.status_code == 200
@@ -52,6 +53,7 @@ async def test_the_inbox_shows_no_contact_key_or_free_text_reason_and_a_rahasia_
     assert len(kept) == 2
     assert (hidden.status_code, hidden.json()["reasons"]) == (unknown.status_code, unknown.json()["reasons"])
     assert hidden.status_code == 404 and unknown.json()["error"]["message_en"]
+    assert signed.json()["reasons"] == unknown.json()["reasons"]  # a well-formed number, whatever its check
     for leak in ("Wati", "Pungli", "Petugas sudah diperiksa"):
         assert leak not in hidden.text
 
