@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -104,3 +106,31 @@ async def test_the_observer_reports_the_outbox_backlog_and_the_consumer_lag(pool
     assert metrics.registry.get_sample_value(
         "lapor_consumer_lag", {"service": "test", "group": "nobody-yet", "topic": COMPLAINTS.name}) == 4
     assert (await consumer_lag(kafka_bootstrap, "nobody-yet", [COMPLAINTS.name]))[COMPLAINTS.name] == 4
+
+
+async def test_the_observer_keeps_one_probe_and_sees_a_group_catch_up_between_two_looks(pool, kafka_bootstrap):
+    metrics = Metrics("test")
+    group, topic = f"catching-up-{uuid.uuid4().hex[:8]}", f"test.lag.{uuid.uuid4().hex[:8]}"
+    await publish(kafka_bootstrap, topic, [accepted_envelope() for _ in range(3)])
+    observer = Observer(metrics, pool, kafka_bootstrap, [(group, (topic,))])
+    try:
+        await observer.observe_once()
+        before = metrics.registry.get_sample_value(
+            "lapor_consumer_lag", {"service": "test", "group": group, "topic": topic})
+        reader = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap, group_id=group,
+                                  auto_offset_reset="earliest", enable_auto_commit=False)
+        await reader.start()
+        try:
+            read = 0
+            while read < 3:
+                read += sum(len(r) for r in (await reader.getmany(timeout_ms=1000)).values())
+            await reader.commit()
+        finally:
+            await reader.stop()
+        await observer.observe_once()
+        after = metrics.registry.get_sample_value(
+            "lapor_consumer_lag", {"service": "test", "group": group, "topic": topic})
+    finally:
+        await observer.stop()
+
+    assert (before, after) == (3, 0)
