@@ -78,6 +78,11 @@ class Onboarding:
         return cls.from_toml(_read(path or os.environ.get(ENV_VAR)))
 
 
+def text(path: str | Path | None = None) -> str:
+    """The onboarding file's text, as ``Onboarding.load`` reads it (what deploy/k8s ships in a ConfigMap)."""
+    return _read(path or os.environ.get(ENV_VAR))
+
+
 def _read(path: str | Path | None) -> str:
     if path:
         return Path(path).read_text(encoding="utf-8")

@@ -14,6 +14,8 @@ from .conftest import ROOT, SERVICES, container
 
 OPERATIONS = ROOT / "docs" / "operations.md"
 FROM_A_SECRET = "set-by-the-operator-secret"
+SHAPED = {"LAPOR_ADMIN_TOKENS": f"ID={FROM_A_SECRET * 2}", "LAPOR_AGENCY_TOKENS": f"umum.18={FROM_A_SECRET * 2}"}
+"""A Secret's value where the setting has a shape (bearer tokens bound to a subject, each long enough)."""
 
 
 def documented_secret_keys() -> dict[str, set[str]]:
@@ -39,7 +41,7 @@ def process_environment(deployment: dict[str, Any], config_maps: dict[str, dict[
             assert name in documented, f"{name} is not in the Secrets table of docs/operations.md"
             env.update(dict.fromkeys(documented[name], FROM_A_SECRET))
     for variable in spec.get("env", []):
-        env[variable["name"]] = variable.get("value", FROM_A_SECRET)
+        env[variable["name"]] = variable.get("value", SHAPED.get(variable["name"], FROM_A_SECRET))
     return env
 
 

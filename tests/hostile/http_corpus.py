@@ -112,9 +112,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("followup_worklist", "followup", "GET", "/v1/worklist", "auth"),
     # notify: the reporter's inbox
     Endpoint("notify_inbox", "notify", "GET", "/api/v1/inbox/{value}", "lookup"),
-    # routing: the registry and the triage queue (read-only, for admins and adapters)
+    # routing: the registry (read-only, public reference data) and the triage queue (an admin token's)
     Endpoint("routing_agencies", "routing", "GET", "/agencies?jurisdiction={value}", "lookup"),
-    Endpoint("routing_triage", "routing", "GET", "/triage?jurisdiction={value}", "lookup"),
+    Endpoint("routing_triage", "routing", "GET", "/triage?jurisdiction=18", "auth"),
     # dashboard: the log-in
     Endpoint("dashboard_login", "dashboard", "POST", "/login", "form", html=True,
              form="username=lampung&password=bukan-kata-sandinya&next=%2Fdashboard"),
@@ -206,8 +206,9 @@ CORPUS: tuple[Hostile, ...] = (
             headers=(("X-Lapor-Sms-Secret", "palsu"),), only=frozenset({"gateway_sms_form"})),
     Hostile("sms_outbox_without_secret", "reading the SMS reply queue (reporters' numbers) without the secret",
             _kinds("auth"), frozenset({401}), only=frozenset({"gateway_sms_outbox"})),
-    Hostile("worklist_forged_token", "an agency's work list with a forged bearer token", _kinds("auth"),
-            frozenset({401}), headers=(("Authorization", "Bearer palsu"),), only=frozenset({"followup_worklist"})),
+    Hostile("worklist_forged_token", "an agency's work list or the admins' triage queue with a forged bearer token",
+            _kinds("auth"), frozenset({401}), headers=(("Authorization", "Bearer palsu"),),
+            only=frozenset({"followup_worklist", "routing_triage"})),
     Hostile("login_brute_force", "ten password guesses in a row for one official", _kinds("form"),
             frozenset({401, 429}), repeat=10, only=frozenset({"dashboard_login"})),
     # --- the HTTP server as such --------------------------------------------------------------------

@@ -103,3 +103,18 @@ def test_the_service_process_exits_before_serving_and_names_the_settings():
     assert done.returncode != 0
     assert "LAPOR_SESSION_SECRET" in done.stderr and "LAPOR_DEMO_USERS=false" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("settings_class", "field", "name"), [
+    (RoutingSettings, "admin_tokens", "LAPOR_ADMIN_TOKENS"), (FollowupSettings, "agency_tokens", "LAPOR_AGENCY_TOKENS"),
+], ids=["routing-admin", "followup-agency"])
+def test_a_demo_or_short_bearer_token_is_refused_in_production_and_a_long_random_one_is_not(settings_class, field,
+                                                                                            name):
+    demo = settings_class(environment="production", **{field: "18=demo-token,ID=" + "r" * 43})
+    real = settings_class(environment="production", **{field: "18=" + "q" * 43})
+
+    with pytest.raises(UnsafeSettings) as refused:
+        demo.refuse_development_values_in_production()
+    assert name in str(refused.value)
+    real.refuse_development_values_in_production()
+    settings_class(environment="development", **{field: "18=demo-token"}).refuse_development_values_in_production()

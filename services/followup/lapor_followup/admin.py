@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -24,8 +23,9 @@ from datetime import date
 import asyncpg
 
 from lapor_followup import repository
-from lapor_followup.http import token_hash
+from lapor_followup.http import CREDENTIALS
 from lapor_followup.settings import FollowupSettings
+from lapor_shared.bearer import new_token, token_hash
 from lapor_shared.db import create_pool
 from lapor_shared.migrator import migrate
 
@@ -67,12 +67,11 @@ async def run(argv: Sequence[str], settings: FollowupSettings | None = None, out
                 kind = "hari kerja / working day" if override.working else "libur / holiday"
                 print(f"{override.day.isoformat()}  {kind:<26} {override.name}", file=out)
         elif args.action == "add":
-            token = secrets.token_urlsafe(32)
-            await repository.add_credential(pool, token_sha256=token_hash(token), agency_id=args.agency_id,
-                                            label=args.label)
+            token = new_token()
+            await CREDENTIALS.add(pool, token_sha256=token_hash(token), subject=args.agency_id, label=args.label)
             print(token, file=out)
         else:
-            revoked = await repository.revoke_credentials(pool, args.agency_id)
+            revoked = await CREDENTIALS.revoke(pool, args.agency_id)
             print(f"revoked {revoked}", file=out)
     finally:
         await pool.close()

@@ -20,7 +20,6 @@ shared shape (``{"status": "error", "reasons": [...]}``) and, for older clients,
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -31,6 +30,7 @@ from lapor_followup import readmodels, repository
 from lapor_followup.context import Context
 from lapor_followup.settings import FollowupSettings
 from lapor_followup.states import OWED
+from lapor_shared.bearer import TokenTable, bearer, parse_tokens, token_hash
 from lapor_shared.http_errors import Refusal, json_response
 from lapor_shared.http_limits import PublicRoute
 from lapor_shared.logging import get_logger
@@ -48,25 +48,12 @@ PUBLIC_ROUTES = (PublicRoute("lookup", "/v1/"),)
 OWED_VALUES = sorted(s.value for s in OWED)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def parse_tokens(spec: str) -> list[tuple[str, str]]:
-    """``'umum.18.71=secret1,umum.18=secret2'`` → ``[(agency_id, token), …]``."""
-    pairs = []
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        agency_id, sep, token = item.partition("=")
-        if not sep or not agency_id.strip() or not token.strip():
-            raise ValueError("agency_tokens must look like 'agency_id=token[,agency_id=token…]'")
-        pairs.append((agency_id.strip(), token.strip()))
-    return pairs
+CREDENTIALS = TokenTable("agency_credentials", "agency_id")
+"""Work-list tokens, each bound to one agency (the shared mechanism, ``lapor_shared.bearer``)."""
 
 
 async def sync_credentials(runtime: Runtime, spec: str) -> None:
-    for agency_id, token in parse_tokens(spec):
-        await repository.add_credential(runtime.pool, token_sha256=token_hash(token), agency_id=agency_id,
-                                        label="settings")
+    await CREDENTIALS.sync(runtime.pool, parse_tokens(spec, subject="agency_id"))
 
 
 class ReadApi:
@@ -92,8 +79,8 @@ class ReadApi:
         return json_response(readmodels.reporter_view(case, history))
 
     async def worklist(self, request: Request) -> Response:
-        token = _bearer(request)
-        agency_id = await repository.agency_for_token(self._runtime.http_pool, token_hash(token)) if token else None
+        token = bearer(request)
+        agency_id = await CREDENTIALS.subject_for(self._runtime.http_pool, token_hash(token)) if token else None
         if agency_id is None:
             raise _refusal(401, "unauthorised", "Kredensial instansi diperlukan.",
                            "An agency credential (Authorization: Bearer <token>) is required.",
@@ -134,9 +121,3 @@ def _refusal(status: int, code: str, message_id: str, message_en: str,
     return Refusal(status, code, None, message_id, message_en, headers=headers,
                    extra={"error": code, "message_id": message_id, "message_en": message_en})
 
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None

@@ -198,7 +198,7 @@ async def record_timer_failure(
     )
 
 
-# --- calendar, policies, credentials ------------------------------------------------------------------
+# --- calendar, policies ------------------------------------------------------------------------------
 
 async def calendar_overrides(conn: Conn | asyncpg.Pool) -> list[CalendarOverride]:
     rows = await conn.fetch("SELECT day, working, name FROM calendar_overrides ORDER BY day")
@@ -229,29 +229,6 @@ async def record_policy(conn: Conn, *, version: str, fingerprint: str, document:
         "INSERT INTO deadline_policies (version, fingerprint, document) VALUES ($1, $2, $3)"
         " ON CONFLICT (version) DO NOTHING",
         version, fingerprint, document,
-    )
-
-
-async def add_credential(
-    conn: Conn | asyncpg.Pool, *, token_sha256: str, agency_id: str, label: str | None = None
-) -> None:
-    await conn.execute(
-        "INSERT INTO agency_credentials (token_sha256, agency_id, label) VALUES ($1, $2, $3)"
-        " ON CONFLICT (token_sha256) DO UPDATE SET agency_id = $2, label = $3, revoked_at = NULL",
-        token_sha256, agency_id, label,
-    )
-
-
-async def revoke_credentials(conn: Conn | asyncpg.Pool, agency_id: str) -> int:
-    result = await conn.execute(
-        "UPDATE agency_credentials SET revoked_at = now() WHERE agency_id = $1 AND revoked_at IS NULL", agency_id
-    )
-    return int(result.split()[-1])
-
-
-async def agency_for_token(conn: Conn | asyncpg.Pool, token_sha256: str) -> str | None:
-    return await conn.fetchval(
-        "SELECT agency_id FROM agency_credentials WHERE token_sha256 = $1 AND revoked_at IS NULL", token_sha256
     )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from lapor_shared.bearer import MIN_TOKEN_LENGTH, weak_tokens
 from lapor_shared.settings import ServiceSettings
 
 
@@ -19,5 +20,12 @@ class FollowupSettings(ServiceSettings):
     """How often the operator's calendar override table is reloaded."""
     agency_tokens: str = Field(default="", repr=False)
     """Work-list credentials given by configuration: 'agency_id=token[,agency_id=token…]'. Only their
-    SHA-256 is stored (table agency_credentials, where operators can also add and revoke tokens)."""
+    SHA-256 is stored (table agency_credentials, where operators can also add and revoke tokens). Outside
+    development each token must be at least MIN_TOKEN_LENGTH characters (a demo token is refused)."""
     worklist_limit: int = 500
+
+    def development_values(self) -> list[str]:
+        found = super().development_values()
+        if weak_tokens(self.agency_tokens):
+            found.append(f"LAPOR_AGENCY_TOKENS (token ≥ {MIN_TOKEN_LENGTH} karakter/characters)")
+        return found

@@ -120,17 +120,34 @@ async def service_definition(request: Request, ctx: AdapterContext) -> Response:
     return respond(fmt, "service_definition", definitions.definition(category))
 
 
-def _created(fmt: str, outcome: Outcome) -> Response:
+def _with_key(item: dict[str, Any], reporter_key: str | None) -> dict[str, Any]:
+    """The reporter's key, the one time it is shown (an extension field: clients ignore what they do not
+    know), and in the notice a civic app shows its user."""
+    if reporter_key is None:
+        return item
+    notice = (f"Nomor pelacakan / tracking number: {item['service_request_id']} · Kunci pelapor / reporter's key: "
+              f"{reporter_key} (simpan, hanya ditampilkan sekali / keep it, shown only once)")
+    return {**item, "reporter_key": reporter_key, "service_notice": notice}
+
+
+def _private(response: Response) -> Response:
+    """An answer for the submitting client alone (it may carry the reporter's key): never cached."""
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def _created(fmt: str, outcome: Outcome, reporter_key: str | None) -> Response:
     if outcome.status == "rejected":
         return errors(fmt, 400, *(f"{r['message_id']} / {r['message_en']}" for r in outcome.reasons))
     item: dict[str, Any] = {"token": outcome.poll_token}
     if outcome.status == "accepted":
-        item = {"service_request_id": outcome.tracking_number, **item,
-                "service_notice": f"Nomor pelacakan / tracking number: {outcome.tracking_number}"}
+        item = _with_key({"service_request_id": outcome.tracking_number, **item,
+                          "service_notice": f"Nomor pelacakan / tracking number: {outcome.tracking_number}"},
+                         reporter_key)
     else:
         item["service_notice"] = "Sedang diproses; gunakan token. / Being processed; use the token."
     item["account_id"] = None
-    return respond(fmt, "service_requests", [item])
+    return _private(respond(fmt, "service_requests", [item]))
 
 
 async def create_request(request: Request, ctx: AdapterContext) -> Response:
@@ -176,7 +193,7 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
     except PublishFailed:
         return errors(fmt, 503, "Layanan sibuk, coba lagi. / Service busy, try again.")
     log.info("open311_request_submitted", client=client, outcome=outcome.status)
-    return _created(fmt, outcome)
+    return _created(fmt, outcome, await ctx.gateway.take_reporter_key(outcome))
 
 
 def _list_param(request: Request, name: str) -> list[str] | None:
@@ -250,7 +267,8 @@ async def get_token(request: Request, ctx: AdapterContext) -> Response:
         return errors(fmt, 404, "token tidak ditemukan. / token not found.")
     if outcome.status == "rejected":
         return errors(fmt, 400, *(f"{r['message_id']} / {r['message_en']}" for r in outcome.reasons))
-    return respond(fmt, "service_requests", [{"service_request_id": outcome.tracking_number, "token": token}])
+    item = {"service_request_id": outcome.tracking_number, "token": token}
+    return _private(respond(fmt, "service_requests", [_with_key(item, await ctx.gateway.take_reporter_key(outcome))]))
 
 
 def routes(ctx: AdapterContext) -> list[Route]:

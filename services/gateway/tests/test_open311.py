@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from lapor_shared import reporter_proof
 from lapor_shared.events.lifecycle import ComplaintClosed
 from lapor_shared.events.values import Channel
 from lapor_shared.testing.factories import complaint_accepted, submission_accepted, submission_accepted_envelope
@@ -96,7 +97,7 @@ async def test_the_request_is_found_by_its_id_and_by_its_token(adapters):
         assert request["address"] == "Jl. Teuku Umar No. 12, Bandar Lampung"
         assert (request["lat"], request["long"]) == (-5.4292, 105.2610)
         assert request["media_url"] == "https://foto.example.org/lubang/123"
-        assert by_token == {"service_request_id": number, "token": token}
+        assert by_token == {"service_request_id": number, "token": token}  # the key went with the POST's answer
 
 
 async def test_a_request_accepted_moments_ago_shows_once_the_complaint_stream_says_it_is_not_rahasia(adapters):
@@ -251,3 +252,32 @@ async def test_a_json_post_with_an_idempotency_key_files_once(adapters):
         assert first.json()[0]["service_request_id"] == second.json()[0]["service_request_id"]
         assert await a.count(
             "SELECT count(*) FROM intake.complaints WHERE channel_message_id = 'civic-app:app-42'") == 1
+
+
+async def test_a_civic_app_gets_the_reporters_key_once_in_the_answer_or_the_token_poll(adapters):
+    async with adapters() as a:
+        created = await submit(a)
+        number = created["service_request_id"]
+        [proof] = await a.sql("SELECT key_verifier FROM reporter_keys WHERE tracking_number = $1", number)
+        [poll] = (await a.http.get(f"/open311/v2/tokens/{created['token']}.json")).json()
+
+    key = created["reporter_key"]
+    assert reporter_proof.normalise(key) == key and proof["key_verifier"] == reporter_proof.verifier(key)
+    assert key in created["service_notice"] and number in created["service_notice"]
+    assert "reporter_key" not in poll and key not in str(poll)
+
+
+async def test_when_intake_answers_late_the_token_poll_carries_the_key_once(adapters):
+    async with adapters(intake=False, wait_s=0) as a:
+        created = await submit(a, **{"attribute[request_id]": "app-9"})
+        number = valid_tracking_number()
+        answer = submission_accepted(channel=Channel.OPEN311, channel_message_id="civic-app:app-9",
+                                     tracking_number=number)
+        await a.answer(submission_accepted_envelope(answer))
+        first = await a.http.get(f"/open311/v2/tokens/{created['token']}.xml")
+        [again] = (await a.http.get(f"/open311/v2/tokens/{created['token']}.json")).json()
+
+    assert "reporter_key" not in created
+    assert f"<reporter_key>{answer.reporter_key}</reporter_key>" in first.text
+    assert first.headers["cache-control"] == "no-store"
+    assert again == {"service_request_id": number, "token": created["token"]}

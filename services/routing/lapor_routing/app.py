@@ -28,12 +28,18 @@ class Routing:
 
 
 def build(settings: RoutingSettings | None = None) -> Routing:
-    """Everything wired, nothing connected: the registry is seeded and the in-memory snapshot loaded when
-    the runtime starts (``on_started``)."""
+    """Everything wired, nothing connected: the configured admin tokens are written, the registry seeded
+    and the in-memory snapshot loaded when the runtime starts (``on_started``); a token for a scope code
+    nobody knows is refused here."""
     settings = settings or RoutingSettings()
     runtime = Runtime(settings, schema="routing", migrations="lapor_routing.migrations")
     routing = RoutingService(settings)
-    runtime.on_started.append(routing.start)
+    tokens = http.configured_tokens(settings.admin_tokens)
+
+    async def credentials(rt: Runtime[RoutingSettings]) -> None:
+        await http.sync_credentials(rt, tokens)
+
+    runtime.on_started.extend([credentials, routing.start])
     register_handlers(runtime, routing)
     return Routing(runtime, routing)
 

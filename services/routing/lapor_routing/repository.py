@@ -215,17 +215,19 @@ async def decide_triage(
     )
 
 
-async def open_triage(conn: Executor, triage_jurisdiction: str | None = None) -> list[asyncpg.Record]:
-    """The complaints waiting (or held) in triage, oldest first; at one level when given."""
+async def open_triage(conn: Executor, triage_jurisdiction: str | None, *, scope: str) -> list[asyncpg.Record]:
+    """The complaints waiting (or held) in triage within ``scope``'s subtree, oldest first; at one level
+    when given."""
     return await conn.fetch(
         """
         SELECT t.complaint_id, c.tracking_number, t.triage_jurisdiction, t.state, t.reason_code, t.reason,
                t.entered_at
         FROM triage t JOIN complaints c USING (complaint_id)
         WHERE t.state IN ('waiting', 'held') AND ($1::text IS NULL OR t.triage_jurisdiction = $1)
+          AND ($2 = 'ID' OR t.triage_jurisdiction = $2 OR starts_with(t.triage_jurisdiction, $2 || '.'))
         ORDER BY t.entered_at
         """,
-        triage_jurisdiction,
+        triage_jurisdiction, scope,
     )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from lapor_shared.bearer import MIN_TOKEN_LENGTH, weak_tokens
 from lapor_shared.settings import ServiceSettings
 
 
@@ -19,3 +20,14 @@ class RoutingSettings(ServiceSettings):
     seed_registry: bool = Field(
         default=True, description="Load the seed agencies at startup (idempotent; run-time changes are kept)"
     )
+    admin_tokens: str = Field(default="", repr=False)
+    """Triage-queue credentials given by configuration: 'scope=token[,scope=token…]', a scope being ID, a
+    province (18) or a regency (18.71). Only their SHA-256 is stored (table admin_credentials, where
+    operators also add and revoke tokens: python -m lapor_routing.admin). Outside development each token
+    must be at least MIN_TOKEN_LENGTH characters (a demo token is refused)."""
+
+    def development_values(self) -> list[str]:
+        found = super().development_values()
+        if weak_tokens(self.admin_tokens):
+            found.append(f"LAPOR_ADMIN_TOKENS (token ≥ {MIN_TOKEN_LENGTH} karakter/characters)")
+        return found

@@ -1,6 +1,11 @@
 """The call-centre import itself: read the export row by row, publish the good rows, wait for intake's
 answers, and write what became of every row (``FILE.hasil.csv``) with a summary.
 
+The results file is the one place the operator reads each accepted row's tracking number **and reporter's
+key** (``kunci_pelapor``) to call the caller back with: the key is the caller's only proof for replying,
+rating or reopening, and an anonim caller has no other. It is written to that file only (created readable by
+its owner alone), never to the terminal's summary nor to a log line.
+
 Reading is ``rows``, talking to Kafka is ``transport``, the command line is ``cli``
 (``python -m lapor_gateway.call_centre``).
 """
@@ -8,6 +13,7 @@ Reading is ``rows``, talking to Kafka is ``transport``, the command line is ``cl
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +32,12 @@ class RowResult:
     status: str
     tracking_number: str = ""
     reasons: str = ""
+    reporter_key: str = ""
+    """The caller's key, for the results file only (``__repr__`` leaves it out)."""
+
+    def __repr__(self) -> str:
+        return (f"RowResult(line={self.line}, row_id={self.row_id!r}, status={self.status!r}, "
+                f"tracking_number={self.tracking_number!r}, reasons={self.reasons!r})")
 
 
 class Progress:
@@ -67,11 +79,14 @@ class ImportReport:
 
 
 def write_results(path: Path, results: list[RowResult]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as out:
+    """The results file, readable by its owner only: it holds the callers' keys."""
+    path.unlink(missing_ok=True)  # a file left by an earlier run may have looser permissions
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="",
+                   encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["baris", "id_baris", "status", "nomor_pelacakan", "alasan"])
+        writer.writerow(["baris", "id_baris", "status", "nomor_pelacakan", "kunci_pelapor", "alasan"])
         for r in results:
-            writer.writerow([r.line, r.row_id, r.status, r.tracking_number, r.reasons])
+            writer.writerow([r.line, r.row_id, r.status, r.tracking_number, r.reporter_key, r.reasons])
 
 
 def output_path(path: Path) -> Path:
@@ -111,7 +126,7 @@ async def run_import(
                                      reasons=f"belum ada jawaban dalam {timeout:g} detik / no answer yet"))
         else:
             results.append(RowResult(line, row_id, answer["status"], answer.get("tracking_number", ""),
-                                     answer.get("reasons", "")))
+                                     answer.get("reasons", ""), answer.get("reporter_key", "")))
     report = ImportReport(results, output_path(path))
     write_results(report.output, results)
     _summary(report, out)

@@ -35,7 +35,8 @@ class OutcomeBook:
         payload = envelope.payload
         if isinstance(payload, SubmissionAccepted) and str(payload.channel) == CHANNEL:
             self.answers[payload.channel_message_id] = {"status": STATUS_ACCEPTED,
-                                                        "tracking_number": payload.tracking_number}
+                                                        "tracking_number": payload.tracking_number,
+                                                        "reporter_key": payload.reporter_key}
         elif isinstance(payload, ComplaintRejected) and str(payload.channel) == CHANNEL:
             if self.answers.get(payload.channel_message_id, {}).get("status") == STATUS_ACCEPTED:
                 return  # an accepted message stays accepted

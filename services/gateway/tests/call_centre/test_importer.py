@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from lapor_gateway.call_centre.cli import main
 from lapor_gateway.call_centre.importer import run_import
 from lapor_gateway.call_centre.rows import ImportFailed, read_rows
 from lapor_gateway.call_centre.transport import OutcomeBook
+from lapor_shared import reporter_proof
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.topics import SUBMISSION_RESULTS, SUBMISSIONS, key_of
 
@@ -110,6 +112,26 @@ async def test_the_results_are_written_next_to_the_input(adapters, tmp_path):
     assert [w["id_baris"] for w in written] == ["101", "102", "103", "104"]
     assert written[0]["nomor_pelacakan"].startswith("LPR-")
     assert written[2]["status"] == "galat" and written[2]["baris"] == "5"
+
+
+async def test_each_accepted_rows_key_is_in_the_owners_results_file_and_never_on_the_terminal(adapters, tmp_path):
+    book = OutcomeBook()
+    path = sample(tmp_path)
+    async with adapters(setup=collecting_into(book)) as a:
+        out = io.StringIO()
+        report = await run_import(path, InMemoryTransport(a.broker, book), source="lampung", timeout=20, out=out)
+        written = {w["id_baris"]: w for w in csv.DictReader(report.output.open(encoding="utf-8"))}
+        proofs = {r["tracking_number"]: r["key_verifier"] for r in await a.sql(
+            "SELECT tracking_number, key_verifier FROM reporter_keys")}
+
+    for row_id in ("101", "102"):  # 102 is an anonim caller: the key is the only handle there is
+        row = written[row_id]
+        assert reporter_proof.normalise(row["kunci_pelapor"]) == row["kunci_pelapor"]
+        assert proofs[row["nomor_pelacakan"]] == reporter_proof.verifier(row["kunci_pelapor"])
+        assert row["kunci_pelapor"] not in out.getvalue()
+        assert row["kunci_pelapor"] not in repr(report.results)
+    assert written["103"]["kunci_pelapor"] == written["104"]["kunci_pelapor"] == ""
+    assert stat.S_IMODE(report.output.stat().st_mode) == 0o600
 
 
 def test_rows_become_call_centre_submissions_with_deterministic_ids(tmp_path):

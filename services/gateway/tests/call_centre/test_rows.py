@@ -92,7 +92,8 @@ def test_a_100000_row_file_with_a_broken_row_in_the_middle_is_imported_in_little
     # holding the file's rows in memory took over 500 MB; reading one record at a time, about 80
     assert result["rss_peak_mb"] - result["rss_before_mb"] < 200
     with (tmp_path / "besar.hasil.csv").open(encoding="utf-8") as written:
-        assert next(csv.reader(written)) == ["baris", "id_baris", "status", "nomor_pelacakan", "alasan"]
+        assert next(csv.reader(written)) == ["baris", "id_baris", "status", "nomor_pelacakan", "kunci_pelapor",
+                                             "alasan"]
 
 
 def test_optional_latitude_and_longitude_columns_carry_a_point_and_a_bad_one_names_its_column(tmp_path):

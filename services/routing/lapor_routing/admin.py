@@ -1,0 +1,69 @@
+"""Operator commands for routing's admin credentials (``python -m lapor_routing.admin …``).
+
+    token add 18                                   a new triage-queue token for the admins of Lampung (printed once)
+    token add ID --label "meja triase nasional"    one for the nation's triage desk
+    token revoke 18                                revoke every token of a scope
+
+A token reads ``GET /triage`` of its scope's subtree only (``lapor_routing.http``). The database comes from
+``LAPOR_DATABASE_URL`` like the service's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+import asyncpg
+
+from lapor_routing.http import CREDENTIALS
+from lapor_routing.settings import RoutingSettings
+from lapor_shared.bearer import new_token, token_hash
+from lapor_shared.db import create_pool
+from lapor_shared.migrator import migrate
+from lapor_shared.regions import is_known
+
+
+def _scope(code: str) -> str:
+    if not is_known(code):
+        raise argparse.ArgumentTypeError(f"kode wilayah tidak dikenal / unknown jurisdiction code: {code!r}")
+    return code
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m lapor_routing.admin", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="area", required=True)
+    tok = sub.add_parser("token").add_subparsers(dest="action", required=True)
+    tok_add = tok.add_parser("add")
+    tok_add.add_argument("scope", type=_scope)
+    tok_add.add_argument("--label")
+    tok_revoke = tok.add_parser("revoke")
+    tok_revoke.add_argument("scope", type=_scope)
+    return p
+
+
+async def run(argv: Sequence[str], settings: RoutingSettings | None = None, out=sys.stdout) -> int:
+    args = parser().parse_args(argv)
+    settings = settings or RoutingSettings()
+    pool: asyncpg.Pool = await create_pool(settings.postgres, schema="routing")
+    try:
+        await migrate(pool, schema="routing", package="lapor_routing.migrations")
+        if args.action == "add":
+            token = new_token()
+            await CREDENTIALS.add(pool, token_sha256=token_hash(token), subject=args.scope, label=args.label)
+            print(token, file=out)
+        else:
+            revoked = await CREDENTIALS.revoke(pool, args.scope)
+            print(f"revoked {revoked}", file=out)
+    finally:
+        await pool.close()
+    return 0
+
+
+def main() -> None:
+    raise SystemExit(asyncio.run(run(sys.argv[1:])))
+
+
+if __name__ == "__main__":
+    main()
