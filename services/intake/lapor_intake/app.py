@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lapor_intake.handlers import register_handlers
+from lapor_intake.housekeeping import ActivityPruner
 from lapor_intake.service import Context
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.http_guard import HttpGuard
@@ -23,6 +24,7 @@ class Intake:
 
     runtime: Runtime[IntakeSettings]
     ctx: Context
+    pruner: ActivityPruner
 
     def asgi_app(self) -> HttpGuard:
         return self.runtime.asgi_app()
@@ -34,7 +36,10 @@ def build(settings: IntakeSettings | None = None) -> Intake:
     runtime = Runtime(settings, schema="intake", migrations="lapor_intake.migrations")
     ctx = Context.from_settings(settings)
     register_handlers(runtime, ctx)
-    return Intake(runtime, ctx)
+    pruner = ActivityPruner(runtime, older_than_s=ctx.activity_kept_s, interval_s=settings.activity_prune_interval_s)
+    runtime.on_started.append(pruner.start)
+    runtime.on_stopping.append(pruner.stop)
+    return Intake(runtime, ctx, pruner)
 
 
 def create_app(settings: IntakeSettings | None = None) -> HttpGuard:

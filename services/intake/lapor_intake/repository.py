@@ -40,7 +40,8 @@ async def insert_complaint(
     possible_duplicate_of: UUID | None = None,
     submission_event_id: UUID | None = None,
 ) -> bool:
-    """Store a new complaint; False when this channel message already made one.
+    """Store a new complaint; False when a UNIQUE constraint skipped it: this channel message already made
+    one, or (once in 2^60) the tracking number is taken (``tracking.insert_numbered`` tells which).
 
     A concurrent transaction inserting the same channel message makes this wait for it; if it
     commits, this one inserts nothing and returns False (the UNIQUE constraint decides the race).
@@ -51,7 +52,7 @@ async def insert_complaint(
                                 title, region_code, anonymous, confidential, reporter_ref, submitted_at,
                                 text_fingerprint, possible_duplicate_of, submission_event_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-        ON CONFLICT (channel, channel_message_id) DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING true
         """,
         complaint_id, tracking_number, channel, channel_message_id, report_type, title, region_code,

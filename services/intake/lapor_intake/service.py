@@ -36,9 +36,6 @@ from lapor_shared.reporter_proof import issue as issue_reporter_key
 
 log = get_logger(component="intake")
 
-PRUNE_BATCH = 50
-"""Expired activity rows deleted per accepted complaint: more than one complaint ever adds, so the
-table never grows beyond the rows of the longest window."""
 
 
 @dataclass(frozen=True)
@@ -103,31 +100,36 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
     text_fingerprint = duplicates.fingerprint(title, description)
     earlier = await duplicates.find_earlier(tx.conn, ctx.duplicates, identity, text_fingerprint)
     complaint_id = uuid4()
-    tracking_number = await tracking.issue(tx.conn)
     reporter_ref = uuid4() if checked.contact is not None else None
-    created = await repository.insert_complaint(
-        tx.conn,
-        complaint_id=complaint_id,
-        tracking_number=tracking_number,
-        channel=channel,
-        channel_message_id=message_id,
-        report_type=submission.report_type,
-        title=title,
-        region_code=submission.location.region_code,
-        anonymous=submission.anonymous,
-        confidential=submission.confidential,
-        reporter_ref=reporter_ref,
-        submitted_at=submission.submitted_at,
-        text_fingerprint=text_fingerprint,
-        possible_duplicate_of=earlier,
-        submission_event_id=envelope.event_id,
-    )
-    if not created:
+
+    async def insert(number: str) -> bool:
+        return await repository.insert_complaint(
+            tx.conn,
+            complaint_id=complaint_id,
+            tracking_number=number,
+            channel=channel,
+            channel_message_id=message_id,
+            report_type=submission.report_type,
+            title=title,
+            region_code=submission.location.region_code,
+            anonymous=submission.anonymous,
+            confidential=submission.confidential,
+            reporter_ref=reporter_ref,
+            submitted_at=submission.submitted_at,
+            text_fingerprint=text_fingerprint,
+            possible_duplicate_of=earlier,
+            submission_event_id=envelope.event_id,
+        )
+
+    async def already_made() -> bool:
+        return await repository.find_by_channel_message(tx.conn, channel, message_id) is not None
+
+    tracking_number = await tracking.insert_numbered(insert, already_made)
+    if tracking_number is None:
         log.info("submission_already_accepted", channel=channel)
         return
     if identity:
         await repository.record_activity(tx.conn, identity.hashes, complaint_id)
-        await repository.prune_activity(tx.conn, older_than_s=ctx.activity_kept_s, limit=PRUNE_BATCH)
     reporter_key = issue_reporter_key()  # intake keeps no copy: the channel shows it, notify sends it
     if reporter_ref is not None and checked.contact is not None:
         await _keep_contact(tx, ctx, reporter_ref, checked.contact, identity, submission,

@@ -36,6 +36,8 @@ class IntakeSettings(ServiceSettings):
     channel_rate_window_s: int = 60
     duplicate_window_s: int = 24 * 3600
     """How far back a complaint by the same reporter counts as a possible duplicate."""
+    activity_prune_interval_s: float = 60.0
+    """How often reporter activity older than both windows is deleted (``lapor_intake.housekeeping``)."""
     duplicate_similarity: float = 0.8
     """pg_trgm similarity of the normalised title + description above which texts count as near-identical."""
     reporter_hash_key: str = DEV_REPORTER_HASH_KEY

@@ -141,3 +141,24 @@ async def test_five_hundred_acceptances_over_eight_connections_get_unique_valid_
     assert len(numbers) == 500
     assert len(set(numbers)) == 500
     assert all(tracking.normalise(n) == n for n in numbers)
+
+
+@pytest.mark.integration
+async def test_a_drawn_number_already_issued_is_drawn_again_and_a_repeated_channel_message_makes_no_complaint(
+    database_url, monkeypatch,
+):
+    settings = IntakeSettings(database_url=database_url)
+    ctx = service.Context.from_settings(settings)
+    first, second = (submitted_envelope(complaint_submitted(reporter=None)) for _ in range(2))
+    again = submitted_envelope(first.payload)  # the same channel message, sent once more
+    draws = iter([format_value(7), format_value(7), format_value(8), format_value(9)])
+    monkeypatch.setattr(tracking, "random_number", lambda: next(draws))
+    runtime = build(settings).runtime
+    async with in_memory(runtime):
+        for envelope in (first, second, again):
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                await service.accept_submission(Tx(conn, Outbox(), "intake", envelope), envelope, ctx=ctx)
+        rows = await runtime.pool.fetch("SELECT tracking_number FROM complaints ORDER BY accepted_at")
+
+    assert [r["tracking_number"] for r in rows] == [format_value(7), format_value(8)]
+    assert next(draws) == format_value(9)  # the repeated message drew one number, found its complaint, stopped
