@@ -5,7 +5,8 @@ closed complaints with their fired timers, old reporter activity — in steps, a
 look-ups every complaint or every timer round pays, through the services' own repository functions:
 
 - followup: lock the complaints of the earliest due timers (the timer poller's round);
-- intake: the reporter's most similar recent complaint (the duplicate check) and the activity insert.
+- intake: the acceptance checks (already made, the reporter and channel counts, the most similar recent
+  complaint: one statement) and the activity insert.
 
 A look-up whose median grows with the history fails the run (exit 1): ``--max-ratio`` (default 3) against the
 empty store, with a 1 ms floor for timer noise. Results go to ``results/history-<time>.json``.
@@ -138,12 +139,13 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
             await tx.rollback()
             assert len(found) == DUE_NOW, f"expected {DUE_NOW} due complaints, found {len(found)}"
 
-    async def duplicate_check() -> None:
+    async def admission_checks() -> None:
         async with intake.acquire() as conn:
-            found = await intake_repo.most_similar_recent(
-                conn, [REPORTER], window_s=7 * 24 * 3600, text_fingerprint="lampu jalan padam di gang mawar nomor 1",
-                threshold=0.6)
-            assert found is not None
+            facts = await intake_repo.admission(
+                conn, channel="web", channel_message_id="bench-history-probe", hashes=[REPORTER],
+                reporter_window_s=3600, channel_window_s=60, channel_cap=3000, duplicate_window_s=7 * 24 * 3600,
+                text_fingerprint="lampu jalan padam di gang mawar nomor 1", similarity=0.6)
+            assert facts.similar is not None
 
     async def activity_insert() -> None:
         async with intake.acquire() as conn:
@@ -159,7 +161,7 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
 
     return {
         "followup_due_timer_round_ms": await timed(due_round, runs),
-        "intake_duplicate_check_ms": await timed(duplicate_check, runs),
+        "intake_admission_checks_ms": await timed(admission_checks, runs),
         "intake_accept_insert_ms": await timed(activity_insert, runs),
     }
 

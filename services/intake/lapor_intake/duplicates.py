@@ -3,8 +3,9 @@
 The earlier complaint is found among the reporter's own recent complaints only (by the keyed hash of
 their phone number or e-mail address, within ``window_s``), so the look-up reads a handful of rows
 through the ``reporter_activity`` primary key whatever the size of the history; the texts are then
-compared with pg_trgm ``similarity`` on a normalised fingerprint. The new complaint is still
-accepted, with ``possible_duplicate_of`` set to the earlier one, and intake keeps the link.
+compared with pg_trgm ``similarity`` on a normalised fingerprint (``repository.admission`` reads it with
+the other acceptance checks). The new complaint is still accepted, with ``possible_duplicate_of`` set to
+the earlier one, and intake keeps the link.
 """
 
 from __future__ import annotations
@@ -12,11 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from uuid import UUID
-
-from lapor_intake import repository
-from lapor_intake.contacts import Identity
-from lapor_shared.db import Conn
 
 FINGERPRINT_MAX = 4000
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -32,15 +28,3 @@ def fingerprint(title: str, description: str) -> str:
     """Title and description, case-folded, compatibility-normalised, punctuation and spacing collapsed."""
     text = unicodedata.normalize("NFKC", f"{title} {description}").casefold()
     return _NOT_WORD.sub(" ", text).strip()[:FINGERPRINT_MAX]
-
-
-async def find_earlier(
-    conn: Conn, policy: DuplicatePolicy, identity: Identity, text_fingerprint: str
-) -> UUID | None:
-    """The reporter's most similar recent complaint, if it is similar enough."""
-    if not identity or not text_fingerprint:
-        return None
-    return await repository.most_similar_recent(
-        conn, identity.hashes, window_s=policy.window_s, text_fingerprint=text_fingerprint,
-        threshold=policy.similarity,
-    )

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lapor_intake import repository
-from lapor_intake.contacts import Identity
-from lapor_shared.db import Conn
+from lapor_intake.repository import Admission
 from lapor_shared.events.values import Reason, reason
 
 
@@ -39,22 +37,18 @@ def _minutes_en(seconds: int) -> str:
     return "minute" if minutes == 1 else f"{minutes} minutes"
 
 
-async def exceeded(conn: Conn, limits: Limits, channel: str, identity: Identity) -> Reason | None:
-    """The ``rate_limited`` reason when accepting one more complaint would break a limit, else None."""
-    if identity:
-        recent = await repository.count_recent_by_identity(conn, identity.hashes, window_s=limits.reporter_window_s)
-        if recent >= limits.reporter_limit:
-            return reason(
-                "rate_limited", field="reporter",
-                message_id=f"Batas laporan tercapai: paling banyak {limits.reporter_limit} laporan per "
-                           f"{_minutes(limits.reporter_window_s)} dari pelapor yang sama. Silakan coba lagi nanti.",
-                message_en=f"Limit reached: at most {limits.reporter_limit} complaints per "
-                           f"{_minutes_en(limits.reporter_window_s)} from the same reporter. Please try again later.",
-            )
-    recent = await repository.count_recent_by_channel(
-        conn, channel, window_s=limits.channel_window_s, cap=limits.channel_limit
-    )
-    if recent >= limits.channel_limit:
+def exceeded(limits: Limits, facts: Admission) -> Reason | None:
+    """The ``rate_limited`` reason when accepting one more complaint would break a limit, else None (the
+    counts come from ``repository.admission``; a reporter without hashes counts 0)."""
+    if facts.reporter_recent >= limits.reporter_limit:
+        return reason(
+            "rate_limited", field="reporter",
+            message_id=f"Batas laporan tercapai: paling banyak {limits.reporter_limit} laporan per "
+                       f"{_minutes(limits.reporter_window_s)} dari pelapor yang sama. Silakan coba lagi nanti.",
+            message_en=f"Limit reached: at most {limits.reporter_limit} complaints per "
+                       f"{_minutes_en(limits.reporter_window_s)} from the same reporter. Please try again later.",
+        )
+    if facts.channel_recent >= limits.channel_limit:
         return reason(
             "rate_limited", field="channel",
             message_id=f"Kanal ini sedang menerima terlalu banyak laporan (batas {limits.channel_limit} per "

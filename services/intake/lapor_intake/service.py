@@ -88,17 +88,23 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
     identity = ctx.hasher.identity(checked.contact)
     if identity:
         await repository.lock_identity(tx.conn, identity.lock_keys)
-    if await repository.find_by_channel_message(tx.conn, channel, message_id) is not None:
+    title, description = submission.title.strip(), submission.description.strip()
+    text_fingerprint = duplicates.fingerprint(title, description)
+    facts = await repository.admission(
+        tx.conn, channel=channel, channel_message_id=message_id, hashes=identity.hashes,
+        reporter_window_s=ctx.limits.reporter_window_s, channel_window_s=ctx.limits.channel_window_s,
+        channel_cap=ctx.limits.channel_limit, duplicate_window_s=ctx.duplicates.window_s,
+        text_fingerprint=text_fingerprint, similarity=ctx.duplicates.similarity,
+    )
+    if facts.already_made:
         log.info("submission_already_accepted", channel=channel)
         return
-    limited = await ratelimit.exceeded(tx.conn, ctx.limits, channel, identity)
+    limited = ratelimit.exceeded(ctx.limits, facts)
     if limited is not None:
         await reject(tx, channel, message_id, [limited])
         return
 
-    title, description = submission.title.strip(), submission.description.strip()
-    text_fingerprint = duplicates.fingerprint(title, description)
-    earlier = await duplicates.find_earlier(tx.conn, ctx.duplicates, identity, text_fingerprint)
+    earlier = facts.similar
     complaint_id = uuid4()
     reporter_ref = uuid4() if checked.contact is not None else None
 
