@@ -77,10 +77,12 @@ async def find_by_channel_message(conn: Executor, channel: str, channel_message_
 async def lock_identity(conn: Conn, lock_keys: list[int]) -> None:
     """Serialise this transaction with every other one of the same reporter until it ends.
 
-    Keys are taken in ascending order, so two transactions never wait for each other in a cycle.
+    Keys are taken in ascending order, so two transactions never wait for each other in a cycle: one
+    statement, whose function scan reads the sorted array in its order (``unnest`` reads elements in
+    storage order) and takes each lock as it reads it.
     """
-    for key in sorted(lock_keys):
-        await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _IDENTITY_LOCK_CLASS, key)
+    await conn.execute("SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) AS k",
+                       _IDENTITY_LOCK_CLASS, sorted(lock_keys))
 
 
 @dataclass(frozen=True, slots=True)

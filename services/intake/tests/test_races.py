@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from lapor_intake import service
+from lapor_intake import repository, service
 from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
@@ -78,3 +78,13 @@ async def test_a_reporter_at_the_limit_with_a_submission_in_flight_is_refused_th
     assert "complaint.accepted" in [e.event_type for e in tx_a.emitted]
     assert [e.event_type for e in tx_b.emitted] == ["complaint.rejected"]
     assert [r.code for r in tx_b.emitted[0].payload.reasons] == ["rate_limited"]
+
+
+async def test_one_statement_takes_a_lock_for_each_of_the_reporters_hashes(database_url):
+    runtime = build(IntakeSettings(database_url=database_url)).runtime
+    async with in_memory(runtime), runtime.pool.acquire() as conn, conn.transaction():
+        await repository.lock_identity(conn, [42, -7, 3])
+        held = await conn.fetch(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted")
+
+    assert sorted(r["objid"] for r in held) == sorted(k & 0xFFFFFFFF for k in (42, -7, 3))
