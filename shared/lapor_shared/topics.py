@@ -188,6 +188,33 @@ def agency_stream(code: str, agency_id: str) -> str:
     return f"{jurisdiction_topic(code)}.{AGENCY_SEGMENT}.{agency_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class StreamFamily:
+    """The streams of every onboarded agency (``lapor.jurisdiction.<path>.agency.<agency id>``), read by one
+    pattern subscription: the officer console serves the officers of every onboarded agency. Kafka's ACLs
+    have no regular expressions, so its user reads by the prefix ``lapor.jurisdiction.``; the pattern itself
+    never matches a shared jurisdiction topic (rahasia withheld) nor a triage stream."""
+
+    prefix: str = JURISDICTION_PREFIX
+
+    @property
+    def pattern(self) -> str:
+        return agency_streams_pattern(NATIONAL_CODE)
+
+    def topics(self, onboarded: Onboarding | None = None) -> list[str]:
+        onboarded = onboarded or onboarding.current()
+        return [agency_stream(code, agency_id) for agency_id, code in onboarded.agencies.items()]
+
+    @staticmethod
+    def owner_of(topic: str) -> str | None:
+        """``lapor.jurisdiction.ID.18.71.agency.umum.18.71`` → ``umum.18.71``; None for any other topic."""
+        head, separator, agency_id = topic.partition(f".{AGENCY_SEGMENT}.")
+        return agency_id or None if separator and head.startswith(JURISDICTION_PREFIX) else None
+
+
+AGENCY_STREAMS = StreamFamily()
+
+
 def is_triage_level(code: str) -> bool:
     """Routing decides triage at the nation or a province, never at a regency."""
     return code == NATIONAL_CODE or re.fullmatch(r"\d\d", code) is not None

@@ -58,6 +58,8 @@ def service_rights(service: str) -> Rights:
         writes.update(publication.topics)
         if publication.jurisdictions:
             prefixed.add(("Write", JURISDICTION_TREE))
+        if publication.family:
+            prefixed.add(("Write", publication.family))
     if runtime.consumers:
         writes.add(DEAD_LETTER.name)
     reads = {topic for subscription in runtime.subscriptions for topic in subscription.topics}
