@@ -21,6 +21,8 @@ from lapor_shared import web_sessions
 from lapor_shared.db import create_pool
 from lapor_shared.migrator import migrate
 
+MIN_PASSWORD = 10
+
 
 async def add(settings: ConsoleSettings, username: str, agency_id: str, password: str, *, role: str,
               display_name: str | None, replace: bool) -> bool:
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None, settings: ConsoleSettings | None = None)
 
     generated = not args.password_stdin
     password = web_sessions.new_password() if generated else sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD:
+        print(f"✗ Kata sandi minimal {MIN_PASSWORD} karakter / at least {MIN_PASSWORD} characters", file=sys.stderr)
+        return 2
     try:
         written = asyncio.run(add(settings or ConsoleSettings(), args.username, args.agency_id, password,
                                   role=args.role, display_name=args.name, replace=args.replace))

@@ -67,8 +67,6 @@ async def add_officer(db: Executor, username: str, password: str, agency_id: str
         raise AccountProblem(f"agency {agency_id!r} is not onboarded (lapor_shared/data/onboarding.toml)")
     if role not in ROLES:
         raise AccountProblem(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise AccountProblem("the password must have at least 10 characters")
     return await repository.add_officer(
         db, username=username.strip().lower(), password_hash=await web_sessions.password_hash(password),
         agency_id=agency_id, role=role, display_name=display_name, replace=replace,
