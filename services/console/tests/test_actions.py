@@ -10,6 +10,7 @@ import pytest
 from lapor_shared.events.lifecycle import ActionRejected, ComplaintResponded
 from lapor_shared.events.values import reason
 from lapor_shared.topics import AGENCY_COMMANDS
+from lapor_shared.web_pages import when
 from lapor_shared.workcalendar import WIB, WorkingCalendar
 from services.console.tests.conftest import Case, csrf_of
 
@@ -152,7 +153,8 @@ async def test_an_extension_shows_the_new_deadline_before_it_is_sent(console):
 
     expected: datetime = WorkingCalendar().extend(due, 3, WIB)
     assert preview.status_code == 200 and before == []
-    assert f"{expected.day} " in preview.text and f"{expected:%H:%M}" in preview.text and "confirm-extend" in preview.text
+    assert f'id="new-deadline"><strong>{when(expected, "id")}</strong>' in preview.text
+    assert "confirm-extend" in preview.text
     (command,) = h.commands()
     assert command.payload.working_days == 3 and command.payload.reason == "Menunggu anggaran perbaikan"
 
