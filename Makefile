@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 RUN_ARGS ?=
 SAMPLES ?= 3
 # each service and its HTTP port (its settings' default; tests/deploy checks they agree)
-SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006
+SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006 console:8007
 IMAGE_PREFIX ?=
 # images are tagged with the commit they were built from (immutable); production pins their digests
 # (deploy/k8s/pin_images.py)

@@ -137,8 +137,9 @@ class TopicFamily:
 
 AGENCY_COMMANDS = TopicFamily(
     "lapor.commands.agency", 1, "complaint_id", 30 * DAY_MS, "agency",
-    ("the agency itself",), ("routing", "followup"),
-    "agency.acknowledge / respond / request_extension / resolve / forward, on the sender's own topic"
+    ("the agency itself", "console"), ("routing", "followup"),
+    "agency.acknowledge / respond / request_extension / resolve / forward, on the sender's own topic (the agency's"
+    " own systems, or the officer console for its officers)"
     " lapor.commands.agency.<agency id>; a payload naming another agency is refused",
 )
 ADMIN_COMMANDS = TopicFamily(
@@ -256,7 +257,8 @@ def onboarded_topics(onboarded: Onboarding | None = None) -> list[TopicSpec]:
         specs.append(AGENCY_COMMANDS.spec(agency_id))
         specs.append(TopicSpec(
             agency_stream(code, agency_id), JURISDICTION_PARTITIONS, "complaint_id", JURISDICTION_RETENTION_MS,
-            "agency", ("routing", "followup"), (f"agency {agency_id}", "monitoring levels and admins above it"),
+            "agency", ("routing", "followup"),
+            (f"agency {agency_id}", "console", "monitoring levels and admins above it"),
             f"lifecycle of the complaints {agency_id} is responsible for, whole (rahasia content too)",
         ))
     for code in onboarded.admin_scopes:
