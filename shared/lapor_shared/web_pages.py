@@ -6,13 +6,16 @@ durations in words, where a login may send the browser next, and the security he
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+
+from lapor_shared.http_guard import check_fields
 
 LANGS = ("id", "en")
 LANG_COOKIE = "lang"
@@ -82,6 +85,31 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginForm:
+    username: str
+    password: str
+    target: str
+    """Where to go once logged in (``safe_next``; empty: the home page)."""
+
+
+async def login_form(request: Request) -> LoginForm | Response:
+    """The log-in form's fields (each cut to a sane length), or the guard's refusal of a hostile form (a
+    multipart body is not checked by the HTTP guard itself)."""
+    form = await request.form()
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    refusal = check_fields(fields, "body")
+    if refusal is not None:
+        return refusal.response(as_html=True)
+    given = dict(fields)
+    return LoginForm(given.get("username", "")[:100], given.get("password", "")[:200], safe_next(given.get("next", "")))
+
+
+def set_session_cookie(response: Response, name: str, token: str, *, max_age_s: int, secure: bool,
+                       samesite: Literal["lax", "strict"] = "lax") -> None:
+    response.set_cookie(name, token, max_age=max_age_s, httponly=True, samesite=samesite, secure=secure)
 
 
 SECURITY_HEADERS = {

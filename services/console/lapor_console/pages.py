@@ -27,9 +27,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from lapor_console import auth, i18n, projection, repository, views
 from lapor_console.settings import ConsoleSettings
 from lapor_shared import web_sessions
-from lapor_shared.http_guard import check_fields
 from lapor_shared.logging import get_logger
-from lapor_shared.web_pages import lang_of, remember_lang, safe_next, when
+from lapor_shared.web_pages import lang_of, login_form, remember_lang, safe_next, set_session_cookie, when
 
 log = get_logger(component="console.web")
 
@@ -112,23 +111,18 @@ class Pages:
 
     async def login(self, request: Request) -> Response:
         lang = lang_of(request)
-        form = await request.form()
-        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-        refusal = check_fields(fields, "body")
-        if refusal is not None:
-            return refusal.response(as_html=True)
-        given = dict(fields)
-        username, password = given.get("username", "")[:100], given.get("password", "")[:200]
-        target = safe_next(given.get("next", ""))
-        officer = await auth.authenticate(self.pool, username, password)
+        form = await login_form(request)
+        if isinstance(form, Response):
+            return form
+        officer = await auth.authenticate(self.pool, form.username, form.password)
         if officer is None:
             log.info("login_failed")
-            return self.html(request, "login.html", lang, 401, next=target, failed=True, username=username)
+            return self.html(request, "login.html", lang, 401, next=form.target, failed=True, username=form.username)
         log.info("login_succeeded", agency_id=officer.agency_id, role=officer.role)
-        response = RedirectResponse(target or "/", 303)
-        token = await self.sessions.open(self.pool, officer.username)
-        response.set_cookie(auth.SESSION_COOKIE, token, max_age=self.sessions.max_age_s, httponly=True,
-                            samesite="strict", secure=self.settings.cookie_secure)
+        response = RedirectResponse(form.target or "/", 303)
+        # strict: a link from another site does not even carry the officer's session (CSRF, beside the tokens)
+        set_session_cookie(response, auth.SESSION_COOKIE, await self.sessions.open(self.pool, officer.username),
+                           max_age_s=self.sessions.max_age_s, secure=self.settings.cookie_secure, samesite="strict")
         return response
 
     async def logout(self, request: Request) -> Response:
