@@ -1,7 +1,7 @@
 # SP4N-LAPOR! core: two commands on a fresh machine.
 #
 #   make setup   # once (idempotent): uv + every workspace package and the dev tools in .venv
-#   make run     # Kafka + PostgreSQL (embedded) + the six services and a mail/SMS sink, until Ctrl-C
+#   make run     # Kafka + PostgreSQL (embedded) + the seven services and a mail/SMS sink, until Ctrl-C
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
