@@ -115,3 +115,18 @@ async def test_a_breach_turns_the_row_overdue_and_a_replayed_stream_changes_noth
 
     assert [(r["status"], r["overdue"]) for r in rows] == [("routed", True)]
     assert lines[0]["n"] == len(case.events)
+
+
+async def test_the_pages_are_in_bahasa_indonesia_first_and_english_on_request(console):
+    case = Case().routed().deadline()
+    async with console() as h:
+        await h.tell(case)
+        async with h.client() as client:
+            await h.login(client, "petugas.bdl")
+            indonesian = (await client.get("/")).text
+            english = await client.get("/", params={"lang": "en"})
+            remembered = (await client.get(f"/complaints/{case.tracking_number}")).text
+
+    assert "Daftar kerja" in indonesian and "Work list" not in indonesian
+    assert "Work list" in english.text and english.cookies.get("lang") == "en"
+    assert "Acknowledge" in remembered and "Timeline" in remembered
