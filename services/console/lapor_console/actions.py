@@ -10,6 +10,7 @@ import asyncio
 import time
 from typing import Any
 from urllib.parse import quote
+from uuid import uuid4
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from lapor_console import commands, repository
 from lapor_console.pages import Pages
+from lapor_shared.events.commands import RequestExtension
 from lapor_shared.http_guard import check_fields
 from lapor_shared.logging import get_logger
 from lapor_shared.outbox import Outbox
@@ -55,13 +57,13 @@ class Actions:
             command, note = commands.build(action, officer, given)
         except commands.ActionProblem as problem:
             return pages.html(request, "problem.html", lang, 422, user=officer, c=record, problems=problem.messages)
-        if action == "extend" and given.get("confirm") != "1":
+        if isinstance(command, RequestExtension) and given.get("confirm") != "1":
             due = commands.extended_deadline(self.calendar, record["due_at"], record["jurisdiction_code"],
-                                             command.working_days)  # type: ignore[attr-defined]
+                                             command.working_days)
             return pages.html(request, "extend_confirm.html", lang, user=officer, c=record, csrf=pages.csrf(request),
                               given=given, new_due=due)
-        sent = await commands.send(pages.pool, self.outbox, officer, record, command,
-                                   nonce=(given.get("nonce") or "")[:50] or commands.ACTIONS[0], internal_note=note)
+        nonce = (given.get("nonce") or "")[:50] or uuid4().hex  # no nonce: a command of its own
+        sent = await commands.send(pages.pool, self.outbox, officer, record, command, nonce=nonce, internal_note=note)
         if sent.published and self.nudge is not None:
             self.nudge()
         await self.wait(sent.command_id, officer.agency_id)
