@@ -25,6 +25,7 @@ class Officer:
     agency_id: str
     role: str
     display_name: str
+    agency_name: str | None = None
 
     @property
     def supervisor(self) -> bool:
@@ -40,7 +41,8 @@ def _officer(record: asyncpg.Record) -> Officer | None:
     if onboarding.current().agency_code(record["agency_id"]) is None:
         log.warning("officer_of_agency_not_onboarded", agency_id=record["agency_id"])
         return None
-    return Officer(record["username"], record["agency_id"], record["role"], record["display_name"] or "")
+    return Officer(record["username"], record["agency_id"], record["role"], record["display_name"] or "",
+                   record["agency_name"])
 
 
 async def authenticate(db: Executor, username: str, password: str) -> Officer | None:

@@ -88,23 +88,14 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 EVENT_LABELS: dict[str, tuple[str, str]] = {
+    **statuses.EVENT_LABELS,
     "complaint.routed": ("Didisposisikan ke instansi", "Routed to the agency"),
-    "complaint.forwarded": ("Dilimpahkan", "Forwarded"),
-    "complaint.held": ("Ditunda", "Put on hold"),
-    "complaint.acknowledged": ("Diterima instansi", "Acknowledged"),
     "complaint.responded": ("Tindak lanjut instansi", "Agency follow-up"),
     "complaint.reporter_replied": ("Tanggapan pelapor", "Reporter's reply"),
-    "complaint.rated": ("Penilaian pelapor", "Reporter's rating"),
-    "complaint.deadline_set": ("Tenggat ditetapkan", "Deadline set"),
-    "complaint.deadline_extended": ("Tenggat diperpanjang", "Deadline extended"),
-    "complaint.deadline_warning": ("Peringatan tenggat", "Deadline warning"),
-    "complaint.deadline_breached": ("Tenggat terlewati", "Deadline missed"),
-    "complaint.escalated": ("Dieskalasi", "Escalated"),
-    "complaint.closed": ("Ditutup", "Closed"),
-    "complaint.reopened": ("Dibuka kembali", "Reopened"),
     "complaint.action_rejected": ("Tindakan ditolak", "Action refused"),
     "internal_note": ("Catatan internal", "Internal note"),
 }
+"""The platform's wording of the timeline (``lapor_shared.statuses``), a few entries as an agency reads them."""
 
 COMMAND_LABELS: dict[str, str] = {
     "agency.acknowledge": "acknowledge", "agency.respond": "respond", "agency.request_extension": "extend",
@@ -122,6 +113,10 @@ def status_label(status: str, lang: str) -> str:
 
 def event_label(event_type: str, lang: str) -> str:
     return pick(lang, EVENT_LABELS.get(event_type, (event_type, event_type)))
+
+
+def stage_label(stage: str, lang: str) -> str:
+    return pick(lang, statuses.STAGE_LABELS.get(stage, (stage, stage)))
 
 
 def command_label(command_type: str, lang: str) -> str:

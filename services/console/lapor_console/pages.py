@@ -88,7 +88,8 @@ class Pages:
             "lang": lang, "other_lang": "en" if lang == "id" else "id", "t": i18n.translator(lang),
             "path": request.url.path, "query_without_lang": urlencode(kept), "user": None,
             "demo": self.settings.demo_users, "status_label": i18n.status_label, "event_label": i18n.event_label,
-            "command_label": i18n.command_label, "when": lambda at, lang=lang: when(at, lang, zone),
+            "command_label": i18n.command_label, "stage_label": i18n.stage_label,
+            "when": lambda at, lang=lang: when(at, lang, zone),
             "agency_name": views.agency_name, **extra,
         }
 

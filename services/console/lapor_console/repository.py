@@ -206,7 +206,11 @@ async def actions_of(db: Executor, complaint_id: UUID, agency_id: str) -> list[a
 # ----------------------------------------------------------------------------------------- officers
 
 async def officer(db: Executor, username: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM officers WHERE username = $1", username)
+    """The officer and the agency's name as the events gave it (None before any complaint reached it)."""
+    return await db.fetchrow(
+        "SELECT o.*, a.name AS agency_name FROM officers o LEFT JOIN agency_names a USING (agency_id)"
+        " WHERE o.username = $1", username,
+    )
 
 
 async def add_officer(db: Executor, *, username: str, password_hash: str, agency_id: str, role: str,
