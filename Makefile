@@ -1,7 +1,7 @@
 # SP4N-LAPOR! core: two commands on a fresh machine.
 #
 #   make setup   # once (idempotent): uv + every workspace package and the dev tools in .venv
-#   make run     # Kafka + PostgreSQL (embedded) + the six services and a mail/SMS sink, until Ctrl-C
+#   make run     # Kafka + PostgreSQL (embedded) + the seven services and a mail/SMS sink, until Ctrl-C
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 RUN_ARGS ?=
 SAMPLES ?= 3
 # each service and its HTTP port (its settings' default; tests/deploy checks they agree)
-SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006
+SERVICE_PORTS := intake:8001 routing:8002 followup:8003 notify:8004 dashboard:8005 gateway:8006 console:8007
 IMAGE_PREFIX ?=
 # images are tagged with the commit they were built from (immutable); production pins their digests
 # (deploy/k8s/pin_images.py)

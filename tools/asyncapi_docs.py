@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "asyncapi"
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import asyncpg
 
-SCHEMAS = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SCHEMAS = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 
 
 async def republish(database_url: str, since: datetime, schemas: tuple[str, ...], *, dry_run: bool = False) -> dict:

@@ -31,7 +31,7 @@ from tools.platform_infra import Infra, is_ready, port_is_free, quiet_logging, r
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES: dict[str, int] = {"intake": 8001, "routing": 8002, "followup": 8003, "notify": 8004, "dashboard": 8005,
-                            "gateway": 8006}
+                            "gateway": 8006, "console": 8007}
 """Every service of the platform (module ``lapor_<name>``) and its default HTTP port."""
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 SINKS_HTTP_PORT = 8025
@@ -224,6 +224,16 @@ class Supervisor:
                 password = os.environ.get("LAPOR_DEMO_PASSWORD") or DEMO_PASSWORD
                 print(f"  Masuk / log in     : lampung / {password}   (Provinsi Lampung; juga / also "
                       f"bandarlampung, nasional)")
+        console = next((s for s in self.services if s.name == "console"), None)
+        if console is not None:
+            from lapor_console.settings import DEMO_OFFICERS
+            from lapor_console.settings import DEMO_PASSWORD as CONSOLE_PASSWORD
+
+            print(f"  Konsol petugas / officer console : {console.url}/")
+            if os.environ.get("LAPOR_DEMO_USERS", "true").lower() not in ("false", "0", "no"):
+                password = os.environ.get("LAPOR_DEMO_PASSWORD") or CONSOLE_PASSWORD
+                for username, agency_id, role, _ in DEMO_OFFICERS:
+                    print(f"    Masuk / log in : {username} / {password}   ({agency_id}, {role})")
         sinks = next((s for s in self.services if s.name == "sinks"), None)
         if sinks is not None:
             print(f"  Surel & SMS / mail & SMS sink : {sinks.url}/   (SMTP, notify's default: 127.0.0.1:1025)")

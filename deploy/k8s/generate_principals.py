@@ -14,6 +14,8 @@ when they drift):
   metadata and lag) and ``lapor-replay`` (re-publishes a dead letter to the topic it came from);
 - ``base/strimzi/principals/admins.yaml``: ``admin-<code>`` per onboarded admin scope;
 - ``base/strimzi/principals/agencies.yaml``, ``monitors.yaml``, ``adapters.yaml``: one KafkaUser each;
+- ``base/strimzi/principals/console.yaml``: ``lapor-console``, the officer console's service user, which reads
+  each onboarded agency's stream by a literal ACL and so follows the onboarding like the agencies do;
 - the table between ``<!-- BEGIN GENERATED: kafka principals -->`` and its end in ``docs/operations.md``.
 
 A Kubernetes name is lower case without ``_``, an agency id may hold both (``bpjs_kesehatan.ID``): the
@@ -32,9 +34,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lapor_shared.access import Grant, admin_grants, agency_grants, groups, monitor_grants, reads, writes
+from lapor_shared.access import (
+    Grant,
+    admin_grants,
+    agency_grants,
+    console_grants,
+    groups,
+    monitor_grants,
+    reads,
+    writes,
+)
 from lapor_shared.onboarding import Onboarding
-from lapor_shared.topics import FAMILIES, FIXED_TOPICS, JURISDICTION_PREFIX, jurisdiction_topic, jurisdiction_topics
+from lapor_shared.topics import (
+    FAMILIES,
+    FIXED_TOPICS,
+    JURISDICTION_PREFIX,
+    jurisdiction_topic,
+    jurisdiction_topics,
+    onboarded_topics,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -44,7 +62,10 @@ DOCS = ROOT / "docs" / "operations.md"
 DOCS_BEGIN = "<!-- BEGIN GENERATED: kafka principals -->\n"
 DOCS_END = "<!-- END GENERATED: kafka principals -->"
 CLUSTER = "lapor"
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
+GENERATED_SERVICES = ("console",)
+"""Services whose KafkaUser follows the onboarding, so it is generated here (``principals/console.yaml``); the
+others' are written by hand in ``base/strimzi/users.yaml``."""
 
 
 @dataclass(frozen=True)
@@ -105,11 +126,13 @@ def operator_grants() -> list[Grant]:
     ]
 
 
-def replay_grants() -> list[Grant]:
+def replay_grants(onboarded: Onboarding | None = None) -> list[Grant]:
     """``python -m lapor_shared.operator dead-letters replay`` publishes a dead letter's original to the
     topic it came from: Write on every topic a service reads (a command family by its prefix, so an agency
-    onboarded later is covered), and nothing else (break-glass: keep its Secret like the contact keys)."""
-    consumed = dict.fromkeys(t for service in SERVICES for t in role_topics(service, "readers"))
+    onboarded later is covered; the agencies' streams the console reads, each), and nothing else (break-glass:
+    keep its Secret like the contact keys)."""
+    streams = [t.name for t in onboarded_topics(onboarded) if any(service in t.readers for service in SERVICES)]
+    consumed = dict.fromkeys([*(t for service in SERVICES for t in role_topics(service, "readers")), *streams])
     families = [f"{f.prefix}." for f in FAMILIES if any(service in f.readers for service in SERVICES)]
     return [*(writes(t) for t in consumed), *prefix_writes(*families)]
 
@@ -128,7 +151,8 @@ def principals(config: dict[str, Any] | None = None, onboarded: Onboarding | Non
     out = {
         "operations": [
             Principal("lapor-operator", "operator", merged(operator_grants()), note="the platform team"),
-            Principal("lapor-replay", "replay", merged(replay_grants()), note="the dead-letter replay (break-glass)"),
+            Principal("lapor-replay", "replay", merged(replay_grants(onboarded)),
+                      note="the dead-letter replay (break-glass)"),
         ],
         "admins": [
             Principal(f"admin-{k8s_name(code)}", "admin", merged(admin_grants(code)),
@@ -147,6 +171,9 @@ def principals(config: dict[str, Any] | None = None, onboarded: Onboarding | Non
         ],
         "adapters": [Principal(f"adapter-{name}", "adapter", merged(adapter_grants(name)), note=name)
                      for name in config["adapters"]["names"]],
+        "console": [Principal("lapor-console", "service", merged(console_grants(onboarded)),
+                              note="the officer console (lapor_console): every onboarded agency's stream, any"
+                                   " agency's command topic")],
     }
     names = [p.name for ps in out.values() for p in ps]
     clashes = sorted({n for n in names if names.count(n) > 1})
@@ -172,6 +199,8 @@ WHAT = {
                 " groups agency-<agency id>",
     "monitors": "one per monitoring level: its jurisdiction subtree, groups monitor-<code>",
     "adapters": "one per outside channel adapter: submissions, answers, reporter commands, groups adapter-<name>",
+    "console": "the officer console's service user: each onboarded agency's stream (literal), the agency command"
+               " topics (prefix), dead letters, groups lapor-console",
 }
 
 
@@ -226,9 +255,11 @@ def describe(grants: Iterable[Grant], operation: str) -> str:
     return ", ".join(names) or "—"
 
 
-def service_grants(service: str) -> list[Grant]:
+def service_grants(service: str) -> Sequence[Grant]:
     """The ACLs of ``lapor-<service>`` as ``base/strimzi/users.yaml`` grants them (the deploy tests check
     them against what the service's code publishes and subscribes to)."""
+    if service in GENERATED_SERVICES:
+        return merged(console_grants())
     import yaml
 
     users = {u["metadata"]["name"]: u for u in yaml.safe_load_all((HERE / "base/strimzi/users.yaml").read_text())}
@@ -247,7 +278,7 @@ def access_table() -> str:
         "admin-id": (admin_grants("ID"), "the national admins: also the agency registry"),
         "adapter-<name>": (adapter_grants("<name>"), "an outside channel adapter"),
         "lapor-operator": (operator_grants(), "the platform team; also Describe on every topic and group"),
-        "lapor-replay": (replay_grants(), "the dead-letter replay (break-glass)"),
+        "lapor-replay": (replay_grants(Onboarding.load()), "the dead-letter replay (break-glass)"),
     }
     lines = ["| KafkaUser | who | reads | writes | consumer groups (`…`: any name that starts so) |",
              "|---|---|---|---|---|"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PRODUCTION = HERE / "overlays" / "production" / "kustomization.yaml"
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 BEGIN, END = "images:\n", "patches:\n"
 

@@ -10,6 +10,8 @@ admin's and a monitoring level's Kafka ACLs (the principal generator in deploy/ 
   monitoring level does, since it may act on any complaint escalated to it.
 - **A monitoring level** reads its jurisdiction's subtree by prefix (``lapor.jurisdiction.ID.18``: the
   shared topics, the agency and triage streams below it, whole) and writes nothing.
+- **The officer console** (``lapor-console``, a service) reads every onboarded agency's stream, each by a
+  literal ACL, and writes any agency's command topic: see ``console_grants``.
 - **An admin scope** writes its own command topic (literal) and reads its subtree by prefix, its triage
   stream included; the national scope also changes the agency registry.
 
@@ -23,10 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lapor_shared import onboarding
 from lapor_shared.events.values import NATIONAL_CODE
+from lapor_shared.onboarding import Onboarding
 from lapor_shared.topics import (
     ADMIN_COMMANDS,
     AGENCY_COMMANDS,
+    DEAD_LETTER,
     REGISTRY_COMMANDS,
     agency_stream,
     is_triage_level,
@@ -98,6 +103,21 @@ def admin_grants(scope: str) -> list[Grant]:
     if scope == NATIONAL_CODE:
         grants += [writes(REGISTRY_COMMANDS.name), reads(REGISTRY_COMMANDS.name)]
     return [*grants, *groups(f"admin-{scope}")]
+
+
+def console_grants(onboarded: Onboarding | None = None) -> list[Grant]:
+    """The officer console's service user (``lapor-console``): every onboarded agency's stream, read by a
+    *literal* ACL each (never the shared jurisdiction topics, never a triage stream), so an agency onboarded
+    later is read once the principals are generated again; its officers' commands written on any agency's
+    command topic (the prefix ``lapor.commands.agency.``: the console serves the officers of every
+    onboarded agency, and the agency of each command is the officer's account's); dead letters; its groups."""
+    onboarded = onboarded or onboarding.current()
+    return [
+        *(reads(agency_stream(code, agency_id)) for agency_id, code in onboarded.agencies.items()),
+        Grant("topic", f"{AGENCY_COMMANDS.prefix}.", "prefix", ("Write", "Describe")),
+        writes(DEAD_LETTER.name),
+        Grant("group", "lapor-console", "prefix", ("Read",)),
+    ]
 
 
 def allows(grants: list[Grant], operation: str, topic: str) -> bool:

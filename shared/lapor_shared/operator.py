@@ -34,7 +34,7 @@ import asyncpg
 
 from lapor_shared.db import Conn
 
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 
 
 @dataclass(frozen=True)

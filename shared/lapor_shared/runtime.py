@@ -62,9 +62,12 @@ from lapor_shared.topics import (
     AGENCY_SEGMENT,
     JURISDICTION_PREFIX,
     TRIAGE_SEGMENT,
+    StreamFamily,
     TopicFamily,
     destinations,
+    family_of,
     onboarded_family_topics,
+    sender_kind,
 )
 from lapor_shared.tracing import setup_tracing
 
@@ -80,13 +83,17 @@ class Subscription:
     group_id: str
     topics: tuple[str, ...]
     """The topics named; empty for a subscription to a family."""
-    family: TopicFamily | None = None
+    family: TopicFamily | StreamFamily | None = None
     """A family of topics read by one pattern subscription (every agency's or admin scope's command topic,
-    the ones onboarded later too)."""
+    or every agency's stream: the ones onboarded later too)."""
 
     def topics_now(self) -> tuple[str, ...]:
         """The topics read as things stand: the named ones, or the family's onboarded topics."""
-        return self.topics if self.family is None else tuple(onboarded_family_topics(self.family))
+        if self.family is None:
+            return self.topics
+        if isinstance(self.family, StreamFamily):
+            return tuple(self.family.topics())
+        return tuple(onboarded_family_topics(self.family))
 
 
 _PROBE_AGENCY = "{agency_id}"
@@ -104,6 +111,9 @@ class Publication:
     """The fixed topics it is published on."""
     jurisdictions: bool
     """Also on the jurisdiction topic of its envelope's ``jurisdiction_code`` (any of them)."""
+    family: str | None = None
+    """A command sent on its sender's own topic: the family's prefix (``lapor.commands.agency.``); the
+    officer console publishes for every onboarded agency whose officers it serves."""
 
 
 RUNTIME_PATHS = ("/healthz", "/readyz", "/metrics")
@@ -180,7 +190,7 @@ class Runtime(Generic[SettingsT]):
 
     def subscribe(
         self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True,
-        family: TopicFamily | None = None, after: Callable[[], Awaitable[object]] | None = None,
+        family: TopicFamily | StreamFamily | None = None, after: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """Attach ``consumer`` to ``topics`` (or to every topic of ``family``, by a pattern subscription) in
         consumer group ``group_id``.
@@ -222,6 +232,16 @@ class Runtime(Generic[SettingsT]):
         the Kafka ACLs. ``jurisdiction=False``: the service emits them without a ``jurisdiction_code``, so a
         lifecycle event goes to ``lapor.complaints`` only, never to a jurisdiction topic."""
         for payload_type in payload_types:
+            kind = sender_kind(payload_type.event_type)
+            if kind is not None:
+                family = family_of(kind)
+                self.publications.append(Publication(payload_type.event_type, (), False, f"{family.prefix}."))
+                self.broker.publisher(
+                    family.topic("{owner}"), title=f"{family.topic('{owner}')}:{payload_type.event_type}",
+                    description=(payload_type.__doc__ or payload_type.event_type).strip().split("\n")[0],
+                    schema=envelope_type(payload_type),
+                )
+                continue
             found: dict[str, None] = {}
             for code, agency_id in (("18.71", "x.18.71"), ("18", None)) if jurisdiction else ((None, None),):
                 fields: dict[str, Any] = {  # only what ``destinations`` reads

@@ -45,6 +45,38 @@ LABELS: dict[ComplaintStatus, tuple[str, str]] = {
 """(Bahasa Indonesia, English) per status."""
 
 
+EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "complaint.accepted": ("Laporan diterima platform", "Accepted by the platform"),
+    "complaint.needs_triage": ("Perlu verifikasi admin", "Needs triage"),
+    "complaint.routed": ("Didisposisikan ke instansi", "Routed to an agency"),
+    "complaint.forwarded": ("Dilimpahkan ke instansi lain", "Forwarded to another agency"),
+    "complaint.held": ("Ditunda", "Put on hold"),
+    "complaint.archived": ("Diarsipkan", "Archived"),
+    "complaint.acknowledged": ("Diterima instansi", "Acknowledged by the agency"),
+    "complaint.responded": ("Ditindaklanjuti instansi", "Followed up by the agency"),
+    "complaint.reporter_replied": ("Pelapor menanggapi", "The reporter replied"),
+    "complaint.rated": ("Pelapor memberi penilaian", "The reporter rated"),
+    "complaint.deadline_set": ("Tenggat ditetapkan", "Deadline set"),
+    "complaint.deadline_extended": ("Tenggat diperpanjang", "Deadline extended"),
+    "complaint.deadline_warning": ("Peringatan tenggat", "Deadline warning"),
+    "complaint.deadline_breached": ("Tenggat terlewati", "Deadline missed"),
+    "complaint.escalated": ("Dieskalasi ke tingkat atas", "Escalated one level up"),
+    "complaint.closed": ("Ditutup", "Closed"),
+    "complaint.reopened": ("Dibuka kembali", "Reopened"),
+}
+"""(Bahasa Indonesia, English) per lifecycle event type, as a timeline names it (a page may reword some)."""
+
+STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "verification": ("verifikasi", "verification"),
+    "acknowledgement": ("penerimaan", "acknowledgement"),
+    "follow_up": ("tindak lanjut", "follow-up"),
+    "auto_close": ("tutup otomatis", "auto-close"),
+    "resolution": ("penyelesaian", "resolution"),
+}
+"""(Bahasa Indonesia, English) per deadline stage (``lapor_shared.events.lifecycle.Stage``): what the clock
+that runs is for."""
+
+
 def label(status: str) -> tuple[str, str]:
     """(Bahasa Indonesia, English) of a status code; an unknown code is shown as it is."""
     try:

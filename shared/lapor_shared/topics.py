@@ -137,8 +137,9 @@ class TopicFamily:
 
 AGENCY_COMMANDS = TopicFamily(
     "lapor.commands.agency", 1, "complaint_id", 30 * DAY_MS, "agency",
-    ("the agency itself",), ("routing", "followup"),
-    "agency.acknowledge / respond / request_extension / resolve / forward, on the sender's own topic"
+    ("the agency itself", "console"), ("routing", "followup"),
+    "agency.acknowledge / respond / request_extension / resolve / forward, on the sender's own topic (the agency's"
+    " own systems, or the officer console for its officers)"
     " lapor.commands.agency.<agency id>; a payload naming another agency is refused",
 )
 ADMIN_COMMANDS = TopicFamily(
@@ -188,6 +189,33 @@ def agency_stream(code: str, agency_id: str) -> str:
     return f"{jurisdiction_topic(code)}.{AGENCY_SEGMENT}.{agency_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class StreamFamily:
+    """The streams of every onboarded agency (``lapor.jurisdiction.<path>.agency.<agency id>``), read by one
+    pattern subscription: the officer console serves the officers of every onboarded agency. Kafka's ACLs
+    have no regular expressions, so its user reads by the prefix ``lapor.jurisdiction.``; the pattern itself
+    never matches a shared jurisdiction topic (rahasia withheld) nor a triage stream."""
+
+    prefix: str = JURISDICTION_PREFIX
+
+    @property
+    def pattern(self) -> str:
+        return agency_streams_pattern(NATIONAL_CODE)
+
+    def topics(self, onboarded: Onboarding | None = None) -> list[str]:
+        onboarded = onboarded or onboarding.current()
+        return [agency_stream(code, agency_id) for agency_id, code in onboarded.agencies.items()]
+
+    @staticmethod
+    def owner_of(topic: str) -> str | None:
+        """``lapor.jurisdiction.ID.18.71.agency.umum.18.71`` → ``umum.18.71``; None for any other topic."""
+        head, separator, agency_id = topic.partition(f".{AGENCY_SEGMENT}.")
+        return agency_id or None if separator and head.startswith(JURISDICTION_PREFIX) else None
+
+
+AGENCY_STREAMS = StreamFamily()
+
+
 def is_triage_level(code: str) -> bool:
     """Routing decides triage at the nation or a province, never at a regency."""
     return code == NATIONAL_CODE or re.fullmatch(r"\d\d", code) is not None
@@ -229,7 +257,8 @@ def onboarded_topics(onboarded: Onboarding | None = None) -> list[TopicSpec]:
         specs.append(AGENCY_COMMANDS.spec(agency_id))
         specs.append(TopicSpec(
             agency_stream(code, agency_id), JURISDICTION_PARTITIONS, "complaint_id", JURISDICTION_RETENTION_MS,
-            "agency", ("routing", "followup"), (f"agency {agency_id}", "monitoring levels and admins above it"),
+            "agency", ("routing", "followup"),
+            (f"agency {agency_id}", "console", "monitoring levels and admins above it"),
             f"lifecycle of the complaints {agency_id} is responsible for, whole (rahasia content too)",
         ))
     for code in onboarded.admin_scopes:

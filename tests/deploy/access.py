@@ -10,7 +10,8 @@ A service needs, and may hold, exactly:
   outbox);
 - **Read** on every topic it subscribes to (``Runtime.subscribe``), in its consumer groups: a family
   (``Subscription.family``) by its prefix ``lapor.commands.agency.`` / ``lapor.commands.admin.``, so a
-  topic onboarded after the deployment is read without a new ACL;
+  topic onboarded after the deployment is read without a new ACL; the agencies' streams
+  (``StreamFamily``, the officer console) each by a literal ACL (generated from the onboarding);
 - **Describe** on those topics and nothing else.
 
 Checked on every catalogued topic (the onboarded ones included), and the prefix ACLs one by one.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from lapor_shared.topics import DEAD_LETTER, JURISDICTION_PREFIX, all_topics
+from lapor_shared.topics import DEAD_LETTER, JURISDICTION_PREFIX, StreamFamily, TopicFamily, all_topics
 from tests.deploy.conftest import ALL_TOPIC_NAMES, acl_operations, allows, topics_allowed
 from tools.asyncapi_docs import service_runtime
 
@@ -58,10 +59,13 @@ def service_rights(service: str) -> Rights:
         writes.update(publication.topics)
         if publication.jurisdictions:
             prefixed.add(("Write", JURISDICTION_TREE))
+        if publication.family:
+            prefixed.add(("Write", publication.family))
     if runtime.consumers:
         writes.add(DEAD_LETTER.name)
     reads = {topic for subscription in runtime.subscriptions for topic in subscription.topics}
-    prefixed |= {("Read", f"{s.family.prefix}.") for s in runtime.subscriptions if s.family is not None}
+    reads |= {topic for s in runtime.subscriptions if isinstance(s.family, StreamFamily) for topic in s.topics_now()}
+    prefixed |= {("Read", f"{s.family.prefix}.") for s in runtime.subscriptions if isinstance(s.family, TopicFamily)}
     for operation, prefix in prefixed:
         (reads if operation == "Read" else writes).update(t for t in ALL_TOPIC_NAMES if t.startswith(prefix))
     groups = {subscription.group_id for subscription in runtime.subscriptions}

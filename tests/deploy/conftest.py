@@ -31,7 +31,7 @@ COMPOSE_DIR = DEPLOY / "compose"
 K8S = DEPLOY / "k8s"
 BASE = K8S / "base"
 OVERLAYS = ("dev", "production")
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 CONTACT_KEY_HOLDERS = {"intake", "notify"}
 """Only these two services get the contact key ring: intake encrypts, notify decrypts."""
 
@@ -125,8 +125,12 @@ def consumed_topics(service: str) -> dict[str, int]:
 
 
 def max_useful_replicas(service: str) -> int:
-    """Beyond the largest partition count among the topics it consumes, a replica gets no partition."""
-    return max(consumed_topics(service).values())
+    """Beyond the largest partition count among the topics it consumes, a replica gets no partition; a group
+    reading many topics by one pattern (the console: every agency's stream) shares all their partitions."""
+    topics = consumed_topics(service)
+    if service == "console":
+        return sum(topics.values())
+    return max(topics.values())
 
 
 def module_path(name: str) -> Path | None:

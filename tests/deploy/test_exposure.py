@@ -17,7 +17,7 @@ from tools.asyncapi_docs import fixed_settings
 
 pytestmark = pytest.mark.unit
 
-PUBLIC = ("gateway", "followup", "notify", "dashboard")
+PUBLIC = ("gateway", "followup", "notify", "dashboard", "console")
 """Services with pages or APIs for people outside the cluster; intake and routing have none."""
 
 
@@ -48,7 +48,7 @@ def public_paths(service: str) -> set[str]:
     and every route of the gateway (the channels) and of the dashboard (the pages)."""
     http = importlib.import_module(f"lapor_{service}.http")
     paths = {sample(route.prefix) for route in http.PUBLIC_ROUTES}
-    if service in ("gateway", "dashboard"):
+    if service in ("gateway", "dashboard", "console"):
         paths |= served_paths(service)
     return paths
 
@@ -76,10 +76,11 @@ def matches(path_type: str, rule: str, request: str) -> bool:
     return rule == "/" or request == rule or request.startswith(rule.rstrip("/") + "/")
 
 
-def route(resources: dict[str, list[dict[str, Any]]], request: str) -> set[str]:
-    """The services a request path reaches on each host (an Exact match first, then the longest prefix)."""
+def route(resources: dict[str, list[dict[str, Any]]], request: str, hosts: set[str] | None = None) -> set[str]:
+    """The services a request path reaches on each host, or on ``hosts`` (an Exact match first, then the
+    longest prefix)."""
     reached = set()
-    for host in {h for h, *_ in ingress_paths(resources)}:
+    for host in hosts or {h for h, *_ in ingress_paths(resources)}:
         rules = [(p, t, s) for h, p, t, s in ingress_paths(resources) if h == host and matches(t, p, request)]
         exact = [s for p, t, s in rules if t == "Exact"]
         if exact:
@@ -96,8 +97,9 @@ def route(resources: dict[str, list[dict[str, Any]]], request: str) -> set[str]:
 def test_the_ingress_routes_every_public_path_of_a_service_to_that_service(service):
     paths = public_paths(service)
     assert paths, f"{service} declares no public path"
-    for path in paths:
-        assert route(base_resources(), path) == {f"lapor-{service}"}, path
+    hosts = {h for h, _, _, backend in ingress_paths(base_resources()) if backend == f"lapor-{service}"}
+    for path in paths:  # on the host(s) that serve it: the dashboard and the console have the same paths
+        assert route(base_resources(), path, hosts) == {f"lapor-{service}"}, path
 
 
 def test_no_runtime_path_and_no_internal_endpoint_is_routed_by_the_ingress():
@@ -122,8 +124,9 @@ def test_every_ingress_serves_its_hosts_over_tls_only():
             one("Service", name)
 
 
-def test_the_dashboards_live_stream_is_not_buffered_nor_cut_before_it_ends():
-    annotations = one("Ingress", "lapor-dashboard")["metadata"]["annotations"]
+@pytest.mark.parametrize("name", ["lapor-dashboard", "lapor-console"])
+def test_the_live_streams_are_not_buffered_nor_cut_before_they_end(name):
+    annotations = one("Ingress", name)["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) > 60
 
@@ -184,5 +187,6 @@ def test_every_overlay_renders_the_ingress_policies_and_service_accounts(rendere
         for path in internal_paths():
             assert route(resources, path) == set(), (overlay, path)
         for service in PUBLIC:
+            hosts = {h for h, _, _, backend in ingress_paths(resources) if backend == f"lapor-{service}"}
             for path in public_paths(service):
-                assert route(resources, path) == {f"lapor-{service}"}, (overlay, path)
+                assert route(resources, path, hosts) == {f"lapor-{service}"}, (overlay, path)

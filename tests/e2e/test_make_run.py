@@ -24,7 +24,7 @@ import pytest
 from lapor_shared.infra import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "sinks")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console", "sinks")
 RUN_TIMEOUT_S = 150
 
 
@@ -77,6 +77,7 @@ def test_run_platform_once_starts_everything_and_stops_cleanly(run_dir: Path) ->
         assert f"✓ {name} siap / ready (http://127.0.0.1:{port}/readyz" in output, output
     assert f"Kafka bootstrap : 127.0.0.1:{kafka_port}" in output
     assert f"http://127.0.0.1:{ports['gateway']}/lapor" in output  # where to file a complaint
+    assert f"http://127.0.0.1:{ports['console']}/" in output and "petugas.bdl / " in output  # the officer console
     assert "✓ Semua berhenti / everything stopped" in output
     still_listening = [p for p in (kafka_port, *ports.values()) if listening(p)]
     assert not still_listening, f"ports still served after the supervisor stopped: {still_listening}"

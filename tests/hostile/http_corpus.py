@@ -118,9 +118,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # dashboard: the log-in
     Endpoint("dashboard_login", "dashboard", "POST", "/login", "form", html=True,
              form="username=lampung&password=bukan-kata-sandinya&next=%2Fdashboard"),
+    # console: the officers' log-in
+    Endpoint("console_login", "console", "POST", "/login", "form", html=True,
+             form="username=petugas.bdl&password=bukan-kata-sandinya&next=%2F"),
     # every service's HTTP server as such
     *(Endpoint(f"{service}_server", service, "GET", "/healthz", "raw")
-      for service in ("intake", "routing", "followup", "notify", "dashboard", "gateway")),
+      for service in ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")),
 )
 
 BODIES = _kinds("json", "form")

@@ -36,7 +36,9 @@ from lapor_shared.topics import (
     REPORTER_COMMANDS,
     SUBMISSION_RESULTS,
     SUBMISSIONS,
+    StreamFamily,
     TopicFamily,
+    agency_stream,
     key_of,
 )
 
@@ -82,7 +84,13 @@ FAMILY_OWNERS = {AGENCY_COMMANDS.prefix: "umum.18.71", ADMIN_COMMANDS.prefix: "1
 reaches the same consumers the same way."""
 
 
-def family_topic(family: TopicFamily) -> str:
+STREAM = agency_stream("18.71", "umum.18.71")
+"""The one agency stream (read by the console's pattern subscription) the corpus attacks."""
+
+
+def family_topic(family: TopicFamily | StreamFamily) -> str:
+    if isinstance(family, StreamFamily):
+        return STREAM
     return family.topic(FAMILY_OWNERS[family.prefix])
 
 
@@ -97,6 +105,7 @@ def samples() -> dict[str, Sample]:
             reasons=[Reason(code="x", message_id="Contoh.", message_en="Sample.")]), producer="intake"),
             ("payload", "reasons", 0, "message_en")),
         Sample(COMPLAINTS.name, f.accepted_envelope(), ("payload", "title")),
+        Sample(STREAM, f.routed_envelope(), ("payload", "title")),
         Sample(CONTACTS.name, f.envelope(ReporterContactShared(
             reporter_ref=uuid4(), channel=Channel.WEB, key_id="dev", ciphertext="gAAAAAB-contoh"),
             complaint_id=complaint), ("payload", "key_id")),

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from lapor_console.settings import ConsoleSettings
 from lapor_dashboard.settings import DashboardSettings
 from lapor_followup.settings import FollowupSettings
 from lapor_gateway.settings import GatewaySettings
@@ -28,6 +29,7 @@ DEFAULTS_REFUSED = {
     GatewaySettings: {"LAPOR_ADAPTERS__OPEN311_API_KEYS", "LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET",
                       "LAPOR_REPORTER_HASH_KEY"},
     DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
+    ConsoleSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
     RoutingSettings: set(),
     FollowupSettings: set(),
 }
@@ -39,6 +41,7 @@ PRODUCTION_READY = {
     GatewaySettings: {"adapters": {"open311_api_keys": "kotaku:7Gx…", "sms_webhook_secret": "from-the-provider"},
                       "reporter_hash_key": "9f1c0e…a-long-random-value"},
     DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False},
+    ConsoleSettings: {"session_secret": "another-long-random-value", "demo_users": False},
     RoutingSettings: {},
     FollowupSettings: {},
 }
@@ -93,12 +96,12 @@ def test_smtp_in_production_must_require_starttls_or_implicit_tls():
     assert implicit.development_values() == []
 
 
-def test_the_service_process_exits_before_serving_and_names_the_settings():
+@pytest.mark.parametrize("module", ["lapor_dashboard", "lapor_console"])
+def test_the_service_process_exits_before_serving_and_names_the_settings(module):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
     env.update(LAPOR_ENVIRONMENT="production", LAPOR_HTTP_PORT="1")  # port 1: it must not get as far as binding
 
-    done = subprocess.run([sys.executable, "-m", "lapor_dashboard"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-m", module], env=env, capture_output=True, text=True, timeout=60)
 
     assert done.returncode != 0
     assert "LAPOR_SESSION_SECRET" in done.stderr and "LAPOR_DEMO_USERS=false" in done.stderr

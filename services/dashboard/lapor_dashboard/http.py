@@ -12,31 +12,22 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from lapor_dashboard.pages import Pages, Unauthenticated, lang_of
+from lapor_dashboard.pages import Pages, Unauthenticated
+from lapor_shared import web_pages
 from lapor_shared.http_limits import PublicRoute
+from lapor_shared.web_pages import SECURITY_HEADERS, lang_of
+
+__all__ = ["MIDDLEWARE", "PUBLIC_ROUTES", "SECURITY_HEADERS", "exception_handlers", "routes"]
 
 if TYPE_CHECKING:
     from lapor_dashboard.app import Dashboard
 
 PUBLIC_ROUTES = (PublicRoute("login", "/login", ("POST",)),)
 """Log-in attempts count against the caller's login rate limit (password guessing)."""
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
-}
-
 
 def routes(service: Dashboard) -> list[BaseRoute]:
     pages = service.pages
@@ -74,26 +65,4 @@ def exception_handlers(pages: Pages) -> dict[Any, Any]:
     return {Unauthenticated: unauthenticated, HTTPException: http_error}
 
 
-class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every HTTP response of the wrapped app."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
-                         if k.lower().encode() not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
-MIDDLEWARE = (Middleware(SecurityHeaders),)
+MIDDLEWARE = web_pages.MIDDLEWARE

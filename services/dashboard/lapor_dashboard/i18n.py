@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from lapor_shared import statuses
+from lapor_shared import statuses, web_pages
+from lapor_shared.web_pages import LANGS, MONTHS_EN, MONTHS_ID, decimal, duration, pick, when
 
-LANGS = ("id", "en")
+__all__ = ["LANGS", "decimal", "duration", "pick", "when"]
 
 TEXTS: dict[str, tuple[str, str]] = {
     "site": ("LAPOR! Dasbor Pengawasan", "LAPOR! Oversight dashboard"),
@@ -89,48 +89,13 @@ TEXTS: dict[str, tuple[str, str]] = {
 STATUS_LABELS: dict[str, tuple[str, str]] = {status.value: pair for status, pair in statuses.LABELS.items()}
 """The platform's one wording of each status (``lapor_shared.statuses``)."""
 
-EVENT_LABELS: dict[str, tuple[str, str]] = {
-    "complaint.accepted": ("Laporan diterima platform", "Accepted by the platform"),
-    "complaint.needs_triage": ("Perlu verifikasi admin", "Needs triage"),
-    "complaint.routed": ("Didisposisikan ke instansi", "Routed to an agency"),
-    "complaint.forwarded": ("Dilimpahkan ke instansi lain", "Forwarded to another agency"),
-    "complaint.held": ("Ditunda", "Put on hold"),
-    "complaint.archived": ("Diarsipkan", "Archived"),
-    "complaint.acknowledged": ("Diterima instansi", "Acknowledged by the agency"),
-    "complaint.responded": ("Ditindaklanjuti instansi", "Followed up by the agency"),
-    "complaint.reporter_replied": ("Pelapor menanggapi", "The reporter replied"),
-    "complaint.rated": ("Pelapor memberi penilaian", "The reporter rated"),
-    "complaint.deadline_set": ("Tenggat ditetapkan", "Deadline set"),
-    "complaint.deadline_extended": ("Tenggat diperpanjang", "Deadline extended"),
-    "complaint.deadline_warning": ("Peringatan tenggat", "Deadline warning"),
-    "complaint.deadline_breached": ("Tenggat terlewati", "Deadline missed"),
-    "complaint.escalated": ("Dieskalasi ke tingkat atas", "Escalated one level up"),
-    "complaint.closed": ("Ditutup", "Closed"),
-    "complaint.reopened": ("Dibuka kembali", "Reopened"),
-}
+EVENT_LABELS = statuses.EVENT_LABELS
 
-STAGE_LABELS: dict[str, tuple[str, str]] = {
-    "verification": ("verifikasi", "verification"),
-    "acknowledgement": ("penerimaan", "acknowledgement"),
-    "follow_up": ("tindak lanjut", "follow-up"),
-    "auto_close": ("tutup otomatis", "auto-close"),
-    "resolution": ("penyelesaian", "resolution"),
-}
-
-MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def pick(lang: str, pair: tuple[str, str]) -> str:
-    return pair[1] if lang == "en" else pair[0]
+STAGE_LABELS = statuses.STAGE_LABELS
 
 
 def translator(lang: str) -> Callable[[str], str]:
-    def t(key: str) -> str:
-        pair = TEXTS.get(key)
-        return pick(lang, pair) if pair else key
-
-    return t
+    return web_pages.translator(TEXTS, lang)
 
 
 def status_label(status: str, lang: str) -> str:
@@ -145,33 +110,8 @@ def stage_label(stage: str | None, lang: str) -> str:
     return pick(lang, STAGE_LABELS.get(stage, (stage, stage))) if stage else ""
 
 
-def decimal(value: float, lang: str, digits: int = 1) -> str:
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "id" else text
-
-
 def percent(share: float | None, lang: str) -> str:
     return "–" if share is None else f"{round(share * 100)}%"
-
-
-def duration(seconds: float | None, lang: str) -> str:
-    if seconds is None:
-        return "–"
-    t = translator(lang)
-    if seconds < 3600:
-        return f"{max(0, round(seconds / 60))} {t('minute')}"
-    if seconds < 48 * 3600:
-        return f"{decimal(seconds / 3600, lang)} {t('hour')}"
-    return f"{decimal(seconds / 86400, lang)} {t('day')}"
-
-
-def when(at: datetime | None, lang: str, zone: str = "Asia/Jakarta") -> str:
-    if at is None:
-        return "–"
-    local = at.astimezone(ZoneInfo(zone))
-    months = MONTHS_EN if lang == "en" else MONTHS_ID
-    suffix = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(zone, zone)
-    return f"{local.day} {months[local.month - 1]} {local.year} {local:%H:%M} {suffix}"
 
 
 def day_label(d: date, lang: str) -> str:

@@ -28,12 +28,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
 from lapor_dashboard.figures import NodeFigures
 from lapor_dashboard.settings import DashboardSettings
-from lapor_shared.http_guard import check_fields
 from lapor_shared.logging import get_logger
+from lapor_shared.web_pages import lang_of, login_form, remember_lang, safe_next, set_session_cookie
 
 log = get_logger(component="dashboard.web")
 
-LANG_COOKIE = "lang"
 RECOMPUTE_AT_LEAST_S = 30.0
 """The live stream recomputes at least this often even when no complaint changed ("overdue now" moves
 with the clock); otherwise only when the node's complaints changed."""
@@ -126,23 +125,17 @@ class Pages:
 
     async def login(self, request: Request) -> Response:
         lang = lang_of(request)
-        form = await request.form()
-        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-        refusal = check_fields(fields, "body")  # a multipart form is not checked by the guard
-        if refusal is not None:
-            return refusal.response(as_html=True)
-        given = dict(fields)
-        username, password = given.get("username", "")[:100], given.get("password", "")[:200]
-        target = safe_next(given.get("next", ""))
-        user = await auth.authenticate(self.pool, username, password)
+        form = await login_form(request)
+        if isinstance(form, Response):
+            return form
+        user = await auth.authenticate(self.pool, form.username, form.password)
         if user is None:
             log.info("login_failed")
-            return self.html(request, "login.html", lang, 401, next=target, failed=True, username=username)
+            return self.html(request, "login.html", lang, 401, next=form.target, failed=True, username=form.username)
         log.info("login_succeeded", scope=user.scope, role=user.role)
-        response = RedirectResponse(target or "/dashboard", 303)
-        token = await self.sessions.open(self.pool, user)
-        response.set_cookie(auth.SESSION_COOKIE, token, max_age=self.sessions.max_age_s,
-                            httponly=True, samesite="lax", secure=self.settings.cookie_secure)
+        response = RedirectResponse(form.target or "/dashboard", 303)
+        set_session_cookie(response, auth.SESSION_COOKIE, await self.sessions.open(self.pool, user.username),
+                           max_age_s=self.sessions.max_age_s, secure=self.settings.cookie_secure)
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -225,26 +218,6 @@ class Pages:
                 log.warning("live_update_failed", error=repr(exc))
                 yield ": retrying\n\n"
             await asyncio.sleep(s.live_interval_s)
-
-
-def lang_of(request: Request) -> str:
-    asked = request.query_params.get("lang")
-    if asked in i18n.LANGS:
-        return asked
-    kept = request.cookies.get(LANG_COOKIE)
-    return kept if kept in i18n.LANGS else "id"
-
-
-def remember_lang(request: Request, response: Response, lang: str) -> None:
-    if request.query_params.get("lang") in i18n.LANGS and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (never ``//elsewhere`` or a full URL) may follow the login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return ""
 
 
 def csv_response(table: tables.Table, filename: str) -> Response:

@@ -226,23 +226,3 @@ async def add_user(
         username, password_hash, scope_code, role, display_name,
     )
     return bool(written)
-
-
-async def open_session(db: Executor, id_hash: bytes, username: str, max_age_s: int) -> None:
-    """A new session; ended and expired ones of the last day are swept on the way."""
-    await db.execute("DELETE FROM sessions WHERE expires_at < now() - interval '1 day'")
-    await db.execute(
-        "INSERT INTO sessions (id_hash, username, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))",
-        id_hash, username, float(max_age_s),
-    )
-
-
-async def session_user(db: Executor, id_hash: bytes) -> str | None:
-    value = await db.fetchval(
-        "SELECT username FROM sessions WHERE id_hash = $1 AND ended_at IS NULL AND expires_at > now()", id_hash
-    )
-    return str(value) if value is not None else None
-
-
-async def end_session(db: Executor, id_hash: bytes) -> None:
-    await db.execute("UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL", id_hash)

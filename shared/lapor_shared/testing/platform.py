@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lapor_shared.infra import free_port
 
-SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway")
+SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 
 
 @dataclass

@@ -37,8 +37,10 @@ def undeclared_destinations(runtime: Runtime[Any], envelope: Envelope[Any], topi
     declared = [p for p in runtime.publications if p.event_type == envelope.event_type]
     fixed = {topic for p in declared for topic in p.topics}
     jurisdictions = any(p.jurisdictions for p in declared)
+    families = tuple(p.family for p in declared if p.family)
     return [topic for topic in (list(topics) or destinations(envelope))
-            if topic not in fixed and not (jurisdictions and topic.startswith(JURISDICTION_PREFIX + "."))]
+            if topic not in fixed and not (jurisdictions and topic.startswith(JURISDICTION_PREFIX + "."))
+            and not topic.startswith(families)]
 
 
 @asynccontextmanager
