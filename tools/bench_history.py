@@ -143,7 +143,7 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
         async with intake.acquire() as conn:
             facts = await intake_repo.admission(
                 conn, channel="web", channel_message_id="bench-history-probe", hashes=[REPORTER],
-                reporter_window_s=3600, channel_window_s=60, channel_cap=3000, duplicate_window_s=7 * 24 * 3600,
+                reporter_window_s=3600, channel_window_s=60, duplicate_window_s=7 * 24 * 3600,
                 text_fingerprint="lampu jalan padam di gang mawar nomor 1", similarity=0.6)
             assert facts.similar is not None
 

@@ -23,6 +23,7 @@ one by one, retries, dead letter, rewind), and they are checked together or not 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,12 +108,15 @@ class Consumer:
         raw = msg.raw_message
         records = list(raw) if isinstance(raw, tuple | list) else [raw]
         done: set[int] = set()
+        began = time.perf_counter()
         try:
             await self._handle_records(records, done)
         except asyncio.CancelledError:
             raise  # shutting down: nothing is committed, the group redelivers from the last commit
         except Exception as exc:
             await self._rewind_unfinished(msg, records, done, exc)
+        log.debug("records_handled", consumer=self.name, records=len(records),
+                  ms=round((time.perf_counter() - began) * 1000, 1))
 
     async def handle_batch(self, records: list[Any]) -> None:
         """Records in order, all in ONE transaction (one commit, one offset commit for the batch).

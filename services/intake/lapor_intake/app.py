@@ -36,7 +36,8 @@ def build(settings: IntakeSettings | None = None) -> Intake:
     runtime = Runtime(settings, schema="intake", migrations="lapor_intake.migrations")
     ctx = Context.from_settings(settings)
     register_handlers(runtime, ctx)
-    pruner = ActivityPruner(runtime, older_than_s=ctx.activity_kept_s, interval_s=settings.activity_prune_interval_s)
+    pruner = ActivityPruner(runtime, older_than_s=ctx.activity_kept_s, channel_window_s=settings.channel_rate_window_s,
+                            interval_s=settings.activity_prune_interval_s)
     runtime.on_started.append(pruner.start)
     runtime.on_stopping.append(pruner.stop)
     return Intake(runtime, ctx, pruner)

@@ -1,4 +1,5 @@
-"""Intake's housekeeping: reporter activity older than every window it serves is deleted in the background.
+"""Intake's housekeeping: reporter activity and channel counters older than every window they serve are
+deleted in the background.
 
 ``reporter_activity`` answers two questions about a reporter's recent complaints (the rate limit and the
 duplicate check), each over a window; a row older than the longest window answers neither. Deleting them
@@ -22,14 +23,18 @@ CHUNK = 500
 
 
 class ActivityPruner:
-    def __init__(self, runtime: Runtime[Any], *, older_than_s: int, interval_s: float) -> None:
+    def __init__(self, runtime: Runtime[Any], *, older_than_s: int, channel_window_s: int, interval_s: float) -> None:
         self.runtime = runtime
         self.older_than_s = older_than_s
+        self.channel_window_s = channel_window_s
         self._loop = BackgroundLoop("intake-activity-pruner", self._round, idle_s=interval_s,
                                     failure_event="activity_prune_failed", log=log)
 
     async def prune_once(self) -> int:
-        """Delete every activity row older than the longest window (in chunks); how many went."""
+        """Delete every activity row older than the longest window (in chunks) and the channel counters no
+        window reaches; how many activity rows went."""
+        async with self.runtime.pool.acquire() as conn:
+            await repository.prune_channel_counts(conn, window_s=self.channel_window_s)
         deleted = 0
         while True:
             async with self.runtime.pool.acquire() as conn:

@@ -1,12 +1,15 @@
 """Abuse limits: per reporter and per channel, counted in PostgreSQL so that they hold across replicas.
 
-Both count *accepted* complaints in a sliding window through an index bounded by time:
+Both count *accepted* complaints in a sliding window (``repository.admission`` reads both):
 - per reporter: ``reporter_activity (identity_hash, accepted_at)``; the caller holds the reporter's
   advisory lock, so concurrent submissions of one person are counted exactly;
-- per channel: ``complaints (channel, accepted_at)``, counting at most ``limit`` rows. Submissions of
-  one channel are not serialised (that would make the channel single-threaded), so under concurrency
-  the channel may overshoot by the number of transactions in flight at once (at most one per
-  partition being consumed): a flood still cannot starve the other channels.
+- per channel: the counters in ``channel_counts`` (fixed windows, sixteen shards so that concurrent
+  transactions never wait for one another), the window before weighed by the share of it still inside
+  the sliding window, rounded up: a few rows read whatever the rate, where counting the channel's recent
+  complaints read more rows the busier the channel. Submissions of one channel are not serialised (that
+  would make the channel single-threaded), so under concurrency the channel may overshoot by the number
+  of transactions in flight at once (at most one per partition being consumed): a flood still cannot
+  starve the other channels.
 """
 
 from __future__ import annotations

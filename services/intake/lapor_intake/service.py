@@ -93,7 +93,7 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
     facts = await repository.admission(
         tx.conn, channel=channel, channel_message_id=message_id, hashes=identity.hashes,
         reporter_window_s=ctx.limits.reporter_window_s, channel_window_s=ctx.limits.channel_window_s,
-        channel_cap=ctx.limits.channel_limit, duplicate_window_s=ctx.duplicates.window_s,
+        duplicate_window_s=ctx.duplicates.window_s,
         text_fingerprint=text_fingerprint, similarity=ctx.duplicates.similarity,
     )
     if facts.already_made:
@@ -125,6 +125,7 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
             text_fingerprint=text_fingerprint,
             possible_duplicate_of=earlier,
             submission_event_id=envelope.event_id,
+            channel_window_s=ctx.limits.channel_window_s,
         )
 
     async def already_made() -> bool:

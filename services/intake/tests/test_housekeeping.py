@@ -22,7 +22,7 @@ async def test_activity_older_than_both_windows_is_pruned_in_chunks_and_recent_a
             " FROM generate_series(1, $1::int) AS i, complaints AS c",
             CHUNK * 2 + 7,
         )
-        pruner = ActivityPruner(h.runtime, older_than_s=7200, interval_s=3600)
+        pruner = ActivityPruner(h.runtime, older_than_s=7200, channel_window_s=60, interval_s=3600)
         deleted = await pruner.prune_once()
         left = await h.sql("SELECT count(*) AS n FROM reporter_activity")
 

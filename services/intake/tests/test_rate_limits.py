@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import math
+from datetime import timedelta
 
 import pytest
 
-from lapor_intake import service
+from lapor_intake import repository, service
 from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
@@ -101,3 +103,23 @@ async def test_concurrent_submissions_of_one_reporter_are_counted_exactly(databa
     assert complaints == 5
     assert sum("complaint.accepted" in o for o in outcomes) == 5
     assert sum(o == ["complaint.rejected"] for o in outcomes) == 7
+
+
+async def test_the_channel_count_weighs_the_window_before_by_its_share_still_inside_the_sliding_window(
+    database_url,
+):
+    runtime = build(IntakeSettings(database_url=database_url)).runtime
+    async with in_memory(runtime), runtime.pool.acquire() as conn, conn.transaction():
+        start, elapsed = await conn.fetchrow(
+            "SELECT to_timestamp(floor(extract(epoch FROM now()) / 60) * 60) AS s,"
+            " extract(epoch FROM now() - to_timestamp(floor(extract(epoch FROM now()) / 60) * 60)) AS e")
+        await conn.executemany(
+            "INSERT INTO channel_counts (channel, window_start, shard, accepted) VALUES ($1, $2, $3, $4)",
+            [("web", start, 0, 2), ("web", start, 5, 1), ("web", start - timedelta(seconds=60), 3, 10),
+             ("web", start - timedelta(seconds=120), 0, 99), ("sms", start, 0, 50)])
+        facts = await repository.admission(
+            conn, channel="web", channel_message_id="x", hashes=[], reporter_window_s=3600, channel_window_s=60,
+            duplicate_window_s=3600, text_fingerprint=None, similarity=0.8)
+
+    assert facts.channel_recent == 3 + math.ceil(10 * (1 - float(elapsed) / 60))
+    assert facts.reporter_recent == 0 and facts.similar is None and not facts.already_made
