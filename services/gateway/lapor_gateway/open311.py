@@ -27,6 +27,7 @@ from lapor_gateway import repository as repo
 from lapor_gateway import status
 from lapor_gateway.context import AdapterContext, BodyTooLarge
 from lapor_gateway.contract import Outcome, SubmissionProblem, build_submission
+from lapor_gateway.evidence import form_and_files, is_multipart, with_media
 from lapor_gateway.open311_format import FORMATS, errors, respond
 from lapor_gateway.projection import label
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
@@ -137,8 +138,12 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
+    media: list[bytes] = []
     try:
-        params = await fields.params_of(request, ctx.settings.max_body_bytes)
+        if is_multipart(request):  # a ``media`` file beside the fields (GeoReport v2 multipart)
+            params, media = await form_and_files(request, ctx.evidence, file_fields=("media",))
+        else:
+            params = await fields.params_of(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return errors(fmt, 413, "Permintaan terlalu besar. / Request too large.")
     except Refusal as refusal:
@@ -169,6 +174,11 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
         return errors(fmt, 400, *texts)
     if unsafe := unsafe_link_reasons(submission.attachments, field="media_url"):
         return errors(fmt, 400, *(f"{r.message_id} / {r.message_en}" for r in unsafe))
+    if media:
+        try:
+            submission = await with_media(ctx.evidence, submission, media)
+        except SubmissionProblem as exc:
+            return errors(fmt, 400, *(f"{r['message_id']} / {r['message_en']}" for r in exc.reasons))
     try:
         outcome = await ctx.gateway.submit(submission, source="open311")
     except IdempotencyConflict:

@@ -10,6 +10,7 @@ unguessable id, ``fill_slot`` stores the file sent to it, ``slot_evidence`` read
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -43,10 +44,16 @@ class EvidenceUploads:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store, self.limits, self.orphan_age_s, self.clock = store, limits, orphan_age_s, clock
 
-    async def accept(self, data: bytes, *, number: int = 1, field: str = "files") -> Uploaded:
-        """Sanitise and store one file under ``incoming/``; ``Refused`` (with its reason) otherwise."""
+    async def accept(self, data: bytes, *, number: int = 1, field: str = "files", scope: str | None = None
+                     ) -> Uploaded:
+        """Sanitise and store one file under ``incoming/``; ``Refused`` (with its reason) otherwise.
+
+        ``scope`` (a channel message id, a slot id) makes the object id depend on it and on the stored
+        bytes only, so a client that sends the same form again names the same objects (its idempotency
+        key still matches); without it the id is random."""
         clean = await asyncio.to_thread(sanitise, data, self.limits, number=number, field=field)
-        object_id = f"{uuid4().hex}.{clean.extension}"
+        name = hashlib.sha256(f"{scope}\n{clean.sha256}".encode()).hexdigest()[:32] if scope else uuid4().hex
+        object_id = f"{name}.{clean.extension}"
         if clean.thumbnail is not None:
             await self.store.put(thumbnail_key(INCOMING, object_id), clean.thumbnail)
         await self.store.put(f"{INCOMING}/{object_id}", clean.data)
@@ -110,7 +117,7 @@ class EvidenceUploads:
         record = await self._slot(slot)
         if "evidence" in record:
             raise Refused(why.unknown_upload())  # a slot takes one file
-        uploaded = await self.accept(data, field="file")
+        uploaded = await self.accept(data, field="file", scope=slot)
         record["evidence"] = uploaded.evidence.model_dump()
         await self.store.put(f"{INCOMING}/slots/{slot}.json", json.dumps(record).encode())
         return uploaded

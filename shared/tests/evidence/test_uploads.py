@@ -91,3 +91,14 @@ async def test_removed_evidence_leaves_no_file_or_thumbnail(uploads):
     await uploads.remove([uploaded.evidence])
 
     assert await uploads.store.list_older_than("evidence", datetime.now(UTC) + timedelta(minutes=1)) == []
+
+
+async def test_the_same_file_sent_again_for_the_same_message_gets_the_same_object_id(uploads):
+    photo = encoded(pattern(), "PNG")
+
+    first = await uploads.accept(photo, scope="web-1")
+    again = await uploads.accept(photo, scope="web-1")
+    other = await uploads.accept(photo, scope="web-2")
+
+    assert first.evidence == again.evidence
+    assert other.evidence.object_id != first.evidence.object_id
