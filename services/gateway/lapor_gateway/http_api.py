@@ -23,6 +23,7 @@ from lapor_gateway import status
 from lapor_gateway.context import AdapterContext, BodyTooLarge, read_body
 from lapor_gateway.contract import Outcome, SubmissionProblem, build_submission, normalise_phone, reason
 from lapor_gateway.evidence import attach, claim, form_and_files, is_multipart
+from lapor_gateway.evidence_view import links
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import categories, safejson
 from lapor_shared.events.values import Channel
@@ -190,6 +191,7 @@ async def complaint_status(request: Request, ctx: AdapterContext) -> JSONRespons
     if found is None:  # no such number, or a rahasia complaint: one answer
         return problem(404, reason("not_found", "tracking_number", "Laporan dengan nomor pelacakan ini tidak ada.",
                                    "No complaint has this tracking number."))
+    found["evidence"] = links(found.get("evidence"), ctx.evidence.signer, audience="public")
     return JSONResponse(found, headers=NO_STORE)
 
 

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from lapor_gateway import reporters
 from lapor_gateway.context import AdapterContext, BodyTooLarge, read_body
 from lapor_gateway.contract import reason
+from lapor_gateway.evidence_view import sign_timeline
 from lapor_gateway.reporter_actions import ActionConflict, ActionOutcome, ActionProblem, build
 from lapor_shared import safejson
 from lapor_shared.http_errors import json_error, json_refusal, json_response
@@ -73,7 +74,8 @@ async def timeline(request: Request, ctx: AdapterContext) -> Response:
     reporter = await _reporter(request, ctx)
     if isinstance(reporter, Response):
         return reporter
-    return json_response(await reporters.view(ctx.pool, reporter, datetime.now(UTC)))
+    return json_response(sign_timeline(await reporters.view(ctx.pool, reporter, datetime.now(UTC)),
+                                       ctx.evidence.signer))
 
 
 async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response:

@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from lapor_gateway import reporters
 from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields
+from lapor_gateway.evidence_view import sign_timeline
 from lapor_gateway.reporter_actions import ActionConflict, ActionOutcome, ActionProblem, build
 from lapor_gateway.web_form import TEXTS as FORM_TEXTS
 from lapor_gateway.web_form import language, render
@@ -48,6 +49,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "deadline_verification": ("verifikasi", "verification"),
     "timeline": ("Riwayat", "Timeline"),
     "attachment": ("Lampiran", "Attachment"),
+    "evidence": ("Bukti", "Evidence"),
     "reply": ("Balas tindak lanjut", "Reply to the follow-up"),
     "reply_text": ("Balasan Anda", "Your reply"),
     "send_reply": ("Kirim balasan", "Send reply"),
@@ -99,7 +101,7 @@ async def _proven(request: Request, ctx: AdapterContext, fields: dict[str, str]
 async def _show(request: Request, ctx: AdapterContext, reporter: reporters.Reporter, key: str, *,
                 outcome: ActionOutcome | None = None, problems: list[dict[str, Any]] | None = None,
                 status_code: int = 200) -> Response:
-    view = await reporters.view(ctx.pool, reporter, datetime.now(UTC))
+    view = sign_timeline(await reporters.view(ctx.pool, reporter, datetime.now(UTC)), ctx.evidence.signer)
     return _page(request, status_code, view=view, key=key, nonce=uuid4().hex, outcome=outcome,
                  problems=problems or [], typed=reporter.tracking_number)
 
