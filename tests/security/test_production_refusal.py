@@ -27,7 +27,7 @@ DEFAULTS_REFUSED = {
                      "LAPOR_SMTP__START_TLS=true (atau/or LAPOR_SMTP__USE_TLS=true)", "LAPOR_PUBLIC_BASE_URL"},
     GatewaySettings: {"LAPOR_ADAPTERS__OPEN311_API_KEYS", "LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET",
                       "LAPOR_REPORTER_HASH_KEY", "LAPOR_EVIDENCE__LINK_SECRET"},
-    DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
+    DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false", "LAPOR_EVIDENCE__LINK_SECRET"},
     RoutingSettings: set(),
     FollowupSettings: set(),
 }
@@ -39,7 +39,8 @@ PRODUCTION_READY = {
     GatewaySettings: {"adapters": {"open311_api_keys": "kotaku:7Gx…", "sms_webhook_secret": "from-the-provider"},
                       "reporter_hash_key": "9f1c0e…a-long-random-value",
                       "evidence": {"link_secret": "another-long-random-value"}},
-    DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False},
+    DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False,
+                        "evidence": {"link_secret": "another-long-random-value"}},
     RoutingSettings: {},
     FollowupSettings: {},
 }
