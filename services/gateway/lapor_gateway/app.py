@@ -47,7 +47,7 @@ def build(settings: GatewaySettings | None = None) -> Gateway:
     channels = AdapterContext(runtime, settings.adapters, board, SubmissionGateway(runtime, board, settings.adapters),
                               listener, ReporterActions(runtime, board, settings.adapters), settings.reporter_hash_key,
                               GatewayEvidence.from_settings(settings.evidence))
-    sweeper = channels.evidence.sweeper()
+    sweeper = channels.evidence.sweeper(lambda: runtime.pool)
     register_handlers(runtime, channels)
 
     async def warn_about_dev_secrets(rt: Runtime[GatewaySettings]) -> None:

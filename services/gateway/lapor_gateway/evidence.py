@@ -7,14 +7,17 @@ serving a file by its signed link (``GET /bukti/{id}``) are in ``evidence_http``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from lapor_gateway.contract import SubmissionProblem
+from lapor_gateway.evidence_retention import expire_archived
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.events.intake import ComplaintSubmitted
 from lapor_shared.events.values import Evidence
@@ -45,13 +48,15 @@ class GatewayEvidence:
         limits = self.settings.limits
         return min(limits.max_total_bytes, limits.max_count * limits.max_file_bytes) + FORM_FIELDS_BYTES
 
-    def sweeper(self) -> BackgroundLoop:
-        """Deletes uploads no submission named, ``orphan_age_s`` after they were written."""
+    def sweeper(self, pool: Callable[[], asyncpg.Pool]) -> BackgroundLoop:
+        """Deletes uploads no submission named, ``orphan_age_s`` after they were written, and an archived
+        complaint's files once their retention ends (``evidence_retention``)."""
         async def step() -> bool:
             swept = await self.uploads.sweep()
             if swept:
                 log.info("evidence_orphans_swept", count=swept)
-            return False
+            before = datetime.now(UTC) - timedelta(seconds=self.settings.archived_retention_s)
+            return await expire_archived(pool(), self.uploads, archived_before=before) > 0
 
         return BackgroundLoop("evidence-sweep", step, idle_s=self.settings.sweep_interval_s,
                               failure_event="evidence_sweep_failed", log=log)

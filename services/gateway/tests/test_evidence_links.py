@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image
 
+from lapor_shared.events.lifecycle import ComplaintArchived
+from lapor_shared.testing.factories import reason
 from shared.tests.evidence.images import GPS_IFD, encoded, pattern
 
 from .conftest import complaint_body
@@ -99,3 +101,25 @@ async def _reporter_evidence(a, number: str, key: str) -> list:
     if response.status_code != 200:
         return []
     return [e for step in response.json()["timeline"] for e in step.get("evidence", [])]
+
+
+async def test_an_archived_complaints_files_are_deleted_when_their_retention_ends(adapters):
+    async with adapters(evidence={"archived_retention_s": 0.5, "sweep_interval_s": 0.2}) as a:
+        accepted = await _submit_with_photo(a)
+        number, key = accepted["tracking_number"], accepted["reporter_key"]
+        [item] = await a.until(lambda: _reporter_evidence(a, number, key))
+        object_id = urlsplit(item["url"]).path.rsplit("/", 1)[1]
+        assert await a.evidence.uploads.store.exists(f"evidence/{object_id}")
+
+        await a.lifecycle(ComplaintArchived(reason=reason(code="not_public_service"), by="admin-1"),
+                          complaint_id=await a.complaint_id(number), tracking_number=number)
+        await a.until(lambda: _gone(a, f"evidence/{object_id}"), timeout=20)
+
+        assert not await a.evidence.uploads.store.exists(f"evidence/{object_id}.thumb.jpg")
+        assert await _reporter_evidence(a, number, key) == []
+        assert not await _view_has_evidence(a, number)
+        assert (await a.http.get(item["url"])).status_code == 404
+
+
+async def _gone(a, key: str) -> bool:
+    return not await a.evidence.uploads.store.exists(key)

@@ -38,6 +38,8 @@ class EvidenceSettings(BaseModel):
     orphan_age_s: float = Field(default=24 * 3600.0, gt=0)
     """An upload never named by a submission is deleted this long after it was written."""
     sweep_interval_s: float = Field(default=600.0, gt=0)
+    archived_retention_s: float = Field(default=90 * 24 * 3600.0, ge=0)
+    """An archived complaint's files are deleted this long after the archiving (docs/privacy.md)."""
     limits: EvidenceLimits = EvidenceLimits()
 
     def is_development_secret(self) -> bool:
