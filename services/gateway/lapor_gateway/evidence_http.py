@@ -82,12 +82,19 @@ def _refused_link() -> JSONResponse:
                                "The file link is not valid or has expired."))
 
 
+def _gone() -> JSONResponse:
+    return problem(404, reason("evidence_gone", None, "Berkas tidak ada (atau masa simpannya sudah berakhir).",
+                               "There is no such file (or its retention has ended)."))
+
+
 async def serve(request: Request, ctx: AdapterContext) -> Response:
     object_id = request.path_params["object_id"]
     q = request.query_params
     audience, expires, signature = q.get("aud", ""), q.get("exp", ""), q.get("sig", "")
-    if not _OBJECT.match(object_id) or not ctx.evidence.signer.verify(
-            object_id, audience=audience, expires=expires, signature=signature, now=datetime.now(UTC)):
+    if not _OBJECT.match(object_id):  # no object could have this id
+        return _gone()
+    if not ctx.evidence.signer.verify(object_id, audience=audience, expires=expires, signature=signature,
+                                      now=datetime.now(UTC)):
         return _refused_link()
     thumbnail = q.get("v") == "thumb" and not object_id.endswith(".pdf")
     key = thumbnail_key(STORED, object_id) if thumbnail else f"{STORED}/{object_id}"
@@ -95,8 +102,7 @@ async def serve(request: Request, ctx: AdapterContext) -> Response:
     try:
         first = await anext(stream)
     except (ObjectNotFound, StopAsyncIteration):
-        return problem(404, reason("evidence_gone", None, "Berkas tidak ada lagi (masa simpannya mungkin berakhir).",
-                                   "The file is no longer there (its retention may have ended)."))
+        return _gone()
 
     async def body() -> Any:
         yield first

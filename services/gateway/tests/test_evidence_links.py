@@ -63,6 +63,7 @@ async def test_a_link_is_refused_once_expired_or_changed(adapters):
         other_audience = item["url"].replace("aud=public", "aud=reporter")
         other_object = item["url"].replace(object_id, "f" * 32 + ".jpg")
 
+        assert (await a.http.get(item["url"].replace(object_id, "../../etc/passwd"))).status_code == 404
         for url in (expired, other_audience, other_object, item["url"].split("?")[0]):
             refused = await a.http.get(url)
             assert refused.status_code == 403, url
