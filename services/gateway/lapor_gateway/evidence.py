@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from lapor_gateway.contract import SubmissionProblem
-from lapor_gateway.evidence_retention import expire_archived
+from lapor_gateway.evidence_retention import expire_archived, record_claim, settle_claims
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.events.intake import ComplaintSubmitted
 from lapor_shared.events.values import Evidence
@@ -55,6 +55,7 @@ class GatewayEvidence:
             swept = await self.uploads.sweep()
             if swept:
                 log.info("evidence_orphans_swept", count=swept)
+            await settle_claims(pool(), self.uploads, orphan_age_s=self.settings.orphan_age_s)
             before = datetime.now(UTC) - timedelta(seconds=self.settings.archived_retention_s)
             return await expire_archived(pool(), self.uploads, archived_before=before) > 0
 
@@ -130,9 +131,15 @@ async def from_slots(evidence: GatewayEvidence, slots: Any) -> list[Evidence]:
     return found
 
 
-async def claim(evidence: GatewayEvidence, items: Sequence[Evidence]) -> None:
+async def claim(evidence: GatewayEvidence, items: Sequence[Evidence],
+                submission: ComplaintSubmitted | None = None) -> None:
     """Move the files out of ``incoming/`` before the event that names them is published; a file swept
-    meanwhile is SubmissionProblem (the client uploads it again)."""
+    meanwhile is SubmissionProblem (the client uploads it again). For a ``submission``, a claim record is
+    kept beside them, so the files of one intake then rejects are deleted (``evidence_retention``)."""
+    if not items:
+        return
+    if submission is not None:
+        await record_claim(evidence.uploads, str(submission.channel), submission.channel_message_id, items)
     try:
         await evidence.uploads.claim(items)
     except ObjectNotFound:
@@ -159,5 +166,6 @@ async def with_media(evidence: GatewayEvidence, submission: ComplaintSubmitted, 
                      ) -> ComplaintSubmitted:
     """Open311's ``media`` files stored, claimed and named by the submission (SubmissionProblem if refused)."""
     items = await store_files(evidence, media, scope=submission.channel_message_id, field="media")
-    await claim(evidence, items)
-    return submission.model_copy(update={"evidence": items})
+    submission = submission.model_copy(update={"evidence": items})
+    await claim(evidence, items, submission)
+    return submission

@@ -1,4 +1,6 @@
-"""Retention of evidence (docs/privacy.md, "Evidence"): an archived complaint's files are deleted
+"""Retention of evidence (docs/privacy.md, "Evidence"). The files of a submission intake *rejected* are
+deleted once the gateway recorded the rejection (a claim record kept beside them at claiming says which
+files a channel message named; ``settle_claims``). An archived complaint's files are deleted
 ``archived_retention_s`` after it was archived (by default 90 days, the retention of ``lapor.complaints``,
 so that no event the platform still holds names a file that is gone), their thumbnails with them, and
 their references leave the public view and the reporter's timeline, so no page offers a dead link.
@@ -10,14 +12,18 @@ the reporter's replies).
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
+from lapor_gateway import repository as repo
 from lapor_gateway.evidence_view import references
 from lapor_shared.events.values import Evidence
-from lapor_shared.evidence import EvidenceUploads
+from lapor_shared.evidence import EvidenceUploads, ObjectNotFound
 from lapor_shared.logging import get_logger
 
 log = get_logger(component="gateway.evidence")
@@ -46,3 +52,51 @@ async def expire_archived(pool: asyncpg.Pool, uploads: EvidenceUploads, *, archi
                                complaint_id)
         log.info("evidence_retention_expired", files=len(items))
     return len(due)
+
+
+CLAIMS = "claims"
+SETTLE_AFTER_S = 30.0
+"""A claim record is looked at this long after it was written (the answer usually came by then), or after
+the orphan age when that is shorter."""
+
+
+def _claim_key(channel: str, channel_message_id: str) -> str:
+    digest = hashlib.sha256("\n".join((channel, channel_message_id)).encode()).hexdigest()
+    return f"{CLAIMS}/{digest}.json"
+
+
+async def record_claim(uploads: EvidenceUploads, channel: str, channel_message_id: str,
+                       items: Sequence[Evidence]) -> None:
+    """Which files this channel message names, kept until intake's answer settles it."""
+    record = {"channel": channel, "channel_message_id": channel_message_id,
+              "evidence": [e.model_dump(mode="json") for e in items]}
+    await uploads.store.put(_claim_key(channel, channel_message_id), json.dumps(record).encode())
+
+
+async def settle_claims(pool: asyncpg.Pool, uploads: EvidenceUploads, *, orphan_age_s: float) -> int:
+    """Delete the files of rejected submissions (and of those never recorded, after ``orphan_age_s``: the
+    publish failed and the client did not come back); forget the claim records of accepted ones."""
+    now = datetime.now(UTC)
+    removed = 0
+    for key in await uploads.store.list_older_than(CLAIMS, now - timedelta(seconds=min(SETTLE_AFTER_S,
+                                                                                            orphan_age_s))):
+        try:
+            record = json.loads(await uploads.store.get(key))
+        except (ObjectNotFound, ValueError):
+            continue
+        row = await repo.get_submission(pool, record["channel"], record["channel_message_id"])
+        if row is not None and row["outcome"] == "pending":
+            continue
+        if row is None and not await _older(uploads, key, now - timedelta(seconds=orphan_age_s)):
+            continue
+        if row is None or row["outcome"] == "rejected":
+            await uploads.remove([Evidence.model_validate(e) for e in record["evidence"]])
+            removed += 1
+        await uploads.store.delete(key)
+    if removed:
+        log.info("evidence_of_rejected_submissions_removed", submissions=removed)
+    return removed
+
+
+async def _older(uploads: EvidenceUploads, key: str, before: datetime) -> bool:
+    return key in await uploads.store.list_older_than(CLAIMS, before)

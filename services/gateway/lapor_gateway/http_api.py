@@ -155,7 +155,7 @@ async def submit_complaint(request: Request, ctx: AdapterContext) -> JSONRespons
     try:
         await attach(ctx.evidence, data, files=files, slots=data.pop("uploads", None), scope=message_id)
         submission = build_submission(data)
-        await claim(ctx.evidence, submission.evidence)  # stored for good before the event names them
+        await claim(ctx.evidence, submission.evidence, submission)  # stored for good before the event names them
     except SubmissionProblem as exc:
         return problem(422, *exc.reasons, channel_message_id=message_id)
     try:

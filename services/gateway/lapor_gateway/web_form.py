@@ -241,7 +241,7 @@ async def submit_form(request: Request, ctx: AdapterContext) -> Response:
     try:
         await attach(ctx.evidence, data, files=files, scope=data["channel_message_id"])
         submission = build_submission(data)
-        await claim(ctx.evidence, submission.evidence)  # stored for good before the event names them
+        await claim(ctx.evidence, submission.evidence, submission)  # stored for good before the event names them
         outcome = await ctx.gateway.submit(submission, source="web")
     except SubmissionProblem as exc:
         return _form(request, form, _localised(exc.reasons, lang), 422)

@@ -159,3 +159,23 @@ async def _gone(a, key: str) -> bool:
 def _far_future() -> datetime:
     return datetime.now(UTC) + timedelta(days=1)
 
+
+
+async def test_the_files_of_a_submission_intake_rejects_are_deleted_and_an_accepted_ones_kept(adapters):
+    async with adapters(evidence={"orphan_age_s": 0.5, "sweep_interval_s": 0.2}) as a:
+        rejected = await a.http.post("/api/v1/complaints", data={"complaint": json.dumps(complaint_body(
+            description="x"))}, files=[("files", ("a.png", encoded(pattern(), "PNG"), "image/png"))])
+        accepted = await a.http.post("/api/v1/complaints", data={"complaint": json.dumps(complaint_body())},
+                                     files=[("files", ("b.png", encoded(pattern(32, 32), "PNG"), "image/png"))])
+        assert rejected.status_code == 422 and accepted.status_code == 201, (rejected.text, accepted.text)
+        gone_id, kept_id = (p["evidence"][0]["object_id"] for p in _published(a))
+
+        await a.until(lambda: _gone(a, f"evidence/{gone_id}"), timeout=20)
+        await a.until(lambda: _no_claims(a), timeout=20)
+
+        assert await a.evidence.uploads.store.exists(f"evidence/{kept_id}")
+        assert not await a.evidence.uploads.store.exists(f"evidence/{gone_id}.thumb.jpg")
+
+
+async def _no_claims(a) -> bool:
+    return await a.evidence.uploads.store.list_older_than("claims", _far_future()) == []
