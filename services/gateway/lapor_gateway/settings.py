@@ -22,7 +22,7 @@ class AdapterSettings(BaseModel):
     wait_s: float = Field(default=5.0, ge=0)
     """How long an HTTP request waits for intake's answer before answering 202 with a poll token."""
     max_body_bytes: int = 256_000
-    """Largest request body accepted (attachments travel as references, never as bytes)."""
+    """Largest request body accepted without files (forms with files and upload slots: docs/evidence.md)."""
     recheck_s: float = Field(default=1.0, gt=0)
     """A waiting request reads its answer from the gateway's table this often even when no notification
     woke it (the listening connection was away, or the notification was lost with it)."""
