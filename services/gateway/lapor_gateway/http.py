@@ -49,6 +49,7 @@ def streamed_routes(evidence: GatewayEvidence) -> tuple[StreamedRoute, ...]:
     return (
         StreamedRoute("/api/v1/complaints", ("POST",), form, MULTIPART),
         StreamedRoute("/lapor", ("POST",), form, MULTIPART),
+        StreamedRoute("/lacak/balas", ("POST",), form, MULTIPART),
         StreamedRoute("/open311/v2/requests", ("POST",), form, MULTIPART),
         StreamedRoute("/api/v1/uploads/", ("PUT",), evidence.settings.limits.max_file_bytes),
     )
