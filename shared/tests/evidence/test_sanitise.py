@@ -119,3 +119,19 @@ def test_a_plain_pdf_is_stored_as_sent():
     clean = sanitise(pdf, LIMITS)
 
     assert clean.data == pdf and clean.media_type == "application/pdf" and clean.thumbnail is None
+
+
+def test_a_heic_photo_is_stored_as_a_jpeg_without_its_gps_but_its_position_is_offered():
+    clean = sanitise(encoded(pattern(), "HEIF", quality=90), LIMITS)
+
+    stored = _metadata_free(clean.data)
+    assert clean.media_type == "image/jpeg" and stored.format == "JPEG" and stored.size == (64, 48)
+    assert clean.gps == pytest.approx(POSITION, abs=1e-5)
+
+
+def test_an_image_larger_than_the_settings_allow_is_refused_from_its_header_with_its_size():
+    with pytest.raises(Refused) as refused:
+        sanitise(encoded(pattern(300, 20), "PNG"), EvidenceLimits(max_side=200))
+
+    assert refused.value.reason.code == "evidence_image_dimensions"
+    assert "300 × 20" in refused.value.reason.message_id and "300 × 20 pixels" in refused.value.reason.message_en
