@@ -26,6 +26,8 @@ from lapor_shared.evidence.store import ObjectNotFound, ObjectStore
 
 INCOMING, STORED = "incoming", "evidence"
 _SLOT = re.compile(r"^[0-9a-f]{32}$")
+DECODING_AT_ONCE = 2
+"""Files sanitised at the same time by one process (the others wait their turn)."""
 
 
 def thumbnail_key(prefix: str, object_id: str) -> str:
@@ -43,6 +45,7 @@ class EvidenceUploads:
     def __init__(self, store: ObjectStore, limits: EvidenceLimits, *, orphan_age_s: float = 24 * 3600.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store, self.limits, self.orphan_age_s, self.clock = store, limits, orphan_age_s, clock
+        self._decoding = asyncio.Semaphore(DECODING_AT_ONCE)
 
     async def accept(self, data: bytes, *, number: int = 1, field: str = "files", scope: str | None = None
                      ) -> Uploaded:
@@ -51,7 +54,8 @@ class EvidenceUploads:
         ``scope`` (a channel message id, a slot id) makes the object id depend on it and on the stored
         bytes only, so a client that sends the same form again names the same objects (its idempotency
         key still matches); without it the id is random."""
-        clean = await asyncio.to_thread(sanitise, data, self.limits, number=number, field=field)
+        async with self._decoding:  # a 40 MP image is ~160 MB decoded: a few at a time per process
+            clean = await asyncio.to_thread(sanitise, data, self.limits, number=number, field=field)
         name = hashlib.sha256(f"{scope}\n{clean.sha256}".encode()).hexdigest()[:32] if scope else uuid4().hex
         object_id = f"{name}.{clean.extension}"
         if clean.thumbnail is not None:
