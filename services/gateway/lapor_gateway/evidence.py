@@ -21,7 +21,7 @@ from lapor_gateway.evidence_retention import expire_archived, record_claim, sett
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.events.intake import ComplaintSubmitted
 from lapor_shared.events.values import Evidence
-from lapor_shared.evidence import EvidenceSettings, EvidenceUploads, LinkSigner, ObjectNotFound, Refused
+from lapor_shared.evidence import EvidenceSettings, EvidenceUploads, LinkSigner, ObjectNotFound, Refused, Uploaded
 from lapor_shared.evidence import limits as why
 from lapor_shared.http_guard import check_fields
 from lapor_shared.logging import get_logger
@@ -99,13 +99,18 @@ def _reason_dicts(reasons: Sequence[Any]) -> list[dict[str, Any]]:
 async def store_files(evidence: GatewayEvidence, blobs: Sequence[bytes], *, scope: str, field: str = "files"
                       ) -> list[Evidence]:
     """Sanitise and store the files (under ``incoming/``), or SubmissionProblem with every reason."""
+    return [u.evidence for u in await _store(evidence, blobs, scope=scope, field=field)]
+
+
+async def _store(evidence: GatewayEvidence, blobs: Sequence[bytes], *, scope: str, field: str = "files"
+                 ) -> list[Uploaded]:
     problems = evidence.uploads.check_set([len(b) for b in blobs], field)
     if problems:
         raise SubmissionProblem(_reason_dicts(problems))
     stored, refused = [], []
     for number, blob in enumerate(blobs, 1):
         try:
-            stored.append((await evidence.uploads.accept(blob, number=number, field=field, scope=scope)).evidence)
+            stored.append(await evidence.uploads.accept(blob, number=number, field=field, scope=scope))
         except Refused as exc:
             refused.append(exc.reason)
     if refused:
@@ -147,19 +152,21 @@ async def claim(evidence: GatewayEvidence, items: Sequence[Evidence],
 
 
 async def attach(evidence: GatewayEvidence, data: dict[str, Any], *, files: Sequence[bytes] = (), slots: Any = None,
-                 scope: str) -> None:
+                 scope: str) -> tuple[float, float] | None:
     """Put the stored files' references into a submission's ``data`` (``evidence``), from files sent
     with it and upload slots it names; a client's own ``evidence`` is dropped (only the gateway names
-    stored objects). SubmissionProblem with the reasons when a file or slot is refused."""
+    stored objects). SubmissionProblem with the reasons when a file or slot is refused. Returns the first
+    position a sent photo carried (to be used only when the reporter asked for it), else None."""
     data.pop("evidence", None)
     items = await from_slots(evidence, slots) if slots is not None else []
-    if files:
-        items += await store_files(evidence, files, scope=scope)
+    uploaded = await _store(evidence, files, scope=scope) if files else []
+    items += [u.evidence for u in uploaded]
     problems = evidence.uploads.check_set([e.size_bytes for e in items])
     if problems:
         raise SubmissionProblem(_reason_dicts(problems))
     if items:
         data["evidence"] = [e.model_dump() for e in items]
+    return next((u.gps for u in uploaded if u.gps is not None), None)
 
 
 async def with_media(evidence: GatewayEvidence, submission: ComplaintSubmitted, media: Sequence[bytes]

@@ -86,6 +86,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "files_hint": ("JPEG, PNG, WebP, HEIC atau PDF; lokasi dan data kamera di dalam foto dihapus sebelum disimpan.",
                    "JPEG, PNG, WebP, HEIC or PDF; the location and camera data inside a photo are removed before"
                    " it is stored."),
+    "photo_location": ("Gunakan lokasi yang tersimpan di foto sebagai lokasi kejadian (lokasi itu tidak disimpan"
+                       " bersama foto)", "Use the place stored in the photo as where it happened (that place is not"
+                       " stored with the photo)"),
     "camera": ("atau ambil foto dengan kamera ponsel", "or take a photo with the phone's camera"),
     "uploading": ("Mengunggah …", "Uploading …"),
     "upload_failed": ("Unggahan gagal; periksa koneksi dan kirim ulang.",
@@ -239,7 +242,9 @@ async def submit_form(request: Request, ctx: AdapterContext) -> Response:
     if local:
         return _form(request, form, _localised(local, lang), 422)
     try:
-        await attach(ctx.evidence, data, files=files, scope=data["channel_message_id"])
+        position = await attach(ctx.evidence, data, files=files, scope=data["channel_message_id"])
+        if position and form.get("photo_location") == "on" and data["location"]["latitude"] is None:
+            data["location"]["latitude"], data["location"]["longitude"] = position  # the reporter asked for it
         submission = build_submission(data)
         await claim(ctx.evidence, submission.evidence, submission)  # stored for good before the event names them
         outcome = await ctx.gateway.submit(submission, source="web")

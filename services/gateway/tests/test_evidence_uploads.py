@@ -179,3 +179,17 @@ async def test_the_files_of_a_submission_intake_rejects_are_deleted_and_an_accep
 
 async def _no_claims(a) -> bool:
     return await a.evidence.uploads.store.list_older_than("claims", _far_future()) == []
+
+
+@pytest.mark.parametrize("asked", [True, False])
+async def test_the_web_form_uses_a_photos_position_only_when_the_reporter_asks(adapters, asked):
+    async with adapters(intake=False, wait_s=0) as a:
+        form = {"channel_message_id": f"web-gps-{asked}", "report_type": "pengaduan", "title": "Jalan rusak parah",
+                "description": "Jalan di depan pasar rusak parah sejak sebulan lalu.", "region_code": "18.71",
+                **({"photo_location": "on"} if asked else {})}
+        await a.http.post("/lapor", data=form, files=[("files", ("foto.jpg", encoded(pattern(), "JPEG"), "image/jpeg"))])
+
+        [submitted] = _published(a)
+        point = (submitted["location"]["latitude"], submitted["location"]["longitude"])
+        photo = (pytest.approx(-5.429167, abs=1e-5), pytest.approx(105.2625, abs=1e-5))
+        assert point == (photo if asked else (None, None))
