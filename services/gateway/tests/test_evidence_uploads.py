@@ -187,9 +187,10 @@ async def test_the_web_form_uses_a_photos_position_only_when_the_reporter_asks(a
         form = {"channel_message_id": f"web-gps-{asked}", "report_type": "pengaduan", "title": "Jalan rusak parah",
                 "description": "Jalan di depan pasar rusak parah sejak sebulan lalu.", "region_code": "18.71",
                 **({"photo_location": "on"} if asked else {})}
-        await a.http.post("/lapor", data=form, files=[("files", ("foto.jpg", encoded(pattern(), "JPEG"), "image/jpeg"))])
+        photo = ("foto.jpg", encoded(pattern(), "JPEG"), "image/jpeg")
+        await a.http.post("/lapor", data=form, files=[("files", photo)])
 
         [submitted] = _published(a)
         point = (submitted["location"]["latitude"], submitted["location"]["longitude"])
-        photo = (pytest.approx(-5.429167, abs=1e-5), pytest.approx(105.2625, abs=1e-5))
-        assert point == (photo if asked else (None, None))
+        taken_at = (pytest.approx(-5.429167, abs=1e-5), pytest.approx(105.2625, abs=1e-5))
+        assert point == (taken_at if asked else (None, None))
