@@ -132,6 +132,12 @@ class Supervisor:
                 "LAPOR_LOG_FORMAT": "json",
                 # notify's links lead reporters to this gateway's tracking page
                 "LAPOR_PUBLIC_BASE_URL": os.environ.get("LAPOR_PUBLIC_BASE_URL") or f"http://127.0.0.1:{gateway_port}",
+                # evidence files (docs/evidence.md): the local store under the run directory; the dashboard's
+                # links lead to the gateway's /bukti
+                "LAPOR_EVIDENCE__LOCAL_DIR": (os.environ.get("LAPOR_EVIDENCE__LOCAL_DIR")
+                                              or str(self.run_dir / "evidence")),
+                "LAPOR_EVIDENCE__PUBLIC_BASE_URL": (os.environ.get("LAPOR_EVIDENCE__PUBLIC_BASE_URL")
+                                                    or f"http://127.0.0.1:{gateway_port}"),
                 # static membership: a service the supervisor restarts gets its partitions back at once
                 "LAPOR_KAFKA_GROUP_INSTANCE_ID": f"{socket.gethostname()}-{os.getpid()}-{name}",
             }

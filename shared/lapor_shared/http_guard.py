@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from lapor_shared.http_errors import OVERLOAD_ERRORS, Refusal, busy, internal_error, wants_html
-from lapor_shared.http_limits import ClientAddress, LogOnce, PublicRoute, RateLimiter, route_of
+from lapor_shared.http_limits import ClientAddress, LogOnce, PublicRoute, RateLimiter, StreamedRoute, route_of
 from lapor_shared.logging import get_logger
 from lapor_shared.safejson import refused_character
 from lapor_shared.settings import HttpSettings
@@ -88,10 +88,12 @@ class HttpGuard:
     """ASGI middleware in front of a service's whole app; ``public`` are the routes counted against a
     client's rate limit."""
 
-    def __init__(self, app: Any, settings: HttpSettings, *, public: Sequence[PublicRoute] = ()) -> None:
+    def __init__(self, app: Any, settings: HttpSettings, *, public: Sequence[PublicRoute] = (),
+                 streamed: Sequence[StreamedRoute] = ()) -> None:
         self.app = app
         self.settings = settings
         self.public = list(public)
+        self.streamed = list(streamed)
         self.client_of = ClientAddress(settings.trusted_proxies)
         self.limiter = RateLimiter.from_settings(settings)
         self._log_once = LogOnce(settings.log_window_s)
@@ -105,6 +107,12 @@ class HttpGuard:
         try:
             self._check_target(scope)
             self._check_rate(scope, client)
+            stream = next((r for r in self.streamed if r.matches(scope["method"], scope["path"], _media_type(scope))),
+                          None)
+            if stream is not None:
+                counted = await self._counted(scope, receive, stream.limit)
+                await self._call_app(scope, counted, send, client, as_html)
+                return
             body = await self._read_body(scope, receive)
         except Refusal as refusal:
             await self._refuse(refusal, scope, client, send, as_html)
@@ -211,6 +219,35 @@ class HttpGuard:
                 raise refusal
         return body
 
+    async def _counted(self, scope: dict[str, Any], receive: Any, limit: int) -> Any:
+        """A ``receive`` that hands the body on as it arrives and raises 413 once more than ``limit`` bytes
+        came (the endpoint's error handler answers it), or 408 after the body deadline."""
+        declared = _header(scope, b"content-length")
+        if declared is not None and not (declared.strip().isascii() and declared.strip().isdigit()):
+            raise Refusal(400, "invalid_content_length", "content-length", "Content-Length tidak valid.",
+                          "Invalid Content-Length header.", close=True)
+        deadline = asyncio.get_running_loop().time() + self.settings.body_timeout_s
+        if declared is not None and int(declared) > limit:
+            if int(declared) <= self.settings.drain_bytes and (_header(scope, b"expect") or "") != "100-continue":
+                await self._drain(receive, deadline, more=True)
+            raise self._too_large(limit)
+        size = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal size
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message: dict[str, Any] = await receive()
+            except TimeoutError:
+                raise Refusal(408, "body_timeout", "body", "Isi permintaan tidak selesai terkirim tepat waktu.",
+                              "The request body did not arrive in time.", close=True) from None
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise self._too_large(limit)
+            return message
+
+        return counted
+
     async def _drain(self, receive: Any, deadline: float, *, more: bool, read: int = 0) -> None:
         """Read and drop the rest of a refused body, up to ``drain_bytes`` and the body deadline."""
         try:
@@ -251,6 +288,9 @@ class HttpGuard:
 
         try:
             await self.app(scope, receive, tracked)
+        except Refusal as refusal:  # a streamed body past its limit, raised outside a route's handlers
+            if not started:
+                await self._refuse(refusal, scope, client, send, as_html)
         except OVERLOAD_ERRORS as exc:
             self._log(client, "busy", 503, scope, error=repr(exc))
             if not started:

@@ -38,6 +38,23 @@ class PublicRoute:
         return method in self.methods and path.startswith(self.prefix)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamedRoute:
+    """Requests on ``prefix`` with ``methods`` (and, if given, one of ``media_types``) whose body the guard
+    does not read whole: it refuses a declared length over ``limit`` at once and counts the streamed body
+    as the endpoint reads it, refusing (413) past ``limit``. File uploads: a body is never held in memory
+    whole by the guard, the endpoint spools or sanitises it piece by piece."""
+
+    prefix: str
+    methods: tuple[str, ...]
+    limit: int
+    media_types: tuple[str, ...] = ()
+
+    def matches(self, method: str, path: str, media_type: str) -> bool:
+        return (method in self.methods and path.startswith(self.prefix)
+                and (not self.media_types or media_type in self.media_types))
+
+
 def route_of(routes: Sequence[PublicRoute], method: str, path: str) -> PublicRoute | None:
     """The first route that matches, or None (not a public route: no rate limit)."""
     return next((r for r in routes if r.matches(method, path)), None)

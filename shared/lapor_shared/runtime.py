@@ -49,7 +49,7 @@ from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.envelope import envelope_type
 from lapor_shared.fetch_pace import FetchPace, Pace
 from lapor_shared.http_guard import HttpGuard
-from lapor_shared.http_limits import PublicRoute
+from lapor_shared.http_limits import PublicRoute, StreamedRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.metrics import Metrics
@@ -329,12 +329,14 @@ class Runtime(Generic[SettingsT]):
     def asgi_app(
         self, routes: Sequence[BaseRoute] = (), *, public: Sequence[PublicRoute] = (),
         exception_handlers: Mapping[Any, Any] | None = None, middleware: Sequence[Middleware] = (),
+        streamed: Sequence[StreamedRoute] = (),
     ) -> HttpGuard:
         """The service's one HTTP app, behind the HTTP guard: a Starlette app with the runtime's own paths
         (``/healthz``, ``/readyz``, ``/metrics``) and the service's ``routes`` (its ``http.py``), whose
         lifespan is ``running``. ``public`` are the routes anyone may call, each counted against its rate
         limit; the shared ``http_errors.exception_handlers`` answer what a route raises, beside the
-        service's own ``exception_handlers`` and ``middleware`` (the dashboard's pages)."""
+        service's own ``exception_handlers`` and ``middleware`` (the dashboard's pages). ``streamed`` are the
+        upload routes whose body the guard counts instead of reading whole (``StreamedRoute``)."""
         app = Starlette(
             routes=[Route(RUNTIME_PATHS[0], self._healthz), Route(RUNTIME_PATHS[1], self._readyz),
                     Route(RUNTIME_PATHS[2], self._metrics), *routes],
@@ -342,7 +344,7 @@ class Runtime(Generic[SettingsT]):
                                 **(exception_handlers or {})},
             middleware=middleware, lifespan=lambda _: self.running(),
         )
-        return HttpGuard(app, self.settings.http, public=public)
+        return HttpGuard(app, self.settings.http, public=public, streamed=streamed)
 
     async def _healthz(self, request: Request) -> Response:
         return http_errors.json_response({"status": "ok"})

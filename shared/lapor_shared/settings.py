@@ -124,7 +124,8 @@ class HttpSettings(BaseModel):
     max_json_bytes: int = Field(default=512 * 1024, ge=1)
     """Largest JSON body (the JSON reader refuses more too)."""
     max_form_bytes: int = Field(default=256_000, ge=1)
-    """Largest form body, URL-encoded or multipart (attachments travel as references, never as bytes)."""
+    """Largest form body, URL-encoded or multipart; the routes that take files count their bodies against
+    their own limit instead (``StreamedRoute``, docs/evidence.md)."""
     max_csv_bytes: int = Field(default=10_000_000, ge=1)
     """Largest CSV body (no endpoint takes a CSV upload today; the call-centre import is a command)."""
     max_other_bytes: int = Field(default=64_000, ge=0)

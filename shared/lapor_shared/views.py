@@ -6,7 +6,7 @@ and by the levels above it; a rahasia (confidential) complaint's content is for 
 (its own stream), the triage desk (its stream) and the levels above them only. So on a shared topic an
 event whose envelope does not say ``confidential: false`` keeps its ids, type, agencies, statuses,
 dates, codes and counts, and loses every text a person wrote or that names the place precisely: title,
-description, location text and coordinates (the region code stays), attachments, response and reply
+description, location text and coordinates (the region code stays), attachments and evidence, response and reply
 texts, ratings' comments, reasons' sentences (their codes stay), extension and reopening reasons, and
 the reporter's opaque ref. Each withheld text reads ``WITHHELD``.
 
@@ -48,7 +48,7 @@ def _nothing(payload: Any) -> dict[str, Any]:
 CONTENT: dict[type[Payload], Callable[[Any], dict[str, Any]]] = {
     lc.ComplaintRouted: lambda p: {
         "title": WITHHELD, "description": WITHHELD, "incident_date": None, "location": _place(p.location),
-        "attachments": [], "reporter_ref": None, "reason": _reason(p.reason),
+        "attachments": [], "evidence": [], "reporter_ref": None, "reason": _reason(p.reason),
     },
     lc.ComplaintNeedsTriage: lambda p: {
         "title": WITHHELD, "description": WITHHELD, "location": _place(p.location), "reason": _reason(p.reason),
@@ -56,8 +56,8 @@ CONTENT: dict[type[Payload], Callable[[Any], dict[str, Any]]] = {
     lc.ComplaintForwarded: lambda p: {"reason": _reason(p.reason)},
     lc.ComplaintHeld: lambda p: {"reason": _reason(p.reason)},
     lc.ComplaintArchived: lambda p: {"reason": _reason(p.reason)},
-    lc.ComplaintResponded: lambda p: {"text": WITHHELD, "attachments": []},
-    lc.ComplaintReporterReplied: lambda p: {"text": WITHHELD, "attachments": []},
+    lc.ComplaintResponded: lambda p: {"text": WITHHELD, "attachments": [], "evidence": []},
+    lc.ComplaintReporterReplied: lambda p: {"text": WITHHELD, "attachments": [], "evidence": []},
     lc.ComplaintRated: lambda p: {"comment": _text(p.comment)},
     lc.DeadlineExtended: lambda p: {"reason": WITHHELD},
     lc.ComplaintReopened: lambda p: {"reason": _text(p.reason)},

@@ -92,10 +92,12 @@ def test_compose_provisions_the_topics_once_kafka_is_healthy():
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_compose_service_waits_for_its_infrastructure_and_is_health_checked(service):
     spec = compose()["services"][service]
+    extra = {"minio-bucket": {"condition": "service_completed_successfully"}} if service == "gateway" else {}
     assert spec["depends_on"] == {
         "kafka": {"condition": "service_healthy"},
         "postgres": {"condition": "service_healthy"},
         "topics": {"condition": "service_completed_successfully"},
+        **extra,  # the gateway stores evidence in MinIO's bucket (docs/evidence.md)
     }
     assert spec["restart"] == "unless-stopped"
     check = " ".join(spec["healthcheck"]["test"])

@@ -104,6 +104,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("gateway_tracking_reply", "gateway", "POST", "/lacak/balas", "form", html=True,
              form="nomor=LPR-0000-F8ZH-BGPSD&kunci=ABCD-EFGH-JKMN-PQRS&aksi=corpus&text=Terima+kasih"),
     Endpoint("gateway_reporter_timeline", "gateway", "GET", "/api/v1/complaints/{value}/timeline", "lookup"),
+    Endpoint("gateway_evidence", "gateway", "GET", "/bukti/{value}?aud=public&exp=9999999999&sig=00", "lookup"),
     Endpoint("gateway_reporter_reply", "gateway", "POST", "/api/v1/complaints/LPR-0000-F8ZH-BGPSD/replies", "json",
              headers=(("Authorization", "Bearer ABCD-EFGH-JKMN-PQRS"),), json=b'{"text": "' + LONG.encode() + b'"}'),
     # followup: the reporter's status, statistics, an agency's work list

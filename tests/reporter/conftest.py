@@ -35,6 +35,7 @@ from lapor_routing.app import build as build_routing
 from lapor_routing.settings import RoutingSettings
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.commands import ResolveComplaint, RespondToComplaint
+from lapor_shared.evidence import EvidenceSettings
 from lapor_shared.settings import HttpSettings, RateLimit
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.kafka_io import publish, read_every_topic, wait_for
@@ -182,7 +183,8 @@ async def loop(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) 
     routing = build_routing(RoutingSettings(**common))
     followup = build_followup(FollowupSettings(**common))
     gateway = build_gateway(GatewaySettings(**common, adapters=AdapterSettings(sms_webhook_secret=SMS_SECRET,
-                                                                               wait_s=15)))
+                                                                               wait_s=15),
+                                            evidence=EvidenceSettings(local_dir=str(tmp_path_factory.mktemp("ev")))))
     try:
         async with (intake.runtime.running(), routing.runtime.running(), followup.runtime.running(),
                     gateway.runtime.running()):

@@ -8,6 +8,7 @@ import pytest
 
 from lapor_shared import tracking
 from lapor_shared.events.values import Attachment
+from shared.tests.evidence.images import encoded, pattern
 
 from .conftest import Loop
 
@@ -33,12 +34,18 @@ async def test_the_reporter_reads_replies_rates_and_reopens_with_the_key_and_fol
     assert response["attachments"] == [{"url": str(ATTACHMENT.url), "media_type": "image/jpeg"}]
     assert "gudang B" not in str(responded) and responded["actions"]["reply"] is True
 
+    slot = (await loop.http.post("/api/v1/uploads")).json()  # a photo with the reply, by an upload slot
+    assert (await loop.http.put(slot["upload_url"], content=encoded(pattern(), "PNG"))).status_code == 200
     reply = await loop.http.post(f"/api/v1/complaints/{filed.tracking_number}/replies",
-                                 json={"text": "Terima kasih, saya tunggu."},
+                                 json={"text": "Terima kasih, saya tunggu.", "uploads": [slot["upload_id"]]},
                                  headers={"Authorization": f"Bearer {filed.key.lower().replace('-', '')}"})
     assert reply.status_code == 200, reply.text
     assert reply.json()["status"] == "accepted" and reply.json()["action"] == "reporter.reply"
     await loop.followup_reaches(filed, "reporter_replied")
+    replied = await loop.gateway_sees(filed, "reporter_replied")
+    [with_photo] = [s for s in replied["timeline"] if s["kind"] == "reporter_replied"]
+    assert [e["media_type"] for e in with_photo["evidence"]] == ["image/png"]
+    assert (await loop.http.get(with_photo["evidence"][0]["url"])).status_code == 200
 
     await loop.respond(filed, "Sudah ditambal.")
     await loop.gateway_sees(filed, "responded")

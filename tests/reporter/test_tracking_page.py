@@ -10,6 +10,7 @@ import pytest
 
 from lapor_shared import tracking
 from lapor_shared.events.values import Attachment
+from shared.tests.evidence.images import encoded, pattern
 
 from .conftest import Filed, Loop
 
@@ -19,7 +20,7 @@ PHOTO = Attachment(url="https://dokumen.example.go.id/foto-perbaikan.jpg", media
 
 
 def nonce(page: str, action: str) -> str:
-    found = re.search(rf'action="/lacak/{action}[^"]*">.*?name="aksi" value="([0-9a-f]+)"', page, re.S)
+    found = re.search(rf'action="/lacak/{action}[^"]*"[^>]*>.*?name="aksi" value="([0-9a-f]+)"', page, re.S)
     assert found, f"no {action} form on the page"
     return found.group(1)
 
@@ -46,11 +47,13 @@ async def test_the_reporter_opens_the_page_with_number_and_key_reads_the_respons
     assert "Balas tindak lanjut" in page.text and "Nilai penanganan" not in page.text
 
     reply = proof(filed, aksi=nonce(page.text, "balas"), text="Terima kasih, saya tunggu hari Senin.")
-    answered = await loop.http.post("/lacak/balas", data=reply)
-    tapped_twice = await loop.http.post("/lacak/balas", data=reply)
+    photo = [("files", ("../balasan\r\n.png", encoded(pattern(), "PNG"), "image/png"))]  # with a photo
+    answered = await loop.http.post("/lacak/balas", data=reply, files=photo)
+    tapped_twice = await loop.http.post("/lacak/balas", data=reply, files=photo)
 
     assert answered.status_code == 200 and "Balasan Anda telah diteruskan ke instansi." in answered.text
     assert "Terima kasih, saya tunggu hari Senin." in answered.text  # now in the timeline
+    assert 'class="evidence"' in answered.text and "aud=reporter" in answered.text  # the photo, for the reporter
     assert "Balasan Anda telah diteruskan ke instansi." in tapped_twice.text
     assert await loop.pool.fetchval("SELECT count(*) FROM gateway.reporter_actions WHERE complaint_id = $1",
                                     filed.complaint_id) == 1

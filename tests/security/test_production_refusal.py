@@ -27,8 +27,8 @@ DEFAULTS_REFUSED = {
     NotifySettings: {"LAPOR_CONTACT_KEYS", "LAPOR_SMS__TOKEN", "LAPOR_RECIPIENTS_FILE",
                      "LAPOR_SMTP__START_TLS=true (atau/or LAPOR_SMTP__USE_TLS=true)", "LAPOR_PUBLIC_BASE_URL"},
     GatewaySettings: {"LAPOR_ADAPTERS__OPEN311_API_KEYS", "LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET",
-                      "LAPOR_REPORTER_HASH_KEY"},
-    DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
+                      "LAPOR_REPORTER_HASH_KEY", "LAPOR_EVIDENCE__LINK_SECRET"},
+    DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false", "LAPOR_EVIDENCE__LINK_SECRET"},
     ConsoleSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
     RoutingSettings: set(),
     FollowupSettings: set(),
@@ -39,8 +39,10 @@ PRODUCTION_READY = {
     NotifySettings: {"contact_keys": REAL_KEY_RING, "sms": {"token": "provider-issued"}, "recipients_file": "",
                      "smtp": {"start_tls": True}, "public_base_url": "https://lapor.go.id"},
     GatewaySettings: {"adapters": {"open311_api_keys": "kotaku:7Gx…", "sms_webhook_secret": "from-the-provider"},
-                      "reporter_hash_key": "9f1c0e…a-long-random-value"},
-    DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False},
+                      "reporter_hash_key": "9f1c0e…a-long-random-value",
+                      "evidence": {"link_secret": "another-long-random-value"}},
+    DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False,
+                        "evidence": {"link_secret": "another-long-random-value"}},
     ConsoleSettings: {"session_secret": "another-long-random-value", "demo_users": False},
     RoutingSettings: {},
     FollowupSettings: {},
@@ -82,7 +84,8 @@ def test_production_is_the_default_when_nothing_says_otherwise(monkeypatch):
 
 def test_one_secret_left_on_its_default_is_enough_to_refuse():
     settings = GatewaySettings(environment="production", adapters={"open311_api_keys": "kotaku:7Gx…"},
-                               reporter_hash_key="9f1c0e…a-long-random-value")
+                               reporter_hash_key="9f1c0e…a-long-random-value",
+                               evidence={"link_secret": "another-long-random-value"})
 
     assert settings.development_values() == ["LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET"]
 

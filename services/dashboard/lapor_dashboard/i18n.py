@@ -64,6 +64,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "csv": ("Unduh CSV", "Download CSV"),
     "no_data": ("Belum ada data", "No data yet"),
     "history": ("Riwayat laporan", "Complaint history"),
+    "evidence": ("Bukti (foto dan dokumen)", "Evidence (photos and documents)"),
+    "evidence_from_agency": ("dari tanggapan instansi", "from the agency's response"),
     "event": ("Peristiwa", "Event"),
     "time": ("Waktu", "Time"),
     "status_after": ("Status sesudahnya", "Status after"),

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from lapor_dashboard import auth, charts, figures, i18n, projection, repository, scope, tables
+from lapor_dashboard import auth, charts, evidence, figures, i18n, projection, repository, scope, tables
 from lapor_dashboard.figures import NodeFigures
 from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.logging import get_logger
@@ -174,16 +174,26 @@ class Pages:
         if not scope.contains(user.scope, record["jurisdiction_code"]):
             log.warning("scope_refused", scope=user.scope, node=record["jurisdiction_code"], path="/complaints")
             raise HTTPException(403)
-        steps = projection.history(await repository.events_of(self.pool, record["complaint_id"]))
+        entries = await repository.events_of(self.pool, record["complaint_id"])
+        steps = projection.history(entries)
         table = tables.history(steps, lang, self.settings.time_zone)
         if request.query_params.get("format") == "csv":
             return csv_response(table, f"lapor-riwayat-{record['tracking_number']}.csv")
         title = scope.shown_title(record["title"], confidential=record["confidential"],
                                   responsible_code=record["responsible_code"], viewer_scope=user.scope)
         crumbs = scope.path(record["jurisdiction_code"], user.scope)
-        return self.html(request, "complaint.html", lang, user=user, c=record, title=title, table=table,
-                         crumbs=crumbs, node=record["jurisdiction_code"],
-                         csv=f"/complaints/{quote(record['tracking_number'], safe='')}?format=csv")
+        signer = self.settings.evidence.signer()
+        visible = not record["confidential"] or scope.content_visible(user.scope, record["responsible_code"])
+        files = evidence.links(evidence.references(entries), signer, viewer_scope=user.scope) if visible else []
+        response = self.html(request, "complaint.html", lang, user=user, c=record, title=title, table=table,
+                             crumbs=crumbs, node=record["jurisdiction_code"], files=files,
+                             csv=f"/complaints/{quote(record['tracking_number'], safe='')}?format=csv")
+        if files and (origin := evidence.image_source(signer)):  # the thumbnails come from the gateway
+            from lapor_dashboard.http import SECURITY_HEADERS  # http imports this module
+
+            policy = SECURITY_HEADERS["Content-Security-Policy"]
+            response.headers["content-security-policy"] = policy.replace("img-src 'self'", f"img-src 'self' {origin}")
+        return response
 
     async def stream(self, request: Request) -> Response:
         lang = lang_of(request)

@@ -2,7 +2,9 @@
 
 ``log_entry(envelope)`` turns a lifecycle event into one compact, public-safe line of the complaint's
 event log: its type, time and *facts* (agency, jurisdiction, stage, deadline, rating, reason code), never
-the title, description, texts, attachments, officer refs or anything about the reporter.
+the title, description, texts, attachments, officer refs or anything about the reporter. A stored file's
+*reference* (``evidence``: object id, type, size, hash; never a link) is kept, so the complaint page can
+sign links for those who may see it (``evidence``).
 ``fold(entries)`` turns a complaint's log into its dashboard row.
 
 The fold sorts the entries by time (then by a fixed causal rank, then by event id), so the row depends
@@ -138,6 +140,12 @@ def _deadline(payload: Any) -> dict[str, Any]:
     return facts
 
 
+def _evidence(payload: Any) -> dict[str, Any]:
+    """The files' references, when the event names any (a shared topic's copy of a rahasia event has none)."""
+    items = getattr(payload, "evidence", [])
+    return {"evidence": [e.model_dump(mode="json") for e in items]} if items else {}
+
+
 def facts_of(envelope: Envelope[Any]) -> dict[str, Any] | None:
     """The public-safe facts of a lifecycle event; None for an event the dashboard does not read."""
     p = envelope.payload
@@ -151,15 +159,16 @@ def facts_of(envelope: Envelope[Any]) -> dict[str, Any] | None:
                 "category": p.category, "confidential": p.confidential, "reason": p.reason.code}
     if kind == "complaint.routed":
         return {**_agency(p.agency), "category": p.category, "report_type": str(p.report_type.value),
-                "confidential": p.confidential, "route_count": p.route_count, "reason": p.reason.code}
+                "confidential": p.confidential, "route_count": p.route_count, "reason": p.reason.code,
+                **_evidence(p)}
     if kind == "complaint.forwarded":
         return {**_agency(p.to_agency), "from_agency_id": p.from_agency.agency_id, "reason": p.reason.code}
     if kind in ("complaint.held", "complaint.archived"):
         return {"reason": p.reason.code}
     if kind in ("complaint.acknowledged", "complaint.responded"):
-        return {"agency_id": p.agency_id}
+        return {"agency_id": p.agency_id, **_evidence(p)}
     if kind in ("complaint.reporter_replied", "complaint.reopened"):
-        return {}
+        return _evidence(p)
     if kind == "complaint.rated":
         return {"rating": p.rating}
     if kind in ("complaint.deadline_set", "complaint.deadline_extended", "complaint.deadline_warning",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from lapor_shared.evidence import EvidenceSettings
 from lapor_shared.settings import ServiceSettings
 
 DEV_SESSION_SECRET = "dev-dashboard-secret-do-not-use-in-production"
@@ -54,8 +55,14 @@ class DashboardSettings(ServiceSettings):
     overdue_list_limit: int = Field(default=50, ge=1)
     """Rows of the overdue list on the page (the CSV export has them all)."""
 
+    evidence: EvidenceSettings = EvidenceSettings()
+    """Signed links to a complaint's files (``LAPOR_EVIDENCE__LINK_SECRET``, the gateway's, and
+    ``LAPOR_EVIDENCE__PUBLIC_BASE_URL``, where the gateway serves ``/bukti``): docs/evidence.md."""
+
     def development_values(self) -> list[str]:
         found = super().development_values()
+        if self.evidence.is_development_secret():
+            found.append("LAPOR_EVIDENCE__LINK_SECRET")
         if self.session_secret == DEV_SESSION_SECRET:
             found.append("LAPOR_SESSION_SECRET")
         if self.demo_users:

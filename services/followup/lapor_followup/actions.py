@@ -87,10 +87,11 @@ async def respond(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at:
     await publish(
         tx, case,
         ComplaintResponded(agency_id=command.agency_id, text=command.text, attachments=command.attachments,
-                           officer_ref=command.officer_ref),
+                           evidence=command.evidence, officer_ref=command.officer_ref),
         at=at, agency_id=command.agency_id,
         facts={"agency_name": agency_name(case, command.agency_id), "text": command.text,
-               "attachments": [a.model_dump(mode="json") for a in command.attachments]},
+               "attachments": [a.model_dump(mode="json") for a in command.attachments],
+               "evidence": [e.model_dump(mode="json") for e in command.evidence]},
     )
     await start_clock(tx, ctx, case, stage="auto_close", working_days=ctx.policy_of(case).auto_close,
                       since=at, at=at)
@@ -165,8 +166,10 @@ async def reply(tx: Tx, ctx: Context, case: Case, envelope: Envelope[Any], at: d
     case = await stop_clocks(tx, case, at=at)
     case = await repository.update_complaint(tx.conn, case["complaint_id"], status=Status.REPORTER_REPLIED.value)
     await publish(
-        tx, case, ComplaintReporterReplied(text=command.text, attachments=command.attachments), at=at,
-        facts={"text": command.text, "attachments": [a.model_dump(mode="json") for a in command.attachments]},
+        tx, case, ComplaintReporterReplied(text=command.text, attachments=command.attachments,
+                                           evidence=command.evidence), at=at,
+        facts={"text": command.text, "attachments": [a.model_dump(mode="json") for a in command.attachments],
+               "evidence": [e.model_dump(mode="json") for e in command.evidence]},
     )
     await start_clock(tx, ctx, case, stage="follow_up", working_days=ctx.policy_of(case).follow_up, since=at, at=at)
     return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lapor_gateway import http
 from lapor_gateway.context import AdapterContext
+from lapor_gateway.evidence import GatewayEvidence
 from lapor_gateway.handlers import register_handlers
 from lapor_gateway.reporter_actions import ReporterActions
 from lapor_gateway.settings import DEV_OPEN311_KEYS, DEV_SMS_SECRET, GatewaySettings
@@ -33,7 +34,8 @@ class Gateway:
     channels: AdapterContext
 
     def asgi_app(self) -> HttpGuard:
-        return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES, middleware=http.MIDDLEWARE)
+        return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES, middleware=http.MIDDLEWARE,
+                                     streamed=http.streamed_routes(self.channels.evidence))
 
 
 def build(settings: GatewaySettings | None = None) -> Gateway:
@@ -43,7 +45,9 @@ def build(settings: GatewaySettings | None = None) -> Gateway:
     board = AnswerBoard()
     listener = AnswerListener(board)
     channels = AdapterContext(runtime, settings.adapters, board, SubmissionGateway(runtime, board, settings.adapters),
-                              listener, ReporterActions(runtime, board, settings.adapters), settings.reporter_hash_key)
+                              listener, ReporterActions(runtime, board, settings.adapters), settings.reporter_hash_key,
+                              GatewayEvidence.from_settings(settings.evidence))
+    sweeper = channels.evidence.sweeper(lambda: runtime.pool)
     register_handlers(runtime, channels)
 
     async def warn_about_dev_secrets(rt: Runtime[GatewaySettings]) -> None:
@@ -55,8 +59,14 @@ def build(settings: GatewaySettings | None = None) -> Gateway:
     async def warm_boundaries(rt: Runtime[GatewaySettings]) -> None:
         await asyncio.to_thread(geo.warm)  # the view places a point-only complaint in its regency (projection)
 
-    runtime.on_started.extend([listener.start, warn_about_dev_secrets, warm_boundaries])
-    runtime.on_stopping.append(listener.stop)
+    async def start_sweeper(rt: Runtime[GatewaySettings]) -> None:
+        sweeper.start()
+
+    async def stop_sweeper(rt: Runtime[GatewaySettings]) -> None:
+        await sweeper.stop()
+
+    runtime.on_started.extend([listener.start, warn_about_dev_secrets, warm_boundaries, start_sweeper])
+    runtime.on_stopping.extend([listener.stop, stop_sweeper])
     return Gateway(runtime, channels)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 from starlette.requests import Request
 
+from lapor_gateway.evidence import GatewayEvidence
 from lapor_gateway.reporter_actions import ReporterActions
 from lapor_gateway.settings import AdapterSettings
 from lapor_gateway.submissions import SubmissionGateway
@@ -27,6 +28,8 @@ class AdapterContext:
     actions: ReporterActions
     reporter_hash_key: str
     """``LAPOR_REPORTER_HASH_KEY``: an SMS sender's number is hashed with it to be compared with the reporter's."""
+    evidence: GatewayEvidence
+    """Files people attach: the store, the upload helper, the link signer (``evidence``)."""
 
     @property
     def pool(self) -> asyncpg.Pool:

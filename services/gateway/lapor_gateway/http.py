@@ -16,8 +16,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
-from lapor_gateway import http_api, open311, reporter_api, sms, tracking_page, web_form
-from lapor_shared.http_limits import PublicRoute
+from lapor_gateway import evidence_http, http_api, open311, reporter_api, sms, tracking_page, web_form
+from lapor_gateway.evidence import GatewayEvidence
+from lapor_shared.http_limits import PublicRoute, StreamedRoute
 
 if TYPE_CHECKING:
     from lapor_gateway.app import Gateway
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 GET = ("GET", "HEAD")
 PUBLIC_ROUTES = (
     PublicRoute("submit", "/api/v1/complaints", ("POST",)),
+    PublicRoute("submit", "/api/v1/uploads", ("POST", "PUT")),
+    PublicRoute("lookup", "/bukti/", GET),
     PublicRoute("lookup", "/api/v1/", GET),
     PublicRoute("submit", "/lapor", ("POST",)),
     PublicRoute("lookup", "/lapor/", GET),  # the status page and a submission's page; not the empty form
@@ -36,11 +39,28 @@ PUBLIC_ROUTES = (
 )
 """The routes anyone can reach, and the rate limit each counts against (``LAPOR_HTTP__RATE_…``)."""
 
+MULTIPART = ("multipart/form-data",)
+
+
+def streamed_routes(evidence: GatewayEvidence) -> tuple[StreamedRoute, ...]:
+    """The routes that take files, whose body the guard counts instead of reading whole: a form with
+    files up to every file's limit, an upload slot's PUT up to one file's."""
+    form = evidence.multipart_limit()
+    return (
+        StreamedRoute("/api/v1/complaints", ("POST",), form, MULTIPART),
+        StreamedRoute("/lapor", ("POST",), form, MULTIPART),
+        StreamedRoute("/lacak/balas", ("POST",), form, MULTIPART),
+        StreamedRoute("/open311/v2/requests", ("POST",), form, MULTIPART),
+        StreamedRoute("/api/v1/uploads/", ("PUT",), evidence.settings.limits.max_file_bytes),
+    )
+
+
 MIDDLEWARE = (Middleware(GZipMiddleware, minimum_size=2000),)
 """The form's region list, on a phone."""
 
 
 def routes(service: Gateway) -> list[BaseRoute]:
     ctx = service.channels
-    return [*http_api.routes(ctx), *reporter_api.routes(ctx), *web_form.routes(ctx), *tracking_page.routes(ctx),
+    return [*http_api.routes(ctx), *evidence_http.routes(ctx), *reporter_api.routes(ctx),
+            *web_form.routes(ctx), *tracking_page.routes(ctx),
             *open311.routes(ctx), *sms.routes(ctx)]

@@ -22,6 +22,8 @@ from starlette.routing import Route
 from lapor_gateway import status
 from lapor_gateway.context import AdapterContext, BodyTooLarge, read_body
 from lapor_gateway.contract import Outcome, SubmissionProblem, build_submission, normalise_phone, reason
+from lapor_gateway.evidence import attach, claim, form_and_files, is_multipart
+from lapor_gateway.evidence_view import links
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import categories, safejson
 from lapor_shared.events.values import Channel
@@ -109,12 +111,20 @@ def _message_id(data: dict[str, Any], idempotency_key: str | None) -> str | dict
 
 
 async def submit_complaint(request: Request, ctx: AdapterContext) -> JSONResponse:
+    """JSON, or ``multipart/form-data`` with the same JSON in the ``complaint`` part and files in ``files``
+    parts; JSON may name upload slots (``"uploads": [id, …]``, ``evidence_http``)."""
+    files: list[bytes] = []
     try:
-        raw = await read_body(request, ctx.settings.max_body_bytes)
+        if is_multipart(request):
+            fields, files = await form_and_files(request, ctx.evidence)
+            raw = (fields.get("complaint") or "").encode()
+        else:
+            raw = await read_body(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return problem(413, reason(
-            "too_large", None, f"Permintaan melebihi {ctx.settings.max_body_bytes} bita; lampiran dikirim sebagai URL.",
-            f"The request exceeds {ctx.settings.max_body_bytes} bytes; send attachments as URLs.",
+            "too_large", None,
+            f"Permintaan melebihi {ctx.settings.max_body_bytes} bita; kirim berkas sebagai multipart atau unggahan.",
+            f"The request exceeds {ctx.settings.max_body_bytes} bytes; send files as multipart or upload slots.",
         ))
     try:
         data = safejson.loads(raw, safejson.Limits(max_bytes=ctx.settings.max_body_bytes))
@@ -143,7 +153,9 @@ async def submit_complaint(request: Request, ctx: AdapterContext) -> JSONRespons
     if isinstance(data.get("reporter"), dict) and data["reporter"].get("phone"):
         data["reporter"] = {**data["reporter"], "phone": normalise_phone(str(data["reporter"]["phone"]))}
     try:
+        await attach(ctx.evidence, data, files=files, slots=data.pop("uploads", None), scope=message_id)
         submission = build_submission(data)
+        await claim(ctx.evidence, submission.evidence, submission)  # stored for good before the event names them
     except SubmissionProblem as exc:
         return problem(422, *exc.reasons, channel_message_id=message_id)
     try:
@@ -179,6 +191,7 @@ async def complaint_status(request: Request, ctx: AdapterContext) -> JSONRespons
     if found is None:  # no such number, or a rahasia complaint: one answer
         return problem(404, reason("not_found", "tracking_number", "Laporan dengan nomor pelacakan ini tidak ada.",
                                    "No complaint has this tracking number."))
+    found["evidence"] = links(found.get("evidence"), ctx.evidence.signer, audience="public")
     return JSONResponse(found, headers=NO_STORE)
 
 

@@ -27,11 +27,14 @@ from lapor_gateway import repository as repo
 from lapor_gateway import status
 from lapor_gateway.context import AdapterContext, BodyTooLarge
 from lapor_gateway.contract import Outcome, SubmissionProblem, build_submission
+from lapor_gateway.evidence import form_and_files, is_multipart, with_media
+from lapor_gateway.evidence_view import public_media_url
 from lapor_gateway.open311_format import FORMATS, errors, respond
 from lapor_gateway.projection import label
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import categories, tracking
 from lapor_shared.events.values import unsafe_link_reasons
+from lapor_shared.evidence import LinkSigner
 from lapor_shared.http_errors import Refusal
 from lapor_shared.logging import get_logger
 
@@ -55,8 +58,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def service_request(row: dict[str, Any]) -> dict[str, Any]:
-    """One request in the spec's shape. A rahasia complaint shows its status and nothing else."""
+def service_request(row: dict[str, Any], signer: LinkSigner | None = None) -> dict[str, Any]:
+    """One request in the spec's shape. A rahasia complaint shows its status and nothing else; a stored
+    photo is a ``media_url`` signed for the public (``evidence_view``)."""
     if row["confidential"]:
         return {
             "service_request_id": row["tracking_number"], "status": row["open311_status"] or "open",
@@ -81,7 +85,7 @@ def service_request(row: dict[str, Any]) -> dict[str, Any]:
         "zipcode": None,
         "lat": row["latitude"],
         "long": row["longitude"],
-        "media_url": row["media_url"],
+        "media_url": public_media_url(row, signer) if signer else row["media_url"],
     }
 
 
@@ -154,8 +158,12 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
     fmt = _format(request)
     if fmt is None:
         return _bad_format()
+    media: list[bytes] = []
     try:
-        params = await fields.params_of(request, ctx.settings.max_body_bytes)
+        if is_multipart(request):  # a ``media`` file beside the fields (GeoReport v2 multipart)
+            params, media = await form_and_files(request, ctx.evidence, file_fields=("media",))
+        else:
+            params = await fields.params_of(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return errors(fmt, 413, "Permintaan terlalu besar. / Request too large.")
     except Refusal as refusal:
@@ -186,6 +194,11 @@ async def create_request(request: Request, ctx: AdapterContext) -> Response:
         return errors(fmt, 400, *texts)
     if unsafe := unsafe_link_reasons(submission.attachments, field="media_url"):
         return errors(fmt, 400, *(f"{r.message_id} / {r.message_en}" for r in unsafe))
+    if media:
+        try:
+            submission = await with_media(ctx.evidence, submission, media)
+        except SubmissionProblem as exc:
+            return errors(fmt, 400, *(f"{r['message_id']} / {r['message_en']}" for r in exc.reasons))
     try:
         outcome = await ctx.gateway.submit(submission, source="open311")
     except IdempotencyConflict:
@@ -240,7 +253,7 @@ async def list_requests(request: Request, ctx: AdapterContext) -> Response:
         ctx.pool, tracking_numbers=numbers, service_codes=codes,
         statuses=statuses, start=start, end=end, region_code=jurisdiction.region_code, limit=MAX_RESULTS,
     )
-    return respond(fmt, "service_requests", [service_request(dict(r)) for r in rows])
+    return respond(fmt, "service_requests", [service_request(dict(r), ctx.evidence.signer) for r in rows])
 
 
 async def get_request(request: Request, ctx: AdapterContext) -> Response:
@@ -254,7 +267,7 @@ async def get_request(request: Request, ctx: AdapterContext) -> Response:
     row = await status.find_public(ctx.pool, number)
     if row is None:  # no such number, or rahasia: one answer
         return errors(fmt, 404, "service_request_id tidak ditemukan. / service_request_id not found.")
-    return respond(fmt, "service_requests", [service_request(row)])
+    return respond(fmt, "service_requests", [service_request(row, ctx.evidence.signer)])
 
 
 async def get_token(request: Request, ctx: AdapterContext) -> Response:

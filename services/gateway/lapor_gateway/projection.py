@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from lapor_gateway import repository as repo
+from lapor_gateway.evidence_view import set_public_evidence
 from lapor_shared import categories, geo, statuses
 from lapor_shared.consumer import Handler, Tx
 from lapor_shared.events import Envelope, Payload
@@ -93,6 +94,8 @@ async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
         occurred_at=envelope.occurred_at,
         status_notes=_notes("Laporan diterima dan menunggu verifikasi.", "Received, awaiting verification."),
     )
+    if accepted.evidence and not hidden:  # the public's signed links; a rahasia complaint's files are not theirs
+        await set_public_evidence(tx.conn, envelope.complaint_id, accepted.evidence)
 
 
 def _region(code: str | None, latitude: float | None, longitude: float | None) -> str | None:

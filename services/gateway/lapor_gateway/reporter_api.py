@@ -4,7 +4,7 @@ commands, each proved with the reporter's key in ``Authorization: Bearer <key>``
 | request | answer |
 |---|---|
 | ``GET /api/v1/complaints/{no}/timeline`` | status, deadline (agency's local time), timeline, actions open now |
-| ``POST /api/v1/complaints/{no}/replies`` ``{"text", "attachments"?}`` | reply to the agency's follow-up |
+| ``POST /api/v1/complaints/{no}/replies`` ``{"text", "uploads"?, "attachments"?}`` | reply (files: upload slots) |
 | ``POST /api/v1/complaints/{no}/rating`` ``{"rating": 1-5, "comment"?}`` | rate the handling once closed |
 | ``POST /api/v1/complaints/{no}/reopen`` ``{"reason"}`` | reopen within the window |
 | ``GET /api/v1/complaints/{no}/actions/{action_id}`` | a command's outcome |
@@ -27,9 +27,12 @@ from starlette.routing import Route
 
 from lapor_gateway import reporters
 from lapor_gateway.context import AdapterContext, BodyTooLarge, read_body
-from lapor_gateway.contract import reason
+from lapor_gateway.contract import SubmissionProblem, reason
+from lapor_gateway.evidence import claim, from_slots
+from lapor_gateway.evidence_view import sign_timeline
 from lapor_gateway.reporter_actions import ActionConflict, ActionOutcome, ActionProblem, build
 from lapor_shared import safejson
+from lapor_shared.events.commands import ReplyToResponse
 from lapor_shared.http_errors import json_error, json_refusal, json_response
 
 NOT_YOURS = reason(
@@ -73,7 +76,8 @@ async def timeline(request: Request, ctx: AdapterContext) -> Response:
     reporter = await _reporter(request, ctx)
     if isinstance(reporter, Response):
         return reporter
-    return json_response(await reporters.view(ctx.pool, reporter, datetime.now(UTC)))
+    return json_response(sign_timeline(await reporters.view(ctx.pool, reporter, datetime.now(UTC)),
+                                       ctx.evidence.signer))
 
 
 async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response:
@@ -89,13 +93,21 @@ async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response
     if not isinstance(data, dict):
         return json_error(400, reason("not_json", None, "Isi permintaan harus objek JSON.",
                                       "The request body must be a JSON object."))
+    data.pop("evidence", None)  # only the gateway names stored files: from the reply's upload slots
     try:
+        if action == "reply" and data.get("uploads") is not None:
+            data["evidence"] = [e.model_dump() for e in await from_slots(ctx.evidence, data.pop("uploads"))]
         command = build(action, data)
-    except ActionProblem as exc:
+    except (ActionProblem, SubmissionProblem) as exc:
         return json_error(422, *exc.reasons)
     reporter = await _reporter(request, ctx)
     if isinstance(reporter, Response):
         return reporter
+    try:
+        if isinstance(command, ReplyToResponse):
+            await claim(ctx.evidence, command.evidence)  # stored for good before the command names them
+    except SubmissionProblem as exc:
+        return json_error(422, *exc.reasons)
     try:
         outcome = await ctx.actions.publish(
             reporter, command, source="api",

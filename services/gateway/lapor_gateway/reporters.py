@@ -134,6 +134,8 @@ def _step(row: asyncpg.Record, zone_code: str | None) -> dict[str, Any]:
         step["message"] = facts["reason"]
     elif row["kind"] == "rated":
         step["rating"], step["message"] = facts.get("rating"), facts.get("comment")
+    if facts.get("evidence"):
+        step["evidence"] = facts["evidence"]  # references: the page signs links for the reporter
     return step
 
 

@@ -111,7 +111,7 @@ async def notify_answered(conn: Executor, channel_name: str, channel: str, chann
 _VIEW_COLUMNS = (
     "complaint_id, tracking_number, channel, report_type, service_code, title, description, address, latitude,"
     " longitude, media_url, region_code, confidential, anonymous, agency_name, lifecycle_status, open311_status,"
-    " status_notes, requested_at, updated_at, expected_at"
+    " status_notes, requested_at, updated_at, expected_at, evidence"
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from lapor_shared.evidence import EvidenceSettings
 from lapor_shared.reporter_proof import DEV_REPORTER_HASH_KEY
 from lapor_shared.settings import ServiceSettings
 
@@ -21,7 +22,7 @@ class AdapterSettings(BaseModel):
     wait_s: float = Field(default=5.0, ge=0)
     """How long an HTTP request waits for intake's answer before answering 202 with a poll token."""
     max_body_bytes: int = 256_000
-    """Largest request body accepted (attachments travel as references, never as bytes)."""
+    """Largest request body accepted without files (forms with files and upload slots: docs/evidence.md)."""
     recheck_s: float = Field(default=1.0, gt=0)
     """A waiting request reads its answer from the gateway's table this often even when no notification
     woke it (the listening connection was away, or the notification was lost with it)."""
@@ -52,6 +53,8 @@ class GatewaySettings(ServiceSettings):
     reporter_hash_key: str = DEV_REPORTER_HASH_KEY
     """``LAPOR_REPORTER_HASH_KEY``, intake's: an SMS sender's number is hashed with it and compared with the
     reporter's (``submission.accepted``), so a BALAS/BUKA/NILAI text proves who sent it. Set in production."""
+    evidence: EvidenceSettings = EvidenceSettings()
+    """Photos and documents (``LAPOR_EVIDENCE__…``, docs/evidence.md): the store, the limits, signed links."""
 
     def development_values(self) -> list[str]:
         found = super().development_values()
@@ -62,4 +65,6 @@ class GatewaySettings(ServiceSettings):
             found.append("LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET")
         if self.reporter_hash_key == DEV_REPORTER_HASH_KEY:
             found.append("LAPOR_REPORTER_HASH_KEY")
+        if self.evidence.is_development_secret():
+            found.append("LAPOR_EVIDENCE__LINK_SECRET")
         return found

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from lapor_gateway import repository as repo
+from lapor_gateway.evidence_view import references
 from lapor_gateway.projection import label
 from lapor_shared import categories, tracking
 
@@ -52,6 +53,7 @@ def public_status(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
         location_text=row["address"],
         agency=row["agency_name"],
         status_notes=row["status_notes"],
+        evidence=references(row.get("evidence")),  # references: the HTTP layer signs links for the public
     )
     return status
 

@@ -42,6 +42,10 @@ def _links(attachments: list[Any]) -> list[dict[str, Any]]:
     return [{"url": str(a.url), "media_type": a.media_type} for a in attachments]
 
 
+def _evidence(evidence: list[Any]) -> list[dict[str, Any]]:
+    return [e.model_dump(mode="json") for e in evidence]
+
+
 def _about_a_complaint(handler: Handler) -> Handler:
     async def guarded(tx: Tx, envelope: Envelope[Any]) -> None:
         if envelope.complaint_id is not None:
@@ -109,7 +113,7 @@ class Timeline:
         p: ComplaintAccepted = envelope.payload
         await self._case(tx, envelope, S.SUBMITTED, title=p.title, confidential=p.confidential,
                          anonymous=p.anonymous)
-        await self._step(tx, envelope, "accepted")
+        await self._step(tx, envelope, "accepted", evidence=_evidence(p.evidence))
 
     async def on_routed(self, tx: Tx, envelope: Envelope[Any]) -> None:
         agency = envelope.payload.agency
@@ -143,12 +147,13 @@ class Timeline:
         p: lc.ComplaintResponded = envelope.payload
         await self._case(tx, envelope, S.RESPONDED)
         await self._step(tx, envelope, "responded", agency_name=await self._agency_name(tx, envelope), text=p.text,
-                         attachments=_links(p.attachments))
+                         attachments=_links(p.attachments), evidence=_evidence(p.evidence))
 
     async def on_reporter_replied(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.ComplaintReporterReplied = envelope.payload
         await self._case(tx, envelope, S.REPORTER_REPLIED)
-        await self._step(tx, envelope, "reporter_replied", text=p.text, attachments=_links(p.attachments))
+        await self._step(tx, envelope, "reporter_replied", text=p.text, attachments=_links(p.attachments),
+                         evidence=_evidence(p.evidence))
         await self._carried_out(tx, envelope)
 
     async def on_deadline(self, tx: Tx, envelope: Envelope[Any]) -> None:

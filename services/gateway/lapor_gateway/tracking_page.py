@@ -26,6 +26,9 @@ from starlette.routing import Route
 
 from lapor_gateway import reporters
 from lapor_gateway.context import AdapterContext, BodyTooLarge, form_fields
+from lapor_gateway.contract import SubmissionProblem
+from lapor_gateway.evidence import claim, form_and_files, is_multipart, store_files
+from lapor_gateway.evidence_view import sign_timeline
 from lapor_gateway.reporter_actions import ActionConflict, ActionOutcome, ActionProblem, build
 from lapor_gateway.web_form import TEXTS as FORM_TEXTS
 from lapor_gateway.web_form import language, render
@@ -48,6 +51,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "deadline_verification": ("verifikasi", "verification"),
     "timeline": ("Riwayat", "Timeline"),
     "attachment": ("Lampiran", "Attachment"),
+    "evidence": ("Bukti", "Evidence"),
+    "reply_files": ("Foto atau dokumen (boleh dikosongkan)", "Photos or documents (optional)"),
     "reply": ("Balas tindak lanjut", "Reply to the follow-up"),
     "reply_text": ("Balasan Anda", "Your reply"),
     "send_reply": ("Kirim balasan", "Send reply"),
@@ -99,7 +104,7 @@ async def _proven(request: Request, ctx: AdapterContext, fields: dict[str, str]
 async def _show(request: Request, ctx: AdapterContext, reporter: reporters.Reporter, key: str, *,
                 outcome: ActionOutcome | None = None, problems: list[dict[str, Any]] | None = None,
                 status_code: int = 200) -> Response:
-    view = await reporters.view(ctx.pool, reporter, datetime.now(UTC))
+    view = sign_timeline(await reporters.view(ctx.pool, reporter, datetime.now(UTC)), ctx.evidence.signer)
     return _page(request, status_code, view=view, key=key, nonce=uuid4().hex, outcome=outcome,
                  problems=problems or [], typed=reporter.tracking_number)
 
@@ -143,10 +148,22 @@ async def open_page(request: Request, ctx: AdapterContext) -> Response:
     return await _show(request, ctx, reporter, fields.get("kunci", ""), outcome=outcome)
 
 
+async def _fields_and_files(request: Request, ctx: AdapterContext) -> tuple[dict[str, str], list[bytes]] | Response:
+    """A reply's form may carry files (multipart); the other forms only fields."""
+    if not is_multipart(request):
+        fields = await _fields(request, ctx)
+        return fields if isinstance(fields, Response) else (fields, [])
+    try:
+        return await form_and_files(request, ctx.evidence)
+    except Refusal as refusal:
+        return _form(request, problem="bad_input", status_code=refusal.status)
+
+
 async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response:
-    fields = await _fields(request, ctx)
-    if isinstance(fields, Response):
-        return fields
+    read = await _fields_and_files(request, ctx)
+    if isinstance(read, Response):
+        return read
+    fields, files = read
     reporter, refused = await _proven(request, ctx, fields)
     if reporter is None:
         assert refused is not None
@@ -158,9 +175,15 @@ async def act(request: Request, ctx: AdapterContext, *, action: str) -> Response
         "reopen": {"reason": fields.get("reason", "")},
     }
     data = asked[action]
+    client_key = (fields.get("aksi") or uuid4().hex)[:100]
     try:
-        outcome = await ctx.actions.publish(reporter, build(action, data), source="web",
-                                            client_key=(fields.get("aksi") or uuid4().hex)[:100])
+        if action == "reply" and files:  # stored and claimed before the command names them
+            items = await store_files(ctx.evidence, files, scope=f"{reporter.complaint_id}-{client_key}")
+            data["evidence"] = [e.model_dump() for e in items]
+            await claim(ctx.evidence, items)
+        outcome = await ctx.actions.publish(reporter, build(action, data), source="web", client_key=client_key)
+    except SubmissionProblem as exc:
+        return await _show(request, ctx, reporter, key, problems=_localised(request, exc.reasons), status_code=422)
     except ActionProblem as exc:
         return await _show(request, ctx, reporter, key, problems=_localised(request, exc.reasons), status_code=422)
     except ActionConflict:

@@ -30,9 +30,11 @@ from lapor_gateway.contract import (
     normalise_phone,
     reason,
 )
+from lapor_gateway.evidence import attach, claim, form_and_files, is_multipart
 from lapor_gateway.submissions import IdempotencyConflict, PublishFailed
 from lapor_shared import categories
 from lapor_shared.events.values import Channel, ReportType
+from lapor_shared.evidence import EvidenceLimits
 from lapor_shared.http_errors import Refusal
 from lapor_shared.regions import all_regions
 
@@ -80,6 +82,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "anonymous": ("Anonim: identitas saya dirahasiakan dari instansi", "Anonymous: hide my identity from the agency"),
     "confidential": ("Rahasia: isi laporan tidak ditampilkan ke publik", "Confidential: keep the content private"),
     "send": ("Kirim laporan", "Send report"),
+    "files": ("Foto atau dokumen (bukti)", "Photos or documents (evidence)"),
+    "files_hint": ("JPEG, PNG, WebP, HEIC atau PDF; lokasi dan data kamera di dalam foto dihapus sebelum disimpan.",
+                   "JPEG, PNG, WebP, HEIC or PDF; the location and camera data inside a photo are removed before"
+                   " it is stored."),
+    "photo_location": ("Gunakan lokasi yang tersimpan di foto sebagai lokasi kejadian (lokasi itu tidak disimpan"
+                       " bersama foto)", "Use the place stored in the photo as where it happened (that place is not"
+                       " stored with the photo)"),
+    "camera": ("atau ambil foto dengan kamera ponsel", "or take a photo with the phone's camera"),
+    "uploading": ("Mengunggah …", "Uploading …"),
+    "upload_failed": ("Unggahan gagal; periksa koneksi dan kirim ulang.",
+                      "The upload failed; check the connection and send again."),
     "problems": ("Laporan belum dapat diterima:", "The report could not be accepted:"),
     "accepted": ("Laporan Anda diterima", "Your report was received"),
     "tracking_number": ("Nomor pelacakan", "Tracking number"),
@@ -149,16 +162,20 @@ def _region_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _form(request: Request, values: dict[str, Any] | None = None, problems: list[dict[str, Any]] | None = None,
-          status_code: int = 200) -> HTMLResponse:
+          status_code: int = 200, limits: EvidenceLimits | None = None) -> HTMLResponse:
+    limits = limits or EvidenceLimits()
+    count, size = limits.max_count, limits.max_file_bytes // (1024 * 1024)
+    file_limits = (f"Maks. {count} berkas, {size} MB per berkas." if language(request) == "id"
+                   else f"At most {count} files, {size} MB each.")
     return render(
-        request, "form.html", status_code,
+        request, "form.html", status_code, file_limits=file_limits,
         values=values or {}, problems=problems or [], message_id=f"web-{uuid4()}",
         report_types=[t.value for t in ReportType], categories=categories.CATEGORIES, regions=_region_groups(),
     )
 
 
-async def show_form(request: Request) -> Response:
-    return _form(request)
+async def show_form(request: Request, ctx: AdapterContext) -> Response:
+    return _form(request, limits=ctx.evidence.settings.limits)
 
 
 def _point(form: dict[str, str], lang_problems: list[dict[str, Any]]) -> tuple[float | None, float | None]:
@@ -209,8 +226,12 @@ def _localised(reasons: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
 
 async def submit_form(request: Request, ctx: AdapterContext) -> Response:
     lang = language(request)
+    files: list[bytes] = []
     try:
-        form = await form_fields(request, ctx.settings.max_body_bytes)
+        if is_multipart(request):
+            form, files = await form_and_files(request, ctx.evidence)
+        else:
+            form = await form_fields(request, ctx.settings.max_body_bytes)
     except BodyTooLarge:
         return _form(request, problems=_localised([reason("too_large", None, *TEXTS["too_large"])], lang),
                      status_code=413)
@@ -221,7 +242,12 @@ async def submit_form(request: Request, ctx: AdapterContext) -> Response:
     if local:
         return _form(request, form, _localised(local, lang), 422)
     try:
-        outcome = await ctx.gateway.submit(build_submission(data), source="web")
+        position = await attach(ctx.evidence, data, files=files, scope=data["channel_message_id"])
+        if position and form.get("photo_location") == "on" and data["location"]["latitude"] is None:
+            data["location"]["latitude"], data["location"]["longitude"] = position  # the reporter asked for it
+        submission = build_submission(data)
+        await claim(ctx.evidence, submission.evidence, submission)  # stored for good before the event names them
+        outcome = await ctx.gateway.submit(submission, source="web")
     except SubmissionProblem as exc:
         return _form(request, form, _localised(exc.reasons, lang), 422)
     except IdempotencyConflict:
@@ -257,7 +283,7 @@ async def show_status(request: Request, ctx: AdapterContext) -> Response:
 
 def routes(ctx: AdapterContext) -> list[Route]:
     return [
-        Route("/lapor", show_form, methods=["GET"]),
+        Route("/lapor", partial(show_form, ctx=ctx), methods=["GET"]),
         Route("/lapor", partial(submit_form, ctx=ctx), methods=["POST"]),
         Route("/lapor/kiriman/{token}", partial(show_submission, ctx=ctx), methods=["GET"]),
         Route("/lapor/status", partial(show_status, ctx=ctx), methods=["GET"]),

@@ -30,6 +30,7 @@ from lapor_intake.app import build as build_intake
 from lapor_intake.settings import IntakeSettings
 from lapor_shared import tracking
 from lapor_shared.events import Envelope, Payload, encode
+from lapor_shared.evidence import EvidenceSettings
 from lapor_shared.runtime import Runtime
 from lapor_shared.settings import HttpSettings
 from lapor_shared.testing.service import in_memory
@@ -77,6 +78,8 @@ class Adapters:
     http: httpx.AsyncClient
     submissions: list[bytes] = field(default_factory=list)
     intake: Runtime | None = None
+    evidence: Any = None
+    """The gateway's ``GatewayEvidence`` (its store, upload helper and link signer)."""
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
         return await self.runtime.pool.fetch(query, *args)
@@ -137,21 +140,25 @@ def wire(source: KafkaBroker, target: KafkaBroker, topic: str) -> None:
 
 
 @pytest.fixture
-def adapters(database_url: str) -> Callable[..., AbstractAsyncContextManager[Adapters]]:
+def adapters(database_url: str, tmp_path: Any) -> Callable[..., AbstractAsyncContextManager[Adapters]]:
     """``async with adapters(wait_s=0) as a:`` the gateway, those channel settings overridden, with intake
     answering behind Kafka (``intake=False``: nobody answers but the test). ``setup=fn`` is called with
     the gateway's runtime before it starts (to add subscribers); ``http={…}`` sets HTTP limits
-    (``HttpSettings``); ``url=`` connects the gateway to another database URL (another role)."""
+    (``HttpSettings``); ``url=`` connects the gateway to another database URL (another role);
+    ``evidence={…}`` sets ``EvidenceSettings`` (the local store is in the test's own directory)."""
 
     @asynccontextmanager
     async def start(setup: Callable[[Runtime], None] | None = None, http: dict[str, Any] | None = None,
-                    intake: bool = True, url: str | None = None, **overrides: Any) -> AsyncIterator[Adapters]:
+                    intake: bool = True, url: str | None = None, evidence: dict[str, Any] | None = None,
+                    **overrides: Any) -> AsyncIterator[Adapters]:
         adapter_settings = AdapterSettings(**{
             "sms_webhook_secret": SMS_SECRET, "open311_api_keys": f"civic-app:{OPEN311_KEY}", "recheck_s": 0.5,
             **overrides,
         })
         gateway = build(GatewaySettings(database_url=url or database_url, adapters=adapter_settings,
-                                        http=HttpSettings(**(http or {}))))
+                                        http=HttpSettings(**(http or {})),
+                                        evidence=EvidenceSettings(**{"local_dir": str(tmp_path / "evidence"),
+                                                                     **(evidence or {})})))
         runtime = gateway.runtime
         published: list[bytes] = []
 
@@ -174,6 +181,6 @@ def adapters(database_url: str) -> Callable[..., AbstractAsyncContextManager[Ada
             transport = httpx.ASGITransport(app=app)
             http_client = await stack.enter_async_context(
                 httpx.AsyncClient(transport=transport, base_url="http://gateway.test"))
-            yield Adapters(runtime, broker, http_client, published, intake_runtime)
+            yield Adapters(runtime, broker, http_client, published, intake_runtime, gateway.channels.evidence)
 
     return start

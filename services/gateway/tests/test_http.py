@@ -17,7 +17,7 @@ def test_every_channel_is_served_by_one_app_beside_the_runtimes_own_paths():
     paths = [route.path for route in app.app.routes if isinstance(route, Route)]
 
     assert paths[:3] == ["/healthz", "/readyz", "/metrics"]
-    assert {path.split("/")[1] for path in paths[3:]} == {"api", "lapor", "lacak", "open311", "sms"}
+    assert {path.split("/")[1] for path in paths[3:]} == {"api", "lapor", "lacak", "open311", "sms", "bukti"}
     assert app.public == list(PUBLIC_ROUTES)
 
 

@@ -41,7 +41,9 @@ async def test_the_form_is_in_bahasa_indonesia_fits_a_phone_and_offers_english(a
         assert response.status_code == 200
         assert 'name="viewport"' in response.text
         assert "Kirim laporan" in response.text
-        assert response.text.count("<script") == 1 and "navigator.geolocation" in response.text  # only the point
+        assert response.text.count("<script") == 2 and "navigator.geolocation" in response.text  # the point and
+        assert "upload.addEventListener" in response.text  # the upload's progress, nothing else
+        assert 'type="file"' in response.text and 'capture="environment"' in response.text
         assert 'id="use-my-location" hidden' in response.text  # shown by that script, never without it
         assert 'lang="id"' in response.text
         assert "Send report" in english.text and 'lang="en"' in english.text

@@ -153,6 +153,7 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
             category_hint=_stripped(submission.category_hint),
             target_agency_hint=_stripped(submission.target_agency_hint),
             attachments=submission.attachments,
+            evidence=submission.evidence,
             reporter_ref=None if submission.anonymous else reporter_ref,
             anonymous=submission.anonymous,
             confidential=submission.confidential,

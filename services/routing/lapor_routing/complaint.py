@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from lapor_routing.registry import Agency
 from lapor_shared.events import Envelope
 from lapor_shared.events.lifecycle import ComplaintNeedsTriage, ComplaintRouted
-from lapor_shared.events.values import Attachment, Location, Reason, ReportType
+from lapor_shared.events.values import Attachment, Evidence, Location, Reason, ReportType
 
 
 class Content(BaseModel):
@@ -28,6 +28,7 @@ class Content(BaseModel):
     incident_date: date | None = None
     location: Location
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = []
     reporter_ref: UUID | None = None
     anonymous: bool
     confidential: bool
@@ -37,7 +38,7 @@ class Content(BaseModel):
         return ComplaintRouted(
             agency=agency.ref(), reason=reason, category=self.category, report_type=self.report_type,
             title=self.title, description=self.description, incident_date=self.incident_date,
-            location=self.location, attachments=self.attachments,
+            location=self.location, attachments=self.attachments, evidence=self.evidence,
             reporter_ref=None if self.anonymous else self.reporter_ref,
             anonymous=self.anonymous, confidential=self.confidential, submitted_at=self.submitted_at,
             route_count=route_count,

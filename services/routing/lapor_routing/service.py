@@ -85,7 +85,8 @@ class RoutingService:
         content = Content(
             category=decision.category.code, report_type=complaint.report_type, title=complaint.title,
             description=complaint.description, incident_date=complaint.incident_date, location=complaint.location,
-            attachments=complaint.attachments, reporter_ref=None if complaint.anonymous else complaint.reporter_ref,
+            attachments=complaint.attachments, evidence=complaint.evidence,
+            reporter_ref=None if complaint.anonymous else complaint.reporter_ref,
             anonymous=complaint.anonymous, confidential=complaint.confidential, submitted_at=complaint.submitted_at,
         )
         story = Story(envelope.complaint_id, envelope.tracking_number, envelope.correlation_id, complaint.confidential)

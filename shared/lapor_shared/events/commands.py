@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import Field
 
 from lapor_shared.events.envelope import Payload
-from lapor_shared.events.values import AgencyLevel, Attachment, Reason
+from lapor_shared.events.values import AgencyLevel, Attachment, Evidence, Reason
 
 
 class Command(Payload):
@@ -33,6 +33,8 @@ class RespondToComplaint(Command):
     agency_id: str
     text: str = Field(min_length=1, max_length=10_000)
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
     internal_note: str | None = Field(default=None, description="Never shown to the reporter")
     officer_ref: str | None = None
 
@@ -63,6 +65,8 @@ class ReplyToResponse(Command):
     event_type: ClassVar[str] = "reporter.reply"
     text: str = Field(min_length=1, max_length=10_000)
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
 
 
 class RateHandling(Command):

@@ -9,7 +9,15 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from lapor_shared.events.envelope import Payload
-from lapor_shared.events.values import Attachment, Channel, Location, Reason, ReporterContact, ReportType
+from lapor_shared.events.values import (
+    Attachment,
+    Channel,
+    Evidence,
+    Location,
+    Reason,
+    ReporterContact,
+    ReportType,
+)
 
 
 class ComplaintSubmitted(Payload):
@@ -31,6 +39,8 @@ class ComplaintSubmitted(Payload):
     category_hint: str | None = None
     target_agency_hint: str | None = None
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
     reporter: ReporterContact | None = None
     anonymous: bool = False
     confidential: bool = False
@@ -54,6 +64,8 @@ class ComplaintAccepted(Payload):
     category_hint: str | None = None
     target_agency_hint: str | None = None
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
     reporter_ref: UUID | None = None
     anonymous: bool
     confidential: bool

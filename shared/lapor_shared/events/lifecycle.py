@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from lapor_shared.events.envelope import Payload
-from lapor_shared.events.values import AgencyRef, Attachment, Location, Reason, ReportType, Value
+from lapor_shared.events.values import AgencyRef, Attachment, Evidence, Location, Reason, ReportType, Value
 
 Stage = Literal["verification", "acknowledgement", "follow_up", "auto_close", "resolution"]
 CloseReason = Literal["resolved", "auto_close", "admin", "archived"]
@@ -34,6 +34,8 @@ class ComplaintRouted(Payload):
     incident_date: date | None = None
     location: Location
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
     reporter_ref: UUID | None = None
     anonymous: bool
     confidential: bool
@@ -92,6 +94,8 @@ class ComplaintResponded(Payload):
     agency_id: str
     text: str
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
     officer_ref: str | None = None
 
 
@@ -99,6 +103,8 @@ class ComplaintReporterReplied(Payload):
     event_type: ClassVar[str] = "complaint.reporter_replied"
     text: str
     attachments: list[Attachment] = []
+    evidence: list[Evidence] = Field(
+        default=[], description="Files the platform stores (lapor_shared.evidence): references, never URLs")
 
 
 class ComplaintRated(Payload):

@@ -53,6 +53,19 @@ class Attachment(Value):
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
+EVIDENCE_ID_PATTERN = r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$"
+
+
+class Evidence(Value):
+    """A file the platform stores itself (``lapor_shared.evidence``): a reference, never a public URL.
+    Readers get a short-lived signed link to ``/bukti/{object_id}`` from whoever may show it to them."""
+
+    object_id: str = Field(pattern=EVIDENCE_ID_PATTERN, description="32 hex digits and the stored type's extension")
+    media_type: str = Field(pattern=r"^(image/jpeg|image/png|image/webp|application/pdf)$")
+    size_bytes: int = Field(ge=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the stored (sanitised) bytes, hex")
+
+
 class ReporterContact(Value):
     """Who the reporter is and how to reach them. Travels only to intake and, encrypted, to notify."""
 

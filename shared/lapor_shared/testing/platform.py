@@ -84,6 +84,10 @@ class Platform:
     extra_env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
+    @property
+    def evidence_dir(self) -> Path:
+        return self.log_dir.parent / "evidence"
+
     def start(self, names: tuple[str, ...] = SERVICES, timeout: float = 60.0) -> Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -97,6 +101,8 @@ class Platform:
                 "LAPOR_LOG_FORMAT": "json",
                 # static membership, one process per service: a restarted one gets its partitions back at once
                 "LAPOR_KAFKA_GROUP_INSTANCE_ID": f"{socket.gethostname()}-{os.getpid()}-{name}",
+                # evidence files beside the logs (the gateway's store; the dashboard signs links to it)
+                "LAPOR_EVIDENCE__LOCAL_DIR": str(self.evidence_dir),
                 **self.extra_env,  # a test may override any of these
             }
             self.services[name] = ServiceProcess(name, env, self.log_dir / f"{name}.log", port)
