@@ -20,7 +20,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TextIO
 
 import asyncpg
 from starlette.requests import Request
@@ -109,3 +109,24 @@ class TokenTable:
         """Write the configured tokens (``parse_tokens``' pairs), labelled ``settings``."""
         for subject, token in pairs:
             await self.add(conn, token_sha256=token_hash(token), subject=subject, label="settings")
+
+
+def add_token_parser(areas: Any, subject: str, subject_type: Callable[[str], str] = str) -> None:
+    """``token add <subject> [--label …]`` and ``token revoke <subject>`` under a service's admin CLI."""
+    actions = areas.add_parser("token").add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add")
+    add.add_argument(subject, type=subject_type)
+    add.add_argument("--label")
+    actions.add_parser("revoke").add_argument(subject, type=subject_type)
+
+
+async def run_token_command(pool: asyncpg.Pool, table: TokenTable, action: str, subject: str,
+                            label: str | None, out: TextIO) -> None:
+    """Issue a token for ``subject`` (printed once, only its SHA-256 kept) or revoke every token it has."""
+    if action == "add":
+        token = new_token()
+        await table.add(pool, token_sha256=token_hash(token), subject=subject, label=label)
+        print(token, file=out)
+    else:
+        print(f"revoked {await table.revoke(pool, subject)}", file=out)
+

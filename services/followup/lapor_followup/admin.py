@@ -25,7 +25,7 @@ import asyncpg
 from lapor_followup import repository
 from lapor_followup.http import CREDENTIALS
 from lapor_followup.settings import FollowupSettings
-from lapor_shared.bearer import new_token, token_hash
+from lapor_shared.bearer import add_token_parser, run_token_command
 from lapor_shared.db import create_pool
 from lapor_shared.migrator import migrate
 
@@ -42,12 +42,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--working", action="store_true", help="the day is a working day (removes a holiday)")
     remove = cal.add_parser("remove")
     remove.add_argument("day", type=date.fromisoformat)
-    tok = sub.add_parser("token").add_subparsers(dest="action", required=True)
-    tok_add = tok.add_parser("add")
-    tok_add.add_argument("agency_id")
-    tok_add.add_argument("--label")
-    tok_revoke = tok.add_parser("revoke")
-    tok_revoke.add_argument("agency_id")
+    add_token_parser(sub, "agency_id")
     return p
 
 
@@ -66,13 +61,8 @@ async def run(argv: Sequence[str], settings: FollowupSettings | None = None, out
             for override in await repository.calendar_overrides(pool):
                 kind = "hari kerja / working day" if override.working else "libur / holiday"
                 print(f"{override.day.isoformat()}  {kind:<26} {override.name}", file=out)
-        elif args.action == "add":
-            token = new_token()
-            await CREDENTIALS.add(pool, token_sha256=token_hash(token), subject=args.agency_id, label=args.label)
-            print(token, file=out)
         else:
-            revoked = await CREDENTIALS.revoke(pool, args.agency_id)
-            print(f"revoked {revoked}", file=out)
+            await run_token_command(pool, CREDENTIALS, args.action, args.agency_id, getattr(args, "label", None), out)
     finally:
         await pool.close()
     return 0

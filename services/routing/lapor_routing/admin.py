@@ -19,7 +19,7 @@ import asyncpg
 
 from lapor_routing.http import CREDENTIALS
 from lapor_routing.settings import RoutingSettings
-from lapor_shared.bearer import new_token, token_hash
+from lapor_shared.bearer import add_token_parser, run_token_command
 from lapor_shared.db import create_pool
 from lapor_shared.migrator import migrate
 from lapor_shared.regions import is_known
@@ -33,13 +33,7 @@ def _scope(code: str) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lapor_routing.admin", description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="area", required=True)
-    tok = sub.add_parser("token").add_subparsers(dest="action", required=True)
-    tok_add = tok.add_parser("add")
-    tok_add.add_argument("scope", type=_scope)
-    tok_add.add_argument("--label")
-    tok_revoke = tok.add_parser("revoke")
-    tok_revoke.add_argument("scope", type=_scope)
+    add_token_parser(p.add_subparsers(dest="area", required=True), "scope", _scope)
     return p
 
 
@@ -49,13 +43,7 @@ async def run(argv: Sequence[str], settings: RoutingSettings | None = None, out=
     pool: asyncpg.Pool = await create_pool(settings.postgres, schema="routing")
     try:
         await migrate(pool, schema="routing", package="lapor_routing.migrations")
-        if args.action == "add":
-            token = new_token()
-            await CREDENTIALS.add(pool, token_sha256=token_hash(token), subject=args.scope, label=args.label)
-            print(token, file=out)
-        else:
-            revoked = await CREDENTIALS.revoke(pool, args.scope)
-            print(f"revoked {revoked}", file=out)
+        await run_token_command(pool, CREDENTIALS, args.action, args.scope, getattr(args, "label", None), out)
     finally:
         await pool.close()
     return 0
