@@ -25,7 +25,6 @@ KafkaUser (and SCRAM user) is ``agency-bpjs-kesehatan.id``, its consumer groups 
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import tomllib
@@ -44,6 +43,7 @@ from lapor_shared.access import (
     reads,
     writes,
 )
+from lapor_shared.generated import generator_main
 from lapor_shared.onboarding import Onboarding
 from lapor_shared.topics import (
     FAMILIES,
@@ -299,21 +299,7 @@ def outputs() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only compare; exit 1 when a file is out of date")
-    args = parser.parse_args(argv)
-    stale = []
-    for path, text in outputs().items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        stale.append(path)
-        if not args.check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    for path in stale:
-        print(f"{path.relative_to(ROOT)}: {'out of date' if args.check else 'written'}")
-    return 1 if args.check and stale else 0
+    return generator_main(__doc__.splitlines()[0], outputs, ROOT, argv)
 
 
 if __name__ == "__main__":

@@ -25,12 +25,12 @@ A Kubernetes name must be lower case without ``_``, so ``metadata.name`` is the 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from lapor_shared import onboarding
+from lapor_shared.generated import generator_main
 from lapor_shared.topics import FIXED_TOPICS, JURISDICTION_PREFIX, TopicSpec, jurisdiction_topics, onboarded_topics
 
 HERE = Path(__file__).resolve().parent
@@ -138,21 +138,7 @@ def outputs() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only compare; exit 1 when a file is out of date")
-    args = parser.parse_args(argv)
-    stale = []
-    for path, text in outputs().items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        stale.append(path)
-        if not args.check:
-            path.write_text(text, encoding="utf-8")
-    for path in stale:
-        verb = "out of date" if args.check else "written"
-        print(f"{path.relative_to(HERE.parent.parent)}: {verb}")
-    return 1 if args.check and stale else 0
+    return generator_main(__doc__.splitlines()[0], outputs, HERE.parent.parent, argv)
 
 
 if __name__ == "__main__":
