@@ -4,7 +4,8 @@ The address is resolved just before sending: a reporter's contact is decrypted h
 for the reporter's first message, the reporter's key that came with it: ``reporter_key``), an
 officer's comes from the recipients table. Sending happens outside any transaction, so a slow provider
 holds only its own slot (the Kafka consumers never wait for a provider at all). What became of the send
-is recorded by ``outcomes``: sent, retried later, not applicable (skipped, cancelled) or failed.
+is recorded by ``outcomes``, together with the outcomes of the sends that finished about the same time:
+sent, retried later, not applicable (skipped, cancelled) or failed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import structlog
 
 from lapor_notify import recipients, reporter_key, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
-from lapor_notify.outcomes import Outcomes, Skip
+from lapor_notify.outcomes import Outcomes, Result, Skip
 from lapor_notify.settings import SendingSettings
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.logging import get_logger, redact_text
@@ -56,36 +57,51 @@ class Dispatcher:
                 log.error("delivery_outcome_not_recorded", error=redact_text(repr(exc))[:300])
 
     async def _attempt(self, row: asyncpg.Record) -> None:
-        outcomes = self._outcomes
         try:
             message = await self.compose(row)
         except ContactDecryptionError:
-            await outcomes.recorded(
-                lambda: outcomes.fail(row, "contact_unreadable", "contact token cannot be decrypted"))
+            await self._settle(Result(row, "failed", "contact token cannot be decrypted", "contact_unreadable"))
             return
         if isinstance(message, Skip):
-            await outcomes.recorded(lambda: outcomes.finish(row, message))
+            await self._settle(Result(row, message.status, message.reason))
             return
         channel = self.channels.get(row["channel"])
         if channel is None:
-            await outcomes.recorded(
-                lambda: outcomes.fail(row, "channel_unavailable", f"channel {row['channel']} is not configured"))
+            await self._settle(Result(row, "failed", f"channel {row['channel']} is not configured",
+                                      "channel_unavailable"))
             return
         try:
             await asyncio.wait_for(channel.send(message), timeout=self._s.lease_s / 2)
         except asyncio.CancelledError:
             raise
         except PermanentError as exc:
-            detail = safe_error(exc, message)
-            await outcomes.recorded(lambda: outcomes.fail(row, "permanent_error", detail))
+            await self._settle(Result(row, "failed", safe_error(exc, message), "permanent_error"))
         except Exception as exc:  # TransientError, a timeout, or a provider bug: try again later
             detail = safe_error(exc, message)
             if row["attempts"] >= self._s.max_attempts:
-                await outcomes.recorded(lambda: outcomes.fail(row, "too_many_attempts", detail))
+                await self._settle(Result(row, "failed", detail, "too_many_attempts"))
             else:
-                await outcomes.recorded(lambda: outcomes.retry(row, detail))
+                await self._settle(Result(row, "retry", detail))
         else:
-            await outcomes.recorded(lambda: outcomes.sent(row))
+            await self._settle(Result(row, "sent"))
+
+    async def _settle(self, result: Result) -> None:
+        """Hand the outcome over to be recorded with the others that finished about now, and say what
+        became of it (in this delivery's log context)."""
+        recorded = await self._outcomes.settle(result)
+        if result.status == "sent":
+            if recorded:
+                log.info("delivery_sent")
+            else:
+                log.warning("delivery_lease_lost_after_send")
+        elif result.status == "retry":
+            log.warning("delivery_retry_scheduled", error=result.detail,
+                        retry_in_s=self._outcomes.retry_in_s(result.row))
+        elif result.status == "failed":
+            if recorded:
+                log.error("delivery_failed", reason=result.code, error=result.detail)
+        else:
+            log.info("delivery_not_applicable", status=result.status, reason=result.detail)
 
     async def compose(self, row: asyncpg.Record) -> OutboundMessage | Skip:
         """Resolve the address just before sending: the reporter's contact is decrypted here and only here."""

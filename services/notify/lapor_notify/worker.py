@@ -6,8 +6,9 @@ One claim → send → mark cycle per delivery, each step in a module of its own
    rate limit takes its slot in the same transaction. Commit.
 2. **send** (``sending.py``) outside any transaction, several at once (a slow provider holds only its own
    slots; the Kafka consumers never wait for a provider at all).
-3. **mark** (``outcomes.py``, transaction 2): ``sent`` + ``notification.sent``; or ``pending`` again at
-   ``next_attempt_at`` (exponential backoff, kept in the database); or ``failed`` +
+3. **mark** (``outcomes.py``, transaction 2, shared by the sends that finished about the same time: one
+   set-based update and one outbox insert for all of them): ``sent`` + ``notification.sent``; or
+   ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database); or ``failed`` +
    ``notification.failed`` + a dead letter on ``lapor.deadletter``, both through the outbox. The update
    is guarded by the lease token, so a worker whose lease ran out cannot overwrite another's result.
 
@@ -106,6 +107,7 @@ class DeliveryWorker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.outcomes.close(grace_s)
         await self.liveness.release()
 
     def wake(self) -> None:
