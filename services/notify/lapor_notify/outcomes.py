@@ -122,7 +122,10 @@ class Outcomes:
     async def _flush(self) -> None:
         """Record what is queued, batch after batch, until nothing is."""
         while self._queue:
-            await asyncio.sleep(0)  # the sends finishing at this very moment join the batch
+            waiting = 0
+            while waiting != len(self._queue) < MAX_BATCH:  # the sends finishing at this moment join the batch
+                waiting = len(self._queue)
+                await asyncio.sleep(0)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 recorded = await self.record_together([result for result, _ in batch])
