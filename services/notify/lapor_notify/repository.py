@@ -343,11 +343,16 @@ async def store_contact(
     )
 
 
-async def contact(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT key_id, ciphertext, source_channel, key_ciphertext FROM contacts WHERE complaint_id = $1",
-        complaint_id,
+async def contacts_of(conn: Conn, complaint_ids: Sequence[UUID]) -> dict[UUID, asyncpg.Record]:
+    """``contact`` for many complaints in one statement, with ``erased`` (the contact was erased) in each
+    row; a complaint without a stored contact has ``ciphertext`` None."""
+    rows = await conn.fetch(
+        "SELECT k.complaint_id, c.key_id, c.ciphertext, c.source_channel, c.key_ciphertext,"
+        " EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = k.complaint_id) AS erased"
+        " FROM unnest($1::uuid[]) AS k (complaint_id) LEFT JOIN contacts c ON c.complaint_id = k.complaint_id",
+        list(set(complaint_ids)),
     )
+    return {r["complaint_id"]: r for r in rows}
 
 
 async def forget_spent_reporter_keys(conn: Conn) -> int:
@@ -381,10 +386,6 @@ async def contact_state(conn: Conn, complaint_id: UUID) -> tuple[bool, bool]:
     )
     assert row is not None
     return bool(row["erased"]), bool(row["known"])
-
-
-async def contact_erased(conn: Conn, complaint_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM erased_complaints WHERE complaint_id = $1", complaint_id))
 
 
 async def reporter_erased(conn: Conn, reporter_ref_hash: str) -> bool:
@@ -426,6 +427,16 @@ async def recipient(conn: Conn, recipient_ref: str) -> asyncpg.Record | None:
         f"SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE recipient_ref IN ($1, $2)"
         " ORDER BY recipient_ref = $1 DESC LIMIT 1", recipient_ref, f"{kind}:*",
     )
+
+
+async def recipients_of(conn: Conn, recipient_refs: Sequence[str]) -> dict[str, asyncpg.Record | None]:
+    """``recipient`` for many refs in one statement: each ref's own row, else its ``<kind>:*`` row."""
+    wanted = set(recipient_refs)
+    fallbacks = {ref: f"{ref.split(':', 1)[0]}:*" for ref in wanted}
+    rows = await conn.fetch(f"SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE recipient_ref = ANY($1::text[])",
+                            list(wanted | set(fallbacks.values())))
+    found = {r["recipient_ref"]: r for r in rows}
+    return {ref: found.get(ref) or found.get(fallbacks[ref]) for ref in wanted}
 
 
 async def upsert_recipient(conn: Conn, r: dict[str, Any], now: datetime) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 from lapor_notify import repository
 from lapor_notify.channels.base import OutboundMessage
+from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.clock import ManualClock
-from lapor_shared.testing.factories import accepted_envelope, routed_envelope
+from lapor_shared.testing.factories import accepted_envelope, contact_shared, routed_envelope
 
 from .harness import NotifyHarness, RecordingChannel
 from .test_recovery import end_connection_of, wait_for
@@ -168,3 +169,25 @@ def _refusing(poison: UUID, record: Callable[..., Awaitable[set[UUID]]]) -> Call
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_claims_addresses_are_read_together_and_each_message_still_gets_its_own(database_url, monkeypatch):
+    complaints = [accepted_envelope() for _ in range(3)]
+    fakes = {name: RecordingChannel(name) for name in ("inbox", "email")}
+    reads: list[list[UUID]] = []
+    contacts_of = repository.contacts_of
+
+    async def counted(conn: Any, complaint_ids: Sequence[UUID]) -> Any:
+        reads.append(sorted(complaint_ids))
+        return await contacts_of(conn, complaint_ids)
+
+    async with NotifyHarness(database_url, channels=fakes) as h:
+        for i, accepted in enumerate(complaints):
+            await h.publish(contact_shared(accepted, ReporterContact(email=f"warga{i}@example.org")))
+            await h.publish(accepted)
+        monkeypatch.setattr(repository, "contacts_of", counted)
+        await h.deliver()
+
+    assert reads == [sorted(c.complaint_id for c in complaints)], "one read for the whole claim"
+    assert sorted((m.complaint_id, m.to) for m in fakes["email"].sent) == sorted(
+        (c.complaint_id, f"warga{i}@example.org") for i, c in enumerate(complaints))
