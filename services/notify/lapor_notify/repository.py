@@ -28,12 +28,28 @@ WAKE_CHANNEL = "lapor_notify_deliveries"
 
 # --- complaints (projection) -------------------------------------------------------------------
 
-async def complaint(conn: Conn, complaint_id: UUID) -> ComplaintView | None:
+@dataclass(frozen=True, slots=True)
+class ContactState:
+    erased: bool
+    """The reporter's contact was erased: no e-mail or SMS for this complaint any more."""
+    known: bool
+    """A contact is stored (else the reporter's e-mail and SMS wait for it)."""
+
+
+async def complaint(conn: Conn, complaint_id: UUID) -> tuple[ComplaintView | None, ContactState]:
+    """What notify remembers of the complaint (None: nothing yet) and its reporter's contact state, in one
+    statement."""
     row = await conn.fetchrow(
-        "SELECT complaint_id, tracking_number, title, agency_id, agency_name, anonymous, confidential, closed_at"
-        " FROM complaints WHERE complaint_id = $1", complaint_id,
+        "SELECT c.complaint_id, c.tracking_number, c.title, c.agency_id, c.agency_name, c.anonymous,"
+        " c.confidential, c.closed_at,"
+        " EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = w.id) AS contact_erased,"
+        " EXISTS (SELECT 1 FROM contacts k WHERE k.complaint_id = w.id) AS contact_known"
+        " FROM (SELECT $1::uuid AS id) AS w LEFT JOIN complaints c ON c.complaint_id = w.id", complaint_id,
     )
-    return ComplaintView(**dict(row)) if row else None
+    assert row is not None
+    values = dict(row)
+    contact = ContactState(erased=values.pop("contact_erased"), known=values.pop("contact_known"))
+    return (ComplaintView(**values) if values["complaint_id"] is not None else None), contact
 
 
 async def save_complaint(conn: Conn, view: ComplaintView, now: datetime) -> None:
@@ -376,16 +392,6 @@ async def forget_contacts_of_closed(conn: Conn, closed_before: datetime) -> int:
         " WHERE k.complaint_id = c.complaint_id AND k.closed_at < $1", closed_before,
     )
     return int(result.split()[-1])
-
-
-async def contact_state(conn: Conn, complaint_id: UUID) -> tuple[bool, bool]:
-    """(erased, known): the reporter's contact was erased; a contact is stored (one statement)."""
-    row = await conn.fetchrow(
-        "SELECT EXISTS (SELECT 1 FROM erased_complaints WHERE complaint_id = $1) AS erased,"
-        " EXISTS (SELECT 1 FROM contacts WHERE complaint_id = $1) AS known", complaint_id,
-    )
-    assert row is not None
-    return bool(row["erased"]), bool(row["known"])
 
 
 async def reporter_erased(conn: Conn, reporter_ref_hash: str) -> bool:

@@ -47,14 +47,14 @@ class Notifier:
             log.warning("lifecycle_event_without_complaint_ignored")
             return
         conn = tx.conn
-        view = await repository.complaint(conn, envelope.complaint_id)
+        view, contact = await repository.complaint(conn, envelope.complaint_id)
         updated = plan.updated_view(envelope, view)
         if updated is not None:
             await repository.save_complaint(conn, updated, self.clock.now())
             view = updated
         assert view is not None
         planned = [(p, delivery) for p in plan.plan(envelope, view)
-                   for delivery in await self._deliveries(conn, envelope, p)]
+                   for delivery in await self._deliveries(conn, envelope, p, contact)]
         recorded = set(await repository.record_many(conn, [delivery for _, delivery in planned]))
         for p, delivery in planned:
             if delivery.notification_id in recorded:
@@ -62,7 +62,7 @@ class Notifier:
                          recipient_ref=p.recipient_ref, channel=delivery.channel, status=delivery.status)
 
     async def _deliveries(
-        self, conn: Conn, envelope: Envelope[Any], p: plan.Planned
+        self, conn: Conn, envelope: Envelope[Any], p: plan.Planned, contact: repository.ContactState
     ) -> list[repository.NewDelivery]:
         """The deliveries of one planned message, one per channel (recorded with the event's others, in one
         statement, by ``on_lifecycle``)."""
@@ -73,11 +73,10 @@ class Notifier:
         if p.recipient_kind == "reporter":
             languages = list(self.settings.reporter_languages)
             targets.append(("inbox", "pending", now))
-            erased, known = await repository.contact_state(conn, envelope.complaint_id)
-            if not erased:
+            if not contact.erased:
                 for channel in CONTACT_CHANNELS:
                     if channel in self.enabled:
-                        targets.append((channel, "pending", now) if known
+                        targets.append((channel, "pending", now) if contact.known
                                        else (channel, "waiting_contact", now + timedelta(seconds=s.contact_wait_s)))
         else:
             recipient = recipients.resolved(await repository.recipient(conn, p.recipient_ref), p.recipient_ref)
