@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -43,6 +44,14 @@ INSERT INTO outbox (topic, key, headers, payload, event_id)
 SELECT t.topic, t.key, $3, t.payload, $4 FROM unnest($1::text[], $2::bytea[], $5::bytea[]) AS t (topic, key, payload)
 """
 
+_INSERT_MANY = """
+INSERT INTO outbox (topic, key, headers, payload, event_id)
+SELECT t.topic, t.key, t.headers::jsonb, t.payload, t.event_id
+FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::uuid[]) WITH ORDINALITY
+    AS t (topic, key, headers, payload, event_id, position)
+ORDER BY t.position
+"""
+"""Many events' rows in one statement, their ids in the order given (the relay publishes in id order)."""
 
 _NEXT_ROWS = """
 SELECT id, topic, key, headers, payload FROM outbox o
@@ -78,6 +87,34 @@ class Outbox:
             extra_headers = current_trace_headers()
         headers = {**headers_of(envelope), **extra_headers}
         await conn.execute(_INSERT, targets, keys, headers, envelope.event_id, bodies(envelope, targets))
+
+    async def add_many(
+        self,
+        conn: Conn,
+        envelopes: Sequence[Envelope[Any]],
+        extra_headers: Sequence[Mapping[str, str] | None] | None = None,
+    ) -> None:
+        """``add`` for many envelopes in ONE statement (a batch's events), each to its catalogued
+        destinations, rows in the order of ``envelopes``. ``extra_headers[i]`` goes with ``envelopes[i]``;
+        None (or no list) takes the current trace context, as ``add`` does."""
+        extras = list(extra_headers) if extra_headers is not None else [None] * len(envelopes)
+        if len(extras) != len(envelopes):
+            raise ValueError("extra_headers must give one entry per envelope")
+        topics: list[str] = []
+        keys: list[bytes | None] = []
+        headers: list[str] = []
+        payloads: list[bytes] = []
+        event_ids: list[Any] = []
+        for envelope, extra in zip(envelopes, extras, strict=True):
+            targets = destinations(envelope)
+            shown = json.dumps({**headers_of(envelope), **(current_trace_headers() if extra is None else extra)})
+            topics.extend(targets)
+            keys.extend(key_of(envelope, topic) for topic in targets)
+            headers.extend(shown for _ in targets)
+            payloads.extend(bodies(envelope, targets))
+            event_ids.extend(envelope.event_id for _ in targets)
+        if topics:
+            await conn.execute(_INSERT_MANY, topics, keys, headers, payloads, event_ids)
 
     async def add_raw(
         self, conn: Conn, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes

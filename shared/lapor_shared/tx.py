@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -53,11 +53,19 @@ class Tx:
         to (a timer or a delivery has no cause of its own) and the event that caused it. ``topics``: see
         ``add``.
         """
+        return await self.add(self.envelope(payload, correlation_id=correlation_id, causation_id=causation_id,
+                                            **envelope_fields), topics)
+
+    def envelope(
+        self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,
+        **envelope_fields: Any,
+    ) -> Envelope[Any]:
+        """The envelope ``emit`` would write, not written yet (for ``add_many``)."""
         envelope_fields.setdefault("caused_by", self.cause)
         envelope = Envelope.new(payload, producer=self.producer, **envelope_fields)
         ids = {name: value for name, value in (("correlation_id", correlation_id), ("causation_id", causation_id))
                if value is not None and value != getattr(envelope, name)}
-        return await self.add(envelope.evolve(**ids) if ids else envelope, topics)
+        return envelope.evolve(**ids) if ids else envelope
 
     async def add(self, envelope: Envelope[Any], topics: Sequence[str] = ()) -> Envelope[Any]:
         """Write a ready envelope to the outbox (to ``topics``, or its catalogued destinations) and count it."""
@@ -66,6 +74,16 @@ class Tx:
         if self.metrics is not None:
             self.metrics.emitted(envelope.event_type)
         return envelope
+
+    async def add_many(
+        self, envelopes: Sequence[Envelope[Any]], extra_headers: Sequence[Mapping[str, str] | None] | None = None,
+    ) -> None:
+        """Write ready envelopes to the outbox in one statement (``Outbox.add_many``) and count them."""
+        await self.outbox.add_many(self.conn, envelopes, extra_headers)
+        self.emitted.extend(envelopes)
+        if self.metrics is not None:
+            for envelope in envelopes:
+                self.metrics.emitted(envelope.event_type)
 
 
 Handler = Callable[[Tx, Envelope[Any]], Awaitable[None]]

@@ -16,7 +16,7 @@ from aiokafka.errors import KafkaConnectionError, ProducerClosed
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.events.lifecycle import ComplaintReopened
 from lapor_shared.infra import free_port
-from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, prune_published
+from lapor_shared.outbox import KafkaSender, Outbox, OutboxRelay, bodies, prune_published
 from lapor_shared.senders import Refused
 from lapor_shared.settings import DeliverySettings, KafkaSettings
 from lapor_shared.testing import factories as f
@@ -367,3 +367,29 @@ async def test_prune_published_forgets_only_rows_published_longer_ago_than_kept(
     assert sorted(r["topic"] for r in await pool.fetch("SELECT topic FROM outbox")) == [
         "old-unpublished", "recently-published",
     ]
+
+
+async def test_add_many_writes_every_envelopes_rows_in_one_statement_in_the_order_given(pool):
+    routed, accepted, reopened = f.routed_envelope(), f.accepted_envelope(), lifecycle_event(uuid4(), 1)
+    trace = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+
+    async with pool.acquire() as conn, conn.transaction():
+        await Outbox().add_many(conn, [routed, accepted, reopened], [trace, None, {}])
+
+    rows = await pool.fetch("SELECT topic, key, headers, payload, event_id, xmin::text AS tx FROM outbox ORDER BY id")
+    expected = [(e, topic) for e in (routed, accepted, reopened) for topic in destinations(e)]
+    assert [(r["event_id"], r["topic"]) for r in rows] == [(e.event_id, topic) for e, topic in expected]
+    assert [r["key"] for r in rows] == [key_of(e, topic) for e, topic in expected]
+    assert [bytes(r["payload"]) for r in rows] == [bodies(e, [topic])[0] for e, topic in expected]
+    assert all(r["headers"] == {**headers_of(routed), **trace} for r in rows if r["event_id"] == routed.event_id)
+    assert all(r["headers"] == headers_of(reopened) for r in rows if r["event_id"] == reopened.event_id)
+    assert len({r["tx"] for r in rows}) == 1
+
+
+async def test_add_many_with_nothing_to_write_writes_nothing_and_a_wrong_header_count_is_refused(pool):
+    async with pool.acquire() as conn, conn.transaction():
+        await Outbox().add_many(conn, [])
+        with pytest.raises(ValueError):
+            await Outbox().add_many(conn, [f.accepted_envelope()], [None, None])
+
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0

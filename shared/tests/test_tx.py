@@ -73,3 +73,17 @@ async def test_a_rahasia_complaints_event_is_whole_on_its_agencys_stream_and_wit
     assert rows[COMPLAINTS.name] == rows[agency_stream("18.71", "pu.18.71")] == emitted
     assert rows[jurisdiction_topic("18.71")].payload.reason == WITHHELD
     assert {e.event_id for e in rows.values()} == {emitted.event_id}
+
+
+async def test_add_many_writes_the_envelopes_emit_would_have_written_and_counts_them_as_emitted(pool):
+    cause = f.routed_envelope()
+    async with pool.acquire() as conn, conn.transaction():
+        tx = Tx(conn, Outbox(), "notify", cause)
+        built = [tx.envelope(ComplaintReopened(by="reporter")), tx.envelope(ComplaintReopened(by="system"),
+                                                                             causation_id=uuid4())]
+        await tx.add_many(built)
+
+    assert tx.emitted == built
+    assert built[0].causation_id == cause.event_id and built[1].causation_id != cause.event_id
+    assert await outbox_rows(pool) == [(topic, e) for e in built for topic in (COMPLAINTS.name,
+                                                                                jurisdiction_topic("18.71"))]

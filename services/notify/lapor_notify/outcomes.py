@@ -1,4 +1,5 @@
-"""What became of a send, recorded in one transaction guarded by the claim's lease token.
+"""What became of the sends, recorded together: the outcomes of the sends that finished at about the same
+moment go into ONE transaction, with set-based statements, each update guarded by its claim's lease token.
 
 - **sent**: ``sent`` + ``notification.sent``;
 - **retry**: ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database);
@@ -6,17 +7,23 @@
 - **failed**: ``failed`` + ``notification.failed`` + a dead letter on ``lapor.deadletter``, both through
   the outbox.
 
-The lease token guards every update, so a worker whose lease ran out cannot overwrite another's result.
-An outcome the database cannot record now is tried again (``recorded``), without sending again.
+A send hands its outcome to ``settle`` and waits until it is recorded (its slot, and its lease token in
+the worker's ``LeaseTokens``, stay held meanwhile). Group commit: while a batch is being recorded the
+next outcomes queue up, and they are recorded together after it, so the batches grow with the load and a
+lone outcome waits for nobody. The lease token guards every update, so a worker whose lease ran out
+cannot overwrite another's result. If a batch cannot be recorded (the database is away, or one outcome
+breaks the statement), each of its outcomes is recorded alone, tried again for as long as its lease
+lasts (``recorded``), without sending again: one bad outcome never holds back the others.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
 
 import asyncpg
 
@@ -24,16 +31,21 @@ from lapor_notify import repository
 from lapor_notify.settings import SendingSettings
 from lapor_shared import deadletter
 from lapor_shared.clock import Clock
-from lapor_shared.db import Conn
-from lapor_shared.events import Envelope, Payload, encode, headers_of
+from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.events.notifications import NotificationFailed, NotificationSent
 from lapor_shared.events.values import reason
 from lapor_shared.logging import get_logger, redact_text
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
+from lapor_shared.tracing import current_trace_headers
 from lapor_shared.tx import Tx
 
 log = get_logger(component="notify.worker")
+
+T = TypeVar("T")
+
+MAX_BATCH = 256
+"""Outcomes recorded in one transaction at most (the worker's slots bound them well below this anyway)."""
 
 FAILURE_TEXT = {
     "permanent_error": ("Pesan tidak dapat dikirim: penyedia menolaknya.",
@@ -55,6 +67,23 @@ class Skip:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What became of one send, to be recorded: ``status`` is sent, retry, failed, skipped or cancelled;
+    ``code`` says why a delivery failed, ``detail`` is the error (or the reason it does not apply)."""
+
+    row: asyncpg.Record
+    status: str
+    detail: str | None = None
+    code: str | None = None
+    trace: dict[str, str] = field(default_factory=current_trace_headers)
+    """The trace context of the send (its events continue that trace, whoever records them)."""
+
+    @property
+    def notification_id(self) -> UUID:
+        return self.row["notification_id"]
+
+
 class Outcomes:
     def __init__(
         self, *, pool: Callable[[], asyncpg.Pool], sending: SendingSettings, clock: Clock, outbox: Outbox,
@@ -66,10 +95,59 @@ class Outcomes:
         self._outbox = outbox
         self._producer = producer
         self._metrics = metrics
+        self._queue: list[tuple[Result, asyncio.Future[set[UUID]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self.sent_total = 0
         self.failed_total = 0
+        self.batches = 0
+        """Transactions that recorded outcomes so far (with ``recorded_total``: outcomes per transaction)."""
+        self.recorded_total = 0
 
-    async def recorded(self, outcome: Callable[[], Awaitable[None]]) -> None:
+    async def settle(self, result: Result) -> bool:
+        """Record ``result`` with the others that finished about now; True when recorded, False when the
+        claim was no longer this worker's (its lease ran out, or it was taken back)."""
+        future: asyncio.Future[set[UUID]] = asyncio.get_running_loop().create_future()
+        self._queue.append((result, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="notify-outcomes")
+        try:
+            recorded = await future
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the batch could not be recorded: this outcome alone, tried again
+            log.warning("delivery_outcome_recorded_alone", error=redact_text(repr(exc))[:300])
+            recorded = await self.recorded(lambda: self.record_together([result]))
+        return result.notification_id in recorded
+
+    async def _flush(self) -> None:
+        """Record what is queued, batch after batch, until nothing is."""
+        while self._queue:
+            waiting = 0
+            while waiting != len(self._queue) < MAX_BATCH:  # the sends finishing at this moment join the batch
+                waiting = len(self._queue)
+                await asyncio.sleep(0)
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                recorded = await self.record_together([result for result, _ in batch])
+            except asyncio.CancelledError:
+                for _, future in batch:
+                    future.cancel()
+                raise
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(recorded)
+
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Let the outcomes being recorded be recorded (a stop), briefly."""
+        if self._flusher is not None and not self._flusher.done():
+            await asyncio.wait({self._flusher}, timeout=timeout_s)
+
+    async def recorded(self, outcome: Callable[[], Awaitable[T]]) -> T:
         """Record an outcome; while the database is away, try again (the message is not sent again) for
         as long as the claim's lease lasts, after which the delivery may be another worker's."""
         loop = asyncio.get_running_loop()
@@ -77,8 +155,7 @@ class Outcomes:
         delay = 0.2
         while True:
             try:
-                await outcome()
-                return
+                return await outcome()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -88,63 +165,66 @@ class Outcomes:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def sent(self, row: asyncpg.Record) -> None:
+    async def record_together(self, results: Sequence[Result]) -> set[UUID]:
+        """Every outcome of ``results`` in one transaction: one update of their rows (each under its lease
+        token), one insert of their ``notification.sent``/``notification.failed`` events, and a dead letter
+        per failure; the ids recorded."""
         now = self._clock.now()
+        updates = [self._update(result, now) for result in results]
         async with self._pool().acquire() as conn, conn.transaction():
-            if not await repository.mark_sent(conn, row["notification_id"], row["lease_token"], now):
-                log.warning("delivery_lease_lost_after_send")
-                return
-            await self._emit(conn, row, NotificationSent(
-                notification_id=row["notification_id"], source_event_id=row["source_event_id"],
-                recipient_kind=row["recipient_kind"], recipient_ref=row["recipient_ref"], channel=row["channel"],
-                template=row["template"],
-            ))
-        self.sent_total += 1
-        log.info("delivery_sent")
+            recorded = await repository.record_outcomes(conn, updates, now)
+            tx = Tx(conn, self._outbox, self._producer, metrics=self._metrics)  # notifications sent and failed
+            told = [(r, self._event(tx, r)) for r in results
+                    if r.notification_id in recorded and r.status in ("sent", "failed")]
+            await tx.add_many([event for _, event in told], [r.trace for r, _ in told])
+            for result, event in told:
+                if result.status == "failed":
+                    await self._dead_letter(conn, result, event, now)
+        self.batches += 1
+        self.recorded_total += len(recorded)
+        self.sent_total += sum(1 for r in results if r.status == "sent" and r.notification_id in recorded)
+        self.failed_total += sum(1 for r in results if r.status == "failed" and r.notification_id in recorded)
+        return recorded
 
-    async def retry(self, row: asyncpg.Record, detail: str) -> None:
-        now = self._clock.now()
-        delay = min(self._s.backoff_initial_s * 2 ** (row["attempts"] - 1), self._s.backoff_max_s)
-        async with self._pool().acquire() as conn, conn.transaction():
-            await repository.mark_retry(conn, row["notification_id"], row["lease_token"],
-                                        at=now + timedelta(seconds=delay), error=detail, now=now)
-        log.warning("delivery_retry_scheduled", error=detail, retry_in_s=delay)
+    def retry_in_s(self, row: asyncpg.Record) -> float:
+        """The backoff before the next attempt of ``row`` (exponential in its attempts, capped)."""
+        return float(min(self._s.backoff_initial_s * 2 ** (row["attempts"] - 1), self._s.backoff_max_s))
 
-    async def finish(self, row: asyncpg.Record, skip: Skip) -> None:
-        async with self._pool().acquire() as conn, conn.transaction():
-            await repository.mark_final(conn, row["notification_id"], row["lease_token"], status=skip.status,
-                                        error=skip.reason, now=self._clock.now())
-        log.info("delivery_not_applicable", status=skip.status, reason=skip.reason)
+    def _update(self, result: Result, now: Any) -> repository.Outcome:
+        row = result.row
+        if result.status == "retry":
+            return repository.Outcome(row["notification_id"], row["lease_token"], "pending", result.detail,
+                                      now + timedelta(seconds=self.retry_in_s(row)))
+        error = None if result.status == "sent" else result.detail
+        return repository.Outcome(row["notification_id"], row["lease_token"], result.status, error)
 
-    async def fail(self, row: asyncpg.Record, code: str, detail: str) -> None:
-        """``failed`` + ``notification.failed`` + a dead letter with the reason, in one transaction."""
-        now = self._clock.now()
-        message_id, message_en = FAILURE_TEXT[code]
-        async with self._pool().acquire() as conn, conn.transaction():
-            if not await repository.mark_final(conn, row["notification_id"], row["lease_token"], status="failed",
-                                               error=detail, now=now):
-                return
-            failed = await self._emit(conn, row, NotificationFailed(
-                notification_id=row["notification_id"], source_event_id=row["source_event_id"],
-                recipient_kind=row["recipient_kind"], recipient_ref=row["recipient_ref"], channel=row["channel"],
-                template=row["template"], attempts=row["attempts"],
-                reason=reason(code, message_id=message_id, message_en=f"{message_en} ({detail})"),
-            ))
-            await deadletter.write_failure(
-                conn, self._outbox, consumer="notify.delivery", source="notify.notifications",
-                key=f"notify.delivery:{row['notification_id']}", reason=f"{code}: {detail}", body=encode(failed),
-                headers=headers_of(failed),
-                details={"delivery_id": str(row["notification_id"]), "attempts": str(row["attempts"])},
-                failed_at=now,
-            )
-        self.failed_total += 1
-        log.error("delivery_failed", reason=code, error=detail)
-
-    async def _emit(self, conn: Conn, row: asyncpg.Record, payload: Payload) -> Envelope[Any]:
+    def _event(self, tx: Tx, result: Result) -> Envelope[Any]:
         """An event about a delivery: the complaint's ids, the story of the event that planned it."""
-        tx = Tx(conn, self._outbox, self._producer, metrics=self._metrics)  # notifications sent and failed
-        return await tx.emit(
-            payload, complaint_id=row["complaint_id"], tracking_number=row["tracking_number"],
+        row = result.row
+        common: dict[str, Any] = dict(
+            notification_id=row["notification_id"], source_event_id=row["source_event_id"],
+            recipient_kind=row["recipient_kind"], recipient_ref=row["recipient_ref"], channel=row["channel"],
+            template=row["template"],
+        )
+        if result.status == "sent":
+            payload: NotificationSent | NotificationFailed = NotificationSent(**common)
+        else:
+            code = result.code or "permanent_error"
+            message_id, message_en = FAILURE_TEXT[code]
+            payload = NotificationFailed(**common, attempts=row["attempts"], reason=reason(
+                code, message_id=message_id, message_en=f"{message_en} ({result.detail})"))
+        return tx.envelope(
+            payload, caused_by=None, complaint_id=row["complaint_id"], tracking_number=row["tracking_number"],
             jurisdiction_code=row["jurisdiction_code"], occurred_at=self._clock.now(),
             correlation_id=row["correlation_id"], causation_id=row["source_event_id"],
+        )
+
+    async def _dead_letter(self, conn: Any, result: Result, failed: Envelope[Any], now: Any) -> None:
+        row = result.row
+        await deadletter.write_failure(
+            conn, self._outbox, consumer="notify.delivery", source="notify.notifications",
+            key=f"notify.delivery:{row['notification_id']}", reason=f"{result.code}: {result.detail}",
+            body=encode(failed), headers=headers_of(failed),
+            details={"delivery_id": str(row["notification_id"]), "attempts": str(row["attempts"])},
+            failed_at=now,
         )

@@ -8,6 +8,7 @@ recipients and the inbox follow, each under its own heading.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,12 +28,28 @@ WAKE_CHANNEL = "lapor_notify_deliveries"
 
 # --- complaints (projection) -------------------------------------------------------------------
 
-async def complaint(conn: Conn, complaint_id: UUID) -> ComplaintView | None:
+@dataclass(frozen=True, slots=True)
+class ContactState:
+    erased: bool
+    """The reporter's contact was erased: no e-mail or SMS for this complaint any more."""
+    known: bool
+    """A contact is stored (else the reporter's e-mail and SMS wait for it)."""
+
+
+async def complaint(conn: Conn, complaint_id: UUID) -> tuple[ComplaintView | None, ContactState]:
+    """What notify remembers of the complaint (None: nothing yet) and its reporter's contact state, in one
+    statement."""
     row = await conn.fetchrow(
-        "SELECT complaint_id, tracking_number, title, agency_id, agency_name, anonymous, confidential, closed_at"
-        " FROM complaints WHERE complaint_id = $1", complaint_id,
+        "SELECT c.complaint_id, c.tracking_number, c.title, c.agency_id, c.agency_name, c.anonymous,"
+        " c.confidential, c.closed_at,"
+        " EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = w.id) AS contact_erased,"
+        " EXISTS (SELECT 1 FROM contacts k WHERE k.complaint_id = w.id) AS contact_known"
+        " FROM (SELECT $1::uuid AS id) AS w LEFT JOIN complaints c ON c.complaint_id = w.id", complaint_id,
     )
-    return ComplaintView(**dict(row)) if row else None
+    assert row is not None
+    values = dict(row)
+    contact = ContactState(erased=values.pop("contact_erased"), known=values.pop("contact_known"))
+    return (ComplaintView(**values) if values["complaint_id"] is not None else None), contact
 
 
 async def save_complaint(conn: Conn, view: ComplaintView, now: datetime) -> None:
@@ -77,24 +94,56 @@ class NewDelivery:
 
 
 async def record(conn: Conn, d: NewDelivery) -> bool:
-    """Record a delivery; False when this (event, recipient, channel) was recorded before.
+    """Record a delivery; False when this (event, recipient, channel) was recorded before."""
+    return bool(await record_many(conn, [d], wake=False))
 
-    The current trace context is stored with it, so the worker that sends it continues the same trace.
+
+_RECORD_MANY = f"""
+WITH new AS (
+    INSERT INTO notifications (notification_id, source_event_id, source_event_type, correlation_id,
+        complaint_id, tracking_number, jurisdiction_code, recipient_kind, recipient_ref, channel, template,
+        languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at, traceparent)
+    SELECT t.notification_id, t.source_event_id, t.source_event_type, t.correlation_id, t.complaint_id,
+        t.tracking_number, t.jurisdiction_code, t.recipient_kind, t.recipient_ref, t.channel, t.template,
+        ARRAY(SELECT jsonb_array_elements_text(t.languages::jsonb)), t.subject, t.body, t.sms_text,
+        t.data::jsonb, t.status, t.due_at, t.created_at, t.created_at, $20
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                $16::text[], $17::text[], $18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY
+        AS t (notification_id, source_event_id, source_event_type, correlation_id, complaint_id, tracking_number,
+              jurisdiction_code, recipient_kind, recipient_ref, channel, template, languages, subject, body,
+              sms_text, data, status, due_at, created_at, position)
+    ORDER BY t.position
+    ON CONFLICT (source_event_id, recipient_ref, channel) DO NOTHING
+    RETURNING notification_id
+), woke AS (
+    SELECT pg_notify('{WAKE_CHANNEL}', '') FROM (SELECT 1 FROM new LIMIT 1) AS one WHERE $21::boolean
+)
+SELECT array(SELECT notification_id FROM new) AS recorded, (SELECT count(*) FROM woke) AS woke
+"""
+
+
+async def record_many(conn: Conn, deliveries: Sequence[NewDelivery], *, wake: bool = True) -> list[UUID]:
+    """Record deliveries in one statement; the ids of those recorded now (an (event, recipient, channel)
+    recorded before is left as it was). ``wake``: the workers hear of them at commit (``wake_workers``),
+    in the same statement.
+
+    The current trace context is stored with them, so the worker that sends them continues the same trace.
     """
-    inserted = await conn.fetchval(
-        """
-        INSERT INTO notifications (notification_id, source_event_id, source_event_type, correlation_id,
-            complaint_id, tracking_number, jurisdiction_code, recipient_kind, recipient_ref, channel, template,
-            languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at, traceparent)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20)
-        ON CONFLICT (source_event_id, recipient_ref, channel) DO NOTHING RETURNING true
-        """,
-        d.notification_id, d.source_event_id, d.source_event_type, d.correlation_id, d.complaint_id,
-        d.tracking_number, d.jurisdiction_code, d.recipient_kind, d.recipient_ref, d.channel, d.template,
-        d.languages, d.subject, d.body, d.sms_text, d.data, d.status, d.due_at, d.created_at,
-        current_trace_headers().get("traceparent"),
-    )
-    return bool(inserted)
+    if not deliveries:
+        return []
+    columns: list[list[Any]] = [[] for _ in range(19)]
+    for d in deliveries:
+        for column, value in zip(columns, (
+            d.notification_id, d.source_event_id, d.source_event_type, d.correlation_id, d.complaint_id,
+            d.tracking_number, d.jurisdiction_code, d.recipient_kind, d.recipient_ref, d.channel, d.template,
+            json.dumps(list(d.languages)), d.subject, d.body, d.sms_text, json.dumps(d.data), d.status, d.due_at,
+            d.created_at,
+        ), strict=True):
+            column.append(value)
+    row = await conn.fetchrow(_RECORD_MANY, *columns, current_trace_headers().get("traceparent"), wake)
+    assert row is not None
+    return list(row["recorded"])
 
 
 async def wake_workers(conn: Conn) -> None:
@@ -192,36 +241,37 @@ async def defer(conn: Conn, notification_id: UUID, *, until: datetime, now: date
     )
 
 
-async def mark_sent(conn: Conn, notification_id: UUID, token: UUID, now: datetime) -> bool:
-    done = await conn.fetchval(
-        "UPDATE notifications SET status = 'sent', sent_at = $3, lease_until = NULL, last_error = NULL,"
-        " updated_at = $3 WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
-        notification_id, token, now,
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed delivery, to be recorded under its lease token (``record_outcomes``)."""
+
+    notification_id: UUID
+    lease_token: UUID
+    status: str  # sent | pending (a retry at next_attempt_at) | failed | skipped | cancelled
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome], now: datetime) -> set[UUID]:
+    """Record many outcomes in one statement, each guarded by its claim's lease token; the ids recorded
+    (a delivery whose lease another worker holds now, or that was taken back, is left alone)."""
+    if not outcomes:
+        return set()
+    rows = await conn.fetch(
+        """
+        UPDATE notifications n
+        SET status = t.status, lease_until = NULL, last_error = t.error, updated_at = $6,
+            sent_at = CASE WHEN t.status = 'sent' THEN $6 ELSE n.sent_at END,
+            next_attempt_at = COALESCE(t.next_attempt_at, n.next_attempt_at)
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+            AS t (notification_id, lease_token, status, error, next_attempt_at)
+        WHERE n.notification_id = t.notification_id AND n.lease_token = t.lease_token AND n.status = 'sending'
+        RETURNING n.notification_id
+        """,
+        [o.notification_id for o in outcomes], [o.lease_token for o in outcomes], [o.status for o in outcomes],
+        [o.error for o in outcomes], [o.next_attempt_at for o in outcomes], now,
     )
-    return bool(done)
-
-
-async def mark_retry(
-    conn: Conn, notification_id: UUID, token: UUID, *, at: datetime, error: str, now: datetime
-) -> bool:
-    done = await conn.fetchval(
-        "UPDATE notifications SET status = 'pending', next_attempt_at = $3, lease_until = NULL, last_error = $4,"
-        " updated_at = $5 WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
-        notification_id, token, at, error, now,
-    )
-    return bool(done)
-
-
-async def mark_final(
-    conn: Conn, notification_id: UUID, token: UUID, *, status: str, error: str | None, now: datetime
-) -> bool:
-    """failed, skipped or cancelled."""
-    done = await conn.fetchval(
-        "UPDATE notifications SET status = $3, lease_until = NULL, last_error = $4, updated_at = $5"
-        " WHERE notification_id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true",
-        notification_id, token, status, error, now,
-    )
-    return bool(done)
+    return {r["notification_id"] for r in rows}
 
 
 async def expire_waiting(conn: Conn, now: datetime) -> int:
@@ -309,11 +359,16 @@ async def store_contact(
     )
 
 
-async def contact(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT key_id, ciphertext, source_channel, key_ciphertext FROM contacts WHERE complaint_id = $1",
-        complaint_id,
+async def contacts_of(conn: Conn, complaint_ids: Sequence[UUID]) -> dict[UUID, asyncpg.Record]:
+    """``contact`` for many complaints in one statement, with ``erased`` (the contact was erased) in each
+    row; a complaint without a stored contact has ``ciphertext`` None."""
+    rows = await conn.fetch(
+        "SELECT k.complaint_id, c.key_id, c.ciphertext, c.source_channel, c.key_ciphertext,"
+        " EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = k.complaint_id) AS erased"
+        " FROM unnest($1::uuid[]) AS k (complaint_id) LEFT JOIN contacts c ON c.complaint_id = k.complaint_id",
+        list(set(complaint_ids)),
     )
+    return {r["complaint_id"]: r for r in rows}
 
 
 async def forget_spent_reporter_keys(conn: Conn) -> int:
@@ -337,14 +392,6 @@ async def forget_contacts_of_closed(conn: Conn, closed_before: datetime) -> int:
         " WHERE k.complaint_id = c.complaint_id AND k.closed_at < $1", closed_before,
     )
     return int(result.split()[-1])
-
-
-async def has_contact(conn: Conn, complaint_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM contacts WHERE complaint_id = $1", complaint_id))
-
-
-async def contact_erased(conn: Conn, complaint_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM erased_complaints WHERE complaint_id = $1", complaint_id))
 
 
 async def reporter_erased(conn: Conn, reporter_ref_hash: str) -> bool:
@@ -386,6 +433,16 @@ async def recipient(conn: Conn, recipient_ref: str) -> asyncpg.Record | None:
         f"SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE recipient_ref IN ($1, $2)"
         " ORDER BY recipient_ref = $1 DESC LIMIT 1", recipient_ref, f"{kind}:*",
     )
+
+
+async def recipients_of(conn: Conn, recipient_refs: Sequence[str]) -> dict[str, asyncpg.Record | None]:
+    """``recipient`` for many refs in one statement: each ref's own row, else its ``<kind>:*`` row."""
+    wanted = set(recipient_refs)
+    fallbacks = {ref: f"{ref.split(':', 1)[0]}:*" for ref in wanted}
+    rows = await conn.fetch(f"SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE recipient_ref = ANY($1::text[])",
+                            list(wanted | set(fallbacks.values())))
+    found = {r["recipient_ref"]: r for r in rows}
+    return {ref: found.get(ref) or found.get(fallbacks[ref]) for ref in wanted}
 
 
 async def upsert_recipient(conn: Conn, r: dict[str, Any], now: datetime) -> None:

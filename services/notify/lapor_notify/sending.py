@@ -1,29 +1,43 @@
 """Sending one claimed delivery: resolve its address, send it on its channel, hand the result on.
 
-The address is resolved just before sending: a reporter's contact is decrypted here and only here (and,
+The addresses of a claim's deliveries are read together just after the claim (``look_up``: the stored,
+still encrypted contacts and the recipient rows, in at most two statements) and each is resolved just
+before its send: a reporter's contact is decrypted here and only here (and,
 for the reporter's first message, the reporter's key that came with it: ``reporter_key``), an
 officer's comes from the recipients table. Sending happens outside any transaction, so a slow provider
 holds only its own slot (the Kafka consumers never wait for a provider at all). What became of the send
-is recorded by ``outcomes``: sent, retried later, not applicable (skipped, cancelled) or failed.
+is recorded by ``outcomes``, together with the outcomes of the sends that finished about the same time:
+sent, retried later, not applicable (skipped, cancelled) or failed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from uuid import UUID
 
 import asyncpg
 import structlog
 
 from lapor_notify import recipients, reporter_key, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
-from lapor_notify.outcomes import Outcomes, Skip
+from lapor_notify.outcomes import Outcomes, Result, Skip
 from lapor_notify.settings import SendingSettings
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.logging import get_logger, redact_text
 from lapor_shared.tracing import continue_trace, current_trace_id
 
 log = get_logger(component="notify.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class Addresses:
+    """What ``Dispatcher.look_up`` read for a claim: contacts by complaint (``contacts_of``), recipient rows
+    by ref (``recipients_of``)."""
+
+    contacts: dict[UUID, asyncpg.Record]
+    recipients: dict[str, asyncpg.Record | None]
 
 
 class Dispatcher:
@@ -37,7 +51,7 @@ class Dispatcher:
         self._cipher = cipher
         self._outcomes = outcomes
 
-    async def deliver(self, row: asyncpg.Record) -> None:
+    async def deliver(self, row: asyncpg.Record, addresses: Addresses | None = None) -> None:
         """Send one claimed delivery and record what became of it, in the trace of the event that planned it."""
         carrier = {"traceparent": row["traceparent"]} if row.get("traceparent") else {}
         with (
@@ -49,53 +63,84 @@ class Dispatcher:
             ),
         ):
             try:
-                await self._attempt(row)
+                await self._attempt(row, addresses)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # no outcome recorded: our housekeeping takes the claim back, resend
                 log.error("delivery_outcome_not_recorded", error=redact_text(repr(exc))[:300])
 
-    async def _attempt(self, row: asyncpg.Record) -> None:
-        outcomes = self._outcomes
+    async def _attempt(self, row: asyncpg.Record, addresses: Addresses | None) -> None:
         try:
-            message = await self.compose(row)
+            message = await self.compose(row, addresses)
         except ContactDecryptionError:
-            await outcomes.recorded(
-                lambda: outcomes.fail(row, "contact_unreadable", "contact token cannot be decrypted"))
+            await self._settle(Result(row, "failed", "contact token cannot be decrypted", "contact_unreadable"))
             return
         if isinstance(message, Skip):
-            await outcomes.recorded(lambda: outcomes.finish(row, message))
+            await self._settle(Result(row, message.status, message.reason))
             return
         channel = self.channels.get(row["channel"])
         if channel is None:
-            await outcomes.recorded(
-                lambda: outcomes.fail(row, "channel_unavailable", f"channel {row['channel']} is not configured"))
+            await self._settle(Result(row, "failed", f"channel {row['channel']} is not configured",
+                                      "channel_unavailable"))
             return
         try:
             await asyncio.wait_for(channel.send(message), timeout=self._s.lease_s / 2)
         except asyncio.CancelledError:
             raise
         except PermanentError as exc:
-            detail = safe_error(exc, message)
-            await outcomes.recorded(lambda: outcomes.fail(row, "permanent_error", detail))
+            await self._settle(Result(row, "failed", safe_error(exc, message), "permanent_error"))
         except Exception as exc:  # TransientError, a timeout, or a provider bug: try again later
             detail = safe_error(exc, message)
             if row["attempts"] >= self._s.max_attempts:
-                await outcomes.recorded(lambda: outcomes.fail(row, "too_many_attempts", detail))
+                await self._settle(Result(row, "failed", detail, "too_many_attempts"))
             else:
-                await outcomes.recorded(lambda: outcomes.retry(row, detail))
+                await self._settle(Result(row, "retry", detail))
         else:
-            await outcomes.recorded(lambda: outcomes.sent(row))
+            await self._settle(Result(row, "sent"))
 
-    async def compose(self, row: asyncpg.Record) -> OutboundMessage | Skip:
-        """Resolve the address just before sending: the reporter's contact is decrypted here and only here."""
+    async def _settle(self, result: Result) -> None:
+        """Hand the outcome over to be recorded with the others that finished about now, and say what
+        became of it (in this delivery's log context)."""
+        recorded = await self._outcomes.settle(result)
+        if result.status == "sent":
+            if recorded:
+                log.info("delivery_sent")
+            else:
+                log.warning("delivery_lease_lost_after_send")
+        elif result.status == "retry":
+            log.warning("delivery_retry_scheduled", error=result.detail,
+                        retry_in_s=self._outcomes.retry_in_s(result.row))
+        elif result.status == "failed":
+            if recorded:
+                log.error("delivery_failed", reason=result.code, error=result.detail)
+        else:
+            log.info("delivery_not_applicable", status=result.status, reason=result.detail)
+
+    async def look_up(self, rows: Sequence[asyncpg.Record]) -> Addresses:
+        """What a claim's sends need from the database, read for all of them at once just after the claim
+        (at most two statements on one connection): the reporters' stored contacts, still encrypted, and
+        the officers' recipient rows."""
+        complaints = [r["complaint_id"] for r in rows if r["channel"] != "inbox" and r["recipient_kind"] == "reporter"]
+        refs = [r["recipient_ref"] for r in rows if r["channel"] != "inbox" and r["recipient_kind"] != "reporter"]
+        if not complaints and not refs:
+            return Addresses({}, {})
+        async with self._pool().acquire() as conn:
+            contacts = await repository.contacts_of(conn, complaints) if complaints else {}
+            officers = await repository.recipients_of(conn, refs) if refs else {}
+        return Addresses(contacts, officers)
+
+    async def compose(self, row: asyncpg.Record, addresses: Addresses | None = None) -> OutboundMessage | Skip:
+        """Resolve the address just before sending (from ``addresses`` when the claim looked it up): the
+        reporter's contact is decrypted here and only here."""
         channel, to, secret = row["channel"], None, None
         subject, body, sms_text = row["subject"], row["body"], row["sms_text"]
+        if channel != "inbox" and addresses is None:
+            addresses = await self.look_up([row])
         if channel != "inbox" and row["recipient_kind"] == "reporter":
-            async with self._pool().acquire() as conn:
-                stored = await repository.contact(conn, row["complaint_id"])
-                erased = stored is None and await repository.contact_erased(conn, row["complaint_id"])
-            if stored is None:
+            assert addresses is not None
+            stored = addresses.contacts.get(row["complaint_id"])
+            if stored is None or stored["ciphertext"] is None:
+                erased = stored is not None and stored["erased"]
                 return Skip("cancelled", "contact erased") if erased else Skip("skipped", "no contact")
             contact = self._cipher.decrypt(stored["ciphertext"], stored["key_id"])
             subject, body, sms_text = _key_texts(stored, self._cipher, (subject, body, sms_text))
@@ -108,8 +153,8 @@ class Dispatcher:
                 if to and prefer_email:
                     return Skip("skipped", "e-mail preferred over SMS")
         elif channel != "inbox":
-            async with self._pool().acquire() as conn:
-                found = await repository.recipient(conn, row["recipient_ref"])
+            assert addresses is not None
+            found = addresses.recipients.get(row["recipient_ref"])
             recipient = recipients.resolved(found, row["recipient_ref"]) or {}
             to = {"email": recipient.get("email"), "sms": recipient.get("phone"),
                   "webhook": recipient.get("webhook_url")}.get(channel)

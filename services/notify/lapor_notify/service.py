@@ -41,24 +41,31 @@ class Notifier:
     # --- lifecycle events -------------------------------------------------------------------
 
     async def on_lifecycle(self, tx: Tx, envelope: Envelope[Any]) -> None:
-        """Remember what later messages need, then record the deliveries this event causes."""
+        """Remember what later messages need, then record the deliveries this event causes: all of them in
+        one statement, which wakes the workers at commit (``repository.record_many``)."""
         if envelope.complaint_id is None:
             log.warning("lifecycle_event_without_complaint_ignored")
             return
         conn = tx.conn
-        view = await repository.complaint(conn, envelope.complaint_id)
+        view, contact = await repository.complaint(conn, envelope.complaint_id)
         updated = plan.updated_view(envelope, view)
         if updated is not None:
             await repository.save_complaint(conn, updated, self.clock.now())
             view = updated
         assert view is not None
-        recorded = 0
-        for planned in plan.plan(envelope, view):
-            recorded += await self._record(conn, envelope, planned)
-        if recorded:
-            await repository.wake_workers(conn)
+        planned = [(p, delivery) for p in plan.plan(envelope, view)
+                   for delivery in await self._deliveries(conn, envelope, p, contact)]
+        recorded = set(await repository.record_many(conn, [delivery for _, delivery in planned]))
+        for p, delivery in planned:
+            if delivery.notification_id in recorded:
+                log.info("delivery_recorded", delivery_id=str(delivery.notification_id), template=p.template,
+                         recipient_ref=p.recipient_ref, channel=delivery.channel, status=delivery.status)
 
-    async def _record(self, conn: Conn, envelope: Envelope[Any], p: plan.Planned) -> int:
+    async def _deliveries(
+        self, conn: Conn, envelope: Envelope[Any], p: plan.Planned, contact: repository.ContactState
+    ) -> list[repository.NewDelivery]:
+        """The deliveries of one planned message, one per channel (recorded with the event's others, in one
+        statement, by ``on_lifecycle``)."""
         assert envelope.complaint_id is not None  # on_lifecycle let only these through
         now = self.clock.now()
         s = self.settings.sending
@@ -66,11 +73,10 @@ class Notifier:
         if p.recipient_kind == "reporter":
             languages = list(self.settings.reporter_languages)
             targets.append(("inbox", "pending", now))
-            if not await repository.contact_erased(conn, envelope.complaint_id):
-                known = await repository.has_contact(conn, envelope.complaint_id)
+            if not contact.erased:
                 for channel in CONTACT_CHANNELS:
                     if channel in self.enabled:
-                        targets.append((channel, "pending", now) if known
+                        targets.append((channel, "pending", now) if contact.known
                                        else (channel, "waiting_contact", now + timedelta(seconds=s.contact_wait_s)))
         else:
             recipient = recipients.resolved(await repository.recipient(conn, p.recipient_ref), p.recipient_ref)
@@ -85,7 +91,7 @@ class Notifier:
             if recipient is None:
                 log.warning("recipient_without_address", recipient_ref=p.recipient_ref, template=p.template)
 
-        created = 0
+        deliveries: list[repository.NewDelivery] = []
         rendered: dict[tuple[bool, bool], Any] = {}
         for channel, status, due in targets:
             # a reporter's own e-mail and SMS may quote the content and free-text reasons; the inbox (reachable
@@ -101,7 +107,7 @@ class Notifier:
                 message = Rendered(reporter_key.without(message.subject), reporter_key.without(message.body),
                                    reporter_key.without(message.sms))
             data = plan.webhook_data(p.facts) if channel == "webhook" else {}
-            delivery = repository.NewDelivery(
+            deliveries.append(repository.NewDelivery(
                 notification_id=uuid4(), source_event_id=envelope.event_id, source_event_type=envelope.event_type,
                 correlation_id=envelope.correlation_id, complaint_id=envelope.complaint_id,
                 tracking_number=envelope.tracking_number or p.facts["tracking_number"],
@@ -109,12 +115,8 @@ class Notifier:
                 recipient_ref=p.recipient_ref, channel=channel, template=p.template, languages=languages,
                 subject=message.subject, body=message.body, sms_text=message.sms, data=data, status=status,
                 due_at=due, created_at=now,
-            )
-            if await repository.record(conn, delivery):
-                created += 1
-                log.info("delivery_recorded", delivery_id=str(delivery.notification_id), template=p.template,
-                         recipient_ref=p.recipient_ref, channel=channel, status=status)
-        return created
+            ))
+        return deliveries
 
     def _links(self, p: plan.Planned) -> dict[str, str]:
         return {

@@ -6,8 +6,9 @@ One claim → send → mark cycle per delivery, each step in a module of its own
    rate limit takes its slot in the same transaction. Commit.
 2. **send** (``sending.py``) outside any transaction, several at once (a slow provider holds only its own
    slots; the Kafka consumers never wait for a provider at all).
-3. **mark** (``outcomes.py``, transaction 2): ``sent`` + ``notification.sent``; or ``pending`` again at
-   ``next_attempt_at`` (exponential backoff, kept in the database); or ``failed`` +
+3. **mark** (``outcomes.py``, transaction 2, shared by the sends that finished about the same time: one
+   set-based update and one outbox insert for all of them): ``sent`` + ``notification.sent``; or
+   ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database); or ``failed`` +
    ``notification.failed`` + a dead letter on ``lapor.deadletter``, both through the outbox. The update
    is guarded by the lease token, so a worker whose lease ran out cannot overwrite another's result.
 
@@ -43,12 +44,12 @@ from lapor_notify.channels.base import Channel
 from lapor_notify.housekeeping import Housekeeping
 from lapor_notify.liveness import Liveness
 from lapor_notify.outcomes import Outcomes
-from lapor_notify.sending import Dispatcher
+from lapor_notify.sending import Addresses, Dispatcher
 from lapor_notify.settings import NotifySettings
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.clock import Clock
 from lapor_shared.crypto import ContactCipher
-from lapor_shared.logging import get_logger
+from lapor_shared.logging import get_logger, redact_text
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 
@@ -106,6 +107,7 @@ class DeliveryWorker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.outcomes.close(grace_s)
         await self.liveness.release()
 
     def wake(self) -> None:
@@ -130,8 +132,14 @@ class DeliveryWorker:
         try:
             rows = await claiming.claim(self._pool(), now=self._clock.now(), sending=self._s, limit=free,
                                         token=token, worker_key=self.liveness.key)
+            try:  # the addresses of the whole claim at once; failing that, each send looks up its own
+                addresses: Addresses | None = await self.dispatcher.look_up(rows)
+            except Exception as exc:
+                log.warning("delivery_addresses_not_read", error=redact_text(repr(exc))[:300])
+                addresses = None
             for row in rows:
-                task = asyncio.create_task(self.dispatcher.deliver(row), name=f"deliver-{row['notification_id']}")
+                task = asyncio.create_task(self.dispatcher.deliver(row, addresses),
+                                           name=f"deliver-{row['notification_id']}")
                 self._tasks.add(task)
                 self._tokens.hold(token)
                 task.add_done_callback(functools.partial(self._slot_freed, token=token))
