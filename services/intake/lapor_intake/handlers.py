@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from lapor_intake import service
+from lapor_intake import erasure, service
 from lapor_intake.unreadable import answer_unreadable
 from lapor_shared.binding import bound
 from lapor_shared.events import intake as ev
@@ -17,7 +17,7 @@ from lapor_shared.topics import ADMIN_COMMANDS, COMPLAINTS, SUBMISSIONS
 def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     runtime.publishes(ev.ComplaintAccepted, ev.SubmissionAccepted, ev.ComplaintRejected, ev.ReporterContactShared,
                       ev.ReporterContactErased)
-    # a refused erasure goes to the complaint stream only (service.erase_contact emits it without a jurisdiction)
+    # a refused erasure goes to the complaint stream only (erasure.erase_contact emits it without a jurisdiction)
     runtime.publishes(lc.ActionRejected, jurisdiction=False)
     submissions = runtime.consumer(
         "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, ctx=ctx)},
@@ -25,7 +25,7 @@ def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     )
     # an admin asks for an erasure on the scope's own topic: taken only from the scope it names
     admin_commands = runtime.consumer(
-        "intake.admin_commands", {EraseReporterContact: bound(partial(service.erase_contact, ctx=ctx))}
+        "intake.admin_commands", {EraseReporterContact: bound(erasure.erase_contact)}
     )
     placed = runtime.consumer("intake.placements", {
         lc.ComplaintRouted: service.note_jurisdiction, lc.ComplaintForwarded: service.note_jurisdiction,

@@ -15,22 +15,17 @@ from lapor_intake.duplicates import DuplicatePolicy
 from lapor_intake.ratelimit import Limits
 from lapor_intake.settings import IntakeSettings
 from lapor_intake.validation import Policy, check
-from lapor_shared import binding
 from lapor_shared.consumer import Tx
 from lapor_shared.crypto import ContactCipher
-from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import (
     ComplaintAccepted,
     ComplaintRejected,
     ComplaintSubmitted,
-    EraseReporterContact,
-    ReporterContactErased,
     ReporterContactShared,
     SubmissionAccepted,
 )
-from lapor_shared.events.lifecycle import ActionRejected
-from lapor_shared.events.values import Reason, ReporterContact, ReportType, reason
+from lapor_shared.events.values import Reason, ReporterContact, ReportType
 from lapor_shared.logging import get_logger
 from lapor_shared.reporter_proof import issue as issue_reporter_key
 
@@ -138,62 +133,58 @@ async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) ->
     if identity:
         await repository.record_activity(tx.conn, identity.hashes, complaint_id)
     reporter_key = issue_reporter_key()  # intake keeps no copy: the channel shows it, notify sends it
+    shared = None
     if reporter_ref is not None and checked.contact is not None:
-        await _keep_contact(tx, ctx, reporter_ref, checked.contact, identity, submission,
-                            complaint_id=complaint_id, tracking_number=tracking_number, reporter_key=reporter_key)
-    await tx.emit(
-        ComplaintAccepted(
-            channel=submission.channel,
-            channel_message_id=message_id,
-            report_type=ReportType(submission.report_type),
-            title=title,
-            description=description,
-            incident_date=submission.incident_date,
-            location=submission.location,
-            category_hint=_stripped(submission.category_hint),
-            target_agency_hint=_stripped(submission.target_agency_hint),
-            attachments=submission.attachments,
-            evidence=submission.evidence,
-            reporter_ref=None if submission.anonymous else reporter_ref,
-            anonymous=submission.anonymous,
-            confidential=submission.confidential,
-            submitted_at=submission.submitted_at,
-            possible_duplicate_of=earlier,
-        ),
-        complaint_id=complaint_id,
-        tracking_number=tracking_number,
-        jurisdiction_code=submission.location.region_code,
+        shared = await _keep_contact(tx, ctx, reporter_ref, checked.contact, identity, submission.anonymous,
+                                     str(submission.channel), reporter_key)
+    ids: dict[str, Any] = {"complaint_id": complaint_id, "tracking_number": tracking_number}
+    accepted = ComplaintAccepted(
+        channel=submission.channel,
+        channel_message_id=message_id,
+        report_type=ReportType(submission.report_type),
+        title=title,
+        description=description,
+        incident_date=submission.incident_date,
+        location=submission.location,
+        category_hint=_stripped(submission.category_hint),
+        target_agency_hint=_stripped(submission.target_agency_hint),
+        attachments=submission.attachments,
+        evidence=submission.evidence,
+        reporter_ref=None if submission.anonymous else reporter_ref,
+        anonymous=submission.anonymous,
+        confidential=submission.confidential,
+        submitted_at=submission.submitted_at,
+        possible_duplicate_of=earlier,
     )
-    await tx.emit(  # the channel's answer: no content, the reporter's proof
-        SubmissionAccepted(
-            channel=submission.channel, channel_message_id=message_id, complaint_id=complaint_id,
-            tracking_number=tracking_number, reporter_key=reporter_key,
-            reporter_phone_hash=identity.phone_hash.hex() if identity.phone_hash else None,
-        ),
-        complaint_id=complaint_id,
-        tracking_number=tracking_number,
+    answer = SubmissionAccepted(  # the channel's answer: no content, the reporter's proof
+        channel=submission.channel, channel_message_id=message_id, complaint_id=complaint_id,
+        tracking_number=tracking_number, reporter_key=reporter_key,
+        reporter_phone_hash=identity.phone_hash.hex() if identity.phone_hash else None,
     )
+    # the contact first (notify keeps it before the acceptance asks for it), then the complaint, then the
+    # channel's answer: one outbox statement, in this order
+    await tx.add_many([
+        *([tx.envelope(shared, **ids)] if shared is not None else []),
+        tx.envelope(accepted, jurisdiction_code=submission.location.region_code, **ids),
+        tx.envelope(answer, **ids),
+    ])
     log.info("complaint_accepted", complaint_id=str(complaint_id), tracking_number=tracking_number,
              possible_duplicate=earlier is not None)
 
 
 async def _keep_contact(
-    tx: Tx, ctx: Context, reporter_ref: UUID, contact: ReporterContact, identity: Identity,
-    submission: ComplaintSubmitted, *, complaint_id: UUID, tracking_number: str, reporter_key: str,
-) -> None:
-    """Store the contact in intake's private store and share it, encrypted, with notify alone, with the
-    reporter's key (encrypted too) for the reporter's first message."""
+    tx: Tx, ctx: Context, reporter_ref: UUID, contact: ReporterContact, identity: Identity, anonymous: bool,
+    channel: str, reporter_key: str,
+) -> ReporterContactShared:
+    """Store the contact in intake's private store; the event that shares it, encrypted, with notify alone,
+    with the reporter's key (encrypted too) for the reporter's first message."""
     await repository.insert_reporter(
         tx.conn, reporter_ref, contact, phone_hash=identity.phone_hash, email_hash=identity.email_hash
     )
     key_id, ciphertext = ctx.cipher.encrypt(contact)
-    await tx.emit(
-        ReporterContactShared(
-            reporter_ref=reporter_ref, channel=submission.channel, anonymous=submission.anonymous,
-            key_id=key_id, ciphertext=ciphertext, key_ciphertext=ctx.cipher.encrypt_text(reporter_key),
-        ),
-        complaint_id=complaint_id,
-        tracking_number=tracking_number,
+    return ReporterContactShared(
+        reporter_ref=reporter_ref, channel=channel, anonymous=anonymous,
+        key_id=key_id, ciphertext=ciphertext, key_ciphertext=ctx.cipher.encrypt_text(reporter_key),
     )
 
 
@@ -217,87 +208,6 @@ async def reject(tx: Tx, channel: str, channel_message_id: str, problems: list[R
         return
     await tx.emit(ComplaintRejected(channel=channel, channel_message_id=message_id, reasons=problems))
     log.info("submission_rejected", channel=channel, codes=[p.code for p in problems])
-
-
-# --- erasure ---------------------------------------------------------------------------------
-
-
-async def erase_contact(tx: Tx, envelope: Envelope[Any], *, ctx: Context | None = None) -> None:
-    """Forget a reporter's contact details on an admin's request: every contact row of the same person
-    (same phone number or e-mail address) is deleted, only the opaque refs remain, and notify is told
-    (``reporter.contact_erased``) to delete its copies. Erasing twice confirms the first erasure. The
-    complaint the command names (by tracking number or by its reporter's ref) must be in the admin's
-    scope (the topic it came on), as routing last placed it; before routing has, only the nation's."""
-    command: EraseReporterContact = envelope.payload
-    reporter_ref, refusal, jurisdiction_code = await _erasure_target(tx.conn, command)
-    if refusal is None and await binding.refused_outside_scope(tx, envelope, jurisdiction_code):
-        return
-    if refusal is not None:
-        # to the complaint stream only: the command's own jurisdiction claim must not pick the topic
-        rejection = ActionRejected(command_type=command.event_type, command_id=envelope.event_id, reason=refusal)
-        await tx.emit(rejection, caused_by=None, complaint_id=envelope.complaint_id,
-                      tracking_number=envelope.tracking_number, correlation_id=envelope.correlation_id,
-                      causation_id=envelope.event_id)
-        log.info("erasure_refused", code=refusal.code)
-        return
-    assert reporter_ref is not None
-    target = await repository.find_reporter(tx.conn, reporter_ref)
-    if target is not None:  # wait for any acceptance of the same person in flight, so its row is erased too
-        identity = Identity(phone_hash=target["phone_hash"], email_hash=target["email_hash"])
-        await repository.lock_identity(tx.conn, identity.lock_keys)
-    rows = await repository.lock_reporters_of_same_person(tx.conn, reporter_ref)
-    if not rows:
-        previous = await repository.find_erasure(tx.conn, reporter_ref)
-        erased_at = previous["erased_at"] if previous else datetime.now(UTC)
-        complaint_id = previous["complaint_id"] if previous else None
-        await repository.erase_reporters(tx.conn, [reporter_ref], [], envelope.event_id)
-        await tx.emit(ReporterContactErased(reporter_ref=reporter_ref, erased_at=erased_at), complaint_id=complaint_id)
-        log.info("contact_already_erased")
-        return
-    hashes = sorted({h for r in rows for h in (r["phone_hash"], r["email_hash"]) if h is not None})
-    erased_at = await repository.erase_reporters(tx.conn, [r["reporter_ref"] for r in rows], hashes, envelope.event_id)
-    for row in rows:
-        await tx.emit(
-            ReporterContactErased(reporter_ref=row["reporter_ref"], erased_at=erased_at),
-            complaint_id=row["complaint_id"],
-            tracking_number=row["tracking_number"],
-        )
-    log.info("contact_erased", reporters=len(rows))
-
-
-async def _erasure_target(
-    conn: Conn, command: EraseReporterContact
-) -> tuple[UUID | None, Reason | None, str | None]:
-    """(the reporter to erase, or why not; the jurisdiction of the complaint the command names)."""
-    if command.reporter_ref is not None:
-        if not await repository.reporter_ref_known(conn, command.reporter_ref):
-            return None, reason(
-                "unknown_reporter", field="reporter_ref", message_id="Pelapor tidak dikenal.",
-                message_en="The reporter is unknown.",
-            ), None
-        return command.reporter_ref, None, await repository.jurisdiction_of_reporter(conn, command.reporter_ref)
-    if command.tracking_number:
-        try:
-            canonical = tracking.normalise(command.tracking_number)
-        except tracking.InvalidTrackingNumber as exc:
-            return None, exc.reason, None
-        complaint = await repository.complaint_of_tracking(conn, canonical)
-        if complaint is None:
-            return None, reason(
-                "unknown_complaint", field="tracking_number",
-                message_id="Laporan dengan nomor pelacakan itu tidak ada.",
-                message_en="There is no complaint with that tracking number.",
-            ), None
-        if complaint["reporter_ref"] is None:
-            return None, reason(
-                "no_contact", field="tracking_number", message_id="Laporan ini tidak menyimpan data kontak pelapor.",
-                message_en="This complaint holds no contact details of its reporter.",
-            ), complaint["jurisdiction_code"]
-        return complaint["reporter_ref"], None, complaint["jurisdiction_code"]
-    return None, reason(
-        "target_required", field="reporter_ref", message_id="Sebutkan reporter_ref atau nomor pelacakan.",
-        message_en="Give a reporter_ref or a tracking number.",
-    ), None
 
 
 # --- what routing decided ------------------------------------------------------------------------
