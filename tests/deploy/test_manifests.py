@@ -92,12 +92,13 @@ def test_compose_provisions_the_topics_once_kafka_is_healthy():
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_compose_service_waits_for_its_infrastructure_and_is_health_checked(service):
     spec = compose()["services"][service]
-    extra = {"minio-bucket": {"condition": "service_completed_successfully"}} if service == "gateway" else {}
+    stores = service in ("gateway", "console")
+    extra = {"minio-bucket": {"condition": "service_completed_successfully"}} if stores else {}
     assert spec["depends_on"] == {
         "kafka": {"condition": "service_healthy"},
         "postgres": {"condition": "service_healthy"},
         "topics": {"condition": "service_completed_successfully"},
-        **extra,  # the gateway stores evidence in MinIO's bucket (docs/evidence.md)
+        **extra,  # the gateway and the console store evidence in MinIO's bucket (docs/evidence.md)
     }
     assert spec["restart"] == "unless-stopped"
     check = " ".join(spec["healthcheck"]["test"])
@@ -405,3 +406,13 @@ def test_forwarded_for_is_believed_from_the_clusters_own_addresses_only(service)
     assert networks and all(n.is_private for n in networks)
     behind_ingress = {"client": ("10.42.0.17", 1), "headers": [(b"x-forwarded-for", b"203.0.113.9")]}
     assert ClientAddress(proxies)(behind_ingress) == "203.0.113.9"
+
+
+@pytest.mark.parametrize("service", ["gateway", "dashboard", "console"])
+def test_every_service_that_signs_evidence_links_gets_the_one_link_secret(service):
+    spec = compose()["services"][service]
+    assert "lapor_evidence_link_secret" in spec["secrets"]
+    assert "LAPOR_EVIDENCE__LINK_SECRET" in " ".join(spec["command"])
+    env = container(one("Deployment", f"lapor-{service}"))["env"]
+    [link] = [e for e in env if e["name"] == "LAPOR_EVIDENCE__LINK_SECRET"]
+    assert link["valueFrom"]["secretKeyRef"] == {"name": "lapor-evidence", "key": "link-secret"}

@@ -1,8 +1,10 @@
-"""The whole loop of issue 15 in a real headless Chromium, on the whole platform (every service a process):
-a citizen files on the gateway's web form → an officer of the routed agency logs in to the officer console,
-sees it at the top of the work list, acknowledges and responds → the reporter opens the tracking page with
-the number and key, reads the response and replies → the officer sees the reply arrive without reloading,
-and resolves → the reporter rates → the province's dashboard shows the rating.
+"""The whole loop of issues 15 and 18 in a real headless Chromium, on the whole platform (every service a
+process): a citizen files on the gateway's web form with a phone photo (GPS in its EXIF) → an officer of the
+routed agency logs in to the officer console, sees it at the top of the work list, sees the photo (stored
+without its GPS) on the complaint page, acknowledges and responds with a PDF → the reporter opens the
+tracking page with the number and key, reads the response with both files and replies → the officer sees
+the reply arrive without reloading, and resolves → the reporter rates → the province's dashboard shows the
+rating.
 
 Three tabs of one browser: the officer's, the reporter's, the province official's. Screenshots of the work
 list, the complaint page and the tracking page go to ``results/`` (git-ignored); ``docs/img/`` holds copies.
@@ -13,8 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from PIL import Image
 
+from shared.tests.evidence.images import GPS_IFD, encoded, pattern
 from tests.e2e.browser import RESULTS, wait_until
+from tests.hostile.files import pdf_with
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -46,6 +51,17 @@ def status_of(driver: WebDriver) -> str | None:
     return found[0].get_attribute("data-status") if found else None
 
 
+def loaded(driver: WebDriver, css: str) -> bool:
+    """Whether the first image ``css`` finds has been fetched and decoded (scrolled into view: lazy)."""
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.CSS_SELECTOR, css)
+    if not found:
+        return False
+    driver.execute_script("arguments[0].scrollIntoView()", found[0])
+    return bool(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", found[0]))
+
+
 def act(driver: WebDriver, section: str, button: str, **fields: str) -> None:
     """Open an action's section of the complaint page, fill it in and send it."""
     from selenium.webdriver.common.by import By
@@ -74,6 +90,11 @@ async def test_the_officer_and_the_reporter_close_the_loop_in_the_browser(chromi
     driver.find_element(By.ID, "description").send_keys("Lampu jalan di depan pasar mati sudah tiga malam, rawan.")
     Select(driver.find_element(By.ID, "region_code")).select_by_value("18.71")
     driver.find_element(By.ID, "phone").send_keys("081377700055")
+    photo, report = RESULTS / "console-foto-hp.jpg", RESULTS / "console-laporan.pdf"
+    photo.write_bytes(encoded(pattern(640, 480), "JPEG"))  # a phone photo: GPS, camera serial, orientation
+    report.write_bytes(pdf_with(b""))
+    assert Image.open(photo).getexif().get_ifd(GPS_IFD) != {}
+    driver.find_element(By.ID, "files").send_keys(str(photo))
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".key"), "the key on the submission page", 90)
     number = driver.find_element(By.CSS_SELECTOR, ".number").text
@@ -99,13 +120,20 @@ async def test_the_officer_and_the_reporter_close_the_loop_in_the_browser(chromi
 
     driver.find_element(By.LINK_TEXT, number).click()
     wait_until(lambda: text_of(driver, "#tracking-number") == number, "the complaint page")
+    wait_until(lambda: loaded(driver, "#evidence img"), "the photo's thumbnail on the officer's page (signed link)")
+    [stored] = [p for p in (platform.evidence_dir / "evidence").iterdir() if p.suffix == ".jpg"
+                and not p.name.endswith(".thumb.jpg")]
+    assert Image.open(stored).getexif().get_ifd(GPS_IFD) == {} and Image.open(stored).size == (640, 480)
     act(driver, "", "do-acknowledge")
     wait_until(lambda: outcome_of(driver, "agency.acknowledge") == "accepted" and status_of(driver) == "acknowledged",
                "the acknowledgement accepted by followup")
-    act(driver, "respond", "do-respond", text=RESPONSE, note="Tim PJU turun pukul 07.00")
+    act(driver, "respond", "do-respond", text=RESPONSE, note="Tim PJU turun pukul 07.00", files=str(report))
     wait_until(lambda: outcome_of(driver, "agency.respond") == "accepted" and status_of(driver) == "responded",
                "the response accepted by followup")
     assert "Tim PJU turun pukul 07.00" in driver.find_element(By.ID, "timeline").text  # the internal note
+    [pdf] = [p.name for p in (platform.evidence_dir / "evidence").iterdir() if p.suffix == ".pdf"]
+    assert (platform.evidence_dir / "evidence" / pdf).read_bytes() == report.read_bytes()
+    assert f"/bukti/{pdf}" in driver.find_element(By.ID, "timeline").get_attribute("innerHTML")
     driver.execute_script("window.notReloaded = true;")
 
     # the reporter opens the tracking page with the number and the key, reads the response and replies
@@ -117,6 +145,8 @@ async def test_the_officer_and_the_reporter_close_the_loop_in_the_browser(chromi
 
     wait_until(lambda: tracking_page_shows("Balas tindak lanjut"), "the response on the tracking page", 60)
     assert RESPONSE in driver.page_source and "Tim PJU" not in driver.page_source  # the note stays internal
+    assert f"/bukti/{pdf}" in driver.page_source and f"/bukti/{stored.name}" in driver.page_source  # both files
+    wait_until(lambda: loaded(driver, ".evidence img"), "the photo's thumbnail on the tracking page")
     driver.save_screenshot(str(RESULTS / "console-tracking-page.png"))
     driver.find_element(By.ID, "text").send_keys(REPLY)
     driver.find_element(By.XPATH, "//form[starts-with(@action, '/lacak/balas')]//button").click()

@@ -29,7 +29,7 @@ DEFAULTS_REFUSED = {
     GatewaySettings: {"LAPOR_ADAPTERS__OPEN311_API_KEYS", "LAPOR_ADAPTERS__SMS_WEBHOOK_SECRET",
                       "LAPOR_REPORTER_HASH_KEY", "LAPOR_EVIDENCE__LINK_SECRET"},
     DashboardSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false", "LAPOR_EVIDENCE__LINK_SECRET"},
-    ConsoleSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false"},
+    ConsoleSettings: {"LAPOR_SESSION_SECRET", "LAPOR_DEMO_USERS=false", "LAPOR_EVIDENCE__LINK_SECRET"},
     RoutingSettings: set(),
     FollowupSettings: set(),
 }
@@ -43,7 +43,8 @@ PRODUCTION_READY = {
                       "evidence": {"link_secret": "another-long-random-value"}},
     DashboardSettings: {"session_secret": "a-long-random-value", "demo_users": False,
                         "evidence": {"link_secret": "another-long-random-value"}},
-    ConsoleSettings: {"session_secret": "another-long-random-value", "demo_users": False},
+    ConsoleSettings: {"session_secret": "another-long-random-value", "demo_users": False,
+                      "evidence": {"link_secret": "another-long-random-value"}},
     RoutingSettings: {},
     FollowupSettings: {},
 }
@@ -108,7 +109,17 @@ def test_the_service_process_exits_before_serving_and_names_the_settings(module)
 
     assert done.returncode != 0
     assert "LAPOR_SESSION_SECRET" in done.stderr and "LAPOR_DEMO_USERS=false" in done.stderr
+    assert "LAPOR_EVIDENCE__LINK_SECRET" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_console_alone_on_the_development_link_secret_is_refused():
+    ready = PRODUCTION_READY[ConsoleSettings]
+    settings = ConsoleSettings(environment="production", **{**ready, "evidence": {}})
+
+    assert settings.development_values() == ["LAPOR_EVIDENCE__LINK_SECRET"]
+    with pytest.raises(UnsafeSettings, match="LAPOR_EVIDENCE__LINK_SECRET"):
+        settings.refuse_development_values_in_production()
 
 
 @pytest.mark.parametrize(("settings_class", "field", "name"), [

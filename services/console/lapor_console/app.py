@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from lapor_console import auth, http
 from lapor_console.actions import Actions
+from lapor_console.evidence import ConsoleEvidence
 from lapor_console.handlers import register_handlers
 from lapor_console.pages import Pages
 from lapor_console.service import Projector
@@ -40,7 +41,7 @@ class Console:
     def asgi_app(self) -> HttpGuard:
         return self.runtime.asgi_app(http.routes(self), public=http.PUBLIC_ROUTES,
                                      exception_handlers=http.exception_handlers(self.pages),
-                                     middleware=http.MIDDLEWARE)
+                                     middleware=http.MIDDLEWARE, streamed=self.actions.evidence.streamed_routes())
 
 
 def build(settings: ConsoleSettings | None = None) -> Console:
@@ -57,15 +58,18 @@ def build(settings: ConsoleSettings | None = None) -> Console:
             log.warning("console_demo_officers_enabled", hint="set LAPOR_DEMO_USERS=false in production")
         if settings.session_secret == DEV_SESSION_SECRET:
             log.warning("console_using_development_secret", hint="set LAPOR_SESSION_SECRET")
+        if settings.evidence.is_development_secret():
+            log.warning("console_using_development_link_secret", hint="set LAPOR_EVIDENCE__LINK_SECRET")
 
     runtime.on_started.append(started)
-    pages = Pages(settings, lambda: runtime.http_pool)
+    evidence = ConsoleEvidence.from_settings(settings.evidence)
+    pages = Pages(settings, lambda: runtime.http_pool, evidence)
 
     def nudge() -> None:
         if runtime.relay is not None:
             runtime.relay.backlog_hint()
 
-    return Console(runtime, projector, pages, Actions(pages, runtime.outbox, nudge))
+    return Console(runtime, projector, pages, Actions(pages, runtime.outbox, evidence, nudge))
 
 
 def create_app(settings: ConsoleSettings | None = None) -> HttpGuard:

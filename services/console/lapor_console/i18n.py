@@ -47,6 +47,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "location": ("Lokasi", "Location"),
     "incident_date": ("Tanggal kejadian", "Incident date"),
     "attachments": ("Lampiran", "Attachments"),
+    "evidence": ("Bukti (foto dan dokumen)", "Evidence (photos and documents)"),
+    "evidence_files": ("Lampirkan foto atau dokumen PDF", "Attach photos or PDF documents"),
+    "evidence_limits": ("Paling banyak %d berkas, %d MB per berkas, %d MB seluruhnya (JPEG, PNG, WebP, HEIC, PDF). "
+                        "Data lokasi dan kamera dihapus dari foto.",
+                        "At most %d files, %d MB each, %d MB in all (JPEG, PNG, WebP, HEIC, PDF). "
+                        "Location and camera data are removed from photos."),
     "timeline": ("Riwayat", "Timeline"),
     "internal_note": ("Catatan internal (tidak untuk pelapor)", "Internal note (not for the reporter)"),
     "actions": ("Tindakan", "Actions"),

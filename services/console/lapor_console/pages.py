@@ -25,10 +25,19 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from lapor_console import auth, i18n, projection, repository, views
+from lapor_console.evidence import ConsoleEvidence
 from lapor_console.settings import ConsoleSettings
 from lapor_shared import web_sessions
 from lapor_shared.logging import get_logger
-from lapor_shared.web_pages import lang_of, login_form, remember_lang, safe_next, set_session_cookie, when
+from lapor_shared.web_pages import (
+    SECURITY_HEADERS,
+    lang_of,
+    login_form,
+    remember_lang,
+    safe_next,
+    set_session_cookie,
+    when,
+)
 
 log = get_logger(component="console.web")
 
@@ -38,8 +47,9 @@ class Unauthenticated(Exception):
 
 
 class Pages:
-    def __init__(self, settings: ConsoleSettings, pool: Callable[[], asyncpg.Pool]) -> None:
+    def __init__(self, settings: ConsoleSettings, pool: Callable[[], asyncpg.Pool], evidence: ConsoleEvidence) -> None:
         self.settings = settings
+        self.evidence = evidence
         self._pool = pool
         self.sessions = auth.Sessions(settings)
         self.templates = Environment(
@@ -163,16 +173,23 @@ class Pages:
         candidates = views.agency_search(query, officer.agency_id, await repository.agency_names(self.pool)) \
             if query else []
         stream = "/events/stream?" + urlencode({"complaint": record["tracking_number"], "lang": lang})
-        return self.html(request, "complaint.html", lang, user=officer, c=record, csrf=self.csrf(request),
-                         agency_q=query, candidates=candidates, stream=stream, nonce=views.nonce(),
-                         live=self.render(request, "_complaint_live.html", lang, user=officer,
-                                          **await self.complaint_live(officer, record)))
+        response = self.html(request, "complaint.html", lang, user=officer, c=record, csrf=self.csrf(request),
+                             agency_q=query, candidates=candidates, stream=stream, nonce=views.nonce(),
+                             files=self.evidence.links(record["evidence"], officer.agency_id),
+                             limits=self.evidence.settings.limits,
+                             live=self.render(request, "_complaint_live.html", lang, user=officer,
+                                              **await self.complaint_live(officer, record)))
+        if origin := self.evidence.image_source():  # the thumbnails come from the gateway's /bukti (live ones too)
+            policy = SECURITY_HEADERS["Content-Security-Policy"]
+            response.headers["content-security-policy"] = policy.replace("img-src 'self'", f"img-src 'self' {origin}")
+        return response
 
     async def complaint_live(self, officer: auth.Officer, record: asyncpg.Record) -> dict[str, Any]:
         lines = await repository.lines(self.pool, record["complaint_id"], officer.agency_id)
         actions = await repository.actions_of(self.pool, record["complaint_id"], officer.agency_id)
         now, warning_s = self.now(), self.settings.warning_hours * 3600
         return {"c": record, "steps": views.timeline(lines, actions),
+                "sign_files": lambda raw: self.evidence.links(raw, officer.agency_id),
                 "actions": [views.ActionView.of(a) for a in reversed(actions)][:5],
                 "urgency": projection.urgency(record["status"], record["due_at"], record["overdue"], now, warning_s)}
 

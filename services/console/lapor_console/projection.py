@@ -96,6 +96,9 @@ class Row:
     incident_date: date | None = None
     location: dict[str, Any] = field(default_factory=dict)
     attachments: list[Any] = field(default_factory=list)
+    evidence: list[Any] = field(default_factory=list)
+    """The submission's stored files (references: ``lapor_shared.evidence``); a response's or a reply's
+    stay in its line's body."""
     stage: str | None = None
     due_at: datetime | None = None
     overdue: bool = False
@@ -117,6 +120,7 @@ def _content(row: Row, body: dict[str, Any]) -> None:
     incident = body.get("incident_date")
     row.incident_date = date.fromisoformat(incident) if incident else None
     row.location, row.attachments = body.get("location") or {}, body.get("attachments") or []
+    row.evidence = body.get("evidence") or []
     submitted = body.get("submitted_at")
     row.submitted_at = datetime.fromisoformat(submitted) if submitted else None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from lapor_shared.evidence import EvidenceSettings
 from lapor_shared.settings import ServiceSettings
 
 DEV_SESSION_SECRET = "dev-console-secret-do-not-use-in-production"
@@ -56,8 +57,15 @@ class ConsoleSettings(ServiceSettings):
     """A deadline closer than this is shown as a warning (amber), a passed one as overdue (red)."""
     worklist_limit: int = Field(default=200, ge=1)
 
+    evidence: EvidenceSettings = EvidenceSettings()
+    """The store the response's files are written to and the signed links to a complaint's files: the same
+    store, ``LAPOR_EVIDENCE__LINK_SECRET`` and ``…PUBLIC_BASE_URL`` (the gateway's ``/bukti``) as the
+    gateway's (docs/evidence.md)."""
+
     def development_values(self) -> list[str]:
         found = super().development_values()
+        if self.evidence.is_development_secret():
+            found.append("LAPOR_EVIDENCE__LINK_SECRET")
         if self.session_secret == DEV_SESSION_SECRET:
             found.append("LAPOR_SESSION_SECRET")
         if self.demo_users:

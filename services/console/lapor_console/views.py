@@ -106,6 +106,8 @@ class Step:
     attachments: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     internal: bool = False
+    evidence: list[Any] = field(default_factory=list)
+    """Stored files' references (a response's, a reply's); the page signs links to them."""
 
 
 def _step(line: Line) -> Step:
@@ -125,7 +127,9 @@ def _step(line: Line) -> Step:
     text = b.get("text") or b.get("comment") or (reason if isinstance(reason, str) else None)
     if isinstance(reason, dict):
         text = f"{reason.get('message_id', '')} / {reason.get('message_en', '')}"
-    return Step(line.occurred_at, line.event_type, text, [a.get("url", "") for a in b.get("attachments") or []], facts)
+    evidence = b.get("evidence") or [] if line.event_type != "complaint.routed" else []  # routed: the content's
+    return Step(line.occurred_at, line.event_type, text, [a.get("url", "") for a in b.get("attachments") or []], facts,
+                evidence=evidence)
 
 
 def timeline(lines: list[Line], actions: list[asyncpg.Record]) -> list[Step]:

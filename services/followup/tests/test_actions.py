@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from lapor_followup.workcalendar import WITA
+from lapor_shared.events import decode
 from lapor_shared.events.commands import (
     AcknowledgeComplaint,
     AdminClose,
@@ -22,9 +23,9 @@ from lapor_shared.events.commands import (
     RespondToComplaint,
 )
 from lapor_shared.events.lifecycle import ComplaintForwarded
-from lapor_shared.events.values import Attachment
+from lapor_shared.events.values import Attachment, Evidence
 from lapor_shared.testing.factories import complaint_routed, envelope, reason
-from lapor_shared.topics import COMPLAINTS
+from lapor_shared.topics import COMPLAINTS, agency_stream
 
 from .harness import WIB, office
 
@@ -315,3 +316,21 @@ async def test_a_response_or_reply_linking_an_attachment_over_plain_http_is_refu
     assert await f.status(complaint) == "responded"
     [responded] = await f.events(complaint, "complaint.responded")
     assert [str(a.url) for a in responded.payload.attachments] == ["https://berkas.dinas.example/foto.jpg"]
+
+
+async def test_a_responses_stored_files_pass_through_to_complaint_responded_on_every_stream_of_the_agency(followup):
+    f = followup
+    complaint = await f.route("18.71", at=at(7))
+    f.clock.set(at(8))
+    report = Evidence(object_id="c" * 32 + ".pdf", media_type="application/pdf", size_bytes=812, sha256="d" * 64)
+    photo = Evidence(object_id="e" * 32 + ".jpg", media_type="image/jpeg", size_bytes=4096, sha256="f" * 64)
+
+    await f.command(complaint, RespondToComplaint(agency_id="umum.18.71", text="Laporan terlampir.",
+                                                  evidence=[report, photo]))
+
+    [responded] = await f.events(complaint, "complaint.responded")
+    assert responded.payload.evidence == [report, photo]
+    rows = await f.conn.fetch("SELECT topic, payload FROM followup.outbox WHERE topic = $1",
+                              agency_stream("18.71", "umum.18.71"))
+    on_stream = [e for e in (decode(bytes(r["payload"])) for r in rows) if e.event_type == "complaint.responded"]
+    assert [e.payload.evidence for e in on_stream] == [[report, photo]]

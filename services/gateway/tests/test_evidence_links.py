@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
 
-from lapor_shared.events.lifecycle import ComplaintArchived
+from lapor_shared.events.lifecycle import ComplaintArchived, ComplaintResponded
 from lapor_shared.testing.factories import reason
 from shared.tests.evidence.images import GPS_IFD, encoded, pattern
+from tests.hostile.files import pdf_with
 
 from .conftest import complaint_body
 
@@ -124,3 +126,30 @@ async def test_an_archived_complaints_files_are_deleted_when_their_retention_end
 
 async def _gone(a, key: str) -> bool:
     return not await a.evidence.uploads.store.exists(key)
+
+
+async def test_the_tracking_page_shows_the_agencys_response_files_with_working_links(adapters):
+    async with adapters() as a:
+        accepted = await _submit_with_photo(a)
+        number, key = accepted["tracking_number"], accepted["reporter_key"]
+        await a.until(lambda: _reporter_evidence(a, number, key))
+        report = pdf_with(b"")  # what the officer console stores with the same helper and names in agency.respond
+        stored = (await a.evidence.uploads.accept(report)).evidence
+        await a.evidence.uploads.claim([stored])
+
+        await a.lifecycle(ComplaintResponded(agency_id="umum.18.71", text="Laporan perbaikan terlampir.",
+                                             evidence=[stored]),
+                          complaint_id=await a.complaint_id(number), tracking_number=number)
+        await a.until(lambda: _has_files(a, number, key, 2))
+        page = await a.http.post("/lacak", data={"nomor": number, "kunci": key})
+        [link] = [u.replace("&amp;", "&") for u in re.findall(r'href="([^"]*/bukti/[^"]+)"', page.text)
+                  if stored.object_id in u]
+        served = await a.http.get(link)
+
+    assert "Laporan perbaikan terlampir." in page.text and parse_qs(urlsplit(link).query)["aud"] == ["reporter"]
+    assert served.status_code == 200 and served.content == report
+    assert served.headers["content-disposition"].startswith("attachment;")
+
+
+async def _has_files(a, number: str, key: str, count: int) -> bool:
+    return len(await _reporter_evidence(a, number, key)) >= count

@@ -90,8 +90,11 @@ class Platform:
 
     def start(self, names: tuple[str, ...] = SERVICES, timeout: float = 60.0) -> Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        ports = {name: free_port() for name in names}
+        gateway = {"LAPOR_EVIDENCE__PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['gateway']}"} \
+            if "gateway" in ports else {}
         for name in names:
-            port = free_port()
+            port = ports[name]
             env = {
                 **os.environ,
                 "LAPOR_ENVIRONMENT": "development",  # development secrets and demo accounts are allowed here
@@ -103,6 +106,7 @@ class Platform:
                 "LAPOR_KAFKA_GROUP_INSTANCE_ID": f"{socket.gethostname()}-{os.getpid()}-{name}",
                 # evidence files beside the logs (the gateway's store; the dashboard signs links to it)
                 "LAPOR_EVIDENCE__LOCAL_DIR": str(self.evidence_dir),
+                **gateway,  # the console's and the dashboard's links lead to the gateway's /bukti, as in `make run`
                 **self.extra_env,  # a test may override any of these
             }
             self.services[name] = ServiceProcess(name, env, self.log_dir / f"{name}.log", port)
