@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -147,3 +149,16 @@ class SecurityHeaders:
 
 
 MIDDLEWARE = (Middleware(SecurityHeaders),)
+
+
+SHARED_TEMPLATES = Path(__file__).parent / "templates"
+"""Pages every signed-in web service shows alike (``login.html``); each extends the service's ``base.html``."""
+
+
+def page_templates(service_templates: Path) -> Environment:
+    """The Jinja environment of a service's pages: its own templates first, then the shared ones."""
+    return Environment(
+        loader=ChoiceLoader([FileSystemLoader(service_templates), FileSystemLoader(SHARED_TEMPLATES)]),
+        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+    )
+

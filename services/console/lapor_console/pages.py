@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -33,6 +32,7 @@ from lapor_shared.web_pages import (
     SECURITY_HEADERS,
     lang_of,
     login_form,
+    page_templates,
     remember_lang,
     safe_next,
     set_session_cookie,
@@ -52,10 +52,7 @@ class Pages:
         self.evidence = evidence
         self._pool = pool
         self.sessions = auth.Sessions(settings)
-        self.templates = Environment(
-            loader=FileSystemLoader(Path(__file__).parent / "templates"),
-            autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-        )
+        self.templates = page_templates(Path(__file__).parent / "templates")
 
     @property
     def pool(self) -> asyncpg.Pool:

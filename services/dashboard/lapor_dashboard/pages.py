@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import asyncpg
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -29,7 +28,7 @@ from lapor_dashboard import auth, charts, evidence, figures, i18n, projection, r
 from lapor_dashboard.figures import NodeFigures
 from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.logging import get_logger
-from lapor_shared.web_pages import lang_of, login_form, remember_lang, safe_next, set_session_cookie
+from lapor_shared.web_pages import lang_of, login_form, page_templates, remember_lang, safe_next, set_session_cookie
 
 log = get_logger(component="dashboard.web")
 
@@ -47,10 +46,7 @@ class Pages:
         self.settings = settings
         self._pool = pool
         self.sessions = auth.Sessions(settings)
-        self.templates = Environment(
-            loader=FileSystemLoader(Path(__file__).parent / "templates"),
-            autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-        )
+        self.templates = page_templates(Path(__file__).parent / "templates")
 
     @property
     def pool(self) -> asyncpg.Pool:
