@@ -25,6 +25,7 @@ TABLE_HEADING = "## Every read surface: one rahasia rule"
 
 GATEWAY, FOLLOWUP, NOTIFY = "services/gateway/tests", "services/followup/tests", "services/notify/tests"
 DASHBOARD, ROUTING, INTAKE = "services/dashboard/tests", "services/routing/tests", "services/intake/tests"
+CONSOLE = "services/console/tests"
 ACCESS, KAFKA = "shared/tests/test_access.py", "tests/deploy/test_kafka_access.py"
 ANONIM_EVERYWHERE = "tests/e2e/test_intake_privacy.py::test_an_anonim_reporters_identity_leaks_into_no_topic_log_or_response"
 
@@ -96,6 +97,20 @@ ROWS: dict[str, list[str]] = {
     "P29": ["shared/tests/test_consumer_hostile.py::test_a_dead_letter_masks_names_nik_and_addresses_anywhere_but_keeps_agency_names",
             "tests/reporter/test_reporter_api.py::test_the_key_is_shown_once_and_travels_nowhere_an_agency_or_an_operator_reads"],
     "P30": [f"{GATEWAY}/call_centre/test_importer.py::test_each_accepted_rows_key_is_in_the_owners_results_file_and_never_on_the_terminal"],
+    "P31": [f"{CONSOLE}/test_worklist.py::test_another_agencys_officer_never_sees_the_complaint_and_its_page_answers_404_like_an_unknown_one",
+            f"{CONSOLE}/test_worklist.py::test_the_complaint_page_shows_rahasia_content_location_attachments_and_the_reporters_reply",
+            f"{CONSOLE}/test_worklist.py::test_an_anonim_complaint_shows_no_identity_anywhere_in_the_console",
+            f"{CONSOLE}/test_actions.py::test_an_officer_of_another_agency_cannot_act_on_the_complaint",
+            f"{CONSOLE}/test_accounts_and_live.py::test_the_live_stream_brings_a_new_complaint_and_a_reporters_reply_without_a_reload"],
+    "P32": [f"{GATEWAY}/test_evidence_links.py::test_the_public_gets_a_working_signed_link_to_a_non_rahasia_complaints_photo",
+            f"{GATEWAY}/test_evidence_links.py::test_a_rahasia_complaints_photo_gets_no_public_link_but_the_reporter_sees_it",
+            f"{GATEWAY}/test_evidence_links.py::test_a_link_is_refused_once_expired_or_changed",
+            f"{GATEWAY}/test_evidence_links.py::test_the_tracking_page_shows_the_agencys_response_files_with_working_links",
+            f"{CONSOLE}/test_evidence.py::test_another_agencys_officer_gets_no_link_and_stores_nothing",
+            f"{CONSOLE}/test_evidence.py::test_the_complaints_photo_and_the_reporters_pdf_have_working_links_signed_for_the_agency",
+            f"{DASHBOARD}/test_evidence_page.py::test_the_responsible_jurisdiction_sees_the_files_as_links_signed_for_its_scope",
+            "shared/tests/evidence/test_sanitise.py::test_a_jpeg_loses_its_exif_gps_serial_xmp_and_comment_and_keeps_its_pixels",
+            f"{GATEWAY}/test_evidence_uploads.py::test_a_file_name_with_separators_and_control_characters_is_never_used"],
 }
 
 
