@@ -5,7 +5,7 @@ durations in words, where a login may send the browser next, and the security he
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from lapor_shared.db import Executor
 from lapor_shared.http_guard import check_fields
+from lapor_shared.web_sessions import Sessions
 
 LANGS = ("id", "en")
 LANG_COOKIE = "lang"
@@ -112,6 +114,34 @@ async def login_form(request: Request) -> LoginForm | Response:
 def set_session_cookie(response: Response, name: str, token: str, *, max_age_s: int, secure: bool,
                        samesite: Literal["lax", "strict"] = "lax") -> None:
     response.set_cookie(name, token, max_age=max_age_s, httponly=True, samesite=samesite, secure=secure)
+
+
+async def sign_in(
+    request: Request, sessions: Sessions, db: Executor, *, authenticate: Callable[[str, str], Awaitable[Any]],
+    refused: Callable[[LoginForm], Response], cookie: str, landing: str, secure: bool,
+    samesite: Literal["lax", "strict"] = "lax",
+) -> tuple[Response, Any]:
+    """A log-in form posted: the hostile form's refusal, ``refused(form)`` for a wrong user or password, or a
+    redirect with a new session's cookie; and who logged in (None unless they did). Who may log in is the
+    service's (``authenticate(username, password)`` answers someone with a ``username``, or None)."""
+    form = await login_form(request)
+    if isinstance(form, Response):
+        return form, None
+    who = await authenticate(form.username, form.password)
+    if who is None:
+        return refused(form), None
+    response = RedirectResponse(form.target or landing, 303)
+    set_session_cookie(response, cookie, await sessions.open(db, who.username), max_age_s=sessions.max_age_s,
+                       secure=secure, samesite=samesite)
+    return response, who
+
+
+async def sign_out(request: Request, sessions: Sessions, db: Executor, *, cookie: str) -> Response:
+    """Ends the session in the database (every copy of the cookie stops working), then the cookie."""
+    await sessions.end(db, request.cookies.get(cookie))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(cookie)
+    return response
 
 
 SECURITY_HEADERS = {

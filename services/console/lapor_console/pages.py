@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from urllib.parse import urlencode
 import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from lapor_console import auth, i18n, projection, repository, views
 from lapor_console.evidence import ConsoleEvidence
@@ -30,12 +31,13 @@ from lapor_shared import web_sessions
 from lapor_shared.logging import get_logger
 from lapor_shared.web_pages import (
     SECURITY_HEADERS,
+    LoginForm,
     lang_of,
-    login_form,
     page_templates,
     remember_lang,
     safe_next,
-    set_session_cookie,
+    sign_in,
+    sign_out,
     when,
 )
 
@@ -118,26 +120,22 @@ class Pages:
                          failed=False, username="")
 
     async def login(self, request: Request) -> Response:
-        lang = lang_of(request)
-        form = await login_form(request)
-        if isinstance(form, Response):
-            return form
-        officer = await auth.authenticate(self.pool, form.username, form.password)
-        if officer is None:
+        def refused(form: LoginForm) -> Response:
             log.info("login_failed")
-            return self.html(request, "login.html", lang, 401, next=form.target, failed=True, username=form.username)
-        log.info("login_succeeded", agency_id=officer.agency_id, role=officer.role)
-        response = RedirectResponse(form.target or "/", 303)
+            return self.html(request, "login.html", lang_of(request), 401, next=form.target, failed=True,
+                             username=form.username)
+
         # strict: a link from another site does not even carry the officer's session (CSRF, beside the tokens)
-        set_session_cookie(response, auth.SESSION_COOKIE, await self.sessions.open(self.pool, officer.username),
-                           max_age_s=self.sessions.max_age_s, secure=self.settings.cookie_secure, samesite="strict")
+        response, officer = await sign_in(
+            request, self.sessions, self.pool, authenticate=partial(auth.authenticate, self.pool), refused=refused,
+            cookie=auth.SESSION_COOKIE, landing="/", secure=self.settings.cookie_secure, samesite="strict",
+        )
+        if officer is not None:
+            log.info("login_succeeded", agency_id=officer.agency_id, role=officer.role)
         return response
 
     async def logout(self, request: Request) -> Response:
-        await self.sessions.end(self.pool, request.cookies.get(auth.SESSION_COOKIE))
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(auth.SESSION_COOKIE)
-        return response
+        return await sign_out(request, self.sessions, self.pool, cookie=auth.SESSION_COOKIE)
 
     # --- the work list and the complaint page ---------------------------------------------------
 

@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -28,7 +29,7 @@ from lapor_dashboard import auth, charts, evidence, figures, i18n, projection, r
 from lapor_dashboard.figures import NodeFigures
 from lapor_dashboard.settings import DashboardSettings
 from lapor_shared.logging import get_logger
-from lapor_shared.web_pages import lang_of, login_form, page_templates, remember_lang, safe_next, set_session_cookie
+from lapor_shared.web_pages import LoginForm, lang_of, page_templates, remember_lang, safe_next, sign_in, sign_out
 
 log = get_logger(component="dashboard.web")
 
@@ -120,26 +121,21 @@ class Pages:
                          failed=False, username="")
 
     async def login(self, request: Request) -> Response:
-        lang = lang_of(request)
-        form = await login_form(request)
-        if isinstance(form, Response):
-            return form
-        user = await auth.authenticate(self.pool, form.username, form.password)
-        if user is None:
+        def refused(form: LoginForm) -> Response:
             log.info("login_failed")
-            return self.html(request, "login.html", lang, 401, next=form.target, failed=True, username=form.username)
-        log.info("login_succeeded", scope=user.scope, role=user.role)
-        response = RedirectResponse(form.target or "/dashboard", 303)
-        set_session_cookie(response, auth.SESSION_COOKIE, await self.sessions.open(self.pool, user.username),
-                           max_age_s=self.sessions.max_age_s, secure=self.settings.cookie_secure)
+            return self.html(request, "login.html", lang_of(request), 401, next=form.target, failed=True,
+                             username=form.username)
+
+        response, user = await sign_in(
+            request, self.sessions, self.pool, authenticate=partial(auth.authenticate, self.pool), refused=refused,
+            cookie=auth.SESSION_COOKIE, landing="/dashboard", secure=self.settings.cookie_secure,
+        )
+        if user is not None:
+            log.info("login_succeeded", scope=user.scope, role=user.role)
         return response
 
     async def logout(self, request: Request) -> Response:
-        """Ends the session in the database (every copy of the cookie stops working), then the cookie."""
-        await self.sessions.end(self.pool, request.cookies.get(auth.SESSION_COOKIE))
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(auth.SESSION_COOKIE)
-        return response
+        return await sign_out(request, self.sessions, self.pool, cookie=auth.SESSION_COOKIE)
 
     async def dashboard(self, request: Request) -> Response:
         lang = lang_of(request)
