@@ -83,8 +83,15 @@ class Consumer:
         outbox: Outbox | None = None,
         metrics: Metrics | None = None,
         answer_undecodable: Answer | None = None,
+        serial: str | None = None,
     ) -> None:
-        """``pool`` is a callable so that consumers can be declared before the pool exists."""
+        """``pool`` is a callable so that consumers can be declared before the pool exists.
+
+        ``serial`` names a lock that consumers of one service share when they write the same rows in
+        orders of their own (two topics keyed differently): each transaction takes it first, so their
+        transactions run one after the other instead of deadlocking and falling back to one by one.
+        """
+        self._serial = serial
         self.name = name
         self._answer = answer_undecodable
         self._get_pool = pool
@@ -172,6 +179,7 @@ class Consumer:
         digests = [digest_of(item.envelope) if item.envelope is not None else None for item in work]
         processed = dead = duplicates = 0
         async with self._get_pool().acquire() as conn, conn.transaction():
+            await self._begin(conn)
             claims = await claim_many(conn, self.name, ids, digests)
             if claims.conflicts or len(set(zip(ids, digests, strict=True))) != len(set(ids)):
                 raise _Conflict()
@@ -244,6 +252,7 @@ class Consumer:
 
     async def _apply(self, handler: Handler, envelope: Envelope[Any], record: Any) -> str:
         async with self._get_pool().acquire() as conn, conn.transaction():
+            await self._begin(conn)
             claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
             if claims.conflicts:
                 return "conflict"
@@ -273,6 +282,7 @@ class Consumer:
             attempt += 1
             try:
                 async with self._get_pool().acquire() as conn, conn.transaction():
+                    await self._begin(conn)
                     fresh = await claim(conn, self.name, message_id)
                     dead = fresh and await self._settle_undecodable(conn, record, message_id, reason, minimal=minimal)
                 if not fresh:
@@ -294,6 +304,11 @@ class Consumer:
                 minimal = True  # the message's own bytes cannot be stored: keep where and why
 
     # --- helpers -------------------------------------------------------------------------------------
+
+    async def _begin(self, conn: Conn) -> None:
+        """The first statement of each of this consumer's transactions (the ``serial`` lock, if any)."""
+        if self._serial is not None:
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"serial:{self._serial}")
 
     def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any) -> Tx:
         return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record))

@@ -3,6 +3,8 @@ to one-by-one processing when anything in it fails."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 
 import asyncpg
@@ -101,3 +103,37 @@ async def test_a_failing_handler_rolls_the_batch_back_then_only_its_record_is_de
     assert len(dead) == 1
     assert "always breaks its handler" in dead[0]["headers"]["dlq_reason"]
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 3
+
+
+def crossing_consumer(pool: asyncpg.Pool, name: str, order: list[int], turns: list[asyncio.Event],
+                      calls: list[str], *, serial: str | None) -> Consumer:
+    """A consumer whose handler writes two shared rows in ``order`` and lets the other consumer take its
+    first row in between (if the other can run at all): the shape of two topics keyed differently."""
+
+    async def write_rows(tx, envelope):
+        calls.append(name)
+        first, second = order
+        await tx.conn.execute("INSERT INTO effects VALUES (NULL, $1) ON CONFLICT DO NOTHING", first)
+        turns[first].set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(turns[second].wait(), 0.3)
+        await tx.conn.execute("INSERT INTO effects VALUES (NULL, $1) ON CONFLICT DO NOTHING", second)
+
+    settings = DeliverySettings(retry_initial_backoff_s=0.001, retry_max_backoff_s=0.002)
+    return Consumer(name, lambda: pool, producer="test", handlers={ComplaintAccepted: write_rows},
+                    settings=settings, serial=serial)
+
+
+async def test_consumers_sharing_a_serial_lock_never_deadlock_on_rows_they_write_in_opposite_orders(pool):
+    serial = "test.shared-rows"  # without it, PostgreSQL detects a deadlock and a batch falls back to one by one
+    await pool.execute("CREATE UNIQUE INDEX ON effects (n)")
+    turns = [asyncio.Event(), asyncio.Event()]
+    calls: list[str] = []
+    one = crossing_consumer(pool, "test.one", [0, 1], turns, calls, serial=serial)
+    other = crossing_consumer(pool, "test.other", [1, 0], turns, calls, serial=serial)
+
+    await asyncio.gather(one.handle_batch(records_of(accepted_envelope(), accepted_envelope())),
+                         other.handle_batch(records_of(accepted_envelope(), accepted_envelope())))
+
+    assert sorted(calls) == ["test.one"] * 2 + ["test.other"] * 2  # each record once: no batch fell back
+    assert one.processed == other.processed == 2

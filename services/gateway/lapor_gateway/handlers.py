@@ -5,6 +5,10 @@
   waiting request is woken by PostgreSQL (``wakeups``), not by reading the topic itself.
 - ``gateway.view`` projects ``lapor.complaints`` into the public complaint view (``projection``) and the
   reporter's view with the outcomes of reporter commands (``timeline``) (``lapor-gateway-view``).
+- Both write the complaint's rows in the public view (an acceptance enters the complaint by number, the
+  lifecycle stream fills it), each in the order of its own topic: they share the ``serial`` lock
+  ``gateway.complaint-view``, so their transactions take turns instead of deadlocking (which cost a
+  second and a fall back to one by one under load).
 - The gateway publishes ``complaint.submitted`` directly and the reporter's commands, once it checked the
   proof, through its outbox (``reporter_actions``).
 """
@@ -23,18 +27,21 @@ from lapor_shared.events.intake import ComplaintRejected, ComplaintSubmitted, Su
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS
 
+VIEW_ROWS = "gateway.complaint-view"
+
 
 def register_handlers(runtime: Runtime, channels: AdapterContext) -> None:
     runtime.publishes(ComplaintSubmitted, ReplyToResponse, RateHandling, ReopenComplaint)
     notify_channel = wakeups.channel_name(runtime.schema)
     short_code = channels.settings.sms_short_code
     record = partial(service.record_answer, short_code=short_code, notify_channel=notify_channel)
-    results = runtime.consumer("gateway.results", {SubmissionAccepted: record, ComplaintRejected: record})
+    results = runtime.consumer("gateway.results", {SubmissionAccepted: record, ComplaintRejected: record},
+                               serial=VIEW_ROWS)
     reporter = timeline.Timeline(notify_channel=notify_channel, short_code=short_code).handlers
     view = runtime.consumer("gateway.view", {
         type_: _in_turn(projection.HANDLERS.get(type_), reporter.get(type_))
         for type_ in {*projection.HANDLERS, *reporter}
-    })
+    }, serial=VIEW_ROWS)
 
     runtime.subscribe(results, SUBMISSION_RESULTS.name, group_id="lapor-gateway")
     runtime.subscribe(view, COMPLAINTS.name, group_id="lapor-gateway-view")
