@@ -45,7 +45,7 @@ from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
-from lapor_shared.tx import Answer, Handler, Source, Tx
+from lapor_shared.tx import Answer, Handler, Pending, Source, Tx
 
 __all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Source", "Tx", "claim", "claim_many", "redact_body"]
 
@@ -178,6 +178,7 @@ class Consumer:
         ids = [item.message_id for item in work]
         digests = [digest_of(item.envelope) if item.envelope is not None else None for item in work]
         processed = dead = duplicates = 0
+        pending = Pending()
         async with self._get_pool().acquire() as conn, conn.transaction():
             await self._begin(conn)
             claims = await claim_many(conn, self.name, ids, digests)
@@ -195,8 +196,9 @@ class Consumer:
                         processed += 1
                     continue
                 with self._context(item.record, item.envelope):
-                    await item.handler(self._tx(conn, item.envelope, item.record), item.envelope)
+                    await item.handler(self._tx(conn, item.envelope, item.record, pending), item.envelope)
                 processed += 1
+            await pending.flush(conn, self._outbox)
         self._count(processed=processed, duplicates=duplicates, dead=dead)
         if duplicates:
             log.info("duplicate_skipped", count=duplicates)
@@ -260,7 +262,9 @@ class Consumer:
                 self._count(duplicates=1)
                 log.info("duplicate_skipped")
                 return "duplicate"
-            await handler(self._tx(conn, envelope, record), envelope)
+            pending = Pending()
+            await handler(self._tx(conn, envelope, record, pending), envelope)
+            await pending.flush(conn, self._outbox)
         self._count(processed=1)
         return "processed"
 
@@ -310,8 +314,10 @@ class Consumer:
         if self._serial is not None:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"serial:{self._serial}")
 
-    def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any) -> Tx:
-        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record))
+    def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any, pending: Pending) -> Tx:
+        """The use case's view of the transaction; its events join ``pending``, written before the commit."""
+        return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record),
+                  pending=pending)
 
     @contextmanager
     def _context(self, record: Any, envelope: Envelope[Any]) -> Iterator[None]:

@@ -93,20 +93,22 @@ class Outbox:
         conn: Conn,
         envelopes: Sequence[Envelope[Any]],
         extra_headers: Sequence[Mapping[str, str] | None] | None = None,
+        topics_of: Sequence[Sequence[str]] | None = None,
     ) -> None:
-        """``add`` for many envelopes in ONE statement (a batch's events), each to its catalogued
-        destinations, rows in the order of ``envelopes``. ``extra_headers[i]`` goes with ``envelopes[i]``;
-        None (or no list) takes the current trace context, as ``add`` does."""
+        """``add`` for many envelopes in ONE statement (a batch's events), each to ``topics_of[i]`` (empty
+        or no list: its catalogued destinations), rows in the order of ``envelopes``. ``extra_headers[i]``
+        goes with ``envelopes[i]``; None (or no list) takes the current trace context, as ``add`` does."""
         extras = list(extra_headers) if extra_headers is not None else [None] * len(envelopes)
-        if len(extras) != len(envelopes):
-            raise ValueError("extra_headers must give one entry per envelope")
+        chosen = list(topics_of) if topics_of is not None else [()] * len(envelopes)
+        if len(extras) != len(envelopes) or len(chosen) != len(envelopes):
+            raise ValueError("extra_headers and topics_of must give one entry per envelope")
         topics: list[str] = []
         keys: list[bytes | None] = []
         headers: list[str] = []
         payloads: list[bytes] = []
         event_ids: list[Any] = []
-        for envelope, extra in zip(envelopes, extras, strict=True):
-            targets = destinations(envelope)
+        for envelope, extra, wanted in zip(envelopes, extras, chosen, strict=True):
+            targets = list(wanted) or destinations(envelope)
             shown = json.dumps({**headers_of(envelope), **(current_trace_headers() if extra is None else extra)})
             topics.extend(targets)
             keys.extend(key_of(envelope, topic) for topic in targets)

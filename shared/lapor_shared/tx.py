@@ -11,6 +11,7 @@ from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
+from lapor_shared.tracing import current_trace_headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +29,29 @@ class Source:
 
 
 @dataclass
+class Pending:
+    """Events a consumer's transaction emitted, written to the outbox together just before it commits:
+    one statement for a whole batch instead of one per event (a round trip each, issue 17). Until then
+    they are in no table, so nothing in the transaction may read them back from the outbox."""
+
+    envelopes: list[Envelope[Any]] = field(default_factory=list)
+    headers: list[Mapping[str, str] | None] = field(default_factory=list)
+    topics: list[Sequence[str]] = field(default_factory=list)
+
+    async def flush(self, conn: Conn, outbox: Outbox) -> None:
+        if self.envelopes:
+            await outbox.add_many(conn, self.envelopes, self.headers, self.topics)
+            self.envelopes, self.headers, self.topics = [], [], []
+
+
+@dataclass
 class Tx:
     """What a use case gets: the open transaction, the message it handles (``cause``, read from
-    ``source``) and a way to emit events through the outbox."""
+    ``source``) and a way to emit events through the outbox.
+
+    With ``pending`` (a consumer's transaction), the events are written when the consumer flushes it,
+    before the commit; without (an HTTP request, a timer round), at once.
+    """
 
     conn: Conn
     outbox: Outbox
@@ -40,6 +61,7 @@ class Tx:
     metrics: Metrics | None = None
     source: Source | None = None
     """None when no Kafka record is being handled (a timer, a test calling a use case directly)."""
+    pending: Pending | None = None
 
     async def emit(
         self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,
@@ -69,7 +91,12 @@ class Tx:
 
     async def add(self, envelope: Envelope[Any], topics: Sequence[str] = ()) -> Envelope[Any]:
         """Write a ready envelope to the outbox (to ``topics``, or its catalogued destinations) and count it."""
-        await self.outbox.add(self.conn, envelope, topics)
+        if self.pending is not None:
+            self.pending.envelopes.append(envelope)
+            self.pending.headers.append(current_trace_headers())
+            self.pending.topics.append(topics)
+        else:
+            await self.outbox.add(self.conn, envelope, topics)
         self.emitted.append(envelope)
         if self.metrics is not None:
             self.metrics.emitted(envelope.event_type)
@@ -79,7 +106,13 @@ class Tx:
         self, envelopes: Sequence[Envelope[Any]], extra_headers: Sequence[Mapping[str, str] | None] | None = None,
     ) -> None:
         """Write ready envelopes to the outbox in one statement (``Outbox.add_many``) and count them."""
-        await self.outbox.add_many(self.conn, envelopes, extra_headers)
+        if self.pending is not None:
+            extras = list(extra_headers) if extra_headers is not None else [None] * len(envelopes)
+            self.pending.envelopes.extend(envelopes)
+            self.pending.headers.extend(current_trace_headers() if extra is None else extra for extra in extras)
+            self.pending.topics.extend(() for _ in envelopes)
+        else:
+            await self.outbox.add_many(self.conn, envelopes, extra_headers)
         self.emitted.extend(envelopes)
         if self.metrics is not None:
             for envelope in envelopes:

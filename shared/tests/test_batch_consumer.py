@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass
 
 import asyncpg
@@ -16,6 +17,7 @@ from lapor_shared.events import encode
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import DeadlineSet
 from lapor_shared.migrator import migrate
+from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings, PostgresSettings
 from lapor_shared.testing.factories import accepted_envelope
 
@@ -137,3 +139,21 @@ async def test_consumers_sharing_a_serial_lock_never_deadlock_on_rows_they_write
 
     assert sorted(calls) == ["test.one"] * 2 + ["test.other"] * 2  # each record once: no batch fell back
     assert one.processed == other.processed == 2
+
+
+async def test_a_batchs_events_reach_the_outbox_in_one_statement_in_the_order_they_were_emitted(pool, monkeypatch):
+    writes: list[int] = []
+    original = Outbox.add_many
+
+    async def counted(self, conn, envelopes, *args, **kwargs):
+        writes.append(len(envelopes))
+        await original(self, conn, envelopes, *args, **kwargs)
+
+    monkeypatch.setattr(Outbox, "add_many", counted)
+    envelopes = [accepted_envelope() for _ in range(4)]
+
+    await consumer_for(pool).handle_batch(records_of(*envelopes))
+
+    assert writes == [4]
+    rows = await pool.fetch("SELECT payload FROM outbox WHERE topic = 'lapor.complaints' ORDER BY id")
+    assert [json.loads(r["payload"])["complaint_id"] for r in rows] == [str(e.complaint_id) for e in envelopes]
