@@ -76,7 +76,7 @@ class RoutingService:
         """Decide who must answer an accepted complaint, or send it to triage; record why."""
         complaint: ComplaintAccepted = envelope.payload
         assert envelope.complaint_id is not None and envelope.tracking_number is not None
-        directory = await self.registry.current(tx.conn)
+        directory = await self.registry.current(tx.conn, within=tx.pending)
         decision = decide(
             complaint.location, directory, category_hint=complaint.category_hint,
             target_agency_hint=complaint.target_agency_hint,
@@ -146,7 +146,7 @@ class RoutingService:
     async def forward_complaint(self, tx: Tx, envelope: Envelope[Any]) -> None:
         """The responsible agency says 'bukan wewenang' and names another: re-route, same tracking number."""
         command: ForwardComplaint = envelope.payload
-        directory = await self.registry.current(tx.conn)
+        directory = await self.registry.current(tx.conn, within=tx.pending)
         sender = directory.get(command.agency_id)
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
         story = story_of(row, envelope)
@@ -196,7 +196,7 @@ class RoutingService:
     async def decide_triage(self, tx: Tx, envelope: Envelope[Any]) -> None:
         """An admin's verdict on a complaint in triage: disposition to an agency, hold (tunda), or archive."""
         command: DecideTriage = envelope.payload
-        directory = await self.registry.current(tx.conn)
+        directory = await self.registry.current(tx.conn, within=tx.pending)
         row = await repository.lock_complaint(tx.conn, envelope.complaint_id) if envelope.complaint_id else None
         story = story_of(row, envelope)
         triage = (row["triage_jurisdiction"] if row else None) or NATIONAL_CODE
@@ -245,7 +245,7 @@ class RoutingService:
     async def upsert_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
         """Add or change an agency (validated); answered by registry.agency_changed or command_rejected."""
         command: UpsertAgency = envelope.payload
-        directory = await self.registry.current(tx.conn)
+        directory = await self.registry.current(tx.conn, within=tx.pending)
         if not await self._registry_command_accepted(tx, envelope, command.agency_id,
                                                      check_upsert(command, directory)):
             return
@@ -267,7 +267,7 @@ class RoutingService:
     async def deactivate_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
         """Take an agency out of routing: new complaints go to the next agency up the tree."""
         command: DeactivateAgency = envelope.payload
-        directory = await self.registry.current(tx.conn)
+        directory = await self.registry.current(tx.conn, within=tx.pending)
         if not await self._registry_command_accepted(tx, envelope, command.agency_id,
                                                      check_deactivate(command, directory)):
             return

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from lapor_routing import repository
 from lapor_routing.app import build
+from lapor_routing.registry import RegistryCache
 from lapor_routing.seed import seed_agencies
 from lapor_shared.events import encode
 from lapor_shared.events.commands import DeactivateAgency, UpsertAgency
@@ -129,6 +131,25 @@ async def test_an_invalid_registry_command_is_rejected_with_its_reason_and_chang
     assert await routing.sql("SELECT * FROM routing.agencies ORDER BY agency_id") == before
     log = await routing.sql("SELECT outcome FROM routing.registry_commands WHERE command_id = $1", sent.event_id)
     assert [r["outcome"] for r in log] == ["rejected"]
+
+
+async def test_the_registry_revision_is_read_once_for_all_the_decisions_of_one_transaction(routing, monkeypatch):
+    cache, batch, next_batch = RegistryCache(), object(), object()
+    await cache.reload(routing.pool)
+    reads = 0
+    read_revision = repository.registry_revision
+
+    async def counted(conn):
+        nonlocal reads
+        reads += 1
+        return await read_revision(conn)
+
+    monkeypatch.setattr(repository, "registry_revision", counted)
+    async with routing.pool.acquire() as conn:
+        for within in (batch, batch, batch, next_batch, None, None):
+            await cache.current(conn, within=within)
+
+    assert reads == 4  # the batch once, the next batch once, and every look outside a consumer's transaction
 
 
 async def test_a_change_committed_by_another_replica_is_seen_before_the_next_decision(routing):
