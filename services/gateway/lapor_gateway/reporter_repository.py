@@ -75,27 +75,32 @@ async def change_case(
     conn: Executor, complaint_id: UUID, tracking_number: str | None, *, at: datetime, status: str | None = None,
     **columns: Any,
 ) -> None:
-    """Create the complaint's row when it is new, then set ``columns``; ``status`` only when no later event
-    set it already (``status_at``)."""
+    """Create the complaint's row when it is new and set ``columns``, in one statement; ``status`` only when
+    no later event set it already (``status_at``)."""
     unknown = set(columns) - CASE_COLUMNS
     if unknown:
         raise ValueError(f"not a column of reporter_cases: {sorted(unknown)}")
-    await conn.execute(
-        "INSERT INTO reporter_cases (complaint_id, tracking_number) VALUES ($1, $2)"
-        " ON CONFLICT (complaint_id) DO UPDATE SET"
-        " tracking_number = COALESCE(reporter_cases.tracking_number, EXCLUDED.tracking_number)",
-        complaint_id, tracking_number,
-    )
     names = sorted(columns)
-    args: list[Any] = [complaint_id, *(columns[n] for n in names)]
-    sets = [f"{name} = ${i}" for i, name in enumerate(names, start=2)]
+    args: list[Any] = [complaint_id, tracking_number, *(columns[n] for n in names)]
+    inserted = ["complaint_id", "tracking_number", *names]
+    values = [f"${i}" for i in range(1, len(args) + 1)]
+    sets = ["tracking_number = COALESCE(c.tracking_number, EXCLUDED.tracking_number)",
+            *(f"{name} = EXCLUDED.{name}" for name in names)]
     if status is not None:
         args += [at, status]
         when, new = len(args) - 1, len(args)
-        sets.append(f"status = CASE WHEN status_at IS NULL OR status_at <= ${when} THEN ${new} ELSE status END")
-        sets.append(f"status_at = GREATEST(status_at, ${when})")
+        inserted += ["status", "status_at"]
+        values += [f"${new}", f"${when}"]
+        sets.append(f"status = CASE WHEN c.status_at IS NULL OR c.status_at <= ${when} THEN ${new} ELSE c.status END")
+        sets.append(f"status_at = GREATEST(c.status_at, ${when})")
+    inserted.append("updated_at")
+    values.append("now()")
     sets.append("updated_at = now()")
-    await conn.execute(f"UPDATE reporter_cases SET {', '.join(sets)} WHERE complaint_id = $1", *args)
+    await conn.execute(
+        f"INSERT INTO reporter_cases AS c ({', '.join(inserted)}) VALUES ({', '.join(values)})"
+        f" ON CONFLICT (complaint_id) DO UPDATE SET {', '.join(sets)}",
+        *args,
+    )
 
 
 async def case_of(conn: Executor, complaint_id: UUID) -> asyncpg.Record | None:
