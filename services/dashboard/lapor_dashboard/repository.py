@@ -21,14 +21,21 @@ GroupBy = Literal["node", "child", "agency"]
 # ----------------------------------------------------------------------------------------- read model
 
 
-async def add_event(conn: Conn, entry: LogEntry) -> bool:
-    """Record one line of a complaint's event log; False when it was already there."""
-    inserted = await conn.fetchval(
-        "INSERT INTO complaint_events (event_id, complaint_id, occurred_at, event_type, facts)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING true",
+async def add_event_and_read_log(conn: Conn, entry: LogEntry) -> list[LogEntry] | None:
+    """Record one line of a complaint's event log and read the whole log back, in one statement; None
+    when the line was already there. Run after ``lock_complaint``: the statement's snapshot then holds
+    every line another fold committed (the new line is not in it, so it is added from ``new``)."""
+    rows = await conn.fetch(
+        "WITH new AS (INSERT INTO complaint_events (event_id, complaint_id, occurred_at, event_type, facts)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING"
+        " RETURNING event_id, complaint_id, event_type, occurred_at, facts)"
+        " SELECT event_id, complaint_id, event_type, occurred_at, facts FROM new"
+        " UNION ALL SELECT e.event_id, e.complaint_id, e.event_type, e.occurred_at, e.facts"
+        " FROM complaint_events e WHERE e.complaint_id = $2 AND EXISTS (SELECT 1 FROM new)",
         entry.event_id, entry.complaint_id, entry.occurred_at, entry.event_type, entry.facts,
     )
-    return bool(inserted)
+    return [LogEntry(r["event_id"], r["complaint_id"], r["event_type"], r["occurred_at"], r["facts"])
+            for r in rows] or None
 
 
 async def events_of(db: Executor, complaint_id: UUID) -> list[LogEntry]:

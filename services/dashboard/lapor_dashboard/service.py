@@ -62,9 +62,10 @@ class Projector:
             log.info("event_ignored", reason="no_complaint_id")
             return
         await repository.lock_complaint(tx.conn, entry.complaint_id)
-        if not await repository.add_event(tx.conn, entry):
+        entries = await repository.add_event_and_read_log(tx.conn, entry)
+        if entries is None:
             return  # already in the log (a rebuild beside the live consumer)
-        row = projection.fold(await repository.events_of(tx.conn, entry.complaint_id))
+        row = projection.fold(entries)
         assert row is not None
         title = envelope.payload.title if isinstance(envelope.payload, TITLED) else None
         await repository.save_row(tx.conn, row, tracking_number=envelope.tracking_number, title=title)
