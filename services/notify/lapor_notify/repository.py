@@ -285,15 +285,6 @@ async def expire_waiting(conn: Conn, now: datetime) -> int:
     return int(result.split()[-1])
 
 
-async def release_waiting(conn: Conn, complaint_id: UUID, now: datetime) -> int:
-    """The contact arrived: the reporter messages waiting for it are due now."""
-    result = await conn.execute(
-        "UPDATE notifications SET status = 'pending', next_attempt_at = $2, updated_at = $2"
-        " WHERE complaint_id = $1 AND status = 'waiting_contact'", complaint_id, now,
-    )
-    return int(result.split()[-1])
-
-
 async def release_waiting_with_contact(conn: Conn, now: datetime) -> int:
     """Every reporter message still waiting although its contact is stored: due now.
 
@@ -359,6 +350,38 @@ async def store_contact(
     )
 
 
+async def keep_contact(
+    conn: Conn, *, complaint_id: UUID, reporter_ref_hash: str, source_channel: str,
+    anonymous: bool, key_id: str, ciphertext: str, now: datetime, key_ciphertext: str | None = None,
+) -> int | None:
+    """``store_contact`` unless the reporter was erased, then ``release_waiting``, in ONE statement (a
+    round trip, not three): None when the reporter was erased (nothing stored), else how many waiting
+    messages were released."""
+    row = await conn.fetchrow(
+        """
+        WITH stored AS (
+            INSERT INTO contacts (complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext,
+                                  received_at, key_ciphertext)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8
+            WHERE NOT EXISTS (SELECT 1 FROM erased_reporters WHERE reporter_ref_hash = $2)
+            ON CONFLICT (complaint_id) DO UPDATE SET reporter_ref_hash = EXCLUDED.reporter_ref_hash,
+                source_channel = EXCLUDED.source_channel, anonymous = EXCLUDED.anonymous, key_id = EXCLUDED.key_id,
+                ciphertext = EXCLUDED.ciphertext, received_at = EXCLUDED.received_at,
+                key_ciphertext = COALESCE(EXCLUDED.key_ciphertext, contacts.key_ciphertext)
+            RETURNING complaint_id
+        ), released AS (
+            UPDATE notifications SET status = 'pending', next_attempt_at = $7, updated_at = $7
+            WHERE complaint_id = $1 AND status = 'waiting_contact' AND EXISTS (SELECT 1 FROM stored)
+            RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM stored) AS stored, (SELECT count(*) FROM released) AS released
+        """,
+        complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext, now, key_ciphertext,
+    )
+    assert row is not None
+    return int(row["released"]) if row["stored"] else None
+
+
 async def contacts_of(conn: Conn, complaint_ids: Sequence[UUID]) -> dict[UUID, asyncpg.Record]:
     """``contact`` for many complaints in one statement, with ``erased`` (the contact was erased) in each
     row; a complaint without a stored contact has ``ciphertext`` None."""
@@ -392,12 +415,6 @@ async def forget_contacts_of_closed(conn: Conn, closed_before: datetime) -> int:
         " WHERE k.complaint_id = c.complaint_id AND k.closed_at < $1", closed_before,
     )
     return int(result.split()[-1])
-
-
-async def reporter_erased(conn: Conn, reporter_ref_hash: str) -> bool:
-    return bool(await conn.fetchval(
-        "SELECT true FROM erased_reporters WHERE reporter_ref_hash = $1", reporter_ref_hash
-    ))
 
 
 async def erase_reporter(conn: Conn, reporter_ref_hash: str, now: datetime) -> list[UUID]:

@@ -133,16 +133,14 @@ class Notifier:
         if envelope.complaint_id is None:
             log.warning("contact_without_complaint_ignored")
             return
-        ref_hash = reporter_ref_hash(p.reporter_ref)
-        if await repository.reporter_erased(tx.conn, ref_hash):
+        released = await repository.keep_contact(
+            tx.conn, complaint_id=envelope.complaint_id, reporter_ref_hash=reporter_ref_hash(p.reporter_ref),
+            source_channel=p.channel.value, anonymous=p.anonymous, key_id=p.key_id, ciphertext=p.ciphertext,
+            now=self.clock.now(), key_ciphertext=p.key_ciphertext,
+        )
+        if released is None:
             log.info("contact_of_erased_reporter_ignored")
             return
-        now = self.clock.now()
-        await repository.store_contact(
-            tx.conn, complaint_id=envelope.complaint_id, reporter_ref_hash=ref_hash, source_channel=p.channel.value,
-            anonymous=p.anonymous, key_id=p.key_id, ciphertext=p.ciphertext, now=now, key_ciphertext=p.key_ciphertext,
-        )
-        released = await repository.release_waiting(tx.conn, envelope.complaint_id, now)
         if released:
             await repository.wake_workers(tx.conn)
         log.info("contact_stored", released=released)
