@@ -82,6 +82,8 @@ class Platform:
     database_url: str
     log_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per service, over ``extra_env`` (``tools.bench_statements`` gives each its own database role)."""
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     @property
@@ -108,6 +110,7 @@ class Platform:
                 "LAPOR_EVIDENCE__LOCAL_DIR": str(self.evidence_dir),
                 **gateway,  # the console's and the dashboard's links lead to the gateway's /bukti, as in `make run`
                 **self.extra_env,  # a test may override any of these
+                **self.service_env.get(name, {}),
             }
             self.services[name] = ServiceProcess(name, env, self.log_dir / f"{name}.log", port)
             self.services[name].start()
