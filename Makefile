@@ -29,7 +29,7 @@ BENCH_ARGS ?=
 HISTORY_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: help setup run run-infra test test-unit publish-sample lint typecheck schemas asyncapi bench profile bench-idle soak bench-history chaos chaos-short clean images deploy-check deadletters replay-deadletter outbox-parked bench-geo
+.PHONY: help setup run run-infra test test-unit publish-sample lint typecheck schemas asyncapi bench profile bench-statements bench-idle soak bench-history chaos chaos-short clean images deploy-check deadletters replay-deadletter outbox-parked bench-geo
 
 help: ## Daftar target / list the targets
 	@echo "SP4N-LAPOR! — make <target>"
@@ -90,6 +90,9 @@ bench: setup ## Ukur kinerja / benchmark the whole pipeline (BENCH_ARGS="--compl
 
 profile: setup ## Di mana waktunya / py-spy samples of every service at maximum load: results/profile-*.txt (speedscope) + a table
 	$(UV) run --frozen python -m tools.profile_services $(PROFILE_ARGS)
+
+bench-statements: setup ## Hitung pernyataan / statements, transactions and Kafka records per complaint, per service (counts, not timings)
+	$(UV) run --frozen python -m tools.bench_statements $(STATEMENTS_ARGS)
 
 bench-idle: setup ## CPU saat diam / the platform's CPU over 60 s with no traffic (issue 17: ≤ 10% of one core)
 	$(UV) run --frozen python -m tools.bench_idle $(IDLE_ARGS)
