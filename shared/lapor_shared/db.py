@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, TypeAlias
+import weakref
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 
@@ -18,6 +19,33 @@ code uses them alike."""
 
 Executor: TypeAlias = "Conn | asyncpg.Pool"
 """What runs a query: a connection, or the pool itself (each query then borrows one)."""
+
+
+_HOLDING_SESSION_STATE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def holds_session_state(conn: Conn) -> None:
+    """Mark a pooled connection that is about to hold state beyond its transactions (a session-level
+    advisory lock, a ``LISTEN``): its release runs asyncpg's full reset (unlock all, unlisten, close
+    cursors, reset settings), so nothing passes to the connection's next user.
+
+    Every other connection goes back to the pool after asyncpg's own clean-up only (an open transaction
+    rolled back, its listener callbacks dropped): the full reset was a round trip, and four statements,
+    at every release, one in five of a consumer transaction's round trips (issue 17). The code that takes
+    such state marks its connection first; ``shared/tests/test_session_state.py`` fails on a session lock
+    or a listener in a file that does not.
+    """
+    _HOLDING_SESSION_STATE.add(getattr(conn, "_con", conn))  # a pool hands out proxies of the connection
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release (after asyncpg rolled back an open transaction): the full reset for a
+    connection marked by ``holds_session_state``, none for the others."""
+    if conn in _HOLDING_SESSION_STATE:
+        _HOLDING_SESSION_STATE.discard(conn)
+        query = conn.get_reset_query()
+        if query:
+            await conn.execute(query)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -45,6 +73,7 @@ async def create_pool(settings: PostgresSettings, *, schema: str, statement_time
         max_size=settings.pool_max_size,
         server_settings=server_settings,
         init=_init_connection,
+        reset=_reset,
     )
     assert pool is not None
     return pool

@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 
 from lapor_shared.background import BackgroundLoop
-from lapor_shared.db import Conn
+from lapor_shared.db import Conn, holds_session_state
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.logging import get_logger
 from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
@@ -183,6 +183,7 @@ class OutboxRelay:
         channel = f"lapor_outbox_{self._schema}"
         try:
             lock_key = zlib.crc32(f"outbox-relay:{self._schema}".encode())
+            holds_session_state(conn)  # the relay's lock and its LISTEN end with the lead, whatever happens
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
                 await self._loop.sleep(1.0)  # another replica is the relay; stand by
                 if self._loop.stopping:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from lapor_notify import repository
+from lapor_shared.db import holds_session_state
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -65,6 +66,7 @@ class Liveness:
                 key = self.key or _new_key()
                 while not await repository.hold_liveness(conn, LOCK_CLASS, key):
                     key = _new_key()  # a live worker holds it: ours ended with the old connection
+                holds_session_state(conn)  # the lock and the LISTEN: released with the full reset
                 with contextlib.suppress(Exception):  # without LISTEN the worker still polls
                     await conn.add_listener(repository.WAKE_CHANNEL, self._on_notify)
             except BaseException:

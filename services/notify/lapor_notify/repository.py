@@ -19,7 +19,7 @@ import asyncpg
 
 from lapor_notify.channels.base import OutboundMessage
 from lapor_notify.plan import ComplaintView
-from lapor_shared.db import Conn
+from lapor_shared.db import Conn, holds_session_state
 from lapor_shared.tracing import current_trace_headers
 
 WAKE_CHANNEL = "lapor_notify_deliveries"
@@ -181,6 +181,7 @@ async def claim(
 
 async def hold_liveness(conn: Conn, lock_class: int, key: int) -> bool:
     """Take the worker's liveness lock on ``conn`` (session level: held until the connection ends)."""
+    holds_session_state(conn)
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1::int, $2::int)", lock_class, key))
 
 
