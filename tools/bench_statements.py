@@ -1,6 +1,8 @@
 """``make bench-statements``: what one complaint costs the database and the broker, counted, not timed.
 
-Throughput on a shared two-core machine moves by a third between runs; counts do not. Every service
+Throughput on a shared two-core machine moves by a third between runs; counts move far less (they
+still depend on how records batch, which grows with the machine's load: compare runs at a steady low
+rate, or run two checkouts side by side so that both share the same load). Every service
 connects as a database role of its own here (``pg_stat_statements`` keeps its figures per role), the
 platform carries N complaints at a steady rate, and the tool prints, per service and per complaint:
 the statements sent (top level: each one a round trip, but for asyncpg's pool reset, which sends its
@@ -39,6 +41,7 @@ FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND r.rolname = ANY($1::text[])
 GROUP BY 1, 2
 """
+_COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
 _COMMONEST = """
 SELECT r.rolname AS service, s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query
 FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
@@ -103,12 +106,12 @@ async def measure(args: argparse.Namespace, infra: Infrastructure, work: Path) -
         await phase("pemanasan", infra.bootstrap_servers, collector, Workload(seed=9), 30, 10, args.timeout)
         await asyncio.sleep(5)  # the warm-up's deliveries, relays and projections settle
         await db.execute("SELECT pg_stat_statements_reset()")
-        commits_before = await db.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        commits_before = await db.fetchval(_COMMITS)
         records_before = await kafka_records(infra.bootstrap_servers)
         counted = await phase("hitung", infra.bootstrap_servers, collector, Workload(seed=1), args.complaints,
                               args.rate, args.timeout)
         await asyncio.sleep(args.settle_seconds)  # what the last complaints set off (deliveries, projections)
-        commits = await db.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        commits = await db.fetchval(_COMMITS)
         per_role = await db.fetch(_PER_ROLE, list(SERVICES))
         commonest = await db.fetch(_COMMONEST, list(SERVICES))
         records = await kafka_records(infra.bootstrap_servers)

@@ -43,7 +43,8 @@ async def test_a_marked_connection_leaves_no_lock_or_listener_and_an_unmarked_on
             await conn.execute("SELECT pg_advisory_lock(4242)")
             await conn.add_listener("reset_test", lambda *_: None)
         async with pool.acquire() as conn:  # the pool's one connection, as its next user gets it
-            locks = await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            locks = await conn.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
             listening = await conn.fetchval("SELECT count(*) FROM pg_listening_channels()")
             await conn.execute("SET application_name = 'left-behind'")  # session state nobody marked
         async with pool.acquire() as conn:
