@@ -43,8 +43,17 @@ def setup_tracing(
     return provider
 
 
+_tracer: tuple[object, trace.Tracer] | None = None
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer("lapor")
+    """The platform's tracer, made once per tracer provider: ``get_tracer`` builds a new one at every
+    call (an instrumentation scope, a deprecation check), a tenth of a consumer's span cost."""
+    global _tracer
+    provider = trace.get_tracer_provider()
+    if _tracer is None or _tracer[0] is not provider:
+        _tracer = (provider, provider.get_tracer("lapor"))
+    return _tracer[1]
 
 
 def headers_to_carrier(headers: Any) -> dict[str, str]:

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import TracerProvider
+
+from lapor_shared.tracing import tracer
 
 pytestmark = pytest.mark.unit
 
@@ -91,3 +95,11 @@ def test_a_service_with_the_otlp_endpoint_set_exports_the_span_of_the_message_it
     assert span.trace_id.hex() == TRACE_ID and span.parent_span_id.hex() == PARENT_SPAN_ID
     assert {a.key: a.value.string_value for a in span.attributes} == {"consumer": "routing.complaints"}
 
+
+
+def test_the_tracer_is_made_once_per_tracer_provider(monkeypatch):
+    first = tracer()
+    assert tracer() is first  # not a new tracer for every message
+
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: TracerProvider())
+    assert tracer() is not first
