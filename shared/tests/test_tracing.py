@@ -96,7 +96,6 @@ def test_a_service_with_the_otlp_endpoint_set_exports_the_span_of_the_message_it
     assert {a.key: a.value.string_value for a in span.attributes} == {"consumer": "routing.complaints"}
 
 
-
 def test_the_tracer_is_made_once_per_tracer_provider(monkeypatch):
     first = tracer()
     assert tracer() is first  # not a new tracer for every message
