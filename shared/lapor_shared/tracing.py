@@ -5,12 +5,15 @@ event, so it survives the outbox relay: a consumer continues the trace of the ev
 every event it emits carries it on. Spans are exported over OTLP/HTTP (protobuf) when
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (the exporter reads the standard ``OTEL_EXPORTER_OTLP_*`` variables:
 headers, timeout, a traces-only endpoint); otherwise they only carry the context (and the trace id in
-every log line).
+every log line), and a consumer makes no span at all: it continues the producer's context as it came
+(a message without one starts a new trace id), since a span nobody exports cost more than decoding the
+message (84 µs against 32 µs in a loop, issue 17).
 """
 
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +26,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 
 _configured = False
+_exporting = False
 
 
 def setup_tracing(
@@ -30,7 +34,7 @@ def setup_tracing(
 ) -> TracerProvider | None:
     """Install a tracer provider for this process (once); tests pass an in-memory exporter and
     ``immediate=True`` to see each span as soon as it ends."""
-    global _configured
+    global _configured, _exporting
     if _configured and exporter is None:
         return None
     provider = TracerProvider(resource=Resource.create({"service.name": f"lapor-{service}"}))
@@ -38,6 +42,7 @@ def setup_tracing(
         exporter = OTLPSpanExporter()  # to <endpoint>/v1/traces; spans leave in batches, flushed at exit
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter) if immediate else BatchSpanProcessor(exporter))
+    _exporting = exporter is not None
     trace.set_tracer_provider(provider)
     _configured = True
     return provider
@@ -63,15 +68,28 @@ def headers_to_carrier(headers: Any) -> dict[str, str]:
 
 @contextmanager
 def continue_trace(headers: Mapping[str, str], name: str, **attributes: Any) -> Iterator[trace.Span]:
-    """A consumer span whose parent is the trace found in ``headers`` (or a new trace)."""
+    """A consumer span whose parent is the trace found in ``headers`` (or a new trace); without an
+    exporter, the parent's context itself (no span is made that nobody would see)."""
     parent = propagate.extract(dict(headers))
+    if not _exporting and not trace.get_current_span(parent).get_span_context().is_valid:
+        parent = _new_trace(parent)
     token = otel_context.attach(parent)
     try:
+        if not _exporting:
+            yield trace.get_current_span()
+            return
         with tracer().start_as_current_span(name, kind=trace.SpanKind.CONSUMER,
                                             attributes={k: str(v) for k, v in attributes.items()}) as span:
             yield span
     finally:
         otel_context.detach(token)
+
+
+def _new_trace(context: otel_context.Context) -> otel_context.Context:
+    """A new trace id (and span id) to carry on, as the SDK would make them, without a span."""
+    started = trace.SpanContext(trace_id=random.getrandbits(128) or 1, span_id=random.getrandbits(64) or 1,
+                                is_remote=False, trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED))
+    return trace.set_span_in_context(trace.NonRecordingSpan(started), context)
 
 
 def current_trace_headers() -> dict[str, str]:

@@ -17,7 +17,8 @@ from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 
-from lapor_shared.tracing import tracer
+from lapor_shared import tracing
+from lapor_shared.tracing import continue_trace, tracer
 
 pytestmark = pytest.mark.unit
 
@@ -102,3 +103,15 @@ def test_the_tracer_is_made_once_per_tracer_provider(monkeypatch):
 
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: TracerProvider())
     assert tracer() is not first
+
+
+def test_without_an_exporter_a_consumer_carries_the_producers_trace_on_and_makes_no_span(monkeypatch):
+    monkeypatch.setattr(tracing, "_exporting", False)
+
+    with continue_trace({"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"}, "process x") as span:
+        carried = tracing.current_trace_headers()["traceparent"]
+    with continue_trace({}, "process y") as untraced:
+        started = tracing.current_trace_id()
+
+    assert not span.is_recording() and carried.split("-")[1] == TRACE_ID
+    assert not untraced.is_recording() and started is not None and started != TRACE_ID
