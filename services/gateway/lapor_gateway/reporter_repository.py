@@ -7,6 +7,7 @@ Every function takes a connection or the pool (``Executor``) and runs inside the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -71,12 +72,24 @@ CASE_COLUMNS = frozenset({
 })
 
 
+@dataclass(frozen=True)
+class Step:
+    """A line of the reporter's timeline written with the case's change (``change_case(step=…)``);
+    ``agency_name``: the facts get the case's agency name as the change left it."""
+
+    event_id: UUID
+    occurred_at: datetime
+    kind: str
+    facts: dict[str, Any]
+    agency_name: bool = False
+
+
 async def change_case(
     conn: Executor, complaint_id: UUID, tracking_number: str | None, *, at: datetime, status: str | None = None,
-    **columns: Any,
+    step: Step | None = None, **columns: Any,
 ) -> None:
-    """Create the complaint's row when it is new and set ``columns``, in one statement; ``status`` only when
-    no later event set it already (``status_at``)."""
+    """Create the complaint's row when it is new and set ``columns``, and add ``step`` to its timeline, in
+    ONE statement; ``status`` only when no later event set it already (``status_at``)."""
     unknown = set(columns) - CASE_COLUMNS
     if unknown:
         raise ValueError(f"not a column of reporter_cases: {sorted(unknown)}")
@@ -96,9 +109,19 @@ async def change_case(
     inserted.append("updated_at")
     values.append("now()")
     sets.append("updated_at = now()")
+    upsert = (f"INSERT INTO reporter_cases AS c ({', '.join(inserted)}) VALUES ({', '.join(values)})"
+              f" ON CONFLICT (complaint_id) DO UPDATE SET {', '.join(sets)}")
+    if step is None:
+        await conn.execute(upsert, *args)
+        return
+    n = len(args)
+    args += [step.event_id, step.occurred_at, step.kind, step.facts]
+    facts = f"${n + 4}::jsonb" + (" || jsonb_build_object('agency_name', changed.agency_name)" if step.agency_name
+                                   else "")
     await conn.execute(
-        f"INSERT INTO reporter_cases AS c ({', '.join(inserted)}) VALUES ({', '.join(values)})"
-        f" ON CONFLICT (complaint_id) DO UPDATE SET {', '.join(sets)}",
+        f"WITH changed AS ({upsert} RETURNING c.agency_name)"
+        " INSERT INTO reporter_timeline (event_id, complaint_id, occurred_at, kind, facts)"
+        f" SELECT ${n + 1}, $1, ${n + 2}, ${n + 3}, {facts} FROM changed ON CONFLICT DO NOTHING",
         *args,
     )
 

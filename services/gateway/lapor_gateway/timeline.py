@@ -97,6 +97,15 @@ class Timeline:
         await rrepo.change_case(tx.conn, envelope.complaint_id, envelope.tracking_number, at=envelope.occurred_at,
                                 status=status.value if status else None, **columns)
 
+    async def _case_and_step(self, tx: Tx, envelope: Envelope[Any], status: S | None, kind: str, *,
+                             facts: dict[str, Any] | None = None, names_agency: bool = False, **columns: Any) -> None:
+        """``_case`` and ``_step`` in one statement; ``names_agency``: the step names the case's agency (as
+        the change left it, read back by the statement itself)."""
+        assert envelope.complaint_id is not None
+        step = rrepo.Step(envelope.event_id, envelope.occurred_at, kind, facts or {}, agency_name=names_agency)
+        await rrepo.change_case(tx.conn, envelope.complaint_id, envelope.tracking_number, at=envelope.occurred_at,
+                                status=status.value if status else None, step=step, **columns)
+
     async def _agency_name(self, tx: Tx, envelope: Envelope[Any]) -> str | None:
         assert envelope.complaint_id is not None
         case = await rrepo.case_of(tx.conn, envelope.complaint_id)
@@ -104,21 +113,19 @@ class Timeline:
 
     def _simple(self, status: S, kind: str) -> Handler:
         async def handle(tx: Tx, envelope: Envelope[Any]) -> None:
-            await self._case(tx, envelope, status)
-            await self._step(tx, envelope, kind)
+            await self._case_and_step(tx, envelope, status, kind)
 
         return handle
 
     async def on_accepted(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: ComplaintAccepted = envelope.payload
-        await self._case(tx, envelope, S.SUBMITTED, title=p.title, confidential=p.confidential,
-                         anonymous=p.anonymous)
-        await self._step(tx, envelope, "accepted", evidence=_evidence(p.evidence))
+        await self._case_and_step(tx, envelope, S.SUBMITTED, "accepted", facts={"evidence": _evidence(p.evidence)},
+                                  title=p.title, confidential=p.confidential, anonymous=p.anonymous)
 
     async def on_routed(self, tx: Tx, envelope: Envelope[Any]) -> None:
         agency = envelope.payload.agency
-        await self._case(tx, envelope, S.ROUTED, agency_name=agency.name, zone_code=agency.jurisdiction_code)
-        await self._step(tx, envelope, "routed", agency_name=agency.name)
+        await self._case_and_step(tx, envelope, S.ROUTED, "routed", facts={"agency_name": agency.name},
+                                  agency_name=agency.name, zone_code=agency.jurisdiction_code)
 
     async def on_forwarded(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.ComplaintForwarded = envelope.payload
@@ -140,8 +147,7 @@ class Timeline:
         await self._step(tx, envelope, "archived")
 
     async def on_acknowledged(self, tx: Tx, envelope: Envelope[Any]) -> None:
-        await self._case(tx, envelope, S.ACKNOWLEDGED)
-        await self._step(tx, envelope, "acknowledged", agency_name=await self._agency_name(tx, envelope))
+        await self._case_and_step(tx, envelope, S.ACKNOWLEDGED, "acknowledged", names_agency=True)
 
     async def on_responded(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.ComplaintResponded = envelope.payload
@@ -161,10 +167,10 @@ class Timeline:
         columns: dict[str, Any] = {"stage": p.stage, "due_at": p.due_at}
         if envelope.jurisdiction_code:  # the deadline runs in the responsible agency's zone
             columns["zone_code"] = envelope.jurisdiction_code
-        await self._case(tx, envelope, **columns)
         kind = "deadline_set" if isinstance(p, lc.DeadlineSet) else "deadline_extended"
-        await self._step(tx, envelope, kind, stage=p.stage, due_at=p.due_at.isoformat(), working_days=p.working_days,
-                         agency_name=await self._agency_name(tx, envelope), zone_code=envelope.jurisdiction_code)
+        await self._case_and_step(tx, envelope, None, kind, names_agency=True, facts={
+            "stage": p.stage, "due_at": p.due_at.isoformat(), "working_days": p.working_days,
+            "zone_code": envelope.jurisdiction_code}, **columns)
 
     async def on_escalated(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.ComplaintEscalated = envelope.payload
