@@ -111,11 +111,7 @@ async def start_clock(
     zone = zone_of(case["jurisdiction_code"])
     due = ctx.calendar.due_at(since, working_days, zone)
     owner = None if stage == "auto_close" else case["agency_id"]
-    await repository.add_timer(
-        tx.conn, complaint_id=case["complaint_id"], stage=stage, kind="deadline", agency_id=owner, due_at=due,
-        policy_version=policy.version, working_days=working_days,
-    )
-    await _add_warning(tx, ctx, case, stage=stage, owner=owner, due=due, since=since, working_days=working_days)
+    await _add_clock(tx, ctx, case, stage=stage, owner=owner, due=due, since=since, working_days=working_days)
     case = await repository.update_complaint(
         tx.conn, case["complaint_id"], stage=stage, due_at=due, stage_working_days=working_days
     )
@@ -132,32 +128,28 @@ async def start_clock(
     return case
 
 
-async def _add_warning(
+async def _add_clock(
     tx: Tx, ctx: Context, case: Case, *, stage: str, owner: str | None, due: datetime, since: datetime,
     working_days: int,
 ) -> None:
+    """A stage's deadline timer and, when the policy warns and there is time to, its warning timer: in
+    one statement."""
     policy = ctx.policy_of(case)
-    if policy.warning_before <= 0:
-        return
-    warning_at = ctx.calendar.warning_at(due, zone_of(case["jurisdiction_code"]), policy.warning_before)
-    if since < warning_at < due:
-        await repository.add_timer(
-            tx.conn, complaint_id=case["complaint_id"], stage=stage, kind="warning", agency_id=owner,
-            due_at=warning_at, target_due_at=due, policy_version=policy.version, working_days=working_days,
-        )
+    common = {"complaint_id": case["complaint_id"], "stage": stage, "agency_id": owner,
+              "policy_version": policy.version, "working_days": working_days}
+    timers = [{**common, "kind": "deadline", "due_at": due}]
+    if policy.warning_before > 0:
+        warning_at = ctx.calendar.warning_at(due, zone_of(case["jurisdiction_code"]), policy.warning_before)
+        if since < warning_at < due:
+            timers.append({**common, "kind": "warning", "due_at": warning_at, "target_due_at": due})
+    await repository.add_timers(tx.conn, timers)
 
 
 async def move_deadline(tx: Tx, ctx: Context, case: Case, *, due: datetime, since: datetime) -> None:
     """Replace the running clock's deadline and warning timers (an extension)."""
     await repository.cancel_timers(tx.conn, case["complaint_id"], at=since, stages=[case["stage"]])
-    policy = ctx.policy_of(case)
-    await repository.add_timer(
-        tx.conn, complaint_id=case["complaint_id"], stage=case["stage"], kind="deadline",
-        agency_id=case["agency_id"], due_at=due, policy_version=policy.version,
-        working_days=case["stage_working_days"],
-    )
-    await _add_warning(tx, ctx, case, stage=case["stage"], owner=case["agency_id"], due=due, since=since,
-                       working_days=case["stage_working_days"])
+    await _add_clock(tx, ctx, case, stage=case["stage"], owner=case["agency_id"], due=due, since=since,
+                     working_days=case["stage_working_days"])
 
 
 async def stop_clocks(tx: Tx, case: Case, *, at: datetime, keep_hard_cap: bool = True) -> Case:

@@ -135,6 +135,21 @@ async def add_timer(
     )
 
 
+async def add_timers(conn: Conn, timers: Sequence[dict[str, Any]]) -> None:
+    """``add_timer`` for several timers in one statement (a clock's deadline and its warning)."""
+    def column(name: str, default: Any = None) -> list[Any]:
+        return [t.get(name, default) for t in timers]
+
+    await conn.execute(
+        "INSERT INTO timers (complaint_id, stage, kind, agency_id, due_at, escalation_level, target_due_at,"
+        " policy_version, working_days)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[],"
+        " $7::timestamptz[], $8::text[], $9::int[])",
+        column("complaint_id"), column("stage"), column("kind"), column("agency_id"), column("due_at"),
+        column("escalation_level", 0), column("target_due_at"), column("policy_version"), column("working_days"),
+    )
+
+
 async def cancel_timers(
     conn: Conn, complaint_id: UUID, *, at: datetime, stages: Sequence[str] | None = None,
     kinds: Sequence[str] | None = None,
