@@ -5,7 +5,8 @@ One claim → send → mark cycle per delivery, each step in a module of its own
    ``sending`` with a lease (``lease_until``) and a fresh lease token, and the attempt is counted; the
    rate limit takes its slot in the same transaction. Commit.
 2. **send** (``sending.py``) outside any transaction, several at once (a slow provider holds only its own
-   slots; the Kafka consumers never wait for a provider at all).
+   slots; the Kafka consumers never wait for a provider at all). The in-app inbox is no provider: its
+   message is a row of ours, written by step 3's transaction.
 3. **mark** (``outcomes.py``, transaction 2, shared by the sends that finished about the same time: one
    set-based update and one outbox insert for all of them): ``sent`` + ``notification.sent``; or
    ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database); or ``failed`` +
