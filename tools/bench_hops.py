@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
+import psutil
 
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import Platform
@@ -97,12 +98,20 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> No
                 intake_rows = {r["corr"]: r for r in await conn.fetch(INTAKE)}
                 inbox = {r["message_id"]: float(r["at"]) for r in await conn.fetch(
                     "SELECT message_id, extract(epoch FROM processed_at) AS at FROM intake.inbox")}
+                scans = await conn.fetchval(  # the claims' index: claims and housekeeping sweeps, as work
+                    "SELECT idx_scan FROM pg_stat_user_indexes WHERE schemaname = 'notify'"
+                    " AND indexrelname = 'notifications_due'")
+                deliveries = await conn.fetchval("SELECT count(*) FROM notify.notifications WHERE status = 'sent'")
             finally:
                 await conn.close()
+            notify = platform.services["notify"].process
+            cpu = psutil.Process(notify.pid).cpu_times() if notify is not None else None
         finally:
             await collector.stop()
             platform.stop()
         report(traces, notify_rows, intake_rows, inbox, claims(work / "logs" / "notify.log"))
+        print(f"\nnotify: {deliveries} deliveries sent, {scans} scans of notifications_due (claims and sweeps), "
+              f"CPU {cpu.user + cpu.system if cpu else float('nan'):.1f} s since start")
     finally:
         infra.close()
 
