@@ -9,7 +9,8 @@ delivery guarantee on. In one run it measures, in this order:
    the peer the platform must beat (``tools/bench_naive.py``);
 2. the pipeline at maximum load: N complaints published as fast as possible;
 3. the pipeline at half of the measured maximum, paced;
-4. optionally a soak at a fixed rate (``--soak-seconds``), comparing the last third with the first.
+4. the pipeline at a light, fixed 10 complaints/s (``--light-seconds``): the latency a quiet hour sees;
+5. optionally a soak at a fixed rate (``--soak-seconds``), comparing the last third with the first.
 
 Times come from the Kafka record timestamps each hop's producer sets (submission → accepted → routed →
 deadline set → notification sent), so the measurement reads the platform from the outside.
@@ -39,6 +40,9 @@ from tools.bench_naive import naive_faststream_pipeline
 from tools.bench_report import Collector, ResourceSampler, summarise, write_chart
 from tools.bench_workload import PIPELINE_ENV, Workload
 from tools.platform_infra import quiet_logging, say
+
+LIGHT_RATE = 10.0
+"""Complaints per second of the light phase (issue 17: p50 ≤ 100 ms end to end at this rate)."""
 
 
 async def publish(bootstrap: str, workload: Workload, count: int, rate: float | None) -> list[str]:
@@ -104,6 +108,9 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
             half_rate = max(phases[0]["throughput_per_s"] / 2, 1.0)
             phases.append(await phase("half", infra.bootstrap_servers, collector, Workload(seed=2),
                                       max(int(half_rate * args.half_seconds), 50), half_rate, args.timeout))
+            if args.light_seconds:
+                phases.append(await phase("light", infra.bootstrap_servers, collector, Workload(seed=4),
+                                          max(int(LIGHT_RATE * args.light_seconds), 20), LIGHT_RATE, args.timeout))
             if args.soak_seconds:
                 rate = args.soak_rate or phases[0]["throughput_per_s"] * 0.8
                 soak = await phase("soak", infra.bootstrap_servers, collector, Workload(seed=3),
@@ -160,6 +167,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Ukur kinerja platform / benchmark the platform")
     parser.add_argument("--complaints", type=int, default=5000, help="complaints in the max-load phase")
     parser.add_argument("--half-seconds", type=float, default=10.0, help="duration of the half-load phase")
+    parser.add_argument("--light-seconds", type=float, default=20.0,
+                        help=f"duration of the light phase at {LIGHT_RATE:.0f}/s (0 = none)")
     parser.add_argument("--soak-seconds", type=float, default=0.0, help="soak duration (0 = no soak; ≥600 for a soak)")
     parser.add_argument("--soak-rate", type=float, default=0.0, help="soak rate/s (default 80%% of max)")
     parser.add_argument("--timeout", type=float, default=300.0)

@@ -25,6 +25,7 @@ HOPS = ("intake", "routing", "followup", "notify")
 @dataclass
 class Trace:
     submitted: float | None = None
+    submitted_event_id: str | None = None
     accepted: float | None = None
     routed: float | None = None
     routed_event_id: str | None = None
@@ -87,7 +88,7 @@ class Collector:
             return
         trace = self.traces.setdefault(corr, Trace())
         if kind == "complaint.submitted" and trace.submitted is None:
-            trace.submitted = ts
+            trace.submitted, trace.submitted_event_id = ts, headers.get("event_id")
         elif kind == "complaint.accepted" and trace.accepted is None:
             trace.accepted = ts
         elif kind == "complaint.routed" and trace.routed is None:

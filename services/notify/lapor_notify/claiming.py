@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -21,9 +22,16 @@ from lapor_shared.logging import get_logger
 log = get_logger(component="notify.worker")
 
 
+class Claim(NamedTuple):
+    rows: list[asyncpg.Record]
+    """The deliveries to send now (those over a rate limit went back)."""
+    full: bool
+    """The claim took all ``limit`` rows it was allowed: more may be due, waiting for a free slot."""
+
+
 async def claim(
     pool: asyncpg.Pool, *, now: datetime, sending: SendingSettings, limit: int, token: UUID, worker_key: int,
-) -> list[asyncpg.Record]:
+) -> Claim:
     """Up to ``limit`` due deliveries for this worker, each within its recipient's rate limit (one
     transaction: the claim and the rate slots commit together)."""
     window = now.replace(minute=0, second=0, microsecond=0)
@@ -43,7 +51,7 @@ async def claim(
                          recipient_ref=row["recipient_ref"], channel=row["channel"])
                 continue
             kept.append(row)
-    return kept
+    return Claim(kept, full=len(rows) >= limit)
 
 
 class LeaseTokens:

@@ -1,7 +1,8 @@
 """What became of the sends, recorded together: the outcomes of the sends that finished at about the same
 moment go into ONE transaction, with set-based statements, each update guarded by its claim's lease token.
 
-- **sent**: ``sent`` + ``notification.sent``;
+- **sent**: ``sent`` + ``notification.sent`` (+ the message itself, for the in-app inbox: its "send" is
+  a row in this database, written in the same transaction, so it is there exactly once);
 - **retry**: ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database);
 - **not applicable**: ``skipped`` (no address, e-mail preferred over SMS) or ``cancelled`` (contact erased);
 - **failed**: ``failed`` + ``notification.failed`` + a dead letter on ``lapor.deadletter``, both through
@@ -28,6 +29,7 @@ from uuid import UUID
 import asyncpg
 
 from lapor_notify import repository
+from lapor_notify.channels.base import OutboundMessage
 from lapor_notify.settings import SendingSettings
 from lapor_shared import deadletter
 from lapor_shared.clock import Clock
@@ -78,6 +80,9 @@ class Result:
     code: str | None = None
     trace: dict[str, str] = field(default_factory=current_trace_headers)
     """The trace context of the send (its events continue that trace, whoever records them)."""
+    inbox: OutboundMessage | None = None
+    """A message for the in-app inbox, written in the transaction that records this outcome (and only
+    if it is recorded: a worker whose claim was taken back writes nothing)."""
 
     @property
     def notification_id(self) -> UUID:
@@ -168,11 +173,13 @@ class Outcomes:
     async def record_together(self, results: Sequence[Result]) -> set[UUID]:
         """Every outcome of ``results`` in one transaction: one update of their rows (each under its lease
         token), one insert of their ``notification.sent``/``notification.failed`` events, and a dead letter
-        per failure; the ids recorded."""
+        per failure, and the in-app inbox messages of the sends recorded; the ids recorded."""
         now = self._clock.now()
         updates = [self._update(result, now) for result in results]
         async with self._pool().acquire() as conn, conn.transaction():
             recorded = await repository.record_outcomes(conn, updates, now)
+            await repository.put_many_in_inbox(conn, [r.inbox for r in results if r.inbox is not None
+                                                      and r.status == "sent" and r.notification_id in recorded])
             tx = Tx(conn, self._outbox, self._producer, metrics=self._metrics)  # notifications sent and failed
             told = [(r, self._event(tx, r)) for r in results
                     if r.notification_id in recorded and r.status in ("sent", "failed")]

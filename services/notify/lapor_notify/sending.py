@@ -83,6 +83,9 @@ class Dispatcher:
             await self._settle(Result(row, "failed", f"channel {row['channel']} is not configured",
                                       "channel_unavailable"))
             return
+        if getattr(channel, "in_outcome_transaction", False):  # the in-app inbox: written with the outcome
+            await self._settle(Result(row, "sent", inbox=message))
+            return
         try:
             await asyncio.wait_for(channel.send(message), timeout=self._s.lease_s / 2)
         except asyncio.CancelledError:

@@ -5,7 +5,8 @@ One claim → send → mark cycle per delivery, each step in a module of its own
    ``sending`` with a lease (``lease_until``) and a fresh lease token, and the attempt is counted; the
    rate limit takes its slot in the same transaction. Commit.
 2. **send** (``sending.py``) outside any transaction, several at once (a slow provider holds only its own
-   slots; the Kafka consumers never wait for a provider at all).
+   slots; the Kafka consumers never wait for a provider at all). The in-app inbox is no provider: its
+   message is a row of ours, written by step 3's transaction.
 3. **mark** (``outcomes.py``, transaction 2, shared by the sends that finished about the same time: one
    set-based update and one outbox insert for all of them): ``sent`` + ``notification.sent``; or
    ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database); or ``failed`` +
@@ -77,6 +78,11 @@ class DeliveryWorker:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._tokens = claiming.LeaseTokens()
+        self._slots_short = False
+        """The last round could not take every due delivery for want of free slots: a freed slot claims
+        again at once. Otherwise nothing is known to be due, and a freed slot leaves the loop asleep until a
+        new delivery's NOTIFY (or the poll): an empty claim per finished send was most of the worker's
+        statements, and its event loop's time, under load."""
 
     @property
     def sent(self) -> int:
@@ -117,8 +123,9 @@ class DeliveryWorker:
         self._loop.wake()
 
     async def _round(self) -> bool:
-        """A round of the loop: when it claimed something, there may be more to claim at once."""
-        return await self.tick() > 0
+        """A round of the loop: when its claim was full (and slots are still free), there may be more to
+        claim at once."""
+        return await self.tick() > 0 and self._slots_short and len(self._tasks) < self._s.concurrency
 
     async def tick(self) -> int:
         """One round: take back orphaned claims, release and expire contact waits, fold digests, claim
@@ -126,12 +133,17 @@ class DeliveryWorker:
         await self.liveness.ensure()
         await self.housekeeping()
         free = self._s.concurrency - len(self._tasks)
+        if free <= 0:
+            self._slots_short = True  # whatever is due waits for a slot: the first one freed claims it
         if free <= 0 or self._loop.stopping:
             return 0
         token = self._tokens.open()  # held before the claim: our own housekeeping never takes it back
         try:
-            rows = await claiming.claim(self._pool(), now=self._clock.now(), sending=self._s, limit=free,
-                                        token=token, worker_key=self.liveness.key)
+            claim = await claiming.claim(self._pool(), now=self._clock.now(), sending=self._s, limit=free,
+                                         token=token, worker_key=self.liveness.key)
+            self._slots_short, rows = claim.full, claim.rows
+            if rows:  # when each delivery was claimed (``tools.bench_hops`` reads it at DEBUG)
+                log.debug("deliveries_claimed", delivery_ids=[str(r["notification_id"]) for r in rows])
             try:  # the addresses of the whole claim at once; failing that, each send looks up its own
                 addresses: Addresses | None = await self.dispatcher.look_up(rows)
             except Exception as exc:
@@ -148,10 +160,12 @@ class DeliveryWorker:
         return len(rows)
 
     def _slot_freed(self, task: asyncio.Task[None], token: UUID) -> None:
-        """A delivery finished: its slot is free, so claim again now rather than at the next poll."""
+        """A delivery finished: its slot is free, so claim again now rather than at the next poll, if the
+        slots were what held due deliveries back (``_slots_short``)."""
         self._tasks.discard(task)
         self._tokens.release(token)
-        self._loop.wake()
+        if self._slots_short:
+            self._loop.wake()
 
     async def housekeeping(self) -> None:
         """The chores before a claim (``housekeeping.py``), at most once per ``housekeeping_interval_s``."""

@@ -22,6 +22,10 @@ MAX_BATCH = 256
 
 class InboxChannel:
     name = "inbox"
+    in_outcome_transaction = True
+    """The worker writes this channel's messages in the transaction that records their outcome
+    (``outcomes.record_together``): the message and its ``sent`` commit together, and a send costs no
+    connection and no transaction of its own. ``send`` remains for a message written alone."""
 
     def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
         self._pool = pool

@@ -1,0 +1,173 @@
+"""``python -m tools.bench_hops``: where the intake and notify hops' time goes, step by step.
+
+``make bench`` reads each hop from the outside (Kafka record timestamps). This probe runs the same
+platform at one paced rate, then lays the moments each step leaves behind side by side, per complaint:
+
+- Kafka record timestamps (set when a producer takes the record: for an outbox row, when the relay sends it);
+- the consumer's inbox row (``processed_at`` = ``now()``, the start of the consumer's transaction);
+- notify's delivery row (``created_at`` = the handler's clock, ``sent_at`` = the start of the outcome's
+  transaction) and, from notify's DEBUG log, when the worker claimed it (``deliveries_claimed``);
+- the outbox row (``created_at`` = ``clock_timestamp()`` at the insert, ``published_at`` after the ack).
+
+Every clock is this machine's, so the differences are the steps' own. The table prints the p50 and p90
+of each step, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import psutil
+
+from lapor_shared.testing.infra import Infrastructure, start_infrastructure
+from lapor_shared.testing.platform import Platform
+from tools.bench import publish
+from tools.bench_report import Collector
+from tools.bench_workload import PIPELINE_ENV, Workload
+from tools.platform_infra import quiet_logging, say
+
+NOTIFY = """
+SELECT n.notification_id::text AS id, n.source_event_id::text AS source, extract(epoch FROM i.processed_at) AS tx_start,
+       extract(epoch FROM n.created_at) AS planned, extract(epoch FROM n.sent_at) AS outcome_tx,
+       extract(epoch FROM o.created_at) AS outbox_insert, extract(epoch FROM o.published_at) AS acked
+FROM notify.notifications n
+JOIN notify.inbox i ON i.message_id = n.source_event_id::text
+JOIN notify.outbox o ON o.headers ->> 'event_type' = 'notification.sent'
+    AND convert_from(o.payload, 'UTF8')::jsonb #>> '{payload,notification_id}' = n.notification_id::text
+WHERE n.source_event_id::text = ANY($1::text[]) AND n.status = 'sent'
+"""
+
+INTAKE = """
+SELECT o.headers ->> 'correlation_id' AS corr, extract(epoch FROM min(o.created_at)) AS outbox_insert,
+       extract(epoch FROM min(o.published_at)) AS acked
+FROM intake.outbox o WHERE o.headers ->> 'event_type' = 'complaint.accepted' GROUP BY 1
+"""
+
+
+def claims(log: Path) -> dict[str, float]:
+    """Delivery id → when the worker claimed it (notify's DEBUG ``deliveries_claimed`` lines)."""
+    claimed: dict[str, float] = {}
+    for line in log.read_text().splitlines():
+        if '"deliveries_claimed"' not in line:
+            continue
+        entry = json.loads(line)
+        at = datetime.fromisoformat(entry["timestamp"]).timestamp()
+        for delivery in entry["delivery_ids"]:
+            claimed.setdefault(delivery, at)
+    return claimed
+
+
+def table(title: str, steps: dict[str, list[float]]) -> None:
+    print(f"\n{title}")
+    for name, values in steps.items():
+        ms = sorted(1000 * v for v in values)
+        if ms:
+            print(f"  {name:<46} p50 {statistics.median(ms):7.1f}  p90 {ms[int(0.9 * len(ms))]:7.1f}  (n={len(ms)})")
+
+
+async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> None:
+    try:
+        url = await infra.new_database()
+        env = {**PIPELINE_ENV, "LAPOR_LOG_LEVEL": "DEBUG"}
+        platform = Platform(infra.bootstrap_servers, url, work / "logs", extra_env=env).start()
+        collector = Collector(infra.bootstrap_servers)
+        await collector.start()
+        try:
+            if args.before:  # the platform after a burst, as ``make bench``'s light phase finds it
+                burst = Workload(seed=1)
+                say(f"{args.before} laporan secepatnya dulu", f"first {args.before} complaints as fast as possible")
+                await publish(infra.bootstrap_servers, burst, args.before, None)
+                await collector.wait_for({str(e.correlation_id) for e in burst.sent}, timeout=300)
+            workload = Workload(seed=4)
+            say(f"{args.complaints} laporan pada {args.rate:.0f}/dtk",
+                f"{args.complaints} complaints at {args.rate:.0f}/s")
+            await publish(infra.bootstrap_servers, workload, args.complaints, args.rate)
+            done = await collector.wait_for({str(e.correlation_id) for e in workload.sent}, timeout=120)
+            conn = await asyncpg.connect(url)
+            try:
+                traces = {i: collector.traces[i] for i in done}
+                sources = [t.routed_event_id for t in traces.values()]
+                notify_rows = await conn.fetch(NOTIFY, sources)
+                intake_rows = {r["corr"]: r for r in await conn.fetch(INTAKE)}
+                inbox = {r["message_id"]: float(r["at"]) for r in await conn.fetch(
+                    "SELECT message_id, extract(epoch FROM processed_at) AS at FROM intake.inbox")}
+                scans = await conn.fetchval(  # the claims' index: claims and housekeeping sweeps, as work
+                    "SELECT idx_scan FROM pg_stat_user_indexes WHERE schemaname = 'notify'"
+                    " AND indexrelname = 'notifications_due'")
+                deliveries = await conn.fetchval("SELECT count(*) FROM notify.notifications WHERE status = 'sent'")
+            finally:
+                await conn.close()
+            notify = platform.services["notify"].process
+            cpu = psutil.Process(notify.pid).cpu_times() if notify is not None else None
+        finally:
+            await collector.stop()
+            platform.stop()
+        report(traces, notify_rows, intake_rows, inbox, claims(work / "logs" / "notify.log"))
+        print(f"\nnotify: {deliveries} deliveries sent, {scans} scans of notifications_due (claims and sweeps), "
+              f"CPU {cpu.user + cpu.system if cpu else float('nan'):.1f} s since start")
+    finally:
+        infra.close()
+
+
+def report(traces, notify_rows, intake_rows, inbox, claimed) -> None:
+    by_source = {t.routed_event_id: t for t in traces.values()}
+    first: dict[str, asyncpg.Record] = {}
+    for row in notify_rows:  # the delivery whose notification.sent the bench counts: the first one acked
+        if row["source"] not in first or row["outbox_insert"] < first[row["source"]]["outbox_insert"]:
+            first[row["source"]] = row
+    steps: dict[str, list[float]] = {k: [] for k in (
+        "routed sent → notify consumer tx starts", "consumer tx start → delivery planned",
+        "planned → claimed (commit, NOTIFY, wake, housekeeping, claim)", "claimed → outcome tx starts (send)",
+        "outcome tx start → outbox insert", "outbox insert → relay sends (commit, NOTIFY, relay)",
+        "relay sends → acked and marked", "whole notify hop (routed → sent)")}
+    for source, row in first.items():
+        t = by_source[source]
+        at = {k: float(row[k]) for k in ("tx_start", "planned", "outcome_tx", "outbox_insert", "acked")}
+        steps["routed sent → notify consumer tx starts"].append(at["tx_start"] - t.routed)
+        steps["consumer tx start → delivery planned"].append(at["planned"] - at["tx_start"])
+        if (claim := claimed.get(row["id"])) is not None:
+            steps["planned → claimed (commit, NOTIFY, wake, housekeeping, claim)"].append(claim - at["planned"])
+            steps["claimed → outcome tx starts (send)"].append(at["outcome_tx"] - claim)
+        steps["outcome tx start → outbox insert"].append(at["outbox_insert"] - at["outcome_tx"])
+        steps["outbox insert → relay sends (commit, NOTIFY, relay)"].append(t.notified - at["outbox_insert"])
+        steps["relay sends → acked and marked"].append(at["acked"] - t.notified)
+        steps["whole notify hop (routed → sent)"].append(t.notified - t.routed)
+    table("notify hop", steps)
+    intake: dict[str, list[float]] = {k: [] for k in (
+        "submitted sent → intake consumer tx starts", "tx start → outbox insert (the effect)",
+        "outbox insert → relay sends (commit, NOTIFY, relay)", "relay sends → acked and marked",
+        "whole intake hop (submitted → accepted)")}
+    for corr, t in traces.items():
+        row = intake_rows.get(corr)
+        start = inbox.get(t.submitted_event_id or "")
+        if row is None or t.accepted is None or t.submitted is None:
+            continue
+        if start is not None:
+            intake["submitted sent → intake consumer tx starts"].append(start - t.submitted)
+            intake["tx start → outbox insert (the effect)"].append(float(row["outbox_insert"]) - start)
+        intake["outbox insert → relay sends (commit, NOTIFY, relay)"].append(t.accepted - float(row["outbox_insert"]))
+        intake["relay sends → acked and marked"].append(float(row["acked"]) - t.accepted)
+        intake["whole intake hop (submitted → accepted)"].append(t.accepted - t.submitted)
+    table("intake hop", intake)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Where a hop's time goes")
+    parser.add_argument("--complaints", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--before", type=int, default=0, help="complaints sent as fast as possible first")
+    args = parser.parse_args()
+    quiet_logging()
+    work = Path(tempfile.mkdtemp(prefix="lapor-hops-"))
+    asyncio.run(run(args, start_infrastructure(work), work))
+
+
+if __name__ == "__main__":
+    main()
