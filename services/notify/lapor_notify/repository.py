@@ -479,25 +479,9 @@ async def upsert_recipient(conn: Conn, r: dict[str, Any], now: datetime) -> None
 
 # --- inbox ------------------------------------------------------------------------------------
 
-async def put_in_inbox(conn: Conn, messages: Sequence[OutboundMessage]) -> None:
-    """In-app messages in one statement, each once (keyed by its delivery id)."""
-    await conn.execute(
-        """
-        INSERT INTO inbox_messages (delivery_id, complaint_id, tracking_number, recipient_kind, recipient_ref,
-                                    template, subject, body, created_at)
-        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                             $8::text[], $9::timestamptz[])
-        ON CONFLICT (delivery_id) DO NOTHING
-        """,
-        [m.delivery_id for m in messages], [m.complaint_id for m in messages],
-        [m.tracking_number for m in messages], [m.recipient_kind for m in messages],
-        [m.recipient_ref for m in messages], [m.template for m in messages], [m.subject for m in messages],
-        [m.body for m in messages], [m.created_at for m in messages],
-    )
-
-
 async def put_many_in_inbox(conn: Conn, messages: Sequence[OutboundMessage]) -> None:
-    """``put_in_inbox`` for many messages in one statement (the outcomes recorded together)."""
+    """In-app messages in one statement, each once (keyed by its delivery id): the outcomes recorded
+    together, or one message sent alone."""
     if not messages:
         return
     await conn.execute(

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 
-from lapor_notify.channels.base import OutboundMessage
-from lapor_notify.channels.inbox import InboxChannel
 from lapor_notify.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.factories import accepted_envelope, complaint_routed, contact_shared, routed_envelope
@@ -90,35 +85,3 @@ async def test_officer_webhook_is_signed_and_verifiable(database_url, http_recor
     assert document["template"] == "complaint_routed.officer"
     assert document["data"]["agency_id"] == "umum.18.71"
 
-
-def in_app(body: str = "Laporan Anda diterima.") -> OutboundMessage:
-    return OutboundMessage(
-        delivery_id=uuid4(), channel="inbox", recipient_kind="reporter", recipient_ref="r", template="t",
-        subject="Laporan", body=body, sms_text=body, tracking_number="LAPOR-TEST", complaint_id=uuid4(),
-        source_event_id=uuid4(), source_event_type="complaint.accepted", created_at=datetime.now(UTC),
-    )
-
-
-async def test_in_app_messages_sent_together_are_written_together_and_each_once(database_url):
-    async with NotifyHarness(database_url) as h:
-        inbox = InboxChannel(lambda: h.pool)
-        messages = [in_app() for _ in range(20)]
-
-        await asyncio.gather(*(inbox.send(m) for m in messages), inbox.send(messages[0]))
-
-        stored = await h.pool.fetchval("SELECT count(*) FROM inbox_messages")
-    assert stored == 20
-    assert inbox.writes < 20
-
-
-async def test_an_in_app_message_the_database_refuses_fails_only_its_own_send(database_url):
-    async with NotifyHarness(database_url) as h:
-        inbox = InboxChannel(lambda: h.pool)
-        good = [in_app() for _ in range(5)]
-
-        outcomes = await asyncio.gather(*(inbox.send(m) for m in [*good[:2], in_app("nul \x00 byte"), *good[2:]]),
-                                        return_exceptions=True)
-
-        stored = {r["delivery_id"] for r in await h.pool.fetch("SELECT delivery_id FROM inbox_messages")}
-    assert [isinstance(o, Exception) for o in outcomes] == [False, False, True, False, False, False]
-    assert stored == {m.delivery_id for m in good}
