@@ -13,7 +13,9 @@ up to ``idle_fetch_max_wait_ms`` + ``idle_batch_timeout_ms`` more at each hop.
 
 Not every subscription is a hop that a complaint waits at: commands people send (an officer's click, an
 admin's decision) and read models only people look at can wait longer when idle. Each subscription has a
-``Tempo``; ``PEOPLE``'s idle waits are the longer ``people_idle_*`` settings (issue 17, lever 4).
+``Tempo``; ``PEOPLE``'s idle waits are the longer ``people_idle_*`` settings (issue 17, lever 4). A hop of
+the pipeline quiet for ``quiet_after_s`` (nobody filing for half a minute) takes the ``quiet_*`` waits,
+between the two.
 
 It sets two attributes neither library exposes as settable (aiokafka's ``Fetcher._fetch_max_wait_ms``,
 read for each fetch request, and FastStream's ``BatchSubscriber.batch_timeout_ms``, read for each poll);
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -52,53 +55,68 @@ class Tempo(enum.Enum):
 
 
 class FetchPace:
-    def __init__(self, *, busy: Pace, idle: Pace, idle_after_s: float, people: Pace | None = None) -> None:
-        """``idle`` is the idle pace of ``Tempo.PIPELINE``, ``people`` of ``Tempo.PEOPLE`` (``idle`` when
-        None); neither is ever shorter than ``busy``."""
+    def __init__(self, *, busy: Pace, idle: Pace, idle_after_s: float, people: Pace | None = None,
+                 quiet: Pace | None = None, quiet_after_s: float = math.inf) -> None:
+        """``idle`` is the pace of a ``Tempo.PIPELINE`` subscriber quiet for ``idle_after_s``, ``quiet``
+        its pace once quiet for ``quiet_after_s`` (a platform with nobody filing, at night);
+        ``people`` is a ``Tempo.PEOPLE`` subscriber's from ``idle_after_s`` on. None of them is ever
+        shorter than ``busy``, nor ``quiet`` than ``idle``."""
         self.busy = busy
-        self.idle = self._no_shorter(idle)
-        self.people = self._no_shorter(people or idle)
+        self.idle = self._no_shorter(idle, busy)
+        self.quiet = self._no_shorter(quiet or idle, self.idle)
+        self.people = self._no_shorter(people or idle, busy)
         self.idle_after_s = idle_after_s
+        self.quiet_after_s = quiet_after_s
         self._last_read: dict[int, float] = {}
-        self._idle: set[int] = set()
-        self._subscribers: list[tuple[Any, Pace]] = []
+        self._now: dict[int, Pace] = {}
+        """The pace each subscriber was last given, when not ``busy``."""
+        self._subscribers: list[tuple[Any, Tempo]] = []
         self._loop = BackgroundLoop("fetch-pace", self._round, idle_s=max(idle_after_s / 2, 0.5),
                                     failure_event="fetch_pace_failed", log=log)
 
-    def _no_shorter(self, pace: Pace) -> Pace:
-        return Pace(max(pace.fetch_max_wait_ms, self.busy.fetch_max_wait_ms),
-                    max(pace.batch_timeout_ms, self.busy.batch_timeout_ms))
+    @staticmethod
+    def _no_shorter(pace: Pace, than: Pace) -> Pace:
+        return Pace(max(pace.fetch_max_wait_ms, than.fetch_max_wait_ms),
+                    max(pace.batch_timeout_ms, than.batch_timeout_ms))
+
+    def pace_after(self, tempo: Tempo, quiet_for_s: float) -> Pace:
+        """The pace of a subscriber of ``tempo`` that has read nothing for ``quiet_for_s``."""
+        if quiet_for_s < self.idle_after_s:
+            return self.busy
+        if tempo is Tempo.PEOPLE:
+            return self.people
+        return self.quiet if quiet_for_s >= self.quiet_after_s else self.idle
 
     def idle_pace(self, tempo: Tempo) -> Pace:
-        return self.people if tempo is Tempo.PEOPLE else self.idle
+        return self.pace_after(tempo, self.idle_after_s)
 
     def track(self, subscriber: Any, tempo: Tempo = Tempo.PIPELINE) -> None:
         """Pace ``subscriber`` (what ``broker.subscriber(…)`` returned) from the start."""
-        self._subscribers.append((subscriber, self.idle_pace(tempo)))
+        self._subscribers.append((subscriber, tempo))
         self._last_read[id(subscriber)] = time.monotonic()
 
     def read(self, subscriber: Any) -> None:
         """``subscriber`` has just been handed records: busy again, at once."""
         key = id(subscriber)
         self._last_read[key] = time.monotonic()
-        if key in self._idle:
-            self._idle.discard(key)
+        if self._now.pop(key, None) is not None:
             self._set(subscriber, self.busy)
 
     def start(self) -> None:
-        if any(idle != self.busy for _, idle in self._subscribers):
+        if any(self.pace_after(tempo, math.inf) != self.busy for _, tempo in self._subscribers):
             self._loop.start()
 
     async def stop(self) -> None:
         await self._loop.stop(grace_s=1)
 
     async def _round(self) -> bool:
-        quiet_since = time.monotonic() - self.idle_after_s
-        for subscriber, idle in self._subscribers:
+        now = time.monotonic()
+        for subscriber, tempo in self._subscribers:
             key = id(subscriber)
-            if key not in self._idle and self._last_read.get(key, 0.0) < quiet_since:
-                self._idle.add(key)
-                self._set(subscriber, idle)
+            pace = self.pace_after(tempo, now - self._last_read.get(key, 0.0))
+            if pace != self._now.get(key, self.busy):
+                self._now[key] = pace
+                self._set(subscriber, pace)
         return False
 
     @staticmethod

@@ -147,6 +147,8 @@ class Runtime(Generic[SettingsT]):
             idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
             idle_after_s=delivery.idle_after_s,
             people=Pace(delivery.people_idle_fetch_max_wait_ms, delivery.people_idle_batch_timeout_ms),
+            quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
+            quiet_after_s=delivery.quiet_after_s,
         )
         """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
         self.observer: Observer | None = None
