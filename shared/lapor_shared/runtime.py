@@ -389,6 +389,7 @@ def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
     import uvicorn
 
     from lapor_shared.http_server import with_header_deadline
+    from lapor_shared.quiet_server import QuietServer
 
     configure_logging(settings.service_name, fmt=settings.log_format, level=settings.log_level)
     try:
@@ -397,7 +398,7 @@ def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
         log.error("service_refused_to_start", settings=refused.names)
         raise SystemExit(str(refused)) from None
     setup_tracing(settings.service_name)
-    uvicorn.run(
+    QuietServer(uvicorn.Config(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
         lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),
-    )
+    )).run()
