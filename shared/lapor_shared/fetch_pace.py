@@ -11,6 +11,12 @@ What changes is only how long the broker may hold an empty fetch and how long th
 after one, never what is read or committed; the price is that the first record after a quiet spell waits
 up to ``idle_fetch_max_wait_ms`` + ``idle_batch_timeout_ms`` more at each hop.
 
+Not every subscription is a hop that a complaint waits at: commands people send (an officer's click, an
+admin's decision) and read models only people look at can wait longer when idle. Each subscription has a
+``Tempo``; ``PEOPLE``'s idle waits are the longer ``people_idle_*`` settings (issue 17, lever 4). A hop of
+the pipeline quiet for ``quiet_after_s`` (nobody filing for half a minute) takes the ``quiet_*`` waits,
+between the two.
+
 It sets two attributes neither library exposes as settable (aiokafka's ``Fetcher._fetch_max_wait_ms``,
 read for each fetch request, and FastStream's ``BatchSubscriber.batch_timeout_ms``, read for each poll);
 a subscriber without them is left as it is, so a library upgrade that renames them costs only the saving.
@@ -19,6 +25,8 @@ a subscriber without them is left as it is, so a library upgrade that renames th
 from __future__ import annotations
 
 import contextlib
+import enum
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -35,45 +43,80 @@ class Pace:
     batch_timeout_ms: int
 
 
+class Tempo(enum.Enum):
+    """How long a subscription may keep a record waiting after a quiet spell."""
+
+    PIPELINE = "pipeline"
+    """A hop of a complaint's way through the platform (submission, lifecycle, contacts, a channel's
+    answer): the next hop waits for this one, so an idle subscriber keeps the short idle waits."""
+    PEOPLE = "people"
+    """Commands people send and records nothing downstream waits for (read models people look at, notes
+    kept for a later command): the first record after a quiet spell may wait about a second."""
+
+
 class FetchPace:
-    def __init__(self, *, busy: Pace, idle: Pace, idle_after_s: float) -> None:
+    def __init__(self, *, busy: Pace, idle: Pace, idle_after_s: float, people: Pace | None = None,
+                 quiet: Pace | None = None, quiet_after_s: float = math.inf) -> None:
+        """``idle`` is the pace of a ``Tempo.PIPELINE`` subscriber quiet for ``idle_after_s``, ``quiet``
+        its pace once quiet for ``quiet_after_s`` (a platform with nobody filing, at night);
+        ``people`` is a ``Tempo.PEOPLE`` subscriber's from ``idle_after_s`` on. None of them is ever
+        shorter than ``busy``, nor ``quiet`` than ``idle``."""
         self.busy = busy
-        self.idle = Pace(max(idle.fetch_max_wait_ms, busy.fetch_max_wait_ms),
-                         max(idle.batch_timeout_ms, busy.batch_timeout_ms))
+        self.idle = self._no_shorter(idle, busy)
+        self.quiet = self._no_shorter(quiet or idle, self.idle)
+        self.people = self._no_shorter(people or idle, busy)
         self.idle_after_s = idle_after_s
+        self.quiet_after_s = quiet_after_s
         self._last_read: dict[int, float] = {}
-        self._idle: set[int] = set()
-        self._subscribers: list[Any] = []
+        self._now: dict[int, Pace] = {}
+        """The pace each subscriber was last given, when not ``busy``."""
+        self._subscribers: list[tuple[Any, Tempo]] = []
         self._loop = BackgroundLoop("fetch-pace", self._round, idle_s=max(idle_after_s / 2, 0.5),
                                     failure_event="fetch_pace_failed", log=log)
 
-    def track(self, subscriber: Any) -> None:
+    @staticmethod
+    def _no_shorter(pace: Pace, than: Pace) -> Pace:
+        return Pace(max(pace.fetch_max_wait_ms, than.fetch_max_wait_ms),
+                    max(pace.batch_timeout_ms, than.batch_timeout_ms))
+
+    def pace_after(self, tempo: Tempo, quiet_for_s: float) -> Pace:
+        """The pace of a subscriber of ``tempo`` that has read nothing for ``quiet_for_s``."""
+        if quiet_for_s < self.idle_after_s:
+            return self.busy
+        if tempo is Tempo.PEOPLE:
+            return self.people
+        return self.quiet if quiet_for_s >= self.quiet_after_s else self.idle
+
+    def idle_pace(self, tempo: Tempo) -> Pace:
+        return self.pace_after(tempo, self.idle_after_s)
+
+    def track(self, subscriber: Any, tempo: Tempo = Tempo.PIPELINE) -> None:
         """Pace ``subscriber`` (what ``broker.subscriber(…)`` returned) from the start."""
-        self._subscribers.append(subscriber)
+        self._subscribers.append((subscriber, tempo))
         self._last_read[id(subscriber)] = time.monotonic()
 
     def read(self, subscriber: Any) -> None:
         """``subscriber`` has just been handed records: busy again, at once."""
         key = id(subscriber)
         self._last_read[key] = time.monotonic()
-        if key in self._idle:
-            self._idle.discard(key)
+        if self._now.pop(key, None) is not None:
             self._set(subscriber, self.busy)
 
     def start(self) -> None:
-        if self.idle != self.busy:
+        if any(self.pace_after(tempo, math.inf) != self.busy for _, tempo in self._subscribers):
             self._loop.start()
 
     async def stop(self) -> None:
         await self._loop.stop(grace_s=1)
 
     async def _round(self) -> bool:
-        quiet_since = time.monotonic() - self.idle_after_s
-        for subscriber in self._subscribers:
+        now = time.monotonic()
+        for subscriber, tempo in self._subscribers:
             key = id(subscriber)
-            if key not in self._idle and self._last_read.get(key, 0.0) < quiet_since:
-                self._idle.add(key)
-                self._set(subscriber, self.idle)
+            pace = self.pace_after(tempo, now - self._last_read.get(key, 0.0))
+            if pace != self._now.get(key, self.busy):
+                self._now[key] = pace
+                self._set(subscriber, pace)
         return False
 
     @staticmethod

@@ -53,18 +53,26 @@ class LagProbe:
 
     async def lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
         """Messages of ``topics`` that ``group`` has not committed yet, per topic."""
+        return await self.lag_behind(group, topics, await self.ends(topics))
+
+    async def ends(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """The end offset of every partition of ``topics``, in one request per broker."""
         partitions = self._partitions(topics)
         if any(self._offsets.partitions_for_topic(t) is None for t in topics):
             await self._offsets._client.force_metadata_update()  # a topic created since the last refresh
             partitions = self._partitions(topics)
+        return dict(await self._offsets.end_offsets(partitions)) if partitions else {}
+
+    async def lag_behind(self, group: str, topics: Sequence[str], ends: Mapping[TopicPartition, int]) -> dict[str, int]:
+        """Per topic of ``topics``, how far ``group``'s committed offsets are behind ``ends``."""
         lag: dict[str, int] = {t: 0 for t in topics}
-        if not partitions:
+        mine = [tp for tp in ends if tp.topic in lag]
+        if not mine:
             return lag
-        ends = await self._offsets.end_offsets(partitions)
-        committed = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
-        for tp, end in ends.items():
+        committed = await self._admin.list_consumer_group_offsets(group, partitions=mine)
+        for tp in mine:
             done = committed.get(tp)
-            lag[tp.topic] += max(end - (done.offset if done is not None and done.offset >= 0 else 0), 0)
+            lag[tp.topic] += max(ends[tp] - (done.offset if done is not None and done.offset >= 0 else 0), 0)
         return lag
 
     def _partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
@@ -85,9 +93,18 @@ async def consumer_lag(
 
 
 class Observer:
+    """Every ``interval_s``: the outbox backlog, the service's own gauges and each consumer group's lag.
+
+    The end offsets of every topic read are asked for once per look; a group's committed offsets only
+    when they may have moved: a group that had caught up (lag 0) on partitions whose end offsets have not
+    moved since is still caught up, unless someone moved its offsets by hand, which the full look every
+    ``full_look_every`` rounds sees. An idle service asks the broker one request per look instead of
+    three per consumer group (issue 17)."""
+
     def __init__(self, metrics: Metrics, pool: asyncpg.Pool, bootstrap: str,
                  subscriptions: Sequence[tuple[str, tuple[str, ...]]], interval_s: float = 10.0,
-                 gauges: Sequence[Gauges] = (), client_options: Mapping[str, Any] | None = None) -> None:
+                 gauges: Sequence[Gauges] = (), client_options: Mapping[str, Any] | None = None,
+                 full_look_every: int = 6) -> None:
         self.metrics = metrics
         self.client_options = dict(client_options or {})
         self.gauges = gauges
@@ -96,6 +113,10 @@ class Observer:
         self.subscriptions = subscriptions
         self.interval_s = interval_s
         self._probe: LagProbe | None = None
+        self.full_look_every = full_look_every
+        self._looks = 0
+        self._caught_up: dict[str, dict[TopicPartition, int]] = {}
+        """Group → the end offsets it had committed up to at its last look (only groups with lag 0)."""
         # metrics must never take the service down: a failed observation waits for the next one
         self._loop = BackgroundLoop("observer", self._round, idle_s=interval_s, failure_event="observe_failed",
                                     backoff_initial_s=interval_s, backoff_max_s=interval_s, log=log)
@@ -124,11 +145,22 @@ class Observer:
             probe = LagProbe(self.bootstrap, self.client_options)
             await probe.start()
             self._probe = probe
+        full, self._looks = self._looks % self.full_look_every == 0, self._looks + 1
         try:
+            ends = await self._probe.ends(list(dict.fromkeys(t for _, topics in self.subscriptions for t in topics)))
             for group, topics in self.subscriptions:
-                for topic, lag in (await self._probe.lag(group, topics)).items():
+                mine = {tp: end for tp, end in ends.items() if tp.topic in topics}
+                if not full and self._caught_up.get(group) == mine:
+                    continue  # caught up, and nothing was published since
+                lags = await self._probe.lag_behind(group, topics, mine)
+                for topic, lag in lags.items():
                     self.metrics.consumer_lag.labels(self.metrics.service, group, topic).set(lag)
+                if any(lags.values()):
+                    self._caught_up.pop(group, None)
+                else:
+                    self._caught_up[group] = mine
         except Exception:
+            self._caught_up.clear()
             await self._drop_probe()  # the next look starts afresh (the broker may have moved or restarted)
             raise
 

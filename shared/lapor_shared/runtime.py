@@ -47,7 +47,7 @@ from lapor_shared.consumer import Consumer, Handler
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.envelope import envelope_type
-from lapor_shared.fetch_pace import FetchPace, Pace
+from lapor_shared.fetch_pace import FetchPace, Pace, Tempo
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.http_limits import PublicRoute, StreamedRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
@@ -86,6 +86,8 @@ class Subscription:
     family: TopicFamily | StreamFamily | None = None
     """A family of topics read by one pattern subscription (every agency's or admin scope's command topic,
     or every agency's stream: the ones onboarded later too)."""
+    tempo: Tempo = Tempo.PIPELINE
+    """How long a record may wait here after a quiet spell (``lapor_shared.fetch_pace``)."""
 
     def topics_now(self) -> tuple[str, ...]:
         """The topics read as things stand: the named ones, or the family's onboarded topics."""
@@ -144,6 +146,9 @@ class Runtime(Generic[SettingsT]):
             busy=Pace(settings.kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
             idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
             idle_after_s=delivery.idle_after_s,
+            people=Pace(delivery.people_idle_fetch_max_wait_ms, delivery.people_idle_batch_timeout_ms),
+            quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
+            quiet_after_s=delivery.quiet_after_s,
         )
         """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
         self.observer: Observer | None = None
@@ -191,6 +196,7 @@ class Runtime(Generic[SettingsT]):
     def subscribe(
         self, consumer: Consumer, *topics: str, group_id: str, batch: bool = True,
         family: TopicFamily | StreamFamily | None = None, after: Callable[[], Awaitable[object]] | None = None,
+        tempo: Tempo = Tempo.PIPELINE,
     ) -> None:
         """Attach ``consumer`` to ``topics`` (or to every topic of ``family``, by a pattern subscription) in
         consumer group ``group_id``.
@@ -199,11 +205,12 @@ class Runtime(Generic[SettingsT]):
         offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
         ``after()`` runs once the consumer has committed a message's effects (e.g. refresh a cache).
         A family's topic provisioned later is read from the next metadata refresh
-        (``KafkaSettings.metadata_max_age_ms``) on.
+        (``KafkaSettings.metadata_max_age_ms``) on. ``tempo``: ``Tempo.PEOPLE`` for commands people send
+        and read models only people look at, which ask the broker less often when idle.
         """
         if bool(topics) == (family is not None):
             raise ValueError("subscribe to topics or to one family, not both nor neither")
-        self.subscriptions.append(Subscription(consumer.name, group_id, topics, family))
+        self.subscriptions.append(Subscription(consumer.name, group_id, topics, family, tempo))
         handled = ", ".join(sorted(t.event_type for t in consumer.handled_types)) or "its events"
         options: dict[str, Any] = dict(
             self.subscriber_defaults, group_id=group_id, title=consumer.name,
@@ -218,7 +225,7 @@ class Runtime(Generic[SettingsT]):
         if family is not None:
             options["pattern"] = family.pattern
         subscriber = self.broker.subscriber(*topics, **options)
-        self.pace.track(subscriber)
+        self.pace.track(subscriber, tempo)
 
         @subscriber  # type: ignore[untyped-decorator]  # FastStream's is untyped
         async def deliver(body: Any, msg: KafkaMessage) -> None:
@@ -382,6 +389,7 @@ def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
     import uvicorn
 
     from lapor_shared.http_server import with_header_deadline
+    from lapor_shared.quiet_server import QuietServer
 
     configure_logging(settings.service_name, fmt=settings.log_format, level=settings.log_level)
     try:
@@ -390,7 +398,7 @@ def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
         log.error("service_refused_to_start", settings=refused.names)
         raise SystemExit(str(refused)) from None
     setup_tracing(settings.service_name)
-    uvicorn.run(
+    QuietServer(uvicorn.Config(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
         lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),
-    )
+    )).run()

@@ -93,6 +93,17 @@ class DeliverySettings(BaseModel):
     and sleeps this long after an empty poll, until its next record (``lapor_shared.fetch_pace``): an idle
     platform stops asking 50 times a second per consumer group; the first record after a quiet spell
     pays for it once per hop. Waits equal to the busy ones turn pacing off."""
+    quiet_after_s: float = 30.0
+    quiet_fetch_max_wait_ms: int = 500
+    quiet_batch_timeout_ms: int = 250
+    """The waits of a hop of the pipeline that has read nothing for ``quiet_after_s`` (nobody filing for half
+    a minute, at night): the first complaint after such a spell waits up to 400 ms more at each hop than
+    after a shorter one; two fetches a second fewer per such consumer group. Equal to the idle waits: off."""
+    people_idle_fetch_max_wait_ms: int = 1000
+    people_idle_batch_timeout_ms: int = 250
+    """The same for a subscription of ``Tempo.PEOPLE`` (commands people send, read models people look at,
+    ``lapor_shared.fetch_pace``): the first command after a quiet spell takes effect up to 1.25 s later;
+    four fetches a second fewer per such consumer group while idle."""
     handler_max_attempts: int = 5
     """Tries of a handler that fails with an error of the message's own before it is dead-lettered."""
     max_message_bytes: int = 512 * 1024

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from lapor_shared.fetch_pace import FetchPace, Pace
+from lapor_shared.fetch_pace import FetchPace, Pace, Tempo
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(10)]
 
-BUSY, IDLE = Pace(20, 10), Pace(250, 100)
+BUSY, IDLE, PEOPLE = Pace(20, 10), Pace(250, 100), Pace(1000, 250)
 
 
 @dataclass
@@ -88,3 +88,100 @@ async def test_the_loop_runs_and_stops():
     await pace.stop()
 
     assert subscriber.pace == IDLE
+
+
+async def test_a_quiet_subscription_to_commands_people_send_waits_longer_than_a_quiet_hop_of_the_pipeline():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE)
+    hop, commands = BatchSubscriber(), BatchSubscriber()
+    pace.track(hop)
+    pace.track(commands, Tempo.PEOPLE)
+
+    await pace._round()
+
+    assert (hop.pace, commands.pace) == (IDLE, PEOPLE)
+
+
+async def test_a_subscription_to_commands_people_send_is_busy_again_at_its_next_command():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE)
+    commands = BatchSubscriber()
+    pace.track(commands, Tempo.PEOPLE)
+    await pace._round()
+
+    pace.read(commands)
+
+    assert commands.pace == BUSY
+
+
+async def test_without_a_pace_of_their_own_peoples_subscriptions_take_the_pipelines_idle_pace():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0)
+    commands = BatchSubscriber()
+    pace.track(commands, Tempo.PEOPLE)
+
+    await pace._round()
+
+    assert commands.pace == IDLE
+
+
+async def test_pacing_runs_when_only_peoples_subscriptions_have_idle_waits_longer_than_the_busy_ones():
+    pace = FetchPace(busy=BUSY, idle=BUSY, idle_after_s=0.0, people=PEOPLE)
+    hop, commands = BatchSubscriber(), BatchSubscriber()
+    pace.track(hop)
+    pace.track(commands, Tempo.PEOPLE)
+    pace.start()
+    await asyncio.sleep(0.05)
+    await pace.stop()
+
+    assert (hop.pace, commands.pace) == (BUSY, PEOPLE)
+
+
+async def test_a_peoples_idle_pace_is_never_shorter_than_the_busy_one():
+    pace = FetchPace(busy=Pace(500, 10), idle=IDLE, idle_after_s=0.0, people=Pace(300, 250))
+
+    assert pace.idle_pace(Tempo.PEOPLE) == Pace(500, 250)
+
+
+QUIET = Pace(500, 250)
+
+
+async def test_a_hop_of_the_pipeline_quiet_for_longer_still_gets_the_longer_quiet_waits():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, quiet=QUIET, quiet_after_s=0.05)
+    hop = BatchSubscriber()
+    pace.track(hop)
+    await pace._round()
+    just_idle = hop.pace
+    await asyncio.sleep(0.06)
+
+    await pace._round()
+
+    assert (just_idle, hop.pace) == (IDLE, QUIET)
+
+
+async def test_a_quiet_hop_is_busy_again_at_its_next_record_and_idle_before_quiet_after_the_next_spell():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, quiet=QUIET, quiet_after_s=0.05)
+    hop = BatchSubscriber()
+    pace.track(hop)
+    await asyncio.sleep(0.06)
+    await pace._round()
+    assert hop.pace == QUIET
+
+    pace.read(hop)
+    busy = hop.pace
+    await pace._round()
+
+    assert (busy, hop.pace) == (BUSY, IDLE)
+
+
+async def test_a_long_quiet_spell_does_not_shorten_the_waits_of_peoples_subscriptions():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, quiet=QUIET, quiet_after_s=0.0)
+    commands = BatchSubscriber()
+    pace.track(commands, Tempo.PEOPLE)
+
+    await pace._round()
+
+    assert commands.pace == PEOPLE
+
+
+def test_the_quiet_waits_are_never_shorter_than_the_idle_ones():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, quiet=Pace(100, 500), quiet_after_s=1.0)
+
+    assert pace.pace_after(Tempo.PIPELINE, 2.0) == Pace(250, 500)

@@ -134,3 +134,44 @@ async def test_the_observer_keeps_one_probe_and_sees_a_group_catch_up_between_tw
         await observer.stop()
 
     assert (before, after) == (3, 0)
+
+
+async def test_a_caught_up_group_is_asked_for_its_offsets_again_only_when_its_topic_moves_or_at_the_full_look(
+    pool, kafka_bootstrap,
+):
+    metrics = Metrics("test")
+    group, topic = f"caught-up-{uuid.uuid4().hex[:8]}", f"test.lag.{uuid.uuid4().hex[:8]}"
+    await publish(kafka_bootstrap, topic, [accepted_envelope()])
+    reader = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap, group_id=group,
+                              auto_offset_reset="earliest", enable_auto_commit=False)
+    await reader.start()
+    try:
+        while not sum(len(r) for r in (await reader.getmany(timeout_ms=1000)).values()):
+            pass
+        await reader.commit()
+    finally:
+        await reader.stop()
+    observer = Observer(metrics, pool, kafka_bootstrap, [(group, (topic,))], full_look_every=3)
+    asked: list[str] = []
+    try:
+        await observer.observe_once()  # the first look is a full one: caught up
+        assert observer._probe is not None
+        lag_behind = observer._probe.lag_behind
+
+        async def counted(group_asked, *args):
+            asked.append(group_asked)
+            return await lag_behind(group_asked, *args)
+
+        observer._probe.lag_behind = counted  # type: ignore[method-assign]
+        await observer.observe_once()
+        await observer.observe_once()
+        unmoved = list(asked)  # nothing moved: not asked
+        await observer.observe_once()  # the full look: asked
+        await publish(kafka_bootstrap, topic, [accepted_envelope()])
+        await observer.observe_once()  # the topic moved: asked, one behind
+        behind = metrics.registry.get_sample_value(
+            "lapor_consumer_lag", {"service": "test", "group": group, "topic": topic})
+    finally:
+        await observer.stop()
+
+    assert (unmoved, asked, behind) == ([], [group, group], 1)

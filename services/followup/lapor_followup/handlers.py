@@ -15,6 +15,7 @@ from lapor_shared.events.lifecycle import (
     ComplaintNeedsTriage,
     ComplaintRouted,
 )
+from lapor_shared.fetch_pace import Tempo
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REPORTER_COMMANDS
 
@@ -48,6 +49,6 @@ def register_handlers(runtime: Runtime, ctx: Context) -> None:
     admin = runtime.consumer("followup.admin_commands", commands_of("admin."))
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
-    runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands")
-    runtime.subscribe(reporter, REPORTER_COMMANDS.name, group_id=f"{GROUP}-reporter-commands")
-    runtime.subscribe(admin, family=ADMIN_COMMANDS, group_id=f"{GROUP}-admin-commands")
+    runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands", tempo=Tempo.PEOPLE)
+    runtime.subscribe(reporter, REPORTER_COMMANDS.name, group_id=f"{GROUP}-reporter-commands", tempo=Tempo.PEOPLE)
+    runtime.subscribe(admin, family=ADMIN_COMMANDS, group_id=f"{GROUP}-admin-commands", tempo=Tempo.PEOPLE)

@@ -24,6 +24,7 @@ from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.commands import RateHandling, ReopenComplaint, ReplyToResponse
 from lapor_shared.events.intake import ComplaintRejected, ComplaintSubmitted, SubmissionAccepted
+from lapor_shared.fetch_pace import Tempo
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS
 
@@ -44,7 +45,8 @@ def register_handlers(runtime: Runtime, channels: AdapterContext) -> None:
     }, serial=VIEW_ROWS)
 
     runtime.subscribe(results, SUBMISSION_RESULTS.name, group_id="lapor-gateway")
-    runtime.subscribe(view, COMPLAINTS.name, group_id="lapor-gateway-view")
+    # the public and the reporter's views: people look at them, no hop waits for them
+    runtime.subscribe(view, COMPLAINTS.name, group_id="lapor-gateway-view", tempo=Tempo.PEOPLE)
 
 
 def _in_turn(*handlers: Any) -> Any:

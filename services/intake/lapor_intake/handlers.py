@@ -10,6 +10,7 @@ from lapor_shared.binding import bound
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
+from lapor_shared.fetch_pace import Tempo
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, COMPLAINTS, SUBMISSIONS
 
@@ -33,5 +34,7 @@ def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     })
 
     runtime.subscribe(submissions, SUBMISSIONS.name, group_id="lapor-intake")
-    runtime.subscribe(admin_commands, family=ADMIN_COMMANDS, group_id="lapor-intake-commands", batch=False)
-    runtime.subscribe(placed, COMPLAINTS.name, group_id="lapor-intake-placements")
+    runtime.subscribe(admin_commands, family=ADMIN_COMMANDS, group_id="lapor-intake-commands", batch=False,
+                      tempo=Tempo.PEOPLE)
+    # a placement only decides which admins may erase a contact later: nothing waits for it
+    runtime.subscribe(placed, COMPLAINTS.name, group_id="lapor-intake-placements", tempo=Tempo.PEOPLE)

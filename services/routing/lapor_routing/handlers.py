@@ -8,6 +8,7 @@ from lapor_shared.events import commands as cmd
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.commands import DeactivateAgency, DecideTriage, ForwardComplaint, UpsertAgency
 from lapor_shared.events.intake import ComplaintAccepted
+from lapor_shared.fetch_pace import Tempo
 from lapor_shared.runtime import Runtime
 from lapor_shared.topics import ADMIN_COMMANDS, AGENCY_COMMANDS, COMPLAINTS, REGISTRY_COMMANDS
 
@@ -28,9 +29,9 @@ def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
     )
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
-    runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands")
-    runtime.subscribe(admin, family=ADMIN_COMMANDS, group_id=f"{GROUP}-admin-commands")
+    runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands", tempo=Tempo.PEOPLE)
+    runtime.subscribe(admin, family=ADMIN_COMMANDS, group_id=f"{GROUP}-admin-commands", tempo=Tempo.PEOPLE)
 
     # one registry change at a time: the agency cache is refreshed after each one commits
     runtime.subscribe(registry, REGISTRY_COMMANDS.name, group_id=f"{GROUP}-registry", batch=False,
-                      after=routing.refresh)
+                      after=routing.refresh, tempo=Tempo.PEOPLE)
