@@ -60,6 +60,14 @@ async def test_a_citizen_and_a_civic_app_file_complaints_over_http_and_find_them
 
         request_id = await wait_for(found_by_token, timeout=60, interval=0.5)
         assert request_id and request_id.startswith("LPR-")
-        [request] = (await http.get(f"/open311/v2/requests/{request_id}.json")).json()
+
+        async def shown() -> dict | None:
+            # like the public status, the request is a projection of lapor.complaints: it follows the token's
+            # answer (intake's answer on lapor.submissions.results) within moments, never before its content
+            [item] = (await http.get(f"/open311/v2/requests/{request_id}.json")).json()
+            return item if "service_request_id" in item else None
+
+        request = await wait_for(shown, timeout=30, interval=0.3)
+        assert request is not None, "the accepted request never showed"
         assert request["service_request_id"] == request_id
         assert request["status"] == "open"
