@@ -24,7 +24,6 @@ import asyncio
 import json
 import platform as host
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,14 +31,14 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from lapor_shared.events import encode, headers_of
-from lapor_shared.testing.infra import Infrastructure, start_infrastructure
+from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
 from lapor_shared.topics import SUBMISSIONS, key_of
 from tools.bench_baselines import kafka_pass_through, postgres_hop_rate
 from tools.bench_naive import naive_faststream_pipeline
 from tools.bench_report import Collector, ResourceSampler, summarise, write_chart
 from tools.bench_workload import PIPELINE_ENV, Workload
-from tools.platform_infra import quiet_logging, say
+from tools.platform_infra import measuring_infrastructure, say
 
 LIGHT_RATE = 10.0
 """Complaints per second of the light phase (issue 17: p50 ≤ 100 ms end to end at this rate)."""
@@ -174,10 +173,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
-    quiet_logging()
-    work = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
-    say("menyalakan Kafka dan PostgreSQL tertanam", "starting the embedded Kafka and PostgreSQL")
-    infra = start_infrastructure(work)
+    infra, work = measuring_infrastructure("lapor-bench-")
     result = asyncio.run(run(args, infra, work))
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"

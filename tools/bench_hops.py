@@ -19,19 +19,18 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import asyncpg
 import psutil
 
-from lapor_shared.testing.infra import Infrastructure, start_infrastructure
+from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
 from tools.bench import publish
 from tools.bench_report import Collector
 from tools.bench_workload import PIPELINE_ENV, Workload
-from tools.platform_infra import quiet_logging, say
+from tools.platform_infra import measuring_infrastructure, say
 
 NOTIFY = """
 SELECT n.notification_id::text AS id, n.source_event_id::text AS source, extract(epoch FROM i.processed_at) AS tx_start,
@@ -164,9 +163,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--before", type=int, default=0, help="complaints sent as fast as possible first")
     args = parser.parse_args()
-    quiet_logging()
-    work = Path(tempfile.mkdtemp(prefix="lapor-hops-"))
-    asyncio.run(run(args, start_infrastructure(work), work))
+    infra, work = measuring_infrastructure("lapor-hops-")
+    asyncio.run(run(args, infra, work))
 
 
 if __name__ == "__main__":

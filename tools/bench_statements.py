@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,12 +27,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from lapor_shared.testing.infra import Infrastructure, start_infrastructure
+from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import SERVICES, Platform
 from tools.bench import phase
 from tools.bench_report import Collector
 from tools.bench_workload import PIPELINE_ENV, Workload
-from tools.platform_infra import quiet_logging, say
+from tools.platform_infra import measuring_infrastructure, say
 
 _PER_ROLE = """
 SELECT r.rolname AS service, s.toplevel, sum(s.calls) AS calls, sum(s.total_exec_time) AS ms
@@ -158,10 +157,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
-    quiet_logging()
-    work = Path(tempfile.mkdtemp(prefix="lapor-statements-"))
-    say("menyalakan Kafka dan PostgreSQL tertanam", "starting the embedded Kafka and PostgreSQL")
-    infra = start_infrastructure(work)
+    infra, work = measuring_infrastructure("lapor-statements-")
     try:
         result = asyncio.run(measure(args, infra, work))
     finally:

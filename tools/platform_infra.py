@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +22,7 @@ from lapor_shared.infra import EmbeddedKafka, EmbeddedPostgres, wait_for_kafka
 from lapor_shared.kafka import provision_topics
 from lapor_shared.logging import configure_logging
 from lapor_shared.settings import ServiceSettings
+from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.topics import all_topics
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -35,6 +37,15 @@ def quiet_logging() -> None:
     """The supervisor speaks in progress lines; library logs only when something is wrong."""
     configure_logging("platform", fmt="console", level="WARNING")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refused connections while Kafka boots
+
+
+def measuring_infrastructure(prefix: str) -> tuple[Infrastructure, Path]:
+    """What every measuring tool starts from: quiet logs, a throw-away work folder (``prefix``…) and the
+    test infrastructure's ladder (configured URLs, containers, else the embedded pair), said as it starts."""
+    quiet_logging()
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    say("menyalakan Kafka dan PostgreSQL tertanam", "starting the embedded Kafka and PostgreSQL")
+    return start_infrastructure(work), work
 
 
 def env_first(*names: str) -> str | None:
