@@ -45,9 +45,10 @@ from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
-from lapor_shared.tx import Answer, Handler, Pending, Source, Tx
+from lapor_shared.tx import Answer, Batch, Handler, Pending, Source, Tx, Use
 
-__all__ = ["TRANSIENT_ERRORS", "Consumer", "Handler", "Source", "Tx", "claim", "claim_many", "redact_body"]
+__all__ = ["TRANSIENT_ERRORS", "Batch", "Consumer", "Handler", "Source", "Tx", "Use", "claim", "claim_many",
+           "redact_body"]
 
 log = get_logger(component="consumer")
 redact_body = deadletter.redact_body
@@ -60,7 +61,7 @@ class _Item:
     record: Any
     envelope: Envelope[Any] | None = None
     reason: str | None = None
-    handler: Handler | None = None
+    handler: Use | None = None
 
     @property
     def message_id(self) -> str:
@@ -78,14 +79,15 @@ class Consumer:
         pool: Callable[[], asyncpg.Pool],
         *,
         producer: str,
-        handlers: Mapping[type[Payload], Handler],
+        handlers: Mapping[type[Payload], Use],
         settings: DeliverySettings,
         outbox: Outbox | None = None,
         metrics: Metrics | None = None,
         answer_undecodable: Answer | None = None,
         serial: str | None = None,
     ) -> None:
-        """``pool`` is a callable so that consumers can be declared before the pool exists.
+        """``pool`` is a callable so that consumers can be declared before the pool exists. ``handlers``
+        maps each event type to a use case taking one event, or to a ``Batch`` taking a run of them.
 
         ``serial`` names a lock that consumers of one service share when they write the same rows in
         orders of their own (two topics keyed differently): each transaction takes it first, so their
@@ -184,20 +186,31 @@ class Consumer:
             claims = await claim_many(conn, self.name, ids, digests)
             if claims.conflicts or len(set(zip(ids, digests, strict=True))) != len(set(ids)):
                 raise _Conflict()
+            run: list[Tx] = []  # consecutive events of one Batch use case, handed over together
+            run_of: Batch | None = None
             for item, message_id in zip(work, ids, strict=True):
                 if message_id not in claims.fresh:
                     duplicates += 1
                     continue
                 claims.fresh.discard(message_id)  # the same event twice in one batch runs once
-                if item.envelope is None or item.handler is None:
-                    if await self._settle_undecodable(conn, item.record, message_id, item.reason or "undecodable"):
-                        dead += 1
-                    else:
-                        processed += 1
-                    continue
-                with self._context(item.record, item.envelope):
-                    await item.handler(self._tx(conn, item.envelope, item.record, pending), item.envelope)
                 processed += 1
+                handler, envelope = item.handler, item.envelope
+                if isinstance(handler, Batch) and envelope is not None:
+                    if handler != run_of:
+                        await self._run(run_of, run)
+                        run, run_of = [], handler
+                    run.append(self._tx(conn, envelope, item.record, pending))
+                    continue
+                await self._run(run_of, run)
+                run, run_of = [], None
+                if envelope is None or handler is None or isinstance(handler, Batch):
+                    if await self._settle_undecodable(conn, item.record, message_id, item.reason or "undecodable"):
+                        processed -= 1
+                        dead += 1
+                    continue
+                with self._context(item.record, envelope):
+                    await handler(self._tx(conn, envelope, item.record, pending), envelope)
+            await self._run(run_of, run)
             await pending.flush(conn, self._outbox)
         self._count(processed=processed, duplicates=duplicates, dead=dead)
         if duplicates:
@@ -205,6 +218,12 @@ class Consumer:
         if dead:
             log.warning("message_dead_lettered", count=dead,
                         reasons=sorted({deadletter.clean_text(i.reason or "", 120) for i in work if i.reason}))
+
+    @staticmethod
+    async def _run(batch: Batch | None, txs: list[Tx]) -> None:
+        """Hand a run of events to its ``Batch`` use case (nothing to do for an empty run)."""
+        if batch is not None and txs:
+            await batch.handle(txs)
 
     # --- one record at a time, with retries -----------------------------------------------------------
 
@@ -218,7 +237,7 @@ class Consumer:
         with self._context(record, item.envelope):
             await self._process(item.handler, item.envelope, record)
 
-    async def _process(self, handler: Handler, envelope: Envelope[Any], record: Any) -> None:
+    async def _process(self, handler: Use, envelope: Envelope[Any], record: Any) -> None:
         attempt = failures = 0
         while True:
             attempt += 1
@@ -252,7 +271,7 @@ class Consumer:
                 )
             return
 
-    async def _apply(self, handler: Handler, envelope: Envelope[Any], record: Any) -> str:
+    async def _apply(self, handler: Use, envelope: Envelope[Any], record: Any) -> str:
         async with self._get_pool().acquire() as conn, conn.transaction():
             await self._begin(conn)
             claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
@@ -263,7 +282,8 @@ class Consumer:
                 log.info("duplicate_skipped")
                 return "duplicate"
             pending = Pending()
-            await handler(self._tx(conn, envelope, record, pending), envelope)
+            tx = self._tx(conn, envelope, record, pending)
+            await (handler.handle([tx]) if isinstance(handler, Batch) else handler(tx, envelope))
             await pending.flush(conn, self._outbox)
         self._count(processed=1)
         return "processed"
@@ -317,7 +337,7 @@ class Consumer:
     def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any, pending: Pending) -> Tx:
         """The use case's view of the transaction; its events join ``pending``, written before the commit."""
         return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record),
-                  pending=pending)
+                  pending=pending, scope=lambda: self._context(record, envelope))
 
     @contextmanager
     def _context(self, record: Any, envelope: Envelope[Any]) -> Iterator[None]:

@@ -43,7 +43,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from lapor_shared import http_errors
-from lapor_shared.consumer import Consumer, Handler
+from lapor_shared.consumer import Consumer, Use
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.envelope import envelope_type
@@ -184,7 +184,7 @@ class Runtime(Generic[SettingsT]):
             raise RuntimeError("the HTTP database pool exists only after startup")
         return self._http_pool
 
-    def consumer(self, name: str, handlers: Mapping[type[Payload], Handler], **options: Any) -> Consumer:
+    def consumer(self, name: str, handlers: Mapping[type[Payload], Use], **options: Any) -> Consumer:
         """A consumer whose transactions use this runtime's pool and outbox (``options``: see ``Consumer``)."""
         consumer = Consumer(
             name, lambda: self.pool, producer=self.name, handlers=handlers,

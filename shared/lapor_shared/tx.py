@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -62,6 +63,9 @@ class Tx:
     source: Source | None = None
     """None when no Kafka record is being handled (a timer, a test calling a use case directly)."""
     pending: Pending | None = None
+    scope: Callable[[], AbstractContextManager[object]] = nullcontext
+    """Entered, log lines name ``cause`` and the trace is its own: the consumer enters it around a handler,
+    a ``Batch`` handler around its work on each event (statements for the whole batch run outside)."""
 
     async def emit(
         self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,
@@ -120,6 +124,21 @@ class Tx:
 
 
 Handler = Callable[[Tx, Envelope[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A use case that takes a run of events at once, to turn them into a few set-based statements (a
+    statement per kind of row per batch, not per event: issue 17). The consumer hands it each run of
+    consecutive fresh events mapped to this same ``Batch`` in the record order, one ``Tx`` per event (its
+    ``cause`` is the event; enter ``tx.scope()`` for what is said or emitted about it). It shares the
+    batch's transaction; if it fails, the batch is taken again one event at a time, each a run of one."""
+
+    handle: Callable[[Sequence[Tx]], Awaitable[None]]
+
+
+Use = Handler | Batch
+"""What a consumer maps an event type to."""
 Answer = Callable[[Tx, Any], Awaitable[bool]]
 """Given a record that cannot be decoded, answer its sender in the transaction (True) or let it be
 dead-lettered (False); intake tells a channel why its submission was unreadable this way."""

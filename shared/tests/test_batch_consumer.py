@@ -11,15 +11,15 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from lapor_shared.consumer import Consumer
+from lapor_shared.consumer import Batch, Consumer
 from lapor_shared.db import create_pool
 from lapor_shared.events import encode
 from lapor_shared.events.intake import ComplaintAccepted
-from lapor_shared.events.lifecycle import DeadlineSet
+from lapor_shared.events.lifecycle import ComplaintRouted, DeadlineSet
 from lapor_shared.migrator import migrate
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings, PostgresSettings
-from lapor_shared.testing.factories import accepted_envelope
+from lapor_shared.testing.factories import accepted_envelope, routed_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -157,3 +157,54 @@ async def test_a_batchs_events_reach_the_outbox_in_one_statement_in_the_order_th
     assert writes == [4]
     rows = await pool.fetch("SELECT payload FROM outbox WHERE topic = 'lapor.complaints' ORDER BY id")
     assert [json.loads(r["payload"])["complaint_id"] for r in rows] == [str(e.complaint_id) for e in envelopes]
+
+
+def batch_consumer_for(pool: asyncpg.Pool, runs: list[list[str]], *, fail_on: set[str] = frozenset()) -> Consumer:
+    """Accepted events go to a ``Batch`` use case (one statement per run), routed ones one at a time."""
+
+    async def record_run(txs):
+        runs.append([tx.cause.tracking_number for tx in txs])
+        if fail_on & {tx.cause.tracking_number for tx in txs}:
+            raise RuntimeError("this complaint always breaks its handler")
+        await txs[0].conn.execute("INSERT INTO effects SELECT unnest($1::uuid[]), 1",
+                                  [tx.cause.complaint_id for tx in txs])
+        for tx in txs:
+            with tx.scope():
+                await tx.emit(DeadlineSet(stage="follow_up", agency_id="umum.18.71", due_at=tx.cause.occurred_at,
+                                          working_days=5, policy_version="test"))
+
+    async def record_one(tx, envelope):
+        runs.append([envelope.tracking_number])
+        await tx.conn.execute("INSERT INTO effects VALUES ($1, 2)", envelope.complaint_id)
+
+    settings = DeliverySettings(retry_initial_backoff_s=0.001, retry_max_backoff_s=0.002, handler_max_attempts=2)
+    return Consumer("test.batch", lambda: pool, producer="test", settings=settings,
+                    handlers={ComplaintAccepted: Batch(record_run), ComplaintRouted: record_one})
+
+
+async def test_a_batch_use_case_gets_each_run_of_its_events_whole_and_in_record_order(pool):
+    a, b, routed, c, d = (accepted_envelope(), accepted_envelope(), routed_envelope(), accepted_envelope(),
+                          accepted_envelope())
+    runs: list[list[str]] = []
+
+    await batch_consumer_for(pool, runs).handle_batch(records_of(a, b, routed, c, d, a))
+
+    assert runs == [[a.tracking_number, b.tracking_number], [routed.tracking_number],
+                    [c.tracking_number, d.tracking_number]]  # a again: a duplicate, skipped
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 5
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 5
+    emitted = await pool.fetch("SELECT payload FROM outbox WHERE topic = 'lapor.complaints' ORDER BY id")
+    assert [json.loads(r["payload"])["causation_id"] for r in emitted] == [
+        str(e.event_id) for e in (a, b, c, d)]
+
+
+async def test_a_failing_batch_use_case_is_retried_one_event_at_a_time_and_only_the_bad_one_dead_lettered(pool):
+    good, bad, other = accepted_envelope(), accepted_envelope(), accepted_envelope()
+    runs: list[list[str]] = []
+
+    await batch_consumer_for(pool, runs, fail_on={bad.tracking_number}).handle_batch(records_of(good, bad, other))
+
+    assert runs[0] == [good.tracking_number, bad.tracking_number, other.tracking_number]
+    assert [good.tracking_number] in runs[1:] and [other.tracking_number] in runs[1:]
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 2
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'lapor.deadletter'") == 1
