@@ -44,7 +44,7 @@ from lapor_shared.outbox import Outbox
 from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
-from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier
+from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier, trace_parent, within
 from lapor_shared.tx import Answer, Batch, Handler, Pending, Source, Tx, Use
 
 __all__ = ["TRANSIENT_ERRORS", "Batch", "Consumer", "Handler", "Source", "Tx", "Use", "claim", "claim_many",
@@ -208,8 +208,9 @@ class Consumer:
                         processed -= 1
                         dead += 1
                     continue
-                with self._context(item.record, envelope):
-                    await handler(self._tx(conn, envelope, item.record, pending), envelope)
+                scope = _EventScope(item.record, envelope)
+                with scope.span(self.name):
+                    await handler(self._tx(conn, envelope, item.record, pending, scope), envelope)
             await self._run(run_of, run)
             await pending.flush(conn, self._outbox)
         self._count(processed=processed, duplicates=duplicates, dead=dead)
@@ -234,15 +235,16 @@ class Consumer:
         if item.envelope is None or item.handler is None:
             await self._dead_letter(record, message_id=item.message_id, reason=item.reason or "undecodable")
             return
-        with self._context(record, item.envelope):
-            await self._process(item.handler, item.envelope, record)
+        scope = _EventScope(record, item.envelope)
+        with scope.span(self.name):
+            await self._process(item.handler, item.envelope, record, scope)
 
-    async def _process(self, handler: Use, envelope: Envelope[Any], record: Any) -> None:
+    async def _process(self, handler: Use, envelope: Envelope[Any], record: Any, scope: _EventScope) -> None:
         attempt = failures = 0
         while True:
             attempt += 1
             try:
-                outcome = await self._apply(handler, envelope, record)
+                outcome = await self._apply(handler, envelope, record, scope)
             except asyncio.CancelledError:
                 raise
             except TRANSIENT_ERRORS as exc:
@@ -271,7 +273,7 @@ class Consumer:
                 )
             return
 
-    async def _apply(self, handler: Use, envelope: Envelope[Any], record: Any) -> str:
+    async def _apply(self, handler: Use, envelope: Envelope[Any], record: Any, scope: _EventScope) -> str:
         async with self._get_pool().acquire() as conn, conn.transaction():
             await self._begin(conn)
             claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
@@ -282,7 +284,7 @@ class Consumer:
                 log.info("duplicate_skipped")
                 return "duplicate"
             pending = Pending()
-            tx = self._tx(conn, envelope, record, pending)
+            tx = self._tx(conn, envelope, record, pending, scope)
             await (handler.handle([tx]) if isinstance(handler, Batch) else handler(tx, envelope))
             await pending.flush(conn, self._outbox)
         self._count(processed=1)
@@ -334,18 +336,12 @@ class Consumer:
         if self._serial is not None:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"serial:{self._serial}")
 
-    def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any, pending: Pending) -> Tx:
+    def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any, pending: Pending,
+            scope: _EventScope | None = None) -> Tx:
         """The use case's view of the transaction; its events join ``pending``, written before the commit."""
         return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record),
-                  pending=pending, scope=lambda: self._context(record, envelope))
+                  pending=pending, scope=scope or _EventScope(record, envelope))
 
-    @contextmanager
-    def _context(self, record: Any, envelope: Envelope[Any]) -> Iterator[None]:
-        """The trace the producer started continues here; every log line names the event and the record."""
-        with continue_trace(headers_to_carrier(record.headers), f"process {envelope.event_type}",
-                            consumer=self.name, event_id=envelope.event_id):
-            with structlog.contextvars.bound_contextvars(**_log_context(record, envelope), trace_id=current_trace_id()):
-                yield
 
     def _backoff(self, attempt: int) -> float:
         return backoff(attempt, self._settings.retry_initial_backoff_s, self._settings.retry_max_backoff_s)
@@ -384,6 +380,38 @@ class Consumer:
                       partitions=sorted(f"{tp.topic}:{tp.partition}@{o}" for tp, o in earliest.items()),
                       occurrences=self._defects)
         await asyncio.sleep(self._backoff(min(self._defects, 10)))
+
+
+class _EventScope:
+    """An event's trace and log context, the same each time it is entered (``Tx.scope``): the trace the
+    producer started continues here, and every log line names the event and the record."""
+
+    __slots__ = ("_parent", "envelope", "record")
+
+    def __init__(self, record: Any, envelope: Envelope[Any]) -> None:
+        self.record = record
+        self.envelope = envelope
+        self._parent: Any = None
+
+    def parent(self) -> Any:
+        if self._parent is None:
+            self._parent = trace_parent(headers_to_carrier(self.record.headers))
+        return self._parent
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with within(self.parent()), structlog.contextvars.bound_contextvars(
+                **_log_context(self.record, self.envelope), trace_id=current_trace_id()):
+            yield
+
+    @contextmanager
+    def span(self, consumer: str) -> Iterator[None]:
+        """Around a handler: a consumer span of the event's trace (when spans are exported) and its log context."""
+        with continue_trace({}, f"process {self.envelope.event_type}", parent=self.parent(), consumer=consumer,
+                            event_id=self.envelope.event_id):
+            with structlog.contextvars.bound_contextvars(**_log_context(self.record, self.envelope),
+                                                         trace_id=current_trace_id()):
+                yield
 
 
 def _log_context(record: Any, envelope: Envelope[Any]) -> dict[str, Any]:

@@ -66,13 +66,35 @@ def headers_to_carrier(headers: Any) -> dict[str, str]:
     return {k: (v or b"").decode(errors="replace") for k, v in (headers or ())}
 
 
-@contextmanager
-def continue_trace(headers: Mapping[str, str], name: str, **attributes: Any) -> Iterator[trace.Span]:
-    """A consumer span whose parent is the trace found in ``headers`` (or a new trace); without an
-    exporter, the parent's context itself (no span is made that nobody would see)."""
+def trace_parent(headers: Mapping[str, str]) -> otel_context.Context:
+    """The trace found in ``headers``; without one and without an exporter, a new trace to carry on."""
     parent = propagate.extract(dict(headers))
     if not _exporting and not trace.get_current_span(parent).get_span_context().is_valid:
         parent = _new_trace(parent)
+    return parent
+
+
+@contextmanager
+def within(parent: otel_context.Context) -> Iterator[None]:
+    """``parent``'s trace current (what is emitted or logged inside carries it on), unless it already is
+    (a consumer span of it, entered around the handler, stays the parent of what is inside)."""
+    if trace.get_current_span().get_span_context().trace_id == \
+            trace.get_current_span(parent).get_span_context().trace_id:
+        yield
+        return
+    token = otel_context.attach(parent)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+@contextmanager
+def continue_trace(headers: Mapping[str, str], name: str, *, parent: otel_context.Context | None = None,
+                   **attributes: Any) -> Iterator[trace.Span]:
+    """A consumer span whose parent is the trace found in ``headers`` (or ``parent``, or a new trace);
+    without an exporter, the parent's context itself (no span is made that nobody would see)."""
+    parent = parent if parent is not None else trace_parent(headers)
     token = otel_context.attach(parent)
     try:
         if not _exporting:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lapor_notify.plan import HANDLED
 from lapor_notify.service import Notifier
+from lapor_shared.consumer import Batch
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
 from lapor_shared.events.notifications import NotificationFailed, NotificationSent
 from lapor_shared.runtime import Runtime
@@ -12,7 +13,8 @@ from lapor_shared.topics import COMPLAINTS, CONTACTS
 
 def register_handlers(runtime: Runtime, notifier: Notifier) -> None:
     runtime.publishes(NotificationSent, NotificationFailed)
-    lifecycle = runtime.consumer("notify.complaints", {event: notifier.on_lifecycle for event in HANDLED})
+    batch = Batch(notifier.lifecycle_batch)  # a run of lifecycle events in four statements
+    lifecycle = runtime.consumer("notify.complaints", dict.fromkeys(HANDLED, batch))
     contacts = runtime.consumer("notify.contacts", {
         ReporterContactShared: notifier.store_contact,
         ReporterContactErased: notifier.erase_contact,

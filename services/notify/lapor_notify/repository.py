@@ -36,35 +36,44 @@ class ContactState:
     """A contact is stored (else the reporter's e-mail and SMS wait for it)."""
 
 
-async def complaint(conn: Conn, complaint_id: UUID) -> tuple[ComplaintView | None, ContactState]:
-    """What notify remembers of the complaint (None: nothing yet) and its reporter's contact state, in one
+async def complaints_of(
+    conn: Conn, complaint_ids: Sequence[UUID]
+) -> dict[UUID, tuple[ComplaintView | None, ContactState]]:
+    """What notify remembers of each complaint (None: nothing yet) and its reporter's contact state, in one
     statement."""
-    row = await conn.fetchrow(
-        "SELECT c.complaint_id, c.tracking_number, c.title, c.agency_id, c.agency_name, c.anonymous,"
+    rows = await conn.fetch(
+        "SELECT w.id, c.complaint_id, c.tracking_number, c.title, c.agency_id, c.agency_name, c.anonymous,"
         " c.confidential, c.closed_at,"
         " EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = w.id) AS contact_erased,"
         " EXISTS (SELECT 1 FROM contacts k WHERE k.complaint_id = w.id) AS contact_known"
-        " FROM (SELECT $1::uuid AS id) AS w LEFT JOIN complaints c ON c.complaint_id = w.id", complaint_id,
+        " FROM unnest($1::uuid[]) AS w (id) LEFT JOIN complaints c ON c.complaint_id = w.id",
+        list(dict.fromkeys(complaint_ids)),
     )
-    assert row is not None
-    values = dict(row)
-    contact = ContactState(erased=values.pop("contact_erased"), known=values.pop("contact_known"))
-    return (ComplaintView(**values) if values["complaint_id"] is not None else None), contact
+    found: dict[UUID, tuple[ComplaintView | None, ContactState]] = {}
+    for row in rows:
+        values = dict(row)
+        wanted = values.pop("id")
+        contact = ContactState(erased=values.pop("contact_erased"), known=values.pop("contact_known"))
+        found[wanted] = (ComplaintView(**values) if values["complaint_id"] is not None else None), contact
+    return found
 
 
-async def save_complaint(conn: Conn, view: ComplaintView, now: datetime) -> None:
+async def save_complaints(conn: Conn, views: Sequence[ComplaintView], now: datetime) -> None:
+    """Remember these views (one per complaint), in one statement."""
     await conn.execute(
         """
         INSERT INTO complaints (complaint_id, tracking_number, title, agency_id, agency_name, anonymous,
                                 confidential, closed_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        SELECT t.*, $9::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                                $6::boolean[], $7::boolean[], $8::timestamptz[]) AS t
         ON CONFLICT (complaint_id) DO UPDATE SET tracking_number = EXCLUDED.tracking_number,
             title = EXCLUDED.title, agency_id = EXCLUDED.agency_id, agency_name = EXCLUDED.agency_name,
             anonymous = EXCLUDED.anonymous, confidential = EXCLUDED.confidential, closed_at = EXCLUDED.closed_at,
             updated_at = EXCLUDED.updated_at
         """,
-        view.complaint_id, view.tracking_number, view.title, view.agency_id, view.agency_name, view.anonymous,
-        view.confidential, view.closed_at, now,
+        [v.complaint_id for v in views], [v.tracking_number for v in views], [v.title for v in views],
+        [v.agency_id for v in views], [v.agency_name for v in views], [v.anonymous for v in views],
+        [v.confidential for v in views], [v.closed_at for v in views], now,
     )
 
 
@@ -91,6 +100,8 @@ class NewDelivery:
     status: str
     due_at: datetime
     created_at: datetime
+    traceparent: str | None = None
+    """The trace of the event that caused it (the worker that sends it continues it); None: the current one."""
 
 
 async def record(conn: Conn, d: NewDelivery) -> bool:
@@ -106,13 +117,13 @@ WITH new AS (
     SELECT t.notification_id, t.source_event_id, t.source_event_type, t.correlation_id, t.complaint_id,
         t.tracking_number, t.jurisdiction_code, t.recipient_kind, t.recipient_ref, t.channel, t.template,
         ARRAY(SELECT jsonb_array_elements_text(t.languages::jsonb)), t.subject, t.body, t.sms_text,
-        t.data::jsonb, t.status, t.due_at, t.created_at, t.created_at, $20
+        t.data::jsonb, t.status, t.due_at, t.created_at, t.created_at, t.traceparent
     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-                $16::text[], $17::text[], $18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY
+                $16::text[], $17::text[], $18::timestamptz[], $19::timestamptz[], $20::text[]) WITH ORDINALITY
         AS t (notification_id, source_event_id, source_event_type, correlation_id, complaint_id, tracking_number,
               jurisdiction_code, recipient_kind, recipient_ref, channel, template, languages, subject, body,
-              sms_text, data, status, due_at, created_at, position)
+              sms_text, data, status, due_at, created_at, traceparent, position)
     ORDER BY t.position
     ON CONFLICT (source_event_id, recipient_ref, channel) DO NOTHING
     RETURNING notification_id
@@ -128,20 +139,22 @@ async def record_many(conn: Conn, deliveries: Sequence[NewDelivery], *, wake: bo
     recorded before is left as it was). ``wake``: the workers hear of them at commit (``wake_workers``),
     in the same statement.
 
-    The current trace context is stored with them, so the worker that sends them continues the same trace.
+    Each is stored with its event's trace (``traceparent``, else the current one), so the worker that sends
+    it continues the same trace.
     """
     if not deliveries:
         return []
-    columns: list[list[Any]] = [[] for _ in range(19)]
+    current = current_trace_headers().get("traceparent")
+    columns: list[list[Any]] = [[] for _ in range(20)]
     for d in deliveries:
         for column, value in zip(columns, (
             d.notification_id, d.source_event_id, d.source_event_type, d.correlation_id, d.complaint_id,
             d.tracking_number, d.jurisdiction_code, d.recipient_kind, d.recipient_ref, d.channel, d.template,
             json.dumps(list(d.languages)), d.subject, d.body, d.sms_text, json.dumps(d.data), d.status, d.due_at,
-            d.created_at,
+            d.created_at, d.traceparent or current,
         ), strict=True):
             column.append(value)
-    row = await conn.fetchrow(_RECORD_MANY, *columns, current_trace_headers().get("traceparent"), wake)
+    row = await conn.fetchrow(_RECORD_MANY, *columns, wake)
     assert row is not None
     return list(row["recorded"])
 

@@ -6,6 +6,7 @@ Sending is the delivery worker's job (``worker.py``), so a slow provider never h
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +21,7 @@ from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
 from lapor_shared.logging import get_logger
+from lapor_shared.tracing import current_trace_headers
 
 log = get_logger(component="notify")
 
@@ -41,34 +43,66 @@ class Notifier:
     # --- lifecycle events -------------------------------------------------------------------
 
     async def on_lifecycle(self, tx: Tx, envelope: Envelope[Any]) -> None:
-        """Remember what later messages need, then record the deliveries this event causes: all of them in
-        one statement, which wakes the workers at commit (``repository.record_many``)."""
-        if envelope.complaint_id is None:
-            log.warning("lifecycle_event_without_complaint_ignored")
-            return
-        conn = tx.conn
-        view, contact = await repository.complaint(conn, envelope.complaint_id)
-        updated = plan.updated_view(envelope, view)
-        if updated is not None:
-            await repository.save_complaint(conn, updated, self.clock.now())
-            view = updated
-        assert view is not None
-        planned = [(p, delivery) for p in plan.plan(envelope, view)
-                   for delivery in await self._deliveries(conn, envelope, p, contact)]
-        recorded = set(await repository.record_many(conn, [delivery for _, delivery in planned]))
-        for p, delivery in planned:
-            if delivery.notification_id in recorded:
-                log.info("delivery_recorded", delivery_id=str(delivery.notification_id), template=p.template,
-                         recipient_ref=p.recipient_ref, channel=delivery.channel, status=delivery.status)
+        """One lifecycle event (``lifecycle_batch`` for a run of them)."""
+        await self._record(tx.conn, [(tx, envelope)])
 
-    async def _deliveries(
-        self, conn: Conn, envelope: Envelope[Any], p: plan.Planned, contact: repository.ContactState
+    async def lifecycle_batch(self, txs: Sequence[Tx]) -> None:
+        """A run of lifecycle events, one ``Tx`` each (the consumer's ``Batch``)."""
+        await self._record(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+
+    async def _record(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
+        """Remember what later messages need and record the deliveries the events cause, in four statements
+        whatever their number: the complaints read, the changed ones saved, the agencies' addresses read,
+        the deliveries recorded (``repository.record_many``, which wakes the workers at commit). Each event
+        is planned against the complaint as the events before it in the run left it, as one by one."""
+        for tx, envelope in events:
+            if envelope.complaint_id is None:
+                with tx.scope():
+                    log.warning("lifecycle_event_without_complaint_ignored")
+        events = [(tx, e) for tx, e in events if e.complaint_id is not None]
+        if not events:
+            return
+        known = await repository.complaints_of(conn, [e.complaint_id for _, e in events if e.complaint_id])
+        views = {complaint_id: view for complaint_id, (view, _) in known.items()}
+        changed: dict[UUID, plan.ComplaintView] = {}
+        planned: list[tuple[Tx, Envelope[Any], plan.Planned]] = []
+        for tx, envelope in events:
+            assert envelope.complaint_id is not None
+            updated = plan.updated_view(envelope, views[envelope.complaint_id])
+            if updated is not None:
+                views[envelope.complaint_id] = changed[envelope.complaint_id] = updated
+            view = views[envelope.complaint_id]
+            assert view is not None
+            planned += [(tx, envelope, p) for p in plan.plan(envelope, view)]
+        if changed:
+            await repository.save_complaints(conn, list(changed.values()), self.clock.now())
+        agencies = {p.recipient_ref for _, _, p in planned if p.recipient_kind != "reporter"}
+        addresses = await repository.recipients_of(conn, sorted(agencies)) if agencies else {}
+        deliveries: list[tuple[Tx, plan.Planned, repository.NewDelivery]] = []
+        for tx, envelope, p in planned:
+            assert envelope.complaint_id is not None
+            with tx.scope():
+                recipient = None if p.recipient_kind == "reporter" \
+                    else recipients.resolved(addresses.get(p.recipient_ref), p.recipient_ref)
+                deliveries += [(tx, p, d) for d in self._deliveries(envelope, p, known[envelope.complaint_id][1],
+                                                                     recipient)]
+        recorded = set(await repository.record_many(conn, [d for _, _, d in deliveries]))
+        for tx, p, delivery in deliveries:
+            if delivery.notification_id in recorded:
+                with tx.scope():
+                    log.info("delivery_recorded", delivery_id=str(delivery.notification_id), template=p.template,
+                             recipient_ref=p.recipient_ref, channel=delivery.channel, status=delivery.status)
+
+    def _deliveries(
+        self, envelope: Envelope[Any], p: plan.Planned, contact: repository.ContactState,
+        recipient: dict[str, Any] | None,
     ) -> list[repository.NewDelivery]:
-        """The deliveries of one planned message, one per channel (recorded with the event's others, in one
-        statement, by ``on_lifecycle``)."""
-        assert envelope.complaint_id is not None  # on_lifecycle let only these through
+        """The deliveries of one planned message, one per channel (recorded with the others of the run, in
+        one statement, by ``_record``); called in the event's scope, whose trace they carry on."""
+        assert envelope.complaint_id is not None  # _record let only these through
         now = self.clock.now()
         s = self.settings.sending
+        traceparent = current_trace_headers().get("traceparent")
         targets: list[tuple[str, str, datetime]] = []  # channel, status, due
         if p.recipient_kind == "reporter":
             languages = list(self.settings.reporter_languages)
@@ -79,7 +113,6 @@ class Notifier:
                         targets.append((channel, "pending", now) if contact.known
                                        else (channel, "waiting_contact", now + timedelta(seconds=s.contact_wait_s)))
         else:
-            recipient = recipients.resolved(await repository.recipient(conn, p.recipient_ref), p.recipient_ref)
             languages = list(recipient["languages"]) if recipient else ["id"]
             channels = [c for c in recipients.channels_of(recipient) if c in self.enabled] or ["inbox"]
             digest = recipient["digest"] if recipient else "none"
@@ -114,7 +147,7 @@ class Notifier:
                 jurisdiction_code=envelope.jurisdiction_code, recipient_kind=p.recipient_kind,
                 recipient_ref=p.recipient_ref, channel=channel, template=p.template, languages=languages,
                 subject=message.subject, body=message.body, sms_text=message.sms, data=data, status=status,
-                due_at=due, created_at=now,
+                due_at=due, created_at=now, traceparent=traceparent,
             ))
         return deliveries
 

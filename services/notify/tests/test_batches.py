@@ -16,7 +16,8 @@ from lapor_notify import repository
 from lapor_notify.channels.base import OutboundMessage
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.clock import ManualClock
-from lapor_shared.testing.factories import accepted_envelope, contact_shared, routed_envelope
+from lapor_shared.testing.factories import accepted_envelope, complaint_routed, contact_shared, routed_envelope
+from lapor_shared.testing.records import record
 
 from .harness import NotifyHarness, RecordingChannel
 from .test_recovery import end_connection_of, wait_for
@@ -191,3 +192,69 @@ async def test_a_claims_addresses_are_read_together_and_each_message_still_gets_
     assert reads == [sorted(c.complaint_id for c in complaints)], "one read for the whole claim"
     assert sorted((m.complaint_id, m.to) for m in fakes["email"].sent) == sorted(
         (c.complaint_id, f"warga{i}@example.org") for i, c in enumerate(complaints))
+
+
+def lifecycle_story() -> list[Any]:
+    """Two complaints' events interleaved, the second complaint re-routed and its acceptance sent twice."""
+    first, second = accepted_envelope(), accepted_envelope()
+    rerouted = routed_envelope(complaint_routed(route_count=2), caused_by=second)
+    return [first, second, routed_envelope(caused_by=first), routed_envelope(caused_by=second), second, rerouted]
+
+
+async def recorded_state(h: NotifyHarness) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+    """Deliveries (without their generated ids and trace) and notify's memory of the complaints."""
+    deliveries = sorted(
+        (r["source_event_id"], r["recipient_ref"], r["channel"], r["template"], r["status"], r["subject"],
+         r["body"], r["next_attempt_at"]) for r in await h.deliveries())
+    complaints = [dict(r) for r in await h.pool.fetch("SELECT * FROM complaints ORDER BY complaint_id")]
+    return deliveries, complaints
+
+
+async def test_a_batch_of_lifecycle_events_records_what_they_record_one_by_one_in_four_statements(
+    database_url, infra, monkeypatch,
+):
+    story = lifecycle_story()
+    clock = ManualClock()
+    fakes = {"inbox": RecordingChannel("inbox"), "email": RecordingChannel("email")}
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as one_by_one:
+        await one_by_one.add_recipient("agency:*", email="pengaduan+{agency_id}@example.go.id")
+        for event in story:
+            await one_by_one.consumer("notify.complaints").handle_batch([record(event)])
+        expected = await recorded_state(one_by_one)
+
+    statements: list[str] = []
+    async with NotifyHarness(await infra.new_database(), channels=fakes, clock=clock) as batched:
+        await batched.add_recipient("agency:*", email="pengaduan+{agency_id}@example.go.id")
+        monkeypatch.setattr(batched.notifier, "_record", counting_statements(batched.notifier._record, statements))
+        await batched.consumer("notify.complaints").handle_batch([record(event) for event in story])
+        got = await recorded_state(batched)
+        traces = await batched.pool.fetch("SELECT count(DISTINCT traceparent) AS n, count(*) AS deliveries"
+                                          " FROM notifications GROUP BY source_event_id")
+
+    assert got == expected
+    assert len(expected[0]) == 11 and len(expected[1]) == 2  # 2 + 2 accepted, 3 + 3 routed, the officers re-routed
+    assert len(statements) == 4, statements  # read, save, addresses, record: whatever the number of events
+    assert [r["n"] for r in traces] == [1] * 5, "each event's deliveries carry on one trace, its own"
+
+
+def counting_statements(use_case: Callable[..., Awaitable[None]], statements: list[str]) -> Any:
+    """``use_case(conn, …)`` with every statement it sends on ``conn`` written down."""
+
+    class Counting:
+        def __init__(self, conn: Any) -> None:
+            self._conn = conn
+
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(self._conn, name)
+            if name not in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
+                return method
+
+            async def counted(query: str, *args: Any, **kwargs: Any) -> Any:
+                statements.append(" ".join(query.split())[:60])
+                return await method(query, *args, **kwargs)
+            return counted
+
+    async def wrapped(conn: Any, *args: Any, **kwargs: Any) -> None:
+        await use_case(Counting(conn), *args, **kwargs)
+
+    return wrapped

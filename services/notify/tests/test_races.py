@@ -79,7 +79,7 @@ async def test_a_contact_committed_between_the_acceptances_check_and_its_write_s
     gate = Gate()
     async with NotifyHarness(database_url, channels=fakes, clock=clock) as h:
         notifier = h.notifier
-        monkeypatch.setattr(repository, "complaint", gate.after(repository.complaint))
+        monkeypatch.setattr(repository, "complaints_of", gate.after(repository.complaints_of))
         lifecycle = asyncio.create_task(in_transaction(h, lambda tx: notifier.on_lifecycle(tx, accepted),
                                                        cause=accepted))
         await asyncio.wait_for(gate.reached.wait(), 10)  # checked: no contact yet; paused before its write
