@@ -18,6 +18,7 @@ from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import accepted_envelope, complaint_routed, contact_shared, routed_envelope
 from lapor_shared.testing.records import record
+from lapor_shared.testing.statements import counting
 
 from .harness import NotifyHarness, RecordingChannel
 from .test_recovery import end_connection_of, wait_for
@@ -225,7 +226,7 @@ async def test_a_batch_of_lifecycle_events_records_what_they_record_one_by_one_i
     statements: list[str] = []
     async with NotifyHarness(await infra.new_database(), channels=fakes, clock=clock) as batched:
         await batched.add_recipient("agency:*", email="pengaduan+{agency_id}@example.go.id")
-        monkeypatch.setattr(batched.notifier, "_record", counting_statements(batched.notifier._record, statements))
+        monkeypatch.setattr(batched.notifier, "_record", counting(batched.notifier._record, statements))
         await batched.consumer("notify.complaints").handle_batch([record(event) for event in story])
         got = await recorded_state(batched)
         traces = await batched.pool.fetch("SELECT count(DISTINCT traceparent) AS n, count(*) AS deliveries"
@@ -236,25 +237,3 @@ async def test_a_batch_of_lifecycle_events_records_what_they_record_one_by_one_i
     assert len(statements) == 4, statements  # read, save, addresses, record: whatever the number of events
     assert [r["n"] for r in traces] == [1] * 5, "each event's deliveries carry on one trace, its own"
 
-
-def counting_statements(use_case: Callable[..., Awaitable[None]], statements: list[str]) -> Any:
-    """``use_case(conn, …)`` with every statement it sends on ``conn`` written down."""
-
-    class Counting:
-        def __init__(self, conn: Any) -> None:
-            self._conn = conn
-
-        def __getattr__(self, name: str) -> Any:
-            method = getattr(self._conn, name)
-            if name not in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
-                return method
-
-            async def counted(query: str, *args: Any, **kwargs: Any) -> Any:
-                statements.append(" ".join(query.split())[:60])
-                return await method(query, *args, **kwargs)
-            return counted
-
-    async def wrapped(conn: Any, *args: Any, **kwargs: Any) -> None:
-        await use_case(Counting(conn), *args, **kwargs)
-
-    return wrapped

@@ -1,5 +1,6 @@
 """What routing knows of a complaint between its events: the content it routes again (``Content``) and
-the ids every event about it carries (``Story``)."""
+the ids every event about it carries (``Story``); and an accepted complaint's routing, decided and not yet
+stored (``Route``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from lapor_routing.registry import Agency
+from lapor_routing.rules import Decision
+from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.lifecycle import ComplaintNeedsTriage, ComplaintRouted
 from lapor_shared.events.values import Attachment, Evidence, Location, Reason, ReportType
@@ -76,3 +79,32 @@ def story_of(row: Any, envelope: Envelope[Any]) -> Story:
         return Story(row["complaint_id"], row["tracking_number"], row["correlation_id"], row["confidential"])
     # only the refusal of a command that names no complaint gets here without one; the refusal then names none
     return Story(envelope.complaint_id, envelope.tracking_number or "", envelope.correlation_id, None)  # type: ignore[arg-type]
+
+
+@dataclass
+class Route:
+    """One accepted complaint's routing, decided, before it is stored."""
+
+    tx: Tx
+    story: Story
+    content: Content
+    decision: Decision
+    first: bool = True
+    """The run's first event for this complaint (a later one finds it routed, as one by one)."""
+
+    def row(self) -> dict[str, Any]:
+        d = self.decision
+        return {"complaint_id": self.story.complaint_id, "tracking_number": self.story.tracking_number,
+                "correlation_id": self.story.correlation_id, "status": "triage" if d.needs_triage else "routed",
+                "agency_id": d.agency.agency_id if d.agency else None, "jurisdiction_code": d.jurisdiction_code,
+                "route_count": 0 if d.needs_triage else 1, "content": self.content.model_dump(mode="json"),
+                "anonymous": self.content.anonymous, "confidential": self.content.confidential}
+
+    def decision_row(self) -> dict[str, Any]:
+        d = self.decision
+        return {"complaint_id": self.story.complaint_id, "tracking_number": self.story.tracking_number,
+                "step": "accepted", "outcome": "triage" if d.needs_triage else "routed",
+                "agency_id": d.agency.agency_id if d.agency else None, "jurisdiction_code": d.jurisdiction_code,
+                "reason": d.reason, "route_count": None if d.needs_triage else 1,
+                "anonymous": self.content.anonymous, "confidential": self.content.confidential, "actor": None,
+                "cause_event_id": self.tx.cause.event_id if self.tx.cause else None}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lapor_routing.service import RoutingService
 from lapor_shared.binding import bound
+from lapor_shared.consumer import Batch
 from lapor_shared.events import commands as cmd
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.commands import DeactivateAgency, DecideTriage, ForwardComplaint, UpsertAgency
@@ -20,7 +21,7 @@ members read different topics rebalances once per member at every start, stallin
 def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
     runtime.publishes(lc.ComplaintRouted, lc.ComplaintForwarded, lc.ComplaintNeedsTriage, lc.ComplaintHeld,
                       lc.ComplaintArchived, lc.ActionRejected, cmd.AgencyChanged, cmd.RegistryCommandRejected)
-    complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: routing.route_complaint})
+    complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: Batch(routing.route_batch)})
     # each agency and admin scope writes its own topic: a command is taken only from the sender it names
     agency = runtime.consumer("routing.agency", {ForwardComplaint: bound(routing.forward_complaint)})
     admin = runtime.consumer("routing.admin", {DecideTriage: bound(routing.decide_triage)})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -112,33 +113,39 @@ async def record_registry_command(
 # --- complaints -------------------------------------------------------------------------------------------
 
 
-async def insert_complaint(
-    conn: Conn,
-    *,
-    complaint_id: UUID,
-    tracking_number: str,
-    correlation_id: UUID,
-    status: str,
-    agency_id: str | None,
-    jurisdiction_code: str,
-    route_count: int,
-    content: dict[str, Any],
-    anonymous: bool,
-    confidential: bool,
-) -> bool:
-    """Store a newly accepted complaint; False when routing already has it."""
-    inserted = await conn.fetchval(
+async def insert_complaints(conn: Conn, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
+    """Store newly accepted complaints (a row each: the ``complaints`` columns but ``agency_path``), in one
+    statement: the ids stored now (a complaint routing already has is left as it was)."""
+    if not rows:
+        return set()
+    stored = await conn.fetchval(
         """
-        INSERT INTO complaints (complaint_id, tracking_number, correlation_id, status, agency_id,
-                                jurisdiction_code, route_count, agency_path, content, anonymous, confidential)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5::text IS NULL THEN '{}' ELSE ARRAY[$5::text] END,
-                $8, $9, $10)
-        ON CONFLICT (complaint_id) DO NOTHING RETURNING true
+        WITH new AS (
+            INSERT INTO complaints (complaint_id, tracking_number, correlation_id, status, agency_id,
+                                    jurisdiction_code, route_count, agency_path, content, anonymous, confidential)
+            SELECT t.complaint_id, t.tracking_number, t.correlation_id, t.status, t.agency_id, t.jurisdiction_code,
+                   t.route_count, CASE WHEN t.agency_id IS NULL THEN '{}' ELSE ARRAY[t.agency_id] END,
+                   t.content::jsonb, t.anonymous, t.confidential
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[],
+                        $8::text[], $9::boolean[], $10::boolean[])
+                AS t (complaint_id, tracking_number, correlation_id, status, agency_id, jurisdiction_code,
+                      route_count, content, anonymous, confidential)
+            ON CONFLICT (complaint_id) DO NOTHING RETURNING complaint_id
+        )
+        SELECT array(SELECT complaint_id FROM new)
         """,
-        complaint_id, tracking_number, correlation_id, status, agency_id, jurisdiction_code, route_count,
-        content, anonymous, confidential,
+        *_columns(rows, ("complaint_id", "tracking_number", "correlation_id", "status", "agency_id",
+                         "jurisdiction_code", "route_count"), json_keys=("content",),
+                  tail=("anonymous", "confidential")),
     )
-    return bool(inserted)
+    return set(stored)
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], keys: Sequence[str], *, json_keys: Sequence[str] = (),
+             tail: Sequence[str] = ()) -> list[list[Any]]:
+    """The rows as one array per column (``keys``, then ``json_keys`` as JSON text, then ``tail``)."""
+    return ([[r[k] for r in rows] for k in keys] + [[json.dumps(r[k]) for r in rows] for k in json_keys]
+            + [[r[k] for r in rows] for k in tail])
 
 
 async def lock_complaint(conn: Conn, complaint_id: UUID) -> asyncpg.Record | None:
@@ -232,6 +239,32 @@ async def open_triage(conn: Executor, triage_jurisdiction: str | None, *, scope:
 
 
 # --- decision history ----------------------------------------------------------------------------------
+
+
+async def record_decisions(conn: Conn, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``record_decision`` for many (``rows`` of its keyword arguments), in one statement."""
+    if not rows:
+        return
+    await conn.execute(
+        """
+        INSERT INTO routing_decisions (complaint_id, tracking_number, agency_id, jurisdiction_code,
+                                       reason_code, reason, anonymous, confidential, step, outcome,
+                                       route_count, actor, cause_event_id)
+        SELECT t.complaint_id, t.tracking_number, t.agency_id, t.jurisdiction_code, t.reason_code,
+               t.reason::jsonb, t.anonymous, t.confidential, t.step, t.outcome, t.route_count, t.actor,
+               t.cause_event_id
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
+                    $8::boolean[], $9::text[], $10::text[], $11::int[], $12::text[], $13::uuid[])
+            AS t (complaint_id, tracking_number, agency_id, jurisdiction_code, reason_code, reason, anonymous,
+                  confidential, step, outcome, route_count, actor, cause_event_id)
+        ON CONFLICT DO NOTHING
+        """,
+        [r["complaint_id"] for r in rows], [r["tracking_number"] for r in rows], [r["agency_id"] for r in rows],
+        [r["jurisdiction_code"] for r in rows], [r["reason"].code for r in rows],
+        [json.dumps(r["reason"].model_dump()) for r in rows], [r["anonymous"] for r in rows],
+        [r["confidential"] for r in rows], [r["step"] for r in rows], [r["outcome"] for r in rows],
+        [r["route_count"] for r in rows], [r["actor"] for r in rows], [r["cause_event_id"] for r in rows],
+    )
 
 
 async def record_decision(

@@ -10,17 +10,20 @@ command claimed; an anonim complaint's events carry no reporter_ref.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from lapor_routing import jurisdictions, reasons, repository
 from lapor_routing.checks import Refused, check_forward, check_triage_decision
-from lapor_routing.complaint import Content, Story, story_of
+from lapor_routing.complaint import Content, Route, Story, story_of
 from lapor_routing.registry import Agency, Directory, RegistryCache, check_deactivate, check_upsert
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
 from lapor_shared import binding, geo
 from lapor_shared.consumer import Tx
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.commands import (
     AgencyChanged,
@@ -74,9 +77,43 @@ class RoutingService:
 
     async def route_complaint(self, tx: Tx, envelope: Envelope[Any]) -> None:
         """Decide who must answer an accepted complaint, or send it to triage; record why."""
+        await self._route(tx.conn, [(tx, envelope)])
+
+    async def route_batch(self, txs: Sequence[Tx]) -> None:
+        """``route_complaint`` for a run of accepted complaints (the consumer's ``Batch``): the complaints
+        stored in one statement and the decisions recorded in another, whatever the run's length."""
+        await self._route(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+
+    async def _route(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
+        routes: list[Route] = []
+        seen: set[UUID] = set()
+        for tx, envelope in events:
+            assert envelope.complaint_id is not None and envelope.tracking_number is not None
+            directory = await self.registry.current(conn, within=tx.pending)  # read once per transaction
+            route = self._decide(tx, envelope, directory)
+            route.first = envelope.complaint_id not in seen  # a later one in the run: as if routed already
+            seen.add(envelope.complaint_id)
+            routes.append(route)
+        stored = await repository.insert_complaints(conn, [r.row() for r in routes if r.first])
+        await repository.record_decisions(conn, [r.decision_row() for r in routes
+                                                 if r.first and r.story.complaint_id in stored])
+        for r in routes:
+            with r.tx.scope():
+                if not r.first or r.story.complaint_id not in stored:
+                    log.info("complaint_already_routed")
+                    continue
+                decision = r.decision
+                if decision.agency is None:
+                    await self._to_triage(r.tx, r.story, r.content, decision.triage_jurisdiction, decision.reason)
+                    continue
+                await r.tx.emit(r.content.routed(decision.agency, decision.reason, 1),
+                                **r.story.at(decision.agency.jurisdiction_code, decision.agency.agency_id))
+                log.info("complaint_routed", agency_id=decision.agency.agency_id, reason=decision.reason.code,
+                         route_count=1)
+
+    def _decide(self, tx: Tx, envelope: Envelope[Any], directory: Directory) -> Route:
         complaint: ComplaintAccepted = envelope.payload
         assert envelope.complaint_id is not None and envelope.tracking_number is not None
-        directory = await self.registry.current(tx.conn, within=tx.pending)
         decision = decide(
             complaint.location, directory, category_hint=complaint.category_hint,
             target_agency_hint=complaint.target_agency_hint,
@@ -90,29 +127,7 @@ class RoutingService:
             anonymous=complaint.anonymous, confidential=complaint.confidential, submitted_at=complaint.submitted_at,
         )
         story = Story(envelope.complaint_id, envelope.tracking_number, envelope.correlation_id, complaint.confidential)
-        stored = await repository.insert_complaint(
-            tx.conn, complaint_id=story.complaint_id, tracking_number=story.tracking_number,
-            correlation_id=story.correlation_id, status="triage" if decision.needs_triage else "routed",
-            agency_id=decision.agency.agency_id if decision.agency else None,
-            jurisdiction_code=decision.jurisdiction_code, route_count=0 if decision.needs_triage else 1,
-            content=content.model_dump(mode="json"), anonymous=complaint.anonymous,
-            confidential=complaint.confidential,
-        )
-        if not stored:
-            log.info("complaint_already_routed")
-            return
-        await self._record(
-            tx, story, content, step="accepted", outcome="triage" if decision.needs_triage else "routed",
-            agency=decision.agency, jurisdiction=decision.jurisdiction_code, reason=decision.reason,
-            route_count=None if decision.needs_triage else 1,
-        )
-        if decision.agency is None:
-            await self._to_triage(tx, story, content, decision.triage_jurisdiction, decision.reason)
-            return
-        agency = decision.agency
-        await tx.emit(content.routed(agency, decision.reason, 1),
-                      **story.at(agency.jurisdiction_code, agency.agency_id))
-        log.info("complaint_routed", agency_id=agency.agency_id, reason=decision.reason.code, route_count=1)
+        return Route(tx, story, content, decision)
 
     async def _record(
         self, tx: Tx, story: Story, content: Content, *, step: str, outcome: str, agency: Agency | None,
