@@ -6,6 +6,9 @@ complaints and all its regencies and cities) or a regency/city (``18.71``).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -21,21 +24,90 @@ GroupBy = Literal["node", "child", "agency"]
 # ----------------------------------------------------------------------------------------- read model
 
 
-async def add_event_and_read_log(conn: Conn, entry: LogEntry) -> list[LogEntry] | None:
-    """Record one line of a complaint's event log and read the whole log back, in one statement; None
-    when the line was already there. Run after ``lock_complaint``: the statement's snapshot then holds
-    every line another fold committed (the new line is not in it, so it is added from ``new``)."""
-    rows = await conn.fetch(
-        "WITH new AS (INSERT INTO complaint_events (event_id, complaint_id, occurred_at, event_type, facts)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING"
-        " RETURNING event_id, complaint_id, event_type, occurred_at, facts)"
-        " SELECT event_id, complaint_id, event_type, occurred_at, facts FROM new"
-        " UNION ALL SELECT e.event_id, e.complaint_id, e.event_type, e.occurred_at, e.facts"
-        " FROM complaint_events e WHERE e.complaint_id = $2 AND EXISTS (SELECT 1 FROM new)",
-        entry.event_id, entry.complaint_id, entry.occurred_at, entry.event_type, entry.facts,
+ROW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("complaint_id", "uuid"), ("tracking_number", "text"), ("jurisdiction_code", "text"),
+    ("province_code", "text"), ("responsible_code", "text"), ("agency_id", "text"), ("agency_name", "text"),
+    ("agency_level", "text"), ("category", "text"), ("report_type", "text"), ("status", "text"),
+    ("confidential", "boolean"), ("title", "text"), ("received_at", "timestamptz"), ("routed_at", "timestamptz"),
+    ("first_response_at", "timestamptz"), ("answered_on_time", "boolean"), ("stage", "text"),
+    ("due_at", "timestamptz"), ("overdue", "boolean"), ("closed_at", "timestamptz"), ("close_reason", "text"),
+    ("rating", "smallint"), ("escalations", "integer"), ("escalation_level", "integer"),
+    ("last_event_at", "timestamptz"),
+)
+"""The columns of ``complaints`` a fold writes (``updated_at`` is the time of the write), with their types."""
+
+KEPT_WHEN_NOT_GIVEN = ("tracking_number", "title")
+"""Columns only some events carry: a row keeps its value when the events folded now do not give one."""
+
+_NAMES = [name for name, _ in ROW_COLUMNS]
+_SAVE_ROWS = f"""
+INSERT INTO complaints ({", ".join(_NAMES)}, updated_at)
+SELECT {", ".join(f"t.{name}" for name in _NAMES)}, now()
+  FROM unnest({", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(ROW_COLUMNS, start=1))})
+       AS t ({", ".join(_NAMES)})
+ON CONFLICT (complaint_id) DO UPDATE SET
+    {", ".join(f"{name} = coalesce(EXCLUDED.{name}, complaints.{name})" if name in KEPT_WHEN_NOT_GIVEN
+               else f"{name} = EXCLUDED.{name}" for name in _NAMES[1:])}, updated_at = now()
+"""
+
+_ADD_EVENTS_AND_READ_LOGS = """
+WITH new AS (
+    INSERT INTO complaint_events (event_id, complaint_id, occurred_at, event_type, facts)
+    SELECT t.event_id, t.complaint_id, t.occurred_at, t.event_type, t.facts::jsonb
+      FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[])
+           AS t (event_id, complaint_id, occurred_at, event_type, facts)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, complaint_id, event_type, occurred_at, facts)
+SELECT true AS new, event_id, complaint_id, event_type, occurred_at, facts FROM new
+UNION ALL
+SELECT false, e.event_id, e.complaint_id, e.event_type, e.occurred_at, e.facts
+  FROM complaint_events e WHERE e.complaint_id IN (SELECT complaint_id FROM new)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Logs:
+    """What ``add_events_and_read_logs`` found: the lines it added, and the whole log of each complaint
+    that got one (a complaint all of whose lines were there already is not read)."""
+
+    added: frozenset[UUID]
+    by_complaint: dict[UUID, list[LogEntry]]
+
+
+async def lock_complaints(conn: Conn, complaint_ids: Iterable[UUID]) -> None:
+    """Serialise the fold of these complaints (the live consumer and a rebuild may both be at them), in
+    one statement. The locks are taken in ascending order of their keys, so two transactions never wait
+    for each other in a cycle: the subquery's sort hands the keys to the outer scan, which takes each lock
+    as it reads it. A complaint's key is the one ``hashtextextended`` gives its id, whoever takes it."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(c, 0) AS k"
+        " FROM unnest($1::text[]) AS c ORDER BY k) AS keys",
+        sorted({str(complaint_id) for complaint_id in complaint_ids}),
     )
-    return [LogEntry(r["event_id"], r["complaint_id"], r["event_type"], r["occurred_at"], r["facts"])
-            for r in rows] or None
+
+
+async def add_events_and_read_logs(conn: Conn, entries: Sequence[LogEntry]) -> Logs:
+    """Record lines of complaints' event logs (one per event id: a line already there is skipped) and read
+    back the whole log of every complaint that got a new line, in one statement. Run after
+    ``lock_complaints``: the statement's snapshot then holds every line another fold committed (the new
+    lines are not in it, so they come from ``new``)."""
+    first: dict[UUID, LogEntry] = {}
+    for entry in entries:
+        first.setdefault(entry.event_id, entry)
+    unique = list(first.values())
+    rows = await conn.fetch(
+        _ADD_EVENTS_AND_READ_LOGS,
+        [e.event_id for e in unique], [e.complaint_id for e in unique], [e.occurred_at for e in unique],
+        [e.event_type for e in unique], [json.dumps(e.facts) for e in unique],
+    )
+    added: set[UUID] = set()
+    by_complaint: dict[UUID, list[LogEntry]] = {}
+    for r in rows:
+        if r["new"]:
+            added.add(r["event_id"])
+        by_complaint.setdefault(r["complaint_id"], []).append(
+            LogEntry(r["event_id"], r["complaint_id"], r["event_type"], r["occurred_at"], r["facts"]))
+    return Logs(frozenset(added), by_complaint)
 
 
 async def events_of(db: Executor, complaint_id: UUID) -> list[LogEntry]:
@@ -47,42 +119,27 @@ async def events_of(db: Executor, complaint_id: UUID) -> list[LogEntry]:
     return [LogEntry(r["event_id"], r["complaint_id"], r["event_type"], r["occurred_at"], r["facts"]) for r in rows]
 
 
-async def lock_complaint(conn: Conn, complaint_id: UUID) -> None:
-    """Serialise the fold of one complaint (the live consumer and a rebuild may both be at it)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(complaint_id))
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A complaint's row as folded now, with the tracking number and title the events gave (None: keep)."""
+
+    row: Row
+    tracking_number: str | None
+    title: str | None
+
+    def value(self, column: str) -> Any:
+        if column in KEPT_WHEN_NOT_GIVEN:
+            return getattr(self, column)
+        return getattr(self.row, column)
 
 
-async def save_row(conn: Conn, row: Row, *, tracking_number: str | None, title: str | None) -> None:
-    """Insert or replace the complaint's row; tracking number and title are kept when not given."""
-    await conn.execute(
-        """
-        INSERT INTO complaints (
-            complaint_id, tracking_number, jurisdiction_code, province_code, responsible_code, agency_id,
-            agency_name, agency_level, category, report_type, status, confidential, title, received_at,
-            routed_at, first_response_at, answered_on_time, stage, due_at, overdue, closed_at, close_reason,
-            rating, escalations, escalation_level, last_event_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                $21, $22, $23, $24, $25, $26, now())
-        ON CONFLICT (complaint_id) DO UPDATE SET
-            tracking_number = coalesce(EXCLUDED.tracking_number, complaints.tracking_number),
-            jurisdiction_code = EXCLUDED.jurisdiction_code, province_code = EXCLUDED.province_code,
-            responsible_code = EXCLUDED.responsible_code, agency_id = EXCLUDED.agency_id,
-            agency_name = EXCLUDED.agency_name, agency_level = EXCLUDED.agency_level,
-            category = EXCLUDED.category, report_type = EXCLUDED.report_type, status = EXCLUDED.status,
-            confidential = EXCLUDED.confidential, title = coalesce(EXCLUDED.title, complaints.title),
-            received_at = EXCLUDED.received_at, routed_at = EXCLUDED.routed_at,
-            first_response_at = EXCLUDED.first_response_at, answered_on_time = EXCLUDED.answered_on_time,
-            stage = EXCLUDED.stage, due_at = EXCLUDED.due_at, overdue = EXCLUDED.overdue,
-            closed_at = EXCLUDED.closed_at, close_reason = EXCLUDED.close_reason, rating = EXCLUDED.rating,
-            escalations = EXCLUDED.escalations, escalation_level = EXCLUDED.escalation_level,
-            last_event_at = EXCLUDED.last_event_at, updated_at = now()
-        """,
-        row.complaint_id, tracking_number, row.jurisdiction_code, row.province_code, row.responsible_code,
-        row.agency_id, row.agency_name, row.agency_level, row.category, row.report_type, row.status,
-        row.confidential, title, row.received_at, row.routed_at, row.first_response_at, row.answered_on_time,
-        row.stage, row.due_at, row.overdue, row.closed_at, row.close_reason, row.rating, row.escalations,
-        row.escalation_level, row.last_event_at,
-    )
+async def save_rows(conn: Conn, rows: Sequence[Folded]) -> None:
+    """Insert or replace complaints' rows in one statement; tracking number and title are kept when not
+    given. At most one row per complaint (a statement may not write a row twice)."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda folded: folded.row.complaint_id)
+    await conn.execute(_SAVE_ROWS, *([folded.value(name) for folded in ordered] for name in _NAMES))
 
 
 async def reset_read_model(conn: Conn, consumer: str) -> None:
