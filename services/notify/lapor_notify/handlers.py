@@ -16,7 +16,7 @@ def register_handlers(runtime: Runtime, notifier: Notifier) -> None:
     batch = Batch(notifier.lifecycle_batch)  # a run of lifecycle events in four statements
     lifecycle = runtime.consumer("notify.complaints", dict.fromkeys(HANDLED, batch))
     contacts = runtime.consumer("notify.contacts", {
-        ReporterContactShared: notifier.store_contact,
+        ReporterContactShared: Batch(notifier.contacts_batch),
         ReporterContactErased: notifier.erase_contact,
     })
 

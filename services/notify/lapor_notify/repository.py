@@ -364,36 +364,57 @@ async def store_contact(
     )
 
 
-async def keep_contact(
-    conn: Conn, *, complaint_id: UUID, reporter_ref_hash: str, source_channel: str,
-    anonymous: bool, key_id: str, ciphertext: str, now: datetime, key_ciphertext: str | None = None,
-) -> int | None:
-    """``store_contact`` unless the reporter was erased, then ``release_waiting``, in ONE statement (a
-    round trip, not three): None when the reporter was erased (nothing stored), else how many waiting
-    messages were released."""
-    row = await conn.fetchrow(
+@dataclass(frozen=True, slots=True)
+class SharedContact:
+    """A reporter's contact as intake shared it (still encrypted), for ``keep_contacts``."""
+
+    complaint_id: UUID
+    reporter_ref_hash: str
+    source_channel: str
+    anonymous: bool
+    key_id: str
+    ciphertext: str
+    key_ciphertext: str | None = None
+
+
+async def keep_contacts(conn: Conn, contacts: Sequence[SharedContact], now: datetime) -> dict[UUID, int | None]:
+    """``store_contact`` unless the reporter was erased, then ``release_waiting``, for contacts of distinct
+    complaints, in ONE statement: per complaint, None when its reporter was erased (nothing stored), else
+    how many waiting messages were released."""
+    assert len({c.complaint_id for c in contacts}) == len(contacts), "one contact per complaint per statement"
+    rows = await conn.fetch(
         """
-        WITH stored AS (
+        WITH given AS (
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::text[],
+                                 $7::text[])
+                AS t (complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext, key_ciphertext)
+        ), stored AS (
             INSERT INTO contacts (complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext,
                                   received_at, key_ciphertext)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8
-            WHERE NOT EXISTS (SELECT 1 FROM erased_reporters WHERE reporter_ref_hash = $2)
+            SELECT g.complaint_id, g.reporter_ref_hash, g.source_channel, g.anonymous, g.key_id, g.ciphertext, $8,
+                   g.key_ciphertext
+            FROM given g
+            WHERE NOT EXISTS (SELECT 1 FROM erased_reporters e WHERE e.reporter_ref_hash = g.reporter_ref_hash)
             ON CONFLICT (complaint_id) DO UPDATE SET reporter_ref_hash = EXCLUDED.reporter_ref_hash,
                 source_channel = EXCLUDED.source_channel, anonymous = EXCLUDED.anonymous, key_id = EXCLUDED.key_id,
                 ciphertext = EXCLUDED.ciphertext, received_at = EXCLUDED.received_at,
                 key_ciphertext = COALESCE(EXCLUDED.key_ciphertext, contacts.key_ciphertext)
             RETURNING complaint_id
         ), released AS (
-            UPDATE notifications SET status = 'pending', next_attempt_at = $7, updated_at = $7
-            WHERE complaint_id = $1 AND status = 'waiting_contact' AND EXISTS (SELECT 1 FROM stored)
-            RETURNING 1
+            UPDATE notifications n SET status = 'pending', next_attempt_at = $8, updated_at = $8
+            FROM stored s
+            WHERE n.complaint_id = s.complaint_id AND n.status = 'waiting_contact'
+            RETURNING n.complaint_id
         )
-        SELECT EXISTS (SELECT 1 FROM stored) AS stored, (SELECT count(*) FROM released) AS released
+        SELECT g.complaint_id, EXISTS (SELECT 1 FROM stored s WHERE s.complaint_id = g.complaint_id) AS stored,
+               (SELECT count(*) FROM released r WHERE r.complaint_id = g.complaint_id) AS released
+        FROM given g
         """,
-        complaint_id, reporter_ref_hash, source_channel, anonymous, key_id, ciphertext, now, key_ciphertext,
+        [c.complaint_id for c in contacts], [c.reporter_ref_hash for c in contacts],
+        [c.source_channel for c in contacts], [c.anonymous for c in contacts], [c.key_id for c in contacts],
+        [c.ciphertext for c in contacts], [c.key_ciphertext for c in contacts], now,
     )
-    assert row is not None
-    return int(row["released"]) if row["stored"] else None
+    return {r["complaint_id"]: int(r["released"]) if r["stored"] else None for r in rows}
 
 
 async def contacts_of(conn: Conn, complaint_ids: Sequence[UUID]) -> dict[UUID, asyncpg.Record]:

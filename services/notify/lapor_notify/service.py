@@ -160,23 +160,52 @@ class Notifier:
     # --- contacts (restricted topic) --------------------------------------------------------
 
     async def store_contact(self, tx: Tx, envelope: Envelope[ReporterContactShared]) -> None:
-        """Keep the contact as intake encrypted it (ciphertext + key id), with the reporter's key (encrypted
-        too) for the first message, and release waiting messages."""
-        p = envelope.payload
-        if envelope.complaint_id is None:
-            log.warning("contact_without_complaint_ignored")
-            return
-        released = await repository.keep_contact(
-            tx.conn, complaint_id=envelope.complaint_id, reporter_ref_hash=reporter_ref_hash(p.reporter_ref),
-            source_channel=p.channel.value, anonymous=p.anonymous, key_id=p.key_id, ciphertext=p.ciphertext,
-            now=self.clock.now(), key_ciphertext=p.key_ciphertext,
-        )
-        if released is None:
-            log.info("contact_of_erased_reporter_ignored")
-            return
-        if released:
-            await repository.wake_workers(tx.conn)
-        log.info("contact_stored", released=released)
+        """One contact (``contacts_batch`` for a run of them)."""
+        await self._keep(tx.conn, [(tx, envelope)])
+
+    async def contacts_batch(self, txs: Sequence[Tx]) -> None:
+        """A run of shared contacts, one ``Tx`` each (the consumer's ``Batch``)."""
+        await self._keep(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+
+    async def _keep(self, conn: Conn, events: list[tuple[Tx, Envelope[ReporterContactShared]]]) -> None:
+        """Keep each contact as intake encrypted it (ciphertext + key id), with the reporter's key (encrypted
+        too) for the first message, and release waiting messages: one statement per segment of the run in
+        which no complaint comes twice (a later contact of a complaint replaces the earlier, as one by one),
+        and the workers woken once."""
+        woken = False
+        segment: dict[UUID, tuple[Tx, Envelope[ReporterContactShared]]] = {}
+        for tx, envelope in events:
+            if envelope.complaint_id is None:
+                with tx.scope():
+                    log.warning("contact_without_complaint_ignored")
+                continue
+            if envelope.complaint_id in segment:
+                woken = await self._keep_segment(conn, list(segment.values()), wake=not woken) or woken
+                segment = {}
+            segment[envelope.complaint_id] = (tx, envelope)
+        if segment:
+            await self._keep_segment(conn, list(segment.values()), wake=not woken)
+
+    async def _keep_segment(self, conn: Conn, events: list[tuple[Tx, Envelope[ReporterContactShared]]],
+                            *, wake: bool) -> bool:
+        """One statement for contacts of distinct complaints; True when it woke the workers."""
+        released = await repository.keep_contacts(conn, [repository.SharedContact(
+            complaint_id=e.complaint_id, reporter_ref_hash=reporter_ref_hash(e.payload.reporter_ref),
+            source_channel=e.payload.channel.value, anonymous=e.payload.anonymous, key_id=e.payload.key_id,
+            ciphertext=e.payload.ciphertext, key_ciphertext=e.payload.key_ciphertext,
+        ) for _, e in events if e.complaint_id is not None], self.clock.now())
+        for tx, envelope in events:
+            assert envelope.complaint_id is not None
+            with tx.scope():
+                count = released[envelope.complaint_id]
+                if count is None:
+                    log.info("contact_of_erased_reporter_ignored")
+                else:
+                    log.info("contact_stored", released=count)
+        if wake and any(released.values()):
+            await repository.wake_workers(conn)
+            return True
+        return False
 
     async def erase_contact(self, tx: Tx, envelope: Envelope[ReporterContactErased]) -> None:
         """Forget the reporter: ciphertext deleted, unsent e-mail/SMS cancelled, later contacts refused."""

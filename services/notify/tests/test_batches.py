@@ -16,9 +16,16 @@ from lapor_notify import repository
 from lapor_notify.channels.base import OutboundMessage
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.clock import ManualClock
-from lapor_shared.testing.factories import accepted_envelope, complaint_routed, contact_shared, routed_envelope
+from lapor_shared.testing.factories import (
+    accepted_envelope,
+    complaint_routed,
+    contact_erased,
+    contact_shared,
+    routed_envelope,
+)
 from lapor_shared.testing.records import record
 from lapor_shared.testing.statements import counting
+from lapor_shared.topics import CONTACTS
 
 from .harness import NotifyHarness, RecordingChannel
 from .test_recovery import end_connection_of, wait_for
@@ -237,3 +244,48 @@ async def test_a_batch_of_lifecycle_events_records_what_they_record_one_by_one_i
     assert len(statements) == 4, statements  # read, save, addresses, record: whatever the number of events
     assert [r["n"] for r in traces] == [1] * 5, "each event's deliveries carry on one trace, its own"
 
+
+
+async def contacts_state(h: NotifyHarness) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    contacts = [tuple(r) for r in await h.pool.fetch(
+        "SELECT complaint_id, reporter_ref_hash, key_id, ciphertext, key_ciphertext FROM contacts"
+        " ORDER BY complaint_id")]
+    waiting = [tuple(r) for r in await h.pool.fetch(
+        "SELECT source_event_id, channel, status FROM notifications ORDER BY source_event_id, channel")]
+    return contacts, waiting
+
+
+async def test_a_run_of_contacts_is_kept_as_one_by_one_a_statement_per_run_of_distinct_complaints(
+    database_url, infra, monkeypatch,
+):
+    first, second, third = accepted_envelope(), accepted_envelope(), accepted_envelope()
+    erased_ref = third.payload.reporter_ref
+    story = [
+        contact_shared(first, ReporterContact(email="satu@example.org"), reporter_key="kunci-satu"),
+        contact_shared(second, ReporterContact(email="dua@example.org")),
+        contact_shared(first, ReporterContact(email="satu-baru@example.org")),  # replaces, keeps the key
+        contact_shared(third, ReporterContact(email="tiga@example.org")),  # its reporter was erased before
+    ]
+    clock = ManualClock()
+    fakes = {"inbox": RecordingChannel("inbox"), "email": RecordingChannel("email")}
+
+    async def run(h: NotifyHarness, *, batched: bool) -> tuple[Any, Any]:
+        await h.publish(first, second, third)  # their e-mails wait for a contact
+        await h.publish(contact_erased(erased_ref, third))
+        records = [record(event, topic=CONTACTS.name) for event in story]
+        for batch in ([records] if batched else [[r] for r in records]):
+            await h.consumer("notify.contacts").handle_batch(batch)
+        return await contacts_state(h)
+
+    async with NotifyHarness(database_url, channels=fakes, clock=clock) as one_by_one:
+        expected = await run(one_by_one, batched=False)
+    statements: list[str] = []
+    async with NotifyHarness(await infra.new_database(), channels=fakes, clock=clock) as batched:
+        monkeypatch.setattr(batched.notifier, "_keep", counting(batched.notifier._keep, statements))
+        got = await run(batched, batched=True)
+
+    assert got == expected
+    contacts, deliveries = expected
+    assert len(contacts) == 2 and all(c[4] is not None for c in contacts if c[0] == first.complaint_id)
+    assert {d[2] for d in deliveries if d[1] == "email"} == {"pending", "waiting_contact"}  # the erased: never released
+    assert [s.split()[0] for s in statements] == ["WITH", "NOTIFY", "WITH"]  # two segments, one wake
