@@ -3,7 +3,8 @@ moves to another, waits for triage, is held or archived at triage) and the agenc
 commands (``handle_command``; what each command does is in ``actions.py``).
 
 Each takes ``(tx, envelope)`` (the context is bound by handlers.py) and runs inside the consumer's
-transaction, so its state change, its outgoing events and the inbox row commit together. Followup does
+transaction, so its state change, its outgoing events and the inbox row commit together. ``complaint.routed``
+reaches ``open_case`` through ``opening.open_cases``, which opens a batch's new cases set-based itself. Followup does
 not route: it records what routing decided and starts or re-targets its clocks.
 """
 
