@@ -107,33 +107,39 @@ async def start_clock(
 ) -> Case:
     """Start ``stage``'s clock: ``working_days`` from ``since`` on the calendar, a warning before it,
     the complaint's current deadline, and ``complaint.deadline_set``."""
-    policy = ctx.policy_of(case)
-    zone = zone_of(case["jurisdiction_code"])
-    due = ctx.calendar.due_at(since, working_days, zone)
+    due = ctx.calendar.due_at(since, working_days, zone_of(case["jurisdiction_code"]))
     owner = None if stage == "auto_close" else case["agency_id"]
-    await _add_clock(tx, ctx, case, stage=stage, owner=owner, due=due, since=since, working_days=working_days)
+    await repository.add_timers(tx.conn, clock_timers(ctx, case, stage=stage, owner=owner, due=due, since=since,
+                                                      working_days=working_days))
     case = await repository.update_complaint(
         tx.conn, case["complaint_id"], stage=stage, due_at=due, stage_working_days=working_days
     )
-    await publish(
-        tx, case,
-        DeadlineSet(stage=stage, agency_id=owner, due_at=due, working_days=working_days,
-                    policy_version=policy.version),
-        at=at, agency_id=owner,
-        facts={"stage": stage, "due_at": due.isoformat(), "working_days": working_days, "zone": zone_name(zone),
-               "agency_name": case["agency_name"], "policy_version": policy.version},
-    )
+    payload, facts = deadline_set(ctx, case, stage=stage, owner=owner, due=due, working_days=working_days)
+    await publish(tx, case, payload, at=at, agency_id=owner, facts=facts)
     log.info("deadline_set", stage=stage, due_at=due.isoformat(), working_days=working_days,
-             policy_version=policy.version)
+             policy_version=payload.policy_version)
     return case
 
 
-async def _add_clock(
-    tx: Tx, ctx: Context, case: Case, *, stage: str, owner: str | None, due: datetime, since: datetime,
-    working_days: int,
-) -> None:
-    """A stage's deadline timer and, when the policy warns and there is time to, its warning timer: in
-    one statement."""
+def deadline_set(
+    ctx: Context, case: Case, *, stage: Stage, owner: str | None, due: datetime, working_days: int
+) -> tuple[DeadlineSet, dict[str, Any]]:
+    """``complaint.deadline_set`` for a clock just started, and the facts its history step keeps (shared by
+    ``start_clock`` and the batch that opens new cases, ``opening.py``)."""
+    policy = ctx.policy_of(case)
+    zone = zone_of(case["jurisdiction_code"])
+    payload = DeadlineSet(stage=stage, agency_id=owner, due_at=due, working_days=working_days,
+                          policy_version=policy.version)
+    facts = {"stage": stage, "due_at": due.isoformat(), "working_days": working_days, "zone": zone_name(zone),
+             "agency_name": case["agency_name"], "policy_version": policy.version}
+    return payload, facts
+
+
+def clock_timers(
+    ctx: Context, case: Case, *, stage: str, owner: str | None, due: datetime, since: datetime, working_days: int,
+) -> list[dict[str, Any]]:
+    """A stage's deadline timer and, when the policy warns and there is time to, its warning timer (rows
+    for ``repository.add_timers``)."""
     policy = ctx.policy_of(case)
     common = {"complaint_id": case["complaint_id"], "stage": stage, "agency_id": owner,
               "policy_version": policy.version, "working_days": working_days}
@@ -142,14 +148,14 @@ async def _add_clock(
         warning_at = ctx.calendar.warning_at(due, zone_of(case["jurisdiction_code"]), policy.warning_before)
         if since < warning_at < due:
             timers.append({**common, "kind": "warning", "due_at": warning_at, "target_due_at": due})
-    await repository.add_timers(tx.conn, timers)
+    return timers
 
 
 async def move_deadline(tx: Tx, ctx: Context, case: Case, *, due: datetime, since: datetime) -> None:
     """Replace the running clock's deadline and warning timers (an extension)."""
     await repository.cancel_timers(tx.conn, case["complaint_id"], at=since, stages=[case["stage"]])
-    await _add_clock(tx, ctx, case, stage=case["stage"], owner=case["agency_id"], due=due, since=since,
-                     working_days=case["stage_working_days"])
+    await repository.add_timers(tx.conn, clock_timers(ctx, case, stage=case["stage"], owner=case["agency_id"],
+                                                      due=due, since=since, working_days=case["stage_working_days"]))
 
 
 async def stop_clocks(tx: Tx, case: Case, *, at: datetime, keep_hard_cap: bool = True) -> Case:
@@ -162,17 +168,23 @@ async def stop_clocks(tx: Tx, case: Case, *, at: datetime, keep_hard_cap: bool =
 
 async def arm_hard_cap(tx: Tx, ctx: Context, case: Case, *, at: datetime) -> None:
     """Perpres 76/2013: resolution within ``hard_cap_days`` calendar days of the first routing."""
-    if case["hard_cap_at"] is None or case["hard_cap_at"] <= at:
+    timer = hard_cap_timer(ctx, case, at=at)
+    if timer is None:
         return
     await repository.cancel_timers(tx.conn, case["complaint_id"], at=at, stages=["resolution"])
+    await repository.add_timer(tx.conn, **timer)
+
+
+def hard_cap_timer(ctx: Context, case: Case, *, at: datetime) -> dict[str, Any] | None:
+    """The hard cap's timer (stage resolution), None when the complaint has no hard cap or it passed."""
+    if case["hard_cap_at"] is None or case["hard_cap_at"] <= at:
+        return None
     zone = zone_of(case["jurisdiction_code"])
     start = ctx.calendar.start_day(case["routed_at"], zone)
     working_days = ctx.calendar.working_days_between(start, case["hard_cap_at"].astimezone(zone).date())
-    await repository.add_timer(
-        tx.conn, complaint_id=case["complaint_id"], stage="resolution", kind="deadline",
-        agency_id=case["agency_id"], due_at=case["hard_cap_at"], policy_version=case["policy_version"],
-        working_days=working_days,
-    )
+    return {"complaint_id": case["complaint_id"], "stage": "resolution", "kind": "deadline",
+            "agency_id": case["agency_id"], "due_at": case["hard_cap_at"], "policy_version": case["policy_version"],
+            "working_days": working_days}
 
 
 def hard_cap_at(ctx: Context, policy_days: int, routed_at: datetime, jurisdiction_code: str) -> datetime:

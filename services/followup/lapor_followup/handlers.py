@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from lapor_followup import service
+from lapor_followup import opening, service
 from lapor_followup.context import Context
 from lapor_shared.binding import bound
+from lapor_shared.consumer import Batch
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.lifecycle import (
     ComplaintArchived,
@@ -31,7 +32,7 @@ def register_handlers(runtime: Runtime, ctx: Context) -> None:
                       lc.ComplaintHeld, lc.ActionRejected)
     triage_decided = partial(service.on_triage_decided, ctx=ctx, service_name=runtime.name)
     complaints = runtime.consumer("followup.complaints", {
-        ComplaintRouted: partial(service.open_case, ctx=ctx),
+        ComplaintRouted: Batch(partial(opening.open_cases, ctx=ctx)),  # new cases set-based per run
         ComplaintForwarded: partial(service.on_forwarded, ctx=ctx),
         ComplaintNeedsTriage: partial(service.on_needs_triage, ctx=ctx),
         ComplaintHeld: triage_decided,

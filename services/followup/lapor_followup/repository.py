@@ -53,6 +53,42 @@ async def lock_complaint(conn: Conn, complaint_id: UUID, *, skip_locked: bool = 
     return dict(row) if row else None
 
 
+async def lock_complaints(conn: Conn, complaint_ids: Sequence[UUID]) -> dict[UUID, Row]:
+    """``lock_complaint`` for several complaints in one statement: the known ones' rows by id, locked in
+    ``complaint_id`` order (unknown ones are simply absent)."""
+    rows = await conn.fetch(
+        "SELECT * FROM complaints WHERE complaint_id = ANY($1::uuid[]) ORDER BY complaint_id FOR UPDATE",
+        list(complaint_ids),
+    )
+    return {r["complaint_id"]: dict(r) for r in rows}
+
+
+_NEW_COMPLAINT_TYPES = {
+    "complaint_id": "uuid", "tracking_number": "text", "correlation_id": "uuid", "report_type": "text",
+    "policy_version": "text", "anonymous": "boolean", "confidential": "boolean", "title": "text",
+    "category": "text", "route_count": "int", "status": "text", "routed_at": "timestamptz",
+    "hard_cap_at": "timestamptz", "agency_id": "text", "agency_name": "text", "agency_level": "text",
+    "jurisdiction_code": "text", "stage": "text", "due_at": "timestamptz", "stage_working_days": "int",
+}
+
+
+async def insert_complaints(conn: Conn, complaints: Sequence[Row]) -> dict[UUID, Row]:
+    """``insert_complaint`` for several new complaints in one statement (each with the same columns, among
+    ``_NEW_COMPLAINT_TYPES``): the rows inserted by id; one that exists already is absent."""
+    columns = list(complaints[0])
+    unknown = set(columns) - set(_NEW_COMPLAINT_TYPES)
+    if unknown:
+        raise ValueError(f"not a column of a new complaint: {sorted(unknown)}")
+    arrays = ", ".join(f"${i}::{_NEW_COMPLAINT_TYPES[c]}[]" for i, c in enumerate(columns, start=1))
+    names = ", ".join(columns)
+    rows = await conn.fetch(
+        f"INSERT INTO complaints ({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY"
+        f" AS new ({names}, position) ORDER BY position ON CONFLICT (complaint_id) DO NOTHING RETURNING *",
+        *([c[name] for c in complaints] for name in columns),
+    )
+    return {r["complaint_id"]: dict(r) for r in rows}
+
+
 async def update_complaint(conn: Conn, complaint_id: UUID, **changes: Any) -> Row:
     _check_columns(changes)
     assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
@@ -85,6 +121,17 @@ async def add_history(
         "INSERT INTO history (complaint_id, event_id, event_type, occurred_at, status, agency_id, facts)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         complaint_id, event_id, event_type, occurred_at, status, agency_id, facts,
+    )
+
+
+async def add_histories(conn: Conn, steps: Sequence[Row]) -> None:
+    """``add_history`` for several steps (of one or many complaints) in one statement, kept in order."""
+    names = ("complaint_id", "event_id", "event_type", "occurred_at", "status", "agency_id", "facts")
+    await conn.execute(
+        f"INSERT INTO history ({', '.join(names)}) SELECT {', '.join(names)} FROM unnest($1::uuid[], $2::uuid[],"
+        " $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::jsonb[]) WITH ORDINALITY"
+        f" AS step ({', '.join(names)}, position) ORDER BY position",
+        *([step[name] for step in steps] for name in names),
     )
 
 

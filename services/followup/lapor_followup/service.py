@@ -3,7 +3,8 @@ moves to another, waits for triage, is held or archived at triage) and the agenc
 commands (``handle_command``; what each command does is in ``actions.py``).
 
 Each takes ``(tx, envelope)`` (the context is bound by handlers.py) and runs inside the consumer's
-transaction, so its state change, its outgoing events and the inbox row commit together. Followup does
+transaction, so its state change, its outgoing events and the inbox row commit together. ``complaint.routed``
+reaches ``open_case`` through ``opening.open_cases``, which opens a batch's new cases set-based itself. Followup does
 not route: it records what routing decided and starts or re-targets its clocks.
 """
 
@@ -92,7 +93,8 @@ def _authorise(case: Case, agency_id: str) -> Reason | None:
 
 async def open_case(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
     """A complaint reached an agency: record it and start the follow-up clock (or re-target the clocks
-    when routing sent it to another agency, ``route_count`` > 1)."""
+    when routing sent it to another agency, ``route_count`` > 1). The consumer hands routed events to
+    ``opening.open_cases``, which opens new cases a batch at a time and calls this for the others."""
     routed: ComplaintRouted = envelope.payload
     if envelope.complaint_id is None or envelope.tracking_number is None:
         log.warning("routed_without_ids_ignored")
@@ -108,7 +110,7 @@ async def open_case(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
             title=routed.title, category=routed.category, route_count=routed.route_count,
             status=Status.ROUTED.value, routed_at=at,
             hard_cap_at=hard_cap_at(ctx, policy.hard_cap_days, at, routed.agency.jurisdiction_code),
-            **_agency_columns(routed.agency),
+            **agency_columns(routed.agency),
         )
         assert case is not None
         await _enter_agency(tx, ctx, case, envelope, routed.agency, at=at)
@@ -122,7 +124,7 @@ async def open_case(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
             category=routed.category, route_count=routed.route_count, status_before_hold=None, closed_at=None,
             close_reason=None, reopen_until=None,
             hard_cap_at=hard_cap_at(ctx, policy.hard_cap_days, at, routed.agency.jurisdiction_code),
-            **_agency_columns(routed.agency),
+            **agency_columns(routed.agency),
         )
         await _enter_agency(tx, ctx, case, envelope, routed.agency, at=at)
         log.info("case_routed_after_triage", agency_id=routed.agency.agency_id)
@@ -160,7 +162,7 @@ async def retarget(
     case = await repository.update_complaint(
         tx.conn, case["complaint_id"], status=Status.ROUTED.value, route_count=route_count, escalation_level=0,
         escalated_to=[], extension_days=0, closed_at=None, close_reason=None, reopen_until=None,
-        **_agency_columns(agency),
+        **agency_columns(agency),
     )
     await record(tx, case, event_id=envelope.event_id, event_type="complaint.forwarded", at=at,
                  agency_id=agency.agency_id,
@@ -183,7 +185,7 @@ async def on_needs_triage(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> N
         correlation_id=envelope.correlation_id, report_type=triage.report_type.value,
         policy_version=policy.version, anonymous=triage.anonymous, confidential=triage.confidential,
         title=triage.title, category=triage.category, status=Status.TRIAGE.value, routed_at=at,
-        **_agency_columns(office),
+        **agency_columns(office),
     )
     if case is None:
         return
@@ -224,7 +226,8 @@ async def _enter_agency(
     await arm_hard_cap(tx, ctx, case, at=at)
 
 
-def _agency_columns(agency: AgencyRef) -> dict[str, str]:
+def agency_columns(agency: AgencyRef) -> dict[str, str]:
+    """A complaint's columns naming its responsible agency."""
     return {
         "agency_id": agency.agency_id, "agency_name": agency.name, "agency_level": agency.level.value,
         "jurisdiction_code": agency.jurisdiction_code,
