@@ -87,11 +87,15 @@ class Notifier:
                 deliveries += [(tx, p, d) for d in self._deliveries(envelope, p, known[envelope.complaint_id][1],
                                                                      recipient)]
         recorded = set(await repository.record_many(conn, [d for _, _, d in deliveries]))
+        by_event: dict[int, tuple[Tx, list[tuple[plan.Planned, repository.NewDelivery]]]] = {}
         for tx, p, delivery in deliveries:
             if delivery.notification_id in recorded:
-                with tx.scope():
-                    log.info("delivery_recorded", delivery_id=str(delivery.notification_id), template=p.template,
-                             recipient_ref=p.recipient_ref, channel=delivery.channel, status=delivery.status)
+                by_event.setdefault(id(tx), (tx, []))[1].append((p, delivery))
+        for tx, recorded_now in by_event.values():  # a line per event, not per delivery (logging was dear)
+            with tx.scope():
+                log.info("delivery_recorded", deliveries=[
+                    {"delivery_id": str(d.notification_id), "template": p.template, "recipient_ref": p.recipient_ref,
+                     "channel": d.channel, "status": d.status} for p, d in recorded_now])
 
     def _deliveries(
         self, envelope: Envelope[Any], p: plan.Planned, contact: repository.ContactState,
