@@ -65,6 +65,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,  # an include ends its line
+        auto_reload=False,  # templates ship with the package: no stat of the file at every message
     )
     env.filters["wib"] = _wib
     env.filters["stage_label"] = _label(STAGE_LABELS)
