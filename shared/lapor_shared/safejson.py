@@ -20,6 +20,7 @@ reason that can go back to the sender or into a dead letter:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -117,6 +118,26 @@ def _walk_strings(value: Any, path: str = "$") -> None:
             _walk_strings(item, f"{path}[{index}]")
 
 
+@functools.cache
+def _decoder(max_int_digits: int) -> json.JSONDecoder:
+    """A decoder with our checks, made once per limit: ``json.loads`` with hooks builds a new decoder (and
+    its scanner) at every call, three quarters of the time it took to read an event."""
+
+    def parse_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > max_int_digits:
+            raise UnsafeJson(f"an integer of {len(digits)} digits exceeds {max_int_digits}", code="invalid_number")
+        return int(digits)
+
+    def parse_float(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise UnsafeJson(f"the number {literal[:40]} is out of range", code="invalid_number")
+        return value
+
+    return json.JSONDecoder(parse_int=parse_int, parse_float=parse_float, parse_constant=_refuse_constant,
+                            object_pairs_hook=_unique_keys)
+
+
 def loads(raw: bytes | bytearray | memoryview | str | None, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse ``raw`` as JSON within ``limits``, or raise ``UnsafeJson`` with the reason."""
     if raw is None:
@@ -138,28 +159,22 @@ def loads(raw: bytes | bytearray | memoryview | str | None, limits: Limits = DEF
         raise UnsafeJson("empty body", code="empty")
     if _too_deep(text, limits.max_depth):
         raise UnsafeJson(f"nesting deeper than {limits.max_depth} levels", code="too_deep")
-
-    def parse_int(digits: str) -> int:
-        if len(digits.lstrip("-")) > limits.max_int_digits:
-            raise UnsafeJson(f"an integer of {len(digits)} digits exceeds {limits.max_int_digits}",
-                             code="invalid_number")
-        return int(digits)
-
-    def parse_float(literal: str) -> float:
-        value = float(literal)
-        if not math.isfinite(value):
-            raise UnsafeJson(f"the number {literal[:40]} is out of range", code="invalid_number")
-        return value
-
     try:
-        value = json.loads(text, parse_int=parse_int, parse_float=parse_float,
-                           parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+        value = _decoder(limits.max_int_digits).decode(text)
     except UnsafeJson:
         raise
     except json.JSONDecodeError as exc:
         raise UnsafeJson(f"body is not JSON: {exc.msg} (line {exc.lineno} column {exc.colno})") from None
     except (RecursionError, ValueError) as exc:  # a backstop: the checks above should have caught it
         raise UnsafeJson(f"body is not JSON we accept: {type(exc).__name__}") from None
-    if _SUSPECT.search(text):
+    if _may_hide_refused(text):
         _walk_strings(value)
     return value
+
+
+def _may_hide_refused(text: str) -> bool:
+    """``_SUSPECT`` matches: ASCII text without escapes or DEL cannot (a raw control character is not
+    JSON), and those three checks run in C far faster than the expression (10 µs an event)."""
+    if text.isascii() and "\\u" not in text and "\x7f" not in text:
+        return False
+    return _SUSPECT.search(text) is not None

@@ -26,6 +26,8 @@ HOSTILE = {
     "right-to-left override": ('{"a": "LPR-\u202eABCD"}'.encode(), "control_character"),
     "escaped right-to-left isolate": (b'{"a": ["\\u2067x"]}', "control_character"),
     "C1 control": ('{"a": "x\u0085y"}'.encode(), "control_character"),
+    "raw DEL in plain ASCII": (b'{"a": "x\x7fy"}', "control_character"),
+    "escaped DEL in plain ASCII": (b'{"a": "x\\u007fy"}', "control_character"),
     "lone surrogate": (b'{"a": "x\\ud800y"}', "control_character"),
     "not JSON": (b'{"event_type": "complaint.submitted", "oops', "invalid_json"),
     "empty": (b"", "empty"),
