@@ -2,7 +2,8 @@
 
 - ``gateway.results`` reads intake's answers on ``lapor.submissions.results`` in ONE consumer group for
   the whole gateway (``lapor-gateway``), through the inbox like every consumer; the replica holding a
-  waiting request is woken by PostgreSQL (``wakeups``), not by reading the topic itself.
+  waiting request is woken by PostgreSQL (``wakeups``), not by reading the topic itself. A ``Batch``:
+  a batch's answers take a few set-based statements (``service.record_answers``), not a few each.
 - ``gateway.view`` projects ``lapor.complaints`` into the public complaint view (``projection``) and the
   reporter's view with the outcomes of reporter commands (``timeline``) (``lapor-gateway-view``).
 - Both write the complaint's rows in the public view (an acceptance enters the complaint by number, the
@@ -20,7 +21,7 @@ from typing import Any
 
 from lapor_gateway import projection, service, timeline, wakeups
 from lapor_gateway.context import AdapterContext
-from lapor_shared.consumer import Tx
+from lapor_shared.consumer import Batch, Tx
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.commands import RateHandling, ReopenComplaint, ReplyToResponse
 from lapor_shared.events.intake import ComplaintRejected, ComplaintSubmitted, SubmissionAccepted
@@ -35,7 +36,7 @@ def register_handlers(runtime: Runtime, channels: AdapterContext) -> None:
     runtime.publishes(ComplaintSubmitted, ReplyToResponse, RateHandling, ReopenComplaint)
     notify_channel = wakeups.channel_name(runtime.schema)
     short_code = channels.settings.sms_short_code
-    record = partial(service.record_answer, short_code=short_code, notify_channel=notify_channel)
+    record = Batch(partial(service.record_answers, short_code=short_code, notify_channel=notify_channel))
     results = runtime.consumer("gateway.results", {SubmissionAccepted: record, ComplaintRejected: record},
                                serial=VIEW_ROWS)
     reporter = timeline.Timeline(notify_channel=notify_channel, short_code=short_code).handlers

@@ -1,6 +1,6 @@
 """The public view of every complaint, projected from ``lapor.complaints`` (consumer ``gateway.view``;
 Open311 requests and the status pages read it). An acceptance on the results topic enters the number
-alone (``service.keep_proof``): the channel's answer carries no content, so until ``complaint.accepted``
+alone (``service.record_answers``): the channel's answer carries no content, so until ``complaint.accepted``
 arrives the row has none and counts as rahasia. The reporter's own view is ``timeline.py``.
 
 Privacy by construction: a rahasia (confidential) complaint's content never enters the view, nothing

@@ -46,16 +46,6 @@ async def forget_unshown_keys(conn: Executor, *, older_than_s: float = UNSHOWN_K
 # --- proofs ------------------------------------------------------------------------------------------
 
 
-async def record_proof(
-    conn: Executor, *, complaint_id: UUID, tracking_number: str, key_verifier: bytes, phone_hash: bytes | None
-) -> None:
-    await conn.execute(
-        "INSERT INTO reporter_keys (complaint_id, tracking_number, key_verifier, phone_hash)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        complaint_id, tracking_number, key_verifier, phone_hash,
-    )
-
-
 async def proof_of(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT complaint_id, tracking_number, key_verifier, phone_hash FROM reporter_keys"

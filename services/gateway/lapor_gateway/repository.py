@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -71,26 +70,6 @@ async def submission_by_token(conn: Executor, poll_token: str) -> asyncpg.Record
     return await conn.fetchrow(f"{_SUBMISSION} WHERE s.poll_token = $1", poll_token)
 
 
-async def record_answer(
-    conn: Executor, *, channel: str, channel_message_id: str, outcome: str, tracking_number: str | None,
-    complaint_id: UUID | None, reasons: list[dict[str, Any]] | None, reporter_key: str | None = None,
-) -> bool:
-    """Store intake's answer to a channel message, whoever published it; True when it changed what was
-    known (a first answer, or an acceptance after a rejection). An acceptance's reporter key waits in
-    clear until it is shown once (``reporter_repository.take_reporter_key``)."""
-    changed = await conn.fetchval(
-        "INSERT INTO answers (channel, channel_message_id, outcome, tracking_number, complaint_id, reasons,"
-        " reporter_key) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (channel, channel_message_id) DO UPDATE SET outcome = EXCLUDED.outcome,"
-        " tracking_number = EXCLUDED.tracking_number, complaint_id = EXCLUDED.complaint_id,"
-        " reasons = EXCLUDED.reasons, reporter_key = EXCLUDED.reporter_key, answered_at = now()"
-        " WHERE answers.outcome = 'rejected' AND EXCLUDED.outcome = 'accepted'"
-        " RETURNING true",
-        channel, channel_message_id, outcome, tracking_number, complaint_id, reasons, reporter_key,
-    )
-    return bool(changed)
-
-
 async def sms_reply_due(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
     """An SMS submission whose answer is known and whose reply is not queued yet (it still has its number)."""
     return await conn.fetchrow(
@@ -140,15 +119,6 @@ async def upsert_accepted(
         complaint_id, tracking_number, channel, report_type, service_code, title, description, address,
         latitude, longitude, media_url, region_code, confidential, anonymous, requested_at, occurred_at,
         status_notes,
-    )
-
-
-async def ensure_in_view(conn: Executor, *, complaint_id: UUID, tracking_number: str) -> None:
-    """A complaint the gateway knows by number before its content arrives: in the view, without content
-    (and so rahasia to the public) until ``complaint.accepted`` fills it."""
-    await conn.execute(
-        "INSERT INTO complaint_view (complaint_id, tracking_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        complaint_id, tracking_number,
     )
 
 
