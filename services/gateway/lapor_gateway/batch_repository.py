@@ -100,3 +100,113 @@ async def record_proofs(conn: Executor, proofs: Sequence[ProofRow]) -> None:
         [p.complaint_id for p in proofs], [p.tracking_number for p in proofs], [p.key_verifier for p in proofs],
         [p.phone_hash for p in proofs],
     )
+
+
+# --- the public complaint view (consumer gateway.view) ----------------------------------------------
+
+ACCEPTED_COLUMNS = {
+    "complaint_id": "uuid", "tracking_number": "text", "channel": "text", "report_type": "text",
+    "service_code": "text", "title": "text", "description": "text", "address": "text", "latitude": "float8",
+    "longitude": "float8", "media_url": "text", "region_code": "text", "confidential": "boolean",
+    "anonymous": "boolean", "requested_at": "timestamptz", "occurred_at": "timestamptz", "status_notes": "text",
+    "evidence": "text",
+}
+STATUS_COLUMNS = {
+    "complaint_id": "uuid", "tracking_number": "text", "lifecycle_status": "text", "open311_status": "text",
+    "status_notes": "text", "agency_name": "text", "occurred_at": "timestamptz", "service_code": "text",
+}
+DEADLINE_COLUMNS = {"complaint_id": "uuid", "tracking_number": "text", "due_at": "timestamptz",
+                    "occurred_at": "timestamptz"}
+
+
+def _unnest(columns: dict[str, str], rows: Sequence[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
+    """``SELECT * FROM unnest(…) AS r(<columns>)`` over ``rows`` (dicts with those keys) and its arguments."""
+    arrays = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(columns.values(), start=1))
+    return (f"SELECT * FROM unnest({arrays}) AS r({', '.join(columns)})",
+            [[row[name] for row in rows] for name in columns])
+
+
+async def upsert_accepted(conn: Executor, rows: Sequence[dict[str, Any]]) -> None:
+    """The complaints' content as accepted (``ACCEPTED_COLUMNS``; ``evidence``: the public's references
+    as JSON text, ``'[]'`` to leave them as they are); a status set by a later event (seen first) is kept."""
+    if not rows:
+        return
+    given, args = _unnest(ACCEPTED_COLUMNS, rows)
+    await conn.execute(
+        f"""
+        INSERT INTO complaint_view (complaint_id, tracking_number, channel, report_type, service_code, title,
+            description, address, latitude, longitude, media_url, region_code, confidential, anonymous,
+            lifecycle_status, open311_status, status_notes, requested_at, updated_at, status_event_at, evidence)
+        SELECT complaint_id, tracking_number, channel, report_type, service_code, title, description, address,
+            latitude, longitude, media_url, region_code, confidential, anonymous, 'diterima', 'open', status_notes,
+            requested_at, occurred_at, occurred_at, evidence::jsonb
+        FROM ({given}) r
+        ON CONFLICT (complaint_id) DO UPDATE SET
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            channel = EXCLUDED.channel, report_type = EXCLUDED.report_type,
+            service_code = COALESCE(complaint_view.service_code, EXCLUDED.service_code),
+            title = EXCLUDED.title, description = EXCLUDED.description, address = EXCLUDED.address,
+            latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, media_url = EXCLUDED.media_url,
+            region_code = EXCLUDED.region_code, confidential = EXCLUDED.confidential,
+            anonymous = EXCLUDED.anonymous, requested_at = EXCLUDED.requested_at,
+            evidence = CASE WHEN EXCLUDED.evidence = '[]'::jsonb THEN complaint_view.evidence
+                            ELSE EXCLUDED.evidence END
+        """,
+        *args,
+    )
+
+
+async def apply_statuses(conn: Executor, rows: Sequence[dict[str, Any]]) -> None:
+    """Lifecycle events' effects on the view (``STATUS_COLUMNS``); an event older than the one already
+    applied changes nothing, a ``None`` leaves that column as it is. An event seen before the complaint's
+    accepted event creates the row without content (confidential until proven otherwise).
+
+    An update of the rows there and an insert of the others: the ``serial`` lock the view's writers share
+    (``handlers.VIEW_ROWS``) keeps anyone from adding a row in between."""
+    if not rows:
+        return
+    given, args = _unnest(STATUS_COLUMNS, rows)
+    await conn.execute(
+        f"""
+        WITH r AS ({given}),
+        changed AS (
+            UPDATE complaint_view v SET
+                tracking_number = COALESCE(v.tracking_number, r.tracking_number),
+                lifecycle_status = COALESCE(r.lifecycle_status, v.lifecycle_status),
+                open311_status = COALESCE(r.open311_status, v.open311_status),
+                status_notes = COALESCE(r.status_notes, v.status_notes),
+                agency_name = COALESCE(r.agency_name, v.agency_name),
+                service_code = COALESCE(r.service_code, v.service_code),
+                updated_at = r.occurred_at, status_event_at = r.occurred_at
+            FROM r WHERE v.complaint_id = r.complaint_id
+                AND (v.status_event_at IS NULL OR v.status_event_at <= r.occurred_at))
+        INSERT INTO complaint_view (complaint_id, tracking_number, lifecycle_status, open311_status,
+            status_notes, agency_name, updated_at, status_event_at, service_code)
+        SELECT complaint_id, tracking_number, COALESCE(lifecycle_status, 'diterima'), COALESCE(open311_status, 'open'),
+            status_notes, agency_name, occurred_at, occurred_at, service_code
+        FROM r WHERE NOT EXISTS (SELECT 1 FROM complaint_view v WHERE v.complaint_id = r.complaint_id)
+        """,
+        *args,
+    )
+
+
+async def apply_deadlines(conn: Executor, rows: Sequence[dict[str, Any]]) -> None:
+    """The current deadlines (``DEADLINE_COLUMNS``; Open311's ``expected_datetime``); an older deadline
+    event changes nothing. It also counts as the complaint's last update. Seen before the acceptance, it
+    makes a row without content (confidential until proven otherwise), as ``apply_statuses`` does."""
+    if not rows:
+        return
+    given, args = _unnest(DEADLINE_COLUMNS, rows)
+    await conn.execute(
+        f"""
+        INSERT INTO complaint_view (complaint_id, tracking_number, expected_at, deadline_event_at, updated_at)
+        SELECT complaint_id, tracking_number, due_at, occurred_at, occurred_at FROM ({given}) r
+        ON CONFLICT (complaint_id) DO UPDATE SET expected_at = EXCLUDED.expected_at,
+            deadline_event_at = EXCLUDED.deadline_event_at,
+            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
+            updated_at = GREATEST(complaint_view.updated_at, EXCLUDED.deadline_event_at)
+        WHERE complaint_view.deadline_event_at IS NULL
+            OR complaint_view.deadline_event_at <= EXCLUDED.deadline_event_at
+        """,
+        *args,
+    )
