@@ -18,7 +18,7 @@ from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.values import Evidence
 from lapor_shared.testing.factories import agency_ref, complaint_accepted, complaint_routed, envelope, reason
 
-from .batching import gateway_schema, txs
+from .batching import CountingConn, gateway_schema, txs
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -138,3 +138,15 @@ async def test_a_rahasia_complaints_content_and_files_stay_out_of_the_public_vie
     assert rahasia["confidential"] and rahasia["evidence"] == []
     assert (rahasia["title"], rahasia["description"], rahasia["address"], rahasia["media_url"]) == (None,) * 4
     assert public["title"] == shown.accepted_payload.title and public["evidence"] != []
+
+
+@pytest.mark.parametrize("n", [3, 25])
+async def test_n_complaints_accepted_routed_and_given_a_deadline_in_one_run_take_six_statements(database_url, n):
+    stories = [Story() for _ in range(n)]
+    events = [s.accepted() for s in stories] + [s.routed(1) for s in stories] + [s.deadline(2, 5) for s in stories]
+    async with gateway_schema(database_url) as pool, pool.acquire() as raw, raw.transaction():
+        conn = CountingConn(raw)
+        await view().handle(txs(conn, events))
+
+        assert len(conn.statements) == 6, conn.statements
+        assert await raw.fetchval("SELECT count(*) FROM reporter_timeline") == 3 * n
