@@ -1,7 +1,9 @@
 """The public view of every complaint, projected from ``lapor.complaints`` (consumer ``gateway.view``;
 Open311 requests and the status pages read it). An acceptance on the results topic enters the number
 alone (``service.record_answers``): the channel's answer carries no content, so until ``complaint.accepted``
-arrives the row has none and counts as rahasia. The reporter's own view is ``timeline.py``.
+arrives the row has none and counts as rahasia. The reporter's own view is ``timeline.py``. Each event
+type's change is a row added to a run's ``ViewChanges``, which ``view.View`` applies with one statement
+per kind of row.
 
 Privacy by construction: a rahasia (confidential) complaint's content never enters the view, nothing
 about any reporter does, and the status notes are fixed public-safe sentences (never an agency's or

@@ -1,7 +1,8 @@
 """The gateway's use cases around intake's answers: recording a submission before it is published
-(``submissions.SubmissionGateway``), and recording an answer from ``lapor.submissions.results``
-(consumer ``gateway.results``): an acceptance (``submission.accepted``) also leaves the reporter's proof
-(``reporter_keys``: the key's verifier, the phone's keyed hash) and the key in clear until it is shown once.
+(``submissions.SubmissionGateway``), and recording the answers from ``lapor.submissions.results``
+(consumer ``gateway.results``, a batch at a time): an acceptance (``submission.accepted``) also leaves
+the reporter's proof (``reporter_keys``: the key's verifier, the phone's keyed hash) and the key in clear
+until it is shown once.
 
 Every answer is recorded, the gateway's or not, and whether or not the submission's row exists yet: a
 row written after its answer (a retry of a publish that seemed to fail) finds the answer there. Both
@@ -29,7 +30,7 @@ log = get_logger(component="gateway.answers")
 
 
 def answer_of(envelope: Envelope[Any]) -> dict[str, Any]:
-    """The answer a result carries, as ``repository.record_answer`` keywords."""
+    """The answer a result carries, as ``batch_repository.AnswerRow`` fields."""
     payload = envelope.payload
     if isinstance(payload, SubmissionAccepted):
         return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="accepted",

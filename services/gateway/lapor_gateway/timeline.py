@@ -56,8 +56,9 @@ def _about_a_complaint(handler: Handler) -> Handler:
 
 
 class Timeline:
-    """The projection's use cases, one per event type (``handlers``); ``notify_channel`` wakes waiting
-    requests, ``short_code`` signs SMS replies."""
+    """The projection per event type: the case change of the common events (``changes``, applied a run at
+    a time by ``view.View``) or a use case (``handlers``); ``notify_channel`` wakes waiting requests,
+    ``short_code`` signs SMS replies."""
 
     def __init__(self, *, notify_channel: str, short_code: str) -> None:
         self._notify_channel = notify_channel
