@@ -3,26 +3,18 @@ non-rahasia complaint, the reporter's timeline for every complaint of theirs) an
 short-lived signed links only when a page or document is made for a reader:
 
 - the public (status look-ups, Open311 ``media_url``): audience ``public``, non-rahasia complaints only
-  (a rahasia complaint's references never reach the public view);
+  (a rahasia complaint's references never reach the public view: ``projection.on_accepted``);
 - the reporter on the tracking page and the reporter API: audience ``reporter``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
-from lapor_shared.db import Executor
 from lapor_shared.events.values import Evidence
 from lapor_shared.evidence import LinkSigner
-
-
-async def set_public_evidence(conn: Executor, complaint_id: UUID, evidence: Sequence[Evidence]) -> None:
-    await conn.execute("UPDATE complaint_view SET evidence = $2 WHERE complaint_id = $1", complaint_id,
-                       [e.model_dump(mode="json") for e in evidence])
 
 
 def references(raw: Any) -> list[dict[str, Any]]:

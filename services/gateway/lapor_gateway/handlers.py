@@ -2,9 +2,11 @@
 
 - ``gateway.results`` reads intake's answers on ``lapor.submissions.results`` in ONE consumer group for
   the whole gateway (``lapor-gateway``), through the inbox like every consumer; the replica holding a
-  waiting request is woken by PostgreSQL (``wakeups``), not by reading the topic itself.
+  waiting request is woken by PostgreSQL (``wakeups``), not by reading the topic itself. A ``Batch``:
+  a batch's answers take a few set-based statements (``service.record_answers``), not a few each.
 - ``gateway.view`` projects ``lapor.complaints`` into the public complaint view (``projection``) and the
-  reporter's view with the outcomes of reporter commands (``timeline``) (``lapor-gateway-view``).
+  reporter's view with the outcomes of reporter commands (``timeline``) (``lapor-gateway-view``); a
+  ``Batch``: a run of events takes a few set-based statements (``view``).
 - Both write the complaint's rows in the public view (an acceptance enters the complaint by number, the
   lifecycle stream fills it), each in the order of its own topic: they share the ``serial`` lock
   ``gateway.complaint-view``, so their transactions take turns instead of deadlocking (which cost a
@@ -16,12 +18,11 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
-from lapor_gateway import projection, service, timeline, wakeups
+from lapor_gateway import service, timeline, wakeups
+from lapor_gateway import view as view_batch
 from lapor_gateway.context import AdapterContext
-from lapor_shared.consumer import Tx
-from lapor_shared.events import Envelope, Payload
+from lapor_shared.consumer import Batch
 from lapor_shared.events.commands import RateHandling, ReopenComplaint, ReplyToResponse
 from lapor_shared.events.intake import ComplaintRejected, ComplaintSubmitted, SubmissionAccepted
 from lapor_shared.fetch_pace import Tempo
@@ -35,26 +36,14 @@ def register_handlers(runtime: Runtime, channels: AdapterContext) -> None:
     runtime.publishes(ComplaintSubmitted, ReplyToResponse, RateHandling, ReopenComplaint)
     notify_channel = wakeups.channel_name(runtime.schema)
     short_code = channels.settings.sms_short_code
-    record = partial(service.record_answer, short_code=short_code, notify_channel=notify_channel)
+    record = Batch(partial(service.record_answers, short_code=short_code, notify_channel=notify_channel))
     results = runtime.consumer("gateway.results", {SubmissionAccepted: record, ComplaintRejected: record},
                                serial=VIEW_ROWS)
-    reporter = timeline.Timeline(notify_channel=notify_channel, short_code=short_code).handlers
-    view = runtime.consumer("gateway.view", {
-        type_: _in_turn(projection.HANDLERS.get(type_), reporter.get(type_))
-        for type_ in {*projection.HANDLERS, *reporter}
-    }, serial=VIEW_ROWS)
+    view = view_batch.View(timeline.Timeline(notify_channel=notify_channel, short_code=short_code))
+    use = Batch(view.handle)
+    view_consumer = runtime.consumer("gateway.view", dict.fromkeys(view.event_types, use), serial=VIEW_ROWS)
 
     runtime.subscribe(results, SUBMISSION_RESULTS.name, group_id="lapor-gateway")
     # the public and the reporter's views: people look at them, no hop waits for them
-    runtime.subscribe(view, COMPLAINTS.name, group_id="lapor-gateway-view", tempo=Tempo.PEOPLE)
+    runtime.subscribe(view_consumer, COMPLAINTS.name, group_id="lapor-gateway-view", tempo=Tempo.PEOPLE)
 
-
-def _in_turn(*handlers: Any) -> Any:
-    """One handler running the public view's and the reporter's view's, in one transaction."""
-    present = [h for h in handlers if h is not None]
-
-    async def both(tx: Tx, envelope: Envelope[Payload]) -> None:
-        for handler in present:
-            await handler(tx, envelope)
-
-    return both

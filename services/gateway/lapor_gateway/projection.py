@@ -1,7 +1,9 @@
 """The public view of every complaint, projected from ``lapor.complaints`` (consumer ``gateway.view``;
 Open311 requests and the status pages read it). An acceptance on the results topic enters the number
-alone (``service.keep_proof``): the channel's answer carries no content, so until ``complaint.accepted``
-arrives the row has none and counts as rahasia. The reporter's own view is ``timeline.py``.
+alone (``service.record_answers``): the channel's answer carries no content, so until ``complaint.accepted``
+arrives the row has none and counts as rahasia. The reporter's own view is ``timeline.py``. Each event
+type's change is a row added to a run's ``ViewChanges``, which ``view.View`` applies with one statement
+per kind of row.
 
 Privacy by construction: a rahasia (confidential) complaint's content never enters the view, nothing
 about any reporter does, and the status notes are fixed public-safe sentences (never an agency's or
@@ -10,12 +12,14 @@ a reporter's own text).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from lapor_gateway import repository as repo
-from lapor_gateway.evidence_view import set_public_evidence
+from lapor_gateway import batch_repository as batch
 from lapor_shared import categories, geo, statuses
-from lapor_shared.consumer import Handler, Tx
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import (
@@ -62,20 +66,39 @@ def _notes(text_id: str, text_en: str) -> str:
     return f"{text_id} / {text_en}"
 
 
+@dataclass
+class ViewChanges:
+    """The rows a run of events changes in the view, one list per statement (``batch_repository``), for
+    complaints that are all different (``view.py`` cuts a run where one comes again)."""
+
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+
+    async def apply(self, conn: Conn) -> None:
+        await batch.upsert_accepted(conn, self.accepted)
+        await batch.apply_statuses(conn, self.statuses)
+        await batch.apply_deadlines(conn, self.deadlines)
+
+
+Change = Callable[[ViewChanges, Envelope[Any]], None]
+
+
 def label(lifecycle_status: str) -> tuple[str, str]:
     """(Bahasa Indonesia, English) of a public status code."""
     known = PUBLIC_STATUSES.get(lifecycle_status)
     return statuses.label(known) if known is not None else (lifecycle_status, lifecycle_status)
 
 
-async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
+def on_accepted(changes: ViewChanges, envelope: Envelope[Any]) -> None:
     accepted: ComplaintAccepted = envelope.payload
     assert envelope.complaint_id is not None  # _about_a_complaint and the service let only these through
     hidden = accepted.confidential
     location = accepted.location
     media = next((str(a.url) for a in accepted.attachments if a.media_type.startswith("image/")), None)
-    await repo.upsert_accepted(
-        tx.conn,
+    # the public's signed links: a rahasia complaint's files are not theirs ('[]' leaves the column as is)
+    evidence = [e.model_dump(mode="json") for e in accepted.evidence] if not hidden else []
+    changes.accepted.append(dict(
         complaint_id=envelope.complaint_id,
         tracking_number=envelope.tracking_number,
         channel=str(accepted.channel),
@@ -93,9 +116,8 @@ async def on_accepted(tx: Tx, envelope: Envelope[Any]) -> None:
         requested_at=accepted.submitted_at,
         occurred_at=envelope.occurred_at,
         status_notes=_notes("Laporan diterima dan menunggu verifikasi.", "Received, awaiting verification."),
-    )
-    if accepted.evidence and not hidden:  # the public's signed links; a rahasia complaint's files are not theirs
-        await set_public_evidence(tx.conn, envelope.complaint_id, accepted.evidence)
+        evidence=json.dumps(evidence),
+    ))
 
 
 def _region(code: str | None, latitude: float | None, longitude: float | None) -> str | None:
@@ -107,94 +129,94 @@ def _region(code: str | None, latitude: float | None, longitude: float | None) -
     return place.code if place.status == "inside" or not code else code
 
 
-async def on_deadline(tx: Tx, envelope: Envelope[Any]) -> None:
+def on_deadline(changes: ViewChanges, envelope: Envelope[Any]) -> None:
     if envelope.payload.stage != "auto_close":  # the reporter's clock, not the agency's
         assert envelope.complaint_id is not None  # _about_a_complaint let only these through
-        await repo.apply_deadline(tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
-                                  due_at=envelope.payload.due_at, occurred_at=envelope.occurred_at)
+        changes.deadlines.append(dict(complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
+                                      due_at=envelope.payload.due_at, occurred_at=envelope.occurred_at))
 
 
-async def _status(
-    tx: Tx, envelope: Envelope[Any], *, lifecycle: str | None, notes: tuple[str, str] | None,
+def _status(
+    changes: ViewChanges, envelope: Envelope[Any], *, lifecycle: str | None, notes: tuple[str, str] | None,
     open311: str | None = None, agency: str | None = None, category: str | None = None,
 ) -> None:
     known = categories.resolve(category)
     assert envelope.complaint_id is not None  # _about_a_complaint let only these through
-    await repo.apply_status(
-        tx.conn, complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
+    changes.statuses.append(dict(
+        complaint_id=envelope.complaint_id, tracking_number=envelope.tracking_number,
         lifecycle_status=lifecycle, open311_status=open311, status_notes=_notes(*notes) if notes else None,
         agency_name=agency, occurred_at=envelope.occurred_at, service_code=known.code if known else None,
-    )
+    ))
 
 
-async def on_routed(tx: Tx, envelope: Envelope[Any]) -> None:
+def on_routed(changes: ViewChanges, envelope: Envelope[Any]) -> None:
     agency = envelope.payload.agency.name
-    await _status(tx, envelope, lifecycle="didisposisikan", agency=agency, category=envelope.payload.category,
+    _status(changes, envelope, lifecycle="didisposisikan", agency=agency, category=envelope.payload.category,
                   notes=(f"Diteruskan ke {agency}.", f"Sent to {agency}."))
 
 
-async def on_needs_triage(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle="ditelaah", category=envelope.payload.category, notes=(
+def on_needs_triage(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle="ditelaah", category=envelope.payload.category, notes=(
         "Sedang ditelaah admin untuk menentukan instansi yang berwenang.",
         "An administrator is finding the responsible agency.",
     ))
 
 
-async def on_forwarded(tx: Tx, envelope: Envelope[Any]) -> None:
+def on_forwarded(changes: ViewChanges, envelope: Envelope[Any]) -> None:
     agency = envelope.payload.to_agency.name
-    await _status(tx, envelope, lifecycle="dilimpahkan", agency=agency,
+    _status(changes, envelope, lifecycle="dilimpahkan", agency=agency,
                   notes=(f"Dilimpahkan ke {agency}.", f"Forwarded to {agency}."))
 
 
-async def on_held(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle="ditunda", notes=("Laporan ditunda.", "The complaint is on hold."))
+def on_held(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle="ditunda", notes=("Laporan ditunda.", "The complaint is on hold."))
 
 
-async def on_archived(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle="diarsipkan", notes=_CLOSED_NOTES["archived"])
+def on_archived(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle="diarsipkan", notes=_CLOSED_NOTES["archived"])
 
 
-async def on_acknowledged(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle="dibaca", notes=("Laporan telah dibaca instansi.", "The agency read it."))
+def on_acknowledged(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle="dibaca", notes=("Laporan telah dibaca instansi.", "The agency read it."))
 
 
-async def on_responded(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle="ditindaklanjuti", notes=(
+def on_responded(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle="ditindaklanjuti", notes=(
         "Instansi telah memberikan tindak lanjut.", "The agency has followed up.",
     ))
 
 
-async def on_reporter_replied(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle=None, notes=("Pelapor memberikan tanggapan.", "The reporter replied."))
+def on_reporter_replied(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle=None, notes=("Pelapor memberikan tanggapan.", "The reporter replied."))
 
 
-async def on_escalated(tx: Tx, envelope: Envelope[Any]) -> None:
+def on_escalated(changes: ViewChanges, envelope: Envelope[Any]) -> None:
     agency = envelope.payload.to_agency.name
-    await _status(tx, envelope, lifecycle=None, notes=(
+    _status(changes, envelope, lifecycle=None, notes=(
         f"Tenggat terlewati, dieskalasi ke {agency}.", f"Deadline missed, escalated to {agency}.",
     ))
 
 
-async def on_closed(tx: Tx, envelope: Envelope[Any]) -> None:
+def on_closed(changes: ViewChanges, envelope: Envelope[Any]) -> None:
     notes = _CLOSED_NOTES.get(envelope.payload.reason, _CLOSED_NOTES["resolved"])
-    await _status(tx, envelope, lifecycle="selesai", open311="closed", notes=notes)
+    _status(changes, envelope, lifecycle="selesai", open311="closed", notes=notes)
 
 
-async def on_reopened(tx: Tx, envelope: Envelope[Any]) -> None:
-    await _status(tx, envelope, lifecycle="dibuka_kembali", open311="open", notes=(
+def on_reopened(changes: ViewChanges, envelope: Envelope[Any]) -> None:
+    _status(changes, envelope, lifecycle="dibuka_kembali", open311="open", notes=(
         "Laporan dibuka kembali.", "The complaint was reopened.",
     ))
 
 
-def _about_a_complaint(handler: Handler) -> Handler:
-    async def guarded(tx: Tx, envelope: Envelope[Any]) -> None:
+def _about_a_complaint(change: Change) -> Change:
+    def guarded(changes: ViewChanges, envelope: Envelope[Any]) -> None:
         if envelope.complaint_id is not None:  # every lifecycle event has one; skip a malformed one
-            await handler(tx, envelope)
+            change(changes, envelope)
 
     return guarded
 
 
-_USE_CASES: dict[type[Payload], Handler] = {
+_USE_CASES: dict[type[Payload], Change] = {
     ComplaintAccepted: on_accepted,
     ComplaintRouted: on_routed,
     ComplaintNeedsTriage: on_needs_triage,
@@ -210,5 +232,5 @@ _USE_CASES: dict[type[Payload], Handler] = {
     DeadlineSet: on_deadline,
     DeadlineExtended: on_deadline,
 }
-HANDLERS = {type_: _about_a_complaint(handler) for type_, handler in _USE_CASES.items()}
-"""The view's use case per event type (``handlers.py`` attaches them to ``lapor.complaints``)."""
+CHANGES = {type_: _about_a_complaint(change) for type_, change in _USE_CASES.items()}
+"""What each event type changes in the view, added to a run's ``ViewChanges`` (``view.py``)."""

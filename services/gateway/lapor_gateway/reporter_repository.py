@@ -7,7 +7,9 @@ Every function takes a connection or the pool (``Executor``) and runs inside the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -46,16 +48,6 @@ async def forget_unshown_keys(conn: Executor, *, older_than_s: float = UNSHOWN_K
 # --- proofs ------------------------------------------------------------------------------------------
 
 
-async def record_proof(
-    conn: Executor, *, complaint_id: UUID, tracking_number: str, key_verifier: bytes, phone_hash: bytes | None
-) -> None:
-    await conn.execute(
-        "INSERT INTO reporter_keys (complaint_id, tracking_number, key_verifier, phone_hash)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        complaint_id, tracking_number, key_verifier, phone_hash,
-    )
-
-
 async def proof_of(conn: Executor, tracking_number: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT complaint_id, tracking_number, key_verifier, phone_hash FROM reporter_keys"
@@ -66,15 +58,17 @@ async def proof_of(conn: Executor, tracking_number: str) -> asyncpg.Record | Non
 
 # --- the reporter's view -------------------------------------------------------------------------------
 
-CASE_COLUMNS = frozenset({
-    "title", "confidential", "anonymous", "agency_name", "zone_code", "stage", "due_at", "close_reason",
-    "reopen_until", "rated", "status_before_hold",
-})
+CASE_COLUMNS = {
+    "title": "text", "confidential": "boolean", "anonymous": "boolean", "agency_name": "text", "zone_code": "text",
+    "stage": "text", "due_at": "timestamptz", "close_reason": "text", "reopen_until": "timestamptz",
+    "rated": "boolean", "status_before_hold": "text",
+}
+"""The columns of ``reporter_cases`` an event may set, and their types."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """A line of the reporter's timeline written with the case's change (``change_case(step=…)``);
+    """A line of the reporter's timeline written with the case's change (``CaseChange.step``);
     ``agency_name``: the facts get the case's agency name as the change left it."""
 
     event_id: UUID
@@ -84,44 +78,84 @@ class Step:
     agency_name: bool = False
 
 
+@dataclass(frozen=True)
+class CaseChange:
+    """What an event changes in a complaint's row: ``columns`` set, ``status`` as of ``at`` (kept when a
+    later event set it already), and ``step`` added to the complaint's timeline."""
+
+    complaint_id: UUID
+    tracking_number: str | None
+    at: datetime
+    status: str | None = None
+    step: Step | None = None
+    columns: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[tuple[str, ...], bool, bool | None]:
+        """Changes of one shape take one statement together."""
+        step = None if self.step is None else self.step.agency_name
+        return tuple(sorted(self.columns)), self.status is not None, step
+
+
 async def change_case(
     conn: Executor, complaint_id: UUID, tracking_number: str | None, *, at: datetime, status: str | None = None,
     step: Step | None = None, **columns: Any,
 ) -> None:
     """Create the complaint's row when it is new and set ``columns``, and add ``step`` to its timeline, in
     ONE statement; ``status`` only when no later event set it already (``status_at``)."""
-    unknown = set(columns) - CASE_COLUMNS
-    if unknown:
-        raise ValueError(f"not a column of reporter_cases: {sorted(unknown)}")
-    names = sorted(columns)
-    args: list[Any] = [complaint_id, tracking_number, *(columns[n] for n in names)]
-    inserted = ["complaint_id", "tracking_number", *names]
-    values = [f"${i}" for i in range(1, len(args) + 1)]
+    await change_cases(conn, [CaseChange(complaint_id, tracking_number, at, status, step, columns)])
+
+
+async def change_cases(conn: Executor, changes: Sequence[CaseChange]) -> None:
+    """``change_case`` for changes of complaints that are all different, one statement per shape."""
+    shapes: dict[tuple[tuple[str, ...], bool, bool | None], list[CaseChange]] = {}
+    for change in changes:
+        unknown = set(change.columns) - set(CASE_COLUMNS)
+        if unknown:
+            raise ValueError(f"not a column of reporter_cases: {sorted(unknown)}")
+        shapes.setdefault(change.shape, []).append(change)
+    for (names, with_status, agency_in_step), group in shapes.items():
+        await _change_alike(conn, names, with_status, agency_in_step, group)
+
+
+async def _change_alike(conn: Executor, names: tuple[str, ...], with_status: bool, agency_in_step: bool | None,
+                        group: Sequence[CaseChange]) -> None:
+    given: dict[str, tuple[str, list[Any]]] = {
+        "complaint_id": ("uuid", [c.complaint_id for c in group]),
+        "tracking_number": ("text", [c.tracking_number for c in group]),
+        **{name: (CASE_COLUMNS[name], [c.columns[name] for c in group]) for name in names},
+    }
     sets = ["tracking_number = COALESCE(c.tracking_number, EXCLUDED.tracking_number)",
             *(f"{name} = EXCLUDED.{name}" for name in names)]
-    if status is not None:
-        args += [at, status]
-        when, new = len(args) - 1, len(args)
-        inserted += ["status", "status_at"]
-        values += [f"${new}", f"${when}"]
-        sets.append(f"status = CASE WHEN c.status_at IS NULL OR c.status_at <= ${when} THEN ${new} ELSE c.status END")
-        sets.append(f"status_at = GREATEST(c.status_at, ${when})")
-    inserted.append("updated_at")
-    values.append("now()")
-    sets.append("updated_at = now()")
-    upsert = (f"INSERT INTO reporter_cases AS c ({', '.join(inserted)}) VALUES ({', '.join(values)})"
-              f" ON CONFLICT (complaint_id) DO UPDATE SET {', '.join(sets)}")
-    if step is None:
-        await conn.execute(upsert, *args)
+    if with_status:
+        given["status_at"] = ("timestamptz", [c.at for c in group])
+        given["status"] = ("text", [c.status for c in group])
+        sets.append("status = CASE WHEN c.status_at IS NULL OR c.status_at <= EXCLUDED.status_at"
+                    " THEN EXCLUDED.status ELSE c.status END")
+        sets.append("status_at = GREATEST(c.status_at, EXCLUDED.status_at)")
+    inserted = list(given)
+    steps = [c.step for c in group if c.step is not None]
+    if agency_in_step is not None:
+        given["step_event_id"] = ("uuid", [s.event_id for s in steps])
+        given["step_at"] = ("timestamptz", [s.occurred_at for s in steps])
+        given["step_kind"] = ("text", [s.kind for s in steps])
+        given["step_facts"] = ("text", [json.dumps(s.facts) for s in steps])
+    arrays = ", ".join(f"${i}::{kind}[]" for i, (kind, _) in enumerate(given.values(), start=1))
+    args = [values for _, values in given.values()]
+    upsert = (f"INSERT INTO reporter_cases AS c ({', '.join(inserted)}, updated_at)"
+              f" SELECT {', '.join(inserted)}, now() FROM r"
+              f" ON CONFLICT (complaint_id) DO UPDATE SET {', '.join(sets)}, updated_at = now()")
+    rows = f"WITH r AS (SELECT * FROM unnest({arrays}) AS r({', '.join(given)}))"
+    if agency_in_step is None:
+        await conn.execute(f"{rows} {upsert}", *args)
         return
-    n = len(args)
-    args += [step.event_id, step.occurred_at, step.kind, step.facts]
-    facts = f"${n + 4}::jsonb" + (" || jsonb_build_object('agency_name', changed.agency_name)" if step.agency_name
-                                   else "")
+    facts = "r.step_facts::jsonb" + (" || jsonb_build_object('agency_name', changed.agency_name)"
+                                     if agency_in_step else "")
     await conn.execute(
-        f"WITH changed AS ({upsert} RETURNING c.agency_name)"
+        f"{rows}, changed AS ({upsert} RETURNING c.complaint_id, c.agency_name)"
         " INSERT INTO reporter_timeline (event_id, complaint_id, occurred_at, kind, facts)"
-        f" SELECT ${n + 1}, $1, ${n + 2}, ${n + 3}, {facts} FROM changed ON CONFLICT DO NOTHING",
+        f" SELECT r.step_event_id, r.complaint_id, r.step_at, r.step_kind, {facts}"
+        " FROM changed JOIN r USING (complaint_id) ON CONFLICT DO NOTHING",
         *args,
     )
 

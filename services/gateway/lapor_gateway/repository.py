@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
-from uuid import UUID
 
 import asyncpg
 
@@ -71,26 +69,6 @@ async def submission_by_token(conn: Executor, poll_token: str) -> asyncpg.Record
     return await conn.fetchrow(f"{_SUBMISSION} WHERE s.poll_token = $1", poll_token)
 
 
-async def record_answer(
-    conn: Executor, *, channel: str, channel_message_id: str, outcome: str, tracking_number: str | None,
-    complaint_id: UUID | None, reasons: list[dict[str, Any]] | None, reporter_key: str | None = None,
-) -> bool:
-    """Store intake's answer to a channel message, whoever published it; True when it changed what was
-    known (a first answer, or an acceptance after a rejection). An acceptance's reporter key waits in
-    clear until it is shown once (``reporter_repository.take_reporter_key``)."""
-    changed = await conn.fetchval(
-        "INSERT INTO answers (channel, channel_message_id, outcome, tracking_number, complaint_id, reasons,"
-        " reporter_key) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (channel, channel_message_id) DO UPDATE SET outcome = EXCLUDED.outcome,"
-        " tracking_number = EXCLUDED.tracking_number, complaint_id = EXCLUDED.complaint_id,"
-        " reasons = EXCLUDED.reasons, reporter_key = EXCLUDED.reporter_key, answered_at = now()"
-        " WHERE answers.outcome = 'rejected' AND EXCLUDED.outcome = 'accepted'"
-        " RETURNING true",
-        channel, channel_message_id, outcome, tracking_number, complaint_id, reasons, reporter_key,
-    )
-    return bool(changed)
-
-
 async def sms_reply_due(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
     """An SMS submission whose answer is known and whose reply is not queued yet (it still has its number)."""
     return await conn.fetchrow(
@@ -113,92 +91,6 @@ _VIEW_COLUMNS = (
     " longitude, media_url, region_code, confidential, anonymous, agency_name, lifecycle_status, open311_status,"
     " status_notes, requested_at, updated_at, expected_at, evidence"
 )
-
-
-async def upsert_accepted(
-    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, channel: str, report_type: str,
-    service_code: str, title: str | None, description: str | None, address: str | None,
-    latitude: float | None, longitude: float | None, media_url: str | None, region_code: str | None,
-    confidential: bool, anonymous: bool, requested_at: datetime, occurred_at: datetime, status_notes: str,
-) -> None:
-    """The complaint's content as accepted; a status set by a later event (seen first) is kept."""
-    await conn.execute(
-        """
-        INSERT INTO complaint_view (complaint_id, tracking_number, channel, report_type, service_code, title,
-            description, address, latitude, longitude, media_url, region_code, confidential, anonymous,
-            lifecycle_status, open311_status, status_notes, requested_at, updated_at, status_event_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'diterima', 'open', $17, $15, $16, $16)
-        ON CONFLICT (complaint_id) DO UPDATE SET
-            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
-            channel = EXCLUDED.channel, report_type = EXCLUDED.report_type,
-            service_code = COALESCE(complaint_view.service_code, EXCLUDED.service_code),
-            title = EXCLUDED.title, description = EXCLUDED.description, address = EXCLUDED.address,
-            latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, media_url = EXCLUDED.media_url,
-            region_code = EXCLUDED.region_code, confidential = EXCLUDED.confidential,
-            anonymous = EXCLUDED.anonymous, requested_at = EXCLUDED.requested_at
-        """,
-        complaint_id, tracking_number, channel, report_type, service_code, title, description, address,
-        latitude, longitude, media_url, region_code, confidential, anonymous, requested_at, occurred_at,
-        status_notes,
-    )
-
-
-async def ensure_in_view(conn: Executor, *, complaint_id: UUID, tracking_number: str) -> None:
-    """A complaint the gateway knows by number before its content arrives: in the view, without content
-    (and so rahasia to the public) until ``complaint.accepted`` fills it."""
-    await conn.execute(
-        "INSERT INTO complaint_view (complaint_id, tracking_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        complaint_id, tracking_number,
-    )
-
-
-async def apply_status(
-    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, lifecycle_status: str | None,
-    open311_status: str | None, status_notes: str | None, agency_name: str | None, occurred_at: datetime,
-    service_code: str | None = None,
-) -> None:
-    """A lifecycle event's effect on the view; an older event than the one already applied changes nothing.
-
-    A ``None`` argument leaves that column as it is. An event seen before the complaint's accepted
-    event creates the row without content (confidential until proven otherwise).
-    """
-    await conn.execute(
-        """
-        INSERT INTO complaint_view (complaint_id, tracking_number, lifecycle_status, open311_status,
-            status_notes, agency_name, updated_at, status_event_at, service_code)
-        VALUES ($1, $2, COALESCE($3, 'diterima'), COALESCE($4, 'open'), $5, $6, $7, $7, $8)
-        ON CONFLICT (complaint_id) DO UPDATE SET
-            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
-            lifecycle_status = COALESCE($3, complaint_view.lifecycle_status),
-            open311_status = COALESCE($4, complaint_view.open311_status),
-            status_notes = COALESCE($5, complaint_view.status_notes),
-            agency_name = COALESCE($6, complaint_view.agency_name),
-            service_code = COALESCE($8, complaint_view.service_code),
-            updated_at = $7, status_event_at = $7
-        WHERE complaint_view.status_event_at IS NULL OR complaint_view.status_event_at <= $7
-        """,
-        complaint_id, tracking_number, lifecycle_status, open311_status, status_notes, agency_name, occurred_at,
-        service_code,
-    )
-
-
-async def apply_deadline(
-    conn: Executor, *, complaint_id: UUID, tracking_number: str | None, due_at: datetime, occurred_at: datetime,
-) -> None:
-    """The current deadline (Open311's ``expected_datetime``); an older deadline event changes nothing.
-    It also counts as the complaint's last update. Seen before the acceptance, it makes a row without
-    content (confidential until proven otherwise), as ``apply_status`` does."""
-    await conn.execute(
-        """
-        INSERT INTO complaint_view (complaint_id, tracking_number, expected_at, deadline_event_at, updated_at)
-        VALUES ($1, $2, $3, $4, $4)
-        ON CONFLICT (complaint_id) DO UPDATE SET expected_at = $3, deadline_event_at = $4,
-            tracking_number = COALESCE(complaint_view.tracking_number, EXCLUDED.tracking_number),
-            updated_at = GREATEST(complaint_view.updated_at, $4)
-        WHERE complaint_view.deadline_event_at IS NULL OR complaint_view.deadline_event_at <= $4
-        """,
-        complaint_id, tracking_number, due_at, occurred_at,
-    )
 
 
 async def view_by_tracking_number(conn: Executor, tracking_number: str) -> asyncpg.Record | None:

@@ -1,7 +1,8 @@
 """The gateway's use cases around intake's answers: recording a submission before it is published
-(``submissions.SubmissionGateway``), and recording an answer from ``lapor.submissions.results``
-(consumer ``gateway.results``): an acceptance (``submission.accepted``) also leaves the reporter's proof
-(``reporter_keys``: the key's verifier, the phone's keyed hash) and the key in clear until it is shown once.
+(``submissions.SubmissionGateway``), and recording the answers from ``lapor.submissions.results``
+(consumer ``gateway.results``, a batch at a time): an acceptance (``submission.accepted``) also leaves
+the reporter's proof (``reporter_keys``: the key's verifier, the phone's keyed hash) and the key in clear
+until it is shown once.
 
 Every answer is recorded, the gateway's or not, and whether or not the submission's row exists yet: a
 row written after its answer (a retry of a publish that seemed to fail) finds the answer there. Both
@@ -11,8 +12,10 @@ answer calls for is queued by whichever of the two commits second, never by neit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from lapor_gateway import batch_repository as batch
 from lapor_gateway import replies
 from lapor_gateway import reporter_repository as rrepo
 from lapor_gateway import repository as repo
@@ -27,7 +30,7 @@ log = get_logger(component="gateway.answers")
 
 
 def answer_of(envelope: Envelope[Any]) -> dict[str, Any]:
-    """The answer a result carries, as ``repository.record_answer`` keywords."""
+    """The answer a result carries, as ``batch_repository.AnswerRow`` fields."""
     payload = envelope.payload
     if isinstance(payload, SubmissionAccepted):
         return dict(channel=str(payload.channel), channel_message_id=payload.channel_message_id, outcome="accepted",
@@ -40,32 +43,73 @@ def answer_of(envelope: Envelope[Any]) -> dict[str, Any]:
 
 
 async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, notify_channel: str) -> None:
-    """Keep intake's answer, queue the SMS reply it calls for and wake the request waiting for it; an
-    acceptance also keeps the reporter's proof and enters the complaint in the public view (its content
-    follows from ``lapor.complaints``)."""
-    answer = answer_of(envelope)
-    channel, message_id = answer["channel"], answer["channel_message_id"]
-    await repo.lock_channel_message(tx.conn, channel, message_id)
-    changed = await repo.record_answer(tx.conn, **answer)
-    if changed and await repo.get_submission(tx.conn, channel, message_id) is not None:
-        await queue_sms_reply(tx.conn, channel, message_id, short_code)
-        await repo.notify_answered(tx.conn, notify_channel, channel, message_id)
-        log.info("submission_answered", channel=channel, outcome=answer["outcome"],
-                 tracking_number=answer["tracking_number"])
-    if isinstance(envelope.payload, SubmissionAccepted):
-        await keep_proof(tx, envelope.payload)
-    await rrepo.forget_unshown_keys(tx.conn)
+    """``record_answers`` for one answer (``tx.cause`` is ``envelope``)."""
+    assert tx.cause is envelope
+    await record_answers([tx], short_code=short_code, notify_channel=notify_channel)
 
 
-async def keep_proof(tx: Tx, accepted: SubmissionAccepted) -> None:
+async def record_answers(txs: Sequence[Tx], *, short_code: str, notify_channel: str) -> None:
+    """Keep intake's answers (``tx.cause`` of each), queue the SMS replies they call for and wake the
+    requests waiting for them; an acceptance also keeps the reporter's proof and enters the complaint in
+    the public view (its content follows from ``lapor.complaints``).
+
+    The consumer's ``Batch`` use case: a run's answers, the submissions they settle and the proofs take
+    a statement each (``batch_repository``), not a statement each per answer. Two answers to one channel
+    message (a rejection, then an acceptance) go to consecutive statements, in order, so the result is
+    the one answer-at-a-time would give."""
+    if not txs:
+        return
+    conn = txs[0].conn
+    for part in _distinct_messages(txs):
+        await _record(conn, part, short_code=short_code, notify_channel=notify_channel)
+    await rrepo.forget_unshown_keys(conn)
+
+
+def _distinct_messages(txs: Sequence[Tx]) -> list[list[Tx]]:
+    """``txs`` cut, in order, into parts in which no channel message is answered twice."""
+    parts: list[list[Tx]] = [[]]
+    seen: set[tuple[str, str]] = set()
+    for tx in txs:
+        key = _key(tx.cause)
+        if key in seen:
+            parts.append([])
+            seen = set()
+        seen.add(key)
+        parts[-1].append(tx)
+    return parts
+
+
+def _key(envelope: Any) -> tuple[str, str]:
+    return str(envelope.payload.channel), envelope.payload.channel_message_id
+
+
+async def _record(conn: Conn, txs: Sequence[Tx], *, short_code: str, notify_channel: str) -> None:
+    answers = [batch.AnswerRow(**answer_of(tx.cause)) for tx in txs if tx.cause is not None]
+    keys = [(a.channel, a.channel_message_id) for a in answers]
+    await batch.lock_channel_messages(conn, keys)
+    settled = {(row["channel"], row["channel_message_id"]): row for row in await batch.record_answers(conn, answers)}
+    for tx, key in zip(txs, keys, strict=True):
+        row = settled.get(key)
+        if row is None:
+            continue
+        with tx.scope():
+            if row["source"] == "sms" and row["reply_to"] is not None:
+                await queue_sms_reply(conn, *key, short_code)
+            log.info("submission_answered", channel=key[0], outcome=row["outcome"],
+                     tracking_number=row["tracking_number"])
+    await batch.notify_answered(conn, notify_channel, [key for key in keys if key in settled])
+    await batch.record_proofs(conn, [_proof(tx.cause.payload) for tx in txs
+                                     if tx.cause is not None and isinstance(tx.cause.payload, SubmissionAccepted)])
+
+
+def _proof(accepted: SubmissionAccepted) -> batch.ProofRow:
     """What proves a reporter's command: the key's verifier (never the key) and the phone's keyed hash;
     the complaint is findable by its number from now on (its content comes from lapor.complaints)."""
-    await rrepo.record_proof(
-        tx.conn, complaint_id=accepted.complaint_id, tracking_number=accepted.tracking_number,
+    return batch.ProofRow(
+        complaint_id=accepted.complaint_id, tracking_number=accepted.tracking_number,
         key_verifier=reporter_proof.verifier(accepted.reporter_key),
         phone_hash=bytes.fromhex(accepted.reporter_phone_hash) if accepted.reporter_phone_hash else None,
     )
-    await repo.ensure_in_view(tx.conn, complaint_id=accepted.complaint_id, tracking_number=accepted.tracking_number)
 
 
 async def record_submission(

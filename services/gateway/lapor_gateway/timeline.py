@@ -29,6 +29,7 @@ from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.statuses import ComplaintStatus as S
 
 Handler = Callable[[Tx, Envelope[Any]], Awaitable[None]]
+Change = Callable[[Envelope[Any]], "rrepo.CaseChange"]
 
 OUTCOME_OF = {
     "complaint.reporter_replied": "reporter.reply",
@@ -55,27 +56,35 @@ def _about_a_complaint(handler: Handler) -> Handler:
 
 
 class Timeline:
-    """The projection's use cases, one per event type (``handlers``); ``notify_channel`` wakes waiting
-    requests, ``short_code`` signs SMS replies."""
+    """The projection per event type: the case change of the common events (``changes``, applied a run at
+    a time by ``view.View``) or a use case (``handlers``); ``notify_channel`` wakes waiting requests,
+    ``short_code`` signs SMS replies."""
 
     def __init__(self, *, notify_channel: str, short_code: str) -> None:
         self._notify_channel = notify_channel
         self._short_code = short_code
 
     @property
+    def changes(self) -> dict[type[Payload], Change]:
+        """The event types whose effect is one ``CaseChange`` (a run's take one statement per shape:
+        ``view.py``), and how to make it; the others have a use case in ``handlers``."""
+        return {
+            ComplaintAccepted: self.accepted,
+            lc.ComplaintNeedsTriage: self._simple(S.TRIAGE, "needs_triage"),
+            lc.ComplaintRouted: self.routed,
+            lc.ComplaintAcknowledged: self._simple(S.ACKNOWLEDGED, "acknowledged", names_agency=True),
+            lc.DeadlineSet: self.deadline,
+            lc.DeadlineExtended: self.deadline,
+        }
+
+    @property
     def handlers(self) -> dict[type[Payload], Handler]:
         about_a_complaint: dict[type[Payload], Handler] = {
-            ComplaintAccepted: self.on_accepted,
-            lc.ComplaintNeedsTriage: self._simple(S.TRIAGE, "needs_triage"),
-            lc.ComplaintRouted: self.on_routed,
             lc.ComplaintForwarded: self.on_forwarded,
             lc.ComplaintHeld: self.on_held,
             lc.ComplaintArchived: self.on_archived,
-            lc.ComplaintAcknowledged: self.on_acknowledged,
             lc.ComplaintResponded: self.on_responded,
             lc.ComplaintReporterReplied: self.on_reporter_replied,
-            lc.DeadlineSet: self.on_deadline,
-            lc.DeadlineExtended: self.on_deadline,
             lc.ComplaintEscalated: self.on_escalated,
             lc.ComplaintClosed: self.on_closed,
             lc.ComplaintReopened: self.on_reopened,
@@ -97,35 +106,36 @@ class Timeline:
         await rrepo.change_case(tx.conn, envelope.complaint_id, envelope.tracking_number, at=envelope.occurred_at,
                                 status=status.value if status else None, **columns)
 
-    async def _case_and_step(self, tx: Tx, envelope: Envelope[Any], status: S | None, kind: str, *,
-                             facts: dict[str, Any] | None = None, names_agency: bool = False, **columns: Any) -> None:
-        """``_case`` and ``_step`` in one statement; ``names_agency``: the step names the case's agency (as
-        the change left it, read back by the statement itself)."""
+    @staticmethod
+    def _change(envelope: Envelope[Any], status: S | None, kind: str, *, facts: dict[str, Any] | None = None,
+                names_agency: bool = False, **columns: Any) -> rrepo.CaseChange:
+        """The case's change and its step, for one statement; ``names_agency``: the step names the case's
+        agency (as the change left it, read back by the statement itself)."""
         assert envelope.complaint_id is not None
         step = rrepo.Step(envelope.event_id, envelope.occurred_at, kind, facts or {}, agency_name=names_agency)
-        await rrepo.change_case(tx.conn, envelope.complaint_id, envelope.tracking_number, at=envelope.occurred_at,
-                                status=status.value if status else None, step=step, **columns)
+        return rrepo.CaseChange(envelope.complaint_id, envelope.tracking_number, envelope.occurred_at,
+                                status.value if status else None, step, columns)
 
     async def _agency_name(self, tx: Tx, envelope: Envelope[Any]) -> str | None:
         assert envelope.complaint_id is not None
         case = await rrepo.case_of(tx.conn, envelope.complaint_id)
         return case["agency_name"] if case else None
 
-    def _simple(self, status: S, kind: str) -> Handler:
-        async def handle(tx: Tx, envelope: Envelope[Any]) -> None:
-            await self._case_and_step(tx, envelope, status, kind)
+    def _simple(self, status: S, kind: str, *, names_agency: bool = False) -> Change:
+        def change(envelope: Envelope[Any]) -> rrepo.CaseChange:
+            return self._change(envelope, status, kind, names_agency=names_agency)
 
-        return handle
+        return change
 
-    async def on_accepted(self, tx: Tx, envelope: Envelope[Any]) -> None:
+    def accepted(self, envelope: Envelope[Any]) -> rrepo.CaseChange:
         p: ComplaintAccepted = envelope.payload
-        await self._case_and_step(tx, envelope, S.SUBMITTED, "accepted", facts={"evidence": _evidence(p.evidence)},
-                                  title=p.title, confidential=p.confidential, anonymous=p.anonymous)
+        return self._change(envelope, S.SUBMITTED, "accepted", facts={"evidence": _evidence(p.evidence)},
+                            title=p.title, confidential=p.confidential, anonymous=p.anonymous)
 
-    async def on_routed(self, tx: Tx, envelope: Envelope[Any]) -> None:
+    def routed(self, envelope: Envelope[Any]) -> rrepo.CaseChange:
         agency = envelope.payload.agency
-        await self._case_and_step(tx, envelope, S.ROUTED, "routed", facts={"agency_name": agency.name},
-                                  agency_name=agency.name, zone_code=agency.jurisdiction_code)
+        return self._change(envelope, S.ROUTED, "routed", facts={"agency_name": agency.name},
+                            agency_name=agency.name, zone_code=agency.jurisdiction_code)
 
     async def on_forwarded(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.ComplaintForwarded = envelope.payload
@@ -146,9 +156,6 @@ class Timeline:
                          reopen_until=None)
         await self._step(tx, envelope, "archived")
 
-    async def on_acknowledged(self, tx: Tx, envelope: Envelope[Any]) -> None:
-        await self._case_and_step(tx, envelope, S.ACKNOWLEDGED, "acknowledged", names_agency=True)
-
     async def on_responded(self, tx: Tx, envelope: Envelope[Any]) -> None:
         p: lc.ComplaintResponded = envelope.payload
         await self._case(tx, envelope, S.RESPONDED)
@@ -162,13 +169,13 @@ class Timeline:
                          evidence=_evidence(p.evidence))
         await self._carried_out(tx, envelope)
 
-    async def on_deadline(self, tx: Tx, envelope: Envelope[Any]) -> None:
+    def deadline(self, envelope: Envelope[Any]) -> rrepo.CaseChange:
         p: lc.DeadlineSet | lc.DeadlineExtended = envelope.payload
         columns: dict[str, Any] = {"stage": p.stage, "due_at": p.due_at}
         if envelope.jurisdiction_code:  # the deadline runs in the responsible agency's zone
             columns["zone_code"] = envelope.jurisdiction_code
         kind = "deadline_set" if isinstance(p, lc.DeadlineSet) else "deadline_extended"
-        await self._case_and_step(tx, envelope, None, kind, names_agency=True, facts={
+        return self._change(envelope, None, kind, names_agency=True, facts={
             "stage": p.stage, "due_at": p.due_at.isoformat(), "working_days": p.working_days,
             "zone_code": envelope.jurisdiction_code}, **columns)
 
