@@ -7,6 +7,7 @@ from functools import partial
 from lapor_intake import erasure, service
 from lapor_intake.unreadable import answer_unreadable
 from lapor_shared.binding import bound
+from lapor_shared.consumer import Batch
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
@@ -28,9 +29,9 @@ def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     admin_commands = runtime.consumer(
         "intake.admin_commands", {EraseReporterContact: bound(erasure.erase_contact)}
     )
+    placement = Batch(service.note_jurisdictions)  # one use case for the three: a run is one statement
     placed = runtime.consumer("intake.placements", {
-        lc.ComplaintRouted: service.note_jurisdiction, lc.ComplaintForwarded: service.note_jurisdiction,
-        lc.ComplaintNeedsTriage: service.note_jurisdiction,
+        lc.ComplaintRouted: placement, lc.ComplaintForwarded: placement, lc.ComplaintNeedsTriage: placement,
     })
 
     runtime.subscribe(submissions, SUBMISSIONS.name, group_id="lapor-intake")

@@ -232,9 +232,13 @@ async def jurisdiction_of_reporter(conn: Conn, reporter_ref: UUID) -> str | None
     return await conn.fetchval("SELECT jurisdiction_code FROM complaints WHERE reporter_ref = $1", reporter_ref)
 
 
-async def set_jurisdiction(conn: Conn, complaint_id: UUID, jurisdiction_code: str) -> None:
-    await conn.execute("UPDATE complaints SET jurisdiction_code = $2 WHERE complaint_id = $1",
-                       complaint_id, jurisdiction_code)
+async def set_jurisdictions(conn: Conn, complaint_ids: list[UUID], jurisdiction_codes: list[str]) -> None:
+    """Each complaint's jurisdiction, in one statement (one code per complaint: the caller keeps the last)."""
+    await conn.execute(
+        "UPDATE complaints AS c SET jurisdiction_code = p.code"
+        " FROM unnest($1::uuid[], $2::text[]) AS p(complaint_id, code) WHERE c.complaint_id = p.complaint_id",
+        complaint_ids, jurisdiction_codes,
+    )
 
 
 async def reporter_ref_known(conn: Conn, reporter_ref: UUID) -> bool:

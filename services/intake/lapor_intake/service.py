@@ -4,6 +4,7 @@ remember where routing placed each complaint (whose admins may ask for that eras
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -213,8 +214,14 @@ async def reject(tx: Tx, channel: str, channel_message_id: str, problems: list[R
 # --- what routing decided ------------------------------------------------------------------------
 
 
-async def note_jurisdiction(tx: Tx, envelope: Envelope[Any]) -> None:
-    """Routing placed a complaint (routed, forwarded, sent to triage): remember the jurisdiction, which
-    decides which admins may erase its reporter's contact."""
-    if envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
-        await repository.set_jurisdiction(tx.conn, envelope.complaint_id, envelope.jurisdiction_code)
+async def note_jurisdictions(txs: Sequence[Tx]) -> None:
+    """Routing placed complaints (routed, forwarded, sent to triage): remember each one's jurisdiction,
+    which decides which admins may erase its reporter's contact. A run of placements (the consumer's
+    ``Batch``) in one statement; a complaint placed twice in the run keeps its last placement, as one by one."""
+    placed: dict[UUID, str] = {}
+    for tx in txs:
+        envelope = tx.cause
+        if envelope is not None and envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
+            placed[envelope.complaint_id] = envelope.jurisdiction_code  # the last placement wins
+    if placed:
+        await repository.set_jurisdictions(txs[0].conn, list(placed), list(placed.values()))
