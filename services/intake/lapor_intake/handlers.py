@@ -22,7 +22,8 @@ def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     # a refused erasure goes to the complaint stream only (erasure.erase_contact emits it without a jurisdiction)
     runtime.publishes(lc.ActionRejected, jurisdiction=False)
     submissions = runtime.consumer(
-        "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, ctx=ctx)},
+        # a run of submissions accepted set-based, a few statements per run (service.accept_submissions)
+        "intake.submissions", {ComplaintSubmitted: Batch(partial(service.accept_submissions, ctx=ctx))},
         answer_undecodable=answer_unreadable,  # a channel hears why its submission could not be read
     )
     # an admin asks for an erasure on the scope's own topic: taken only from the scope it names
