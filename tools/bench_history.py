@@ -32,7 +32,7 @@ from pathlib import Path
 import asyncpg
 
 from lapor_followup import repository as followup_repo
-from lapor_intake import repository as intake_repo
+from lapor_intake import admission as intake_admission
 from lapor_shared.db import create_pool
 from lapor_shared.migrator import migrate
 from lapor_shared.settings import PostgresSettings
@@ -117,7 +117,7 @@ async def prepare_fixed_work(followup: asyncpg.Pool, intake: asyncpg.Pool) -> No
                 " title, anonymous, confidential, submitted_at, text_fingerprint)"
                 " VALUES ($1, $2, 'web', $3, 'pengaduan', 'Lampu jalan', false, false, now(), $4)",
                 complaint_id, f"RECENT{n}", f"recent-{n}", f"lampu jalan padam di gang mawar nomor {n}")
-            await intake_repo.record_activity(conn, [REPORTER], complaint_id)
+            await intake_admission.record_activity(conn, [REPORTER], [complaint_id])
 
 
 async def timed(fn, runs: int) -> float:
@@ -141,7 +141,7 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
 
     async def admission_checks() -> None:
         async with intake.acquire() as conn:
-            facts = await intake_repo.admission(
+            facts = await intake_admission.admission(
                 conn, channel="web", channel_message_id="bench-history-probe", hashes=[REPORTER],
                 reporter_window_s=3600, channel_window_s=60, duplicate_window_s=7 * 24 * 3600,
                 text_fingerprint="lampu jalan padam di gang mawar nomor 1", similarity=0.6)
@@ -156,7 +156,7 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
                 "INSERT INTO complaints (complaint_id, tracking_number, channel, channel_message_id, report_type,"
                 " title, anonymous, confidential, submitted_at) VALUES ($1, $2, 'web', $2, 'pengaduan', 'x',"
                 " false, false, now())", complaint_id, f"T{complaint_id.hex[:12]}")
-            await intake_repo.record_activity(conn, [REPORTER], complaint_id)
+            await intake_admission.record_activity(conn, [REPORTER], [complaint_id])
             await tx.rollback()
 
     return {

@@ -3,7 +3,7 @@
 The earlier complaint is found among the reporter's own recent complaints only (by the keyed hash of
 their phone number or e-mail address, within ``window_s``), so the look-up reads a handful of rows
 through the ``reporter_activity`` primary key whatever the size of the history; the texts are then
-compared with pg_trgm ``similarity`` on a normalised fingerprint (``repository.admission`` reads it with
+compared with pg_trgm ``similarity`` on a normalised fingerprint (``admission.admissions`` reads it with
 the other acceptance checks). The new complaint is still accepted, with ``possible_duplicate_of`` set to
 the earlier one, and intake keeps the link.
 """

@@ -7,6 +7,7 @@ from functools import partial
 from lapor_intake import erasure, service
 from lapor_intake.unreadable import answer_unreadable
 from lapor_shared.binding import bound
+from lapor_shared.consumer import Batch
 from lapor_shared.events import intake as ev
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.intake import ComplaintSubmitted, EraseReporterContact
@@ -21,16 +22,17 @@ def register_handlers(runtime: Runtime, ctx: service.Context) -> None:
     # a refused erasure goes to the complaint stream only (erasure.erase_contact emits it without a jurisdiction)
     runtime.publishes(lc.ActionRejected, jurisdiction=False)
     submissions = runtime.consumer(
-        "intake.submissions", {ComplaintSubmitted: partial(service.accept_submission, ctx=ctx)},
+        # a run of submissions accepted set-based, a few statements per run (service.accept_submissions)
+        "intake.submissions", {ComplaintSubmitted: Batch(partial(service.accept_submissions, ctx=ctx))},
         answer_undecodable=answer_unreadable,  # a channel hears why its submission could not be read
     )
     # an admin asks for an erasure on the scope's own topic: taken only from the scope it names
     admin_commands = runtime.consumer(
         "intake.admin_commands", {EraseReporterContact: bound(erasure.erase_contact)}
     )
+    placement = Batch(service.note_jurisdictions)  # one use case for the three: a run is one statement
     placed = runtime.consumer("intake.placements", {
-        lc.ComplaintRouted: service.note_jurisdiction, lc.ComplaintForwarded: service.note_jurisdiction,
-        lc.ComplaintNeedsTriage: service.note_jurisdiction,
+        lc.ComplaintRouted: placement, lc.ComplaintForwarded: placement, lc.ComplaintNeedsTriage: placement,
     })
 
     runtime.subscribe(submissions, SUBMISSIONS.name, group_id="lapor-intake")

@@ -1,6 +1,6 @@
 """Abuse limits: per reporter and per channel, counted in PostgreSQL so that they hold across replicas.
 
-Both count *accepted* complaints in a sliding window (``repository.admission`` reads both):
+Both count *accepted* complaints in a sliding window (``admission.admissions`` reads both):
 - per reporter: ``reporter_activity (identity_hash, accepted_at)``; the caller holds the reporter's
   advisory lock, so concurrent submissions of one person are counted exactly;
 - per channel: the counters in ``channel_counts`` (fixed windows, sixteen shards so that concurrent
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lapor_intake.repository import Admission
+from lapor_intake.admission import Admission
 from lapor_shared.events.values import Reason, reason
 
 
@@ -42,7 +42,7 @@ def _minutes_en(seconds: int) -> str:
 
 def exceeded(limits: Limits, facts: Admission) -> Reason | None:
     """The ``rate_limited`` reason when accepting one more complaint would break a limit, else None (the
-    counts come from ``repository.admission``; a reporter without hashes counts 0)."""
+    counts come from ``admission.admissions``; a reporter without hashes counts 0)."""
     if facts.reporter_recent >= limits.reporter_limit:
         return reason(
             "rate_limited", field="reporter",

@@ -1,92 +1,19 @@
-"""Intake's SQL. Every function runs inside the caller's transaction (or on the pool, for look-ups)."""
+"""Intake's SQL (but accepting a submission's: ``admission``). Every function runs inside the caller's
+transaction (or on the pool, for look-ups)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
 from lapor_shared.db import Conn, Executor
-from lapor_shared.events.values import ReporterContact
 
 _IDENTITY_LOCK_CLASS = 0x1A7A
 """First key of the two-key advisory locks on reporter identities (no other lock uses it)."""
 
-_SHARDS = 16
-"""Rows a channel's window is counted in: each connection its own (backend pid modulo this), so concurrent
-transactions of one channel never wait for one another's counter."""
-_WINDOW_START = "to_timestamp(floor(extract(epoch FROM now()) / {window}) * {window})"
-"""The start of the fixed window (of ``{window}`` seconds) that the transaction's time falls in."""
-
-_COMPLAINT_COLUMNS = (
-    "complaint_id, tracking_number, channel, channel_message_id, report_type, title, region_code, anonymous,"
-    " confidential, submitted_at, accepted_at, possible_duplicate_of"
-)
-
-
-# --- complaints --------------------------------------------------------------------------------
-
-
-async def insert_complaint(
-    conn: Conn,
-    *,
-    complaint_id: UUID,
-    tracking_number: str,
-    channel: str,
-    channel_message_id: str,
-    report_type: str,
-    title: str,
-    region_code: str | None,
-    anonymous: bool,
-    confidential: bool,
-    reporter_ref: UUID | None,
-    submitted_at: datetime,
-    text_fingerprint: str | None = None,
-    possible_duplicate_of: UUID | None = None,
-    submission_event_id: UUID | None = None,
-    channel_window_s: int = 60,
-) -> bool:
-    """Store a new complaint and count it in its channel's window (``channel_counts``, this connection's
-    shard); False when a UNIQUE constraint skipped it: this channel message already made one, or (once in
-    2^60) the tracking number is taken (``tracking.insert_numbered`` tells which). Nothing is counted then.
-
-    A concurrent transaction inserting the same channel message makes this wait for it; if it
-    commits, this one inserts nothing and returns False (the UNIQUE constraint decides the race).
-    """
-    inserted = await conn.fetchval(
-        f"""
-        WITH made AS (
-            INSERT INTO complaints (complaint_id, tracking_number, channel, channel_message_id, report_type,
-                                    title, region_code, anonymous, confidential, reporter_ref, submitted_at,
-                                    text_fingerprint, possible_duplicate_of, submission_event_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            ON CONFLICT DO NOTHING
-            RETURNING channel
-        ), counted AS (
-            INSERT INTO channel_counts (channel, window_start, shard, accepted)
-            SELECT channel, {_WINDOW_START.format(window="$15")}, pg_backend_pid() % {_SHARDS}, 1 FROM made
-            ON CONFLICT (channel, window_start, shard) DO UPDATE SET accepted = channel_counts.accepted + 1
-        )
-        SELECT EXISTS (SELECT 1 FROM made)
-        """,
-        complaint_id, tracking_number, channel, channel_message_id, report_type, title, region_code,
-        anonymous, confidential, reporter_ref, submitted_at, text_fingerprint, possible_duplicate_of,
-        submission_event_id, float(channel_window_s),
-    )
-    return bool(inserted)
-
-
-async def find_by_channel_message(conn: Executor, channel: str, channel_message_id: str) -> asyncpg.Record | None:
-    """The complaint a channel message became, if it did; no reporter data."""
-    return await conn.fetchrow(
-        f"SELECT {_COMPLAINT_COLUMNS} FROM complaints WHERE channel = $1 AND channel_message_id = $2",
-        channel, channel_message_id,
-    )
-
-
-# --- abuse limits and duplicates -----------------------------------------------------------------
+# --- a reporter's lock (the acceptance's own SQL: ``admission``) ---------------------------------
 
 
 async def lock_identity(conn: Conn, lock_keys: list[int]) -> None:
@@ -98,77 +25,6 @@ async def lock_identity(conn: Conn, lock_keys: list[int]) -> None:
     """
     await conn.execute("SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) AS k",
                        _IDENTITY_LOCK_CLASS, sorted(lock_keys))
-
-
-@dataclass(frozen=True, slots=True)
-class Admission:
-    """What intake reads before it accepts a submission, in one statement (the reporter's lock held)."""
-
-    already_made: bool
-    """This channel message already made a complaint."""
-    reporter_recent: int
-    """Accepted complaints of this reporter (any of its hashes) in the reporter window; 0 without hashes."""
-    channel_recent: int
-    """Accepted complaints of this channel in the sliding channel window (from the window counters)."""
-    similar: UUID | None
-    """The reporter's recent complaint whose text is most similar (pg_trgm), if at least the threshold."""
-
-
-async def admission(
-    conn: Conn, *, channel: str, channel_message_id: str, hashes: list[bytes], reporter_window_s: int,
-    channel_window_s: int, duplicate_window_s: int, text_fingerprint: str | None,
-    similarity: float,
-) -> Admission:
-    """Everything the acceptance checks read, as one round trip instead of four.
-
-    The reporter count reads ``reporter_activity (identity_hash, accepted_at)``; the channel count reads
-    the channel's counters of this window and the one before, the earlier one weighed by how much of it
-    still lies within the sliding window (rounded up: a limit never lets through more than it says); the
-    duplicate look-up reads the same activity index over its own window (``tools/bench_history.py``
-    times it against a growing history).
-    """
-    row = await conn.fetchrow(
-        f"""
-        SELECT
-            EXISTS (SELECT 1 FROM complaints WHERE channel = $1 AND channel_message_id = $2) AS already_made,
-            (SELECT count(DISTINCT complaint_id) FROM reporter_activity
-             WHERE identity_hash = ANY($3::bytea[]) AND accepted_at >= now() - make_interval(secs => $4)
-            ) AS reporter_recent,
-            (SELECT coalesce(sum(c.accepted) FILTER (WHERE c.window_start = w.start), 0)
-                    + ceil(coalesce(sum(c.accepted) FILTER (WHERE c.window_start < w.start), 0)
-                           * (1 - extract(epoch FROM now() - w.start) / $5))::bigint
-             FROM (SELECT {_WINDOW_START.format(window="$5")} AS start) AS w
-             LEFT JOIN channel_counts AS c
-                 ON c.channel = $1 AND c.window_start >= w.start - make_interval(secs => $5)
-             GROUP BY w.start
-            ) AS channel_recent,
-            (SELECT c.complaint_id
-             FROM (
-                 SELECT DISTINCT complaint_id FROM reporter_activity
-                 WHERE identity_hash = ANY($3::bytea[]) AND accepted_at >= now() - make_interval(secs => $6)
-             ) AS recent
-             JOIN complaints AS c USING (complaint_id)
-             WHERE $7::text IS NOT NULL AND c.text_fingerprint IS NOT NULL AND similarity(c.text_fingerprint, $7) >= $8
-             ORDER BY similarity(c.text_fingerprint, $7) DESC, c.accepted_at DESC
-             LIMIT 1
-            ) AS similar
-        """,
-        channel, channel_message_id, hashes, float(reporter_window_s), float(channel_window_s),
-        float(duplicate_window_s), text_fingerprint or None, similarity,
-    )
-    assert row is not None  # a SELECT without FROM answers one row
-    return Admission(row["already_made"], int(row["reporter_recent"]), int(row["channel_recent"]), row["similar"])
-
-
-async def record_activity(conn: Conn, hashes: list[bytes], complaint_id: UUID) -> None:
-    await conn.execute(
-        """
-        INSERT INTO reporter_activity (identity_hash, accepted_at, complaint_id)
-        SELECT h, now(), $2 FROM unnest($1::bytea[]) AS h
-        ON CONFLICT DO NOTHING
-        """,
-        hashes, complaint_id,
-    )
 
 
 async def prune_channel_counts(conn: Conn, *, window_s: int) -> int:
@@ -197,21 +53,6 @@ async def prune_activity(conn: Conn, *, older_than_s: int, limit: int) -> int:
 # --- reporters (contact details: here and nowhere else) --------------------------------------------
 
 
-async def insert_reporter(
-    conn: Conn,
-    reporter_ref: UUID,
-    contact: ReporterContact,
-    *,
-    phone_hash: bytes | None = None,
-    email_hash: bytes | None = None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO reporters (reporter_ref, name, phone, email, phone_hash, email_hash)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        reporter_ref, contact.name, contact.phone, contact.email, phone_hash, email_hash,
-    )
-
-
 async def find_reporter(conn: Executor, reporter_ref: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT reporter_ref, name, phone, email, phone_hash, email_hash, created_at FROM reporters"
@@ -232,9 +73,13 @@ async def jurisdiction_of_reporter(conn: Conn, reporter_ref: UUID) -> str | None
     return await conn.fetchval("SELECT jurisdiction_code FROM complaints WHERE reporter_ref = $1", reporter_ref)
 
 
-async def set_jurisdiction(conn: Conn, complaint_id: UUID, jurisdiction_code: str) -> None:
-    await conn.execute("UPDATE complaints SET jurisdiction_code = $2 WHERE complaint_id = $1",
-                       complaint_id, jurisdiction_code)
+async def set_jurisdictions(conn: Conn, complaint_ids: list[UUID], jurisdiction_codes: list[str]) -> None:
+    """Each complaint's jurisdiction, in one statement (one code per complaint: the caller keeps the last)."""
+    await conn.execute(
+        "UPDATE complaints AS c SET jurisdiction_code = p.code"
+        " FROM unnest($1::uuid[], $2::text[]) AS p(complaint_id, code) WHERE c.complaint_id = p.complaint_id",
+        complaint_ids, jurisdiction_codes,
+    )
 
 
 async def reporter_ref_known(conn: Conn, reporter_ref: UUID) -> bool:

@@ -4,15 +4,18 @@ remember where routing placed each complaint (whose admins may ask for that eras
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from lapor_intake import duplicates, ratelimit, repository, tracking
-from lapor_intake.contacts import Identity, IdentityHasher
+from lapor_intake import admission, duplicates, ratelimit, repository, tracking
+from lapor_intake.contacts import IdentityHasher
 from lapor_intake.duplicates import DuplicatePolicy
 from lapor_intake.ratelimit import Limits
+from lapor_intake.runs import Candidate, Refused, segments
 from lapor_intake.settings import IntakeSettings
 from lapor_intake.validation import Policy, check
 from lapor_shared.consumer import Tx
@@ -25,7 +28,7 @@ from lapor_shared.events.intake import (
     ReporterContactShared,
     SubmissionAccepted,
 )
-from lapor_shared.events.values import Reason, ReporterContact, ReportType
+from lapor_shared.events.values import Reason, ReportType
 from lapor_shared.logging import get_logger
 from lapor_shared.reporter_proof import issue as issue_reporter_key
 
@@ -67,125 +70,161 @@ class Context:
 
 
 async def accept_submission(tx: Tx, envelope: Envelope[Any], *, ctx: Context) -> None:
-    """Turn a channel submission into exactly one complaint, or into a rejection with reasons.
+    """Turn a channel submission into exactly one complaint, or into a rejection with reasons (a run of one:
+    ``accept_submissions``)."""
+    await accept_submissions([tx], ctx=ctx)
 
-    Order matters: every check comes before the first write, and the complaint row (guarded by the
-    UNIQUE (channel, channel_message_id) constraint) is the first write, so the loser of a race
-    between two deliveries of one channel message writes and emits nothing.
+
+async def accept_submissions(txs: Sequence[Tx], *, ctx: Context) -> None:
+    """Turn each of a run of channel submissions (the consumer's ``Batch``, one ``Tx`` each, in record
+    order) into exactly one complaint, or into a rejection with reasons, exactly as one by one.
+
+    Every reporter's advisory lock of the run is taken first, in one statement (sorted keys: two
+    transactions never wait for each other in a cycle). The run is then taken in segments (``runs``):
+    each segment's acceptance checks read in one statement, its complaints, activity and contacts
+    written in one each, then its events emitted, each in its own event's scope. Within a segment every
+    check comes before the first write, and the complaint rows (guarded by the UNIQUE (channel,
+    channel_message_id) constraint) are the first write, so the loser of a race between two deliveries
+    of one channel message writes and emits nothing.
     """
-    submission: ComplaintSubmitted = envelope.payload
-    channel, message_id = str(submission.channel), submission.channel_message_id
+    items: list[Candidate | Refused] = [_checked(tx, ctx) for tx in txs]
+    keys = sorted({k for item in items if isinstance(item, Candidate) for k in item.identity.lock_keys})
+    if keys:
+        await repository.lock_identity(txs[0].conn, keys)
+    for part in segments(items):
+        if isinstance(part, Refused):
+            with part.tx.scope():
+                await reject(part.tx, part.channel, part.channel_message_id, part.problems)
+        else:
+            await _accept_segment(part, ctx)
+
+
+def _checked(tx: Tx, ctx: Context) -> Candidate | Refused:
+    assert tx.cause is not None
+    submission: ComplaintSubmitted = tx.cause.payload
     checked = check(submission, now=datetime.now(UTC), policy=ctx.policy)
     if not checked.ok:
-        await reject(tx, channel, message_id, checked.problems)
-        return
-
-    identity = ctx.hasher.identity(checked.contact)
-    if identity:
-        await repository.lock_identity(tx.conn, identity.lock_keys)
+        return Refused(tx, str(submission.channel), submission.channel_message_id, checked.problems)
     title, description = submission.title.strip(), submission.description.strip()
-    text_fingerprint = duplicates.fingerprint(title, description)
-    facts = await repository.admission(
-        tx.conn, channel=channel, channel_message_id=message_id, hashes=identity.hashes,
-        reporter_window_s=ctx.limits.reporter_window_s, channel_window_s=ctx.limits.channel_window_s,
-        duplicate_window_s=ctx.duplicates.window_s,
-        text_fingerprint=text_fingerprint, similarity=ctx.duplicates.similarity,
+    return Candidate(
+        tx, submission, checked.contact, ctx.hasher.identity(checked.contact), title, description,
+        duplicates.fingerprint(title, description),
+        reporter_ref=uuid4() if checked.contact is not None else None,
     )
-    if facts.already_made:
-        log.info("submission_already_accepted", channel=channel)
-        return
-    limited = ratelimit.exceeded(ctx.limits, facts)
-    if limited is not None:
-        await reject(tx, channel, message_id, [limited])
-        return
 
-    earlier = facts.similar
-    complaint_id = uuid4()
-    reporter_ref = uuid4() if checked.contact is not None else None
 
-    async def insert(number: str) -> bool:
-        return await repository.insert_complaint(
-            tx.conn,
-            complaint_id=complaint_id,
-            tracking_number=number,
-            channel=channel,
-            channel_message_id=message_id,
-            report_type=submission.report_type,
-            title=title,
-            region_code=submission.location.region_code,
-            anonymous=submission.anonymous,
-            confidential=submission.confidential,
-            reporter_ref=reporter_ref,
-            submitted_at=submission.submitted_at,
-            text_fingerprint=text_fingerprint,
-            possible_duplicate_of=earlier,
-            submission_event_id=envelope.event_id,
-            channel_window_s=ctx.limits.channel_window_s,
-        )
+async def _accept_segment(segment: list[Candidate], ctx: Context) -> None:
+    """Accept submissions none of which needs to see another's rows (``runs.segments``)."""
+    conn = segment[0].tx.conn
+    facts = await admission.admissions(
+        conn, [admission.Ask(c.channel, c.submission.channel_message_id, c.identity.hashes, c.fingerprint)
+               for c in segment],
+        reporter_window_s=ctx.limits.reporter_window_s, channel_window_s=ctx.limits.channel_window_s,
+        duplicate_window_s=ctx.duplicates.window_s, similarity=ctx.duplicates.similarity,
+    )
+    taken: Counter[str] = Counter()  # accepted earlier in the segment: what the channel's counter would add
+    verdicts: list[tuple[Candidate, Reason | None]] = []
+    for candidate, fact in zip(segment, facts, strict=True):
+        if fact.already_made:
+            with candidate.tx.scope():
+                log.info("submission_already_accepted", channel=candidate.channel)
+            continue
+        limited = ratelimit.exceeded(ctx.limits, replace(fact, channel_recent=fact.channel_recent
+                                                         + taken[candidate.channel]))
+        if limited is None:
+            taken[candidate.channel] += 1
+            candidate.similar = fact.similar
+        verdicts.append((candidate, limited))
 
-    async def already_made() -> bool:
-        return await repository.find_by_channel_message(tx.conn, channel, message_id) is not None
+    accepted = {c.complaint_id: c for c, limited in verdicts if limited is None}
 
-    tracking_number = await tracking.insert_numbered(insert, already_made)
-    if tracking_number is None:
-        log.info("submission_already_accepted", channel=channel)
-        return
-    if identity:
-        await repository.record_activity(tx.conn, identity.hashes, complaint_id)
+    async def insert(ids: list[UUID], numbers: list[str]) -> set[UUID]:
+        return await admission.insert_complaints(conn, [_row(accepted[i]) for i in ids], numbers,
+                                                 channel_window_s=ctx.limits.channel_window_s)
+
+    async def already_made(ids: list[UUID]) -> set[UUID]:
+        made = await admission.already_made(conn, [accepted[i].message for i in ids])
+        return {i for i in ids if accepted[i].message in made}
+
+    numbers = await tracking.insert_numbered(list(accepted), insert, already_made)
+    made = [c for c in accepted.values() if c.complaint_id in numbers]
+    await admission.record_activity(conn, [h for c in made for h in c.identity.hashes],
+                                    [c.complaint_id for c in made for _ in c.identity.hashes])
+    await admission.insert_reporters(conn, [_reporter(c) for c in made if c.reporter_ref is not None])
+    for candidate, limited in verdicts:
+        with candidate.tx.scope():
+            if limited is not None:
+                await reject(candidate.tx, candidate.channel, candidate.submission.channel_message_id, [limited])
+            elif candidate.complaint_id not in numbers:
+                log.info("submission_already_accepted", channel=candidate.channel)
+            else:
+                await _announce(candidate, numbers[candidate.complaint_id], ctx)
+
+
+def _row(c: Candidate) -> admission.NewComplaint:
+    s = c.submission
+    return admission.NewComplaint(
+        complaint_id=c.complaint_id, channel=c.channel, channel_message_id=s.channel_message_id,
+        report_type=s.report_type, title=c.title, region_code=s.location.region_code, anonymous=s.anonymous,
+        confidential=s.confidential, reporter_ref=c.reporter_ref, submitted_at=s.submitted_at,
+        text_fingerprint=c.fingerprint, possible_duplicate_of=c.similar, submission_event_id=c.event_id,
+    )
+
+
+def _reporter(c: Candidate) -> admission.NewReporter:
+    """The contact for intake's private store (and nowhere else)."""
+    assert c.reporter_ref is not None and c.contact is not None
+    return admission.NewReporter(c.reporter_ref, c.contact.name, c.contact.phone, c.contact.email,
+                                 c.identity.phone_hash, c.identity.email_hash)
+
+
+async def _announce(c: Candidate, tracking_number: str, ctx: Context) -> None:
+    """The events of an accepted submission: its contact shared with notify, the complaint, the channel's
+    answer (in the candidate's own transaction scope)."""
+    tx, submission, complaint_id = c.tx, c.submission, c.complaint_id
     reporter_key = issue_reporter_key()  # intake keeps no copy: the channel shows it, notify sends it
     shared = None
-    if reporter_ref is not None and checked.contact is not None:
-        shared = await _keep_contact(tx, ctx, reporter_ref, checked.contact, identity, submission.anonymous,
-                                     str(submission.channel), reporter_key)
+    if c.reporter_ref is not None and c.contact is not None:
+        # the event that shares the contact, encrypted, with notify alone, with the reporter's key
+        # (encrypted too) for the reporter's first message
+        key_id, ciphertext = ctx.cipher.encrypt(c.contact)
+        shared = ReporterContactShared(
+            reporter_ref=c.reporter_ref, channel=c.channel, anonymous=submission.anonymous,
+            key_id=key_id, ciphertext=ciphertext, key_ciphertext=ctx.cipher.encrypt_text(reporter_key),
+        )
     ids: dict[str, Any] = {"complaint_id": complaint_id, "tracking_number": tracking_number}
     accepted = ComplaintAccepted(
         channel=submission.channel,
-        channel_message_id=message_id,
+        channel_message_id=submission.channel_message_id,
         report_type=ReportType(submission.report_type),
-        title=title,
-        description=description,
+        title=c.title,
+        description=c.description,
         incident_date=submission.incident_date,
         location=submission.location,
         category_hint=_stripped(submission.category_hint),
         target_agency_hint=_stripped(submission.target_agency_hint),
         attachments=submission.attachments,
         evidence=submission.evidence,
-        reporter_ref=None if submission.anonymous else reporter_ref,
+        reporter_ref=None if submission.anonymous else c.reporter_ref,
         anonymous=submission.anonymous,
         confidential=submission.confidential,
         submitted_at=submission.submitted_at,
-        possible_duplicate_of=earlier,
+        possible_duplicate_of=c.similar,
     )
     answer = SubmissionAccepted(  # the channel's answer: no content, the reporter's proof
-        channel=submission.channel, channel_message_id=message_id, complaint_id=complaint_id,
+        channel=submission.channel, channel_message_id=submission.channel_message_id, complaint_id=complaint_id,
         tracking_number=tracking_number, reporter_key=reporter_key,
-        reporter_phone_hash=identity.phone_hash.hex() if identity.phone_hash else None,
+        reporter_phone_hash=c.identity.phone_hash.hex() if c.identity.phone_hash else None,
     )
     # the contact first (notify keeps it before the acceptance asks for it), then the complaint, then the
-    # channel's answer: one outbox statement, in this order
+    # channel's answer: in this order
     await tx.add_many([
         *([tx.envelope(shared, **ids)] if shared is not None else []),
         tx.envelope(accepted, jurisdiction_code=submission.location.region_code, **ids),
         tx.envelope(answer, **ids),
     ])
     log.info("complaint_accepted", complaint_id=str(complaint_id), tracking_number=tracking_number,
-             possible_duplicate=earlier is not None)
-
-
-async def _keep_contact(
-    tx: Tx, ctx: Context, reporter_ref: UUID, contact: ReporterContact, identity: Identity, anonymous: bool,
-    channel: str, reporter_key: str,
-) -> ReporterContactShared:
-    """Store the contact in intake's private store; the event that shares it, encrypted, with notify alone,
-    with the reporter's key (encrypted too) for the reporter's first message."""
-    await repository.insert_reporter(
-        tx.conn, reporter_ref, contact, phone_hash=identity.phone_hash, email_hash=identity.email_hash
-    )
-    key_id, ciphertext = ctx.cipher.encrypt(contact)
-    return ReporterContactShared(
-        reporter_ref=reporter_ref, channel=channel, anonymous=anonymous,
-        key_id=key_id, ciphertext=ciphertext, key_ciphertext=ctx.cipher.encrypt_text(reporter_key),
-    )
+             possible_duplicate=c.similar is not None)
 
 
 def _stripped(value: str | None) -> str | None:
@@ -213,8 +252,14 @@ async def reject(tx: Tx, channel: str, channel_message_id: str, problems: list[R
 # --- what routing decided ------------------------------------------------------------------------
 
 
-async def note_jurisdiction(tx: Tx, envelope: Envelope[Any]) -> None:
-    """Routing placed a complaint (routed, forwarded, sent to triage): remember the jurisdiction, which
-    decides which admins may erase its reporter's contact."""
-    if envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
-        await repository.set_jurisdiction(tx.conn, envelope.complaint_id, envelope.jurisdiction_code)
+async def note_jurisdictions(txs: Sequence[Tx]) -> None:
+    """Routing placed complaints (routed, forwarded, sent to triage): remember each one's jurisdiction,
+    which decides which admins may erase its reporter's contact. A run of placements (the consumer's
+    ``Batch``) in one statement; a complaint placed twice in the run keeps its last placement, as one by one."""
+    placed: dict[UUID, str] = {}
+    for tx in txs:
+        envelope = tx.cause
+        if envelope is not None and envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
+            placed[envelope.complaint_id] = envelope.jurisdiction_code  # the last placement wins
+    if placed:
+        await repository.set_jurisdictions(txs[0].conn, list(placed), list(placed.values()))

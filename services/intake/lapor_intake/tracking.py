@@ -11,7 +11,8 @@ insert: one statement less for every complaint.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
 
 from lapor_shared.tracking import ALPHABET, CHECK_ALPHABET, PREFIX, InvalidTrackingNumber, normalise, random_number
 
@@ -19,16 +20,29 @@ __all__ = ["ALPHABET", "CHECK_ALPHABET", "PREFIX", "InvalidTrackingNumber", "ins
 
 _DRAWS = 8
 
+K = TypeVar("K", bound=Hashable)
+
 
 async def insert_numbered(
-    insert: Callable[[str], Awaitable[bool]], already_made: Callable[[], Awaitable[bool]],
-) -> str | None:
-    """Insert a complaint under a fresh number (``insert(number)``: False when any UNIQUE conflict skipped
-    it); the number, or None when its channel message already made a complaint (``already_made()``)."""
+    keys: Sequence[K],
+    insert: Callable[[list[K], list[str]], Awaitable[set[K]]],
+    already_made: Callable[[list[K]], Awaitable[set[K]]],
+) -> dict[K, str]:
+    """Insert complaints (``keys``) under fresh numbers, drawn in the order of ``keys``: ``insert(keys,
+    numbers)`` answers the keys it stored (any UNIQUE conflict skips one), ``already_made(skipped)`` those
+    whose channel message already made a complaint; the others skipped are drawn again. The number of each
+    one stored; one missing already made its complaint."""
+    numbered: dict[K, str] = {}
+    left = list(keys)
     for _ in range(_DRAWS):
-        number = random_number()
-        if await insert(number):
-            return number
-        if await already_made():
-            return None
-    raise RuntimeError("eight random tracking numbers in a row were taken: the random source is broken")
+        if not left:
+            return numbered
+        numbers = [random_number() for _ in left]
+        stored = await insert(left, numbers)
+        numbered.update((key, number) for key, number in zip(left, numbers, strict=True) if key in stored)
+        skipped = [key for key in left if key not in stored]
+        made = await already_made(skipped) if skipped else set()
+        left = [key for key in skipped if key not in made]
+    if left:
+        raise RuntimeError("eight random tracking numbers in a row were taken: the random source is broken")
+    return numbered

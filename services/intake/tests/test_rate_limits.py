@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from lapor_intake import repository, service
+from lapor_intake import admission, service
 from lapor_intake.app import build
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.consumer import Tx
@@ -117,7 +117,7 @@ async def test_the_channel_count_weighs_the_window_before_by_its_share_still_ins
             "INSERT INTO channel_counts (channel, window_start, shard, accepted) VALUES ($1, $2, $3, $4)",
             [("web", start, 0, 2), ("web", start, 5, 1), ("web", start - timedelta(seconds=60), 3, 10),
              ("web", start - timedelta(seconds=120), 0, 99), ("sms", start, 0, 50)])
-        facts = await repository.admission(
+        facts = await admission.admission(
             conn, channel="web", channel_message_id="x", hashes=[], reporter_window_s=3600, channel_window_s=60,
             duplicate_window_s=3600, text_fingerprint=None, similarity=0.8)
 
