@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 import structlog
 
+from lapor_shared import logging as logging_module
 from lapor_shared.logging import configure_logging, get_logger, redact_text
 from lapor_shared.reporter_proof import issue as issue_reporter_key
 from lapor_shared.testing.factories import tracking_number
@@ -59,6 +60,19 @@ def test_redact_text_masks_an_email_address(email):
 )
 def test_redact_text_leaves_ids_tracking_numbers_region_codes_and_timestamps_alone(text):
     assert redact_text(f"complaint {text} routed") == f"complaint {text} routed"
+
+
+def test_a_value_seen_clean_stays_clean_and_a_value_holding_a_contact_is_masked_every_time_and_never_kept():
+    clean, contact = "complaint_routed.officer", "balas ke warga@example.org"
+
+    assert [redact_text(clean) for _ in range(3)] == [clean] * 3
+    assert [redact_text(contact) for _ in range(3)] == ["balas ke [email-disamarkan]"] * 3
+    assert clean in logging_module._CLEAN and contact not in logging_module._CLEAN
+
+
+@pytest.mark.parametrize("text", [str(uuid4()), uuid4().hex, str(uuid4()).upper()])
+def test_ids_are_left_alone_without_a_search_and_an_upper_case_one_after_it(text):
+    assert redact_text(text) == text
 
 
 # --- the configured pipeline ------------------------------------------------------------------------------
