@@ -70,7 +70,7 @@ class SendingSettings(BaseModel):
     poll_interval_s: float = 1.0
     housekeeping_interval_s: float = 1.0
     """Contact waits, digests and pruning are looked at no more often than this (by the service's clock)."""
-    concurrency: int = Field(default=16, ge=1)
+    concurrency: int = Field(default=64, ge=1)
     """Deliveries in flight at once per replica; a slow provider holds at most these slots."""
     lease_s: float = 120.0
     """How long a claimed delivery belongs to one worker; after that another may take it (and resend)."""
