@@ -395,7 +395,7 @@ class _EventScope:
 
     def parent(self) -> Any:
         if self._parent is None:
-            self._parent = trace_parent(headers_to_carrier(self.record.headers))
+            self._parent = trace_parent(headers_to_carrier(self.record.headers), always=True)
         return self._parent
 
     @contextmanager

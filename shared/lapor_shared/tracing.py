@@ -66,10 +66,11 @@ def headers_to_carrier(headers: Any) -> dict[str, str]:
     return {k: (v or b"").decode(errors="replace") for k, v in (headers or ())}
 
 
-def trace_parent(headers: Mapping[str, str]) -> otel_context.Context:
-    """The trace found in ``headers``; without one and without an exporter, a new trace to carry on."""
+def trace_parent(headers: Mapping[str, str], *, always: bool = False) -> otel_context.Context:
+    """The trace found in ``headers``; without one, a new trace to carry on when no exporter would start
+    one (or ``always``: an event's scope, entered again and again, must carry on one trace, its own)."""
     parent = propagate.extract(dict(headers))
-    if not _exporting and not trace.get_current_span(parent).get_span_context().is_valid:
+    if (always or not _exporting) and not trace.get_current_span(parent).get_span_context().is_valid:
         parent = _new_trace(parent)
     return parent
 

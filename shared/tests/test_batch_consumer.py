@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
+from lapor_shared import tracing
 from lapor_shared.consumer import Batch, Consumer
 from lapor_shared.db import create_pool
 from lapor_shared.events import encode
@@ -208,3 +209,26 @@ async def test_a_failing_batch_use_case_is_retried_one_event_at_a_time_and_only_
     assert [good.tracking_number] in runs[1:] and [other.tracking_number] in runs[1:]
     assert await pool.fetchval("SELECT count(*) FROM effects") == 2
     assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'lapor.deadletter'") == 1
+
+
+@pytest.mark.parametrize("exporting", [False, True], ids=["no exporter", "an exporter"])
+async def test_an_events_scope_carries_one_valid_trace_each_time_it_is_entered_even_without_trace_headers(
+    pool, monkeypatch, exporting,
+):
+    monkeypatch.setattr(tracing, "_exporting", exporting)
+    seen: list[list[str | None]] = []
+
+    async def twice(txs):
+        for tx in txs:
+            ids = []
+            for _ in range(2):
+                with tx.scope():
+                    ids.append(tracing.current_trace_headers().get("traceparent"))
+            seen.append(ids)
+
+    consumer = Consumer("test.batch", lambda: pool, producer="test", settings=DeliverySettings(),
+                        handlers={ComplaintAccepted: Batch(twice)})
+    await consumer.handle_batch(records_of(accepted_envelope(), accepted_envelope()))  # no trace headers
+
+    assert len(seen) == 2 and all(first is not None and first == again for first, again in seen)
+    assert seen[0][0] != seen[1][0], "each event its own trace"
