@@ -18,6 +18,7 @@ from lapor_shared.events import Envelope
 from lapor_shared.migrator import migrate
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import PostgresSettings
+from lapor_shared.testing.statements import CountingConnection
 
 from .conftest import SECRET_TITLE, T0, Story
 
@@ -115,26 +116,6 @@ async def test_a_run_whose_events_are_all_in_the_log_already_changes_no_row(pool
     await in_runs(pool, events, 1000)  # a rebuild beside the live consumer: every line is there
 
     assert await pool.fetch("SELECT complaint_id, updated_at FROM complaints ORDER BY complaint_id") == before
-
-
-class CountingConnection:
-    """A connection that counts the statements sent through it (one round trip each)."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-        self.statements: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.conn, name)
-        if name not in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare", "cursor",
-                        "copy_records_to_table"):
-            return method
-
-        def counted(query: str, *args: Any, **kwargs: Any) -> Any:
-            self.statements.append(" ".join(query.split())[:60])
-            return method(query, *args, **kwargs)
-
-        return counted
 
 
 @pytest.mark.parametrize("complaints", [1, 10])

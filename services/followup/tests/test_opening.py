@@ -22,6 +22,7 @@ from lapor_shared.events.lifecycle import ComplaintForwarded, ComplaintNeedsTria
 from lapor_shared.events.values import Location, ReportType
 from lapor_shared.testing.clock import ManualClock
 from lapor_shared.testing.factories import complaint_routed, envelope, reason, routed_envelope
+from lapor_shared.testing.statements import CountingPool
 from lapor_shared.topics import COMPLAINTS
 
 from .harness import START, WIB, FollowupHarness, office, running
@@ -152,35 +153,6 @@ async def test_any_batching_of_routed_events_leaves_what_the_events_one_by_one_l
     assert len(expected["complaints"]) == 6 and len(expected["events"]) > 10
     for part in ("complaints", "timers", "history", "events"):
         assert got[part] == expected[part], part
-
-
-class CountingConnection:
-    """A pooled connection that counts the statements sent through it."""
-
-    def __init__(self, conn: Any, counts: list[str]) -> None:
-        self._conn, self._counts = conn, counts
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._conn, name)
-        if name not in ("execute", "executemany", "fetch", "fetchrow", "fetchval"):
-            return attribute
-
-        async def counted(query: str, *args: Any, **kwargs: Any) -> Any:
-            self._counts.append(query)
-            return await attribute(query, *args, **kwargs)
-
-        return counted
-
-
-class CountingPool:
-    def __init__(self, pool: Any) -> None:
-        self._pool = pool
-        self.statements: list[str] = []
-
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[CountingConnection]:
-        async with self._pool.acquire() as conn:
-            yield CountingConnection(conn, self.statements)
 
 
 async def statements_for_new_complaints(f: FollowupHarness, n: int) -> int:

@@ -15,6 +15,7 @@ from lapor_shared.events import Envelope
 from lapor_shared.migrator import migrate
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import PostgresSettings
+from lapor_shared.testing.statements import CountingConnection
 from lapor_shared.tx import Pending
 
 
@@ -29,38 +30,7 @@ async def gateway_schema(database_url: str, schema: str = "gateway") -> AsyncIte
         await pool.close()
 
 
-class CountingConn:
-    """A connection that counts the statements sent through it (what a use case costs in round trips)."""
-
-    def __init__(self, conn: Conn) -> None:
-        self._conn = conn
-        self.statements: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-    async def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.statements.append(query)
-        return await self._conn.execute(query, *args, **kwargs)
-
-    async def fetch(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.statements.append(query)
-        return await self._conn.fetch(query, *args, **kwargs)
-
-    async def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.statements.append(query)
-        return await self._conn.fetchrow(query, *args, **kwargs)
-
-    async def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.statements.append(query)
-        return await self._conn.fetchval(query, *args, **kwargs)
-
-    async def executemany(self, query: str, args: Any, **kwargs: Any) -> Any:
-        self.statements.append(query)
-        return await self._conn.executemany(query, args, **kwargs)
-
-
-def txs(conn: Conn | CountingConn, envelopes: Sequence[Envelope[Any]]) -> list[Tx]:
+def txs(conn: Conn | CountingConnection, envelopes: Sequence[Envelope[Any]]) -> list[Tx]:
     """One ``Tx`` per event on one connection, as the consumer hands a run to a ``Batch``."""
     pending = Pending()
     return [Tx(cast(Conn, conn), Outbox(), "gateway", envelope, pending=pending) for envelope in envelopes]

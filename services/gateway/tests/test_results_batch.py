@@ -17,8 +17,9 @@ from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintRejected
 from lapor_shared.events.values import Channel, Reason
 from lapor_shared.testing.factories import submission_accepted, submission_accepted_envelope
+from lapor_shared.testing.statements import CountingConnection
 
-from .batching import CountingConn, gateway_schema, txs
+from .batching import gateway_schema, txs
 from .conftest import unique_phone, valid_tracking_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -46,7 +47,7 @@ async def submitted(pool: Any, message_id: str, channel: str = "web", reply_to: 
 async def record(pool: Any, envelopes: list[Envelope[Any]], counting: bool = False) -> list[str]:
     """The answers as one batch in one transaction; the statements it took."""
     async with pool.acquire() as raw, raw.transaction():
-        conn = CountingConn(raw)
+        conn = CountingConnection(raw)
         await service.record_answers(txs(conn, envelopes), short_code="1708", notify_channel=NOTIFY)
     return conn.statements
 

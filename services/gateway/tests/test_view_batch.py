@@ -17,8 +17,9 @@ from lapor_shared.events import Envelope, Payload
 from lapor_shared.events import lifecycle as lc
 from lapor_shared.events.values import Evidence
 from lapor_shared.testing.factories import agency_ref, complaint_accepted, complaint_routed, envelope, reason
+from lapor_shared.testing.statements import CountingConnection
 
-from .batching import CountingConn, gateway_schema, txs
+from .batching import gateway_schema, txs
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -145,7 +146,7 @@ async def test_n_complaints_accepted_routed_and_given_a_deadline_in_one_run_take
     stories = [Story() for _ in range(n)]
     events = [s.accepted() for s in stories] + [s.routed(1) for s in stories] + [s.deadline(2, 5) for s in stories]
     async with gateway_schema(database_url) as pool, pool.acquire() as raw, raw.transaction():
-        conn = CountingConn(raw)
+        conn = CountingConnection(raw)
         await view().handle(txs(conn, events))
 
         assert len(conn.statements) == 6, conn.statements

@@ -3,18 +3,20 @@ event (issue 17)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 _SENDING = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval"})
 
 
 class CountingConnection:
-    """Stands for an asyncpg connection and writes down the start of every statement sent through it."""
+    """Stands for an asyncpg connection and writes down every statement sent through it (whitespace
+    folded) in ``statements`` (a list of its own unless one is given)."""
 
-    def __init__(self, conn: Any, statements: list[str]) -> None:
+    def __init__(self, conn: Any, statements: list[str] | None = None) -> None:
         self._conn = conn
-        self._statements = statements
+        self.statements: list[str] = [] if statements is None else statements
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._conn, name)
@@ -22,10 +24,24 @@ class CountingConnection:
             return method
 
         async def counted(query: str, *args: Any, **kwargs: Any) -> Any:
-            self._statements.append(" ".join(query.split())[:80])
+            self.statements.append(" ".join(query.split()))
             return await method(query, *args, **kwargs)
 
         return counted
+
+
+class CountingPool:
+    """Stands for a pool whose connections are ``CountingConnection``s writing into one ``statements``:
+    everything a consumer sends, its inbox and outbox statements too."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self.statements: list[str] = []
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[CountingConnection]:
+        async with self._pool.acquire() as conn:
+            yield CountingConnection(conn, self.statements)
 
 
 def counting(use_case: Callable[..., Awaitable[Any]], statements: list[str]) -> Callable[..., Awaitable[Any]]:
