@@ -5,6 +5,7 @@ a run costs the same few statements whatever its length (issue 17)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -13,11 +14,9 @@ import pytest
 
 from lapor_dashboard.service import READ, Projector
 from lapor_shared.consumer import Batch, Tx
-from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope
-from lapor_shared.migrator import migrate
 from lapor_shared.outbox import Outbox
-from lapor_shared.settings import PostgresSettings
+from lapor_shared.testing.schemas import migrated_pool
 from lapor_shared.testing.statements import CountingConnection
 
 from .conftest import SECRET_TITLE, T0, Story
@@ -30,19 +29,12 @@ PoolOf = Callable[[str], Any]
 @pytest.fixture
 async def pool_of(database_url: str) -> AsyncIterator[PoolOf]:
     """``await pool_of("schema")``: a pool of a fresh, migrated copy of the dashboard's schema."""
-    pools: list[asyncpg.Pool] = []
+    async with AsyncExitStack() as pools:
+        async def make(schema: str) -> asyncpg.Pool:
+            return await pools.enter_async_context(
+                migrated_pool(database_url, schema, "lapor_dashboard.migrations"))
 
-    async def make(schema: str) -> asyncpg.Pool:
-        pool = await create_pool(PostgresSettings(url=database_url), schema=schema)
-        await migrate(pool, schema=schema, package="lapor_dashboard.migrations")
-        pools.append(pool)
-        return pool
-
-    try:
         yield make
-    finally:
-        for pool in pools:
-            await pool.close()
 
 
 def interleaved(*stories: Story) -> list[Envelope[Any]]:

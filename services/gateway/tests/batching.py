@@ -3,31 +3,24 @@ rest of the runtime, the ``Tx`` list a consumer would hand over, and a connectio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
 import asyncpg
 
 from lapor_shared.consumer import Tx
-from lapor_shared.db import Conn, create_pool
+from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
-from lapor_shared.migrator import migrate
 from lapor_shared.outbox import Outbox
-from lapor_shared.settings import PostgresSettings
+from lapor_shared.testing.schemas import migrated_pool
 from lapor_shared.testing.statements import CountingConnection
 from lapor_shared.tx import Pending
 
 
-@asynccontextmanager
-async def gateway_schema(database_url: str, schema: str = "gateway") -> AsyncIterator[asyncpg.Pool]:
+def gateway_schema(database_url: str, schema: str = "gateway") -> AbstractAsyncContextManager[asyncpg.Pool]:
     """A pool on ``schema``, migrated as the gateway's own."""
-    pool = await create_pool(PostgresSettings(url=database_url), schema=schema)
-    try:
-        await migrate(pool, schema=schema, package="lapor_gateway.migrations")
-        yield pool
-    finally:
-        await pool.close()
+    return migrated_pool(database_url, schema, "lapor_gateway.migrations")
 
 
 def txs(conn: Conn | CountingConnection, envelopes: Sequence[Envelope[Any]]) -> list[Tx]:
