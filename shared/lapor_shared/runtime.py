@@ -149,6 +149,7 @@ class Runtime(Generic[SettingsT]):
             people=Pace(delivery.people_idle_fetch_max_wait_ms, delivery.people_idle_batch_timeout_ms),
             quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
             quiet_after_s=delivery.quiet_after_s,
+            people_quiet=Pace(delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms),
         )
         """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
         self.observer: Observer | None = None

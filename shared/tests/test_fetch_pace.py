@@ -185,3 +185,41 @@ def test_the_quiet_waits_are_never_shorter_than_the_idle_ones():
     pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, quiet=Pace(100, 500), quiet_after_s=1.0)
 
     assert pace.pace_after(Tempo.PIPELINE, 2.0) == Pace(250, 500)
+
+
+PEOPLE_QUIET = Pace(2000, 250)
+
+
+async def test_a_subscription_to_commands_people_send_quiet_for_longer_gets_the_longest_waits():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, quiet=QUIET, quiet_after_s=0.05,
+                     people_quiet=PEOPLE_QUIET)
+    commands, hop = BatchSubscriber(), BatchSubscriber()
+    pace.track(commands, Tempo.PEOPLE)
+    pace.track(hop)
+    await pace._round()
+    just_idle = commands.pace
+    await asyncio.sleep(0.06)
+
+    await pace._round()
+
+    assert (just_idle, commands.pace, hop.pace) == (PEOPLE, PEOPLE_QUIET, QUIET)
+
+
+async def test_a_quiet_subscription_to_commands_is_busy_again_at_its_next_command():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, quiet_after_s=0.0,
+                     people_quiet=PEOPLE_QUIET)
+    commands = BatchSubscriber()
+    pace.track(commands, Tempo.PEOPLE)
+    await pace._round()
+    assert commands.pace == PEOPLE_QUIET
+
+    pace.read(commands)
+
+    assert commands.pace == BUSY
+
+
+def test_a_peoples_quiet_waits_are_never_shorter_than_its_idle_ones():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, quiet_after_s=1.0,
+                     people_quiet=Pace(500, 100))
+
+    assert pace.pace_after(Tempo.PEOPLE, 2.0) == Pace(1000, 250)
