@@ -1,15 +1,16 @@
 """Quiet when idle (issue 17): a subscriber with nothing to read asks the broker less often.
 
-A busy subscriber keeps its fetch wait short: the embedded Tansu answers a waiting fetch only when the
-wait is over, so every hop would otherwise wait that long. But a short wait makes an idle subscriber
-ask 50 times a second, and FastStream's batch loop wakes as often again (an empty poll is followed by a
-sleep as long as the batch timeout): with a dozen consumer groups, an idle platform kept the broker at
-a third of a core. ``FetchPace`` gives a subscriber that has read nothing for ``idle_after_s`` the long
+A busy subscriber keeps its fetch wait short: the embedded Tansu holds a waiting fetch for a good part of
+the wait even when a record arrives meanwhile, so every hop would otherwise wait that long. But a short
+wait makes an idle subscriber ask 50 times a second, and FastStream's batch loop wakes as often again
+(each empty poll waits the batch timeout): with a dozen consumer groups, an idle platform kept the broker
+at a third of a core. ``FetchPace`` gives a subscriber that has read nothing for ``idle_after_s`` the long
 waits and gives it the short ones back at its next record.
 
-What changes is only how long the broker may hold an empty fetch and how long the batch loop sleeps
-after one, never what is read or committed; the price is that the first record after a quiet spell waits
-up to ``idle_fetch_max_wait_ms`` + ``idle_batch_timeout_ms`` more at each hop.
+What changes is only how long the broker may hold an empty fetch and how long an empty poll of the batch
+loop waits, never what is read or committed; the price is that the first record after a quiet spell waits
+up to ``idle_fetch_max_wait_ms`` more at each hop (a poll hands a record on the moment it is fetched:
+``lapor_shared.batch_poll``).
 
 Not every subscription is a hop that a complaint waits at: commands people send (an officer's click, an
 admin's decision) and read models only people look at can wait longer when idle. Each subscription has a

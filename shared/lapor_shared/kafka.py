@@ -12,13 +12,14 @@ from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
-from lapor_shared import unreadable_records
+from lapor_shared import batch_poll, unreadable_records
 from lapor_shared.logging import get_logger
 from lapor_shared.settings import KafkaSettings
 from lapor_shared.topics import TopicSpec, all_topics
 
 log = get_logger(component="kafka")
 unreadable_records.install()  # a record aiokafka cannot parse is skipped, not retried forever
+batch_poll.install()  # a batch subscriber does not nap after an empty poll that already waited
 
 DEFAULT_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 """Commit an offset only after the handler returned; an exception seeks back and redelivers.

@@ -88,31 +88,33 @@ class DeliverySettings(BaseModel):
     relay_keep_published_s: float = 24 * 3600.0
     batch_max_records: int = 200
     batch_timeout_ms: int = 10
-    """A batch subscriber waits this long for records, and FastStream sleeps as long again after an empty
-    poll: both add to every hop's latency when traffic is light."""
+    """How long a batch subscriber's poll waits for records when there are none. A record is handed on the
+    moment it is fetched, so this sets only how often an empty loop wakes (``lapor_shared.batch_poll``:
+    FastStream's nap after an empty poll, which added to every hop's latency at light load, is gone)."""
     idle_after_s: float = 5.0
     idle_fetch_max_wait_ms: int = 250
-    idle_batch_timeout_ms: int = 100
+    idle_batch_timeout_ms: int = 200
     """A subscriber that has read nothing for ``idle_after_s`` lets the broker hold an empty fetch this long
-    and sleeps this long after an empty poll, until its next record (``lapor_shared.fetch_pace``): an idle
-    platform stops asking 50 times a second per consumer group; the first record after a quiet spell
-    pays for it once per hop. Waits equal to the busy ones turn pacing off."""
+    and its poll waits this long, until its next record (``lapor_shared.fetch_pace``): an idle platform
+    stops asking 50 times a second per consumer group; the first record after a quiet spell pays for the
+    fetch wait once per hop (the poll's wait delays no record). Waits equal to the busy ones turn pacing
+    off."""
     quiet_after_s: float = 30.0
     quiet_fetch_max_wait_ms: int = 500
-    quiet_batch_timeout_ms: int = 250
+    quiet_batch_timeout_ms: int = 500
     """The waits of a hop of the pipeline that has read nothing for ``quiet_after_s`` (nobody filing for half
-    a minute, at night): the first complaint after such a spell waits up to 400 ms more at each hop than
+    a minute, at night): the first complaint after such a spell waits up to 250 ms more at each hop than
     after a shorter one; two fetches a second fewer per such consumer group. Equal to the idle waits: off."""
     people_idle_fetch_max_wait_ms: int = 1000
-    people_idle_batch_timeout_ms: int = 250
+    people_idle_batch_timeout_ms: int = 500
     """The same for a subscription of ``Tempo.PEOPLE`` (commands people send, read models people look at,
-    ``lapor_shared.fetch_pace``): the first command after a quiet spell takes effect up to 1.25 s later;
-    four fetches a second fewer per such consumer group while idle."""
+    ``lapor_shared.fetch_pace``): the first command after a quiet spell takes effect up to 1 s later;
+    three fetches a second fewer per such consumer group while idle."""
     people_quiet_fetch_max_wait_ms: int = 2000
-    people_quiet_batch_timeout_ms: int = 250
+    people_quiet_batch_timeout_ms: int = 1000
     """A subscription of ``Tempo.PEOPLE`` that has read nothing for ``quiet_after_s`` (no officer, admin or
     reporter anywhere sent a command for half a minute): the first command after such a spell takes effect
-    up to 2.25 s later; half the fetches of the idle pace, each naming up to 37 topics. Equal to the
+    up to 2 s later; half the fetches of the idle pace, each naming up to 37 topics. Equal to the
     ``people_idle_*`` waits: off."""
     handler_max_attempts: int = 5
     """Tries of a handler that fails with an error of the message's own before it is dead-lettered."""
