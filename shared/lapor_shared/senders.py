@@ -123,7 +123,9 @@ class KafkaSender(OrderedSender):
             client_id=f"{self._kafka.client_id_prefix}-outbox",
             acks="all",
             enable_idempotence=self._kafka.enable_idempotence,
-            linger_ms=2,
+            # no linger: ``send_all`` queues a whole batch before it waits for an acknowledgement, so the
+            # rows of a round leave together anyway; a lone row at light load no longer waits 2 ms a hop
+            linger_ms=0,
             **self._kafka.client_options(),
         )
         try:
