@@ -49,7 +49,7 @@ async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, not
 
 
 async def record_answers(txs: Sequence[Tx], *, short_code: str, notify_channel: str) -> None:
-    """Keep intake's answers (``tx.cause`` of each), queue the SMS replies they call for and wake the
+    """Keep intake's answers (``tx.event`` of each), queue the SMS replies they call for and wake the
     requests waiting for them; an acceptance also keeps the reporter's proof and enters the complaint in
     the public view (its content follows from ``lapor.complaints``).
 
@@ -70,7 +70,7 @@ def _distinct_messages(txs: Sequence[Tx]) -> list[list[Tx]]:
     parts: list[list[Tx]] = [[]]
     seen: set[tuple[str, str]] = set()
     for tx in txs:
-        key = _key(tx.cause)
+        key = _key(tx.event)
         if key in seen:
             parts.append([])
             seen = set()
@@ -84,7 +84,7 @@ def _key(envelope: Any) -> tuple[str, str]:
 
 
 async def _record(conn: Conn, txs: Sequence[Tx], *, short_code: str, notify_channel: str) -> None:
-    answers = [batch.AnswerRow(**answer_of(tx.cause)) for tx in txs if tx.cause is not None]
+    answers = [batch.AnswerRow(**answer_of(tx.event)) for tx in txs]
     keys = [(a.channel, a.channel_message_id) for a in answers]
     await batch.lock_channel_messages(conn, keys)
     settled = {(row["channel"], row["channel_message_id"]): row for row in await batch.record_answers(conn, answers)}
@@ -98,8 +98,8 @@ async def _record(conn: Conn, txs: Sequence[Tx], *, short_code: str, notify_chan
             log.info("submission_answered", channel=key[0], outcome=row["outcome"],
                      tracking_number=row["tracking_number"])
     await batch.notify_answered(conn, notify_channel, [key for key in keys if key in settled])
-    await batch.record_proofs(conn, [_proof(tx.cause.payload) for tx in txs
-                                     if tx.cause is not None and isinstance(tx.cause.payload, SubmissionAccepted)])
+    await batch.record_proofs(conn, [_proof(tx.event.payload) for tx in txs
+                                     if isinstance(tx.event.payload, SubmissionAccepted)])
 
 
 def _proof(accepted: SubmissionAccepted) -> batch.ProofRow:

@@ -43,8 +43,7 @@ class View:
         public = projection.ViewChanges()
         cases: list[rrepo.CaseChange] = []
         for tx in txs:
-            envelope = tx.cause
-            assert envelope is not None
+            envelope = tx.event
             type_ = type(envelope.payload)
             if (change := projection.CHANGES.get(type_)) is not None:
                 change(public, envelope)
@@ -66,8 +65,8 @@ def rounds(txs: Sequence[Tx]) -> list[list[Tx]]:
     seen: dict[Any, int] = {}
     out: list[list[Tx]] = []
     for index, tx in enumerate(txs):
-        assert tx.cause is not None
-        key = tx.cause.complaint_id if tx.cause.complaint_id is not None else ("none", index)
+        complaint_id = tx.event.complaint_id
+        key = complaint_id if complaint_id is not None else ("none", index)
         k = seen.get(key, 0)
         seen[key] = k + 1
         if k == len(out):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID, uuid4
 
 from lapor_intake.contacts import Identity
@@ -46,8 +45,8 @@ class Candidate:
         return self.channel, self.submission.channel_message_id
 
     @property
-    def event_id(self) -> Any:
-        return self.tx.cause.event_id if self.tx.cause is not None else None
+    def event_id(self) -> UUID:
+        return self.tx.event.event_id
 
 
 @dataclass(eq=False)

@@ -16,7 +16,7 @@ from lapor_notify.digest import period_end
 from lapor_notify.rendering import Rendered, render
 from lapor_notify.settings import NotifySettings
 from lapor_shared.clock import Clock
-from lapor_shared.consumer import Tx
+from lapor_shared.consumer import Tx, with_events
 from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
@@ -48,7 +48,7 @@ class Notifier:
 
     async def lifecycle_batch(self, txs: Sequence[Tx]) -> None:
         """A run of lifecycle events, one ``Tx`` each (the consumer's ``Batch``)."""
-        await self._record(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+        await self._record(txs[0].conn, with_events(txs))
 
     async def _record(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
         """Remember what later messages need and record the deliveries the events cause, in four statements
@@ -169,7 +169,7 @@ class Notifier:
 
     async def contacts_batch(self, txs: Sequence[Tx]) -> None:
         """A run of shared contacts, one ``Tx`` each (the consumer's ``Batch``)."""
-        await self._keep(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+        await self._keep(txs[0].conn, with_events(txs))
 
     async def _keep(self, conn: Conn, events: list[tuple[Tx, Envelope[ReporterContactShared]]]) -> None:
         """Keep each contact as intake encrypted it (ciphertext + key id), with the reporter's key (encrypted

@@ -24,7 +24,7 @@ from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
 from lapor_shared import binding, geo
-from lapor_shared.consumer import Tx
+from lapor_shared.consumer import Tx, with_events
 from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.commands import DecideTriage, ForwardComplaint
@@ -77,7 +77,7 @@ class RoutingService:
     async def route_batch(self, txs: Sequence[Tx]) -> None:
         """``route_complaint`` for a run of accepted complaints (the consumer's ``Batch``): the complaints
         stored in one statement and the decisions recorded in another, whatever the run's length."""
-        await self._route(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+        await self._route(txs[0].conn, with_events(txs))
 
     async def _route(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
         routes: list[Route] = []
