@@ -28,23 +28,15 @@ from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.lifecycle import ComplaintRouted
 from lapor_shared.logging import get_logger
+from lapor_shared.runs import segments
 
 log = get_logger(component="followup")
 
 
 async def open_cases(txs: Sequence[Tx], *, ctx: Context) -> None:
     """Every ``complaint.routed`` of a run, in record order: split where a complaint comes again."""
-    segment: list[Tx] = []
-    seen: set[UUID] = set()
-    for tx in txs:
-        complaint_id = tx.event.complaint_id
-        if complaint_id is not None and complaint_id in seen:
-            await _open_segment(segment, ctx)
-            segment, seen = [], set()
-        segment.append(tx)
-        if complaint_id is not None:
-            seen.add(complaint_id)
-    await _open_segment(segment, ctx)
+    for segment in segments(txs, key=lambda tx: tx.event.complaint_id):
+        await _open_segment(segment, ctx)
 
 
 async def _open_segment(txs: Sequence[Tx], ctx: Context) -> None:

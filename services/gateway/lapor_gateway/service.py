@@ -25,6 +25,7 @@ from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintRejected, SubmissionAccepted
 from lapor_shared.logging import get_logger
+from lapor_shared.runs import segments
 
 log = get_logger(component="gateway.answers")
 
@@ -60,23 +61,9 @@ async def record_answers(txs: Sequence[Tx], *, short_code: str, notify_channel: 
     if not txs:
         return
     conn = txs[0].conn
-    for part in _distinct_messages(txs):
+    for part in segments(txs, key=lambda tx: _key(tx.event)):  # no channel message answered twice in a part
         await _record(conn, part, short_code=short_code, notify_channel=notify_channel)
     await rrepo.forget_unshown_keys(conn)
-
-
-def _distinct_messages(txs: Sequence[Tx]) -> list[list[Tx]]:
-    """``txs`` cut, in order, into parts in which no channel message is answered twice."""
-    parts: list[list[Tx]] = [[]]
-    seen: set[tuple[str, str]] = set()
-    for tx in txs:
-        key = _key(tx.event)
-        if key in seen:
-            parts.append([])
-            seen = set()
-        seen.add(key)
-        parts[-1].append(tx)
-    return parts
 
 
 def _key(envelope: Any) -> tuple[str, str]:

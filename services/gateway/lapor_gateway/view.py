@@ -61,7 +61,9 @@ class View:
 
 def rounds(txs: Sequence[Tx]) -> list[list[Tx]]:
     """``txs`` in rounds: the k-th round holds each complaint's k-th event, in the run's order (an event
-    naming no complaint is a round 0 of its own)."""
+    naming no complaint is a round 0 of its own). Not ``lapor_shared.runs.segments``: a round gathers
+    events from the whole run, so there are as many rounds as one complaint's most events, where
+    consecutive segments would start one more at every repeat."""
     seen: dict[Any, int] = {}
     out: list[list[Tx]] = []
     for index, tx in enumerate(txs):

@@ -61,7 +61,9 @@ class Refused:
 
 def segments(items: Sequence[Candidate | Refused]) -> Iterator[list[Candidate] | Refused]:
     """The run in its order: segments of candidates that need not see one another's rows, and each refused
-    submission on its own (the candidates before it are accepted first, so its answer comes after theirs)."""
+    submission on its own (the candidates before it are accepted first, so its answer comes after theirs).
+    Not ``lapor_shared.runs.segments``: a candidate has several keys (its identity hashes and its message),
+    any of which met again starts a segment, and a refused submission stands alone."""
     segment: list[Candidate] = []
     hashes: set[bytes] = set()
     messages: set[tuple[str, str]] = set()

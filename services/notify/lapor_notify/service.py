@@ -21,6 +21,7 @@ from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
 from lapor_shared.logging import get_logger
+from lapor_shared.runs import segments
 from lapor_shared.tracing import current_trace_headers
 
 log = get_logger(component="notify")
@@ -176,19 +177,16 @@ class Notifier:
         too) for the first message, and release waiting messages: one statement per segment of the run in
         which no complaint comes twice (a later contact of a complaint replaces the earlier, as one by one),
         and the workers woken once."""
-        woken = False
-        segment: dict[UUID, tuple[Tx, Envelope[ReporterContactShared]]] = {}
+        kept: list[tuple[Tx, Envelope[ReporterContactShared]]] = []
         for tx, envelope in events:
             if envelope.complaint_id is None:
                 with tx.scope():
                     log.warning("contact_without_complaint_ignored")
                 continue
-            if envelope.complaint_id in segment:
-                woken = await self._keep_segment(conn, list(segment.values()), wake=not woken) or woken
-                segment = {}
-            segment[envelope.complaint_id] = (tx, envelope)
-        if segment:
-            await self._keep_segment(conn, list(segment.values()), wake=not woken)
+            kept.append((tx, envelope))
+        woken = False
+        for segment in segments(kept, key=lambda event: event[1].complaint_id):
+            woken = await self._keep_segment(conn, segment, wake=not woken) or woken
 
     async def _keep_segment(self, conn: Conn, events: list[tuple[Tx, Envelope[ReporterContactShared]]],
                             *, wake: bool) -> bool:
