@@ -45,10 +45,10 @@ from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
 from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier, trace_parent, within
-from lapor_shared.tx import Answer, Batch, Handler, Pending, Source, Tx, Use
+from lapor_shared.tx import Answer, Batch, Handler, Pending, Source, Tx, Use, with_events
 
 __all__ = ["TRANSIENT_ERRORS", "Batch", "Consumer", "Handler", "Source", "Tx", "Use", "claim", "claim_many",
-           "redact_body"]
+           "redact_body", "with_events"]
 
 log = get_logger(component="consumer")
 redact_body = deadletter.redact_body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +67,17 @@ class Tx:
     """Entered, log lines name ``cause`` and the trace is its own: the consumer enters it around a handler,
     a ``Batch`` handler around its work on each event (statements for the whole batch run outside)."""
 
+    @property
+    def event(self) -> Envelope[Any]:
+        """The event this transaction was opened for (``cause``): a consumer gives one to every ``Tx`` it
+        hands a use case, each of a ``Batch`` run its own. A ``Tx`` opened for no event (a timer round, an
+        HTTP request) has none; asking for it there is a bug, said at once rather than as a ``None`` met
+        later. Code that may run without an event reads ``cause`` and says what it does without one."""
+        if self.cause is None:
+            raise LookupError(f"this {self.producer} transaction was opened for no event (not by a consumer): "
+                              "it has no tx.event; read tx.cause where there may be none")
+        return self.cause
+
     async def emit(
         self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,
         topics: Sequence[str] = (), **envelope_fields: Any,
@@ -121,6 +132,11 @@ class Tx:
         if self.metrics is not None:
             for envelope in envelopes:
                 self.metrics.emitted(envelope.event_type)
+
+
+def with_events(txs: Iterable[Tx]) -> list[tuple[Tx, Envelope[Any]]]:
+    """Each ``Tx`` of a ``Batch`` run paired with its event (``Tx.event``), in the run's order."""
+    return [(tx, tx.event) for tx in txs]
 
 
 Handler = Callable[[Tx, Envelope[Any]], Awaitable[None]]

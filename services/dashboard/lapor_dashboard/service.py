@@ -68,7 +68,7 @@ class Projector:
         await self.apply_many([tx if tx.cause is envelope else replace(tx, cause=envelope)])
 
     async def apply_many(self, txs: Sequence[Tx]) -> None:
-        """Record a run of events (each ``tx.cause``, all in the transaction ``txs[0].conn``) in their
+        """Record a run of events (each ``tx.event``, all in the transaction ``txs[0].conn``) in their
         complaints' event logs and fold each complaint's log once into its row, in three statements.
 
         An event already in the log (a rebuild beside the live consumer, the same event twice in the run)
@@ -77,13 +77,13 @@ class Projector:
         """
         entries: list[tuple[Envelope[Any], projection.LogEntry]] = []
         for tx in txs:
-            assert tx.cause is not None, "the projector folds the event a transaction was opened for"
-            entry = projection.log_entry(tx.cause)
+            envelope = tx.event  # the projector folds the event a transaction was opened for
+            entry = projection.log_entry(envelope)
             if entry is None:
                 with tx.scope():
                     log.info("event_ignored", reason="no_complaint_id")
                 continue
-            entries.append((tx.cause, entry))
+            entries.append((envelope, entry))
         if not entries:
             return
         conn = txs[0].conn

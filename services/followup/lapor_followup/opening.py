@@ -28,34 +28,26 @@ from lapor_shared.consumer import Tx
 from lapor_shared.events import Envelope
 from lapor_shared.events.lifecycle import ComplaintRouted
 from lapor_shared.logging import get_logger
+from lapor_shared.runs import segments
 
 log = get_logger(component="followup")
 
 
 async def open_cases(txs: Sequence[Tx], *, ctx: Context) -> None:
     """Every ``complaint.routed`` of a run, in record order: split where a complaint comes again."""
-    segment: list[Tx] = []
-    seen: set[UUID] = set()
-    for tx in txs:
-        complaint_id = _cause(tx).complaint_id
-        if complaint_id is not None and complaint_id in seen:
-            await _open_segment(segment, ctx)
-            segment, seen = [], set()
-        segment.append(tx)
-        if complaint_id is not None:
-            seen.add(complaint_id)
-    await _open_segment(segment, ctx)
+    for segment in segments(txs, key=lambda tx: tx.event.complaint_id):
+        await _open_segment(segment, ctx)
 
 
 async def _open_segment(txs: Sequence[Tx], ctx: Context) -> None:
     """Events of distinct complaints: new ones set-based, known ones one by one, in order."""
     if not txs:
         return
-    ids = [e.complaint_id for e in map(_cause, txs) if _has_ids(e) and e.complaint_id is not None]
+    ids = [e.complaint_id for e in (tx.event for tx in txs) if _has_ids(e) and e.complaint_id is not None]
     known = await repository.lock_complaints(txs[0].conn, ids) if ids else {}
     new: list[Tx] = []
     for tx in txs:
-        envelope = _cause(tx)
+        envelope = tx.event
         if _has_ids(envelope) and envelope.complaint_id not in known:
             new.append(tx)
             continue
@@ -71,7 +63,7 @@ async def _open_new(txs: Sequence[Tx], ctx: Context) -> None:
     if not txs:
         return
     conn = txs[0].conn
-    planned = [_new_case(ctx, _cause(tx)) for tx in txs]
+    planned = [_new_case(ctx, tx.event) for tx in txs]
     cases = await repository.insert_complaints(conn, [row for row, _due in planned])
     if len(cases) != len(planned):  # inserted meanwhile by another transaction: one by one sorts it out
         raise RuntimeError("a complaint of the batch was inserted concurrently")
@@ -79,7 +71,7 @@ async def _open_new(txs: Sequence[Tx], ctx: Context) -> None:
     timers: list[dict[str, Any]] = []
     for tx, (row, due) in zip(txs, planned, strict=True):
         case = cases[row["complaint_id"]]
-        at = _cause(tx).occurred_at
+        at = tx.event.occurred_at
         timers += clock_timers(ctx, case, stage="follow_up", owner=case["agency_id"], due=due, since=at,
                                working_days=case["stage_working_days"])
         cap = hard_cap_timer(ctx, case, at=at)
@@ -89,7 +81,7 @@ async def _open_new(txs: Sequence[Tx], ctx: Context) -> None:
     await repository.add_timers(conn, timers)
     steps: list[dict[str, Any]] = []
     for tx, case, due in opened:
-        envelope = _cause(tx)
+        envelope = tx.event
         at, owner = envelope.occurred_at, case["agency_id"]
         payload, facts = deadline_set(ctx, case, stage="follow_up", owner=owner, due=due,
                                       working_days=case["stage_working_days"])
@@ -133,8 +125,3 @@ def _step(case: Case, event_id: UUID, event_type: str, at: datetime, agency_id: 
 
 def _has_ids(envelope: Envelope[Any]) -> bool:
     return envelope.complaint_id is not None and envelope.tracking_number is not None
-
-
-def _cause(tx: Tx) -> Envelope[Any]:
-    assert tx.cause is not None  # the consumer gives every Tx of a run its event
-    return tx.cause

@@ -25,6 +25,7 @@ from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ComplaintRejected, SubmissionAccepted
 from lapor_shared.logging import get_logger
+from lapor_shared.runs import segments
 
 log = get_logger(component="gateway.answers")
 
@@ -49,7 +50,7 @@ async def record_answer(tx: Tx, envelope: Envelope[Any], *, short_code: str, not
 
 
 async def record_answers(txs: Sequence[Tx], *, short_code: str, notify_channel: str) -> None:
-    """Keep intake's answers (``tx.cause`` of each), queue the SMS replies they call for and wake the
+    """Keep intake's answers (``tx.event`` of each), queue the SMS replies they call for and wake the
     requests waiting for them; an acceptance also keeps the reporter's proof and enters the complaint in
     the public view (its content follows from ``lapor.complaints``).
 
@@ -60,23 +61,9 @@ async def record_answers(txs: Sequence[Tx], *, short_code: str, notify_channel: 
     if not txs:
         return
     conn = txs[0].conn
-    for part in _distinct_messages(txs):
+    for part in segments(txs, key=lambda tx: _key(tx.event)):  # no channel message answered twice in a part
         await _record(conn, part, short_code=short_code, notify_channel=notify_channel)
     await rrepo.forget_unshown_keys(conn)
-
-
-def _distinct_messages(txs: Sequence[Tx]) -> list[list[Tx]]:
-    """``txs`` cut, in order, into parts in which no channel message is answered twice."""
-    parts: list[list[Tx]] = [[]]
-    seen: set[tuple[str, str]] = set()
-    for tx in txs:
-        key = _key(tx.cause)
-        if key in seen:
-            parts.append([])
-            seen = set()
-        seen.add(key)
-        parts[-1].append(tx)
-    return parts
 
 
 def _key(envelope: Any) -> tuple[str, str]:
@@ -84,7 +71,7 @@ def _key(envelope: Any) -> tuple[str, str]:
 
 
 async def _record(conn: Conn, txs: Sequence[Tx], *, short_code: str, notify_channel: str) -> None:
-    answers = [batch.AnswerRow(**answer_of(tx.cause)) for tx in txs if tx.cause is not None]
+    answers = [batch.AnswerRow(**answer_of(tx.event)) for tx in txs]
     keys = [(a.channel, a.channel_message_id) for a in answers]
     await batch.lock_channel_messages(conn, keys)
     settled = {(row["channel"], row["channel_message_id"]): row for row in await batch.record_answers(conn, answers)}
@@ -98,8 +85,8 @@ async def _record(conn: Conn, txs: Sequence[Tx], *, short_code: str, notify_chan
             log.info("submission_answered", channel=key[0], outcome=row["outcome"],
                      tracking_number=row["tracking_number"])
     await batch.notify_answered(conn, notify_channel, [key for key in keys if key in settled])
-    await batch.record_proofs(conn, [_proof(tx.cause.payload) for tx in txs
-                                     if tx.cause is not None and isinstance(tx.cause.payload, SubmissionAccepted)])
+    await batch.record_proofs(conn, [_proof(tx.event.payload) for tx in txs
+                                     if isinstance(tx.event.payload, SubmissionAccepted)])
 
 
 def _proof(accepted: SubmissionAccepted) -> batch.ProofRow:

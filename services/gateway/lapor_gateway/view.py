@@ -43,8 +43,7 @@ class View:
         public = projection.ViewChanges()
         cases: list[rrepo.CaseChange] = []
         for tx in txs:
-            envelope = tx.cause
-            assert envelope is not None
+            envelope = tx.event
             type_ = type(envelope.payload)
             if (change := projection.CHANGES.get(type_)) is not None:
                 change(public, envelope)
@@ -62,12 +61,14 @@ class View:
 
 def rounds(txs: Sequence[Tx]) -> list[list[Tx]]:
     """``txs`` in rounds: the k-th round holds each complaint's k-th event, in the run's order (an event
-    naming no complaint is a round 0 of its own)."""
+    naming no complaint is a round 0 of its own). Not ``lapor_shared.runs.segments``: a round gathers
+    events from the whole run, so there are as many rounds as one complaint's most events, where
+    consecutive segments would start one more at every repeat."""
     seen: dict[Any, int] = {}
     out: list[list[Tx]] = []
     for index, tx in enumerate(txs):
-        assert tx.cause is not None
-        key = tx.cause.complaint_id if tx.cause.complaint_id is not None else ("none", index)
+        complaint_id = tx.event.complaint_id
+        key = complaint_id if complaint_id is not None else ("none", index)
         k = seen.get(key, 0)
         seen[key] = k + 1
         if k == len(out):

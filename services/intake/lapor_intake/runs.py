@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID, uuid4
 
 from lapor_intake.contacts import Identity
@@ -46,8 +45,8 @@ class Candidate:
         return self.channel, self.submission.channel_message_id
 
     @property
-    def event_id(self) -> Any:
-        return self.tx.cause.event_id if self.tx.cause is not None else None
+    def event_id(self) -> UUID:
+        return self.tx.event.event_id
 
 
 @dataclass(eq=False)
@@ -62,7 +61,9 @@ class Refused:
 
 def segments(items: Sequence[Candidate | Refused]) -> Iterator[list[Candidate] | Refused]:
     """The run in its order: segments of candidates that need not see one another's rows, and each refused
-    submission on its own (the candidates before it are accepted first, so its answer comes after theirs)."""
+    submission on its own (the candidates before it are accepted first, so its answer comes after theirs).
+    Not ``lapor_shared.runs.segments``: a candidate has several keys (its identity hashes and its message),
+    any of which met again starts a segment, and a refused submission stands alone."""
     segment: list[Candidate] = []
     hashes: set[bytes] = set()
     messages: set[tuple[str, str]] = set()

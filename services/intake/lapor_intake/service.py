@@ -100,8 +100,7 @@ async def accept_submissions(txs: Sequence[Tx], *, ctx: Context) -> None:
 
 
 def _checked(tx: Tx, ctx: Context) -> Candidate | Refused:
-    assert tx.cause is not None
-    submission: ComplaintSubmitted = tx.cause.payload
+    submission: ComplaintSubmitted = tx.event.payload
     checked = check(submission, now=datetime.now(UTC), policy=ctx.policy)
     if not checked.ok:
         return Refused(tx, str(submission.channel), submission.channel_message_id, checked.problems)
@@ -258,8 +257,8 @@ async def note_jurisdictions(txs: Sequence[Tx]) -> None:
     ``Batch``) in one statement; a complaint placed twice in the run keeps its last placement, as one by one."""
     placed: dict[UUID, str] = {}
     for tx in txs:
-        envelope = tx.cause
-        if envelope is not None and envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
+        envelope = tx.event
+        if envelope.complaint_id is not None and envelope.jurisdiction_code is not None:
             placed[envelope.complaint_id] = envelope.jurisdiction_code  # the last placement wins
     if placed:
         await repository.set_jurisdictions(txs[0].conn, list(placed), list(placed.values()))

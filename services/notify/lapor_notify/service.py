@@ -16,11 +16,12 @@ from lapor_notify.digest import period_end
 from lapor_notify.rendering import Rendered, render
 from lapor_notify.settings import NotifySettings
 from lapor_shared.clock import Clock
-from lapor_shared.consumer import Tx
+from lapor_shared.consumer import Tx, with_events
 from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import ReporterContactErased, ReporterContactShared
 from lapor_shared.logging import get_logger
+from lapor_shared.runs import segments
 from lapor_shared.tracing import current_trace_headers
 
 log = get_logger(component="notify")
@@ -48,7 +49,7 @@ class Notifier:
 
     async def lifecycle_batch(self, txs: Sequence[Tx]) -> None:
         """A run of lifecycle events, one ``Tx`` each (the consumer's ``Batch``)."""
-        await self._record(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+        await self._record(txs[0].conn, with_events(txs))
 
     async def _record(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
         """Remember what later messages need and record the deliveries the events cause, in four statements
@@ -169,26 +170,23 @@ class Notifier:
 
     async def contacts_batch(self, txs: Sequence[Tx]) -> None:
         """A run of shared contacts, one ``Tx`` each (the consumer's ``Batch``)."""
-        await self._keep(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+        await self._keep(txs[0].conn, with_events(txs))
 
     async def _keep(self, conn: Conn, events: list[tuple[Tx, Envelope[ReporterContactShared]]]) -> None:
         """Keep each contact as intake encrypted it (ciphertext + key id), with the reporter's key (encrypted
         too) for the first message, and release waiting messages: one statement per segment of the run in
         which no complaint comes twice (a later contact of a complaint replaces the earlier, as one by one),
         and the workers woken once."""
-        woken = False
-        segment: dict[UUID, tuple[Tx, Envelope[ReporterContactShared]]] = {}
+        kept: list[tuple[Tx, Envelope[ReporterContactShared]]] = []
         for tx, envelope in events:
             if envelope.complaint_id is None:
                 with tx.scope():
                     log.warning("contact_without_complaint_ignored")
                 continue
-            if envelope.complaint_id in segment:
-                woken = await self._keep_segment(conn, list(segment.values()), wake=not woken) or woken
-                segment = {}
-            segment[envelope.complaint_id] = (tx, envelope)
-        if segment:
-            await self._keep_segment(conn, list(segment.values()), wake=not woken)
+            kept.append((tx, envelope))
+        woken = False
+        for segment in segments(kept, key=lambda event: event[1].complaint_id):
+            woken = await self._keep_segment(conn, segment, wake=not woken) or woken
 
     async def _keep_segment(self, conn: Conn, events: list[tuple[Tx, Envelope[ReporterContactShared]]],
                             *, wake: bool) -> bool:

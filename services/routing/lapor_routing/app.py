@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from lapor_routing import http
 from lapor_routing.handlers import register_handlers
+from lapor_routing.registry_commands import RegistryCommands
 from lapor_routing.service import RoutingService
 from lapor_routing.settings import RoutingSettings
 from lapor_shared.http_guard import HttpGuard
@@ -40,7 +41,7 @@ def build(settings: RoutingSettings | None = None) -> Routing:
         await http.sync_credentials(rt, tokens)
 
     runtime.on_started.extend([credentials, routing.start])
-    register_handlers(runtime, routing)
+    register_handlers(runtime, routing, RegistryCommands(routing.registry))
     return Routing(runtime, routing)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lapor_routing.registry_commands import RegistryCommands
 from lapor_routing.service import RoutingService
 from lapor_shared.binding import bound
 from lapor_shared.consumer import Batch
@@ -18,16 +19,15 @@ GROUP = "lapor-routing"
 members read different topics rebalances once per member at every start, stalling all of them."""
 
 
-def register_handlers(runtime: Runtime, routing: RoutingService) -> None:
+def register_handlers(runtime: Runtime, routing: RoutingService, registry_commands: RegistryCommands) -> None:
     runtime.publishes(lc.ComplaintRouted, lc.ComplaintForwarded, lc.ComplaintNeedsTriage, lc.ComplaintHeld,
                       lc.ComplaintArchived, lc.ActionRejected, cmd.AgencyChanged, cmd.RegistryCommandRejected)
     complaints = runtime.consumer("routing.complaints", {ComplaintAccepted: Batch(routing.route_batch)})
     # each agency and admin scope writes its own topic: a command is taken only from the sender it names
     agency = runtime.consumer("routing.agency", {ForwardComplaint: bound(routing.forward_complaint)})
     admin = runtime.consumer("routing.admin", {DecideTriage: bound(routing.decide_triage)})
-    registry = runtime.consumer(
-        "routing.registry", {UpsertAgency: routing.upsert_agency, DeactivateAgency: routing.deactivate_agency}
-    )
+    registry = runtime.consumer("routing.registry", {UpsertAgency: registry_commands.upsert_agency,
+                                                     DeactivateAgency: registry_commands.deactivate_agency})
 
     runtime.subscribe(complaints, COMPLAINTS.name, group_id=GROUP)
     runtime.subscribe(agency, family=AGENCY_COMMANDS, group_id=f"{GROUP}-agency-commands", tempo=Tempo.PEOPLE)

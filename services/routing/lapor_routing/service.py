@@ -1,6 +1,7 @@
-"""Routing's use cases: route an accepted complaint, forward it (pelimpahan), decide its triage, and
-change the agency registry. Each takes ``(tx, envelope)``; its state change and its events commit
-together (the consumer's transaction). A refused command becomes a rejection event, never an error.
+"""Routing's use cases: route an accepted complaint, forward it (pelimpahan) and decide its triage (the
+agency registry's commands are in ``registry_commands``). Each takes ``(tx, envelope)``; its state change
+and its events commit together (the consumer's transaction). A refused command becomes a rejection
+event, never an error.
 
 Every complaint event routing emits carries, in its envelope, the jurisdiction of the responsible
 agency (or of the triage desk), the complaint's own ids and its story's correlation id, whatever the
@@ -17,22 +18,16 @@ from uuid import UUID
 from lapor_routing import jurisdictions, reasons, repository
 from lapor_routing.checks import Refused, check_forward, check_triage_decision
 from lapor_routing.complaint import Content, Route, Story, story_of
-from lapor_routing.registry import Agency, Directory, RegistryCache, check_deactivate, check_upsert
+from lapor_routing.registry import Agency, Directory, RegistryCache
+from lapor_routing.registry_commands import agency_row
 from lapor_routing.rules import decide
 from lapor_routing.seed import seed_agencies
 from lapor_routing.settings import RoutingSettings
 from lapor_shared import binding, geo
-from lapor_shared.consumer import Tx
+from lapor_shared.consumer import Tx, with_events
 from lapor_shared.db import Conn
 from lapor_shared.events import Envelope
-from lapor_shared.events.commands import (
-    AgencyChanged,
-    DeactivateAgency,
-    DecideTriage,
-    ForwardComplaint,
-    RegistryCommandRejected,
-    UpsertAgency,
-)
+from lapor_shared.events.commands import DecideTriage, ForwardComplaint
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import (
     ActionRejected,
@@ -60,7 +55,7 @@ class RoutingService:
         """At startup: load the seed registry (idempotent), then the in-memory snapshot."""
         self._runtime = runtime
         if self.settings.seed_registry:
-            rows = [_agency_row(a) for a in seed_agencies()]
+            rows = [agency_row(a) for a in seed_agencies()]
             async with runtime.pool.acquire() as conn, conn.transaction():
                 changed = await repository.load_seed(conn, rows)
             log.info("registry_seeded", agencies=len(rows), changed=changed)
@@ -82,7 +77,7 @@ class RoutingService:
     async def route_batch(self, txs: Sequence[Tx]) -> None:
         """``route_complaint`` for a run of accepted complaints (the consumer's ``Batch``): the complaints
         stored in one statement and the decisions recorded in another, whatever the run's length."""
-        await self._route(txs[0].conn, [(tx, tx.cause) for tx in txs if tx.cause is not None])
+        await self._route(txs[0].conn, with_events(txs))
 
     async def _route(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
         routes: list[Route] = []
@@ -255,69 +250,8 @@ class RoutingService:
         await tx.emit(event, **story.at(triage))
         log.info("triage_decided", decision=command.decision, triage_jurisdiction=triage)
 
-    # --- the agency registry ------------------------------------------------------------------------
-
-    async def upsert_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
-        """Add or change an agency (validated); answered by registry.agency_changed or command_rejected."""
-        command: UpsertAgency = envelope.payload
-        directory = await self.registry.current(tx.conn, within=tx.pending)
-        if not await self._registry_command_accepted(tx, envelope, command.agency_id,
-                                                     check_upsert(command, directory)):
-            return
-        agency = Agency.from_command(command)
-        await repository.upsert_agency(tx.conn, _agency_row(agency))
-        await self._changed(tx, envelope, agency)
-
-    async def _registry_command_accepted(
-        self, tx: Tx, envelope: Envelope[Any], agency_id: str, problems: list[Reason]
-    ) -> bool:
-        """Record a registry command with its problems; a refused one is answered by command_rejected."""
-        await repository.record_registry_command(tx.conn, command_id=envelope.event_id,
-                                                 command_type=envelope.event_type, agency_id=agency_id,
-                                                 reasons=problems)
-        if problems:
-            await self._reject_registry(tx, envelope, agency_id, problems)
-        return not problems
-
-    async def deactivate_agency(self, tx: Tx, envelope: Envelope[Any]) -> None:
-        """Take an agency out of routing: new complaints go to the next agency up the tree."""
-        command: DeactivateAgency = envelope.payload
-        directory = await self.registry.current(tx.conn, within=tx.pending)
-        if not await self._registry_command_accepted(tx, envelope, command.agency_id,
-                                                     check_deactivate(command, directory)):
-            return
-        await repository.deactivate_agency(tx.conn, command.agency_id, command.reason)
-        agency = directory.get(command.agency_id)
-        assert agency is not None
-        await self._changed(tx, envelope, agency.evolve(active=False))
-
-    async def _changed(self, tx: Tx, envelope: Envelope[Any], agency: Agency) -> None:
-        await tx.emit(
-            AgencyChanged(
-                command_id=envelope.event_id, agency_id=agency.agency_id, name=agency.name, level=agency.level,
-                jurisdiction_code=agency.jurisdiction_code, categories=list(agency.categories),
-                parent_id=agency.parent_id, channels=list(agency.channels), active=agency.active,
-            ),
-            jurisdiction_code=agency.jurisdiction_code,
-        )
-        log.info("agency_changed", agency_id=agency.agency_id, active=agency.active)
-
-    async def _reject_registry(self, tx: Tx, envelope: Envelope[Any], agency_id: str, problems: list[Reason]) -> None:
-        await tx.emit(RegistryCommandRejected(
-            command_type=envelope.event_type, command_id=envelope.event_id, agency_id=agency_id, reasons=problems,
-        ))
-        log.info("registry_command_rejected", command_type=envelope.event_type, reasons=[p.code for p in problems])
-
 
 # --- helpers ------------------------------------------------------------------------------------------------
-
-
-def _agency_row(agency: Agency) -> dict[str, Any]:
-    return {
-        "agency_id": agency.agency_id, "name": agency.name, "jurisdiction_code": agency.jurisdiction_code,
-        "level": agency.level.value, "categories": list(agency.categories), "parent_id": agency.parent_id,
-        "channels": list(agency.channels), "active": agency.active,
-    }
 
 
 def _triage_level(agency_ids: list[str], directory: Directory) -> str:
