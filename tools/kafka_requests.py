@@ -22,6 +22,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import psutil
+
 API_NAMES = {
     0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
     10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
@@ -157,7 +159,7 @@ def table(counted: dict[str, object]) -> str:
               for api, row in per_api.items()]
     lines.append("per client id")
     lines += [f"  {client:<20} {row['per_second']:7.1f}/s  "
-              + ", ".join(f"{api} {n:.1f}" for api, n in row["per_api"].items())
+              + ", ".join(f"{api} {n:.1f}" if n >= 0.1 else f"{api} {n:.2f}" for api, n in row["per_api"].items())
               for client, row in per_client.items()]
     return "\n".join(lines)
 
@@ -241,6 +243,13 @@ class ProxyThread:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self.proxy.start(), self._loop).result(10)
         return self
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the proxy's thread has used so far (user and system)."""
+        for thread in psutil.Process().threads():
+            if thread.id == self._thread.native_id:
+                return float(thread.user_time + thread.system_time)
+        return 0.0
 
     def stop(self) -> None:
         if not self._thread.is_alive():

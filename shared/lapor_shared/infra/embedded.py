@@ -61,7 +61,8 @@ class EmbeddedKafka:
 
     ``advertised_port`` is the port the broker tells clients to connect to, its own by default; a different
     one puts something in front of it (the counting proxy of ``tools/kafka_requests.py``), which must
-    listen there before ``start``: clients, the start's own check included, go through it.
+    listen there before ``start``: every client but the first connection of the start's own check goes
+    through it.
     """
 
     def __init__(self, port: int | None = None, *, advertised_port: int | None = None, log_path: Path | None = None,
@@ -91,7 +92,9 @@ class EmbeddedKafka:
              "--storage-engine", self.storage],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        asyncio.run(wait_for_kafka(self.bootstrap_servers, timeout=timeout))
+        # asked at its own port first (a proxy would accept before the broker listens and drop the connection),
+        # then, told by the broker where it is, at the advertised one
+        asyncio.run(wait_for_kafka(f"127.0.0.1:{self.port}", timeout=timeout))
         log.info("embedded_kafka_started", bootstrap=self.bootstrap_servers, pid=self.process.pid)
         return self
 
