@@ -90,6 +90,9 @@ def _frames(buffer: bytearray) -> list[bytes]:
     frames, start = [], 0
     while len(buffer) - start >= 4:
         (size,) = struct.unpack_from(">i", buffer, start)
+        if size < 0:  # not Kafka: drop what is buffered rather than loop (the bytes are forwarded all the same)
+            start = len(buffer)
+            break
         if len(buffer) - start - 4 < size:
             break
         frames.append(bytes(buffer[start + 4:start + 4 + size]))

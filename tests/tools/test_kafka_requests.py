@@ -109,6 +109,16 @@ def test_connections_are_parsed_apart_and_counted_together_until_a_reset():
     assert counter.snapshot().response_bytes == {"Heartbeat": 108}  # a response counts when it passes
 
 
+def test_bytes_that_are_not_kafka_are_passed_over_and_the_next_request_is_counted():
+    counter = RequestCounter()
+    conn = counter.connection()
+
+    conn.from_client(struct.pack(">i", -5) + b"garbage")
+    conn.from_client(request(FETCH, 1, "a"))
+
+    assert counter.snapshot().requests == {"Fetch": 1}
+
+
 def test_an_api_without_a_name_keeps_its_number():
     assert (api_name(1), api_name(18), api_name(22), api_name(999)) == ("Fetch", "ApiVersions", "InitProducerId",
                                                                          "api-999")
