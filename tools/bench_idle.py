@@ -8,7 +8,12 @@ postmaster's command line, since ``pg_ctl`` detaches it), and, apart from the to
 and the local mail/SMS sink. Prints % of one core per process and in total, and writes
 ``results/idle-<time>.json``.
 
-    uv run python -m tools.bench_idle --seconds 60
+With ``--requests`` it also counts what the platform asks the broker over the same window: it starts the
+embedded Tansu itself behind the counting proxy of ``tools/kafka_requests.py`` (the broker advertises the
+proxy's port) and gives the platform that broker (``LAPOR_KAFKA_BOOTSTRAP_SERVERS``). Tansu is measured by
+its pid, still as ``kafka``; the proxy runs in a thread of this process, shown apart and not counted.
+
+    uv run python -m tools.bench_idle --seconds 60 [--requests]
 """
 
 from __future__ import annotations
@@ -29,11 +34,14 @@ from pathlib import Path
 
 import psutil
 
+from lapor_shared.infra import EmbeddedKafka
+from tools.kafka_requests import CountingProxy, ProxyThread, rates, table
 from tools.platform_infra import say
 from tools.run_platform import ROOT, SERVICES
 
-NOT_PLATFORM = ("supervisor", "sinks")
-"""Measured and shown, but not part of the platform's total: a development machine's helpers."""
+NOT_PLATFORM = ("supervisor", "sinks", "proxy")
+"""Measured and shown, but not part of the platform's total: a development machine's helpers and the
+counting proxy of ``--requests``."""
 
 
 def free_port() -> int:
@@ -63,9 +71,10 @@ class CpuMeter:
     """CPU seconds each process used between ``start()`` and the last ``sample()``; a process that appears
     in between (a new PostgreSQL backend) counts from zero, one that ends keeps its last reading."""
 
-    def __init__(self, supervisor: psutil.Process, run_dir: Path) -> None:
+    def __init__(self, supervisor: psutil.Process, run_dir: Path, also: tuple[int, ...] = ()) -> None:
         self.supervisor = supervisor
         self.run_dir = str(run_dir)
+        self.also = also  # pids started apart from the platform (the broker of --requests)
         self.first: dict[tuple[int, float], float] = {}
         self.last: dict[tuple[int, float], float] = {}
         self.roles: dict[tuple[int, float], str] = {}
@@ -73,6 +82,9 @@ class CpuMeter:
 
     def processes(self) -> list[psutil.Process]:
         procs = [self.supervisor, *self.supervisor.children(recursive=True)]
+        for pid in self.also:
+            with contextlib.suppress(psutil.Error):
+                procs.append(psutil.Process(pid))
         for p in psutil.process_iter(["cmdline"]):
             if self.run_dir in " ".join(p.info["cmdline"] or []) and p.pid not in {q.pid for q in procs}:
                 procs += [p, *p.children(recursive=True)]  # the postmaster and its backends
@@ -102,9 +114,10 @@ class CpuMeter:
         return dict(sorted(per_role.items(), key=lambda kv: -kv[1]))
 
 
-def start_platform(run_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_platform(run_dir: Path, log: Path, kafka: str | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, **{f"LAPOR_{name.upper()}_PORT": str(free_port()) for name in SERVICES},
-           "LAPOR_SINKS_PORT": str(free_port()), "LAPOR_SINKS_SMTP_PORT": str(free_port())}
+           "LAPOR_SINKS_PORT": str(free_port()), "LAPOR_SINKS_SMTP_PORT": str(free_port()),
+           **({"LAPOR_KAFKA_BOOTSTRAP_SERVERS": kafka} if kafka else {})}
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "tools.run_platform", "--run-dir", str(run_dir), "--kafka-port", str(free_port())],
@@ -123,35 +136,71 @@ def wait_until_running(proc: subprocess.Popen[bytes], log: Path, timeout: float 
     raise SystemExit(f"the platform was not running after {timeout:.0f} s; see {log}")
 
 
-def measure(seconds: float, settle: float) -> dict[str, object]:
+def start_counted_kafka(run_dir: Path) -> tuple[ProxyThread, EmbeddedKafka]:
+    """An embedded Tansu behind the counting proxy (listening first: the broker's start goes through it)."""
+    broker_port = free_port()
+    proxy = ProxyThread(CountingProxy("127.0.0.1", broker_port)).start()
+    kafka = EmbeddedKafka(port=broker_port, advertised_port=proxy.proxy.listen_port, log_path=run_dir / "kafka.log")
+    say("menyalakan Kafka (Tansu) di balik proxy penghitung permintaan",
+        f"starting Kafka (Tansu) behind the request-counting proxy ({kafka.bootstrap_servers} → {broker_port})")
+    try:
+        kafka.start()
+    except BaseException:
+        kafka.stop()
+        proxy.stop()
+        raise
+    return proxy, kafka
+
+
+def stop_platform(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def measure(seconds: float, settle: float, requests: bool = False) -> dict[str, object]:
     run_dir = Path(tempfile.mkdtemp(prefix="lapor-idle-"))
     log = run_dir / "run_platform.log"
-    say("menyalakan platform seperti make run", f"starting the platform as make run does ({run_dir})")
-    proc = start_platform(run_dir, log)
+    proxy, kafka = start_counted_kafka(run_dir) if requests else (None, None)
+    counted: dict[str, object] | None = None
     try:
-        wait_until_running(proc, log)
-        say(f"siap; menunggu {settle:.0f} dtk", f"ready; settling for {settle:.0f} s")
-        time.sleep(settle)
-        meter = CpuMeter(psutil.Process(proc.pid), run_dir)
-        say(f"mengukur CPU selama {seconds:.0f} dtk tanpa lalu lintas",
-            f"measuring CPU for {seconds:.0f} s with no traffic")
-        meter.start()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            time.sleep(1.0)
-            meter.sample()
-        per_role = meter.result()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+        say("menyalakan platform seperti make run", f"starting the platform as make run does ({run_dir})")
+        proc = start_platform(run_dir, log, kafka.bootstrap_servers if kafka else None)
         try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            wait_until_running(proc, log)
+            say(f"siap; menunggu {settle:.0f} dtk", f"ready; settling for {settle:.0f} s")
+            time.sleep(settle)
+            meter = CpuMeter(psutil.Process(proc.pid), run_dir, (kafka.process.pid,) if kafka and kafka.process else ())
+            counting = ("; permintaan ke Kafka dihitung", "; counting the requests to Kafka") if proxy else ("", "")
+            say(f"mengukur CPU selama {seconds:.0f} dtk tanpa lalu lintas{counting[0]}",
+                f"measuring CPU for {seconds:.0f} s with no traffic{counting[1]}")
+            meter.start()
+            proxy_cpu, counting_since = (proxy.cpu_seconds(), time.monotonic()) if proxy else (0.0, 0.0)
+            if proxy:
+                proxy.proxy.counter.reset()
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                time.sleep(1.0)
+                meter.sample()
+            per_role = meter.result()
+            if proxy:  # the counts over the window the CPU was measured in; the proxy's CPU shown apart
+                window = time.monotonic() - counting_since
+                counted = rates(proxy.proxy.counter.snapshot(), window)
+                per_role["proxy"] = 100 * (proxy.cpu_seconds() - proxy_cpu) / window
+        finally:
+            stop_platform(proc)
+    finally:
+        if kafka and proxy:
+            kafka.stop()
+            proxy.stop()
     total = sum(v for k, v in per_role.items() if k not in NOT_PLATFORM)
     return {"when": datetime.now(UTC).isoformat(), "seconds": seconds, "settle_seconds": settle,
             "load_average": os.getloadavg(), "cpus": os.cpu_count(),
-            "platform_cpu_percent_of_one_core": total, "per_process": per_role, "log": str(log)}
+            "platform_cpu_percent_of_one_core": total, "per_process": per_role, "log": str(log),
+            **({"kafka_requests": counted} if counted else {})}
 
 
 def main() -> None:
@@ -159,8 +208,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to measure (default 60)")
     parser.add_argument("--settle", type=float, default=20.0, help="wait after ready before measuring")
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--requests", action="store_true",
+                        help="also count the requests to Kafka per API and per client id (a proxy before Tansu)")
     args = parser.parse_args()
-    result = measure(args.seconds, args.settle)
+    result = measure(args.seconds, args.settle, args.requests)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"idle-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(result, indent=2))
@@ -174,6 +225,10 @@ def main() -> None:
     assert isinstance(load, tuple)
     print(f"{'platform':<12} {result['platform_cpu_percent_of_one_core']:6.1f} % of one core in total "
           f"(target ≤ 10 %; load average at the end {load[0]:.1f})")
+    counted = result.get("kafka_requests")
+    if isinstance(counted, dict):
+        print()
+        print(table(counted))
     say(f"hasil: {path}", f"results: {path}", mark="✓")
 
 

