@@ -29,8 +29,12 @@ class LagProbe:
     group, loaded the metadata of every topic (hundreds of jurisdiction topics) and fetched the committed
     offset one partition at a time: a steady cost even on an idle platform."""
 
-    def __init__(self, bootstrap: str, client_options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, bootstrap: str, client_options: Mapping[str, Any] | None = None,
+                 client_id: str | None = None) -> None:
+        """``client_id``: how the broker's logs and ``make bench-idle --requests`` name this probe."""
         options = dict(client_options or {})
+        if client_id is not None:
+            options.setdefault("client_id", client_id)
         self._offsets = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                          request_timeout_ms=5000, **options)
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **options)
@@ -104,8 +108,9 @@ class Observer:
     def __init__(self, metrics: Metrics, pool: asyncpg.Pool, bootstrap: str,
                  subscriptions: Sequence[tuple[str, tuple[str, ...]]], interval_s: float = 10.0,
                  gauges: Sequence[Gauges] = (), client_options: Mapping[str, Any] | None = None,
-                 full_look_every: int = 6) -> None:
+                 full_look_every: int = 6, client_id: str | None = None) -> None:
         self.metrics = metrics
+        self.client_id = client_id
         self.client_options = dict(client_options or {})
         self.gauges = gauges
         self.pool = pool
@@ -142,7 +147,7 @@ class Observer:
         if not self.subscriptions:
             return
         if self._probe is None:
-            probe = LagProbe(self.bootstrap, self.client_options)
+            probe = LagProbe(self.bootstrap, self.client_options, self.client_id)
             await probe.start()
             self._probe = probe
         full, self._looks = self._looks % self.full_look_every == 0, self._looks + 1

@@ -283,7 +283,8 @@ class Runtime(Generic[SettingsT]):
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,
                                      [(s.group_id, s.topics_now()) for s in self.subscriptions], gauges=self.gauges,
-                                     client_options=self.settings.kafka.client_options())
+                                     client_options=self.settings.kafka.client_options(),
+                                     client_id=f"{self.settings.kafka.client_id_prefix}-lag")
             self.observer.start()
         for hook in self.on_started:
             await hook(self)

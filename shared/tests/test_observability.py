@@ -136,6 +136,19 @@ async def test_the_observer_keeps_one_probe_and_sees_a_group_catch_up_between_tw
     assert (before, after) == (3, 0)
 
 
+async def test_the_observers_probe_names_itself_to_the_broker_as_the_service_asks(pool, kafka_bootstrap):
+    observer = Observer(Metrics("test"), pool, kafka_bootstrap, [(f"named-{uuid.uuid4().hex[:8]}", (COMPLAINTS.name,))],
+                        client_id="lapor-test-lag")
+    try:
+        await observer.observe_once()
+        assert observer._probe is not None
+        names = {observer._probe._offsets._client._client_id, observer._probe._admin._client._client_id}
+    finally:
+        await observer.stop()
+
+    assert names == {"lapor-test-lag"}
+
+
 async def test_a_caught_up_group_is_asked_for_its_offsets_again_only_when_its_topic_moves_or_at_the_full_look(
     pool, kafka_bootstrap,
 ):
