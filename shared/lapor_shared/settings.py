@@ -34,8 +34,9 @@ class KafkaSettings(BaseModel):
     None trusts the system's CAs."""
     fetch_max_wait_ms: int = 20
     """How long the broker may hold a fetch that found nothing new. Apache Kafka answers a waiting fetch as
-    soon as data arrives, so 500 (its default; set in deploy/) costs nothing there; the embedded Tansu only
-    answers when the wait is over, so every hop would wait that long: keep it short for Tansu."""
+    soon as data arrives, so 500 (its default; set in deploy/) costs nothing there; the embedded Tansu holds
+    it for up to about half the wait even when a record arrives (measured: p50 4.6 ms at 20, 124 ms at 500),
+    so every hop would wait that long: keep it short for Tansu."""
 
     metadata_max_age_ms: int = 30_000
     """How old a pattern subscription's view of the cluster may grow before it asks again. A pattern
