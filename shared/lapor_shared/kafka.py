@@ -118,11 +118,10 @@ def make_broker(settings: KafkaSettings, *, client_id: str, **kwargs: Any) -> Ka
 SUBSCRIBER_DEFAULTS: dict[str, Any] = {
     # a new consumer group starts from the beginning: nothing published before it joined is skipped
     "auto_offset_reset": "earliest",
-    # a crashed member is noticed after 6 s (aiokafka's default 10 s), so its partitions move sooner; a
-    # heartbeat every third of that, Kafka's own rule (was 1.5 s: seventeen groups' heartbeats were an
-    # eighth of what an idle platform asked the broker, issue 17)
-    "session_timeout_ms": 6000,
-    "heartbeat_interval_ms": 2000,
+    # a crashed member is noticed after 6 s (aiokafka's default 10 s); a service takes both from its
+    # settings (``KafkaSettings.session_timeout_ms``, ``heartbeat_interval_ms``)
+    "session_timeout_ms": KafkaSettings.model_fields["session_timeout_ms"].default,
+    "heartbeat_interval_ms": KafkaSettings.model_fields["heartbeat_interval_ms"].default,
     # how often aiokafka's fetch routine wakes with nothing to do (default 0.2 s): it is woken anyway by
     # a fetch's answer, a consumed batch, a seek, a resume and a rebalance, so this is only its safety net
     "consumer_timeout_ms": 1000,

@@ -139,8 +139,11 @@ class Runtime(Generic[SettingsT]):
         self.outbox = Outbox()
         self.subscriber_defaults: dict[str, Any] = {
             **SUBSCRIBER_DEFAULTS, "fetch_max_wait_ms": settings.kafka.fetch_max_wait_ms,
+            "session_timeout_ms": settings.kafka.session_timeout_ms,
+            "heartbeat_interval_ms": settings.kafka.heartbeat_interval_ms,
         }
-        """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS`` and the fetch wait)."""
+        """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS``, the fetch wait, the group's
+        session and heartbeat)."""
         delivery = settings.delivery
         self.pace = FetchPace(
             busy=Pace(settings.kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),

@@ -49,6 +49,22 @@ class KafkaSettings(BaseModel):
     aiokafka's default. They refresh at once anyway on an error or a topic they do not know yet, so only
     the idle platform's CPU depends on it (``LaporBroker``)."""
 
+    session_timeout_ms: int = Field(6000, gt=0)
+    """How long a consumer may stay silent before its group gives its partitions to the others (aiokafka's
+    default 10 s): a crashed member is noticed sooner. The embedded Tansu also holds a new member's first
+    JoinGroup for half of it (a static member's join and sync for 3 s each, whatever it is), so the
+    end-to-end tests start their platform with 2 s (``lapor_shared.testing.platform.QUICK_GROUPS``)."""
+    heartbeat_interval_ms: int = Field(2000, gt=0)
+    """How often a consumer tells its group it is alive: a third of the session, Kafka's own rule (was 1.5 s:
+    seventeen groups' heartbeats were an eighth of what an idle platform asked the broker, issue 17)."""
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> KafkaSettings:
+        if self.heartbeat_interval_ms >= self.session_timeout_ms:
+            raise ValueError(f"heartbeat_interval_ms ({self.heartbeat_interval_ms}) must be shorter than "
+                             f"session_timeout_ms ({self.session_timeout_ms})")
+        return self
+
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> KafkaSettings:
         if self.security_protocol.startswith("SASL_") and not (self.sasl_username and self.sasl_password):
@@ -230,6 +246,10 @@ class ServiceSettings(BaseSettings):
     """A pattern subscription's metadata refresh (``LAPOR_KAFKA_METADATA_MAX_AGE_MS``)."""
     kafka_named_metadata_max_age_ms: int = KafkaSettings().named_metadata_max_age_ms
     """Every other Kafka client's (``LAPOR_KAFKA_NAMED_METADATA_MAX_AGE_MS``)."""
+    kafka_session_timeout_ms: int = KafkaSettings().session_timeout_ms
+    """A consumer group member's session (``LAPOR_KAFKA_SESSION_TIMEOUT_MS``)."""
+    kafka_heartbeat_interval_ms: int = KafkaSettings().heartbeat_interval_ms
+    """Its heartbeat (``LAPOR_KAFKA_HEARTBEAT_INTERVAL_MS``), shorter than the session."""
     kafka_replication_factor: int = 1
     """Replicas of each topic the provisioner creates (``python -m lapor_shared.provision``): 3 on a cluster."""
     kafka_group_instance_id: str | None = None
@@ -263,6 +283,8 @@ class ServiceSettings(BaseSettings):
             fetch_max_wait_ms=self.kafka_fetch_max_wait_ms,
             metadata_max_age_ms=self.kafka_metadata_max_age_ms,
             named_metadata_max_age_ms=self.kafka_named_metadata_max_age_ms,
+            session_timeout_ms=self.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.kafka_heartbeat_interval_ms,
             security_protocol=self.kafka_security_protocol,
             sasl_mechanism=self.kafka_sasl_mechanism,
             sasl_username=self.kafka_sasl_username,

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from lapor_shared.kafka import make_broker
+from lapor_shared.runtime import Runtime
 from lapor_shared.settings import KafkaSettings, ServiceSettings
 
 pytestmark = pytest.mark.unit
@@ -64,3 +65,26 @@ def test_the_fetch_wait_of_a_deployment_on_apache_kafka_is_honoured(monkeypatch)
     monkeypatch.setenv("LAPOR_KAFKA_FETCH_MAX_WAIT_MS", "500")
 
     assert ServiceSettings().kafka.fetch_max_wait_ms == 500
+
+
+def test_a_consumer_groups_session_and_heartbeat_come_from_the_environment_and_reach_every_subscriber(monkeypatch):
+    monkeypatch.setenv("LAPOR_KAFKA_SESSION_TIMEOUT_MS", "2000")
+    monkeypatch.setenv("LAPOR_KAFKA_HEARTBEAT_INTERVAL_MS", "500")
+
+    settings = ServiceSettings(service_name="probe", database_url="postgresql://probe@db/probe")
+    runtime = Runtime(settings, schema="probe", migrations="lapor_shared.migrations")
+
+    assert (settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms) == (2000, 500)
+    assert runtime.subscriber_defaults["session_timeout_ms"] == 2000
+    assert runtime.subscriber_defaults["heartbeat_interval_ms"] == 500
+
+
+def test_by_default_a_silent_member_loses_its_partitions_after_six_seconds():
+    kafka = ServiceSettings().kafka
+
+    assert (kafka.session_timeout_ms, kafka.heartbeat_interval_ms) == (6000, 2000)
+
+
+def test_a_heartbeat_no_shorter_than_the_session_is_refused_at_start():
+    with pytest.raises(ValidationError, match=r"heartbeat_interval_ms \(2000\) must be shorter than session"):
+        KafkaSettings(session_timeout_ms=2000, heartbeat_interval_ms=2000)
