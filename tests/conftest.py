@@ -33,8 +33,9 @@ def submission(**overrides) -> Envelope[ComplaintSubmitted]:
 
 @pytest.fixture
 def platform(infra: Infrastructure, kafka_bootstrap: str, database_url: str, tmp_path) -> Iterator[Platform]:
-    """Every service, each its own process, on a fresh broker and a fresh database."""
-    running = Platform(kafka_bootstrap, database_url, tmp_path / "logs").start()
+    """Every service, each its own process, on a fresh broker and a fresh database; its consumer groups
+    form in a second (``QUICK_GROUPS``: no test here restarts a service)."""
+    running = Platform(kafka_bootstrap, database_url, tmp_path / "logs", quick_groups=True).start()
     try:
         yield running
     finally:

@@ -21,7 +21,8 @@
 // (the broker of `make run`, no authentication). With --username, TLS and SASL are on.
 // Consumer group: agency-<agency id> with --agency, else monitor-<level>: the groups the platform's Kafka
 // users agency-… and monitor-… may join (or agency-<id>:<name> / monitor-<level>:<name>, given with --group).
-// Options: --group NAME, --max-messages N (stop after N events). See docs/jurisdictions.md.
+// Options: --group NAME, --max-messages N (stop after N events), --session-timeout-ms MS (how long the
+// group waits for a silent member, 30000). See docs/jurisdictions.md.
 "use strict";
 
 const crypto = require("node:crypto");
@@ -112,7 +113,10 @@ async function main() {
   );
   const kafka = new Kafka({ clientId: `lapor-example-${agency || level}`, brokers: bootstrap.split(","),
                             logLevel: logLevel.WARN, ...security(option("username", null), option("ca-file", null)) });
-  const consumer = kafka.consumer({ groupId: option("group", defaultGroup(agency, level)) });
+  // how long the group waits for a silent member (kafkajs's default 30 s); a heartbeat every third of it
+  const sessionTimeout = Number(option("session-timeout-ms", "30000"));
+  const consumer = kafka.consumer({ groupId: option("group", defaultGroup(agency, level)), sessionTimeout,
+                                    heartbeatInterval: Math.floor(sessionTimeout / 3) });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await Promise.all([consumer.connect(), producer.connect()]);
   const topics = agency ? [ownStream(jurisdiction, agency)] : [jurisdictionPattern(level)];

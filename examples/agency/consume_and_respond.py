@@ -145,7 +145,8 @@ async def handle(event: dict[str, Any], producer: AIOKafkaProducer, args: argpar
 async def run(args: argparse.Namespace) -> int:
     consumer = AIOKafkaConsumer(
         own_stream(args.jurisdiction, args.agency), group_id=args.group or default_group(args.agency),
-        auto_offset_reset="earliest", enable_auto_commit=False, **kafka_options(args),
+        auto_offset_reset="earliest", enable_auto_commit=False, session_timeout_ms=args.session_timeout_ms,
+        heartbeat_interval_ms=args.session_timeout_ms // 3, **kafka_options(args),
     )
     producer = AIOKafkaProducer(acks="all", **kafka_options(args))
     await consumer.start()
@@ -179,6 +180,8 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--officer", default="petugas-1", help="opaque officer reference (never a name)")
     parser.add_argument("--forward-to", help="forward every complaint to this agency id instead of responding")
     parser.add_argument("--max-messages", type=int, default=0, help="stop after this many complaints (0: never)")
+    parser.add_argument("--session-timeout-ms", type=int, default=10_000,
+                        help="how long the group waits for a silent member before it moves our partitions")
     return parser
 
 

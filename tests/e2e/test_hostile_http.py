@@ -35,7 +35,7 @@ BURSTS = {"lookup_burst", "login_brute_force"}
 
 @pytest.fixture
 def guarded_platform(infra: Infrastructure, kafka_bootstrap: str, database_url: str, tmp_path) -> Iterator[Platform]:
-    running = Platform(kafka_bootstrap, database_url, tmp_path / "logs", extra_env=LIMITS).start()
+    running = Platform(kafka_bootstrap, database_url, tmp_path / "logs", extra_env=LIMITS, quick_groups=True).start()
     try:
         yield running
     finally:

@@ -28,7 +28,7 @@ async def test_reporter_and_agency_emails_arrive_in_a_mailbox_started_by_the_tes
         "LAPOR_SMS__PROVIDER": "disabled",
         "LAPOR_WEBHOOKS__PROVIDER": "disabled",
         "LAPOR_SENDING__POLL_INTERVAL_S": "0.2",
-    })
+    }, quick_groups=True)
     try:
         await asyncio.to_thread(platform.start)
         complaint = submission(anonymous=True)  # anonim: the agency must not learn who reported

@@ -103,7 +103,8 @@ async def test_readiness_reports_a_stopped_broker(infra: Infrastructure, databas
     bootstrap, broker = await asyncio.to_thread(infra.new_kafka, tmp_path)
     if broker is None:
         pytest.skip("needs an embedded broker, which the test can stop")
-    service = await asyncio.to_thread(Platform(bootstrap, database_url, tmp_path / "logs").start, ("routing",))
+    routing_only = Platform(bootstrap, database_url, tmp_path / "logs", quick_groups=True)
+    service = await asyncio.to_thread(routing_only.start, ("routing",))
     try:
         port = service.services["routing"].port
         assert get(port, "/readyz")[0] == 200

@@ -39,6 +39,7 @@ from lapor_shared.evidence import EvidenceSettings
 from lapor_shared.settings import HttpSettings, RateLimit
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.kafka_io import publish, read_every_topic, wait_for
+from lapor_shared.testing.platform import QUICK_GROUP_SETTINGS
 from lapor_shared.topics import destinations
 
 SMS_SECRET = "reporter-loop-sms-secret"
@@ -178,7 +179,7 @@ async def loop(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) 
     # a broker of the module's own (provisioned with asyncio.run, so off this loop's thread)
     bootstrap, broker = await asyncio.to_thread(infra.new_kafka, tmp_path_factory.mktemp("kafka"))
     database_url = await infra.new_database()
-    common = dict(database_url=database_url, kafka_bootstrap_servers=bootstrap, http=GENEROUS)
+    common = dict(database_url=database_url, kafka_bootstrap_servers=bootstrap, http=GENEROUS, **QUICK_GROUP_SETTINGS)
     intake = build_intake(IntakeSettings(**common))
     routing = build_routing(RoutingSettings(**common))
     followup = build_followup(FollowupSettings(**common))

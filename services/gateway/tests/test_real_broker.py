@@ -20,6 +20,7 @@ from lapor_gateway.settings import AdapterSettings, GatewaySettings
 from lapor_intake.app import build as build_intake
 from lapor_intake.settings import IntakeSettings
 from lapor_shared.testing.kafka_io import wait_for
+from lapor_shared.testing.platform import QUICK_GROUP_SETTINGS
 
 from .conftest import SMS_SECRET, unique_phone
 
@@ -29,9 +30,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
 @asynccontextmanager
 async def gateway_and_intake_on(bootstrap: str, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Both services in this process, each with its own broker connection; HTTP goes to the gateway."""
-    intake = build_intake(IntakeSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap))
+    intake = build_intake(IntakeSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap,
+                                         **QUICK_GROUP_SETTINGS))
     gateway = build(GatewaySettings(
-        database_url=database_url, kafka_bootstrap_servers=bootstrap,
+        database_url=database_url, kafka_bootstrap_servers=bootstrap, **QUICK_GROUP_SETTINGS,
         adapters=AdapterSettings(sms_webhook_secret=SMS_SECRET, wait_s=10),
     ))
     async with intake.runtime.running(), gateway.runtime.running():  # what each app's lifespan runs

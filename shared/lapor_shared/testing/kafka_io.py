@@ -47,10 +47,11 @@ async def consume(
     until: Callable[[list[ConsumerRecord]], bool],
     timeout: float = 30.0,
 ) -> list[ConsumerRecord]:
-    """Read from the beginning in a fresh group until ``until(records)`` holds or time runs out."""
+    """Read from the beginning in a fresh group until ``until(records)`` holds or time runs out. Its session
+    is short: the embedded broker holds a new member's join for half of it."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex}", auto_offset_reset="earliest",
-        enable_auto_commit=False, metadata_max_age_ms=1000,
+        enable_auto_commit=False, metadata_max_age_ms=1000, session_timeout_ms=2000, heartbeat_interval_ms=500,
     )
     if pattern:
         consumer.subscribe(pattern=pattern)
