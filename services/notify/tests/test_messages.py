@@ -40,6 +40,15 @@ def test_every_template_renders_in_both_languages_with_the_tracking_number(name)
     assert english_only.body != first.strip() and sms_text.measure(english_only.sms).segments == 1
 
 
+@pytest.mark.parametrize("name", template_names())
+def test_the_subject_and_the_sms_speak_the_leading_language_and_the_body_every_one(name):
+    both = render(name, ["en", "id"], FACTS, sms_segments=3)
+    english, indonesian = render(name, ["en"], FACTS, sms_segments=3), render(name, ["id"], FACTS, sms_segments=3)
+
+    assert (both.subject, both.sms) == (english.subject, english.sms)
+    assert both.body.split("-" * 40) == [english.body + "\n\n", "\n\n" + indonesian.body]
+
+
 def test_the_rendered_set_covers_every_step_that_matters():
     assert set(template_names()) >= {
         "complaint_accepted.reporter", "complaint_routed.reporter", "complaint_responded.reporter",
