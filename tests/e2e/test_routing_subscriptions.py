@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from lapor_shared.events.values import Location
 from lapor_shared.regions import all_regions
-from lapor_shared.testing.kafka_io import publish
+from lapor_shared.testing.kafka_io import QUICK_SESSION, publish
 from lapor_shared.topics import SUBMISSIONS, jurisdiction_pattern, jurisdiction_topic
 from tests.conftest import submission
 
@@ -27,7 +27,7 @@ async def read_pattern(bootstrap: str, pattern: str, until, timeout: float = 60.
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=f"monitor-{uuid.uuid4().hex}", auto_offset_reset="earliest",
         enable_auto_commit=False, metadata_max_age_ms=1000,
-        session_timeout_ms=2000, heartbeat_interval_ms=500,  # the embedded broker holds a join for half the session
+        **QUICK_SESSION,
     )
     consumer.subscribe(pattern=pattern)
     await consumer.start()

@@ -15,13 +15,13 @@ import pytest
 from lapor_shared.events import decode
 from lapor_shared.events.commands import AcknowledgeComplaint, ForwardComplaint, RespondToComplaint
 from lapor_shared.testing.factories import agency_ref, complaint_routed, location, routed_envelope
-from lapor_shared.testing.kafka_io import consume, publish
+from lapor_shared.testing.kafka_io import QUICK_SESSION, consume, publish
 from lapor_shared.topics import AGENCY_COMMANDS, agency_stream, jurisdiction_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "agency"
-QUICK_SESSION = ("--session-timeout-ms", "2000")
+QUICK_ARGS = ("--session-timeout-ms", str(QUICK_SESSION["session_timeout_ms"]))
 """The embedded broker holds a new member's join for half its session timeout (15 s with kafkajs's default)."""
 
 
@@ -50,7 +50,7 @@ async def test_the_python_example_reads_its_own_stream_and_answers_on_its_own_co
     example = load_python_example()
     args = example.arguments().parse_args([
         "--agency", "dinkes.18.71", "--jurisdiction", "18.71", "--bootstrap", kafka_bootstrap,
-        "--group", "example-test", "--officer", "petugas-9", "--max-messages", "2", *QUICK_SESSION,
+        "--group", "example-test", "--officer", "petugas-9", "--max-messages", "2", *QUICK_ARGS,
     ])
 
     assert await asyncio.wait_for(example.run(args), 60) == 2
@@ -129,7 +129,7 @@ async def test_the_kafkajs_example_as_an_agency_acknowledges_from_its_stream_on_
 
 async def run_kafkajs(bootstrap: str, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        "node", "consume.js", *args, "--bootstrap", bootstrap, *QUICK_SESSION, cwd=EXAMPLES,
+        "node", "consume.js", *args, "--bootstrap", bootstrap, *QUICK_ARGS, cwd=EXAMPLES,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:

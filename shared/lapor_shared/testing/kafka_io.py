@@ -39,6 +39,11 @@ async def publish_raw(bootstrap: str, topic: str, value: bytes, *, key: bytes | 
         await producer.stop()
 
 
+QUICK_SESSION = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 500}
+"""A test consumer's group session: the embedded broker holds a new member's join for half the session (1 s
+here, 5 s with aiokafka's default). ``lapor_shared.testing.platform`` derives its quick groups from it."""
+
+
 async def consume(
     bootstrap: str,
     *,
@@ -47,11 +52,11 @@ async def consume(
     until: Callable[[list[ConsumerRecord]], bool],
     timeout: float = 30.0,
 ) -> list[ConsumerRecord]:
-    """Read from the beginning in a fresh group until ``until(records)`` holds or time runs out. Its session
-    is short: the embedded broker holds a new member's join for half of it."""
+    """Read from the beginning in a fresh group (``QUICK_SESSION``) until ``until(records)`` holds or time
+    runs out."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex}", auto_offset_reset="earliest",
-        enable_auto_commit=False, metadata_max_age_ms=1000, session_timeout_ms=2000, heartbeat_interval_ms=500,
+        enable_auto_commit=False, metadata_max_age_ms=1000, **QUICK_SESSION,
     )
     if pattern:
         consumer.subscribe(pattern=pattern)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lapor_shared.infra import free_port
+from lapor_shared.testing.kafka_io import QUICK_SESSION
 
 SERVICES = ("intake", "routing", "followup", "notify", "dashboard", "gateway", "console")
 
-QUICK_GROUPS = {"LAPOR_KAFKA_SESSION_TIMEOUT_MS": "2000", "LAPOR_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+QUICK_GROUP_SETTINGS = {f"kafka_{option}": value for option, value in QUICK_SESSION.items()}
 """Consumer groups that form in a second on the embedded broker, for tests that never restart a service.
 
 Tansu holds a new member's first JoinGroup for half its session timeout (3 s with the services' 6 s), and a
@@ -24,9 +25,10 @@ static member's JoinGroup and SyncGroup for 3 s each whatever the timeout: a pla
 was ready 6 s after its processes had started. Measured with one aiokafka consumer: 5.0 s with aiokafka's
 defaults, 3.0 s with 6 s sessions, 6.0 s static, 1.0 s with a 2 s session. A restarted service (``make
 chaos``) needs its static membership to get its partitions back, so this is a choice (``Platform.quick_groups``).
+A service a test builds in its own process takes them as settings (``IntakeSettings(..., **QUICK_GROUP_SETTINGS)``).
 """
-QUICK_GROUP_SETTINGS = {"kafka_session_timeout_ms": 2000, "kafka_heartbeat_interval_ms": 500}
-"""The same for a service a test builds in its own process (``IntakeSettings(..., **QUICK_GROUP_SETTINGS)``)."""
+QUICK_GROUPS = {f"LAPOR_{setting.upper()}": str(value) for setting, value in QUICK_GROUP_SETTINGS.items()}
+"""The same as the environment of a service process (``LAPOR_KAFKA_SESSION_TIMEOUT_MS`` …)."""
 
 
 @dataclass
