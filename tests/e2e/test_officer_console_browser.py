@@ -130,7 +130,8 @@ async def test_the_officer_and_the_reporter_close_the_loop_in_the_browser(chromi
     act(driver, "respond", "do-respond", text=RESPONSE, note="Tim PJU turun pukul 07.00", files=str(report))
     wait_until(lambda: outcome_of(driver, "agency.respond") == "accepted" and status_of(driver) == "responded",
                "the response accepted by followup")
-    assert "Tim PJU turun pukul 07.00" in driver.find_element(By.ID, "timeline").text  # the internal note
+    # the internal note; the live stream may be replacing the timeline as we read it
+    wait_until(lambda: "Tim PJU turun pukul 07.00" in text_of(driver, "#timeline"), "the internal note on the timeline")
     [pdf] = [p.name for p in (platform.evidence_dir / "evidence").iterdir() if p.suffix == ".pdf"]
     assert (platform.evidence_dir / "evidence" / pdf).read_bytes() == report.read_bytes()
     assert f"/bukti/{pdf}" in driver.find_element(By.ID, "timeline").get_attribute("innerHTML")
