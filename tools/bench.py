@@ -70,15 +70,21 @@ async def publish(bootstrap: str, workload: Workload, count: int, rate: float | 
 
 
 async def phase(name: str, bootstrap: str, collector: Collector, workload: Workload, count: int,
-                rate: float | None, timeout: float) -> dict:
+                rate: float | None, timeout: float, sampler: ResourceSampler | None = None) -> dict:
     say(f"fase {name}: {count} laporan" + (f" pada {rate:.0f}/dtk" if rate else " secepatnya"),
         f"phase {name}: {count} complaints" + (f" at {rate:.0f}/s" if rate else " as fast as possible"))
+    began = time.time()
     await publish(bootstrap, workload, count, rate)
     expected = {str(e.correlation_id) for e in workload.sent}  # re-sent duplicates make no new complaint
     done = await collector.wait_for(expected, timeout=timeout)
+    cpu: dict[str, float] = {}
+    if sampler is not None:  # CPU per complaint per process: where the machine's time goes in this phase
+        await asyncio.sleep(sampler.interval)  # the sample that covers the last completions
+        cpu = sampler.cpu_seconds(began, time.time())
     result = summarise(collector, done)
     result.update(name=name, published=count, expected=len(expected), completed=len(done),
-                  offered_rate=rate)
+                  offered_rate=rate,
+                  cpu_ms_per_complaint={k: round(v * 1000 / max(len(done), 1), 2) for k, v in cpu.items()})
     say(f"  selesai {len(done)}/{len(expected)}: {result['throughput_per_s']:.0f} laporan/dtk, "
         f"p50 {result['e2e_ms']['p50']:.0f} ms, p99 {result['e2e_ms']['p99']:.0f} ms",
         "done", mark=" ")
@@ -103,17 +109,19 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
         await collector.start()
         try:
             phases = [await phase("max", infra.bootstrap_servers, collector, Workload(seed=1), args.complaints,
-                                  None, args.timeout)]
+                                  None, args.timeout, sampler)]
             half_rate = max(phases[0]["throughput_per_s"] / 2, 1.0)
             phases.append(await phase("half", infra.bootstrap_servers, collector, Workload(seed=2),
-                                      max(int(half_rate * args.half_seconds), 50), half_rate, args.timeout))
+                                      max(int(half_rate * args.half_seconds), 50), half_rate, args.timeout,
+                                      sampler))
             if args.light_seconds:
                 phases.append(await phase("light", infra.bootstrap_servers, collector, Workload(seed=4),
-                                          max(int(LIGHT_RATE * args.light_seconds), 20), LIGHT_RATE, args.timeout))
+                                          max(int(LIGHT_RATE * args.light_seconds), 20), LIGHT_RATE, args.timeout,
+                                          sampler))
             if args.soak_seconds:
                 rate = args.soak_rate or phases[0]["throughput_per_s"] * 0.8
                 soak = await phase("soak", infra.bootstrap_servers, collector, Workload(seed=3),
-                                   int(rate * args.soak_seconds), rate, args.soak_seconds + args.timeout)
+                                   int(rate * args.soak_seconds), rate, args.soak_seconds + args.timeout, sampler)
                 soak["last_third_over_first_third"] = collector.thirds_ratio(soak)
                 phases.append(soak)
         finally:
@@ -158,6 +166,11 @@ def print_table(result: dict) -> None:
               f"{e['p99']:>8.0f}  {hops}")
     for name, value in result["ratios"].items():
         print(f"{name}: {value:.2f}")
+    names = list(result["phases"][0].get("cpu_ms_per_complaint", {}))
+    print(f"{'CPU ms per complaint':<20} " + " ".join(f"{n[:9]:>9}" for n in [*names, "total"]))
+    for p in result["phases"]:
+        cpu = p["cpu_ms_per_complaint"]
+        print(f"{p['name']:<20} " + " ".join(f"{cpu[n]:>9.2f}" for n in names) + f" {sum(cpu.values()):>9.2f}")
     for name, r in result["resources"].items():
         print(f"{name:<10} cpu avg {r['cpu_avg']:.0f}% max {r['cpu_max']:.0f}%  rss max {r['rss_max_mb']:.0f} MB")
 

@@ -214,6 +214,12 @@ class ResourceSampler(threading.Thread):
                         pass
                 self.samples[name].append((now, cpu, rss))
 
+    def cpu_seconds(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds each process group used between ``start`` and ``end`` (``time.time()``), from the samples:
+        each sample's % of a core over the interval before it."""
+        return {name: sum(cpu for at, cpu, _ in s if start < at <= end) * self.interval / 100
+                for name, s in list(self.samples.items())}
+
     def stop(self) -> dict[str, dict[str, float]]:
         self._halt.set()
         self.join(2)

@@ -24,27 +24,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import structlog
 from aiokafka import TopicPartition
 
 from lapor_shared import deadletter, unreadable_records
 from lapor_shared.db import Conn
+from lapor_shared.event_scope import EventScope
 from lapor_shared.events import DecodeError, Envelope, Payload
 from lapor_shared.events.codec import declared_event_type, decode_record
 from lapor_shared.inbox import claim, claim_many, digest_of
-from lapor_shared.logging import get_logger
+from lapor_shared.logging import get_logger, log_scope
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
 from lapor_shared.settings import DeliverySettings
-from lapor_shared.tracing import continue_trace, current_trace_id, headers_to_carrier, trace_parent, within
 from lapor_shared.tx import Answer, Batch, Handler, Pending, Source, Tx, Use, with_events
 
 __all__ = ["TRANSIENT_ERRORS", "Batch", "Consumer", "Handler", "Source", "Tx", "Use", "claim", "claim_many",
@@ -151,9 +149,7 @@ class Consumer:
                 log.warning("batch_failed_one_by_one", error=deadletter.clean_text(repr(exc), 300),
                             size=len(records))
         for index, record in enumerate(records):
-            with structlog.contextvars.bound_contextvars(
-                topic=record.topic, partition=record.partition, offset=record.offset
-            ):
+            with log_scope({"topic": record.topic, "partition": record.partition, "offset": record.offset}):
                 await self._handle_one(record)
             done.add(index)
 
@@ -208,7 +204,7 @@ class Consumer:
                         processed -= 1
                         dead += 1
                     continue
-                scope = _EventScope(item.record, envelope)
+                scope = EventScope(item.record, envelope)
                 with scope.span(self.name):
                     await handler(self._tx(conn, envelope, item.record, pending, scope), envelope)
             await self._run(run_of, run)
@@ -235,11 +231,11 @@ class Consumer:
         if item.envelope is None or item.handler is None:
             await self._dead_letter(record, message_id=item.message_id, reason=item.reason or "undecodable")
             return
-        scope = _EventScope(record, item.envelope)
+        scope = EventScope(record, item.envelope)
         with scope.span(self.name):
             await self._process(item.handler, item.envelope, record, scope)
 
-    async def _process(self, handler: Use, envelope: Envelope[Any], record: Any, scope: _EventScope) -> None:
+    async def _process(self, handler: Use, envelope: Envelope[Any], record: Any, scope: EventScope) -> None:
         attempt = failures = 0
         while True:
             attempt += 1
@@ -273,7 +269,7 @@ class Consumer:
                 )
             return
 
-    async def _apply(self, handler: Use, envelope: Envelope[Any], record: Any, scope: _EventScope) -> str:
+    async def _apply(self, handler: Use, envelope: Envelope[Any], record: Any, scope: EventScope) -> str:
         async with self._get_pool().acquire() as conn, conn.transaction():
             await self._begin(conn)
             claims = await claim_many(conn, self.name, [str(envelope.event_id)], [digest_of(envelope)])
@@ -337,10 +333,10 @@ class Consumer:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"serial:{self._serial}")
 
     def _tx(self, conn: Conn, envelope: Envelope[Any], record: Any, pending: Pending,
-            scope: _EventScope | None = None) -> Tx:
+            scope: EventScope | None = None) -> Tx:
         """The use case's view of the transaction; its events join ``pending``, written before the commit."""
         return Tx(conn, self._outbox, self._producer, envelope, metrics=self._metrics, source=Source.of(record),
-                  pending=pending, scope=scope or _EventScope(record, envelope))
+                  pending=pending, scope=scope or EventScope(record, envelope))
 
 
     def _backoff(self, attempt: int) -> float:
@@ -380,48 +376,3 @@ class Consumer:
                       partitions=sorted(f"{tp.topic}:{tp.partition}@{o}" for tp, o in earliest.items()),
                       occurrences=self._defects)
         await asyncio.sleep(self._backoff(min(self._defects, 10)))
-
-
-class _EventScope:
-    """An event's trace and log context, the same each time it is entered (``Tx.scope``): the trace the
-    producer started continues here, and every log line names the event and the record."""
-
-    __slots__ = ("_parent", "envelope", "record")
-
-    def __init__(self, record: Any, envelope: Envelope[Any]) -> None:
-        self.record = record
-        self.envelope = envelope
-        self._parent: Any = None
-
-    def parent(self) -> Any:
-        if self._parent is None:
-            self._parent = trace_parent(headers_to_carrier(self.record.headers), always=True)
-        return self._parent
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with within(self.parent()), structlog.contextvars.bound_contextvars(
-                **_log_context(self.record, self.envelope), trace_id=current_trace_id()):
-            yield
-
-    @contextmanager
-    def span(self, consumer: str) -> Iterator[None]:
-        """Around a handler: a consumer span of the event's trace (when spans are exported) and its log context."""
-        with continue_trace({}, f"process {self.envelope.event_type}", parent=self.parent(), consumer=consumer,
-                            event_id=self.envelope.event_id):
-            with structlog.contextvars.bound_contextvars(**_log_context(self.record, self.envelope),
-                                                         trace_id=current_trace_id()):
-                yield
-
-
-def _log_context(record: Any, envelope: Envelope[Any]) -> dict[str, Any]:
-    return {
-        "event_id": str(envelope.event_id),
-        "event_type": envelope.event_type,
-        "correlation_id": str(envelope.correlation_id),
-        "complaint_id": str(envelope.complaint_id) if envelope.complaint_id else None,
-        "tracking_number": envelope.tracking_number,
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-    }

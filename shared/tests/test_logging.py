@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 from lapor_shared import logging as logging_module
-from lapor_shared.logging import configure_logging, get_logger, redact_text
+from lapor_shared.logging import configure_logging, get_logger, log_scope, redact_text
 from lapor_shared.reporter_proof import issue as issue_reporter_key
 from lapor_shared.testing.factories import tracking_number
 
@@ -174,3 +174,47 @@ def test_an_exception_quoting_contact_details_is_masked_in_the_traceback(json_lo
     [line] = json_logs()
     assert line["event"] == "store_failed"
     assert "siti.aminah@example.co.id" not in json.dumps(line)
+
+
+def test_a_log_scope_binds_its_values_to_every_line_inside_and_none_after(json_logs):
+    json_logs()
+    log = get_logger(component="notify")
+    with log_scope({"event_id": "e-1", "topic": "lapor.complaints"}):
+        log.info("inside")
+    log.info("after")
+
+    inside, after = json_logs()
+    assert inside["event_id"] == "e-1" and inside["topic"] == "lapor.complaints"
+    assert "event_id" not in after and "topic" not in after
+
+
+def test_an_inner_scope_adds_to_the_outer_and_the_lines_own_keys_win_over_both(json_logs):
+    json_logs()
+    log = get_logger(component="notify")
+    with log_scope({"topic": "outer", "partition": 1}), log_scope({"topic": "inner", "offset": 7}):
+        log.info("nested", offset=8)
+
+    [line] = json_logs()
+    assert (line["topic"], line["partition"], line["offset"]) == ("inner", 1, 8)
+
+
+def test_a_scoped_value_is_masked_like_any_other(json_logs):
+    json_logs()
+    with log_scope({"note": "hubungi 0812-3456-7890", "email": "siti.aminah@example.co.id"}):
+        get_logger(component="intake").info("scoped")
+
+    [line] = json_logs()
+    assert line["note"] == "hubungi [telepon-disamarkan]" and line["email"] == "[disamarkan]"
+
+
+def test_a_value_json_cannot_hold_is_written_as_its_structlog_form_or_its_repr(json_logs):
+    class Described:
+        def __structlog__(self) -> str:
+            return "described"
+
+    json_logs()
+    identifier = uuid4()
+    get_logger(component="intake").info("odd_values", described=Described(), identifier=identifier)
+
+    [line] = json_logs()
+    assert line["described"] == "described" and line["identifier"] == repr(identifier)

@@ -15,6 +15,7 @@ from lapor_shared.crypto import ContactCipher
 from lapor_shared.events import Envelope
 from lapor_shared.events.intake import EraseReporterContact
 from lapor_shared.events.values import ReporterContact
+from lapor_shared.logging import merge_context
 from lapor_shared.testing.factories import complaint_submitted, submitted_envelope
 from lapor_shared.topics import ADMIN_COMMANDS, COMPLAINTS, CONTACTS, jurisdiction_topic
 
@@ -35,7 +36,7 @@ def intake_logs(monkeypatch) -> LogCapture:
     capture = LogCapture()
     for module, component in ((service, "intake"), (unreadable, "intake"), (consumer, "consumer")):
         monkeypatch.setattr(module, "log", structlog.wrap_logger(
-            None, processors=[structlog.contextvars.merge_contextvars, capture],
+            None, processors=[merge_context, capture],
             wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG), component=component,
         ))
     return capture

@@ -16,6 +16,7 @@ from lapor_intake.settings import IntakeSettings
 from lapor_shared import consumer, reporter_proof
 from lapor_shared.crypto import ContactCipher
 from lapor_shared.events.values import ReporterContact
+from lapor_shared.logging import merge_context
 from lapor_shared.testing.factories import complaint_submitted, submitted_envelope
 from lapor_shared.topics import CONTACTS, SUBMISSION_RESULTS
 
@@ -29,7 +30,7 @@ def logs(monkeypatch) -> LogCapture:
     capture = LogCapture()
     for module, component in ((service, "intake"), (consumer, "consumer")):
         monkeypatch.setattr(module, "log", structlog.wrap_logger(
-            None, processors=[structlog.contextvars.merge_contextvars, capture],
+            None, processors=[merge_context, capture],
             wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG), component=component,
         ))
     return capture

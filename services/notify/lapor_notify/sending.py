@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
-import structlog
 
 from lapor_notify import recipients, reporter_key, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
 from lapor_notify.outcomes import Outcomes, Result, Skip
 from lapor_notify.settings import SendingSettings
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
-from lapor_shared.logging import get_logger, redact_text
+from lapor_shared.logging import get_logger, log_scope, redact_text
 from lapor_shared.tracing import continue_trace, current_trace_id
 
 log = get_logger(component="notify.worker")
@@ -56,11 +55,11 @@ class Dispatcher:
         carrier = {"traceparent": row["traceparent"]} if row.get("traceparent") else {}
         with (
             continue_trace(carrier, f"deliver {row['channel']}", delivery_id=row["notification_id"]),
-            structlog.contextvars.bound_contextvars(
-                delivery_id=str(row["notification_id"]), channel=row["channel"], template=row["template"],
-                recipient_ref=row["recipient_ref"], tracking_number=row["tracking_number"], attempt=row["attempts"],
-                trace_id=current_trace_id(),
-            ),
+            log_scope({
+                "delivery_id": str(row["notification_id"]), "channel": row["channel"], "template": row["template"],
+                "recipient_ref": row["recipient_ref"], "tracking_number": row["tracking_number"],
+                "attempt": row["attempts"], "trace_id": current_trace_id(),
+            }),
         ):
             try:
                 await self._attempt(row, addresses)

@@ -23,6 +23,7 @@ from lapor_notify import (
     worker,
 )
 from lapor_shared import consumer
+from lapor_shared.logging import merge_context
 from lapor_shared.testing.sinks import HttpRecorder, SmtpSink
 
 NOTIFY_MODULES = (claiming, digest, housekeeping, liveness, outcomes, recipients, sending, service, worker, consumer)
@@ -38,7 +39,7 @@ def notify_logs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     capture = LogCapture()
     for module in NOTIFY_MODULES:
         monkeypatch.setattr(module, "log", structlog.wrap_logger(
-            None, processors=[structlog.contextvars.merge_contextvars, capture],
+            None, processors=[merge_context, capture],
             wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
         ))
     return capture.entries
