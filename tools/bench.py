@@ -30,6 +30,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from lapor_shared import event_loop
 from lapor_shared.events import encode, headers_of
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
@@ -133,7 +134,7 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
     return {
         "when": datetime.now(UTC).isoformat(),
         "machine": {"cpus": __import__("os").cpu_count(), "platform": host.platform(),
-                    "python": sys.version.split()[0]},
+                    "python": sys.version.split()[0], "event_loop": event_loop.name()},
         "baselines": {"postgres_hop_tx_per_s": b_db, "kafka_pass_through": b_kafka, "naive_faststream": b_naive},
         "phases": phases,
         "ratios": {
@@ -187,7 +188,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
     infra, work = measuring_infrastructure("lapor-bench-")
-    result = asyncio.run(run(args, infra, work))
+    result = event_loop.run(run(args, infra, work))
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, default=str))

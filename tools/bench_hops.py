@@ -16,7 +16,6 @@ of each step, in milliseconds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 from datetime import datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import psutil
 
+from lapor_shared import event_loop
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
 from tools.bench import publish
@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--before", type=int, default=0, help="complaints sent as fast as possible first")
     args = parser.parse_args()
     infra, work = measuring_infrastructure("lapor-hops-")
-    asyncio.run(run(args, infra, work))
+    event_loop.run(run(args, infra, work))
 
 
 if __name__ == "__main__":
