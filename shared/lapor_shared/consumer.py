@@ -110,8 +110,10 @@ class Consumer:
 
     # --- entry points -------------------------------------------------------------------------------
 
-    async def handle(self, msg: Any) -> None:
-        """One message (or, from a batch subscriber, a tuple of records) through the guarantees."""
+    async def handle(self, msg: Any) -> dict[TopicPartition, int]:
+        """One message (or, from a batch subscriber, a tuple of records) through the guarantees. Returns, per
+        partition, the offset to commit: after its last record, or its earliest unfinished one where a
+        defect rewound it (``lapor_shared.commits``)."""
         raw = msg.raw_message
         records = list(raw) if isinstance(raw, tuple | list) else [raw]
         done: set[int] = set()
@@ -124,6 +126,7 @@ class Consumer:
             await self._rewind_unfinished(msg, records, done, exc)
         log.debug("records_handled", consumer=self.name, records=len(records),
                   ms=round((time.perf_counter() - began) * 1000, 1))
+        return finished_offsets(records, done)
 
     async def handle_batch(self, records: list[Any]) -> None:
         """Records in order, all in ONE transaction (one commit, one offset commit for the batch).
@@ -376,3 +379,17 @@ class Consumer:
                       partitions=sorted(f"{tp.topic}:{tp.partition}@{o}" for tp, o in earliest.items()),
                       occurrences=self._defects)
         await asyncio.sleep(self._backoff(min(self._defects, 10)))
+
+
+def finished_offsets(records: list[Any], done: set[int]) -> dict[TopicPartition, int]:
+    """Per partition of ``records``, the next offset to read once the records at the indexes ``done`` are
+    finished: after the partition's last record, or its earliest unfinished one."""
+    after: dict[TopicPartition, int] = {}
+    unfinished: dict[TopicPartition, int] = {}
+    for index, record in enumerate(records):
+        tp = TopicPartition(record.topic, record.partition)
+        if index in done:
+            after[tp] = max(after.get(tp, 0), record.offset + 1)
+        else:
+            unfinished[tp] = min(unfinished.get(tp, record.offset), record.offset)
+    return after | unfinished

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -43,6 +44,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from lapor_shared import http_errors
+from lapor_shared.commits import PacedCommits
 from lapor_shared.consumer import Consumer, Use
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
@@ -155,6 +157,9 @@ class Runtime(Generic[SettingsT]):
             people_quiet=Pace(delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms),
         )
         """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
+        self.commits = PacedCommits(delivery.commit_interval_ms / 1000)
+        """Every subscriber's finished offsets, committed in the background at most every
+        ``commit_interval_ms`` (``lapor_shared.commits``)."""
         self.observer: Observer | None = None
         self.subscriptions: list[Subscription] = []
         """Every consumer attached with ``subscribe``: its name, consumer group and topics."""
@@ -205,8 +210,9 @@ class Runtime(Generic[SettingsT]):
         """Attach ``consumer`` to ``topics`` (or to every topic of ``family``, by a pattern subscription) in
         consumer group ``group_id``.
 
-        Batches (the default) are read with ``getmany`` and processed in one transaction with one
-        offset commit; the ack policy is NACK_ON_ERROR either way (see ``lapor_shared.kafka``).
+        Batches (the default) are read with ``getmany`` and processed in one transaction; the offsets the
+        consumer finished are committed at a pace (``self.commits``, ``lapor_shared.commits``), and an
+        exception seeks back as NACK_ON_ERROR would.
         ``after()`` runs once the consumer has committed a message's effects (e.g. refresh a cache).
         A family's topic provisioned later is read from the next metadata refresh
         (``KafkaSettings.metadata_max_age_ms``) on. ``tempo``: ``Tempo.PEOPLE`` for commands people send
@@ -228,15 +234,21 @@ class Runtime(Generic[SettingsT]):
 
         if family is not None:
             options["pattern"] = family.pattern
+        options["ack_policy"] = AckPolicy.MANUAL  # committed by self.commits, after the effects
         subscriber = self.broker.subscriber(*topics, **options)
         self.pace.track(subscriber, tempo)
 
         @subscriber  # type: ignore[untyped-decorator]  # FastStream's is untyped
         async def deliver(body: Any, msg: KafkaMessage) -> None:
             self.pace.read(subscriber)
-            await consumer.handle(msg)
-            if after is not None:
-                await after()
+            try:
+                finished = await consumer.handle(msg)
+                if after is not None:
+                    await after()
+            except Exception:
+                await msg.nack()  # as NACK_ON_ERROR did: seek back to the batch's first records, read them again
+                raise
+            await self.commits.finished(msg.consumer, finished)
 
     def publishes(self, *payload_types: type[Payload], jurisdiction: bool = True) -> None:
         """Declare the events this service emits (they leave via the outbox), for the AsyncAPI document and
@@ -331,6 +343,7 @@ class Runtime(Generic[SettingsT]):
         finally:
             self.consuming = False
             await self.pace.stop()
+            await self.commits.flush()
             await self.broker.stop()
             await self.stop()
 

@@ -108,6 +108,10 @@ class DeliverySettings(BaseModel):
     """How long a batch subscriber's poll waits for records when there are none. A record is handed on the
     moment it is fetched, so this sets only how often an empty loop wakes (``lapor_shared.batch_poll``:
     FastStream's nap after an empty poll, which added to every hop's latency at light load, is gone)."""
+    commit_interval_ms: int = 250
+    """A consumer group's finished offsets go to the broker at most this often, in the background
+    (``lapor_shared.commits``): a crash or a rebalance reads up to this much again (the inbox makes the
+    repeats do nothing). 0 commits after every batch, in the consume loop."""
     idle_after_s: float = 5.0
     idle_fetch_max_wait_ms: int = 250
     idle_batch_timeout_ms: int = 200

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 import pytest
+from aiokafka import TopicPartition
 
 from lapor_shared.consumer import Consumer, Handler, Tx
 from lapor_shared.db import Conn
@@ -181,10 +182,11 @@ async def test_a_defect_of_ours_rewinds_only_the_partitions_with_unfinished_reco
     message = batch(record(done_first, partition=0, offset=10), record(done_second, partition=0, offset=11),
                     record(b"poison", partition=1, offset=20), record(reopened(), partition=1, offset=21))
 
-    await consumer.handle(message)  # returns: FastStream then commits what the consumer's positions say
+    finished = await consumer.handle(message)  # returns what may be committed
 
     assert await effects(pool) == {done_first.event_id, done_second.event_id}
     assert message.consumer.done == [(COMPLAINTS.name, 1, 20)]  # partition 0 is not read again
+    assert finished == {TopicPartition(COMPLAINTS.name, 0): 12, TopicPartition(COMPLAINTS.name, 1): 20}
     assert [e["event"] for e in delivery_logs if e["log_level"] == "error"][-1] == "consumer_defect_rewinding"
 
 
