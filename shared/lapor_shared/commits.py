@@ -12,6 +12,10 @@ fails (a rebalance took the partition, the broker is away) is dropped: the recor
 again, and the inbox turns them into duplicates that do nothing. A crash loses at most ``commit_interval_ms``
 of commits, so at most that much is read twice, never anything lost or done twice. ``0`` commits after
 every batch, awaited, as before.
+
+One path reaches no handler: a batch FastStream cannot parse at all (``kafka.tolerant_parser`` exists so that
+none is, by giving undecodable headers tolerant values). FastStream logs it as critical and its offsets are
+committed with the next batch's; under NACK_ON_ERROR it was read again forever, stopping its partitions.
 """
 
 from __future__ import annotations
