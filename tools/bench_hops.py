@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -28,8 +29,11 @@ from lapor_shared import event_loop
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
 from tools.bench import publish
+from tools.bench_idle import counted_infrastructure
 from tools.bench_report import Collector
 from tools.bench_workload import PIPELINE_ENV, Workload
+from tools.kafka_requests import ProxyThread, rates
+from tools.kafka_requests import table as requests_table
 from tools.platform_infra import measuring_infrastructure, say
 
 NOTIFY = """
@@ -71,7 +75,7 @@ def table(title: str, steps: dict[str, list[float]]) -> None:
             print(f"  {name:<46} p50 {statistics.median(ms):7.1f}  p90 {ms[int(0.9 * len(ms))]:7.1f}  (n={len(ms)})")
 
 
-async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> None:
+async def run(args: argparse.Namespace, infra: Infrastructure, work: Path, proxy: ProxyThread | None = None) -> None:
     try:
         url = await infra.new_database()
         env = {**PIPELINE_ENV, "LAPOR_LOG_LEVEL": "DEBUG"}
@@ -87,8 +91,12 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> No
             workload = Workload(seed=4)
             say(f"{args.complaints} laporan pada {args.rate:.0f}/dtk",
                 f"{args.complaints} complaints at {args.rate:.0f}/s")
+            if proxy is not None:  # the requests of the paced phase only
+                proxy.proxy.counter.reset()
+                counting_since = time.monotonic()
             await publish(infra.bootstrap_servers, workload, args.complaints, args.rate)
             done = await collector.wait_for({str(e.correlation_id) for e in workload.sent}, timeout=120)
+            counted = rates(proxy.proxy.counter.snapshot(), time.monotonic() - counting_since) if proxy else None
             conn = await asyncpg.connect(url)
             try:
                 traces = {i: collector.traces[i] for i in done}
@@ -111,6 +119,12 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> No
         report(traces, notify_rows, intake_rows, inbox, claims(work / "logs" / "notify.log"))
         print(f"\nnotify: {deliveries} deliveries sent, {scans} scans of notifications_due (claims and sweeps), "
               f"CPU {cpu.user + cpu.system if cpu else float('nan'):.1f} s since start")
+        if counted is not None:
+            per_api = counted["per_api"]
+            assert isinstance(per_api, dict)
+            print(f"\n{requests_table(counted)}")
+            print(f"per complaint (requests/s ÷ {args.rate:.0f} complaints/s): " + ", ".join(
+                f"{api} {row['per_second'] / args.rate:.1f}" for api, row in per_api.items()))
     finally:
         infra.close()
 
@@ -162,9 +176,16 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=300)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--before", type=int, default=0, help="complaints sent as fast as possible first")
+    parser.add_argument("--requests", action="store_true",
+                        help="count the requests to Kafka in the paced phase, per API and client id (a proxy "
+                             "before Tansu, in this process: the hops are then a little slower)")
     args = parser.parse_args()
-    infra, work = measuring_infrastructure("lapor-hops-")
-    event_loop.run(run(args, infra, work))
+    if args.requests:
+        infra, work, proxy = counted_infrastructure("lapor-hops-")
+        event_loop.run(run(args, infra, work, proxy))
+    else:
+        infra, work = measuring_infrastructure("lapor-hops-")
+        event_loop.run(run(args, infra, work))
 
 
 if __name__ == "__main__":
