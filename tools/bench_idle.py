@@ -19,7 +19,6 @@ its pid, still as ``kafka``; the proxy runs in a thread of this process, shown a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -30,15 +29,13 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
-from lapor_shared.infra import EmbeddedKafka, EmbeddedPostgres
-from lapor_shared.kafka import provision_topics
-from lapor_shared.testing.infra import Infrastructure
+from lapor_shared.infra import EmbeddedKafka
+from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from tools.kafka_requests import CountingProxy, ProxyThread, rates, table
 from tools.platform_infra import quiet_logging, say
 from tools.run_platform import ROOT, SERVICES
@@ -162,15 +159,14 @@ def counted_infrastructure(prefix: str) -> tuple[Infrastructure, Path, ProxyThre
     quiet_logging()
     work = Path(tempfile.mkdtemp(prefix=prefix))
     proxy, kafka = start_counted_kafka(work)
-    stack = ExitStack()
-    stack.callback(proxy.stop)
-    stack.callback(kafka.stop)  # the broker first, then its proxy
-    pg_dir = Path(tempfile.mkdtemp(prefix="lapor-test-pg-"))
-    pg_dir.chmod(0o755)  # the server runs as an unprivileged user when we are root
-    postgres = EmbeddedPostgres(pg_dir / "data").start()
-    stack.callback(postgres.stop)
-    asyncio.run(provision_topics(kafka.bootstrap_servers))
-    return Infrastructure("embedded", kafka.bootstrap_servers, postgres.url, postgres, kafka, stack), work, proxy
+    try:
+        infra = start_infrastructure(work, kafka=kafka)
+    except BaseException:
+        kafka.stop()
+        proxy.stop()
+        raise
+    infra.on_close(proxy.stop)
+    return infra, work, proxy
 
 
 def stop_platform(proc: subprocess.Popen[bytes]) -> None:

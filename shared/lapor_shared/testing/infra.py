@@ -7,6 +7,7 @@ import asyncio
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,10 @@ class Infrastructure:
         asyncio.run(provision_topics(broker.bootstrap_servers))
         return broker.bootstrap_servers, broker
 
+    def on_close(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` when the infrastructure closes, before what it started itself is stopped."""
+        self._stack.callback(callback)
+
     def close(self) -> None:
         self._stack.close()
 
@@ -69,16 +74,18 @@ def _docker_answers() -> bool:
         return False
 
 
-def start_infrastructure(work_dir: Path) -> Infrastructure:
+def start_infrastructure(work_dir: Path, *, kafka: EmbeddedKafka | None = None) -> Infrastructure:
+    """The configured URLs, else containers, else the embedded pair; ``kafka``, started, is used (and stopped)
+    instead of a new embedded broker (a measuring tool's broker behind a proxy)."""
     kafka_url = os.environ.get("LAPOR_TEST_KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     db_url = os.environ.get("LAPOR_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if kafka_url and db_url:
+    if kafka is None and kafka_url and db_url:
         asyncio.run(provision_topics(kafka_url))
         return Infrastructure("configured", kafka_url, db_url)
-    if os.environ.get("LAPOR_TEST_USE_DOCKER", "1") == "1" and _docker_answers():
+    if kafka is None and os.environ.get("LAPOR_TEST_USE_DOCKER", "1") == "1" and _docker_answers():
         return _start_containers()
     stack = ExitStack()
-    kafka = EmbeddedKafka(log_path=work_dir / "kafka.log").start()
+    kafka = kafka or EmbeddedKafka(log_path=work_dir / "kafka.log").start()
     stack.callback(kafka.stop)
     # The server runs as an unprivileged user when we are root: its folder must not sit under
     # pytest's private (0700) temporary tree.
