@@ -104,4 +104,9 @@ async def test_a_consumer_without_an_assignment_such_as_the_test_brokers_is_left
         async def commit(self) -> None:
             raise AssertionError("never called")
 
+    commits = PacedCommits(0.01)
     await PacedCommits(0).finished(Stand(), {P0: 1})
+    await commits.finished(Stand(), {P0: 1})
+    await commits.flush()
+
+    assert commits.commits == 0
