@@ -13,7 +13,8 @@ up to ``idle_fetch_max_wait_ms`` more at each hop (a poll hands a record on the 
 ``lapor_shared.batch_poll``).
 
 Not every subscription is a hop that a complaint waits at: commands people send (an officer's click, an
-admin's decision) and read models only people look at can wait longer when idle. Each subscription has a
+admin's decision) and read models only people look at can wait longer, busy (``people_busy_*``: a fetch
+held up to 100 ms instead of 20) and idle. Each subscription has a
 ``Tempo``; ``PEOPLE``'s idle waits are the longer ``people_idle_*`` settings (issue 17, lever 4). A hop of
 the pipeline quiet for ``quiet_after_s`` (nobody filing for half a minute) takes the ``quiet_*`` waits,
 between the two; a subscription of ``PEOPLE`` quiet as long (no officer, admin or reporter anywhere sent a
@@ -63,22 +64,25 @@ class Tempo(enum.Enum):
 class FetchPace:
     def __init__(self, *, busy: Pace, idle: Pace, idle_after_s: float, people: Pace | None = None,
                  quiet: Pace | None = None, quiet_after_s: float = math.inf,
-                 people_quiet: Pace | None = None) -> None:
-        """``idle`` is the pace of a ``Tempo.PIPELINE`` subscriber quiet for ``idle_after_s``, ``quiet``
-        its pace once quiet for ``quiet_after_s`` (a platform with nobody filing, at night);
-        ``people`` is a ``Tempo.PEOPLE`` subscriber's from ``idle_after_s`` on, ``people_quiet`` its pace
-        from ``quiet_after_s`` on. None of them is ever shorter than ``busy``, nor a quiet pace than the
-        idle one of its tempo."""
+                 people_quiet: Pace | None = None, people_busy: Pace | None = None) -> None:
+        """``busy`` is the pace a subscriber is created with and a busy ``Tempo.PIPELINE`` one keeps;
+        ``idle`` the pace of one quiet for ``idle_after_s``, ``quiet`` its pace once quiet for
+        ``quiet_after_s`` (a platform with nobody filing, at night). ``people_busy`` is a busy
+        ``Tempo.PEOPLE`` subscriber's pace, ``people`` its pace from ``idle_after_s`` on, ``people_quiet``
+        from ``quiet_after_s`` on. None of them is ever shorter than ``busy``, nor an idle pace than the busy
+        one of its tempo, nor a quiet pace than the idle one."""
         self.busy = busy
         self.idle = self._no_shorter(idle, busy)
         self.quiet = self._no_shorter(quiet or idle, self.idle)
-        self.people = self._no_shorter(people or idle, busy)
+        self.people_busy = self._no_shorter(people_busy or busy, busy)
+        self.people = self._no_shorter(people or idle, self.people_busy)
         self.people_quiet = self._no_shorter(people_quiet or self.people, self.people)
         self.idle_after_s = idle_after_s
         self.quiet_after_s = quiet_after_s
         self._last_read: dict[int, float] = {}
-        self._now: dict[int, Pace] = {}
-        """The pace each subscriber was last given, when not ``busy``."""
+        self._given: dict[int, Pace] = {}
+        """The pace each subscriber was last given, when not the ``busy`` one it was created with."""
+        self._tempo: dict[int, Tempo] = {}
         self._subscribers: list[tuple[Any, Tempo]] = []
         self._loop = BackgroundLoop("fetch-pace", self._round, idle_s=max(idle_after_s / 2, 0.5),
                                     failure_event="fetch_pace_failed", log=log)
@@ -91,11 +95,15 @@ class FetchPace:
     def pace_after(self, tempo: Tempo, quiet_for_s: float) -> Pace:
         """The pace of a subscriber of ``tempo`` that has read nothing for ``quiet_for_s``."""
         if quiet_for_s < self.idle_after_s:
-            return self.busy
+            return self.busy_pace(tempo)
         quiet = quiet_for_s >= self.quiet_after_s
         if tempo is Tempo.PEOPLE:
             return self.people_quiet if quiet else self.people
         return self.quiet if quiet else self.idle
+
+    def busy_pace(self, tempo: Tempo) -> Pace:
+        """The pace of a subscriber of ``tempo`` that has just read something."""
+        return self.people_busy if tempo is Tempo.PEOPLE else self.busy
 
     def idle_pace(self, tempo: Tempo) -> Pace:
         return self.pace_after(tempo, self.idle_after_s)
@@ -103,17 +111,23 @@ class FetchPace:
     def track(self, subscriber: Any, tempo: Tempo = Tempo.PIPELINE) -> None:
         """Pace ``subscriber`` (what ``broker.subscriber(…)`` returned) from the start."""
         self._subscribers.append((subscriber, tempo))
+        self._tempo[id(subscriber)] = tempo
         self._last_read[id(subscriber)] = time.monotonic()
 
     def read(self, subscriber: Any) -> None:
         """``subscriber`` has just been handed records: busy again, at once."""
         key = id(subscriber)
         self._last_read[key] = time.monotonic()
-        if self._now.pop(key, None) is not None:
-            self._set(subscriber, self.busy)
+        if key in self._given:
+            self._give(subscriber, self.busy_pace(self._tempo.get(key, Tempo.PIPELINE)))
 
     def start(self) -> None:
-        if any(self.pace_after(tempo, math.inf) != self.busy for _, tempo in self._subscribers):
+        """Pace every tracked subscriber from now on (the busy pace of its tempo at once), if any tempo has a
+        pace other than ``busy``."""
+        if any(pace != self.busy for _, tempo in self._subscribers
+               for pace in (self.busy_pace(tempo), self.pace_after(tempo, math.inf))):
+            for subscriber, tempo in self._subscribers:
+                self._give(subscriber, self.busy_pace(tempo))
             self._loop.start()
 
     async def stop(self) -> None:
@@ -122,12 +136,18 @@ class FetchPace:
     async def _round(self) -> bool:
         now = time.monotonic()
         for subscriber, tempo in self._subscribers:
-            key = id(subscriber)
-            pace = self.pace_after(tempo, now - self._last_read.get(key, 0.0))
-            if pace != self._now.get(key, self.busy):
-                self._now[key] = pace
-                self._set(subscriber, pace)
+            self._give(subscriber, self.pace_after(tempo, now - self._last_read.get(id(subscriber), 0.0)))
         return False
+
+    def _give(self, subscriber: Any, pace: Pace) -> None:
+        key = id(subscriber)
+        if pace == self._given.get(key, self.busy):
+            return
+        if pace == self.busy:
+            self._given.pop(key, None)
+        else:
+            self._given[key] = pace
+        self._set(subscriber, pace)
 
     @staticmethod
     def _set(subscriber: Any, pace: Pace) -> None:

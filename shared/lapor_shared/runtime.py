@@ -151,6 +151,7 @@ class Runtime(Generic[SettingsT]):
             busy=Pace(settings.kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
             idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
             idle_after_s=delivery.idle_after_s,
+            people_busy=Pace(delivery.people_busy_fetch_max_wait_ms, delivery.people_busy_batch_timeout_ms),
             people=Pace(delivery.people_idle_fetch_max_wait_ms, delivery.people_idle_batch_timeout_ms),
             quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
             quiet_after_s=delivery.quiet_after_s,

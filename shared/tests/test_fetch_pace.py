@@ -223,3 +223,39 @@ def test_a_peoples_quiet_waits_are_never_shorter_than_its_idle_ones():
                      people_quiet=Pace(500, 100))
 
     assert pace.pace_after(Tempo.PEOPLE, 2.0) == Pace(1000, 250)
+
+
+PEOPLE_BUSY = Pace(100, 50)
+
+
+async def test_a_busy_subscription_of_peoples_waits_longer_than_a_busy_hop_of_the_pipeline_from_the_start():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=60, people=PEOPLE, people_busy=PEOPLE_BUSY)
+    hop, view = BatchSubscriber(), BatchSubscriber()
+    pace.track(hop)
+    pace.track(view, Tempo.PEOPLE)
+    pace.start()
+    try:
+        pace.read(hop)
+        pace.read(view)
+        await pace._round()
+        assert (hop.pace, view.pace) == (BUSY, PEOPLE_BUSY)
+    finally:
+        await pace.stop()
+
+
+async def test_a_quiet_subscription_of_peoples_is_busy_again_at_its_own_busy_pace():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, people_busy=PEOPLE_BUSY)
+    view = BatchSubscriber()
+    pace.track(view, Tempo.PEOPLE)
+    await pace._round()
+    assert view.pace == PEOPLE
+
+    pace.read(view)
+
+    assert view.pace == PEOPLE_BUSY
+
+
+def test_a_peoples_idle_pace_is_never_shorter_than_its_busy_one():
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, people_busy=Pace(1500, 50))
+
+    assert pace.people == Pace(1500, PEOPLE.batch_timeout_ms)
