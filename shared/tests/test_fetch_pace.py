@@ -205,9 +205,11 @@ async def test_a_subscription_to_commands_people_send_quiet_for_longer_gets_the_
     assert (just_idle, commands.pace, hop.pace) == (PEOPLE, PEOPLE_QUIET, QUIET)
 
 
-async def test_a_quiet_subscription_to_commands_is_busy_again_at_its_next_command():
+@pytest.mark.parametrize(("people_busy", "busy_again"), [(None, BUSY), (Pace(100, 50), Pace(100, 50))],
+                         ids=["the pipeline's busy pace", "a busy pace of its own"])
+async def test_a_quiet_subscription_to_commands_is_busy_again_at_its_next_command(people_busy, busy_again):
     pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, quiet_after_s=0.0,
-                     people_quiet=PEOPLE_QUIET)
+                     people_quiet=PEOPLE_QUIET, people_busy=people_busy)
     commands = BatchSubscriber()
     pace.track(commands, Tempo.PEOPLE)
     await pace._round()
@@ -215,7 +217,7 @@ async def test_a_quiet_subscription_to_commands_is_busy_again_at_its_next_comman
 
     pace.read(commands)
 
-    assert commands.pace == BUSY
+    assert commands.pace == busy_again
 
 
 def test_a_peoples_quiet_waits_are_never_shorter_than_its_idle_ones():
@@ -241,18 +243,6 @@ async def test_a_busy_subscription_of_peoples_waits_longer_than_a_busy_hop_of_th
         assert (hop.pace, view.pace) == (BUSY, PEOPLE_BUSY)
     finally:
         await pace.stop()
-
-
-async def test_a_quiet_subscription_of_peoples_is_busy_again_at_its_own_busy_pace():
-    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, people_busy=PEOPLE_BUSY)
-    view = BatchSubscriber()
-    pace.track(view, Tempo.PEOPLE)
-    await pace._round()
-    assert view.pace == PEOPLE
-
-    pace.read(view)
-
-    assert view.pace == PEOPLE_BUSY
 
 
 def test_a_peoples_idle_pace_is_never_shorter_than_its_busy_one():
