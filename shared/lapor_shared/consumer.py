@@ -129,7 +129,7 @@ class Consumer:
         return finished_offsets(records, done)
 
     async def handle_batch(self, records: list[Any]) -> None:
-        """Records in order, all in ONE transaction (one commit, one offset commit for the batch).
+        """Records in order, all in ONE transaction (one commit; their offsets are then finished together).
 
         If anything in the batch fails, the transaction rolls back as a whole and the records are
         taken one by one, each with its own retries, dead letter or wait for the database.

@@ -26,7 +26,9 @@ DEFAULT_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 
 Handlers never let an ordinary error escape (the consumer wrapper retries with backoff and then
 dead-letters), so NACK only happens on infrastructure failure or shutdown, which is when a redelivery
-is what we want. ACK_FIRST (FastStream's Kafka default) would lose the message on a crash."""
+is what we want. ACK_FIRST (FastStream's Kafka default) would lose the message on a crash. The services'
+own subscriptions (``Runtime.subscribe``) commit at a pace instead, with the same guarantee
+(``lapor_shared.commits``)."""
 
 
 async def raw_body(msg: Any) -> bytes | list[bytes]:
