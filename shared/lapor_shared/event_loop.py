@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from types import ModuleType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+uvloop: ModuleType | None
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None
+
 
 def run(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)`` on the platform's event loop."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - Windows
-        return asyncio.run(main)
-    return uvloop.run(main)
+    return uvloop.run(main) if uvloop is not None else asyncio.run(main)
 
 
 def name() -> str:
     """``uvloop`` or ``asyncio``: the loop ``run`` uses here."""
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:  # pragma: no cover - Windows
-        return "asyncio"
-    return "uvloop"
+    return "uvloop" if uvloop is not None else "asyncio"

@@ -82,8 +82,7 @@ class FetchPace:
         self._last_read: dict[int, float] = {}
         self._given: dict[int, Pace] = {}
         """The pace each subscriber was last given, when not the ``busy`` one it was created with."""
-        self._tempo: dict[int, Tempo] = {}
-        self._subscribers: list[tuple[Any, Tempo]] = []
+        self._subscribers: dict[int, tuple[Any, Tempo]] = {}
         self._loop = BackgroundLoop("fetch-pace", self._round, idle_s=max(idle_after_s / 2, 0.5),
                                     failure_event="fetch_pace_failed", log=log)
 
@@ -110,8 +109,7 @@ class FetchPace:
 
     def track(self, subscriber: Any, tempo: Tempo = Tempo.PIPELINE) -> None:
         """Pace ``subscriber`` (what ``broker.subscriber(…)`` returned) from the start."""
-        self._subscribers.append((subscriber, tempo))
-        self._tempo[id(subscriber)] = tempo
+        self._subscribers[id(subscriber)] = (subscriber, tempo)
         self._last_read[id(subscriber)] = time.monotonic()
 
     def read(self, subscriber: Any) -> None:
@@ -119,14 +117,14 @@ class FetchPace:
         key = id(subscriber)
         self._last_read[key] = time.monotonic()
         if key in self._given:
-            self._give(subscriber, self.busy_pace(self._tempo.get(key, Tempo.PIPELINE)))
+            self._give(subscriber, self.busy_pace(self._subscribers[key][1]))
 
     def start(self) -> None:
         """Pace every tracked subscriber from now on (the busy pace of its tempo at once), if any tempo has a
         pace other than ``busy``."""
-        if any(pace != self.busy for _, tempo in self._subscribers
+        if any(pace != self.busy for _, tempo in self._subscribers.values()
                for pace in (self.busy_pace(tempo), self.pace_after(tempo, math.inf))):
-            for subscriber, tempo in self._subscribers:
+            for subscriber, tempo in self._subscribers.values():
                 self._give(subscriber, self.busy_pace(tempo))
             self._loop.start()
 
@@ -135,7 +133,7 @@ class FetchPace:
 
     async def _round(self) -> bool:
         now = time.monotonic()
-        for subscriber, tempo in self._subscribers:
+        for subscriber, tempo in self._subscribers.values():
             self._give(subscriber, self.pace_after(tempo, now - self._last_read.get(id(subscriber), 0.0)))
         return False
 
