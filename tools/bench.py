@@ -111,7 +111,7 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
         try:
             phases = [await phase("max", infra.bootstrap_servers, collector, Workload(seed=1), args.complaints,
                                   None, args.timeout, sampler)]
-            half_rate = max(phases[0]["throughput_per_s"] / 2, 1.0)
+            half_rate = args.half_rate or max(phases[0]["throughput_per_s"] / 2, 1.0)
             phases.append(await phase("half", infra.bootstrap_servers, collector, Workload(seed=2),
                                       max(int(half_rate * args.half_seconds), 50), half_rate, args.timeout,
                                       sampler))
@@ -180,6 +180,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Ukur kinerja platform / benchmark the platform")
     parser.add_argument("--complaints", type=int, default=5000, help="complaints in the max-load phase")
     parser.add_argument("--half-seconds", type=float, default=10.0, help="duration of the half-load phase")
+    parser.add_argument("--half-rate", type=float, default=0.0,
+                        help="rate/s of the half-load phase (default half of the measured maximum; a fixed rate "
+                             "compares two checkouts at the same load)")
     parser.add_argument("--light-seconds", type=float, default=20.0,
                         help=f"duration of the light phase at {LIGHT_RATE:.0f}/s (0 = none)")
     parser.add_argument("--soak-seconds", type=float, default=0.0, help="soak duration (0 = no soak; ≥600 for a soak)")
