@@ -104,10 +104,12 @@ class DeliverySettings(BaseModel):
     commit that adds outbox rows (was 0.2 s, a query five times a second per idle service)."""
     relay_keep_published_s: float = 24 * 3600.0
     batch_max_records: int = 200
-    batch_timeout_ms: int = 10
+    batch_timeout_ms: int = 100
     """How long a batch subscriber's poll waits for records when there are none. A record is handed on the
     moment it is fetched, so this sets only how often an empty loop wakes (``lapor_shared.batch_poll``:
-    FastStream's nap after an empty poll, which added to every hop's latency at light load, is gone)."""
+    FastStream's nap after an empty poll, which added to every hop's latency at light load, is gone). It
+    was 10: a hundred empty wake-ups a second per busy subscription, about 0.8 % of a core each (measured,
+    ``docs/performance.md``, issue 17 seventh steps)."""
     commit_interval_ms: int = 250
     """A consumer group's finished offsets go to the broker at most this often, in the background
     (``lapor_shared.commits``): a crash or a rebalance reads up to this much again (the inbox makes the
@@ -127,7 +129,7 @@ class DeliverySettings(BaseModel):
     a minute, at night): the first complaint after such a spell waits up to 250 ms more at each hop than
     after a shorter one; two fetches a second fewer per such consumer group. Equal to the idle waits: off."""
     people_busy_fetch_max_wait_ms: int = 100
-    people_busy_batch_timeout_ms: int = 50
+    people_busy_batch_timeout_ms: int = 100
     """A busy subscription of ``Tempo.PEOPLE`` (commands people send, read models people look at): a
     fetch the broker may hold five times longer than a hop of the pipeline's, since a person does not see
     50 ms. On the embedded Tansu a fetch costs CPU whatever it finds, and these subscriptions' fetches
