@@ -92,7 +92,8 @@ async def measure(bootstrap: str, broker: psutil.Process, layout: Layout, second
 
 
 async def run(kafka: EmbeddedKafka, seconds: float, rounds: int) -> dict[str, list[tuple[float, float]]]:
-    broker = next(p for p in psutil.Process().children(recursive=True) if "tansu" in p.name())
+    assert kafka.process is not None, "the embedded broker is started"
+    broker = psutil.Process(kafka.process.pid)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
     try:
