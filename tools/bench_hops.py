@@ -16,6 +16,7 @@ of each step, in milliseconds.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import time
@@ -52,6 +53,21 @@ SELECT o.headers ->> 'correlation_id' AS corr, extract(epoch FROM min(o.created_
        extract(epoch FROM min(o.published_at)) AS acked
 FROM intake.outbox o WHERE o.headers ->> 'event_type' = 'complaint.accepted' GROUP BY 1
 """
+
+
+async def watch_broker(infra: Infrastructure, every_s: float = 60.0) -> None:
+    """Each minute of a long paced phase: the embedded broker's CPU (% of a core) and memory."""
+    if infra.kafka is None or infra.kafka.process is None:
+        return
+    broker = psutil.Process(infra.kafka.process.pid)
+    last, minute = sum(broker.cpu_times()[:2]), 0
+    while True:
+        await asyncio.sleep(every_s)
+        now, minute = sum(broker.cpu_times()[:2]), minute + 1
+        share, mb = 100 * (now - last) / every_s, broker.memory_info().rss >> 20
+        say(f"menit {minute}: Tansu {share:.0f} % inti, {mb} MB",
+            f"minute {minute}: Tansu {share:.0f} % of a core, {mb} MB")
+        last = now
 
 
 def claims(log: Path) -> dict[str, float]:
@@ -94,7 +110,11 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path, proxy
             if proxy is not None:  # the requests of the paced phase only
                 proxy.proxy.counter.reset()
                 counting_since = time.monotonic()
-            await publish(infra.bootstrap_servers, workload, args.complaints, args.rate)
+            watch = asyncio.create_task(watch_broker(infra))
+            try:
+                await publish(infra.bootstrap_servers, workload, args.complaints, args.rate)
+            finally:
+                watch.cancel()
             done = await collector.wait_for({str(e.correlation_id) for e in workload.sent}, timeout=120)
             counted = rates(proxy.proxy.counter.snapshot(), time.monotonic() - counting_since) if proxy else None
             conn = await asyncpg.connect(url)
@@ -153,6 +173,7 @@ def report(traces, notify_rows, intake_rows, inbox, claimed) -> None:
         steps["relay sends → acked and marked"].append(at["acked"] - t.notified)
         steps["whole notify hop (routed → sent)"].append(t.notified - t.routed)
     table("notify hop", steps)
+    by_minute(first, by_source, claimed)
     intake: dict[str, list[float]] = {k: [] for k in (
         "submitted sent → intake consumer tx starts", "tx start → outbox insert (the effect)",
         "outbox insert → relay sends (commit, NOTIFY, relay)", "relay sends → acked and marked",
@@ -169,6 +190,38 @@ def report(traces, notify_rows, intake_rows, inbox, claimed) -> None:
         intake["relay sends → acked and marked"].append(float(row["acked"]) - t.accepted)
         intake["whole intake hop (submitted → accepted)"].append(t.accepted - t.submitted)
     table("intake hop", intake)
+
+
+def by_minute(first, by_source, claimed) -> None:
+    """A long run's notify hop minute by minute (by when routing sent the event): which step grows."""
+    starts = [by_source[source].routed for source in first]
+    if not starts or max(starts) - min(starts) < 180:
+        return
+    origin = min(starts)
+    minutes: dict[int, dict[str, list[float]]] = {}
+    for source, row in first.items():
+        t = by_source[source]
+        at = {k: float(row[k]) for k in ("tx_start", "planned", "outcome_tx", "outbox_insert", "acked")}
+        claim = claimed.get(row["id"], at["planned"])
+        steps = minutes.setdefault(int((t.routed - origin) // 60), {k: [] for k in MINUTE_STEPS})
+        for name, value in zip(MINUTE_STEPS, (
+                t.notified - t.routed, at["tx_start"] - t.routed, at["planned"] - at["tx_start"], claim - at["planned"],
+                at["outcome_tx"] - claim, at["outbox_insert"] - at["outcome_tx"], t.notified - at["outbox_insert"],
+                at["acked"] - t.notified), strict=True):
+            steps[name].append(1000 * value)
+    print("\nnotify hop by minute, ms: whole p50 / p90 / p99, then each step's p50 / p90")
+    print("  min      n   " + "  ".join(f"{name:>13}" for name in MINUTE_STEPS[1:]))
+    for minute, steps in sorted(minutes.items()):
+        whole = sorted(steps[MINUTE_STEPS[0]])
+        p50, p90, p99 = statistics.median(whole), whole[int(0.9 * len(whole))], whole[int(0.99 * len(whole))]
+        cells = []
+        for name in MINUTE_STEPS[1:]:
+            ms = sorted(steps[name])
+            cells.append(f"{statistics.median(ms):6.0f}/{ms[int(0.9 * len(ms))]:6.0f}")
+        print(f"  {minute:3d} {len(whole):6d}   {p50:6.0f} / {p90:6.0f} / {p99:6.0f}   " + "  ".join(cells))
+
+
+MINUTE_STEPS = ("whole", "to consumer", "to planned", "to claimed", "send", "to outbox", "to relay", "to ack")
 
 
 def main() -> None:

@@ -1,0 +1,109 @@
+"""``python -m tools.bench_broker_growth``: what a fetch costs the embedded broker as a partition's history grows.
+
+The embedded Tansu (0.6.0, memory storage) keeps each produced batch as an object and, for every fetch that
+finds something new, lists every batch object the partition ever held before it picks the ones after the
+fetch's offset; nothing is ever trimmed (its ``DeleteRecords`` is not implemented). So a fetch at the tail of a
+long partition costs more than the same fetch at the tail of a short one. This tool measures that on a Tansu
+alone: one partition grows by ``--step`` batches at a time (one record each), and after each step a consumer
+at the tail reads ``--reads`` single fresh records, one fetch each; the broker's CPU per read is printed for
+each size. The soak of ``make soak`` runs into this (docs/performance.md, "Issue 17, eighth steps").
+
+    uv run python -m tools.bench_broker_growth [--step 20000] [--steps 4] [--reads 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+import psutil
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from lapor_shared import event_loop
+from lapor_shared.infra import EmbeddedKafka
+from tools.platform_infra import quiet_logging, say
+
+TOPIC = "growth.one"
+RECORD = b"x" * 1400  # about the size of a lifecycle event
+
+
+def cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+async def grow(producer: AIOKafkaProducer, batches: int, window: int = 64) -> None:
+    """``batches`` produce requests of one record each (a few in flight: each becomes its own batch object)."""
+    pending: list[asyncio.Future[object]] = []
+    for _ in range(batches):
+        pending.append(await producer.send(TOPIC, RECORD, partition=0))
+        if len(pending) >= window:
+            await asyncio.gather(*pending)
+            pending.clear()
+    await asyncio.gather(*pending)
+
+
+async def tail_reads(producer: AIOKafkaProducer, consumer: AIOKafkaConsumer, broker: psutil.Process,
+                     reads: int) -> tuple[float, float]:
+    """Broker CPU ms and wall ms per fresh record read at the tail (one produce, one fetch each)."""
+    tp = TopicPartition(TOPIC, 0)
+    end = (await consumer.end_offsets([tp]))[tp]
+    consumer.seek(tp, end)
+    cpu0, wall0 = cpu_s(broker), time.perf_counter()
+    for _ in range(reads):
+        await (await producer.send(TOPIC, RECORD, partition=0))
+        await consumer.getone()
+    return 1000 * (cpu_s(broker) - cpu0) / reads, 1000 * (time.perf_counter() - wall0) / reads
+
+
+async def run(kafka: EmbeddedKafka, step: int, steps: int, reads: int) -> list[tuple[int, float, float]]:
+    assert kafka.process is not None, "the embedded broker is started"
+    broker = psutil.Process(kafka.process.pid)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(TOPIC, 1, 1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, linger_ms=0, acks="all",
+                                max_batch_size=2048)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False,
+                                fetch_max_wait_ms=20)
+    await producer.start()
+    await consumer.start()
+    consumer.assign([TopicPartition(TOPIC, 0)])
+    rows: list[tuple[int, float, float]] = []
+    try:
+        for size in range(0, step * steps + 1, step):
+            if size:
+                say(f"partisi tumbuh ke {size} batch", f"growing the partition to {size} batches")
+                await grow(producer, step)
+            cpu_ms, wall_ms = await tail_reads(producer, consumer, broker, reads)
+            rows.append((size, cpu_ms, wall_ms))
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Biaya fetch saat partisi tumbuh / fetch cost as a partition grows")
+    parser.add_argument("--step", type=int, default=20000, help="batches added to the partition per step")
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--reads", type=int, default=300, help="fresh records read at the tail per size")
+    args = parser.parse_args()
+    quiet_logging()
+    kafka = EmbeddedKafka().start()
+    try:
+        rows = event_loop.run(run(kafka, args.step, args.steps, args.reads))
+    finally:
+        kafka.stop()
+    print(f"\n{'batches in the partition':>26} {'Tansu CPU ms per read':>24} {'produce + fetch, ms':>22}")
+    for size, cpu_ms, wall_ms in rows:
+        print(f"{size:>26} {cpu_ms:>24.2f} {wall_ms:>22.2f}")
+
+
+if __name__ == "__main__":
+    main()
