@@ -37,7 +37,7 @@ from lapor_shared.testing.platform import Platform
 from lapor_shared.topics import SUBMISSIONS, key_of
 from tools.bench_baselines import kafka_pass_through, postgres_hop_rate
 from tools.bench_naive import naive_faststream_pipeline
-from tools.bench_report import Collector, ResourceSampler, summarise, write_chart
+from tools.bench_report import Collector, ResourceSampler, by_third, summarise, write_chart
 from tools.bench_workload import PIPELINE_ENV, Workload
 from tools.platform_infra import measuring_infrastructure, say
 
@@ -71,7 +71,8 @@ async def publish(bootstrap: str, workload: Workload, count: int, rate: float | 
 
 
 async def phase(name: str, bootstrap: str, collector: Collector, workload: Workload, count: int,
-                rate: float | None, timeout: float, sampler: ResourceSampler | None = None) -> dict:
+                rate: float | None, timeout: float, sampler: ResourceSampler | None = None,
+                thirds: bool = False) -> dict:
     say(f"fase {name}: {count} laporan" + (f" pada {rate:.0f}/dtk" if rate else " secepatnya"),
         f"phase {name}: {count} complaints" + (f" at {rate:.0f}/s" if rate else " as fast as possible"))
     began = time.time()
@@ -86,6 +87,8 @@ async def phase(name: str, bootstrap: str, collector: Collector, workload: Workl
     result.update(name=name, published=count, expected=len(expected), completed=len(done),
                   offered_rate=rate,
                   cpu_ms_per_complaint={k: round(v * 1000 / max(len(done), 1), 2) for k, v in cpu.items()})
+    if thirds and sampler is not None:
+        result["by_third"] = by_third(collector, done, sampler)
     say(f"  selesai {len(done)}/{len(expected)}: {result['throughput_per_s']:.0f} laporan/dtk, "
         f"p50 {result['e2e_ms']['p50']:.0f} ms, p99 {result['e2e_ms']['p99']:.0f} ms",
         "done", mark=" ")
@@ -122,7 +125,8 @@ async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> di
             if args.soak_seconds:
                 rate = args.soak_rate or phases[0]["throughput_per_s"] * 0.8
                 soak = await phase("soak", infra.bootstrap_servers, collector, Workload(seed=3),
-                                   int(rate * args.soak_seconds), rate, args.soak_seconds + args.timeout, sampler)
+                                   int(rate * args.soak_seconds), rate, args.soak_seconds + args.timeout, sampler,
+                                   thirds=True)
                 soak["last_third_over_first_third"] = collector.thirds_ratio(soak)
                 phases.append(soak)
         finally:
@@ -172,6 +176,13 @@ def print_table(result: dict) -> None:
     for p in result["phases"]:
         cpu = p["cpu_ms_per_complaint"]
         print(f"{p['name']:<20} " + " ".join(f"{cpu[n]:>9.2f}" for n in names) + f" {sum(cpu.values()):>9.2f}")
+    for p in result["phases"]:
+        if thirds := p.get("by_third"):
+            cpu = thirds["cpu_ms_per_complaint"]
+            print(f"{p['name']} by third of its submissions: {'/'.join(map(str, thirds['submitted']))} complaints, "
+                  f"p99 {'/'.join(f'{v:.0f}' for v in thirds['e2e_p99_ms'])} ms, CPU ms per complaint: kafka "
+                  f"{'/'.join(f'{v:.1f}' for v in cpu.get('kafka', []))}, all "
+                  f"{'/'.join(f'{sum(c[k] for c in cpu.values()):.1f}' for k in range(3))}")
     for name, r in result["resources"].items():
         print(f"{name:<10} cpu avg {r['cpu_avg']:.0f}% max {r['cpu_max']:.0f}%  rss max {r['rss_max_mb']:.0f} MB")
 

@@ -4,18 +4,18 @@ The embedded Tansu (0.6.0, memory storage) keeps each produced batch as an objec
 finds something new, lists every batch object the partition ever held before it picks the ones after the
 fetch's offset; nothing is ever trimmed (its ``DeleteRecords`` is not implemented). So a fetch at the tail of a
 long partition costs more than the same fetch at the tail of a short one. This tool measures that on a Tansu
-alone: one partition grows by ``--step`` batches at a time (one record each), and after each step a consumer
-at the tail reads ``--reads`` single fresh records, one fetch each; the broker's CPU per read is printed for
-each size. The soak of ``make soak`` runs into this (docs/performance.md, "Issue 17, eighth steps").
+alone: one partition grows by ``--step`` batches at a time (one record each, no consumer fetching), and after
+each step the broker's CPU is measured for ``--reads`` produces alone, then for as many produces each read at
+the tail by a consumer (one fetch each). The soak of ``make soak`` runs into this (docs/performance.md,
+"Issue 17, eighth steps").
 
-    uv run python -m tools.bench_broker_growth [--step 20000] [--steps 4] [--reads 300]
+    uv run python -m tools.bench_broker_growth [--step 5000] [--steps 4] [--reads 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 
 import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -47,15 +47,24 @@ async def grow(producer: AIOKafkaProducer, batches: int, window: int = 64) -> No
 
 async def tail_reads(producer: AIOKafkaProducer, consumer: AIOKafkaConsumer, broker: psutil.Process,
                      reads: int) -> tuple[float, float]:
-    """Broker CPU ms and wall ms per fresh record read at the tail (one produce, one fetch each)."""
+    """Broker CPU ms per produce alone, and per fresh record produced and read at the tail (one fetch each)."""
     tp = TopicPartition(TOPIC, 0)
+    consumer.pause(tp)  # no fetch while only producing
+    cpu0 = cpu_s(broker)
+    for _ in range(reads):
+        await (await producer.send(TOPIC, RECORD, partition=0))
+        await asyncio.sleep(0)
+    produce_ms = 1000 * (cpu_s(broker) - cpu0) / reads
     end = (await consumer.end_offsets([tp]))[tp]
     consumer.seek(tp, end)
-    cpu0, wall0 = cpu_s(broker), time.perf_counter()
+    consumer.resume(tp)
+    cpu0 = cpu_s(broker)
     for _ in range(reads):
         await (await producer.send(TOPIC, RECORD, partition=0))
         await consumer.getone()
-    return 1000 * (cpu_s(broker) - cpu0) / reads, 1000 * (time.perf_counter() - wall0) / reads
+    read_ms = 1000 * (cpu_s(broker) - cpu0) / reads
+    consumer.pause(tp)
+    return produce_ms, read_ms
 
 
 async def run(kafka: EmbeddedKafka, step: int, steps: int, reads: int) -> list[tuple[int, float, float]]:
@@ -74,14 +83,17 @@ async def run(kafka: EmbeddedKafka, step: int, steps: int, reads: int) -> list[t
     await producer.start()
     await consumer.start()
     consumer.assign([TopicPartition(TOPIC, 0)])
+    consumer.pause(TopicPartition(TOPIC, 0))
     rows: list[tuple[int, float, float]] = []
     try:
         for size in range(0, step * steps + 1, step):
             if size:
                 say(f"partisi tumbuh ke {size} batch", f"growing the partition to {size} batches")
                 await grow(producer, step)
-            cpu_ms, wall_ms = await tail_reads(producer, consumer, broker, reads)
-            rows.append((size, cpu_ms, wall_ms))
+            produce_ms, read_ms = await tail_reads(producer, consumer, broker, reads)
+            rows.append((size, produce_ms, read_ms))
+            say(f"  {size} batch: Tansu {read_ms:.2f} ms CPU per kirim dan baca",
+                f"{size} batches: Tansu {read_ms:.2f} ms CPU per produce and read", mark=" ")
     finally:
         await consumer.stop()
         await producer.stop()
@@ -90,9 +102,9 @@ async def run(kafka: EmbeddedKafka, step: int, steps: int, reads: int) -> list[t
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Biaya fetch saat partisi tumbuh / fetch cost as a partition grows")
-    parser.add_argument("--step", type=int, default=20000, help="batches added to the partition per step")
+    parser.add_argument("--step", type=int, default=5000, help="batches added to the partition per step")
     parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--reads", type=int, default=300, help="fresh records read at the tail per size")
+    parser.add_argument("--reads", type=int, default=100, help="fresh records read at the tail per size")
     args = parser.parse_args()
     quiet_logging()
     kafka = EmbeddedKafka().start()
@@ -100,9 +112,9 @@ def main() -> None:
         rows = event_loop.run(run(kafka, args.step, args.steps, args.reads))
     finally:
         kafka.stop()
-    print(f"\n{'batches in the partition':>26} {'Tansu CPU ms per read':>24} {'produce + fetch, ms':>22}")
-    for size, cpu_ms, wall_ms in rows:
-        print(f"{size:>26} {cpu_ms:>24.2f} {wall_ms:>22.2f}")
+    print(f"\n{'batches in the partition':>26} {'Tansu CPU ms: a produce':>24} {'a produce and its read':>24}")
+    for size, produce_ms, read_ms in rows:
+        print(f"{size:>26} {produce_ms:>24.2f} {read_ms:>24.2f}")
 
 
 if __name__ == "__main__":

@@ -137,6 +137,27 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "mean": statistics.fmean(values)}
 
 
+def by_third(collector: Collector, done: set[str], sampler: ResourceSampler) -> dict:
+    """A long phase cut in three by submission time: each third's complaints, their p99 end to end, and the CPU
+    each process spent in that third per complaint submitted in it (a soak's drift, and whose it is)."""
+    traces = [_timings(collector.traces[i]) for i in done]
+    if not traces:
+        return {}
+    start = min(t.submitted for t in traces)
+    third = (max(t.submitted for t in traces) - start) / 3 or 1.0
+    parts: list[list[Timings]] = [[], [], []]
+    for t in traces:
+        parts[min(2, int((t.submitted - start) / third))].append(t)
+    cpu = [sampler.cpu_seconds(start + k * third, start + (k + 1) * third) for k in range(3)]
+    return {
+        "submitted": [len(part) for part in parts],
+        "e2e_p99_ms": [_percentiles([1000 * (t.notified - t.submitted) for t in part])["p99"] for part in parts],
+        "cpu_ms_per_complaint": {
+            name: [round(1000 * cpu[k][name] / max(len(parts[k]), 1), 2) for k in range(3)] for name in cpu[0]
+        },
+    }
+
+
 def summarise(collector: Collector, done: set[str]) -> dict:
     traces = [_timings(collector.traces[i]) for i in done]
     if not traces:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.bench_report import ResourceSampler
+from tools.bench_report import Collector, ResourceSampler, Trace, by_third
 
 pytestmark = pytest.mark.unit
 
@@ -25,3 +25,23 @@ def test_a_phases_cpu_seconds_are_the_samples_inside_it_times_the_interval():
     # the samples at 10.5 and 11.0 cover 10.0–11.0: 80 % and 60 % of a core, each over the half second before it
     assert sampler.cpu_seconds(10.0, 11.0) == {"notify": pytest.approx(0.7), "kafka": pytest.approx(0.2)}
     assert sampler.cpu_seconds(12.0, 13.0) == {"notify": 0.0, "kafka": 0.0}
+
+
+def test_a_soak_cut_in_thirds_shows_each_thirds_tail_and_what_the_broker_spent_per_complaint_in_it():
+    collector = Collector("unused:9092")
+    # complaints submitted at 0, 1, …, 8 s; each took 0.1 s end to end, except the last third's, 2 s
+    for i in range(9):
+        took = 0.1 if i < 6 else 2.0
+        collector.traces[str(i)] = Trace(submitted=float(i), accepted=i + 0.01, routed=i + 0.02,
+                                         deadline_set=i + 0.03, notified=i + took)
+    sampler = _sampler({"kafka": [(at / 2, 20.0 if at < 12 else 60.0, 0) for at in range(1, 17)]})
+
+    thirds = by_third(collector, set(collector.traces), sampler)
+
+    assert thirds["submitted"] == [3, 3, 3]
+    assert thirds["e2e_p99_ms"] == [pytest.approx(100), pytest.approx(100), pytest.approx(2000)]
+    # thirds of 0–8 s: (0, 2.67], (2.67, 5.33], (5.33, 8]; 20 % of a core, then 60 % from 6 s on
+    first, second, last = thirds["cpu_ms_per_complaint"]["kafka"]
+    assert (first, second) == (pytest.approx(1000 * 0.5 * 0.2 * 5 / 3, abs=0.01),
+                               pytest.approx(1000 * 0.5 * 0.2 * 5 / 3, abs=0.01))
+    assert last > 2 * second
