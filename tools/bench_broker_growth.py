@@ -53,7 +53,6 @@ async def tail_reads(producer: AIOKafkaProducer, consumer: AIOKafkaConsumer, bro
     cpu0 = cpu_s(broker)
     for _ in range(reads):
         await (await producer.send(TOPIC, RECORD, partition=0))
-        await asyncio.sleep(0)
     produce_ms = 1000 * (cpu_s(broker) - cpu0) / reads
     end = (await consumer.end_offsets([tp]))[tp]
     consumer.seek(tp, end)
