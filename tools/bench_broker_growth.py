@@ -23,15 +23,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
+from tools.bench_fetch_cost import cpu_s
 from tools.platform_infra import quiet_logging, say
 
 TOPIC = "growth.one"
 RECORD = b"x" * 1400  # about the size of a lifecycle event
-
-
-def cpu_s(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
 
 
 async def grow(producer: AIOKafkaProducer, batches: int, window: int = 64) -> None:

@@ -30,6 +30,7 @@ from lapor_shared import event_loop
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
 from tools.bench import publish
+from tools.bench_fetch_cost import cpu_s
 from tools.bench_idle import counted_infrastructure
 from tools.bench_report import Collector
 from tools.bench_workload import PIPELINE_ENV, Workload
@@ -60,10 +61,10 @@ async def watch_broker(infra: Infrastructure, every_s: float = 60.0) -> None:
     if infra.kafka is None or infra.kafka.process is None:
         return
     broker = psutil.Process(infra.kafka.process.pid)
-    last, minute = sum(broker.cpu_times()[:2]), 0
+    last, minute = cpu_s(broker), 0
     while True:
         await asyncio.sleep(every_s)
-        now, minute = sum(broker.cpu_times()[:2]), minute + 1
+        now, minute = cpu_s(broker), minute + 1
         share, mb = 100 * (now - last) / every_s, broker.memory_info().rss >> 20
         say(f"menit {minute}: Tansu {share:.0f} % inti, {mb} MB",
             f"minute {minute}: Tansu {share:.0f} % of a core, {mb} MB")
