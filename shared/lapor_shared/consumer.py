@@ -39,6 +39,7 @@ from lapor_shared.events.codec import declared_event_type, decode_record
 from lapor_shared.inbox import claim, claim_many, digest_of
 from lapor_shared.logging import get_logger, log_scope
 from lapor_shared.metrics import Metrics
+from lapor_shared.offset_gaps import OffsetGaps
 from lapor_shared.outbox import Outbox
 from lapor_shared.retry import TRANSIENT_ERRORS, backoff, worth_logging
 from lapor_shared.safejson import Limits
@@ -107,15 +108,18 @@ class Consumer:
         self.duplicates = 0
         self.dead_lettered = 0
         self._defects = 0
+        self._gaps = OffsetGaps(settings.offset_gap_wait_ms / 1000)
 
     # --- entry points -------------------------------------------------------------------------------
 
     async def handle(self, msg: Any) -> dict[TopicPartition, int]:
         """One message (or, from a batch subscriber, a tuple of records) through the guarantees. Returns, per
         partition, the offset to commit: after its last record, or its earliest unfinished one where a
-        defect rewound it (``lapor_shared.commits``)."""
+        defect rewound it (``lapor_shared.commits``). Records after a missing offset are not handled yet: the
+        consumer reads them again once the missing one is there (``lapor_shared.offset_gaps``)."""
         raw = msg.raw_message
-        records = list(raw) if isinstance(raw, tuple | list) else [raw]
+        records = await self._gaps.admit(getattr(msg, "consumer", None),
+                                         list(raw) if isinstance(raw, tuple | list) else [raw])
         done: set[int] = set()
         began = time.perf_counter()
         try:

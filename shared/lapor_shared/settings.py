@@ -114,6 +114,10 @@ class DeliverySettings(BaseModel):
     """A consumer group's finished offsets go to the broker at most this often, in the background
     (``lapor_shared.commits``): a crash or a rebalance reads up to this much again (the inbox makes the
     repeats do nothing). 0 commits after every batch, in the consume loop."""
+    offset_gap_wait_ms: int = 2000
+    """How long a consumer holds a partition's records back at a missing offset, waiting for it, before it
+    reads on (``lapor_shared.offset_gaps``: the embedded broker can hand out a record before the one before
+    it is stored). 0 turns the check off."""
     idle_after_s: float = 5.0
     idle_fetch_max_wait_ms: int = 250
     idle_batch_timeout_ms: int = 200

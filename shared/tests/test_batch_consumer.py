@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import asyncpg
 import pytest
+from aiokafka import TopicPartition
 
-from lapor_shared import tracing
+from lapor_shared import offset_gaps, tracing
 from lapor_shared.consumer import Batch, Consumer
 from lapor_shared.db import create_pool
 from lapor_shared.events import encode
@@ -21,6 +22,7 @@ from lapor_shared.migrator import migrate
 from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings, PostgresSettings
 from lapor_shared.testing.factories import accepted_envelope, routed_envelope
+from lapor_shared.testing.records import Delivered, Seeks
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -232,3 +234,28 @@ async def test_an_events_scope_carries_one_valid_trace_each_time_it_is_entered_e
 
     assert len(seen) == 2 and all(first is not None and first == again for first, again in seen)
     assert seen[0][0] != seen[1][0], "each event its own trace"
+
+
+@dataclass(eq=False)
+class TailReader(Seeks):
+    """The aiokafka consumer behind a batch: where it was told to seek, and its group's committed offset."""
+
+    committed_at: int | None = None
+
+    async def committed(self, tp: TopicPartition) -> int | None:
+        return self.committed_at
+
+
+async def test_records_after_a_missing_offset_take_no_effect_until_it_comes_and_only_those_before_it_finish(
+    pool, monkeypatch
+):
+    monkeypatch.setattr(offset_gaps, "PAUSE_S", 0.0)
+    batch = records_of(*(accepted_envelope() for _ in range(4)))  # offsets 0 to 3
+    consumer, reader, tp = consumer_for(pool), TailReader(committed_at=0), TopicPartition("lapor.complaints", 0)
+
+    before_it = await consumer.handle(Delivered((batch[0], batch[1], batch[3]), reader))  # 2 is not stored yet
+    effects_before_it = await pool.fetchval("SELECT count(*) FROM effects")
+    once_it_came = await consumer.handle(Delivered((batch[2], batch[3]), reader))
+
+    assert before_it == {tp: 2} and reader.done == [("lapor.complaints", 0, 2)] and effects_before_it == 2
+    assert once_it_came == {tp: 4} and await pool.fetchval("SELECT count(*) FROM effects") == 4

@@ -32,6 +32,7 @@ from lapor_shared.consumer import Consumer
 from lapor_shared.db import create_pool
 from lapor_shared.logging import configure_logging, get_logger
 from lapor_shared.migrator import migrate
+from lapor_shared.offset_gaps import OffsetGaps
 from lapor_shared.outbox import Outbox
 from lapor_shared.topics import COMPLAINTS
 
@@ -85,10 +86,11 @@ async def read_topic(consumer: Consumer, settings: DashboardSettings, *, group_i
         log.info("rebuild_reading", group_id=group_id, partitions=len(tps), end_offsets=sum(ends.values()))
         deadline = time.monotonic() + timeout_s
         count = 0
+        gaps = OffsetGaps(settings.delivery.offset_gap_wait_ms / 1000)  # the tail may be being written
         while not await _caught_up(kafka, ends):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the rebuild did not reach the end of {COMPLAINTS.name} in {timeout_s} s")
-            batch = await kafka.getmany(timeout_ms=500)
+            batch = await gaps.admit_batch(kafka, await kafka.getmany(timeout_ms=500))
             for tp, records in batch.items():
                 records = [r for r in records if r.offset < ends[tp]]
                 count += await replay(consumer, [records] if records else [])

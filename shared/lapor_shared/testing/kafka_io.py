@@ -11,6 +11,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from lapor_shared.events import Envelope, encode, headers_of
+from lapor_shared.offset_gaps import DEFAULT_WAIT_S, OffsetGaps
 from lapor_shared.topics import key_of
 
 
@@ -65,9 +66,10 @@ async def consume(
     await consumer.start()
     records: list[ConsumerRecord] = []
     deadline = time.monotonic() + timeout
+    gaps = OffsetGaps(DEFAULT_WAIT_S)
     try:
         while time.monotonic() < deadline and not until(records):
-            batch = await consumer.getmany(timeout_ms=200)
+            batch = await gaps.admit_batch(consumer, await consumer.getmany(timeout_ms=200))
             for messages in batch.values():
                 records.extend(messages)
     finally:
@@ -105,8 +107,9 @@ async def read_every_topic(bootstrap: str, *, timeout: float = 60.0) -> dict[str
         await consumer.seek_to_beginning(*pending)
         found: dict[str, list[bytes]] = {tp.topic: [] for tp in partitions}
         deadline = time.monotonic() + timeout
+        gaps = OffsetGaps(DEFAULT_WAIT_S)
         while pending and time.monotonic() < deadline:
-            batch = await consumer.getmany(*pending, timeout_ms=500)
+            batch = await gaps.admit_batch(consumer, await consumer.getmany(*pending, timeout_ms=500))
             for tp, records in batch.items():
                 for r in records:
                     headers = b" ".join(k.encode() + b"=" + (v or b"") for k, v in r.headers or ())

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from lapor_gateway.call_centre.rows import CHANNEL
 from lapor_shared.events import DecodeError, Envelope, decode, encode, headers_of
 from lapor_shared.events.intake import ComplaintRejected, SubmissionAccepted
+from lapor_shared.offset_gaps import DEFAULT_WAIT_S, OffsetGaps
 from lapor_shared.topics import SUBMISSION_RESULTS, SUBMISSIONS, key_of
 
 STATUS_ACCEPTED, STATUS_REJECTED = "diterima", "ditolak"
@@ -107,8 +108,9 @@ class KafkaTransport:
         return self
 
     async def _read(self) -> None:
+        gaps = OffsetGaps(DEFAULT_WAIT_S)  # a result the broker hands out late is waited for, not read past
         while True:
-            batch = await self._consumer.getmany(timeout_ms=500)
+            batch = await gaps.admit_batch(self._consumer, await self._consumer.getmany(timeout_ms=500))
             for records in batch.values():
                 for record in records:
                     self.book.record_raw(record.value)
