@@ -17,6 +17,7 @@ from typing import NamedTuple
 import psutil
 from aiokafka import AIOKafkaConsumer
 
+from lapor_shared.offset_gaps import DEFAULT_WAIT_S, OffsetGaps
 from lapor_shared.topics import COMPLAINTS, NOTIFICATIONS, SUBMISSIONS
 
 HOPS = ("intake", "routing", "followup", "notify")
@@ -75,8 +76,10 @@ class Collector:
 
     async def _run(self) -> None:
         assert self._consumer is not None
+        gaps = OffsetGaps(DEFAULT_WAIT_S)  # a record the embedded broker hands out late is waited for, not missed
         while True:
-            batch = await self._consumer.getmany(timeout_ms=200, max_records=2000)
+            batch = await gaps.admit_batch(self._consumer,
+                                           await self._consumer.getmany(timeout_ms=200, max_records=2000))
             for records in batch.values():
                 for r in records:
                     self._record(r)

@@ -48,10 +48,11 @@ from lapor_notify.plan import HANDLED
 from lapor_shared.events import DecodeError, Envelope
 from lapor_shared.events.codec import decode_record
 from lapor_shared.infra import free_port
+from lapor_shared.offset_gaps import DEFAULT_WAIT_S, OffsetGaps
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.testing.platform import SERVICES, Platform
 from lapor_shared.topics import COMPLAINTS, NOTIFICATIONS
-from tools import chaos_corpus
+from tools import chaos_corpus, chaos_missing
 from tools import chaos_effects as effects
 from tools.bench import publish
 from tools.bench_workload import Workload
@@ -137,6 +138,8 @@ class Ledger:
     produced_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     lifecycle: dict[str, list[Envelope[Any]]] = field(default_factory=lambda: defaultdict(list))
     """The events notify plans messages from, per complaint, in the order notify reads them."""
+    located: dict[str, chaos_missing.Location] = field(default_factory=dict)
+    """Where each of those events lies (``chaos_missing`` explains a missing message with it)."""
     _seen: set[str] = field(default_factory=set)
 
     def record(self, r) -> None:
@@ -152,6 +155,7 @@ class Ledger:
                 and isinstance(envelope.payload, HANDLED) and envelope.complaint_id is not None):
             self._seen.add(event_id)
             self.lifecycle[str(envelope.complaint_id)].append(envelope)
+            self.located[event_id] = (r.topic, r.partition, r.offset)
         if kind == "notification.sent":
             p = envelope.payload
             self.notifications[(str(p.source_event_id), p.recipient_ref, p.channel)].add(event_id)
@@ -165,9 +169,11 @@ async def follow(bootstrap: str, ledger: Ledger, stop: asyncio.Event) -> None:
     consumer = AIOKafkaConsumer(COMPLAINTS.name, NOTIFICATIONS.name, bootstrap_servers=bootstrap,
                                 group_id=f"chaos-{uuid.uuid4().hex}", auto_offset_reset="earliest")
     await consumer.start()
+    gaps = OffsetGaps(DEFAULT_WAIT_S)  # the ledger must not miss an event the platform's consumers wait for
     try:
         while not stop.is_set():
-            for records in (await consumer.getmany(timeout_ms=200, max_records=2000)).values():
+            batch = await consumer.getmany(timeout_ms=200, max_records=2000)
+            for records in (await gaps.admit_batch(consumer, batch)).values():
                 for r in records:
                     ledger.record(r)
     finally:
@@ -346,6 +352,8 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
             rec["in_flight_done_after_ready_s"] = round(max(0.0, max(done) - rec["ready_at"]), 2) if done else None
             rec["in_flight_done_after_kill_s"] = round(max(done) - rec["killed_at"], 2) if done else None
         result_effects = await count_effects(database_url, sinks, ledger, workload, extra)
+        missing_explained = await chaos_missing.explain(database_url, bootstrap, work / "logs", ledger.located,
+                                                        result_effects.missing_examples)
         corpus_result = await chaos_corpus.account(bootstrap, campaign) if campaign is not None else None
     finally:
         stop.set()
@@ -386,6 +394,7 @@ async def _run(args: argparse.Namespace, infra: Infrastructure, work: Path, boot
         "effects": result_effects.table(),
         "effects_failures": result_effects.failures(),
         "effects_missing_examples": result_effects.missing_examples,
+        "effects_missing_explained": missing_explained,
         "planned_messages": result_effects.planned,
         "delay_s": _spread([d for _, d in delays]),
         "delay_after_kills_s": _spread(around_kills),
