@@ -118,8 +118,11 @@ class Consumer:
         defect rewound it (``lapor_shared.commits``). Records after a missing offset are not handled yet: the
         consumer reads them again once the missing one is there (``lapor_shared.offset_gaps``)."""
         raw = msg.raw_message
+        held_back = self._gaps.held_back
         records = await self._gaps.admit(getattr(msg, "consumer", None),
                                          list(raw) if isinstance(raw, tuple | list) else [raw])
+        if self._gaps.held_back > held_back and self._metrics is not None:
+            self._metrics.gap_held_back(self.name)
         done: set[int] = set()
         began = time.perf_counter()
         try:

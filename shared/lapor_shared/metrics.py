@@ -55,6 +55,11 @@ class Metrics:
             " naming another agency, an admin another scope) or reached outside the admin's scope, by kind",
             ["service", "kind"], registry=self.registry,
         )
+        self.offset_gaps = Counter(
+            "lapor_offset_gaps_held_back_total",
+            "Batches whose records after a missing offset were held back until it came (lapor_shared.offset_gaps)",
+            ["service", "consumer"], registry=self.registry,
+        )
         self._statuses_seen: set[str] = set()
         self.service = service
 
@@ -77,6 +82,9 @@ class Metrics:
     def duplicate(self, consumer: str, n: int = 1) -> None:
         if n:
             self.duplicates.labels(self.service, consumer).inc(n)
+
+    def gap_held_back(self, consumer: str) -> None:
+        self.offset_gaps.labels(self.service, consumer).inc()
 
     def dead_letter(self, consumer: str, n: int = 1) -> None:
         if n:

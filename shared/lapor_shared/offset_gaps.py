@@ -106,6 +106,9 @@ class OffsetGaps:
                 expected[tp] = nxt
                 consumer.seek(tp, nxt)
                 self.held_back += 1
+                if worth_logging(self.held_back):
+                    log.info("offset_gap_waiting", topic=tp.topic, partition=tp.partition, missing_from=nxt,
+                             next_found=record.offset, occurrences=self.held_back)
                 return index
             if self._gap_since:
                 self._gap_since.pop((tp, record.offset), None)  # a gap filled
