@@ -44,6 +44,8 @@ of our own that have no settings use this)."""
 PAUSE_S = 0.02
 """After holding records back at a gap: the missing record is being stored; the next fetch finds it."""
 MAX_GAPS_KEPT = 1000
+COMMITTED_TIMEOUT_S = 5.0
+"""How long the group's committed offset is waited for (a coordinator that does not answer: not known)."""
 
 
 class OffsetGaps:
@@ -145,8 +147,9 @@ class OffsetGaps:
 
 async def _committed(consumer: Any, tp: TopicPartition) -> int | None:
     try:
-        return await consumer.committed(tp)  # type: ignore[no-any-return]
+        committed: int | None = await asyncio.wait_for(consumer.committed(tp), COMMITTED_TIMEOUT_S)
+        return committed
     except asyncio.CancelledError:
         raise
-    except Exception:
+    except Exception:  # TimeoutError included
         return None  # not known now (a rebalance, the coordinator away): treated as a gap, then asked again
