@@ -18,7 +18,8 @@ offset and pauses ``PAUSE_S``; the next fetch brings the missing record and the 
 still there after ``wait_s`` is accepted (a record lost by the broker, or a log trimmed by retention) and
 logged, so a partition never stops for good. A partition the group moved on meanwhile (another member
 committed past what this one expected, after a rebalance) is no gap: the committed offset is asked for before
-anything is held back. Going backwards (a seek after a defect or a nack) is always admitted.
+anything is held back. Going backwards (a seek after a defect or a nack) is always admitted. A placeholder for
+an unreadable record (``lapor_shared.unreadable_records``) stands for the rest of its batch, skipped with it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
+from lapor_shared import unreadable_records
 from lapor_shared.logging import get_logger
 from lapor_shared.retry import worth_logging
 
@@ -114,7 +116,7 @@ class OffsetGaps:
                 return index
             if self._gap_since:
                 self._gap_since.pop((tp, record.offset), None)  # a gap filled
-            nxt = record.offset + 1
+            nxt = (unreadable_records.skipped_to(record) or record.offset) + 1  # an unreadable one: its batch
         if nxt is not None:
             expected[tp] = nxt
         return len(records)

@@ -10,7 +10,8 @@ client tells the user to seek past it).
 CRC was valid) fails, the reader yields one placeholder record at that offset, with no key and value and a
 marker header only this process knows, and skips the rest of that batch (one producer request: the
 sender's own records). The consumer dead-letters the placeholder with the reason and the skipped
-offsets; the partition moves on. ``reason_of(record)`` reads the marker.
+offsets; the partition moves on. ``reason_of(record)`` reads the marker, ``skipped_to(record)`` the last
+offset skipped (the consumer's gap check reads on after it: ``lapor_shared.offset_gaps``).
 """
 
 from __future__ import annotations
@@ -27,19 +28,21 @@ log = get_logger(component="kafka")
 
 MARKER = f"lapor-unreadable-{secrets.token_hex(8)}"
 """The placeholder's header name: random per process, so that no sender can forge a placeholder."""
+SKIPPED_TO = f"{MARKER}-to"
+"""The placeholder's second header: the last offset of its batch, skipped with it."""
 
 
 class _Placeholder:
     """What aiokafka's fetcher reads of a record, for the one that could not be read."""
 
-    def __init__(self, offset: int, reason: str) -> None:
+    def __init__(self, offset: int, reason: str, skipped_to: int) -> None:
         self.offset = offset
         self.timestamp = -1
         self.timestamp_type = 0
         self.key = None
         self.value = None
         self.checksum = None
-        self.headers = [(MARKER, reason.encode())]
+        self.headers = [(MARKER, reason.encode()), (SKIPPED_TO, str(skipped_to).encode())]
 
 
 class _SkippingBatch:
@@ -65,7 +68,7 @@ class _SkippingBatch:
                 end = self._batch.next_offset - 1
                 log.error("kafka_record_unreadable_skipped", offset=offset, skipped_to=end, error=repr(exc)[:200])
                 yield _Placeholder(offset, f"unreadable record ({type(exc).__name__}: {str(exc)[:200]});"
-                                           f" offsets {offset}-{end} of its batch skipped")
+                                           f" offsets {offset}-{end} of its batch skipped", end)
                 return
             last = record.offset
             yield record
@@ -98,6 +101,14 @@ def install() -> None:
 
     fetcher.PartitionRecords.__init__ = __init__
     _installed = True
+
+
+def skipped_to(record: Any) -> int | None:
+    """The last offset a placeholder stands for (the rest of its batch), or None for a record that was read."""
+    for name, value in getattr(record, "headers", None) or ():
+        if name == SKIPPED_TO:
+            return int(bytes(value))
+    return None
 
 
 def reason_of(record: Any) -> str | None:
