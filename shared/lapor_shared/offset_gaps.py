@@ -46,6 +46,7 @@ of our own that have no settings use this)."""
 PAUSE_S = 0.02
 """After holding records back at a gap: the missing record is being stored; the next fetch finds it."""
 MAX_GAPS_KEPT = 1000
+"""Gaps being timed at once, at most (one left behind by a partition that moved away is never filled)."""
 COMMITTED_TIMEOUT_S = 5.0
 """How long the group's committed offset is waited for (a coordinator that does not answer: not known)."""
 
