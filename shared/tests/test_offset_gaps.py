@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiokafka import TopicPartition
+from faststream.kafka.message import FAKE_CONSUMER
 
 from lapor_shared import offset_gaps
 from lapor_shared.offset_gaps import OffsetGaps
@@ -134,3 +135,4 @@ async def test_without_a_wait_or_a_real_consumer_every_record_is_admitted():
 
     assert await OffsetGaps(0).admit(Reader({P0: 10}), batch) == batch
     assert await OffsetGaps(2.0).admit(object(), batch) == batch
+    assert await OffsetGaps(2.0).admit(FAKE_CONSUMER, batch) == batch  # TestKafkaBroker's
