@@ -156,23 +156,12 @@ def report(traces, notify_rows, intake_rows, inbox, claimed) -> None:
     for row in notify_rows:  # the delivery whose notification.sent the bench counts: the first one acked
         if row["source"] not in first or row["outbox_insert"] < first[row["source"]]["outbox_insert"]:
             first[row["source"]] = row
-    steps: dict[str, list[float]] = {k: [] for k in (
-        "routed sent → notify consumer tx starts", "consumer tx start → delivery planned",
-        "planned → claimed (commit, NOTIFY, wake, housekeeping, claim)", "claimed → outcome tx starts (send)",
-        "outcome tx start → outbox insert", "outbox insert → relay sends (commit, NOTIFY, relay)",
-        "relay sends → acked and marked", "whole notify hop (routed → sent)")}
+    steps: dict[str, list[float]] = {name: [] for name, _ in (*NOTIFY_STEPS[1:], NOTIFY_STEPS[0])}
     for source, row in first.items():
-        t = by_source[source]
-        at = {k: float(row[k]) for k in ("tx_start", "planned", "outcome_tx", "outbox_insert", "acked")}
-        steps["routed sent → notify consumer tx starts"].append(at["tx_start"] - t.routed)
-        steps["consumer tx start → delivery planned"].append(at["planned"] - at["tx_start"])
-        if (claim := claimed.get(row["id"])) is not None:
-            steps["planned → claimed (commit, NOTIFY, wake, housekeeping, claim)"].append(claim - at["planned"])
-            steps["claimed → outcome tx starts (send)"].append(at["outcome_tx"] - claim)
-        steps["outcome tx start → outbox insert"].append(at["outbox_insert"] - at["outcome_tx"])
-        steps["outbox insert → relay sends (commit, NOTIFY, relay)"].append(t.notified - at["outbox_insert"])
-        steps["relay sends → acked and marked"].append(at["acked"] - t.notified)
-        steps["whole notify hop (routed → sent)"].append(t.notified - t.routed)
+        for (name, _), value in zip(NOTIFY_STEPS, notify_steps(by_source[source], row, claimed.get(row["id"])),
+                                    strict=True):
+            if value is not None:
+                steps[name].append(value)
     table("notify hop", steps)
     by_minute(first, by_source, claimed)
     intake: dict[str, list[float]] = {k: [] for k in (
@@ -202,14 +191,10 @@ def by_minute(first, by_source, claimed) -> None:
     minutes: dict[int, dict[str, list[float]]] = {}
     for source, row in first.items():
         t = by_source[source]
-        at = {k: float(row[k]) for k in ("tx_start", "planned", "outcome_tx", "outbox_insert", "acked")}
-        claim = claimed.get(row["id"], at["planned"])
         steps = minutes.setdefault(int((t.routed - origin) // 60), {k: [] for k in MINUTE_STEPS})
-        for name, value in zip(MINUTE_STEPS, (
-                t.notified - t.routed, at["tx_start"] - t.routed, at["planned"] - at["tx_start"], claim - at["planned"],
-                at["outcome_tx"] - claim, at["outbox_insert"] - at["outcome_tx"], t.notified - at["outbox_insert"],
-                at["acked"] - t.notified), strict=True):
-            steps[name].append(1000 * value)
+        for name, value in zip(MINUTE_STEPS, notify_steps(t, row, claimed.get(row["id"], float(row["planned"]))),
+                               strict=True):
+            steps[name].append(1000 * (value or 0.0))
     print("\nnotify hop by minute, ms: whole p50 / p90 / p99, then each step's p50 / p90")
     print("  min      n   " + "  ".join(f"{name:>13}" for name in MINUTE_STEPS[1:]))
     for minute, steps in sorted(minutes.items()):
@@ -222,7 +207,27 @@ def by_minute(first, by_source, claimed) -> None:
         print(f"  {minute:3d} {len(whole):6d}   {p50:6.0f} / {p90:6.0f} / {p99:6.0f}   " + "  ".join(cells))
 
 
-MINUTE_STEPS = ("whole", "to consumer", "to planned", "to claimed", "send", "to outbox", "to relay", "to ack")
+NOTIFY_STEPS = (
+    ("whole notify hop (routed → sent)", "whole"),
+    ("routed sent → notify consumer tx starts", "to consumer"),
+    ("consumer tx start → delivery planned", "to planned"),
+    ("planned → claimed (commit, NOTIFY, wake, housekeeping, claim)", "to claimed"),
+    ("claimed → outcome tx starts (send)", "send"),
+    ("outcome tx start → outbox insert", "to outbox"),
+    ("outbox insert → relay sends (commit, NOTIFY, relay)", "to relay"),
+    ("relay sends → acked and marked", "to ack"),
+)
+"""The notify hop's steps, as the whole run's table and the minute table name them."""
+MINUTE_STEPS = tuple(short for _, short in NOTIFY_STEPS)
+
+
+def notify_steps(t, row, claim: float | None) -> list[float | None]:
+    """Seconds each of ``NOTIFY_STEPS`` took for one delivery (``t`` its trace, ``row`` its moments); the two
+    around the claim are None when its claim was not logged."""
+    at = {k: float(row[k]) for k in ("tx_start", "planned", "outcome_tx", "outbox_insert", "acked")}
+    return [t.notified - t.routed, at["tx_start"] - t.routed, at["planned"] - at["tx_start"],
+            None if claim is None else claim - at["planned"], None if claim is None else at["outcome_tx"] - claim,
+            at["outbox_insert"] - at["outcome_tx"], t.notified - at["outbox_insert"], at["acked"] - t.notified]
 
 
 def main() -> None:
