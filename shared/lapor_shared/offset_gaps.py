@@ -35,14 +35,15 @@ from aiokafka import TopicPartition
 from lapor_shared import unreadable_records
 from lapor_shared.logging import get_logger
 from lapor_shared.retry import worth_logging
+from lapor_shared.settings import DeliverySettings
 
 __all__ = ["DEFAULT_WAIT_S", "PAUSE_S", "OffsetGaps"]
 
 log = get_logger(component="offset_gaps")
 
-DEFAULT_WAIT_S = 2.0
-"""How long a missing offset is waited for (``DeliverySettings.offset_gap_wait_ms`` for the services; readers
-of our own that have no settings use this)."""
+DEFAULT_WAIT_S: float = DeliverySettings.model_fields["offset_gap_wait_ms"].default / 1000
+"""How long a missing offset is waited for by readers of our own that have no settings: the services' default
+(``DeliverySettings.offset_gap_wait_ms``)."""
 PAUSE_S = 0.02
 """After holding records back at a gap: the missing record is being stored; the next fetch finds it."""
 MAX_GAPS_KEPT = 1000
@@ -106,7 +107,8 @@ class OffsetGaps:
         if nxt is None:
             nxt = await _committed(consumer, tp)  # where this consumer started reading the partition
         for index, record in enumerate(records):
-            if nxt is not None and record.offset > nxt and not await self._moved_on(consumer, tp, index, record) \
+            if nxt is not None and record.offset > nxt \
+                    and not ((tp, nxt) not in self._gap_since and await self._moved_on(consumer, tp, index, record)) \
                     and not self._settled(tp, nxt, record.offset):
                 expected[tp] = nxt
                 consumer.seek(tp, nxt)
@@ -124,8 +126,9 @@ class OffsetGaps:
 
     @staticmethod
     async def _moved_on(consumer: Any, tp: TopicPartition, index: int, record: Any) -> bool:
-        """At the batch's first record: the group committed past the offset expected (another member read the
-        partition after a rebalance), so there is nothing missing."""
+        """At the batch's first record, when a gap is first seen (not at each fetch while it is waited for): the
+        group committed past the offset expected (another member read the partition after a rebalance), so
+        there is nothing missing."""
         if index:
             return False
         committed = await _committed(consumer, tp)
