@@ -4,6 +4,8 @@ moment go into ONE transaction, with set-based statements, each update guarded b
 - **sent**: ``sent`` + ``notification.sent`` (+ the message itself, for the in-app inbox: its "send" is
   a row in this database, written in the same transaction, so it is there exactly once);
 - **retry**: ``pending`` again at ``next_attempt_at`` (exponential backoff, kept in the database);
+- **later**: not tried (no provider slot came free in time): ``pending`` again ``LATER_S`` on, the attempt
+  not counted;
 - **not applicable**: ``skipped`` (no address, e-mail preferred over SMS) or ``cancelled`` (contact erased);
 - **failed**: ``failed`` + ``notification.failed`` + a dead letter on ``lapor.deadletter``, both through
   the outbox.
@@ -49,6 +51,9 @@ T = TypeVar("T")
 MAX_BATCH = 256
 """Outcomes recorded in one transaction at most (the worker's slots bound them well below this anyway)."""
 
+LATER_S = 5.0
+"""How soon a delivery that found no free provider slot is due again."""
+
 FAILURE_TEXT = {
     "permanent_error": ("Pesan tidak dapat dikirim: penyedia menolaknya.",
                         "The message could not be sent: the provider refused it."),
@@ -71,7 +76,7 @@ class Skip:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What became of one send, to be recorded: ``status`` is sent, retry, failed, skipped or cancelled;
+    """What became of one send, to be recorded: ``status`` is sent, retry, later, failed, skipped or cancelled;
     ``code`` says why a delivery failed, ``detail`` is the error (or the reason it does not apply)."""
 
     row: asyncpg.Record
@@ -202,6 +207,9 @@ class Outcomes:
         if result.status == "retry":
             return repository.Outcome(row["notification_id"], row["lease_token"], "pending", result.detail,
                                       now + timedelta(seconds=self.retry_in_s(row)))
+        if result.status == "later":
+            return repository.Outcome(row["notification_id"], row["lease_token"], "pending", result.detail,
+                                      now + timedelta(seconds=LATER_S), attempt_counted=False)
         error = None if result.status == "sent" else result.detail
         return repository.Outcome(row["notification_id"], row["lease_token"], result.status, error)
 

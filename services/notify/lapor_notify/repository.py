@@ -264,6 +264,8 @@ class Outcome:
     status: str  # sent | pending (a retry at next_attempt_at) | failed | skipped | cancelled
     error: str | None = None
     next_attempt_at: datetime | None = None
+    attempt_counted: bool = True
+    """False for a delivery that was claimed but not tried (no provider slot): its claim's attempt is undone."""
 
 
 async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome], now: datetime) -> set[UUID]:
@@ -276,14 +278,16 @@ async def record_outcomes(conn: Conn, outcomes: Sequence[Outcome], now: datetime
         UPDATE notifications n
         SET status = t.status, lease_until = NULL, last_error = t.error, updated_at = $6,
             sent_at = CASE WHEN t.status = 'sent' THEN $6 ELSE n.sent_at END,
-            next_attempt_at = COALESCE(t.next_attempt_at, n.next_attempt_at)
-        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
-            AS t (notification_id, lease_token, status, error, next_attempt_at)
+            next_attempt_at = COALESCE(t.next_attempt_at, n.next_attempt_at),
+            attempts = n.attempts - CASE WHEN t.attempt_counted THEN 0 ELSE 1 END
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $7::bool[])
+            AS t (notification_id, lease_token, status, error, next_attempt_at, attempt_counted)
         WHERE n.notification_id = t.notification_id AND n.lease_token = t.lease_token AND n.status = 'sending'
         RETURNING n.notification_id
         """,
         [o.notification_id for o in outcomes], [o.lease_token for o in outcomes], [o.status for o in outcomes],
         [o.error for o in outcomes], [o.next_attempt_at for o in outcomes], now,
+        [o.attempt_counted for o in outcomes],
     )
     return {r["notification_id"] for r in rows}
 

@@ -21,7 +21,7 @@ import asyncpg
 
 from lapor_notify import recipients, reporter_key, repository
 from lapor_notify.channels.base import Channel, OutboundMessage, PermanentError
-from lapor_notify.outcomes import Outcomes, Result, Skip
+from lapor_notify.outcomes import LATER_S, Outcomes, Result, Skip
 from lapor_notify.settings import SendingSettings
 from lapor_shared.crypto import ContactCipher, ContactDecryptionError
 from lapor_shared.logging import get_logger, log_scope, redact_text
@@ -49,6 +49,7 @@ class Dispatcher:
         self.channels = dict(channels)
         self._cipher = cipher
         self._outcomes = outcomes
+        self._provider_slots: dict[str, asyncio.Semaphore] = {}
 
     async def deliver(self, row: asyncpg.Record, addresses: Addresses | None = None) -> None:
         """Send one claimed delivery and record what became of it, in the trace of the event that planned it."""
@@ -85,20 +86,40 @@ class Dispatcher:
         if getattr(channel, "in_outcome_transaction", False):  # the in-app inbox: written with the outcome
             await self._settle(Result(row, "sent", inbox=message))
             return
+        slots = self._slots_of(row["channel"])
+        try:
+            async with asyncio.timeout(self._s.provider_wait_limit_s):
+                await slots.acquire()
+        except TimeoutError:  # every slot of this provider busy all along: back, not counted as an attempt
+            await self._settle(Result(row, "later", "every provider slot busy"))
+            return
+        try:  # the slot is the provider's: free again once the send is over, before its outcome is recorded
+            result = await self._send(channel, message, row)
+        finally:
+            slots.release()
+        await self._settle(result)
+
+    async def _send(self, channel: Channel, message: OutboundMessage, row: asyncpg.Record) -> Result:
+        """Call the provider (within half the lease); what became of the send."""
         try:
             await asyncio.wait_for(channel.send(message), timeout=self._s.lease_s / 2)
         except asyncio.CancelledError:
             raise
         except PermanentError as exc:
-            await self._settle(Result(row, "failed", safe_error(exc, message), "permanent_error"))
+            return Result(row, "failed", safe_error(exc, message), "permanent_error")
         except Exception as exc:  # TransientError, a timeout, or a provider bug: try again later
             detail = safe_error(exc, message)
             if row["attempts"] >= self._s.max_attempts:
-                await self._settle(Result(row, "failed", detail, "too_many_attempts"))
-            else:
-                await self._settle(Result(row, "retry", detail))
-        else:
-            await self._settle(Result(row, "sent"))
+                return Result(row, "failed", detail, "too_many_attempts")
+            return Result(row, "retry", detail)
+        return Result(row, "sent")
+
+    def _slots_of(self, channel: str) -> asyncio.Semaphore:
+        """The sends ``channel``'s provider may have in flight from this replica (``provider_concurrency``)."""
+        slots = self._provider_slots.get(channel)
+        if slots is None:
+            slots = self._provider_slots[channel] = asyncio.Semaphore(self._s.provider_concurrency)
+        return slots
 
     async def _settle(self, result: Result) -> None:
         """Hand the outcome over to be recorded with the others that finished about now, and say what
@@ -115,6 +136,8 @@ class Dispatcher:
         elif result.status == "failed":
             if recorded:
                 log.error("delivery_failed", reason=result.code, error=result.detail)
+        elif result.status == "later":
+            log.info("delivery_waits_for_provider", retry_in_s=LATER_S)
         else:
             log.info("delivery_not_applicable", status=result.status, reason=result.detail)
 

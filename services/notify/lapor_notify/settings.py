@@ -70,8 +70,19 @@ class SendingSettings(BaseModel):
     poll_interval_s: float = 1.0
     housekeeping_interval_s: float = 1.0
     """Contact waits, digests and pruning are looked at no more often than this (by the service's clock)."""
-    concurrency: int = Field(default=64, ge=1)
-    """Deliveries in flight at once per replica; a slow provider holds at most these slots."""
+    concurrency: int = Field(default=256, ge=1)
+    """Deliveries in flight at once per replica, from their claim until their outcome is recorded (in-app
+    messages included). Outcomes that finish together are recorded together, so slots free together and
+    the next claim takes as many: with 64 the worker claimed in lock-step and held notify to about 150
+    complaints/s on a benchmark machine (issue 17, ``docs/performance.md``)."""
+    provider_concurrency: int = Field(default=64, ge=1)
+    """Sends in flight at once per replica to each outside provider (SMTP, the SMS gateway, webhooks): what
+    a slow provider holds, and the most connections it sees from a replica. A delivery waiting for one of
+    these slots waits at most ``provider_wait_s``."""
+    provider_wait_s: float = Field(default=30.0, gt=0)
+    """How long a claimed delivery waits for a provider slot before it goes back, due again a few seconds
+    later, its attempt not counted (it was not tried). At most a quarter of the lease
+    (``provider_wait_limit_s``), so a delivery is never taken back while it waits or sends."""
     lease_s: float = 120.0
     """How long a claimed delivery belongs to one worker; after that another may take it (and resend)."""
     max_attempts: int = Field(default=8, ge=1)
@@ -89,6 +100,12 @@ class SendingSettings(BaseModel):
     reporter_sms_with_email: bool = False
     """SMS a reporter who also left an e-mail address (False: SMS only when there is no e-mail,
     or when the complaint came in by SMS)."""
+
+    @property
+    def provider_wait_limit_s(self) -> float:
+        """``provider_wait_s``, never a quarter of the lease or more: with the send's timeout (half the
+        lease) a delivery's wait and send end while its lease still holds."""
+        return min(self.provider_wait_s, self.lease_s / 4)
 
 
 class NotifySettings(ServiceSettings):
