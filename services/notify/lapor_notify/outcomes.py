@@ -49,7 +49,7 @@ log = get_logger(component="notify.worker")
 T = TypeVar("T")
 
 MAX_BATCH = 256
-"""Outcomes recorded in one transaction at most (the worker's slots bound them well below this anyway)."""
+"""Outcomes recorded in one transaction at most (the worker's slots, ``concurrency``, bound them too)."""
 
 LATER_S = 5.0
 """How soon a delivery that found no free provider slot is due again."""
