@@ -9,7 +9,7 @@ recipients and the inbox follow, each under its own heading.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -230,6 +230,40 @@ async def reclaim_orphans(
     return [r["notification_id"] for r in rows]
 
 
+async def take_rate_slots(
+    conn: Conn, asks: Mapping[tuple[str, str], int], limits: Mapping[str, int], window_start: datetime,
+) -> dict[tuple[str, str], int]:
+    """Count a claim's sends in their recipients' hour windows, in one statement. ``asks`` holds, per
+    (recipient_ref, channel), how many sends the claim has for it, ``limits`` each channel's limit per hour.
+
+    A window takes all its asks when they fit, and a window not started yet up to the limit; each of those
+    is in the result with the sends counted. A window that cannot take all its asks counts nothing and is not
+    in the result: the caller takes its sends one by one (``take_rate_slot``). Every window of ``asks`` is
+    locked when this returns, taken in (recipient_ref, channel) order, so two claims never deadlock.
+    """
+    if not asks:
+        return {}
+    keys = sorted(asks)
+    rows = await conn.fetch(
+        """
+        INSERT INTO rate_windows AS w (recipient_ref, channel, window_start, sent)
+        SELECT a.recipient_ref, a.channel, $3, least(a.n, l.per_hour)
+        FROM unnest($1::text[], $2::text[], $4::int[]) WITH ORDINALITY AS a (recipient_ref, channel, n, position)
+        JOIN unnest($5::text[], $6::int[]) AS l (channel, per_hour) USING (channel)
+        ORDER BY a.position
+        ON CONFLICT (recipient_ref, channel, window_start)
+            DO UPDATE SET sent = w.sent + EXCLUDED.sent
+            WHERE w.sent + EXCLUDED.sent <= (SELECT l.per_hour FROM unnest($5::text[], $6::int[])
+                                              AS l (channel, per_hour) WHERE l.channel = w.channel)
+        RETURNING w.recipient_ref, w.channel
+        """,
+        [k[0] for k in keys], [k[1] for k in keys], window_start, [asks[k] for k in keys], list(limits),
+        list(limits.values()),
+    )
+    return {(r["recipient_ref"], r["channel"]): min(asks[(r["recipient_ref"], r["channel"])], limits[r["channel"]])
+            for r in rows}
+
+
 async def take_rate_slot(
     conn: Conn, *, recipient_ref: str, channel: str, window_start: datetime, limit: int
 ) -> bool:
@@ -246,13 +280,14 @@ async def take_rate_slot(
     return taken is not None
 
 
-async def defer(conn: Conn, notification_id: UUID, *, until: datetime, now: datetime) -> None:
-    """Give a claimed delivery back without counting the attempt (rate limit reached)."""
-    await conn.execute(
-        "UPDATE notifications SET status = 'pending', next_attempt_at = $2, attempts = attempts - 1,"
-        " lease_until = NULL, lease_token = NULL, updated_at = $3 WHERE notification_id = $1",
-        notification_id, until, now,
-    )
+async def defer(conn: Conn, notification_ids: Sequence[UUID], *, until: datetime, now: datetime) -> None:
+    """Give claimed deliveries back without counting the attempt (rate limit reached)."""
+    if notification_ids:
+        await conn.execute(
+            "UPDATE notifications SET status = 'pending', next_attempt_at = $2, attempts = attempts - 1,"
+            " lease_until = NULL, lease_token = NULL, updated_at = $3 WHERE notification_id = ANY($1::uuid[])",
+            list(notification_ids), until, now,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,3 +289,29 @@ async def test_a_run_of_contacts_is_kept_as_one_by_one_a_statement_per_run_of_di
     assert len(contacts) == 2 and all(c[4] is not None for c in contacts if c[0] == first.complaint_id)
     assert {d[2] for d in deliveries if d[1] == "email"} == {"pending", "waiting_contact"}  # the erased: never released
     assert [s.split()[0] for s in statements] == ["WITH", "NOTIFY", "WITH"]  # two segments, one wake
+
+
+async def test_a_claims_rate_slots_are_taken_in_one_statement(database_url, monkeypatch):
+    complaints = [accepted_envelope() for _ in range(3)]
+    fakes = {name: RecordingChannel(name) for name in ("inbox", "email")}
+    asked: list[dict[tuple[str, str], int]] = []
+    take_rate_slots = repository.take_rate_slots
+
+    async def counted(conn: Any, asks: Any, *args: Any) -> Any:
+        if asks:  # a claim of in-app messages only asks nothing (and sends no statement)
+            asked.append(dict(asks))
+        return await take_rate_slots(conn, asks, *args)
+
+    async def one_by_one(*_: Any, **__: Any) -> bool:
+        raise AssertionError("every window fits: no slot is taken one by one")
+
+    async with NotifyHarness(database_url, channels=fakes) as h:
+        for i, accepted in enumerate(complaints):
+            await h.publish(contact_shared(accepted, ReporterContact(email=f"warga{i}@example.org")))
+            await h.publish(accepted)
+        monkeypatch.setattr(repository, "take_rate_slots", counted)
+        monkeypatch.setattr(repository, "take_rate_slot", one_by_one)
+        await h.deliver()
+
+    assert len(fakes["email"].sent) == 3 and len(fakes["inbox"].sent) == 3
+    assert len(asked) == 1 and sorted(asked[0].values()) == [1, 1, 1], "three windows, one statement"

@@ -182,18 +182,18 @@ async def test_two_replicas_claiming_for_the_same_two_recipients_in_opposite_ord
             # by due time: a, b (the first replica's claim), then b, a (the second's)
             for i, ref in enumerate(("agency:a", "agency:b", "agency:b", "agency:a")):
                 await repository.record(conn, officer_delivery(ref, t0 + timedelta(seconds=i)))
-        gate, take = Gate(), repository.take_rate_slot
+        gate, take = Gate(), repository.take_rate_slots
         calls = 0
 
-        async def first_call_paused(*args: Any, **kwargs: Any) -> bool:
+        async def first_call_paused(*args: Any, **kwargs: Any) -> dict[tuple[str, str], int]:
             nonlocal calls
             calls += 1
             return await (gate.after(take) if calls == 1 else take)(*args, **kwargs)
 
-        monkeypatch.setattr(repository, "take_rate_slot", first_call_paused)
-        first = asyncio.create_task(one.worker.tick())  # holds agency:a's window, paused before agency:b's
+        monkeypatch.setattr(repository, "take_rate_slots", first_call_paused)
+        first = asyncio.create_task(one.worker.tick())  # holds both windows, paused before its commit
         await asyncio.wait_for(gate.reached.wait(), 10)
-        second = asyncio.create_task(two.worker.tick())  # claims the other two rows, takes their windows
+        second = asyncio.create_task(two.worker.tick())  # claims the other two rows (b, a), waits for the windows
         await asyncio.sleep(0.3)
         gate.opened.set()
         claimed = await asyncio.wait_for(asyncio.gather(first, second), 20)
@@ -204,6 +204,28 @@ async def test_two_replicas_claiming_for_the_same_two_recipients_in_opposite_ord
     assert claimed == [2, 2]
     assert len(first_mail.sent) + len(second_mail.sent) == 4
     assert windows == {"agency:a": 2, "agency:b": 2}
+
+
+async def test_a_window_that_cannot_take_all_of_a_claims_sends_at_once_takes_them_one_by_one(database_url):
+    clock = ManualClock(datetime(2026, 3, 2, 3, 10, tzinfo=UTC))
+    window, t0 = datetime(2026, 3, 2, 3, tzinfo=UTC), clock.now() - timedelta(minutes=5)
+    mail = RecordingChannel("email")
+    async with NotifyHarness(database_url, channels={"email": mail}, clock=clock,
+                             sending={"rate_limits_per_hour": {"email": 10}}) as h:
+        for ref in ("agency:a", "agency:b"):
+            await h.add_recipient(ref, email=f"{ref[7:]}@instansi.example")
+        async with h.pool.acquire() as conn:
+            await conn.execute("INSERT INTO rate_windows VALUES ('agency:a', 'email', $1, 9)", window)
+            for i, ref in enumerate(("agency:a", "agency:b", "agency:a", "agency:b")):
+                await repository.record(conn, officer_delivery(ref, t0 + timedelta(seconds=i)))
+        await h.deliver()
+        windows = {r["recipient_ref"]: r["sent"] for r in await h.pool.fetch("SELECT * FROM rate_windows")}
+        [waiting] = await h.deliveries(status="pending")
+
+    assert sorted(m.to for m in mail.sent) == ["a@instansi.example", "b@instansi.example", "b@instansi.example"]
+    assert windows == {"agency:a": 10, "agency:b": 2}
+    assert (waiting["recipient_ref"], waiting["attempts"]) == ("agency:a", 0), "the later one waits, uncounted"
+    assert waiting["next_attempt_at"] == window + timedelta(hours=1)
 
 
 async def test_a_rate_slot_taken_by_another_replica_in_flight_is_counted_before_the_limit_is_checked(database_url):
