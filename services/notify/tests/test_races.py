@@ -167,7 +167,7 @@ def officer_delivery(recipient_ref: str, due: datetime, channel: str = "email") 
     )
 
 
-async def test_two_replicas_claiming_for_the_same_two_recipients_in_opposite_order_never_deadlock(
+async def test_two_replicas_claiming_for_the_same_two_recipients_at_once_count_each_send_once_and_never_deadlock(
     database_url, monkeypatch
 ):
     clock = ManualClock(datetime(2026, 3, 2, 3, 10, tzinfo=UTC))
