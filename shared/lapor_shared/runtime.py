@@ -239,8 +239,13 @@ class Runtime(Generic[SettingsT]):
         subscriber = self.broker.subscriber(*topics, **options)
         self.pace.track(subscriber, tempo)
 
+        context = self.broker.context
+
         @subscriber  # type: ignore[untyped-decorator]  # FastStream's is untyped
-        async def deliver(body: Any, msg: KafkaMessage) -> None:
+        async def deliver(body: Any) -> None:
+            # the message from the context, not a ``msg: KafkaMessage`` parameter: FastStream's dependency
+            # injection resolves a Context parameter in a worker thread, a thread hop per batch (issue 17)
+            msg: KafkaMessage = context.get_local("message")
             self.pace.read(subscriber)
             try:
                 finished = await consumer.handle(msg)
