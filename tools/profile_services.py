@@ -1,4 +1,5 @@
-"""Where the time goes: every service sampled with py-spy while ``make bench`` drives it at maximum load.
+"""Where the time goes: every service sampled with py-spy while ``make bench`` drives it at maximum load
+(or, with ``--phase half``, at a paced half load).
 
 ``make profile`` (issue 17) runs the benchmark (``tools.bench``, a short half-load phase), and when its
 maximum-load phase starts, records each service of *that* run (the benchmark's own child processes, never
@@ -10,7 +11,7 @@ another platform on the machine) with py-spy for ``--seconds``. It writes to ``r
   kind of work, and the functions of our own code that hold the most samples.
 
 The kinds, read from each sample's stack (the first that matches wins): *waiting* (the event loop asleep in
-``select``), *PostgreSQL* (asyncpg: statements, transactions, the pool), *Kafka fetch* (aiokafka's fetcher),
+``select``, or in uvloop's C loop), *PostgreSQL* (asyncpg: statements, transactions, the pool), *Kafka fetch* (aiokafka's fetcher),
 *Kafka produce* (aiokafka's producer), *Kafka other* (metadata, group membership), *logging* (structlog),
 *validation* (pydantic), *other*. py-spy counts a sample whenever the process is on the CPU or in a system
 call, so *waiting* is the event loop's idle share and the rest is work. Shares are comparable between runs
@@ -41,7 +42,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("logging", re.compile(r"structlog/")),
     ("validation", re.compile(r"pydantic/|pydantic_core")),
 )
-WAITING = re.compile(r"Selector\.select \(selectors\.py")
+WAITING = re.compile(r"Selector\.select \(selectors\.py|^Runner\.run \(asyncio/runners\.py")
+"""The event loop asleep: in ``select`` (asyncio's loop), or in uvloop's C loop, where py-spy's innermost Python
+frame is ``Runner.run`` (which then also holds what uvloop does in C: its socket reads and writes)."""
 OWN_CODE = re.compile(r"^(?P<function>.*) \((?P<module>lapor_\w+/[\w/]+\.py)(?::\d+)?\)$")
 
 
@@ -112,7 +115,7 @@ def _wait_for_phase(bench: subprocess.Popen[str], marker: str, timeout_s: float)
             return
         if time.monotonic() > deadline:
             break
-    raise SystemExit("✗ fase max tidak dimulai / the benchmark's max phase never started")
+    raise SystemExit(f"✗ {marker} tidak dimulai / the benchmark's phase never started")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--complaints", type=int, default=4000, help="complaints in the benchmark's max phase")
     p.add_argument("--seconds", type=int, default=30, help="how long each service is sampled")
     p.add_argument("--rate", type=int, default=100, help="samples per second")
+    p.add_argument("--phase", choices=("max", "half"), default="max",
+                   help="sample at maximum load, or in the paced half-load phase (at --half-rate)")
+    p.add_argument("--half-rate", type=float, default=80.0, help="complaints/s of the half phase (--phase half)")
     p.add_argument("--out", type=Path, default=ROOT / "results")
     args = p.parse_args(argv)
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -128,12 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    half = ["--half-rate", str(args.half_rate), "--half-seconds", str(args.seconds + 10), "--light-seconds", "0"]
     bench = subprocess.Popen(
-        [sys.executable, "-m", "tools.bench", "--complaints", str(args.complaints), "--half-seconds", "3",
-         "--out", str(args.out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "tools.bench", "--complaints", str(args.complaints),
+         *(half if args.phase == "half" else ["--half-seconds", "3"]), "--out", str(args.out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        _wait_for_phase(bench, "fase max", timeout_s=900)
+        _wait_for_phase(bench, f"fase {args.phase}", timeout_s=900)
         time.sleep(3)  # past the first batches: the steady state
         pids = _services_of(psutil.Process(bench.pid))
         print(f"• merekam / sampling {', '.join(f'{s} ({p})' for s, p in pids.items())} for {args.seconds} s",

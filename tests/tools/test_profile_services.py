@@ -27,6 +27,13 @@ def test_a_sample_asleep_in_select_is_waiting_and_one_in_asyncpg_is_postgresql_w
     assert [kind_of(s) for s in stacks] == ["waiting", "PostgreSQL", "Kafka fetch", "validation", "other"]
 
 
+def test_a_sample_in_uvloops_c_loop_is_waiting_but_one_that_runs_our_code_from_it_is_not():
+    runner = "<module> (lapor_intake/__main__.py:13);run (asyncio/runners.py:190);Runner.run (asyncio/runners.py:118)"
+    working = f"{runner};accept_submission (lapor_intake/service.py:93);uuid4 (uuid.py:723)"
+
+    assert [kind_of(s.split(";")) for s in (runner, working)] == ["waiting", "other"]
+
+
 def test_the_summary_counts_every_sample_once_and_names_our_functions_inclusively():
     total, kinds, own = summarise(SAMPLES)
 
