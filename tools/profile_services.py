@@ -11,11 +11,11 @@ another platform on the machine) with py-spy for ``--seconds``. It writes to ``r
   kind of work, and the functions of our own code that hold the most samples.
 
 The kinds, read from each sample's stack (the first that matches wins): *waiting* (the event loop asleep in
-``select``, or in uvloop's C loop), *PostgreSQL* (asyncpg: statements, transactions, the pool), *Kafka fetch* (aiokafka's fetcher),
-*Kafka produce* (aiokafka's producer), *Kafka other* (metadata, group membership), *logging* (structlog),
-*validation* (pydantic), *other*. py-spy counts a sample whenever the process is on the CPU or in a system
-call, so *waiting* is the event loop's idle share and the rest is work. Shares are comparable between runs
-on a busy machine; seconds are not.
+``select``, or in uvloop's C loop), *PostgreSQL* (asyncpg: statements, transactions, the pool), *Kafka fetch*
+(aiokafka's fetcher), *Kafka produce* (aiokafka's producer), *Kafka other* (metadata, group membership),
+*logging* (structlog), *validation* (pydantic), *other*. py-spy counts a sample whenever the process is on the
+CPU or in a system call, so *waiting* is the event loop's idle share and the rest is work. Shares are
+comparable between runs on a busy machine; seconds are not.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ finds no free slot in time goes back untried, its attempt not counted."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.factories import accepted_envelope, contact_shared
 
 from .harness import NotifyHarness, RecordingChannel
+from .test_worker_rounds import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -46,13 +46,6 @@ class GatedChannel(RecordingChannel):
             self.in_flight -= 1
 
 
-async def until(condition: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def file_complaints(h: NotifyHarness, count: int) -> None:
     """``count`` complaints, each reporter with an e-mail address: an inbox and an e-mail message each."""
     for i in range(count):
@@ -66,12 +59,12 @@ async def test_a_slow_provider_gets_at_most_its_slots_and_holds_back_no_in_app_m
     sending = {**RUNNING, "concurrency": 16, "provider_concurrency": 2}
     async with NotifyHarness(database_url, channels={"inbox": inbox, "email": email}, sending=sending) as h:
         await file_complaints(h, 5)
-        await until(lambda: len(inbox.sent) == 5 and email.in_flight == 2)
+        await until(lambda: len(inbox.sent) == 5 and email.in_flight == 2, timeout_s=10)
         await asyncio.sleep(0.2)  # a third e-mail would be on its way by now
         assert email.most_in_flight == 2, "two provider slots: never more than two e-mails at once"
         assert h.worker.sent == 5, "every in-app message recorded while the e-mails wait"
         email.open.set()
-        await until(lambda: h.worker.sent == 10)
+        await until(lambda: h.worker.sent == 10, timeout_s=10)
     assert sorted(m.to for m in email.sent) == sorted(f"warga{i}@example.org" for i in range(5))
     assert email.most_in_flight == 2
 
@@ -82,7 +75,7 @@ async def test_a_delivery_that_finds_no_free_provider_slot_in_time_goes_back_unt
     async with NotifyHarness(database_url, channels={"inbox": RecordingChannel("inbox"), "email": email},
                              sending=sending) as h:
         await file_complaints(h, 2)
-        await until(lambda: email.in_flight == 1)
+        await until(lambda: email.in_flight == 1, timeout_s=10)
         waited: list[dict[str, Any]] = []
 
         async def one_went_back() -> None:
