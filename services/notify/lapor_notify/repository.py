@@ -246,15 +246,15 @@ async def take_rate_slots(
     keys = sorted(asks)
     rows = await conn.fetch(
         """
+        WITH l AS (SELECT * FROM unnest($5::text[], $6::int[]) AS l (channel, per_hour))
         INSERT INTO rate_windows AS w (recipient_ref, channel, window_start, sent)
         SELECT a.recipient_ref, a.channel, $3, least(a.n, l.per_hour)
         FROM unnest($1::text[], $2::text[], $4::int[]) WITH ORDINALITY AS a (recipient_ref, channel, n, position)
-        JOIN unnest($5::text[], $6::int[]) AS l (channel, per_hour) USING (channel)
+        JOIN l USING (channel)
         ORDER BY a.position
         ON CONFLICT (recipient_ref, channel, window_start)
             DO UPDATE SET sent = w.sent + EXCLUDED.sent
-            WHERE w.sent + EXCLUDED.sent <= (SELECT l.per_hour FROM unnest($5::text[], $6::int[])
-                                              AS l (channel, per_hour) WHERE l.channel = w.channel)
+            WHERE w.sent + EXCLUDED.sent <= (SELECT l.per_hour FROM l WHERE l.channel = w.channel)
         RETURNING w.recipient_ref, w.channel
         """,
         [k[0] for k in keys], [k[1] for k in keys], window_start, [asks[k] for k in keys], list(limits),

@@ -119,7 +119,10 @@ class ServiceHarness:
         self._broker: KafkaBroker | None = None
 
     def _recorder(self) -> Callable[..., Any]:
-        async def record(body: bytes, msg: KafkaMessage) -> None:
+        context = self.runtime.broker.context
+
+        async def record(body: bytes) -> None:
+            msg: KafkaMessage = context.get_local("message")  # as the runtime's handler: no thread hop
             raw = msg.raw_message
             assert not isinstance(raw, tuple), "a batch subscriber"
             self.published.append(Published(raw.topic, body, {k: str(v) for k, v in (msg.headers or {}).items()},
