@@ -113,11 +113,13 @@ _RECORD_MANY = f"""
 WITH new AS (
     INSERT INTO notifications (notification_id, source_event_id, source_event_type, correlation_id,
         complaint_id, tracking_number, jurisdiction_code, recipient_kind, recipient_ref, channel, template,
-        languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at, traceparent)
+        languages, subject, body, sms_text, data, status, next_attempt_at, created_at, updated_at, traceparent,
+        attempts, sent_at)
     SELECT t.notification_id, t.source_event_id, t.source_event_type, t.correlation_id, t.complaint_id,
         t.tracking_number, t.jurisdiction_code, t.recipient_kind, t.recipient_ref, t.channel, t.template,
         ARRAY(SELECT jsonb_array_elements_text(t.languages::jsonb)), t.subject, t.body, t.sms_text,
-        t.data::jsonb, t.status, t.due_at, t.created_at, t.created_at, t.traceparent
+        t.data::jsonb, t.status, t.due_at, t.created_at, t.created_at, t.traceparent,
+        (t.status = 'sent')::int, CASE WHEN t.status = 'sent' THEN t.created_at END
     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
                 $16::text[], $17::text[], $18::timestamptz[], $19::timestamptz[], $20::text[]) WITH ORDINALITY
@@ -126,9 +128,10 @@ WITH new AS (
               sms_text, data, status, due_at, created_at, traceparent, position)
     ORDER BY t.position
     ON CONFLICT (source_event_id, recipient_ref, channel) DO NOTHING
-    RETURNING notification_id
+    RETURNING notification_id, status
 ), woke AS (
-    SELECT pg_notify('{WAKE_CHANNEL}', '') FROM (SELECT 1 FROM new LIMIT 1) AS one WHERE $21::boolean
+    SELECT pg_notify('{WAKE_CHANNEL}', '') FROM (SELECT 1 FROM new WHERE status = 'pending' LIMIT 1) AS one
+    WHERE $21::boolean
 )
 SELECT array(SELECT notification_id FROM new) AS recorded, (SELECT count(*) FROM woke) AS woke
 """
@@ -137,7 +140,8 @@ SELECT array(SELECT notification_id FROM new) AS recorded, (SELECT count(*) FROM
 async def record_many(conn: Conn, deliveries: Sequence[NewDelivery], *, wake: bool = True) -> list[UUID]:
     """Record deliveries in one statement; the ids of those recorded now (an (event, recipient, channel)
     recorded before is left as it was). ``wake``: the workers hear of them at commit (``wake_workers``),
-    in the same statement.
+    in the same statement, when one recorded is due now (``pending``): not for an in-app message written
+    at once (``in_app``), nor for one that waits for a contact or a digest (housekeeping's, in time).
 
     Each is stored with its event's trace (``traceparent``, else the current one), so the worker that sends
     it continues the same trace.

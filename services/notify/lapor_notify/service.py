@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from lapor_notify import plan, recipients, reporter_key, repository
+from lapor_notify import in_app, plan, recipients, reporter_key, repository
 from lapor_notify.digest import period_end
 from lapor_notify.rendering import Rendered, render
 from lapor_notify.settings import NotifySettings
@@ -52,10 +52,11 @@ class Notifier:
         await self._record(txs[0].conn, with_events(txs))
 
     async def _record(self, conn: Conn, events: list[tuple[Tx, Envelope[Any]]]) -> None:
-        """Remember what later messages need and record the deliveries the events cause, in four statements
+        """Remember what later messages need and record the deliveries the events cause, in five statements
         whatever their number: the complaints read, the changed ones saved, the agencies' addresses read,
-        the deliveries recorded (``repository.record_many``, which wakes the workers at commit). Each event
-        is planned against the complaint as the events before it in the run left it, as one by one."""
+        the deliveries recorded (``repository.record_many``, which wakes the workers at commit when it left
+        them any) and the in-app messages written at once (``in_app``). Each event is planned against the
+        complaint as the events before it in the run left it, as one by one."""
         for tx, envelope in events:
             if envelope.complaint_id is None:
                 with tx.scope():
@@ -88,6 +89,8 @@ class Notifier:
                 deliveries += [(tx, p, d) for d in self._deliveries(envelope, p, known[envelope.complaint_id][1],
                                                                      recipient)]
         recorded = set(await repository.record_many(conn, [d for _, _, d in deliveries]))
+        await in_app.write(conn, [(tx, d) for tx, _, d in deliveries
+                                  if d.status == "sent" and d.notification_id in recorded], self.clock.now())
         by_event: dict[int, tuple[Tx, list[tuple[plan.Planned, repository.NewDelivery]]]] = {}
         for tx, p, delivery in deliveries:
             if delivery.notification_id in recorded:
@@ -145,6 +148,8 @@ class Notifier:
                 message = Rendered(reporter_key.without(message.subject), reporter_key.without(message.body),
                                    reporter_key.without(message.sms))
             data = plan.webhook_data(p.facts) if channel == "webhook" else {}
+            if in_app.written_at_once(channel, status, enabled=s.inbox_at_once):
+                status = "sent"  # written by ``_record`` in this transaction, with its notification.sent
             deliveries.append(repository.NewDelivery(
                 notification_id=uuid4(), source_event_id=envelope.event_id, source_event_type=envelope.event_type,
                 correlation_id=envelope.correlation_id, complaint_id=envelope.complaint_id,

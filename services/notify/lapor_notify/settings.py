@@ -100,6 +100,11 @@ class SendingSettings(BaseModel):
     reporter_sms_with_email: bool = False
     """SMS a reporter who also left an e-mail address (False: SMS only when there is no e-mail,
     or when the complaint came in by SMS)."""
+    inbox_at_once: bool = True
+    """Write an in-app inbox message in the transaction that records it (with its ``sent`` status and its
+    ``notification.sent``), as the consumer handles the event: the inbox is a table of this database, so its
+    "send" needs no claim, no lease and no outcome of its own. False: the delivery worker claims and writes
+    it like any other delivery (two transactions more per message, and the wait for a claim; issue 17)."""
 
     @property
     def provider_wait_limit_s(self) -> float:

@@ -54,9 +54,11 @@ def permanent(reason: str = "address refused") -> PermanentError:
 
 # --- notify on the in-memory broker ---------------------------------------------------------------
 
-DEFAULT_TEST_SENDING = {"autostart": False, "backoff_initial_s": 30.0, "max_attempts": 4, "contact_wait_s": 600.0}
+DEFAULT_TEST_SENDING = {"autostart": False, "backoff_initial_s": 30.0, "max_attempts": 4, "contact_wait_s": 600.0,
+                        "inbox_at_once": False}
 """The worker does not run by itself (a test sends with ``deliver``); retries and contact waits are long
-enough that only a test's clock brings them about."""
+enough that only a test's clock brings them about. The worker's tests use the in-app inbox as their
+simplest channel, so here the worker writes it; ``test_in_app.py`` tests it written at once (the default)."""
 
 
 class NotifyHarness(ServiceHarness):

@@ -75,7 +75,7 @@ async def test_the_worker_started_with_the_service_delivers_without_being_asked(
 async def test_two_workers_on_one_database_never_send_a_delivery_twice(database_url):
     shared = RecordingChannel("inbox", delay_s=0.005)  # slow enough for the two workers to overlap
     settings = NotifySettings(database_url=database_url, recipients_file="",
-                              sending=SendingSettings(autostart=False, concurrency=8))
+                              sending=SendingSettings(autostart=False, concurrency=8, inbox_at_once=False))
     first = build(settings, channels={"inbox": shared})
     second = build(settings, channels={"inbox": shared})
     complaints = [accepted_envelope() for _ in range(40)]

@@ -17,14 +17,18 @@ from .harness import NotifyHarness
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
-async def test_the_inbox_shows_no_contact_key_or_free_text_reason_and_a_rahasia_one_answers_as_unknown(database_url):
+@pytest.mark.parametrize("at_once", [True, False], ids=["written-at-once", "by-the-worker"])
+async def test_the_inbox_shows_no_contact_key_or_free_text_reason_and_a_rahasia_one_answers_as_unknown(
+    database_url, at_once,
+):
     accepted = accepted_envelope(complaint_accepted(title="Lampu jalan mati di Jl. Kartini"))
     held = envelope(ComplaintHeld(reason=reason(message_id="Menunggu klarifikasi Pak Darto di RT 05."),
                                   by="admin:pusat-1"), producer="followup", caused_by=accepted)
     rahasia = accepted_envelope(complaint_accepted(confidential=True, title="Pungli di kantor kelurahan"))
     responded = envelope(ComplaintResponded(agency_id="umum.18.71", text="Petugas sudah diperiksa."),
                          producer="followup", caused_by=rahasia)
-    async with NotifyHarness(database_url, smtp={"provider": "disabled"}, sms={"provider": "disabled"}) as h:
+    async with NotifyHarness(database_url, smtp={"provider": "disabled"}, sms={"provider": "disabled"},
+                             sending={"inbox_at_once": at_once}) as h:
         await h.publish(contact_shared(accepted, ReporterContact(name="Budi", email="budi@example.org"),
                                        reporter_key="AB12-CD34-EF56-GH78"))
         await h.publish(contact_shared(rahasia, ReporterContact(name="Wati", email="wati@example.org")))

@@ -62,9 +62,10 @@ async def test_p19_officers_get_no_rahasia_content_and_a_sibling_agency_gets_not
     assert [s for s in ("Penanda6620", "Penanda6621", "Penanda6622", "Penanda6623") if s in officer_text] == []
 
 
-async def test_p28_the_notification_events_carry_ids_channel_template_and_codes_never_content(database_url):
+@pytest.mark.parametrize("at_once", [True, False], ids=["inbox-written-at-once", "inbox-by-the-worker"])
+async def test_p28_the_notification_events_carry_ids_channel_template_and_codes_never_content(database_url, at_once):
     routed = routed_envelope(complaint_routed(confidential=True, title=TITLE, description=TEXTS[0]))
-    async with NotifyHarness(database_url, channels=channels()) as h:
+    async with NotifyHarness(database_url, channels=channels(), sending={"inbox_at_once": at_once}) as h:
         await h.add_recipient("agency:umum.18.71", email="umum.18.71@instansi.example")
         await h.publish(routed)
         await h.deliver()
