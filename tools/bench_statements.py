@@ -40,9 +40,11 @@ FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND r.rolname = ANY($1::text[])
 GROUP BY 1, 2
 """
+COSTLIEST = 12
 _COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
 _COMMONEST = """
-SELECT r.rolname AS service, s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query
+SELECT r.rolname AS service, s.calls, s.total_exec_time AS ms,
+       left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query
 FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.toplevel
   AND r.rolname = ANY($1::text[])
@@ -132,6 +134,8 @@ async def measure(args: argparse.Namespace, infra: Infrastructure, work: Path) -
                                         if records[k] != records_before.get(k, 0)},
         "commonest": {name: [{"per_complaint": r["calls"] / n, "query": r["query"]}
                              for r in commonest if r["service"] == name][:20] for name in SERVICES},
+        "costliest": [{"service": r["service"], "per_complaint": r["calls"] / n, "ms_per_complaint": r["ms"] / n,
+                       "query": r["query"]} for r in sorted(commonest, key=lambda r: -r["ms"])[:COSTLIEST]],
     }
 
 
@@ -144,6 +148,9 @@ def print_table(result: dict[str, Any]) -> None:
         total.update({k: v for k, v in figures.items()})
     print(f"{'all':10} {total['statements']:10.1f} {total['nested']:7.1f} {total['ms']:8.2f}")
     print(f"transactions committed: {result['commits_per_complaint']:.1f}")
+    print(f"the {COSTLIEST} statements that took the most time, per complaint (ms, calls):")
+    for row in result["costliest"]:
+        print(f"  {row['ms_per_complaint']:6.2f} {row['per_complaint']:5.2f}  {row['service']:9} {row['query'][:80]}")
     records = result["kafka_records_per_complaint"]
     print(f"Kafka records written: {sum(records.values()):.1f} ("
           + ", ".join(f"{k} {v:.1f}" for k, v in records.items()) + ")")
