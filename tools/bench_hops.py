@@ -6,7 +6,9 @@ platform at one paced rate, then lays the moments each step leaves behind side b
 - Kafka record timestamps (set when a producer takes the record: for an outbox row, when the relay sends it);
 - the consumer's inbox row (``processed_at`` = ``now()``, the start of the consumer's transaction);
 - notify's delivery row (``created_at`` = the handler's clock, ``sent_at`` = the start of the outcome's
-  transaction) and, from notify's DEBUG log, when the worker claimed it (``deliveries_claimed``);
+  transaction) and, from notify's DEBUG log, when the worker claimed it (``deliveries_claimed``). An in-app
+  message written at once (``LAPOR_SENDING__INBOX_AT_ONCE``, the default) has no claim: its ``sent_at`` is
+  its ``created_at``, and the two steps around a claim are left out of the table;
 - the outbox row (``created_at`` = ``clock_timestamp()`` at the insert, ``published_at`` after the ack).
 
 Every clock is this machine's, so the differences are the steps' own. The table prints the p50 and p90
