@@ -20,16 +20,15 @@ from datetime import datetime
 
 from lapor_notify import repository
 from lapor_notify.channels.base import OutboundMessage
+from lapor_notify.channels.inbox import InboxChannel
 from lapor_shared.db import Conn
 from lapor_shared.events.notifications import NotificationSent
 from lapor_shared.tx import Tx
 
-CHANNEL = "inbox"
-
 
 def written_at_once(channel: str, status: str, *, enabled: bool) -> bool:
     """Whether a delivery due now on ``channel`` is written by the consumer (True) or left to the worker."""
-    return enabled and channel == CHANNEL and status == "pending"
+    return enabled and channel == InboxChannel.name and status == "pending"
 
 
 async def write(conn: Conn, deliveries: Sequence[tuple[Tx, repository.NewDelivery]],

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from uuid import uuid4
 
 import asyncpg
 import pytest
 
-from lapor_notify import claiming, repository
+from lapor_notify import repository
 from lapor_shared.events.values import ReporterContact
 from lapor_shared.testing.factories import (
     accepted_envelope,
@@ -22,6 +21,7 @@ from lapor_shared.testing.factories import (
 )
 
 from .harness import NotifyHarness
+from .test_inbox_with_outcome import claim_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -34,15 +34,9 @@ def at_once_harness(database_url: str, **settings: object) -> NotifyHarness:
                          **{"smtp": {"provider": "disabled"}, "sms": {"provider": "disabled"}, **settings})
 
 
-async def inbox_rows(h: NotifyHarness) -> list[dict]:
+async def inbox_messages(h: NotifyHarness) -> list[dict]:
     return [dict(r) for r in await h.pool.fetch(
         "SELECT delivery_id, template, recipient_kind, subject, body FROM inbox_messages ORDER BY created_at")]
-
-
-async def claimable(h: NotifyHarness) -> list:
-    claim = await claiming.claim(h.pool, now=h.clock.now(), sending=h.settings.sending, limit=10, token=uuid4(),
-                                 worker_key=1)
-    return claim.rows
 
 
 async def test_an_events_in_app_messages_are_sent_with_their_events_as_the_consumer_records_them(database_url):
@@ -51,8 +45,8 @@ async def test_an_events_in_app_messages_are_sent_with_their_events_as_the_consu
         await h.publish(routed)
         await h.settle()  # the consumer and the outbox relay; no worker round
         sent = await h.deliveries(channel="inbox")
-        rows = await inbox_rows(h)
-        left = await claimable(h)
+        rows = await inbox_messages(h)
+        left = await claim_all(h)
 
     assert {(d["recipient_kind"], d["status"], d["attempts"]) for d in sent} == {("reporter", "sent", 1),
                                                                                 ("officer", "sent", 1)}
@@ -72,7 +66,7 @@ async def test_a_redelivered_event_writes_no_message_and_no_event_twice(database
         for _ in range(3):
             await h.publish(accepted)
         await h.settle()
-        rows = await inbox_rows(h)
+        rows = await inbox_messages(h)
 
     assert [r["template"] for r in rows] == ["complaint_accepted.reporter"]
     assert len(h.events) == 1
@@ -86,7 +80,7 @@ async def test_the_in_app_message_withholds_rahasia_content_and_the_reporters_ke
                                        reporter_key="AB12-CD34-EF56-GH78"))
         await h.publish(accepted)
         await h.settle()
-        rows = await inbox_rows(h)
+        rows = await inbox_messages(h)
         stored = await h.deliveries(channel="inbox")
 
     text = json.dumps([rows, stored, h.events], default=str, ensure_ascii=False)
