@@ -15,14 +15,15 @@ and the reporter's key from the inbox is the consumer's (``Notifier._deliveries`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
 from lapor_notify import repository
 from lapor_notify.channels.base import OutboundMessage
 from lapor_notify.channels.inbox import InboxChannel
+from lapor_notify.outcomes import delivery_event
 from lapor_shared.db import Conn
-from lapor_shared.events.notifications import NotificationSent
 from lapor_shared.tx import Tx
 
 
@@ -41,14 +42,7 @@ async def write(conn: Conn, deliveries: Sequence[tuple[Tx, repository.NewDeliver
     await repository.put_many_in_inbox(conn, [_message(d) for _, d in deliveries])
     for tx, d in deliveries:
         with tx.scope():  # the event's trace and log context, as the worker's send would continue them
-            await tx.add(tx.envelope(
-                NotificationSent(notification_id=d.notification_id, source_event_id=d.source_event_id,
-                                 recipient_kind=d.recipient_kind, recipient_ref=d.recipient_ref, channel=d.channel,
-                                 template=d.template),
-                caused_by=None, complaint_id=d.complaint_id, tracking_number=d.tracking_number,
-                jurisdiction_code=d.jurisdiction_code, occurred_at=now, correlation_id=d.correlation_id,
-                causation_id=d.source_event_id,
-            ))
+            await tx.add(delivery_event(tx, {f.name: getattr(d, f.name) for f in dataclasses.fields(d)}, now))
 
 
 def _message(d: repository.NewDelivery) -> OutboundMessage:

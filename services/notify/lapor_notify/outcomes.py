@@ -22,9 +22,9 @@ lasts (``recorded``), without sending again: one bad outcome never holds back th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -64,6 +64,21 @@ FAILURE_TEXT = {
     "channel_unavailable": ("Saluran pengiriman ini tidak diaktifkan.",
                             "This delivery channel is not enabled."),
 }
+
+
+def delivery_event(tx: Tx, delivery: Mapping[str, Any] | asyncpg.Record, occurred_at: datetime,
+                   failed: dict[str, Any] | None = None) -> Envelope[Any]:
+    """``notification.sent`` about a delivery (a row of ``notifications``, or its fields), or with ``failed``
+    (attempts and reason) ``notification.failed``: the complaint's ids, the story of the event that planned
+    it. The worker's outcomes and the in-app messages written at once (``in_app``) both tell it this way."""
+    common = {name: delivery[name] for name in ("notification_id", "source_event_id", "recipient_kind",
+                                                "recipient_ref", "channel", "template")}
+    payload = NotificationSent(**common) if failed is None else NotificationFailed(**common, **failed)
+    return tx.envelope(
+        payload, caused_by=None, complaint_id=delivery["complaint_id"], tracking_number=delivery["tracking_number"],
+        jurisdiction_code=delivery["jurisdiction_code"], occurred_at=occurred_at,
+        correlation_id=delivery["correlation_id"], causation_id=delivery["source_event_id"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,25 +229,13 @@ class Outcomes:
         return repository.Outcome(row["notification_id"], row["lease_token"], result.status, error)
 
     def _event(self, tx: Tx, result: Result) -> Envelope[Any]:
-        """An event about a delivery: the complaint's ids, the story of the event that planned it."""
         row = result.row
-        common: dict[str, Any] = dict(
-            notification_id=row["notification_id"], source_event_id=row["source_event_id"],
-            recipient_kind=row["recipient_kind"], recipient_ref=row["recipient_ref"], channel=row["channel"],
-            template=row["template"],
-        )
         if result.status == "sent":
-            payload: NotificationSent | NotificationFailed = NotificationSent(**common)
-        else:
-            code = result.code or "permanent_error"
-            message_id, message_en = FAILURE_TEXT[code]
-            payload = NotificationFailed(**common, attempts=row["attempts"], reason=reason(
-                code, message_id=message_id, message_en=f"{message_en} ({result.detail})"))
-        return tx.envelope(
-            payload, caused_by=None, complaint_id=row["complaint_id"], tracking_number=row["tracking_number"],
-            jurisdiction_code=row["jurisdiction_code"], occurred_at=self._clock.now(),
-            correlation_id=row["correlation_id"], causation_id=row["source_event_id"],
-        )
+            return delivery_event(tx, row, self._clock.now())
+        code = result.code or "permanent_error"
+        message_id, message_en = FAILURE_TEXT[code]
+        return delivery_event(tx, row, self._clock.now(), failed=dict(attempts=row["attempts"], reason=reason(
+            code, message_id=message_id, message_en=f"{message_en} ({result.detail})")))
 
     async def _dead_letter(self, conn: Any, result: Result, failed: Envelope[Any], now: Any) -> None:
         row = result.row
