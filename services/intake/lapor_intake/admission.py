@@ -76,9 +76,8 @@ async def admissions(
             s.ord,
             EXISTS (SELECT 1 FROM complaints AS c
                     WHERE c.channel = s.channel AND c.channel_message_id = s.channel_message_id) AS already_made,
-            (SELECT count(DISTINCT complaint_id) FROM reporter_activity
-             WHERE identity_hash = ANY(ARRAY(SELECT h.identity_hash FROM h WHERE h.ord = s.ord))
-               AND accepted_at >= now() - make_interval(secs => $7)
+            (SELECT count(DISTINCT a.complaint_id) FROM h JOIN reporter_activity AS a USING (identity_hash)
+             WHERE h.ord = s.ord AND a.accepted_at >= now() - make_interval(secs => $7)
             ) AS reporter_recent,
             (SELECT coalesce(sum(c.accepted) FILTER (WHERE c.window_start = w.start), 0)
                     + ceil(coalesce(sum(c.accepted) FILTER (WHERE c.window_start < w.start), 0)
@@ -90,9 +89,8 @@ async def admissions(
             ) AS channel_recent,
             (SELECT c.complaint_id
              FROM (
-                 SELECT DISTINCT complaint_id FROM reporter_activity
-                 WHERE identity_hash = ANY(ARRAY(SELECT h.identity_hash FROM h WHERE h.ord = s.ord))
-                   AND accepted_at >= now() - make_interval(secs => $9)
+                 SELECT DISTINCT a.complaint_id FROM h JOIN reporter_activity AS a USING (identity_hash)
+                 WHERE h.ord = s.ord AND a.accepted_at >= now() - make_interval(secs => $9)
              ) AS recent
              JOIN complaints AS c USING (complaint_id)
              WHERE s.fingerprint IS NOT NULL AND c.text_fingerprint IS NOT NULL

@@ -123,3 +123,43 @@ async def test_the_channel_count_weighs_the_window_before_by_its_share_still_ins
 
     assert facts.channel_recent == 3 + math.ceil(10 * (1 - float(elapsed) / 60))
     assert facts.reporter_recent == 0 and facts.similar is None and not facts.already_made
+
+
+async def test_the_admission_read_looks_at_the_reporters_own_activity_not_the_whole_window(database_url):
+    """The reporter count and the duplicate look-up reach the activity of the submission's own hashes by the
+    index on (identity_hash, accepted_at), joined hash by hash: they read none of the other reporters' rows.
+    (Written as ``identity_hash = ANY(ARRAY(...))``, the planner at times read every row of the window and
+    filtered it by hash, about 6 ms a call under load: ``docs/performance.md``, twelfth steps.)"""
+    runtime = build(IntakeSettings(database_url=database_url)).runtime
+    async with in_memory(runtime), runtime.pool.acquire() as conn:
+        for first, last in ((1, 900), (901, 2400)):  # a busy spell, most of it since the statistics were gathered
+            await conn.execute(
+                "INSERT INTO complaints (complaint_id, tracking_number, channel, channel_message_id, report_type,"
+                " title, anonymous, confidential, submitted_at, text_fingerprint)"
+                " SELECT gen_random_uuid(), 'T' || i, 'web', 'm' || i, 'pengaduan', 'Judul', false, false, now(),"
+                " 'jalan berlubang ' || i FROM generate_series($1::int, $2::int) AS i", first, last)
+            await conn.execute(
+                "INSERT INTO reporter_activity (identity_hash, accepted_at, complaint_id)"
+                " SELECT sha256(complaint_id::text::bytea), now() - random() * interval '5 minutes', complaint_id"
+                " FROM complaints WHERE complaint_id NOT IN (SELECT complaint_id FROM reporter_activity)")
+            if first == 1:
+                await conn.execute("ANALYZE complaints, reporter_activity")
+        asks = [admission.Ask("web", f"new-{i}", [bytes([i]) * 32], "jalan berlubang") for i in range(4)]
+        statements: list[tuple[str, tuple]] = []
+
+        class Explained:
+            async def fetch(self, sql: str, *args: object) -> list:
+                statements.append((sql, args))
+                return []
+
+        await admission.admissions(Explained(), asks, reporter_window_s=3600, channel_window_s=3600,
+                                   duplicate_window_s=86400, similarity=0.8)
+        [(sql, args)] = statements
+        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *args)
+
+    def activity_rows_read(node: dict) -> float:
+        rows = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+        own = rows * node.get("Actual Loops", 1) if node.get("Relation Name") == "reporter_activity" else 0
+        return own + sum(activity_rows_read(child) for child in node.get("Plans", ()))
+
+    assert activity_rows_read(plan[0]["Plan"]) == 0  # none of the 2,400 rows is theirs
