@@ -132,7 +132,7 @@ async def measure(args: argparse.Namespace, infra: Infrastructure, work: Path) -
         "commits_per_complaint": (commits - commits_before) / n,
         "kafka_records_per_complaint": {k: (records[k] - records_before.get(k, 0)) / n for k in sorted(records)
                                         if records[k] != records_before.get(k, 0)},
-        "commonest": {name: [{"per_complaint": r["calls"] / n, "query": r["query"]}
+        "commonest": {name: [{"per_complaint": r["calls"] / n, "ms_per_complaint": r["ms"] / n, "query": r["query"]}
                              for r in commonest if r["service"] == name][:20] for name in SERVICES},
         "costliest": [{"service": r["service"], "per_complaint": r["calls"] / n, "ms_per_complaint": r["ms"] / n,
                        "query": r["query"]} for r in sorted(commonest, key=lambda r: -r["ms"])[:COSTLIEST]],
