@@ -77,7 +77,8 @@ async def test_a_poller_that_crashes_mid_round_leaves_its_timers_to_fire_exactly
     assert await f.service.poller.run_once() == 0  # skipped: locked, not waited for
 
     killer = await asyncpg.connect(f.database_url)
-    await killer.execute("SELECT pg_terminate_backend($1)", crashed.get_server_pid())
+    # the timeout form waits for the backend to end (and its locks with it), not only for the signal to be sent
+    assert await killer.fetchval("SELECT pg_terminate_backend($1, 10000)", crashed.get_server_pid())
     await killer.close()
     crashed.terminate()
 
