@@ -12,6 +12,7 @@ import pytest
 from lapor_shared.outbox import _NEXT_ROWS, OutboxRelay
 from lapor_shared.senders import PUBLISHED, Outcome
 from lapor_shared.testing.kafka_io import wait_for
+from shared.tests.test_outbox import all_published
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60, func_only=True)]
 
@@ -44,17 +45,12 @@ async def test_rows_published_in_earlier_rounds_are_not_visited_again_by_the_nex
                         settings=delivery.model_copy(update={"relay_batch_size": 100}))
     await relay.start()
     try:
-        assert await wait_for(lambda: _all_published(pool), timeout=20)
+        assert await wait_for(lambda: all_published(pool), timeout=20)
         # a round or two later the relay has read past what it marked; the rows are not vacuumed yet
         assert await wait_for(lambda: _cheap(pool), timeout=10), await buffers_read_by_the_next_read(pool)
     finally:
         await relay.stop()
 
 
-async def _all_published(pool: asyncpg.Pool) -> bool:
-    return await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
-
-
 async def _cheap(pool: asyncpg.Pool) -> bool:
     return await buffers_read_by_the_next_read(pool) < 30
-
