@@ -14,7 +14,8 @@ up to ``idle_fetch_max_wait_ms`` more at each hop (a poll hands a record on the 
 
 Not every subscription is a hop that a complaint waits at: commands people send (an officer's click, an
 admin's decision) and read models only people look at can wait longer, busy (``people_busy_*``: a fetch
-held up to 100 ms instead of 20) and idle. Each subscription has a
+held up to 400 ms instead of 20, so that on Tansu each of their transactions carries a few records rather
+than one) and idle. Each subscription has a
 ``Tempo``; ``PEOPLE``'s idle waits are the longer ``people_idle_*`` settings (issue 17, lever 4). A hop of
 the pipeline quiet for ``quiet_after_s`` (nobody filing for half a minute) takes the ``quiet_*`` waits,
 between the two; a subscription of ``PEOPLE`` quiet as long (no officer, admin or reporter anywhere sent a
@@ -35,10 +36,13 @@ import enum
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.logging import get_logger
+
+if TYPE_CHECKING:
+    from lapor_shared.settings import DeliverySettings, KafkaSettings
 
 log = get_logger(component="fetch_pace")
 
@@ -85,6 +89,20 @@ class FetchPace:
         self._subscribers: dict[int, tuple[Any, Tempo]] = {}
         self._loop = BackgroundLoop("fetch-pace", self._round, idle_s=max(idle_after_s / 2, 0.5),
                                     failure_event="fetch_pace_failed", log=log)
+
+    @classmethod
+    def from_settings(cls, kafka: KafkaSettings, delivery: DeliverySettings) -> FetchPace:
+        """The paces a service's settings give (``LAPOR_KAFKA__FETCH_MAX_WAIT_MS``, ``LAPOR_DELIVERY__…``)."""
+        return cls(
+            busy=Pace(kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
+            idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
+            idle_after_s=delivery.idle_after_s,
+            people_busy=Pace(delivery.people_busy_fetch_max_wait_ms, delivery.people_busy_batch_timeout_ms),
+            people=Pace(delivery.people_idle_fetch_max_wait_ms, delivery.people_idle_batch_timeout_ms),
+            quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
+            quiet_after_s=delivery.quiet_after_s,
+            people_quiet=Pace(delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms),
+        )
 
     @staticmethod
     def _no_shorter(pace: Pace, than: Pace) -> Pace:

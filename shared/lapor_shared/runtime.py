@@ -49,7 +49,7 @@ from lapor_shared.consumer import Consumer, Use
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.envelope import envelope_type
-from lapor_shared.fetch_pace import FetchPace, Pace, Tempo
+from lapor_shared.fetch_pace import FetchPace, Tempo
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.http_limits import PublicRoute, StreamedRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
@@ -147,16 +147,7 @@ class Runtime(Generic[SettingsT]):
         """Options for every subscriber of this service (``SUBSCRIBER_DEFAULTS``, the fetch wait, the group's
         session and heartbeat)."""
         delivery = settings.delivery
-        self.pace = FetchPace(
-            busy=Pace(settings.kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
-            idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
-            idle_after_s=delivery.idle_after_s,
-            people_busy=Pace(delivery.people_busy_fetch_max_wait_ms, delivery.people_busy_batch_timeout_ms),
-            people=Pace(delivery.people_idle_fetch_max_wait_ms, delivery.people_idle_batch_timeout_ms),
-            quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
-            quiet_after_s=delivery.quiet_after_s,
-            people_quiet=Pace(delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms),
-        )
+        self.pace = FetchPace.from_settings(settings.kafka, delivery)
         """Long fetch waits for a subscriber with nothing to read, short ones when it is busy."""
         self.commits = PacedCommits(delivery.commit_interval_ms / 1000)
         """Every subscriber's finished offsets, committed in the background at most every

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from lapor_shared.fetch_pace import FetchPace, Pace, Tempo
+from lapor_shared.settings import DeliverySettings, KafkaSettings
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(10)]
 
@@ -249,3 +250,24 @@ def test_a_peoples_idle_pace_is_never_shorter_than_its_busy_one():
     pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=0.0, people=PEOPLE, people_busy=Pace(1500, 50))
 
     assert pace.people == Pace(1500, PEOPLE.batch_timeout_ms)
+
+
+def test_the_default_settings_give_each_tempo_the_waits_they_name_rising_from_busy_to_idle_to_quiet():
+    kafka, delivery = KafkaSettings(), DeliverySettings()
+    pace = FetchPace.from_settings(kafka, delivery)
+
+    # none of them raised to meet another (``_no_shorter``): each default means what it says
+    assert pace.busy_pace(Tempo.PIPELINE) == Pace(kafka.fetch_max_wait_ms, delivery.batch_timeout_ms)
+    assert pace.busy_pace(Tempo.PEOPLE) == Pace(delivery.people_busy_fetch_max_wait_ms,
+                                                delivery.people_busy_batch_timeout_ms)
+    assert pace.idle_pace(Tempo.PEOPLE) == Pace(delivery.people_idle_fetch_max_wait_ms,
+                                                delivery.people_idle_batch_timeout_ms)
+    assert pace.pace_after(Tempo.PEOPLE, delivery.quiet_after_s) == Pace(
+        delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms)
+    for tempo in Tempo:
+        busy, idle = pace.busy_pace(tempo), pace.idle_pace(tempo)
+        quiet = pace.pace_after(tempo, delivery.quiet_after_s)
+        assert busy.fetch_max_wait_ms < idle.fetch_max_wait_ms < quiet.fetch_max_wait_ms
+    # a busy view or command waits longer than a busy hop of the pipeline, so that on the embedded broker
+    # each of its fetches brings a few records at a moderate load (issue 17, thirteenth steps)
+    assert pace.busy_pace(Tempo.PEOPLE).fetch_max_wait_ms > pace.busy_pace(Tempo.PIPELINE).fetch_max_wait_ms
