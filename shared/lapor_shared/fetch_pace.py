@@ -92,7 +92,7 @@ class FetchPace:
 
     @classmethod
     def from_settings(cls, kafka: KafkaSettings, delivery: DeliverySettings) -> FetchPace:
-        """The paces a service's settings give (``LAPOR_KAFKA__FETCH_MAX_WAIT_MS``, ``LAPOR_DELIVERY__…``)."""
+        """The paces a service's settings give (``LAPOR_KAFKA_FETCH_MAX_WAIT_MS``, ``LAPOR_DELIVERY__…``)."""
         return cls(
             busy=Pace(kafka.fetch_max_wait_ms, delivery.batch_timeout_ms),
             idle=Pace(delivery.idle_fetch_max_wait_ms, delivery.idle_batch_timeout_ms),
