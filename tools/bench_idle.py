@@ -8,17 +8,24 @@ postmaster's command line, since ``pg_ctl`` detaches it), and, apart from the to
 and the local mail/SMS sink. Prints % of one core per process and in total, and writes
 ``results/idle-<time>.json``.
 
+Then it prices the quiet: the complaint sent after the measured minute (``--after-quiet N``: N complaints,
+each after ``--quiet-seconds`` with nobody filing) finds every hop of the pipeline at its quiet pace
+(``lapor_shared.fetch_pace``), and the tool prints its time end to end and per hop, as ``make bench`` reads
+them (Kafka record timestamps: submission → ``notification.sent`` for the routed event). That is what the
+idle waits cost the first reporter after a quiet spell.
+
 With ``--requests`` it also counts what the platform asks the broker over the same window: it starts the
 embedded Tansu itself behind the counting proxy of ``tools/kafka_requests.py`` (the broker advertises the
 proxy's port) and gives the platform that broker (``LAPOR_KAFKA_BOOTSTRAP_SERVERS``). Tansu is measured by
 its pid, still as ``kafka``; the proxy runs in a thread of this process, shown apart and not counted.
 
-    uv run python -m tools.bench_idle --seconds 60 [--requests]
+    uv run python -m tools.bench_idle --seconds 60 [--after-quiet 3] [--requests]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -34,8 +41,12 @@ from pathlib import Path
 
 import psutil
 
+from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
+from tools.bench import publish
+from tools.bench_report import Collector, summarise
+from tools.bench_workload import Workload
 from tools.kafka_requests import CountingProxy, ProxyThread, rates, table
 from tools.platform_infra import quiet_logging, say
 from tools.run_platform import ROOT, SERVICES
@@ -115,15 +126,19 @@ class CpuMeter:
         return dict(sorted(per_role.items(), key=lambda kv: -kv[1]))
 
 
-def start_platform(run_dir: Path, log: Path, kafka: str | None = None) -> subprocess.Popen[bytes]:
+def start_platform(run_dir: Path, log: Path, kafka: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """The platform as ``make run`` starts it, and the Kafka it uses (``kafka``, the environment's, or the
+    embedded one on a free port)."""
+    kafka_port = free_port()
+    bootstrap = kafka or os.environ.get("LAPOR_KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{kafka_port}"
     env = {**os.environ, **{f"LAPOR_{name.upper()}_PORT": str(free_port()) for name in SERVICES},
            "LAPOR_SINKS_PORT": str(free_port()), "LAPOR_SINKS_SMTP_PORT": str(free_port()),
            **({"LAPOR_KAFKA_BOOTSTRAP_SERVERS": kafka} if kafka else {})}
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "tools.run_platform", "--run-dir", str(run_dir), "--kafka-port", str(free_port())],
+            [sys.executable, "-m", "tools.run_platform", "--run-dir", str(run_dir), "--kafka-port", str(kafka_port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        ), bootstrap
 
 
 def wait_until_running(proc: subprocess.Popen[bytes], log: Path, timeout: float = 240.0) -> None:
@@ -178,14 +193,43 @@ def stop_platform(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def measure(seconds: float, settle: float, requests: bool = False) -> dict[str, object]:
+async def after_quiet(bootstrap: str, count: int, quiet_s: float, timeout: float = 120.0) -> list[dict[str, object]]:
+    """``count`` complaints, each sent alone onto a platform nobody has filed on for a while (the first right
+    away, each later one after ``quiet_s``): each one's time end to end and per hop, in ms (None if it did
+    not complete within ``timeout``)."""
+    collector = Collector(bootstrap)
+    await collector.start()
+    workload = Workload(seed=17)
+    found: list[dict[str, object]] = []
+    try:
+        for i in range(count):
+            if i:
+                await asyncio.sleep(quiet_s)
+            ids = set(await publish(bootstrap, workload, 1, None))
+            done = await collector.wait_for(ids, timeout=timeout)
+            if not done:
+                found.append({"e2e_ms": None, "hop_ms": None})
+                continue
+            summary = summarise(collector, done)
+            found.append({"e2e_ms": round(summary["e2e_ms"]["p50"]),
+                          "hop_ms": {hop: round(ms["p50"]) for hop, ms in summary["hop_ms"].items()}})
+            say(f"  laporan setelah sepi: {found[-1]['e2e_ms']} ms", f"a complaint after the quiet: "
+                f"{found[-1]['e2e_ms']} ms end to end", mark=" ")
+    finally:
+        await collector.stop()
+    return found
+
+
+def measure(seconds: float, settle: float, requests: bool = False, after: int = 0,
+            quiet_s: float = 35.0) -> dict[str, object]:
     run_dir = Path(tempfile.mkdtemp(prefix="lapor-idle-"))
     log = run_dir / "run_platform.log"
     proxy, kafka = start_counted_kafka(run_dir) if requests else (None, None)
     counted: dict[str, object] | None = None
+    priced: list[dict[str, object]] = []
     try:
         say("menyalakan platform seperti make run", f"starting the platform as make run does ({run_dir})")
-        proc = start_platform(run_dir, log, kafka.bootstrap_servers if kafka else None)
+        proc, bootstrap = start_platform(run_dir, log, kafka.bootstrap_servers if kafka else None)
         try:
             wait_until_running(proc, log)
             say(f"siap; menunggu {settle:.0f} dtk", f"ready; settling for {settle:.0f} s")
@@ -207,6 +251,10 @@ def measure(seconds: float, settle: float, requests: bool = False) -> dict[str, 
                 window = time.monotonic() - counting_since
                 counted = rates(proxy.proxy.counter.snapshot(), window)
                 per_role["proxy"] = 100 * (proxy.cpu_seconds() - proxy_cpu) / window
+            if after:
+                say(f"{after} laporan, masing-masing setelah sepi", f"{after} complaint(s), each after a quiet spell "
+                    f"(the first after {settle + seconds:.0f} s, then {quiet_s:.0f} s apart)")
+                priced = event_loop.run(after_quiet(bootstrap, after, quiet_s))
         finally:
             stop_platform(proc)
     finally:
@@ -217,18 +265,24 @@ def measure(seconds: float, settle: float, requests: bool = False) -> dict[str, 
     return {"when": datetime.now(UTC).isoformat(), "seconds": seconds, "settle_seconds": settle,
             "load_average": os.getloadavg(), "cpus": os.cpu_count(),
             "platform_cpu_percent_of_one_core": total, "per_process": per_role, "log": str(log),
-            **({"kafka_requests": counted} if counted else {})}
+            **({"kafka_requests": counted} if counted else {}),
+            **({"after_quiet": priced} if priced else {})}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="CPU platform saat diam / the idle platform's CPU")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to measure (default 60)")
     parser.add_argument("--settle", type=float, default=20.0, help="wait after ready before measuring")
+    parser.add_argument("--after-quiet", type=int, default=1,
+                        help="complaints sent one by one after the measured minute, each on a quiet platform "
+                             "(default 1; 0: none)")
+    parser.add_argument("--quiet-seconds", type=float, default=35.0,
+                        help="quiet before each later one (default 35: past LAPOR_DELIVERY__QUIET_AFTER_S)")
     parser.add_argument("--out", type=Path, default=Path("results"))
     parser.add_argument("--requests", action="store_true",
                         help="also count the requests to Kafka per API and per client id (a proxy before Tansu)")
     args = parser.parse_args()
-    result = measure(args.seconds, args.settle, args.requests)
+    result = measure(args.seconds, args.settle, args.requests, args.after_quiet, args.quiet_seconds)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"idle-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(result, indent=2))
@@ -242,6 +296,13 @@ def main() -> None:
     assert isinstance(load, tuple)
     print(f"{'platform':<12} {result['platform_cpu_percent_of_one_core']:6.1f} % of one core in total "
           f"(target ≤ 10 %; load average at the end {load[0]:.1f})")
+    priced = result.get("after_quiet")
+    if isinstance(priced, list):
+        print("\nthe first complaint after a quiet spell, ms: end to end (intake / routing / followup / notify)")
+        for one in priced:
+            hops = one["hop_ms"]
+            print(f"  {one['e2e_ms']}" + (f"  ({hops['intake']} / {hops['routing']} / {hops['followup']} / "
+                                           f"{hops['notify']})" if hops else "  (not completed)"))
     counted = result.get("kafka_requests")
     if isinstance(counted, dict):
         print()
