@@ -117,7 +117,7 @@ async def prepare_fixed_work(followup: asyncpg.Pool, intake: asyncpg.Pool) -> No
                 " title, anonymous, confidential, submitted_at, text_fingerprint)"
                 " VALUES ($1, $2, 'web', $3, 'pengaduan', 'Lampu jalan', false, false, now(), $4)",
                 complaint_id, f"RECENT{n}", f"recent-{n}", f"lampu jalan padam di gang mawar nomor {n}")
-            await intake_admission.record_activity(conn, [REPORTER], [complaint_id])
+            await intake_admission.record_made(conn, [REPORTER], [complaint_id], [])
 
 
 async def timed(fn, runs: int) -> float:
@@ -156,7 +156,7 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
                 "INSERT INTO complaints (complaint_id, tracking_number, channel, channel_message_id, report_type,"
                 " title, anonymous, confidential, submitted_at) VALUES ($1, $2, 'web', $2, 'pengaduan', 'x',"
                 " false, false, now())", complaint_id, f"T{complaint_id.hex[:12]}")
-            await intake_admission.record_activity(conn, [REPORTER], [complaint_id])
+            await intake_admission.record_made(conn, [REPORTER], [complaint_id], [])
             await tx.rollback()
 
     return {

@@ -59,7 +59,7 @@ async def _open_segment(txs: Sequence[Tx], ctx: Context) -> None:
 
 
 async def _open_new(txs: Sequence[Tx], ctx: Context) -> None:
-    """Open the cases of complaints locked and found unknown: three statements however many."""
+    """Open the cases of complaints locked and found unknown: two statements however many."""
     if not txs:
         return
     conn = txs[0].conn
@@ -78,7 +78,6 @@ async def _open_new(txs: Sequence[Tx], ctx: Context) -> None:
         if cap is not None:
             timers.append(cap)
         opened.append((tx, case, due))
-    await repository.add_timers(conn, timers)
     steps: list[dict[str, Any]] = []
     for tx, case, due in opened:
         envelope = tx.event
@@ -93,7 +92,7 @@ async def _open_new(txs: Sequence[Tx], ctx: Context) -> None:
         steps.append(_step(case, envelope.event_id, "complaint.routed", at, owner,
                            {"agency_name": case["agency_name"]}))
         steps.append(_step(case, emitted.event_id, payload.event_type, at, owner, facts))
-    await repository.add_histories(conn, steps)
+    await repository.add_timers_and_histories(conn, timers, steps)
 
 
 def _new_case(ctx: Context, envelope: Envelope[Any]) -> tuple[dict[str, Any], datetime]:

@@ -124,15 +124,25 @@ async def add_history(
     )
 
 
+_HISTORY = (("complaint_id", "uuid"), ("event_id", "uuid"), ("event_type", "text"), ("occurred_at", "timestamptz"),
+            ("status", "text"), ("agency_id", "text"), ("facts", "jsonb"))
+
+
+def _insert_histories(first: int) -> str:
+    """The statement of ``add_histories``, its arrays numbered from ``$first``."""
+    names = ", ".join(name for name, _ in _HISTORY)
+    arrays = ", ".join(f"${first + i}::{kind}[]" for i, (_, kind) in enumerate(_HISTORY))
+    return (f"INSERT INTO history ({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY"
+            f" AS step ({names}, position) ORDER BY position")
+
+
+def _history_arrays(steps: Sequence[Row]) -> list[list[Any]]:
+    return [[step[name] for step in steps] for name, _ in _HISTORY]
+
+
 async def add_histories(conn: Conn, steps: Sequence[Row]) -> None:
     """``add_history`` for several steps (of one or many complaints) in one statement, kept in order."""
-    names = ("complaint_id", "event_id", "event_type", "occurred_at", "status", "agency_id", "facts")
-    await conn.execute(
-        f"INSERT INTO history ({', '.join(names)}) SELECT {', '.join(names)} FROM unnest($1::uuid[], $2::uuid[],"
-        " $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::jsonb[]) WITH ORDINALITY"
-        f" AS step ({', '.join(names)}, position) ORDER BY position",
-        *([step[name] for step in steps] for name in names),
-    )
+    await conn.execute(_insert_histories(1), *_history_arrays(steps))
 
 
 async def history_of(conn: Conn, complaint_id: UUID) -> list[Row]:
@@ -182,19 +192,34 @@ async def add_timer(
     )
 
 
-async def add_timers(conn: Conn, timers: Sequence[dict[str, Any]]) -> None:
-    """``add_timer`` for several timers in one statement (a clock's deadline and its warning)."""
+_INSERT_TIMERS = (
+    "INSERT INTO timers (complaint_id, stage, kind, agency_id, due_at, escalation_level, target_due_at,"
+    " policy_version, working_days)"
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[],"
+    " $7::timestamptz[], $8::text[], $9::int[])"
+)
+_TIMER_ARRAYS = 9
+
+
+def _timer_arrays(timers: Sequence[dict[str, Any]]) -> list[list[Any]]:
     def column(name: str, default: Any = None) -> list[Any]:
         return [t.get(name, default) for t in timers]
 
-    await conn.execute(
-        "INSERT INTO timers (complaint_id, stage, kind, agency_id, due_at, escalation_level, target_due_at,"
-        " policy_version, working_days)"
-        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[],"
-        " $7::timestamptz[], $8::text[], $9::int[])",
-        column("complaint_id"), column("stage"), column("kind"), column("agency_id"), column("due_at"),
-        column("escalation_level", 0), column("target_due_at"), column("policy_version"), column("working_days"),
-    )
+    return [column("complaint_id"), column("stage"), column("kind"), column("agency_id"), column("due_at"),
+            column("escalation_level", 0), column("target_due_at"), column("policy_version"),
+            column("working_days")]
+
+
+async def add_timers(conn: Conn, timers: Sequence[dict[str, Any]]) -> None:
+    """``add_timer`` for several timers in one statement (a clock's deadline and its warning)."""
+    await conn.execute(_INSERT_TIMERS, *_timer_arrays(timers))
+
+
+async def add_timers_and_histories(conn: Conn, timers: Sequence[dict[str, Any]], steps: Sequence[Row]) -> None:
+    """``add_timers`` and ``add_histories`` in one statement: a round trip fewer for a batch of new cases
+    (issue 17)."""
+    await conn.execute(f"WITH timers_added AS ({_INSERT_TIMERS}) {_insert_histories(_TIMER_ARRAYS + 1)}",
+                       *_timer_arrays(timers), *_history_arrays(steps))
 
 
 async def cancel_timers(

@@ -174,8 +174,8 @@ async def test_a_batch_of_new_routed_complaints_costs_the_same_few_statements_ho
     few = await statements_for_new_complaints(followup, 2)
     many = await statements_for_new_complaints(followup, 30)
 
-    # the inbox claim, the lock, the complaints, their timers, their history, the outbox
-    assert few == many == 6
+    # the inbox claim, the lock, the complaints, their timers with their history, the outbox
+    assert few == many == 5
 
 
 async def test_the_events_of_a_batch_name_their_own_complaint_cause_and_story(followup):

@@ -196,19 +196,6 @@ async def already_made(conn: Conn, messages: Sequence[tuple[str, str]]) -> set[t
     return {(r["channel"], r["channel_message_id"]) for r in rows}
 
 
-async def record_activity(conn: Conn, hashes: Sequence[bytes], complaint_ids: Sequence[UUID]) -> None:
-    """Each (identity hash, complaint) pair, accepted now, in one statement."""
-    if hashes:
-        await conn.execute(
-            """
-            INSERT INTO reporter_activity (identity_hash, accepted_at, complaint_id)
-            SELECT h, now(), c FROM unnest($1::bytea[], $2::uuid[]) AS a(h, c)
-            ON CONFLICT DO NOTHING
-            """,
-            list(hashes), list(complaint_ids),
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class NewReporter:
     """A reporter's contact details (kept here and nowhere else) with the keyed hashes of its identity."""
@@ -221,11 +208,24 @@ class NewReporter:
     email_hash: bytes | None
 
 
-async def insert_reporters(conn: Conn, reporters: Sequence[NewReporter]) -> None:
-    if reporters:
+_RECORD_MADE = """
+WITH activity AS (
+    INSERT INTO reporter_activity (identity_hash, accepted_at, complaint_id)
+    SELECT h, now(), c FROM unnest($1::bytea[], $2::uuid[]) AS a(h, c)
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO reporters (reporter_ref, name, phone, email, phone_hash, email_hash)
+SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[])
+"""
+
+
+async def record_made(conn: Conn, hashes: Sequence[bytes], complaint_ids: Sequence[UUID],
+                      reporters: Sequence[NewReporter]) -> None:
+    """What the complaints just made leave behind, in one statement (a round trip fewer per batch, issue 17):
+    each (identity hash, complaint) pair, accepted now, and the reporters' contact details."""
+    if hashes or reporters:
         await conn.execute(
-            "INSERT INTO reporters (reporter_ref, name, phone, email, phone_hash, email_hash)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])",
+            _RECORD_MADE, list(hashes), list(complaint_ids),
             [r.reporter_ref for r in reporters], [r.name for r in reporters], [r.phone for r in reporters],
             [r.email for r in reporters], [r.phone_hash for r in reporters], [r.email_hash for r in reporters],
         )

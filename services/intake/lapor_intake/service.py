@@ -147,9 +147,9 @@ async def _accept_segment(segment: list[Candidate], ctx: Context) -> None:
 
     numbers = await tracking.insert_numbered(list(accepted), insert, already_made)
     made = [c for c in accepted.values() if c.complaint_id in numbers]
-    await admission.record_activity(conn, [h for c in made for h in c.identity.hashes],
-                                    [c.complaint_id for c in made for _ in c.identity.hashes])
-    await admission.insert_reporters(conn, [_reporter(c) for c in made if c.reporter_ref is not None])
+    await admission.record_made(conn, [h for c in made for h in c.identity.hashes],
+                                [c.complaint_id for c in made for _ in c.identity.hashes],
+                                [_reporter(c) for c in made if c.reporter_ref is not None])
     for candidate, limited in verdicts:
         with candidate.tx.scope():
             if limited is not None:

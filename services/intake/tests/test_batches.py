@@ -186,4 +186,4 @@ async def test_a_run_of_distinct_reporters_costs_the_same_few_statements_whateve
         stored = await h.sql("SELECT count(*) AS n FROM complaints")
 
     assert stored[0]["n"] == 12 and runs == [2, 10]
-    assert counts == [5, 5], statements  # locks, admission reads, complaints, activity, reporters
+    assert counts == [4, 4], statements  # locks, admission reads, complaints, activity with reporters
