@@ -131,8 +131,8 @@ class DeliverySettings(BaseModel):
     quiet_batch_timeout_ms: int = 1000
     """The waits of a hop of the pipeline that has read nothing for ``quiet_after_s`` (nobody filing for half
     a minute, at night): the first complaint after such a spell may wait up to 1 s at each hop (250 ms after
-    a shorter spell); one fetch a second per such consumer group, four fewer than idle. Was 500 ms: 1 s took
-    the idle platform from 12.0 % of a core to 10.1 % (medians of three interleaved runs, issue 17,
+    a shorter spell); one fetch a second per such consumer group, three fewer than idle. Was 500 ms: 1 s took
+    the idle platform from 12.0 % of a core to 10.1 % (medians of five interleaved runs each, issue 17,
     fourteenth steps). Equal to the idle waits: off."""
     people_busy_fetch_max_wait_ms: int = 400
     people_busy_batch_timeout_ms: int = 400
