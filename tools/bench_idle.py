@@ -12,7 +12,7 @@ Then it prices the quiet: the complaint sent after the measured minute (``--afte
 each after ``--quiet-seconds`` with nobody filing) finds every hop of the pipeline at its quiet pace
 (``lapor_shared.fetch_pace``), and the tool prints its time end to end and per hop, as ``make bench`` reads
 them (Kafka record timestamps: submission → ``notification.sent`` for the routed event). That is what the
-idle waits cost the first reporter after a quiet spell.
+idle waits cost the first reporter after a quiet spell (``tools.bench_quiet``).
 
 With ``--requests`` it also counts what the platform asks the broker over the same window: it starts the
 embedded Tansu itself behind the counting proxy of ``tools/kafka_requests.py`` (the broker advertises the
@@ -25,7 +25,6 @@ its pid, still as ``kafka``; the proxy runs in a thread of this process, shown a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -44,9 +43,7 @@ import psutil
 from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
-from tools.bench import publish
-from tools.bench_report import Collector, summarise
-from tools.bench_workload import Workload
+from tools.bench_quiet import after_quiet, priced_table
 from tools.kafka_requests import CountingProxy, ProxyThread, rates, table
 from tools.platform_infra import quiet_logging, say
 from tools.run_platform import ROOT, SERVICES
@@ -193,33 +190,6 @@ def stop_platform(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def after_quiet(bootstrap: str, count: int, quiet_s: float, timeout: float = 120.0) -> list[dict[str, object]]:
-    """``count`` complaints, each sent alone onto a platform nobody has filed on for a while (the first right
-    away, each later one after ``quiet_s``): each one's time end to end and per hop, in ms (None if it did
-    not complete within ``timeout``)."""
-    collector = Collector(bootstrap)
-    await collector.start()
-    workload = Workload(seed=17)
-    found: list[dict[str, object]] = []
-    try:
-        for i in range(count):
-            if i:
-                await asyncio.sleep(quiet_s)
-            ids = set(await publish(bootstrap, workload, 1, None))
-            done = await collector.wait_for(ids, timeout=timeout)
-            if not done:
-                found.append({"e2e_ms": None, "hop_ms": None})
-                continue
-            summary = summarise(collector, done)
-            found.append({"e2e_ms": round(summary["e2e_ms"]["p50"]),
-                          "hop_ms": {hop: round(ms["p50"]) for hop, ms in summary["hop_ms"].items()}})
-            say(f"  laporan setelah sepi: {found[-1]['e2e_ms']} ms", f"a complaint after the quiet: "
-                f"{found[-1]['e2e_ms']} ms end to end", mark=" ")
-    finally:
-        await collector.stop()
-    return found
-
-
 def measure(seconds: float, settle: float, requests: bool = False, after: int = 0,
             quiet_s: float = 35.0) -> dict[str, object]:
     run_dir = Path(tempfile.mkdtemp(prefix="lapor-idle-"))
@@ -298,11 +268,8 @@ def main() -> None:
           f"(target ≤ 10 %; load average at the end {load[0]:.1f})")
     priced = result.get("after_quiet")
     if isinstance(priced, list):
-        print("\nthe first complaint after a quiet spell, ms: end to end (intake / routing / followup / notify)")
-        for one in priced:
-            hops = one["hop_ms"]
-            print(f"  {one['e2e_ms']}" + (f"  ({hops['intake']} / {hops['routing']} / {hops['followup']} / "
-                                           f"{hops['notify']})" if hops else "  (not completed)"))
+        print()
+        print(priced_table(priced))
     counted = result.get("kafka_requests")
     if isinstance(counted, dict):
         print()
