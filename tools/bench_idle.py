@@ -42,6 +42,7 @@ import psutil
 
 from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
+from lapor_shared.settings import ServiceSettings
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from tools.bench_quiet import after_quiet, priced_table
 from tools.kafka_requests import CountingProxy, ProxyThread, rates, table
@@ -190,8 +191,16 @@ def stop_platform(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def quiet_enough_s() -> float:
+    """Long enough a quiet spell that every hop has taken its quiet pace: the services' own
+    ``LAPOR_DELIVERY__QUIET_AFTER_S`` (read from this environment, which the platform inherits), plus 5 s for
+    the pace's round to notice."""
+    return ServiceSettings(service_name="bench-idle").delivery.quiet_after_s + 5.0
+
+
 def measure(seconds: float, settle: float, requests: bool = False, after: int = 0,
-            quiet_s: float = 35.0) -> dict[str, object]:
+            quiet_s: float | None = None) -> dict[str, object]:
+    quiet_s = quiet_enough_s() if quiet_s is None else quiet_s
     run_dir = Path(tempfile.mkdtemp(prefix="lapor-idle-"))
     log = run_dir / "run_platform.log"
     proxy, kafka = start_counted_kafka(run_dir) if requests else (None, None)
@@ -246,8 +255,8 @@ def main() -> None:
     parser.add_argument("--after-quiet", type=int, default=1,
                         help="complaints sent one by one after the measured minute, each on a quiet platform "
                              "(default 1; 0: none)")
-    parser.add_argument("--quiet-seconds", type=float, default=35.0,
-                        help="quiet before each later one (default 35: past LAPOR_DELIVERY__QUIET_AFTER_S)")
+    parser.add_argument("--quiet-seconds", type=float, default=None,
+                        help="quiet before each later one (default: LAPOR_DELIVERY__QUIET_AFTER_S + 5, 35 s)")
     parser.add_argument("--out", type=Path, default=Path("results"))
     parser.add_argument("--requests", action="store_true",
                         help="also count the requests to Kafka per API and per client id (a proxy before Tansu)")
