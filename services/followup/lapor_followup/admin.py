@@ -22,7 +22,7 @@ from datetime import date
 
 import asyncpg
 
-from lapor_followup import repository
+from lapor_followup import reference_data
 from lapor_followup.http import CREDENTIALS
 from lapor_followup.settings import FollowupSettings
 from lapor_shared.bearer import add_token_parser, run_token_command
@@ -54,11 +54,11 @@ async def run(argv: Sequence[str], settings: FollowupSettings | None = None, out
         await migrate(pool, schema="followup", package="lapor_followup.migrations")
         if args.area == "calendar":
             if args.action == "add":
-                await repository.set_calendar_day(pool, args.day, working=args.working, name=args.name,
+                await reference_data.set_calendar_day(pool, args.day, working=args.working, name=args.name,
                                                   decree=args.decree)
             elif args.action == "remove":
-                await repository.clear_calendar_day(pool, args.day)
-            for override in await repository.calendar_overrides(pool):
+                await reference_data.clear_calendar_day(pool, args.day)
+            for override in await reference_data.calendar_overrides(pool):
                 kind = "hari kerja / working day" if override.working else "libur / holiday"
                 print(f"{override.day.isoformat()}  {kind:<26} {override.name}", file=out)
         else:

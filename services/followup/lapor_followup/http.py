@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from lapor_followup import readmodels, repository
+from lapor_followup import read_queries, readmodels, repository
 from lapor_followup.context import Context
 from lapor_followup.settings import FollowupSettings
 from lapor_followup.states import OWED
@@ -92,7 +92,7 @@ class ReadApi:
                            "An agency can only read its own work list.")
         now = self._ctx.clock.now()
         async with self._runtime.http_pool.acquire() as conn:
-            rows = await repository.worklist(conn, agency_id, owed=OWED_VALUES, limit=self._limit)
+            rows = await read_queries.worklist(conn, agency_id, owed=OWED_VALUES, limit=self._limit)
             notes = await repository.internal_notes_of(conn, [r["complaint_id"] for r in rows])
         items = [readmodels.worklist_item(r, notes.get(r["complaint_id"], []), now) for r in rows]
         return json_response({"agency_id": agency_id, "as_of": now.isoformat(), "count": len(items), "items": items})
@@ -104,8 +104,8 @@ class ReadApi:
                            "Unknown jurisdiction code (use ID, a province such as 18 or a regency such as 18.71).")
         now = self._ctx.clock.now()
         async with self._runtime.http_pool.acquire() as conn:
-            stats = await repository.statistics(conn, code, now=now, owed=OWED_VALUES)
-            children = await repository.child_counts(conn, code, now=now, owed=OWED_VALUES)
+            stats = await read_queries.statistics(conn, code, now=now, owed=OWED_VALUES)
+            children = await read_queries.child_counts(conn, code, now=now, owed=OWED_VALUES)
         return json_response(readmodels.statistics_view(code, stats, children, now))
 
 

@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lapor_followup import repository
+from lapor_followup import reference_data
 from lapor_followup.workcalendar import WIB
 from lapor_shared.events.values import ReportType
 
@@ -131,7 +131,7 @@ class PolicyBook:
 async def record_versions(conn: Any, book: PolicyBook) -> None:
     """Record every version in the database; refuse to run when a recorded version was edited since."""
     async with conn.transaction():
-        recorded = await repository.recorded_policies(conn)
+        recorded = await reference_data.recorded_policies(conn)
         for version in book.versions:
             fingerprint = version.fingerprint()
             if version.id in recorded and recorded[version.id] != fingerprint:
@@ -139,5 +139,5 @@ async def record_versions(conn: Any, book: PolicyBook) -> None:
                     f"deadline policy {version.id!r} differs from the version recorded earlier: a published"
                     " version must never be edited; add a new version with a later effective_from instead"
                 )
-            await repository.record_policy(conn, version=version.id, fingerprint=fingerprint,
+            await reference_data.record_policy(conn, version=version.id, fingerprint=fingerprint,
                                            document=version.document())

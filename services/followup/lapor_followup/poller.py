@@ -20,7 +20,7 @@ import os
 import time
 import uuid
 
-from lapor_followup import repository, timers
+from lapor_followup import reference_data, repository, timers
 from lapor_followup.context import Context
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.consumer import Tx
@@ -65,7 +65,7 @@ class TimerPoller:
 
     async def refresh_calendar(self) -> None:
         """Reload the operator's calendar overrides (a new SKB decree takes effect without a restart)."""
-        overrides = await repository.calendar_overrides(self._runtime.pool)
+        overrides = await reference_data.calendar_overrides(self._runtime.pool)
         self._ctx.calendar.replace_overrides(overrides)
         self._calendar_loaded_at = time.monotonic()
         log.info("calendar_overrides_loaded", overrides=len(overrides))

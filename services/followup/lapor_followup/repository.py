@@ -1,21 +1,16 @@
-"""Followup's SQL, inside the caller's transaction (the use cases and the timer poller own those).
-
-Longer than ~300 lines on purpose: a complaint, its timers and its history are one aggregate, locked in
-one order (the complaint first, then its timers) by the consumers and the poller alike, and that order is
-checked most easily with every statement side by side; reference data and read models follow, each
-under its own heading.
+"""Followup's SQL for its aggregate, inside the caller's transaction (the use cases and the timer poller own
+those): a complaint, its timers and its history, locked in one order (the complaint first, then its timers)
+by the consumers and the poller alike, and kept side by side so that order is checked at a glance. The
+reference data's SQL is in ``reference_data``, the read API's in ``read_queries``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
-from lapor_followup.workcalendar import CalendarOverride
 from lapor_shared.db import Conn
 
 Row = dict[str, Any]
@@ -283,117 +278,3 @@ async def record_timer_failure(
         " fired_by = CASE WHEN $3::boolean THEN $5::text END WHERE timer_id = $1",
         timer_id, error[:2000], give_up, at, fired_by,
     )
-
-
-# --- calendar, policies ------------------------------------------------------------------------------
-
-async def calendar_overrides(conn: Conn | asyncpg.Pool) -> list[CalendarOverride]:
-    rows = await conn.fetch("SELECT day, working, name FROM calendar_overrides ORDER BY day")
-    return [CalendarOverride(r["day"], r["working"], r["name"]) for r in rows]
-
-
-async def set_calendar_day(
-    conn: Conn | asyncpg.Pool, day: date, *, working: bool, name: str, decree: str | None = None
-) -> None:
-    await conn.execute(
-        "INSERT INTO calendar_overrides (day, working, name, decree) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (day) DO UPDATE SET working = $2, name = $3, decree = $4, created_at = now()",
-        day, working, name, decree,
-    )
-
-
-async def clear_calendar_day(conn: Conn | asyncpg.Pool, day: date) -> None:
-    await conn.execute("DELETE FROM calendar_overrides WHERE day = $1", day)
-
-
-async def recorded_policies(conn: Conn) -> dict[str, str]:
-    rows = await conn.fetch("SELECT version, fingerprint FROM deadline_policies")
-    return {r["version"]: r["fingerprint"] for r in rows}
-
-
-async def record_policy(conn: Conn, *, version: str, fingerprint: str, document: dict) -> None:
-    await conn.execute(
-        "INSERT INTO deadline_policies (version, fingerprint, document) VALUES ($1, $2, $3)"
-        " ON CONFLICT (version) DO NOTHING",
-        version, fingerprint, document,
-    )
-
-
-# --- read models ---------------------------------------------------------------------------------------
-
-async def worklist(
-    conn: Conn | asyncpg.Pool, agency_id: str, *, owed: Sequence[str], limit: int
-) -> list[Row]:
-    """Open complaints the agency answers for (or was escalated to), the nearest agency deadline first."""
-    rows = await conn.fetch(
-        """
-        SELECT *, CASE WHEN agency_id = $1 THEN 'responsible' ELSE 'escalated' END AS role,
-               CASE WHEN status = ANY($2::text[]) THEN due_at END AS agency_due_at
-        FROM complaints
-        WHERE status <> 'closed' AND (agency_id = $1 OR escalated_to @> ARRAY[$1])
-        ORDER BY agency_due_at NULLS LAST, routed_at, complaint_id
-        LIMIT $3
-        """,
-        agency_id, list(owed), limit,
-    )
-    return [dict(r) for r in rows]
-
-
-_SUBTREE = "($1 = 'ID' OR jurisdiction_code = $1 OR jurisdiction_code LIKE $1 || '.%')"
-
-
-async def statistics(
-    conn: Conn | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
-) -> Row:
-    """Counts and measures over every complaint whose responsible agency sits at ``code`` or below."""
-    row = await conn.fetchrow(
-        f"""
-        SELECT count(*) AS total,
-               count(*) FILTER (WHERE status <> 'closed') AS open,
-               count(*) FILTER (WHERE status = ANY($3::text[]) AND due_at < $2) AS overdue,
-               count(*) FILTER (WHERE escalation_level > 0 AND status <> 'closed') AS escalated,
-               count(first_response_at) AS answered,
-               count(*) FILTER (WHERE answered_in_time) AS answered_in_time,
-               percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM first_response_at - routed_at)
-               ) FILTER (WHERE first_response_at IS NOT NULL) AS median_first_response_s,
-               count(rating) AS rated,
-               coalesce(sum(rating), 0) AS rating_sum
-        FROM complaints WHERE {_SUBTREE}
-        """,
-        code, now, list(owed),
-    )
-    by_status = await conn.fetch(
-        f"SELECT status, count(*) AS n FROM complaints WHERE {_SUBTREE} GROUP BY status", code
-    )
-    by_rating = await conn.fetch(
-        f"SELECT rating, count(*) AS n FROM complaints WHERE {_SUBTREE} AND rating IS NOT NULL GROUP BY rating",
-        code,
-    )
-    assert row is not None  # an aggregate answers one row
-    result = dict(row)
-    result["by_status"] = {r["status"]: r["n"] for r in by_status}
-    result["by_rating"] = {int(r["rating"]): r["n"] for r in by_rating}
-    return result
-
-
-async def child_counts(
-    conn: Conn | asyncpg.Pool, code: str, *, now: datetime, owed: Sequence[str]
-) -> list[Row]:
-    """Totals per direct child of ``code`` (provinces of the nation, regencies of a province); the
-    node's own agencies appear under ``code`` itself."""
-    child = (
-        "split_part(jurisdiction_code, '.', 1)" if code == "ID"
-        else "CASE WHEN jurisdiction_code = $1 THEN $1 ELSE jurisdiction_code END"
-    )
-    rows = await conn.fetch(
-        f"""
-        SELECT {child} AS code, count(*) AS total,
-               count(*) FILTER (WHERE status <> 'closed') AS open,
-               count(*) FILTER (WHERE status = ANY($3::text[]) AND due_at < $2) AS overdue
-        FROM complaints WHERE {_SUBTREE}
-        GROUP BY 1 ORDER BY 1
-        """,
-        code, now, list(owed),
-    )
-    return [dict(r) for r in rows]
