@@ -24,9 +24,17 @@ fetch costs the broker CPU for every partition it names, whatever it finds, and 
 subscriptions name 37 topics each (the agencies'): halving their fetches was 1.6 points of a core of the
 idle platform's 10.5 (issue 17).
 
-It sets two attributes neither library exposes as settable (aiokafka's ``Fetcher._fetch_max_wait_ms``,
-read for each fetch request, and FastStream's ``BatchSubscriber.batch_timeout_ms``, read for each poll);
-a subscriber without them is left as it is, so a library upgrade that renames them costs only the saving.
+A hop of the pipeline handed many records a second gets the ``loaded`` pace: a longer fetch wait and a
+minimum fetch size, so that the broker gathers several records for each fetch and each of the hop's
+transactions carries them together. It takes it when it was handed at least ``loaded_records_per_s`` in a
+window of ``loaded_window_s`` and gives it back after a window with less than three quarters of that. On the
+embedded Tansu a fetch's answer is otherwise one or two records at a moderate load, and every one of them costs
+a fetch, a transaction, a relay round and a produce (issue 17, fifteenth steps). A light load stays far below.
+
+It sets three attributes neither library exposes as settable (aiokafka's ``Fetcher._fetch_max_wait_ms`` and
+``_fetch_min_bytes``, read for each fetch request, and FastStream's ``BatchSubscriber.batch_timeout_ms``,
+read for each poll); a subscriber without them is left as it is, so a library upgrade that renames them costs
+only the saving.
 """
 
 from __future__ import annotations
@@ -51,6 +59,17 @@ log = get_logger(component="fetch_pace")
 class Pace:
     fetch_max_wait_ms: int
     batch_timeout_ms: int
+    fetch_min_bytes: int = 1
+    """How much the broker gathers before it answers a fetch within its wait (1: the first record)."""
+
+
+@dataclass
+class _Load:
+    """How many records one subscriber was handed since ``since``, and whether it counts as loaded."""
+
+    since: float
+    records: int = 0
+    loaded: bool = False
 
 
 class Tempo(enum.Enum):
@@ -65,22 +84,37 @@ class Tempo(enum.Enum):
     half a minute of quiet."""
 
 
+def records_in(raw_message: Any) -> int:
+    """How many records a subscriber was handed: a batch subscriber's raw message is their tuple (a list in
+    FastStream's test broker), any other subscriber's one record."""
+    return len(raw_message) if isinstance(raw_message, tuple | list) else 1
+
+
 class FetchPace:
     def __init__(self, *, busy: Pace, idle: Pace, idle_after_s: float, people: Pace | None = None,
                  quiet: Pace | None = None, quiet_after_s: float = math.inf,
-                 people_quiet: Pace | None = None, people_busy: Pace | None = None) -> None:
+                 people_quiet: Pace | None = None, people_busy: Pace | None = None,
+                 loaded: Pace | None = None, loaded_records_per_s: float = math.inf,
+                 loaded_window_s: float = 0.5) -> None:
         """``busy`` is the pace a subscriber is created with and a busy ``Tempo.PIPELINE`` one keeps;
         ``idle`` the pace of one quiet for ``idle_after_s``, ``quiet`` its pace once quiet for
         ``quiet_after_s`` (a platform with nobody filing, at night). ``people_busy`` is a busy
         ``Tempo.PEOPLE`` subscriber's pace, ``people`` its pace from ``idle_after_s`` on, ``people_quiet``
-        from ``quiet_after_s`` on. None of them is ever shorter than ``busy``, nor an idle pace than the busy
-        one of its tempo, nor a quiet pace than the idle one."""
+        from ``quiet_after_s`` on. ``loaded`` is the pace of a ``Tempo.PIPELINE`` subscriber handed at least
+        ``loaded_records_per_s`` over a ``loaded_window_s``, until a window with less than 3/4 of that. None
+        of them is ever shorter than ``busy``, nor an idle pace than the busy one of its tempo, nor a quiet pace
+        than the idle one."""
         self.busy = busy
         self.idle = self._no_shorter(idle, busy)
         self.quiet = self._no_shorter(quiet or idle, self.idle)
         self.people_busy = self._no_shorter(people_busy or busy, busy)
         self.people = self._no_shorter(people or idle, self.people_busy)
         self.people_quiet = self._no_shorter(people_quiet or self.people, self.people)
+        self.loaded = self._no_shorter(loaded or busy, busy)
+        self.loaded_records_per_s = loaded_records_per_s
+        self.loaded_window_s = loaded_window_s
+        self._load: dict[int, _Load] = {}
+        """Per ``Tempo.PIPELINE`` subscriber: the records it was handed, window by window."""
         self.idle_after_s = idle_after_s
         self.quiet_after_s = quiet_after_s
         self._last_read: dict[int, float] = {}
@@ -102,12 +136,14 @@ class FetchPace:
             quiet=Pace(delivery.quiet_fetch_max_wait_ms, delivery.quiet_batch_timeout_ms),
             quiet_after_s=delivery.quiet_after_s,
             people_quiet=Pace(delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms),
+            loaded=Pace(delivery.loaded_fetch_max_wait_ms, delivery.batch_timeout_ms, delivery.loaded_fetch_min_bytes),
+            loaded_records_per_s=delivery.loaded_records_per_s,
         )
 
     @staticmethod
     def _no_shorter(pace: Pace, than: Pace) -> Pace:
         return Pace(max(pace.fetch_max_wait_ms, than.fetch_max_wait_ms),
-                    max(pace.batch_timeout_ms, than.batch_timeout_ms))
+                    max(pace.batch_timeout_ms, than.batch_timeout_ms), pace.fetch_min_bytes)
 
     def pace_after(self, tempo: Tempo, quiet_for_s: float) -> Pace:
         """The pace of a subscriber of ``tempo`` that has read nothing for ``quiet_for_s``."""
@@ -130,18 +166,45 @@ class FetchPace:
         self._subscribers[id(subscriber)] = (subscriber, tempo)
         self._last_read[id(subscriber)] = time.monotonic()
 
-    def read(self, subscriber: Any) -> None:
-        """``subscriber`` has just been handed records: busy again, at once."""
+    def read(self, subscriber: Any, records: int = 1) -> None:
+        """``subscriber`` has just been handed ``records``: busy again at once, and loaded or not by the records
+        it was handed over the last window."""
         key = id(subscriber)
-        self._last_read[key] = time.monotonic()
-        if key in self._given:
-            self._give(subscriber, self.busy_pace(self._subscribers[key][1]))
+        now = time.monotonic()
+        self._last_read[key] = now
+        if self._count(key, now, records) or key in self._given:
+            self._give(subscriber, self._busy_pace_of(key))
+
+    def _count(self, key: int, now: float, records: int) -> bool:
+        """Count ``records`` for a ``Tempo.PIPELINE`` subscriber; whether a window closed and changed its load."""
+        if self.loaded == self.busy or self._subscribers[key][1] is not Tempo.PIPELINE:
+            return False
+        load = self._load.get(key)
+        if load is None:
+            self._load[key] = _Load(since=now, records=records)
+            return False
+        load.records += records
+        span = now - load.since
+        if span < self.loaded_window_s:
+            return False
+        rate, was = load.records / span, load.loaded
+        load.since, load.records = now, 0
+        load.loaded = rate >= (self.loaded_records_per_s * 3 / 4 if was else self.loaded_records_per_s)
+        if load.loaded != was:
+            log.debug("fetch_pace_loaded" if load.loaded else "fetch_pace_unloaded", records_per_s=round(rate))
+        return load.loaded != was
+
+    def _busy_pace_of(self, key: int) -> Pace:
+        load = self._load.get(key)
+        if load is not None and load.loaded:
+            return self.loaded
+        return self.busy_pace(self._subscribers[key][1])
 
     def start(self) -> None:
         """Pace every tracked subscriber from now on (the busy pace of its tempo at once), if any tempo has a
         pace other than ``busy``."""
         if any(pace != self.busy for _, tempo in self._subscribers.values()
-               for pace in (self.busy_pace(tempo), self.pace_after(tempo, math.inf))):
+               for pace in (self.busy_pace(tempo), self.pace_after(tempo, math.inf), self.loaded)):
             for subscriber, tempo in self._subscribers.values():
                 self._give(subscriber, self.busy_pace(tempo))
             self._loop.start()
@@ -151,8 +214,13 @@ class FetchPace:
 
     async def _round(self) -> bool:
         now = time.monotonic()
-        for subscriber, tempo in self._subscribers.values():
-            self._give(subscriber, self.pace_after(tempo, now - self._last_read.get(id(subscriber), 0.0)))
+        for key, (subscriber, tempo) in self._subscribers.items():
+            quiet_for_s = now - self._last_read.get(key, 0.0)
+            if quiet_for_s < self.idle_after_s:
+                self._give(subscriber, self._busy_pace_of(key))
+            else:
+                self._load.pop(key, None)  # a hop back from a quiet spell starts unloaded
+                self._give(subscriber, self.pace_after(tempo, quiet_for_s))
         return False
 
     def _give(self, subscriber: Any, pace: Pace) -> None:
@@ -170,6 +238,8 @@ class FetchPace:
         fetcher = getattr(getattr(subscriber, "consumer", None), "_fetcher", None)
         if fetcher is not None and hasattr(fetcher, "_fetch_max_wait_ms"):
             fetcher._fetch_max_wait_ms = pace.fetch_max_wait_ms
+        if fetcher is not None and hasattr(fetcher, "_fetch_min_bytes"):
+            fetcher._fetch_min_bytes = pace.fetch_min_bytes
         if hasattr(subscriber, "batch_timeout_ms"):
             with contextlib.suppress(AttributeError):
                 subscriber.batch_timeout_ms = pace.batch_timeout_ms

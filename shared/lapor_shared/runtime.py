@@ -49,7 +49,7 @@ from lapor_shared.consumer import Consumer, Use
 from lapor_shared.db import create_pool
 from lapor_shared.events import Envelope, Payload
 from lapor_shared.events.envelope import envelope_type
-from lapor_shared.fetch_pace import FetchPace, Tempo
+from lapor_shared.fetch_pace import FetchPace, Tempo, records_in
 from lapor_shared.http_guard import HttpGuard
 from lapor_shared.http_limits import PublicRoute, StreamedRoute
 from lapor_shared.kafka import SUBSCRIBER_DEFAULTS, make_broker
@@ -237,7 +237,7 @@ class Runtime(Generic[SettingsT]):
             # the message from the context, not a ``msg: KafkaMessage`` parameter: FastStream's dependency
             # injection resolves a Context parameter in a worker thread, a thread hop per batch (issue 17)
             msg: KafkaMessage = context.get_local("message")
-            self.pace.read(subscriber)
+            self.pace.read(subscriber, records_in(msg.raw_message))
             try:
                 finished = await consumer.handle(msg)
                 if after is not None:
