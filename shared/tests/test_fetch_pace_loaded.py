@@ -150,3 +150,18 @@ def test_the_default_settings_gather_only_well_above_the_light_load():
                          ids=["a batch from aiokafka", "a batch from the test broker", "a single record"])
 def test_a_subscriber_counts_every_record_it_was_handed(raw, records):
     assert records_in(raw) == records
+
+
+def test_on_apache_kafka_a_loaded_hop_still_holds_a_record_no_longer_than_the_loaded_wait():
+    pace = FetchPace(busy=Pace(500, 100), idle=IDLE, idle_after_s=5.0, loaded=LOADED, loaded_records_per_s=80)
+
+    assert pace.loaded == LOADED  # not raised to the busy 500 ms, which Apache Kafka holds only while nothing comes
+
+
+def test_a_subscriber_it_was_never_told_of_is_counted_for_nothing(clock):
+    pace, _ = paced()
+    stranger = subscriber()
+
+    handed(pace, stranger, clock, 1000)
+
+    assert pace_of(stranger) == BUSY and not pace._load
