@@ -1,4 +1,4 @@
-"""The read models as JSON-ready dicts (no SQL here; repository.py reads, this module shapes).
+"""The read models as JSON-ready dicts (no SQL here; ``repository`` and ``read_queries`` read, this module shapes).
 
 - ``reporter_view``: what anyone holding the tracking number sees: the status history in plain
   Bahasa Indonesia (English second), never an internal note, an officer's or admin's reference or the
