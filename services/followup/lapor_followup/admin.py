@@ -55,7 +55,7 @@ async def run(argv: Sequence[str], settings: FollowupSettings | None = None, out
         if args.area == "calendar":
             if args.action == "add":
                 await reference_data.set_calendar_day(pool, args.day, working=args.working, name=args.name,
-                                                  decree=args.decree)
+                                                      decree=args.decree)
             elif args.action == "remove":
                 await reference_data.clear_calendar_day(pool, args.day)
             for override in await reference_data.calendar_overrides(pool):

@@ -140,4 +140,4 @@ async def record_versions(conn: Any, book: PolicyBook) -> None:
                     " version must never be edited; add a new version with a later effective_from instead"
                 )
             await reference_data.record_policy(conn, version=version.id, fingerprint=fingerprint,
-                                           document=version.document())
+                                               document=version.document())
