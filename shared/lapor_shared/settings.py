@@ -134,10 +134,11 @@ class DeliverySettings(BaseModel):
     answers, instead of the first record within ``fetch_max_wait_ms``; it asks for the first record again after
     half a second at less than three quarters of that rate (``lapor_shared.fetch_pace``). On the embedded Tansu
     a moderate load otherwise reaches each hop one or two records per fetch, each paying a fetch, a transaction,
-    a relay round and a produce: at 100 complaints/s the half-load p99 was about 600 ms with the gathered
-    fetches against 800–1,300 without (issue 17, fifteenth steps). A light load (10 complaints/s: about 30
-    records a second at a hop that reads ``lapor.complaints``) keeps the short wait, since a fetch that gathers
-    holds every record for its whole wait. ``inf`` (or a pace equal to the busy one) turns it off."""
+    a relay round and a produce: at 100 complaints/s the half-load p50 was 286 ms with the gathered fetches
+    against 413 without, the p99 616 against 805 (medians of six and five runs, issue 17, fifteenth steps). A
+    light load (10 complaints/s: about 30 records a second at a hop that reads ``lapor.complaints``) keeps the
+    short wait, since a fetch that gathers holds every record for its whole wait. ``inf`` (or a pace equal to
+    the busy one) turns it off."""
     quiet_after_s: float = 30.0
     quiet_fetch_max_wait_ms: int = 1000
     quiet_batch_timeout_ms: int = 1000
