@@ -177,6 +177,9 @@ def print_table(result: dict) -> None:
         cpu = p["cpu_ms_per_complaint"]
         print(f"{p['name']:<20} " + " ".join(f"{cpu[n]:>9.2f}" for n in names) + f" {sum(cpu.values()):>9.2f}")
     for p in result["phases"]:
+        if p.get("offered_rate") and (seconds := p.get("by_second")) and len(seconds) <= 60:
+            print(f"{p['name']} p99 ms by second of submission: " + " ".join(f"{s['p99_ms']:.0f}" for s in seconds))
+    for p in result["phases"]:
         if thirds := p.get("by_third"):
             cpu = thirds["cpu_ms_per_complaint"]
             print(f"{p['name']} by third of its submissions: {'/'.join(map(str, thirds['submitted']))} complaints, "

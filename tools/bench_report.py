@@ -184,7 +184,27 @@ def summarise(collector: Collector, done: set[str]) -> dict:
             "notify": _percentiles([ms(t.routed, t.notified) for t in traces]),
         },
         "completions_by_third": by_third,
+        "by_second": by_second(traces, start),
     }
+
+
+def by_second(traces: list[Timings], start: float) -> list[dict[str, float | str]]:
+    """The phase second by second of submission: how many were submitted in it, their p50 and p99 end to end and
+    the hop that took longest for its slowest complaint: whether a phase's tail is spread or a few stalls."""
+    seconds: dict[int, list[Timings]] = {}
+    for t in traces:
+        seconds.setdefault(int(t.submitted - start), []).append(t)
+    rows: list[dict[str, float | str]] = []
+    for second in sorted(seconds):
+        part = seconds[second]
+        e2e = _percentiles([1000 * (t.notified - t.submitted) for t in part])
+        slowest = max(part, key=lambda t: t.notified - t.submitted)
+        hops = {"intake": slowest.accepted - slowest.submitted, "routing": slowest.routed - slowest.accepted,
+                "notify": slowest.notified - slowest.routed}
+        rows.append({"second": second, "submitted": len(part), "p50_ms": round(e2e["p50"], 1),
+                     "p99_ms": round(e2e["p99"], 1), "slowest_hop": max(hops, key=lambda h: hops[h]),
+                     "slowest_hop_ms": round(1000 * max(hops.values()), 1)})
+    return rows
 
 
 class ResourceSampler(threading.Thread):

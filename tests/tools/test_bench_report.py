@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.bench_report import Collector, ResourceSampler, Trace, by_third
+from tools.bench_report import Collector, ResourceSampler, Trace, by_third, summarise
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +45,22 @@ def test_a_soak_cut_in_thirds_shows_each_thirds_tail_and_what_the_broker_spent_p
     assert (first, second) == (pytest.approx(1000 * 0.5 * 0.2 * 5 / 3, abs=0.01),
                                pytest.approx(1000 * 0.5 * 0.2 * 5 / 3, abs=0.01))
     assert last > 2 * second
+
+
+def test_a_phase_second_by_second_shows_when_its_tail_came_and_at_which_hop():
+    collector = Collector("unused:9092")
+    # two complaints a second for three seconds; in the second second one waited 900 ms at routing
+    for i in range(6):
+        at = i / 2
+        routing = 0.9 if i == 3 else 0.01
+        collector.traces[str(i)] = Trace(submitted=at, accepted=at + 0.01, routed=at + 0.01 + routing,
+                                         deadline_set=at + 0.03 + routing, notified=at + 0.05 + routing)
+
+    seconds = summarise(collector, set(collector.traces))["by_second"]
+
+    assert [s["second"] for s in seconds] == [0, 1, 2]
+    assert [s["submitted"] for s in seconds] == [2, 2, 2]
+    assert seconds[1]["p99_ms"] == pytest.approx(950)
+    assert seconds[1]["slowest_hop"] == "routing"
+    assert seconds[1]["slowest_hop_ms"] == pytest.approx(900)
+    assert seconds[0]["p99_ms"] == pytest.approx(60)
