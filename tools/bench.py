@@ -30,7 +30,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from lapor_shared import event_loop
+from lapor_shared import event_loop, heap
 from lapor_shared.events import encode, headers_of
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.platform import Platform
@@ -73,6 +73,7 @@ async def publish(bootstrap: str, workload: Workload, count: int, rate: float | 
 async def phase(name: str, bootstrap: str, collector: Collector, workload: Workload, count: int,
                 rate: float | None, timeout: float, sampler: ResourceSampler | None = None,
                 thirds: bool = False) -> dict:
+    heap.set_aside()  # the traces so far: a full collection walking them would hold up the paced publisher
     say(f"fase {name}: {count} laporan" + (f" pada {rate:.0f}/dtk" if rate else " secepatnya"),
         f"phase {name}: {count} complaints" + (f" at {rate:.0f}/s" if rate else " as fast as possible"))
     began = time.time()
@@ -98,6 +99,7 @@ async def phase(name: str, bootstrap: str, collector: Collector, workload: Workl
 async def run(args: argparse.Namespace, infra: Infrastructure, work: Path) -> dict:
     try:
         database_url = await infra.new_database()
+        heap.set_aside()  # as every service does once started (``lapor_shared.heap``): the baselines get it too
         say("mengukur garis dasar PostgreSQL", "measuring the PostgreSQL baseline")
         b_db = await postgres_hop_rate(database_url)
         say("mengukur garis dasar Kafka (4 lompatan)", "measuring the raw Kafka pass-through (4 hops)")

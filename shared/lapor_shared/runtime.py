@@ -43,7 +43,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from lapor_shared import http_errors
+from lapor_shared import heap, http_errors
 from lapor_shared.commits import PacedCommits
 from lapor_shared.consumer import Consumer, Use
 from lapor_shared.db import create_pool
@@ -335,6 +335,7 @@ class Runtime(Generic[SettingsT]):
             await self.broker.start()
             self.consuming = True
             self.pace.start()
+            heap.started()  # a service process sets aside what start-up built (``lapor_shared.heap``)
             log.info("service_consuming")
             yield
         finally:
@@ -413,6 +414,7 @@ def serve(app_factory: Callable[[], Any], settings: ServiceSettings) -> None:
         log.error("service_refused_to_start", settings=refused.names)
         raise SystemExit(str(refused)) from None
     setup_tracing(settings.service_name)
+    heap.freeze_when_started()
     QuietServer(uvicorn.Config(
         app_factory(), host=settings.http_host, port=settings.http_port, log_config=None,
         lifespan="on", timeout_graceful_shutdown=8, http=with_header_deadline(settings.http.header_timeout_s),
