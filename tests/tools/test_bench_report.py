@@ -64,3 +64,11 @@ def test_a_phase_second_by_second_shows_when_its_tail_came_and_at_which_hop():
     assert seconds[1]["slowest_hop"] == "routing"
     assert seconds[1]["slowest_hop_ms"] == pytest.approx(900)
     assert seconds[0]["p99_ms"] == pytest.approx(60)
+
+
+def test_the_collector_pauses_between_reads_once_caught_up_and_reads_on_at_once_while_behind():
+    collector = Collector("unused:9092", pause_s=0.5)
+
+    assert collector.pause_after(12) == 0.5  # caught up: the broker is asked again in half a second
+    assert collector.pause_after(Collector.MAX_RECORDS) == 0.0  # a full read: behind, read on
+    assert collector.pause_after(0) == 0.0  # nothing came: the next read waits for the broker anyway
