@@ -30,6 +30,8 @@ transactions carries them together. It takes it when it was handed at least ``lo
 window of ``loaded_window_s`` and gives it back after a window with less than three quarters of that. On the
 embedded Tansu a fetch's answer is otherwise one or two records at a moderate load, and every one of them costs
 a fetch, a transaction, a relay round and a produce (issue 17, fifteenth steps). A light load stays far below.
+A subscription of ``Tempo.PEOPLE`` handed as many gets ``people_loaded``: its own busy wait, and a larger minimum
+(a read model of ``lapor.complaints`` under load; sixteenth steps).
 
 It sets three attributes neither library exposes as settable (aiokafka's ``Fetcher._fetch_max_wait_ms`` and
 ``_fetch_min_bytes``, read for each fetch request, and FastStream's ``BatchSubscriber.batch_timeout_ms``,
@@ -95,13 +97,14 @@ class FetchPace:
                  quiet: Pace | None = None, quiet_after_s: float = math.inf,
                  people_quiet: Pace | None = None, people_busy: Pace | None = None,
                  loaded: Pace | None = None, loaded_records_per_s: float = math.inf,
-                 loaded_window_s: float = 0.5) -> None:
+                 loaded_window_s: float = 0.5, people_loaded: Pace | None = None) -> None:
         """``busy`` is the pace a subscriber is created with and a busy ``Tempo.PIPELINE`` one keeps;
         ``idle`` the pace of one quiet for ``idle_after_s``, ``quiet`` its pace once quiet for
         ``quiet_after_s`` (a platform with nobody filing, at night). ``people_busy`` is a busy
         ``Tempo.PEOPLE`` subscriber's pace, ``people`` its pace from ``idle_after_s`` on, ``people_quiet``
         from ``quiet_after_s`` on. ``loaded`` is the pace of a ``Tempo.PIPELINE`` subscriber handed at least
-        ``loaded_records_per_s`` over a ``loaded_window_s``, until a window with less than 3/4 of that. None
+        ``loaded_records_per_s`` over a ``loaded_window_s``, until a window with less than 3/4 of that, and
+        ``people_loaded`` the pace of a ``Tempo.PEOPLE`` one handed as many (its busy wait, not shorter). None
         of the others is ever shorter than ``busy``, nor an idle pace than the busy one of its tempo, nor a quiet
         pace than the idle one."""
         self.busy = busy
@@ -113,10 +116,11 @@ class FetchPace:
         self.loaded = loaded or busy
         """As given, even with a wait shorter than ``busy``'s: with a minimum fetch size its wait bounds how long the
         broker holds a record (on Apache Kafka, whose busy wait of 500 ms holds none, too)."""
+        self.people_loaded = self._no_shorter(people_loaded, self.people_busy) if people_loaded else self.people_busy
         self.loaded_records_per_s = loaded_records_per_s
         self.loaded_window_s = loaded_window_s
         self._load: dict[int, _Load] = {}
-        """Per ``Tempo.PIPELINE`` subscriber: the records it was handed, window by window."""
+        """Per subscriber whose tempo has a loaded pace: the records it was handed, window by window."""
         self.idle_after_s = idle_after_s
         self.quiet_after_s = quiet_after_s
         self._last_read: dict[int, float] = {}
@@ -140,6 +144,8 @@ class FetchPace:
             people_quiet=Pace(delivery.people_quiet_fetch_max_wait_ms, delivery.people_quiet_batch_timeout_ms),
             loaded=Pace(delivery.loaded_fetch_max_wait_ms, delivery.batch_timeout_ms, delivery.loaded_fetch_min_bytes),
             loaded_records_per_s=delivery.loaded_records_per_s,
+            people_loaded=Pace(delivery.people_busy_fetch_max_wait_ms, delivery.people_busy_batch_timeout_ms,
+                               delivery.people_loaded_fetch_min_bytes),
         )
 
     @staticmethod
@@ -160,6 +166,10 @@ class FetchPace:
         """The pace of a subscriber of ``tempo`` that has just read something."""
         return self.people_busy if tempo is Tempo.PEOPLE else self.busy
 
+    def loaded_pace(self, tempo: Tempo) -> Pace:
+        """The pace of a subscriber of ``tempo`` handed many records a second."""
+        return self.people_loaded if tempo is Tempo.PEOPLE else self.loaded
+
     def idle_pace(self, tempo: Tempo) -> Pace:
         return self.pace_after(tempo, self.idle_after_s)
 
@@ -178,9 +188,10 @@ class FetchPace:
             self._give(subscriber, self._busy_pace_of(key))
 
     def _count(self, key: int, now: float, records: int) -> bool:
-        """Count ``records`` for a ``Tempo.PIPELINE`` subscriber; whether a window closed and changed its load."""
+        """Count ``records`` for a subscriber whose tempo has a loaded pace; whether a window closed and changed
+        its load."""
         known = self._subscribers.get(key)
-        if self.loaded == self.busy or known is None or known[1] is not Tempo.PIPELINE:
+        if known is None or self.loaded_pace(known[1]) == self.busy_pace(known[1]):
             return False
         load = self._load.get(key)
         if load is None:
@@ -198,16 +209,14 @@ class FetchPace:
         return load.loaded != was
 
     def _busy_pace_of(self, key: int) -> Pace:
-        load = self._load.get(key)
-        if load is not None and load.loaded:
-            return self.loaded
-        return self.busy_pace(self._subscribers[key][1])
+        load, tempo = self._load.get(key), self._subscribers[key][1]
+        return self.loaded_pace(tempo) if load is not None and load.loaded else self.busy_pace(tempo)
 
     def start(self) -> None:
         """Pace every tracked subscriber from now on (the busy pace of its tempo at once), if any tempo has a
         pace other than ``busy``."""
         if any(pace != self.busy for _, tempo in self._subscribers.values()
-               for pace in (self.busy_pace(tempo), self.pace_after(tempo, math.inf), self.loaded)):
+               for pace in (self.busy_pace(tempo), self.pace_after(tempo, math.inf), self.loaded_pace(tempo))):
             for subscriber, tempo in self._subscribers.values():
                 self._give(subscriber, self.busy_pace(tempo))
             self._loop.start()

@@ -1,5 +1,6 @@
 """Fetch pacing under load: a hop of the pipeline handed many records a second asks the broker to gather
-several for each fetch, and asks for the first record again once the load is gone."""
+several for each fetch, and asks for the first record again once the load is gone; a read model people look at
+gathers more, within its longer wait."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from lapor_shared import fetch_pace
 from lapor_shared.fetch_pace import FetchPace, Pace, Tempo, records_in
 from lapor_shared.settings import DeliverySettings, KafkaSettings
-from shared.tests.test_fetch_pace import BUSY, IDLE, PEOPLE, AiokafkaConsumer, BatchSubscriber, Fetcher
+from shared.tests.test_fetch_pace import BUSY, IDLE, PEOPLE, PEOPLE_BUSY, AiokafkaConsumer, BatchSubscriber, Fetcher
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(10)]
 
@@ -113,12 +114,27 @@ async def test_a_loaded_hop_back_from_an_idle_spell_asks_for_the_first_record_ag
     assert (idle, pace_of(hop)) == (IDLE, BUSY)
 
 
-def test_a_subscription_people_read_never_gathers(clock):
+def test_a_subscription_people_read_gathers_only_with_a_loaded_pace_of_its_own(clock):
     pace, view = paced(Tempo.PEOPLE)
 
     handed(pace, view, clock, 300)
 
     assert pace_of(view) == BUSY  # the people's busy pace: here the pipeline's, none of its own given
+
+
+def test_a_loaded_subscription_people_read_gathers_more_within_its_own_longer_wait_and_stops_below(clock):
+    pace = FetchPace(busy=BUSY, idle=IDLE, idle_after_s=5.0, people=PEOPLE, people_busy=PEOPLE_BUSY,
+                     loaded=LOADED, loaded_records_per_s=80, people_loaded=Pace(0, 0, 65536))
+    view = subscriber()
+    pace.track(view, Tempo.PEOPLE)
+
+    handed(pace, view, clock, 300)
+    loaded = pace_of(view)
+    handed(pace, view, clock, 40)
+
+    # never a shorter wait than the people's busy one, whatever it is given
+    assert loaded == Pace(PEOPLE_BUSY.fetch_max_wait_ms, PEOPLE_BUSY.batch_timeout_ms, 65536)
+    assert pace_of(view) == PEOPLE_BUSY
 
 
 @pytest.mark.parametrize(("loaded", "per_second"), [(BUSY, 80.0), (LOADED, math.inf)],
@@ -144,6 +160,10 @@ def test_the_default_settings_gather_only_well_above_the_light_load():
     # a hop reading lapor.complaints is handed about three records per complaint, 30 a second at the light load
     # (10 complaints/s): a hop loaded before stops gathering there
     assert pace.loaded_records_per_s * 3 / 4 > 30
+    # a read model people look at gathers more, within the people's longer busy wait
+    assert pace.people_loaded == Pace(delivery.people_busy_fetch_max_wait_ms, delivery.people_busy_batch_timeout_ms,
+                                      delivery.people_loaded_fetch_min_bytes)
+    assert pace.people_loaded.fetch_min_bytes > pace.loaded.fetch_min_bytes
 
 
 @pytest.mark.parametrize(("raw", "records"), [((object(),) * 30, 30), ([object()] * 3, 3), (object(), 1)],
