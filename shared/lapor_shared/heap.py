@@ -3,10 +3,10 @@
 A service builds most of what it keeps while it starts: modules, pydantic's validators, the region, category
 and template tables, FastStream's and aiokafka's machinery, well over a hundred thousand objects. Python's
 full collection walks every object it tracks, so under load each service paused its event loop (every hop it
-runs, every request it answers) for 100–250 ms (480 ms once, in the gateway) two to four times a phase of
+runs, every request it answers) for 100–250 ms (up to 440 ms) two to four times a phase of
 ``make bench``, a stall every complaint in flight at that hop waited out. ``gc.freeze()`` moves what is alive
 once the service consumes into a generation the collector leaves alone; the full collections under load then
-took 2–27 ms (``docs/performance.md``, "Issue 17, sixteenth steps").
+took 2–72 ms (``docs/performance.md``, "Issue 17, sixteenth steps").
 
 What start-up built is still freed by reference counting when it is dropped; only a reference cycle among
 those objects would stay, and start-up leaves its garbage to the ``gc.collect()`` just before the freeze.

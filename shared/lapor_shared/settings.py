@@ -140,12 +140,12 @@ class DeliverySettings(BaseModel):
     short wait, since a fetch that gathers holds every record for its whole wait. ``inf`` (or a pace equal to
     the busy one) turns it off."""
     people_loaded_fetch_min_bytes: int = 65536
-    """A subscription of ``Tempo.PEOPLE`` handed as many records (a read model of ``lapor.complaints`` at a
-    moderate load) asks the broker to gather this much within its busy wait (``people_busy_fetch_max_wait_ms``):
-    nothing downstream waits for it, and each of its transactions then carries tens of records instead of a
-    few. At 100 complaints/s the dashboard's, the gateway's and intake's CPU per complaint fell by 0.2 ms each,
-    the half-load p99 was 433 and 473 ms against 504 and 537 (two pairs, issue 17, sixteenth steps). 1 turns it
-    off."""
+    """A subscription of ``Tempo.PEOPLE`` handed at least ``loaded_records_per_s`` too (a read model of
+    ``lapor.complaints`` at a moderate load) asks the broker to gather this much within its busy wait
+    (``people_busy_fetch_max_wait_ms``): nothing downstream waits for it, and each of its transactions then
+    carries tens of records instead of a few. At 100 complaints/s the dashboard's, the gateway's and intake's
+    CPU per complaint fell by 0.2 ms each, the half-load p99 was 433 and 473 ms against 504 and 537 (two
+    pairs, issue 17, sixteenth steps). 1 turns it off."""
     quiet_after_s: float = 30.0
     quiet_fetch_max_wait_ms: int = 1000
     quiet_batch_timeout_ms: int = 1000
