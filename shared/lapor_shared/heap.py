@@ -11,7 +11,7 @@ took 2–72 ms (``docs/performance.md``, "Issue 17, sixteenth steps").
 What start-up built is still freed by reference counting when it is dropped; only a reference cycle among
 those objects would stay, and start-up leaves its garbage to the ``gc.collect()`` just before the freeze.
 
-Only a service process freezes: ``runtime.serve`` arms it, and the service's lifespan (``ServiceApp.running``)
+Only a service process freezes: ``runtime.serve`` arms it, and the service's lifespan (``Runtime.running``)
 sets the heap aside once it consumes. A test process that runs services in-process (and starts and drops
 many) is never frozen, so the cycles of its dropped services are collected as before.
 """

@@ -62,7 +62,7 @@ def test_serving_a_service_arms_the_freeze_before_the_server_runs_its_lifespan()
         from lapor_shared import heap, quiet_server, runtime
         from lapor_shared.settings import ServiceSettings
 
-        class Server:  # stands in for uvicorn: the lifespan (ServiceApp.running) runs inside run()
+        class Server:  # stands in for uvicorn: the lifespan (Runtime.running) runs inside run()
             def __init__(self, config):
                 pass
 
