@@ -62,7 +62,10 @@ async def admissions(
 
     Each part is read once for the whole run and joined to its submissions (the reporters' activity once per
     hash, the channel's counters once per channel), not once per submission: read per submission, a run of n
-    submissions scanned the run's n hashes n times over (100 ms for a run of 80 at a burst, issue 17).
+    submissions scanned the run's n hashes n times over (100 ms for a run of 80 at a burst, issue 17). The
+    look-ups by hash and by channel message are LATERAL with ``OFFSET 0``, so that they stay index look-ups
+    whatever the planner guesses of a run's length (joined plainly, a run of 100 was planned as a scan of every
+    activity row and every complaint).
     """
     if not asks:
         return []
