@@ -6,7 +6,8 @@ look-ups every complaint or every timer round pays, through the services' own re
 
 - followup: lock the complaints of the earliest due timers (the timer poller's round);
 - intake: the acceptance checks (already made, the reporter and channel counts, the most similar recent
-  complaint: one statement) and the activity insert.
+  complaint: one statement) for one submission and, per submission, for a run of ``RUN`` (a busy intake reads a
+  run at once; issue 17), and the activity insert.
 
 A look-up whose median grows with the history fails the run (exit 1): ``--max-ratio`` (default 3) against the
 empty store, with a 1 ms floor for timer noise. Results go to ``results/history-<time>.json``.
@@ -41,6 +42,8 @@ from tools.platform_infra import quiet_logging, say
 
 REPORTER = hashlib.sha256(b"reporter-under-test").digest()
 DUE_NOW = 100  # timers due at every measurement: the poller's real work, the same at every step
+RUN = 200
+"""Submissions of the run whose admission read is timed (a burst hands intake runs of a few hundred)."""
 
 
 async def seed_followup(pool: asyncpg.Pool, start: int, stop: int) -> None:
@@ -147,6 +150,16 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
                 text_fingerprint="lampu jalan padam di gang mawar nomor 1", similarity=0.6)
             assert facts.similar is not None
 
+    run_of_asks = [intake_admission.Ask("web", f"bench-history-run-{n}", [hashlib.sha256(b"r%d" % n).digest()],
+                                        "jalan rusak di kelurahan 7 sudah lama tidak diperbaiki") for n in range(RUN)]
+
+    async def admission_checks_of_a_run() -> None:
+        async with intake.acquire() as conn:
+            facts = await intake_admission.admissions(
+                conn, run_of_asks, reporter_window_s=3600, channel_window_s=60,
+                duplicate_window_s=7 * 24 * 3600, similarity=0.6)
+            assert len(facts) == RUN
+
     async def activity_insert() -> None:
         async with intake.acquire() as conn:
             tx = conn.transaction()
@@ -162,6 +175,7 @@ async def measure(followup: asyncpg.Pool, intake: asyncpg.Pool, runs: int) -> di
     return {
         "followup_due_timer_round_ms": await timed(due_round, runs),
         "intake_admission_checks_ms": await timed(admission_checks, runs),
+        "intake_admission_run_each_ms": round(await timed(admission_checks_of_a_run, runs) / RUN, 3),
         "intake_accept_insert_ms": await timed(activity_insert, runs),
     }
 
