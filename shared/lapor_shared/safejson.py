@@ -16,6 +16,11 @@ reason that can go back to the sender or into a dead letter:
 - strings: C0/C1 control characters other than tab, line feed and carriage return (NUL cannot even be
   stored by PostgreSQL), lone UTF-16 surrogates (no valid text holds one) and the bidirectional
   override/isolate controls (which make a text display differently from what it says) are refused.
+
+Most bytes read are our own events, written compactly; ``orjson`` reads those three times faster than the
+standard parser with our hooks (issue 17). It may only ACCEPT: its value is taken when writing it back gives
+the very bytes read (so no key was given twice, no integer was turned into a float, no number overflowed),
+and everything else, every refusal included, goes to the checked parser, whose reason is the one given.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 __all__ = ["Limits", "UnsafeJson", "loads", "refused_character"]
 
@@ -138,10 +145,31 @@ def _decoder(max_int_digits: int) -> json.JSONDecoder:
                             object_pairs_hook=_unique_keys)
 
 
+_MISS = object()
+_FAST_INT_DIGITS = 20
+"""orjson reads integers of up to 64 bits (20 digits) as integers; a reader allowing fewer takes the checked
+parser, which counts them."""
+
+
+def _written_back(data: bytes) -> Any:
+    """orjson's value of ``data`` when writing that value back gives ``data`` itself, else ``_MISS``.
+
+    Equal bytes mean that every key, number and string of ``data`` is in the value as written: a duplicate key
+    would be missing from it, an integer past 64 bits or a float past the double range would be written back
+    differently (or refused), and strings compare escape for escape. Anything else is left to the checked
+    parser, which gives the reason for a refusal."""
+    try:
+        value = orjson.loads(data)
+        return value if orjson.dumps(value) == data else _MISS
+    except (ValueError, TypeError):  # orjson's JSONDecodeError / JSONEncodeError
+        return _MISS
+
+
 def loads(raw: bytes | bytearray | memoryview | str | None, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse ``raw`` as JSON within ``limits``, or raise ``UnsafeJson`` with the reason."""
     if raw is None:
         raise UnsafeJson("empty body (a tombstone: null value)", code="empty")
+    data: bytes | None = None
     if isinstance(raw, str):
         text = raw
         size = len(raw.encode("utf-8", errors="surrogatepass"))
@@ -149,8 +177,9 @@ def loads(raw: bytes | bytearray | memoryview | str | None, limits: Limits = DEF
         size = len(raw)
         if size > limits.max_bytes:
             raise UnsafeJson(f"body of {size} bytes exceeds the limit of {limits.max_bytes}", code="too_large")
+        data = bytes(raw)
         try:
-            text = bytes(raw).decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UnsafeJson(f"body is not valid UTF-8 (byte {exc.start})", code="invalid_encoding") from None
     if size > limits.max_bytes:
@@ -159,6 +188,12 @@ def loads(raw: bytes | bytearray | memoryview | str | None, limits: Limits = DEF
         raise UnsafeJson("empty body", code="empty")
     if _too_deep(text, limits.max_depth):
         raise UnsafeJson(f"nesting deeper than {limits.max_depth} levels", code="too_deep")
+    if data is not None and limits.max_int_digits >= _FAST_INT_DIGITS:
+        value = _written_back(data)
+        if value is not _MISS:
+            if _may_hide_refused(text):
+                _walk_strings(value)
+            return value
     try:
         value = _decoder(limits.max_int_digits).decode(text)
     except UnsafeJson:

@@ -46,6 +46,39 @@ def test_a_hostile_body_is_refused_with_a_reason(raw, code):
     assert refused.value.reason
 
 
+COMPACT_HOSTILE = {
+    "duplicate key": (b'{"a":1,"b":2,"a":3}', "duplicate_key"),
+    "duplicate key, same value": (b'{"a":1,"a":1}', "duplicate_key"),
+    "duplicate key deep inside": (b'{"p":[{"x":{"k":"v","k":"v"}}]}', "duplicate_key"),
+    "integer past 64 bits": (b'{"a":' + b"9" * 41 + b"}", "invalid_number"),
+    "float overflowing to infinity": (b'{"a":1e999}', "invalid_number"),
+    "escaped NUL": (b'{"a":"x\\u0000y"}', "control_character"),
+    "escaped right-to-left override in a key": (b'{"\\u202e":1}', "control_character"),
+    "C1 control": ('{"a":"x\u0085y"}'.encode(), "control_character"),
+    "lone surrogate": (b'{"a":"\\udc00"}', "control_character"),
+    "byte order mark": (b'\xef\xbb\xbf{"a":1}', "invalid_json"),
+    "trailing comma": (b'{"a":[1,]}', "invalid_json"),
+}
+
+
+@pytest.mark.parametrize(("raw", "code"), COMPACT_HOSTILE.values(), ids=COMPACT_HOSTILE.keys())
+def test_a_compact_hostile_body_is_refused_as_the_checked_parser_refuses_it(raw, code):
+    with pytest.raises(UnsafeJson) as refused:
+        loads(raw)
+
+    assert refused.value.code == code
+
+
+def test_a_big_integer_within_the_limit_is_read_as_an_integer_not_a_float():
+    assert loads(b'{"a":123456789012345678901234567890}') == {"a": 123456789012345678901234567890}
+    assert loads(b"[18446744073709551616,-9223372036854775809]") == [2**64, -(2**63) - 1]
+
+
+def test_a_reader_allowing_short_integers_has_them_counted_in_compact_bodies_too():
+    with pytest.raises(UnsafeJson, match="4 digits"):
+        loads(b'{"a":1234}', Limits(max_int_digits=3))
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting():
     body = b'{"text": "' + b"[" * 1000 + b'\\"' + b"{" * 1000 + b'", "n": [[1]]}'
 
@@ -97,3 +130,25 @@ def test_any_ordinary_json_value_reads_back_unchanged(value):
     import json
 
     assert loads(json.dumps(value).encode()) == value
+
+
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+))
+def test_a_compact_body_reads_as_the_checked_parser_reads_it(value):
+    import json
+
+    raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", errors="surrogatepass")
+    try:
+        expected: object = ("value", loads(raw.decode("utf-8", errors="surrogatepass")))  # str: the checked parser
+    except UnsafeJson as exc:
+        expected = ("refused", exc.code)
+    try:
+        got: object = ("value", loads(raw))
+    except UnsafeJson as exc:
+        got = ("refused", exc.code)
+
+    assert got == expected
