@@ -25,6 +25,7 @@ from aiokafka.errors import (
     UnknownTopicOrPartitionError,
 )
 
+from lapor_shared.partitioner import KeyPartitioner
 from lapor_shared.settings import KafkaSettings
 
 Kind = Literal["permanent", "away", "counted"]
@@ -126,6 +127,7 @@ class KafkaSender(OrderedSender):
             # no linger: ``send_all`` queues a whole batch before it waits for an acknowledgement, so the
             # rows of a round leave together anyway; a lone row at light load no longer waits 2 ms a hop
             linger_ms=0,
+            partitioner=KeyPartitioner(),  # the default's partitions, hashed cheaper
             **self._kafka.client_options(),
         )
         try:
