@@ -204,65 +204,71 @@ def ordered(entries: Iterable[LogEntry]) -> list[LogEntry]:
 
 
 def step(row: Row | None, entry: LogEntry) -> Row:
-    """The row after one more event (``row`` is None before the complaint's first event)."""
+    """The row after one more event (``row`` is None before the complaint's first event).
+
+    What the event changes is gathered and the row copied once (``replace`` builds a whole row; a fold calls
+    this for every event of a complaint each time one arrives: a sixth of the dashboard's time, issue 17)."""
     f, at, kind = entry.facts, entry.occurred_at, entry.event_type
     if row is None:
         where = known_code(f.get("jurisdiction_code"))
         row = Row(entry.complaint_id, jurisdiction_code=where, responsible_code=NATIONAL_CODE,
                   status="submitted", received_at=at, last_event_at=at)
-    row = replace(row, last_event_at=max(row.last_event_at, at), received_at=min(row.received_at, at))
+    changed: dict[str, Any] = {}
+    if at > row.last_event_at:
+        changed["last_event_at"] = at
+    if at < row.received_at:
+        changed["received_at"] = at
     status = STATUS_OF.get(kind)
 
     if kind == "complaint.accepted":
         # intake's view arrives first; it never moves a complaint that routing already placed
         placed = row.routed_at is not None or row.status != "submitted"
-        row = replace(row, report_type=f.get("report_type") or row.report_type,
-                      category=row.category or f.get("category"), confidential=bool(f.get("confidential")),
-                      jurisdiction_code=row.jurisdiction_code if placed else known_code(f.get("jurisdiction_code")))
+        changed.update(report_type=f.get("report_type") or row.report_type,
+                       category=row.category or f.get("category"), confidential=bool(f.get("confidential")),
+                       jurisdiction_code=row.jurisdiction_code if placed else known_code(f.get("jurisdiction_code")))
         status = None if placed else status
     elif kind == "complaint.needs_triage":
         where = known_code(f.get("jurisdiction_code"))
-        row = replace(row, jurisdiction_code=where, responsible_code=where, agency_id=None, agency_name=None,
-                      agency_level=None, category=f.get("category") or row.category,
-                      report_type=f.get("report_type") or row.report_type,
-                      confidential=bool(f.get("confidential")))
+        changed.update(jurisdiction_code=where, responsible_code=where, agency_id=None, agency_name=None,
+                       agency_level=None, category=f.get("category") or row.category,
+                       report_type=f.get("report_type") or row.report_type,
+                       confidential=bool(f.get("confidential")))
     elif kind in ("complaint.routed", "complaint.forwarded"):
         where = known_code(f.get("jurisdiction_code"))
-        row = replace(row, jurisdiction_code=where, responsible_code=where, agency_id=f.get("agency_id"),
-                      agency_name=f.get("agency_name"), agency_level=f.get("agency_level"),
-                      routed_at=row.routed_at or at)
+        changed.update(jurisdiction_code=where, responsible_code=where, agency_id=f.get("agency_id"),
+                       agency_name=f.get("agency_name"), agency_level=f.get("agency_level"),
+                       routed_at=row.routed_at or at)
         if kind == "complaint.routed":
-            row = replace(row, category=f.get("category") or row.category,
-                          report_type=f.get("report_type") or row.report_type,
-                          confidential=bool(f.get("confidential")))
+            changed.update(category=f.get("category") or row.category,
+                           report_type=f.get("report_type") or row.report_type,
+                           confidential=bool(f.get("confidential")))
     elif kind == "complaint.responded":
         if row.first_response_at is None:
-            on_time = row.due_at is None or at <= row.due_at
-            row = replace(row, first_response_at=at, answered_on_time=on_time)
-        row = replace(row, due_at=None, stage=None, overdue=False)
+            changed.update(first_response_at=at, answered_on_time=row.due_at is None or at <= row.due_at)
+        changed.update(due_at=None, stage=None, overdue=False)
     elif kind in ("complaint.closed", "complaint.archived"):
         reason = f.get("reason") if kind == "complaint.closed" else "archived"
         status = "archived" if reason == "archived" else "closed"
-        row = replace(row, closed_at=at, close_reason=reason, due_at=None, stage=None, overdue=False)
+        changed.update(closed_at=at, close_reason=reason, due_at=None, stage=None, overdue=False)
     elif kind == "complaint.reopened":
-        row = replace(row, closed_at=None, close_reason=None)
+        changed.update(closed_at=None, close_reason=None)
     elif kind == "complaint.rated":
-        row = replace(row, rating=f.get("rating"))
+        changed["rating"] = f.get("rating")
     elif kind in ("complaint.deadline_set", "complaint.deadline_extended"):
         if f.get("stage") == "auto_close":  # the reporter's clock, not a debt of the agency
-            row = replace(row, stage="auto_close", due_at=None, overdue=False)
+            changed.update(stage="auto_close", due_at=None, overdue=False)
         else:
-            row = replace(row, stage=f.get("stage"), due_at=_at(f.get("due_at")), overdue=False)
+            changed.update(stage=f.get("stage"), due_at=_at(f.get("due_at")), overdue=False)
     elif kind == "complaint.deadline_breached":
         if f.get("stage") != "auto_close":
-            row = replace(row, overdue=True, due_at=row.due_at or _at(f.get("due_at")))
+            changed.update(overdue=True, due_at=row.due_at or _at(f.get("due_at")))
     elif kind == "complaint.escalated":
-        row = replace(row, escalations=row.escalations + 1,
-                      escalation_level=max(row.escalation_level, int(f.get("escalation_level") or 0)))
+        changed.update(escalations=row.escalations + 1,
+                       escalation_level=max(row.escalation_level, int(f.get("escalation_level") or 0)))
 
     if status is not None:
-        row = replace(row, status=status)
-    return row
+        changed["status"] = status
+    return replace(row, **changed) if changed else row
 
 
 def fold(entries: Iterable[LogEntry]) -> Row | None:
