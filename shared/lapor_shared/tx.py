@@ -97,12 +97,11 @@ class Tx:
         self, payload: Payload, *, correlation_id: UUID | None = None, causation_id: UUID | None = None,
         **envelope_fields: Any,
     ) -> Envelope[Any]:
-        """The envelope ``emit`` would write, not written yet (for ``add_many``)."""
+        """The envelope ``emit`` would write, not written yet (for ``add_many``); ``correlation_id`` and
+        ``causation_id``, given, win over the cause's (built once: a copy validated again was dear, issue 17)."""
         envelope_fields.setdefault("caused_by", self.cause)
-        envelope = Envelope.new(payload, producer=self.producer, **envelope_fields)
-        ids = {name: value for name, value in (("correlation_id", correlation_id), ("causation_id", causation_id))
-               if value is not None and value != getattr(envelope, name)}
-        return envelope.evolve(**ids) if ids else envelope
+        return Envelope.new(payload, producer=self.producer, correlation_id=correlation_id,
+                            causation_id=causation_id, **envelope_fields)
 
     async def add(self, envelope: Envelope[Any], topics: Sequence[str] = ()) -> Envelope[Any]:
         """Write a ready envelope to the outbox (to ``topics``, or its catalogued destinations) and count it."""

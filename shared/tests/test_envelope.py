@@ -308,6 +308,19 @@ def test_fields_given_explicitly_win_over_the_inherited_ones():
     assert routed.correlation_id == accepted.correlation_id
 
 
+def test_a_given_correlation_and_causation_win_over_the_causes():
+    accepted = f.accepted_envelope()
+    story, cause = uuid4(), uuid4()
+
+    told = Envelope.new(f.complaint_routed(), producer="notify", caused_by=accepted, correlation_id=story,
+                        causation_id=cause)
+    alone = Envelope.new(f.complaint_routed(), producer="notify", correlation_id=story, causation_id=cause)
+
+    assert (told.correlation_id, told.causation_id) == (story, cause)
+    assert (alone.correlation_id, alone.causation_id) == (story, cause)
+    assert told.complaint_id == accepted.complaint_id
+
+
 def test_a_new_envelope_keeps_a_given_event_id_and_occurred_at():
     event_id = UUID("00000000-0000-4000-8000-000000000001")
     at = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)

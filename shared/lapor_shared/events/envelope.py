@@ -92,8 +92,11 @@ class Envelope(BaseModel, Generic[P]):
         confidential: bool | None = None,
         occurred_at: datetime | None = None,
         event_id: UUID | None = None,
+        correlation_id: UUID | None = None,
+        causation_id: UUID | None = None,
     ) -> Envelope[P]:
-        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by``.
+        """A new envelope for ``payload``; ids the caller leaves out are inherited from ``caused_by`` (the
+        correlation and causation ids too: given, they win over ``caused_by``'s).
 
         ``agency_id`` and ``confidential`` are never inherited: a command (which any sender writes) must
         not choose whose stream an event goes to, nor whether its content is shown; the service that
@@ -116,8 +119,8 @@ class Envelope(BaseModel, Generic[P]):
             jurisdiction_code=jurisdiction_code or cause_fields.get("jurisdiction_code"),
             agency_id=agency_id,
             confidential=confidential,
-            correlation_id=caused_by.correlation_id if caused_by is not None else new_id,
-            causation_id=caused_by.event_id if caused_by is not None else None,
+            correlation_id=correlation_id or (caused_by.correlation_id if caused_by is not None else new_id),
+            causation_id=causation_id or (caused_by.event_id if caused_by is not None else None),
             producer=producer,
             payload=payload,
         )
