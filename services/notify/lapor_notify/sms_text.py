@@ -27,25 +27,37 @@ class SmsLength:
     segments: int
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
+
+
 def encoding_of(text: str) -> str:
-    return "gsm7" if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text) else "ucs2"
+    return "gsm7" if GSM7.issuperset(text) else "ucs2"
 
 
-def _unit_sizes(text: str, encoding: str) -> list[int]:
+def _wide(text: str, encoding: str) -> int:
+    """How many characters of ``text`` take two units: extension characters in GSM-7, characters past the
+    Basic Multilingual Plane (a surrogate pair) in UCS-2."""
     if encoding == "gsm7":
-        return [2 if c in GSM7_EXTENSION else 1 for c in text]
-    return [2 if ord(c) > 0xFFFF else 1 for c in text]
+        return sum(text.count(c) for c in GSM7_EXTENSION) if not GSM7_EXTENSION.isdisjoint(text) else 0
+    return 0 if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2 - len(text)
 
 
 def measure(text: str) -> SmsLength:
+    """The text's encoding, units and segments. Counted with set and string operations in C, character by
+    character only when a two-unit character may straddle segments (``measure`` runs a dozen times for
+    every SMS ``fit`` shortens: a twentieth of notify, issue 17)."""
     encoding = encoding_of(text)
-    sizes = _unit_sizes(text, encoding)
-    units = sum(sizes)
+    wide = _wide(text, encoding)
+    units = len(text) + wide
     if units <= SINGLE[encoding]:
         return SmsLength(encoding, units, 1 if units else 0)
+    per_segment = MULTI[encoding]
+    if not wide:
+        return SmsLength(encoding, units, -(-units // per_segment))
     segments, used = 1, 0
-    for size in sizes:  # greedy packing: a 2-unit character never straddles two segments
-        if used + size > MULTI[encoding]:
+    for c in text:  # greedy packing: a 2-unit character never straddles two segments
+        size = 2 if (c in GSM7_EXTENSION if encoding == "gsm7" else ord(c) > 0xFFFF) else 1
+        if used + size > per_segment:
             segments, used = segments + 1, 0
         used += size
     return SmsLength(encoding, units, segments)

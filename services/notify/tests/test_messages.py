@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lapor_notify import reporter_key, sms_text
 from lapor_notify.channels.webhook import sign, verify
@@ -143,3 +145,25 @@ def test_webhook_signature_verifies_only_the_exact_body_within_the_tolerance():
     assert not verify("s3cret", ts, body, signature, now=1767225600 + 3600)  # replayed an hour later
     assert not verify("s3cret", ts, body.replace(b"HM43A", b"HM43B"), signature, now=1767225600)
     assert not verify("s3cret", "not-a-number", body, signature)
+
+
+def _measured_char_by_char(text: str) -> tuple[str, int, int]:
+    """The definition: each character's units, packed greedily into segments."""
+    gsm7 = all(c in sms_text.GSM7_BASIC or c in sms_text.GSM7_EXTENSION for c in text)
+    sizes = [(2 if c in sms_text.GSM7_EXTENSION else 1) if gsm7 else (2 if ord(c) > 0xFFFF else 1) for c in text]
+    encoding = "gsm7" if gsm7 else "ucs2"
+    if sum(sizes) <= sms_text.SINGLE[encoding]:
+        return encoding, sum(sizes), 1 if sizes else 0
+    segments, used = 1, 0
+    for size in sizes:
+        if used + size > sms_text.MULTI[encoding]:
+            segments, used = segments + 1, 0
+        used += size
+    return encoding, sum(sizes), segments
+
+
+@given(st.text(st.sampled_from("aZ 0.€[{é\nµ😀ñ~|^ Ω…"), max_size=700))
+def test_an_sms_is_measured_as_its_characters_packed_one_by_one(text):
+    measured = sms_text.measure(text)
+
+    assert (measured.encoding, measured.units, measured.segments) == _measured_char_by_char(text)
