@@ -13,8 +13,11 @@ import re
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
+from datetime import date, time
 from typing import Any, cast
+from uuid import UUID
 
+import orjson
 import structlog
 
 # bounded repetitions keep every pattern linear on long attacker-made strings (no backtracking blow-up)
@@ -118,18 +121,28 @@ def merge_context(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[
 
 
 def _fallback(value: Any) -> Any:
-    """What JSON cannot hold as it is: its ``__structlog__()`` if it has one, else its ``repr`` (as structlog's)."""
+    """What JSON cannot hold as it is: an id or a time as its text (as ``orjson`` writes them), else its
+    ``__structlog__()`` if it has one, else its ``repr`` (as structlog's)."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
     render = getattr(value, "__structlog__", None)
     return render() if callable(render) else repr(value)
 
 
 _ENCODER = json.JSONEncoder(default=_fallback)
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _dumps(value: Any, **_: Any) -> str:
-    """``json.dumps`` with one encoder made once: structlog's default passes ``default=`` and so builds a new
-    encoder at every line."""
-    return _ENCODER.encode(value)
+    """A line as JSON: by ``orjson`` (a third of the standard encoder's time, issue 17), else, for what it
+    cannot write (an integer past 64 bits), by the standard encoder made once; both write ids and times as
+    their text (``_fallback``)."""
+    try:
+        return orjson.dumps(value, default=_fallback, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return _ENCODER.encode(value)
 
 
 def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -> None:

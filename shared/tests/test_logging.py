@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -207,14 +208,18 @@ def test_a_scoped_value_is_masked_like_any_other(json_logs):
     assert line["note"] == "hubungi [telepon-disamarkan]" and line["email"] == "[disamarkan]"
 
 
-def test_a_value_json_cannot_hold_is_written_as_its_structlog_form_or_its_repr(json_logs):
+def test_a_value_json_cannot_hold_is_written_as_its_text_its_structlog_form_or_its_repr(json_logs):
     class Described:
         def __structlog__(self) -> str:
             return "described"
 
     json_logs()
-    identifier = uuid4()
-    get_logger(component="intake").info("odd_values", described=Described(), identifier=identifier)
+    identifier, at = uuid4(), datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    get_logger(component="intake").info("odd_values", described=Described(), identifier=identifier, at=at,
+                                        huge=2**70, odd=object)
+    get_logger(component="intake").info("odd_values", identifier=identifier, at=at)  # orjson writes it all
 
-    [line] = json_logs()
-    assert line["described"] == "described" and line["identifier"] == repr(identifier)
+    lines = json_logs()
+    assert [(line["identifier"], line["at"]) for line in lines] == [(str(identifier), "2026-12-07T18:00:00+00:00")] * 2
+    assert lines[0]["described"] == "described" and lines[0]["huge"] == 2**70
+    assert lines[0]["odd"] == repr(object)
