@@ -21,10 +21,9 @@ import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
 from tools.bench_fetch_cost import cpu_s
-from tools.platform_infra import quiet_logging, say
+from tools.platform_infra import on_a_tansu_alone, say
 
 TOPIC = "growth.one"
 RECORD = b"x" * 1400  # about the size of a lifecycle event
@@ -101,12 +100,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--reads", type=int, default=100, help="fresh records read at the tail per size")
     args = parser.parse_args()
-    quiet_logging()
-    kafka = EmbeddedKafka().start()
-    try:
-        rows = event_loop.run(run(kafka, args.step, args.steps, args.reads))
-    finally:
-        kafka.stop()
+    rows = on_a_tansu_alone(lambda kafka: run(kafka, args.step, args.steps, args.reads))
     print(f"\n{'batches in the partition':>26} {'Tansu CPU ms: a produce':>24} {'a produce and its read':>24}")
     for size, produce_ms, read_ms in rows:
         print(f"{size:>26} {produce_ms:>24.2f} {read_ms:>24.2f}")

@@ -23,10 +23,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 
-from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
 from tools.bench_fetch_cost import cpu_s
-from tools.platform_infra import quiet_logging, say
+from tools.platform_infra import on_a_tansu_alone, say
 
 RECORD = b"x" * 1000  # about the size of a lifecycle event
 Row = tuple[str, float, float]  # what, broker CPU ms per request, wall ms per request
@@ -152,13 +151,7 @@ def main() -> None:
     parser.add_argument("--topics", type=int, nargs="*", default=[100, 500],
                         help="one-partition topics of the many-topic consumer, one measurement per number")
     args = parser.parse_args()
-    quiet_logging()
-    say("menyalakan Tansu sendirian", "starting a Tansu alone")
-    kafka = EmbeddedKafka().start()
-    try:
-        rows = event_loop.run(run(kafka, args.requests, args.topics))
-    finally:
-        kafka.stop()
+    rows = on_a_tansu_alone(lambda kafka: run(kafka, args.requests, args.topics))
     print(f"\n{table(rows)}")
 
 

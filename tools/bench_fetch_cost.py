@@ -29,9 +29,8 @@ import psutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka
-from tools.platform_infra import quiet_logging, say
+from tools.platform_infra import on_a_tansu_alone, say
 
 SIX_A, SIX_B, ONE = "cost.six-a", "cost.six-b", "cost.one"
 
@@ -113,12 +112,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per layout and round")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    quiet_logging()
-    kafka = EmbeddedKafka().start()
-    try:
-        results = event_loop.run(run(kafka, args.seconds, args.rounds))
-    finally:
-        kafka.stop()
+    results = on_a_tansu_alone(lambda kafka: run(kafka, args.seconds, args.rounds))
     print(f"\n{'layout (no records; fetch wait 20 ms)':<42} {'Tansu, % of a core':>22} {'clients, %':>16}")
     for name, runs in results.items():
         broker = " / ".join(f"{b:.1f}" for b, _ in runs)

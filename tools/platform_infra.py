@@ -16,8 +16,11 @@ import socket
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
+from lapor_shared import event_loop
 from lapor_shared.infra import EmbeddedKafka, EmbeddedPostgres, wait_for_kafka
 from lapor_shared.kafka import provision_topics
 from lapor_shared.logging import configure_logging
@@ -25,6 +28,7 @@ from lapor_shared.settings import ServiceSettings
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from lapor_shared.topics import all_topics
 
+T = TypeVar("T")
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -37,6 +41,18 @@ def quiet_logging() -> None:
     """The supervisor speaks in progress lines; library logs only when something is wrong."""
     configure_logging("platform", fmt="console", level="WARNING")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refused connections while Kafka boots
+
+
+def on_a_tansu_alone(work: Callable[[EmbeddedKafka], Coroutine[Any, Any, T]]) -> T:
+    """Quiet logs, a Tansu broker of its own, ``work`` run on it (on the services' event loop), the broker
+    stopped whatever happens: what the tools that measure the embedded broker alone start from."""
+    quiet_logging()
+    say("menyalakan Tansu sendirian", "starting a Tansu alone")
+    kafka = EmbeddedKafka().start()
+    try:
+        return event_loop.run(work(kafka))
+    finally:
+        kafka.stop()
 
 
 def measuring_infrastructure(prefix: str) -> tuple[Infrastructure, Path]:
