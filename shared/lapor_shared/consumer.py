@@ -8,7 +8,9 @@ Every subscriber of every service hands its messages to a ``Consumer``. Whatever
   with the body, an event that does not belong on the topic), is dead-lettered with the reason;
 - an event already in the inbox is skipped (redelivery is harmless); the same event id with another
   body is dead-lettered as a conflict;
-- the handler's state change, its outgoing events (outbox) and the inbox row commit together;
+- the handler's state change, its outgoing events (outbox) and the inbox row commit together (a batch
+  records its inbox rows last, with its events, in one statement: a redelivered batch rolls back and
+  is taken one by one);
 - a handler that fails is retried a bounded number of times with backoff and jitter, then
   dead-lettered, so a poison message never blocks its partition; a database that is away (outage,
   failover, timeout, connection reset) is waited out without limit, since no message could make
@@ -36,7 +38,7 @@ from lapor_shared.db import Conn
 from lapor_shared.event_scope import EventScope
 from lapor_shared.events import DecodeError, Envelope, Payload
 from lapor_shared.events.codec import declared_event_type, decode_record
-from lapor_shared.inbox import claim, claim_many, digest_of
+from lapor_shared.inbox import InboxRows, claim, claim_many, digest_of
 from lapor_shared.logging import get_logger, log_scope
 from lapor_shared.metrics import Metrics
 from lapor_shared.offset_gaps import OffsetGaps
@@ -68,7 +70,7 @@ class _Item:
 
 
 class _Conflict(Exception):
-    """A batch holds an event id already processed with another body: taken one by one instead."""
+    """A batch holds an event id twice with two bodies, or one recorded before: taken one by one instead."""
 
 
 class Consumer:
@@ -180,25 +182,29 @@ class Consumer:
         return _Item(record, envelope, handler=handler) if handler is not None else None
 
     async def _apply_batch(self, records: list[Any]) -> None:
+        """The batch's effects first, its inbox rows last, written with its events by one statement. An
+        event recorded before (a redelivery, or its id reused for another body) rolls the batch back, and
+        its records are taken one by one, each claimed before its effect (``_apply``)."""
         work = [item for item in map(self._prepare, records) if item is not None]
         if not work:
             return
         ids = [item.message_id for item in work]
         digests = [digest_of(item.envelope) if item.envelope is not None else None for item in work]
+        first = dict(zip(ids, digests, strict=True))  # each id once, in order
+        if len(set(zip(ids, digests, strict=True))) != len(first):
+            raise _Conflict()  # one id, two bodies in this batch
         processed = dead = duplicates = 0
         pending = Pending()
+        seen: set[str] = set()
         async with self._get_pool().acquire() as conn, conn.transaction():
             await self._begin(conn)
-            claims = await claim_many(conn, self.name, ids, digests)
-            if claims.conflicts or len(set(zip(ids, digests, strict=True))) != len(set(ids)):
-                raise _Conflict()
             run: list[Tx] = []  # consecutive events of one Batch use case, handed over together
             run_of: Batch | None = None
             for item, message_id in zip(work, ids, strict=True):
-                if message_id not in claims.fresh:
-                    duplicates += 1
+                if message_id in seen:
+                    duplicates += 1  # the same event twice in one batch runs once
                     continue
-                claims.fresh.discard(message_id)  # the same event twice in one batch runs once
+                seen.add(message_id)
                 processed += 1
                 handler, envelope = item.handler, item.envelope
                 if isinstance(handler, Batch) and envelope is not None:
@@ -218,7 +224,8 @@ class Consumer:
                 with scope.span(self.name):
                     await handler(self._tx(conn, envelope, item.record, pending, scope), envelope)
             await self._run(run_of, run)
-            await pending.flush(conn, self._outbox)
+            if not await pending.flush(conn, self._outbox, InboxRows(self.name, list(first), list(first.values()))):
+                raise _Conflict()  # recorded before: nothing of this batch commits
         self._count(processed=processed, duplicates=duplicates, dead=dead)
         if duplicates:
             log.info("duplicate_skipped", count=duplicates)

@@ -29,16 +29,36 @@ class Claims:
     conflicts: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class InboxRows:
+    """The message ids a consumer's batch took effect for (each once, with its digest or None), to be
+    recorded by the statement that writes the batch's outbox rows (``Outbox.add_many``): the claim last,
+    not first, one round trip fewer per batch (issue 17)."""
+
+    consumer: str
+    message_ids: Sequence[str]
+    digests: Sequence[bytes | None]
+
+
+_RECORD = (
+    "INSERT INTO inbox (consumer, message_id, digest) SELECT $1, m, d FROM unnest($2::text[], $3::bytea[])"
+    " AS t (m, d) ON CONFLICT DO NOTHING RETURNING message_id"
+)
+_RECORD_COUNTED = f"WITH claimed AS ({_RECORD}) SELECT count(*) FROM claimed"
+
+
+async def record_all(conn: Conn, rows: InboxRows) -> bool:
+    """Record every id of ``rows``; False when any was recorded before (the caller rolls back)."""
+    recorded = await conn.fetchval(_RECORD_COUNTED, rows.consumer, list(rows.message_ids), list(rows.digests))
+    return bool(recorded == len(rows.message_ids))
+
+
 async def claim_many(
     conn: Conn, consumer: str, message_ids: Sequence[str], digests: Sequence[bytes | None] | None = None,
 ) -> Claims:
     """Record many message ids at once (with their digests, when known)."""
     digests = list(digests) if digests is not None else [None] * len(message_ids)
-    rows = await conn.fetch(
-        "INSERT INTO inbox (consumer, message_id, digest) SELECT $1, m, d FROM unnest($2::text[], $3::bytea[])"
-        " AS t (m, d) ON CONFLICT DO NOTHING RETURNING message_id",
-        consumer, list(message_ids), digests,
-    )
+    rows = await conn.fetch(_RECORD, consumer, list(message_ids), digests)
     claims = Claims(fresh={r["message_id"] for r in rows})
     seen = {m: d for m, d in zip(message_ids, digests, strict=True) if m not in claims.fresh and d is not None}
     if seen:  # only on redelivery: did the earlier body say the same?

@@ -28,6 +28,7 @@ import asyncpg
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.db import Conn, holds_session_state
 from lapor_shared.events import Envelope, encode, headers_of
+from lapor_shared.inbox import InboxRows, record_all
 from lapor_shared.logging import get_logger
 from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
 from lapor_shared.settings import DeliverySettings
@@ -52,6 +53,15 @@ FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::uuid[]) WITH O
 ORDER BY t.position
 """
 """Many events' rows in one statement, their ids in the order given (the relay publishes in id order)."""
+
+_INSERT_MANY_RECORDING = f"""
+WITH claimed AS (
+    INSERT INTO inbox (consumer, message_id, digest) SELECT $6, m, d FROM unnest($7::text[], $8::bytea[]) AS c (m, d)
+    ON CONFLICT DO NOTHING RETURNING 1),
+added AS ({_INSERT_MANY})
+SELECT count(*) FROM claimed
+"""
+"""The same rows, and a consumer's batch recorded in its inbox by the same statement (``InboxRows``)."""
 
 _NEXT_ROWS = """
 SELECT id, topic, key, headers, payload FROM outbox o
@@ -102,10 +112,16 @@ class Outbox:
         envelopes: Sequence[Envelope[Any]],
         extra_headers: Sequence[Mapping[str, str] | None] | None = None,
         topics_of: Sequence[Sequence[str]] | None = None,
-    ) -> None:
+        *,
+        inbox: InboxRows | None = None,
+    ) -> bool:
         """``add`` for many envelopes in ONE statement (a batch's events), each to ``topics_of[i]`` (empty
         or no list: its catalogued destinations), rows in the order of ``envelopes``. ``extra_headers[i]``
-        goes with ``envelopes[i]``; None (or no list) takes the current trace context, as ``add`` does."""
+        goes with ``envelopes[i]``; None (or no list) takes the current trace context, as ``add`` does.
+
+        With ``inbox``, the same statement records a consumer's batch as processed; False when any of its
+        ids was recorded before (a redelivery, or the same id with another body), and the caller rolls
+        back. Without, always True."""
         extras = list(extra_headers) if extra_headers is not None else [None] * len(envelopes)
         chosen = list(topics_of) if topics_of is not None else [()] * len(envelopes)
         if len(extras) != len(envelopes) or len(chosen) != len(envelopes):
@@ -123,8 +139,15 @@ class Outbox:
             headers.extend(shown for _ in targets)
             payloads.extend(bodies(envelope, targets))
             event_ids.extend(envelope.event_id for _ in targets)
-        if topics:
-            await conn.execute(_INSERT_MANY, topics, keys, headers, payloads, event_ids)
+        if inbox is None:
+            if topics:
+                await conn.execute(_INSERT_MANY, topics, keys, headers, payloads, event_ids)
+            return True
+        if not topics:  # an empty INSERT still fires the statement's NOTIFY trigger: the inbox alone
+            return await record_all(conn, inbox)
+        recorded = await conn.fetchval(_INSERT_MANY_RECORDING, topics, keys, headers, payloads, event_ids,
+                                       inbox.consumer, list(inbox.message_ids), list(inbox.digests))
+        return bool(recorded == len(inbox.message_ids))
 
     async def add_raw(
         self, conn: Conn, *, topic: str, key: bytes | None, headers: Mapping[str, str], payload: bytes

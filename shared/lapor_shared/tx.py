@@ -10,6 +10,7 @@ from uuid import UUID
 
 from lapor_shared.db import Conn
 from lapor_shared.events import Envelope, Payload
+from lapor_shared.inbox import InboxRows
 from lapor_shared.metrics import Metrics
 from lapor_shared.outbox import Outbox
 from lapor_shared.tracing import current_trace_headers
@@ -32,17 +33,22 @@ class Source:
 @dataclass
 class Pending:
     """Events a consumer's transaction emitted, written to the outbox together just before it commits:
-    one statement for a whole batch instead of one per event (a round trip each, issue 17). Until then
-    they are in no table, so nothing in the transaction may read them back from the outbox."""
+    one statement for a whole batch instead of one per event (a round trip each, issue 17), which also
+    records the batch in the inbox. Until then they are in no table, so nothing in the transaction may
+    read them back from the outbox."""
 
     envelopes: list[Envelope[Any]] = field(default_factory=list)
     headers: list[Mapping[str, str] | None] = field(default_factory=list)
     topics: list[Sequence[str]] = field(default_factory=list)
 
-    async def flush(self, conn: Conn, outbox: Outbox) -> None:
-        if self.envelopes:
-            await outbox.add_many(conn, self.envelopes, self.headers, self.topics)
-            self.envelopes, self.headers, self.topics = [], [], []
+    async def flush(self, conn: Conn, outbox: Outbox, inbox: InboxRows | None = None) -> bool:
+        """Write the events; with ``inbox``, record the batch in the same statement (``Outbox.add_many``):
+        False when any of its ids was recorded before, and the caller rolls back."""
+        if not self.envelopes and inbox is None:
+            return True
+        recorded = await outbox.add_many(conn, self.envelopes, self.headers, self.topics, inbox=inbox)
+        self.envelopes, self.headers, self.topics = [], [], []
+        return recorded
 
 
 @dataclass

@@ -19,10 +19,10 @@ from lapor_shared.events import encode
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import ComplaintRouted, DeadlineSet
 from lapor_shared.migrator import migrate
-from lapor_shared.outbox import Outbox
 from lapor_shared.settings import DeliverySettings, PostgresSettings
 from lapor_shared.testing.factories import accepted_envelope, routed_envelope
 from lapor_shared.testing.records import Delivered, Seeks
+from lapor_shared.testing.statements import CountingPool
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -144,22 +144,48 @@ async def test_consumers_sharing_a_serial_lock_never_deadlock_on_rows_they_write
     assert one.processed == other.processed == 2
 
 
-async def test_a_batchs_events_reach_the_outbox_in_one_statement_in_the_order_they_were_emitted(pool, monkeypatch):
-    writes: list[int] = []
-    original = Outbox.add_many
-
-    async def counted(self, conn, envelopes, *args, **kwargs):
-        writes.append(len(envelopes))
-        await original(self, conn, envelopes, *args, **kwargs)
-
-    monkeypatch.setattr(Outbox, "add_many", counted)
+async def test_a_batchs_events_and_inbox_rows_are_written_last_by_one_statement_in_the_order_emitted(pool):
+    counted = CountingPool(pool)
+    consumer = consumer_for(pool)
+    consumer._get_pool = lambda: counted
     envelopes = [accepted_envelope() for _ in range(4)]
 
-    await consumer_for(pool).handle_batch(records_of(*envelopes))
+    await consumer.handle_batch(records_of(*envelopes))
 
-    assert writes == [4]
+    touching_inbox = [s for s in counted.statements if "INTO inbox" in s]
+    assert touching_inbox == [counted.statements[-1]] and "INTO outbox" in counted.statements[-1]
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 4
     rows = await pool.fetch("SELECT payload FROM outbox WHERE topic = 'lapor.complaints' ORDER BY id")
     assert [json.loads(r["payload"])["complaint_id"] for r in rows] == [str(e.complaint_id) for e in envelopes]
+
+
+async def test_a_batch_holding_an_event_recorded_before_commits_nothing_of_its_first_try(pool):
+    seen_before, fresh = accepted_envelope(), accepted_envelope()
+    consumer = consumer_for(pool)
+    await consumer.handle_batch(records_of(seen_before))
+
+    await consumer.handle_batch(records_of(fresh, seen_before))
+
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 2  # the first try's effect of fresh rolled back
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'lapor.complaints'") == 2
+    assert (consumer.processed, consumer.duplicates) == (2, 1)
+
+
+async def test_a_batch_that_emits_nothing_still_records_its_inbox_rows(pool):
+    async def quiet(tx, envelope):
+        await tx.conn.execute("INSERT INTO effects VALUES ($1, 1)", envelope.complaint_id)
+
+    consumer = Consumer("test.quiet", lambda: pool, producer="test", handlers={ComplaintAccepted: quiet},
+                        settings=DeliverySettings())
+    envelopes = [accepted_envelope(), accepted_envelope()]
+
+    await consumer.handle_batch(records_of(*envelopes))
+    await consumer.handle_batch(records_of(*envelopes))
+
+    assert await pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'test.quiet'") == 2
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 2
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    assert consumer.duplicates == 2
 
 
 def batch_consumer_for(pool: asyncpg.Pool, runs: list[list[str]], *, fail_on: set[str] = frozenset()) -> Consumer:
@@ -259,3 +285,4 @@ async def test_records_after_a_missing_offset_take_no_effect_until_it_comes_and_
 
     assert before_it == {tp: 2} and reader.done == [("lapor.complaints", 0, 2)] and effects_before_it == 2
     assert once_it_came == {tp: 4} and await pool.fetchval("SELECT count(*) FROM effects") == 4
+
