@@ -224,8 +224,11 @@ class Consumer:
                 with scope.span(self.name):
                     await handler(self._tx(conn, envelope, item.record, pending, scope), envelope)
             await self._run(run_of, run)
+            emitted = bool(pending.envelopes)
             if not await pending.flush(conn, self._outbox, InboxRows(self.name, list(first), list(first.values()))):
                 raise _Conflict()  # recorded before: nothing of this batch commits
+        if emitted:
+            self._outbox.wake_relay()
         self._count(processed=processed, duplicates=duplicates, dead=dead)
         if duplicates:
             log.info("duplicate_skipped", count=duplicates)

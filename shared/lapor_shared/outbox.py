@@ -59,9 +59,11 @@ WITH claimed AS (
     INSERT INTO inbox (consumer, message_id, digest) SELECT $6, m, d FROM unnest($7::text[], $8::bytea[]) AS c (m, d)
     ON CONFLICT DO NOTHING RETURNING 1),
 added AS ({_INSERT_MANY})
-SELECT count(*) FROM claimed
+SELECT (SELECT count(*) FROM claimed), set_config('lapor.outbox_woken_here', $9, true)
 """
-"""The same rows, and a consumer's batch recorded in its inbox by the same statement (``InboxRows``)."""
+"""The same rows, and a consumer's batch recorded in its inbox by the same statement (``InboxRows``); ``$9``
+'on' when the service's relay leads in this process and the consumer wakes it after the commit: the outbox
+trigger then sends no NOTIFY (migration 0004), which would wake every listener of the database."""
 
 _NEXT_ROWS = """
 SELECT id, topic, key, headers, payload FROM outbox o
@@ -89,6 +91,19 @@ class RelayRoundFailed(Exception):
 
 class Outbox:
     """Writes events into the service's outbox table, inside the caller's transaction."""
+
+    _relay: OutboxRelay | None = None
+
+    def served_by(self, relay: OutboxRelay) -> None:
+        """The relay of this process: while it leads, a consumer's batch wakes it here after its commit
+        (``wake_relay``) instead of by a NOTIFY."""
+        self._relay = relay
+
+    def wake_relay(self) -> None:
+        """After a commit that wrote rows: look now, if the relay of this process leads (else the NOTIFY
+        of the outbox trigger wakes the relay that leads, wherever it runs)."""
+        if self._relay is not None and self._relay.leading:
+            self._relay.backlog_hint()
 
     async def add(
         self,
@@ -121,7 +136,8 @@ class Outbox:
 
         With ``inbox``, the same statement records a consumer's batch as processed; False when any of its
         ids was recorded before (a redelivery, or the same id with another body), and the caller rolls
-        back. Without, always True."""
+        back. Without, always True. With ``inbox`` and this process's relay leading, no NOTIFY is sent: the
+        caller wakes the relay after its commit (``wake_relay``)."""
         extras = list(extra_headers) if extra_headers is not None else [None] * len(envelopes)
         chosen = list(topics_of) if topics_of is not None else [()] * len(envelopes)
         if len(extras) != len(envelopes) or len(chosen) != len(envelopes):
@@ -145,8 +161,9 @@ class Outbox:
             return True
         if not topics:  # an empty INSERT still fires the statement's NOTIFY trigger: the inbox alone
             return await record_all(conn, inbox)
+        woken_here = "on" if self._relay is not None and self._relay.leading else "off"
         recorded = await conn.fetchval(_INSERT_MANY_RECORDING, topics, keys, headers, payloads, event_ids,
-                                       inbox.consumer, list(inbox.message_ids), list(inbox.digests))
+                                       inbox.consumer, list(inbox.message_ids), list(inbox.digests), woken_here)
         return bool(recorded == len(inbox.message_ids))
 
     async def add_raw(
@@ -185,6 +202,8 @@ class OutboxRelay:
             log=log, log_fields={"schema": schema},
         )
         self.published_total = 0
+        self.leading = False
+        """True while this relay holds its schema's lead (its lock and its LISTEN)."""
 
     async def start(self) -> None:
         """Start in the background: a broker that is not there yet is waited for, not a failed start."""
@@ -221,6 +240,7 @@ class OutboxRelay:
                     return
             await conn.add_listener(channel, self._on_notify)
             await conn.execute(_READ_IN_INDEX_ORDER)
+            self.leading = True
             log.info("outbox_relay_leading", schema=self._schema)
             failures = 0
             while True:
@@ -240,6 +260,7 @@ class OutboxRelay:
                 await self._loop.sleep(self._settings.relay_poll_interval_s)
                 self._prune_sometimes()
         finally:
+            self.leading = False
             with contextlib.suppress(Exception):
                 await conn.remove_listener(channel, self._on_notify)
             with contextlib.suppress(Exception):

@@ -291,6 +291,7 @@ class Runtime(Generic[SettingsT]):
             self._pool, schema=self.schema, sender=self.sender or KafkaSender(self.settings.kafka),
             settings=self.settings.delivery, on_parked=self.metrics.outbox_rows_parked.inc,
         )
+        self.outbox.served_by(self.relay)
         await self.relay.start()
         if self.sender is None:  # against a real broker: watch backlog and lag
             self.observer = Observer(self.metrics, self._pool, self.settings.kafka_bootstrap_servers,

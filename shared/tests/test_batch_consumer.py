@@ -19,6 +19,7 @@ from lapor_shared.events import encode
 from lapor_shared.events.intake import ComplaintAccepted
 from lapor_shared.events.lifecycle import ComplaintRouted, DeadlineSet
 from lapor_shared.migrator import migrate
+from lapor_shared.outbox import BrokerSender, Outbox, OutboxRelay
 from lapor_shared.settings import DeliverySettings, PostgresSettings
 from lapor_shared.testing.factories import accepted_envelope, routed_envelope
 from lapor_shared.testing.records import Delivered, Seeks
@@ -286,3 +287,52 @@ async def test_records_after_a_missing_offset_take_no_effect_until_it_comes_and_
     assert before_it == {tp: 2} and reader.done == [("lapor.complaints", 0, 2)] and effects_before_it == 2
     assert once_it_came == {tp: 4} and await pool.fetchval("SELECT count(*) FROM effects") == 4
 
+
+async def notifications_while(pool: asyncpg.Pool, schema: str, work) -> list[str]:
+    """The NOTIFYs on ``schema``'s outbox channel while ``work()`` runs (and a moment after)."""
+    heard: list[str] = []
+    async with pool.acquire() as listener:
+        await listener.add_listener(f"lapor_outbox_{schema}", lambda *args: heard.append(args[2]))
+        try:
+            await work()
+            await asyncio.sleep(0.2)
+        finally:
+            await listener.reset()  # the pool's release would not drop the listener
+    return heard
+
+
+def relay_here(pool: asyncpg.Pool, outbox: Outbox, *, leading: bool) -> list[int]:
+    """An outbox served by a relay of this process that leads (or not); the wake-ups it was given."""
+    woken: list[int] = []
+    relay = OutboxRelay(pool, schema="batch_test", sender=BrokerSender(None), settings=DeliverySettings())
+    relay.leading = leading
+    relay.backlog_hint = lambda: woken.append(1)  # type: ignore[method-assign]
+    outbox.served_by(relay)
+    return woken
+
+
+@pytest.mark.parametrize("leading", [True, False], ids=["leads here", "leads elsewhere"])
+async def test_a_batch_wakes_the_relay_here_when_it_leads_here_and_by_a_notify_when_it_may_lead_elsewhere(
+    pool, leading,
+):
+    outbox = Outbox()
+    woken = relay_here(pool, outbox, leading=leading)
+    consumer = consumer_for(pool)
+    consumer._outbox = outbox
+
+    heard = await notifications_while(
+        pool, "batch_test", lambda: consumer.handle_batch(records_of(accepted_envelope(), accepted_envelope())))
+
+    assert await pool.fetchval("SELECT count(DISTINCT event_id) FROM outbox") == 2
+    assert (len(heard), len(woken)) == ((0, 1) if leading else (1, 0))
+
+
+async def test_a_write_outside_a_consumers_batch_still_notifies_while_the_relay_leads_here(pool):
+    outbox = Outbox()
+    relay_here(pool, outbox, leading=True)
+
+    async def timer_round():
+        async with pool.acquire() as conn, conn.transaction():
+            await outbox.add(conn, accepted_envelope())
+
+    assert len(await notifications_while(pool, "batch_test", timer_round)) == 1

@@ -13,7 +13,8 @@ from lapor_shared.settings import PostgresSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30, func_only=True)]
 
-SHARED = ["shared/0001_delivery.sql", "shared/0002_outbox_notify.sql", "shared/0003_hostile_input.sql"]
+SHARED = ["shared/0001_delivery.sql", "shared/0002_outbox_notify.sql", "shared/0003_hostile_input.sql",
+          "shared/0004_outbox_woken_here.sql"]
 
 
 def everything(schema: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError, ProducerClosed
 
+from lapor_shared.consumer import Consumer, Tx
 from lapor_shared.events import Envelope, encode, headers_of
 from lapor_shared.events.lifecycle import ComplaintReopened
 from lapor_shared.infra import free_port
@@ -22,6 +23,7 @@ from lapor_shared.settings import DeliverySettings, KafkaSettings
 from lapor_shared.testing import factories as f
 from lapor_shared.testing.infra import Infrastructure
 from lapor_shared.testing.kafka_io import wait_for
+from lapor_shared.testing.records import record as incoming
 from lapor_shared.topics import COMPLAINTS, SUBMISSION_RESULTS, destinations, jurisdiction_topic, key_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60, func_only=True)]
@@ -228,6 +230,30 @@ async def test_the_relay_wakes_on_the_commit_notification_without_a_hint(pool, s
     finally:
         await relay.stop()
     assert relay.published_total == 3
+
+
+async def test_a_consumers_batch_wakes_the_leading_relay_of_its_own_process_without_a_notification(
+    pool, schema, kafka, delivery
+):
+    # polling alone would take a minute, and the batch sends no NOTIFY: only the wake-up here is in time
+    relay = kafka_relay(schema, pool, kafka, delivery.model_copy(update={"relay_poll_interval_s": 60.0}))
+    outbox = Outbox()
+    outbox.served_by(relay)
+
+    async def reopen(tx: Tx, envelope: Envelope) -> None:
+        await tx.add(lifecycle_event(envelope.complaint_id, 1))
+
+    consumer = Consumer("test.woken", lambda: pool, producer="test", handlers={ComplaintReopened: reopen},
+                        settings=delivery, outbox=outbox)
+    await relay.start()
+    try:
+        assert await wait_for(lambda: relay.leading, timeout=10)
+        await consumer.handle_batch([incoming(lifecycle_event(uuid4(), 0), offset=n) for n in range(2)])
+
+        assert await wait_for(lambda: all_published(pool), timeout=10)
+    finally:
+        await relay.stop()
+    assert relay.published_total == 2
 
 
 async def test_two_relays_on_one_schema_elect_one_leader_that_publishes_every_row_exactly_once(
