@@ -40,10 +40,16 @@ class InboxRows:
     digests: Sequence[bytes | None]
 
 
-_RECORD = (
-    "INSERT INTO inbox (consumer, message_id, digest) SELECT $1, m, d FROM unnest($2::text[], $3::bytea[])"
-    " AS t (m, d) ON CONFLICT DO NOTHING RETURNING message_id"
-)
+def recording(first: int) -> str:
+    """The statement that records a consumer's message ids with their digests (those recorded before are
+    left as they were) and returns the ids recorded now; its parameters, numbered from ``first``: the
+    consumer, the ids, the digests. ``Outbox.add_many`` makes it part of its own statement."""
+    return (f"INSERT INTO inbox (consumer, message_id, digest) SELECT ${first}, m, d"
+            f" FROM unnest(${first + 1}::text[], ${first + 2}::bytea[]) AS t (m, d)"
+            " ON CONFLICT DO NOTHING RETURNING message_id")
+
+
+_RECORD = recording(1)
 _RECORD_COUNTED = f"WITH claimed AS ({_RECORD}) SELECT count(*) FROM claimed"
 
 

@@ -28,7 +28,7 @@ import asyncpg
 from lapor_shared.background import BackgroundLoop
 from lapor_shared.db import Conn, holds_session_state
 from lapor_shared.events import Envelope, encode, headers_of
-from lapor_shared.inbox import InboxRows, record_all
+from lapor_shared.inbox import InboxRows, record_all, recording
 from lapor_shared.logging import get_logger
 from lapor_shared.senders import PUBLISHED, BrokerSender, KafkaSender, Refused, Sender
 from lapor_shared.settings import DeliverySettings
@@ -55,9 +55,7 @@ ORDER BY t.position
 """Many events' rows in one statement, their ids in the order given (the relay publishes in id order)."""
 
 _INSERT_MANY_RECORDING = f"""
-WITH claimed AS (
-    INSERT INTO inbox (consumer, message_id, digest) SELECT $6, m, d FROM unnest($7::text[], $8::bytea[]) AS c (m, d)
-    ON CONFLICT DO NOTHING RETURNING 1),
+WITH claimed AS ({recording(6)}),
 added AS ({_INSERT_MANY})
 SELECT (SELECT count(*) FROM claimed), set_config('lapor.outbox_woken_here', $9, true)
 """
