@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     infra, _ = measuring_infrastructure("lapor-wake-")
     try:
-        assert infra.postgres is not None and infra.postgres._server is not None, "the embedded PostgreSQL"
+        assert infra.postgres is not None, "the embedded PostgreSQL (a configured server is not measured)"
         postmaster = psutil.Process(int((infra.postgres.data_dir / "postmaster.pid").read_text().split()[0]))
         say("transaksi PostgreSQL", "PostgreSQL transactions (BEGIN; INSERT; COMMIT)")
         pg = event_loop.run(postgres_rows(infra.database_url, postmaster, args.repeat))

@@ -97,11 +97,15 @@ class Outbox:
         (``wake_relay``) instead of by a NOTIFY."""
         self._relay = relay
 
+    def _leading_here(self) -> OutboxRelay | None:
+        """The relay of this process, while it leads."""
+        return self._relay if self._relay is not None and self._relay.leading else None
+
     def wake_relay(self) -> None:
         """After a commit that wrote rows: look now, if the relay of this process leads (else the NOTIFY
         of the outbox trigger wakes the relay that leads, wherever it runs)."""
-        if self._relay is not None and self._relay.leading:
-            self._relay.backlog_hint()
+        if (relay := self._leading_here()) is not None:
+            relay.backlog_hint()
 
     async def add(
         self,
@@ -159,7 +163,7 @@ class Outbox:
             return True
         if not topics:  # an empty INSERT still fires the statement's NOTIFY trigger: the inbox alone
             return await record_all(conn, inbox)
-        woken_here = "on" if self._relay is not None and self._relay.leading else "off"
+        woken_here = "on" if self._leading_here() is not None else "off"
         recorded = await conn.fetchval(_INSERT_MANY_RECORDING, topics, keys, headers, payloads, event_ids,
                                        inbox.consumer, list(inbox.message_ids), list(inbox.digests), woken_here)
         return bool(recorded == len(inbox.message_ids))
