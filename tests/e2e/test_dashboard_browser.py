@@ -18,7 +18,7 @@ from lapor_shared.events.values import Location
 from lapor_shared.testing.kafka_io import publish
 from lapor_shared.topics import SUBMISSIONS
 from tests.conftest import submission
-from tests.e2e.browser import RESULTS, wait_until
+from tests.e2e.browser import RESULTS, click_when_live, wait_until
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -28,13 +28,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run may in
 
 def figure(driver: WebDriver, row_key: str, name: str) -> int | None:
     """The number in the regency table's row ``row_key``, column ``name`` (None while absent)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     cells = driver.find_elements(
         By.CSS_SELECTOR, f'table[data-table="children"] tr[data-key="{row_key}"] td[data-figure="{name}"]')
     try:
         return int(cells[0].text) if cells else None
-    except ValueError:
+    except (ValueError, StaleElementReferenceException):  # re-rendered between the find and the read
         return None
 
 
@@ -59,10 +60,11 @@ async def test_a_province_official_watches_its_regencies_live_and_drills_down(ch
     wait_until(lambda: driver.find_element(By.ID, "node-title").get_attribute("data-node") == "18",
                "the Lampung dashboard after the login")
     assert "Angka untuk Lampung" in driver.find_element(By.ID, "node-title").text
-    regencies = driver.find_elements(By.CSS_SELECTOR, 'table[data-table="children"] tbody tr')
-    assert len(regencies) == 15  # every regency and city of Lampung, also those without complaints
-    before = {code: figure(driver, code, "total") for code in ("18.71", "18.01")}
-    assert before == {"18.71": 0, "18.01": 0}
+    # the live part may be re-rendered as soon as its stream connects, so even the first reads are waits
+    wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, 'table[data-table="children"] tbody tr')) == 15,
+               "every regency and city of Lampung, also those without complaints")
+    wait_until(lambda: figure(driver, "18.71", "total") == 0 and figure(driver, "18.01", "total") == 0,
+               "no complaints yet in Bandar Lampung and Lampung Selatan")
     driver.execute_script("window.notReloaded = true;")
 
     await publish(platform.bootstrap_servers, SUBMISSIONS.name, [
@@ -80,7 +82,8 @@ async def test_a_province_official_watches_its_regencies_live_and_drills_down(ch
                "routing's agency in the ranking of agencies")
     driver.save_screenshot(str(RESULTS / "dashboard.png"))
 
-    driver.find_element(By.CSS_SELECTOR, 'table[data-table="children"] tr[data-key="18.71"] a').click()
+    click_when_live(lambda: driver.find_element(By.CSS_SELECTOR, 'table[data-table="children"] tr[data-key="18.71"] a'),
+                    "Bandar Lampung's link in the live table")
     wait_until(lambda: driver.find_element(By.ID, "node-title").get_attribute("data-node") == "18.71",
                "the Kota Bandar Lampung dashboard after following its link")
     assert driver.current_url.endswith("/dashboard?node=18.71")

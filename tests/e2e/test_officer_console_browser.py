@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from shared.tests.evidence.images import GPS_IFD, encoded, pattern
-from tests.e2e.browser import RESULTS, wait_until
+from tests.e2e.browser import RESULTS, click_when_live, wait_until
 from tests.hostile.files import pdf_with
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ async def test_the_officer_and_the_reporter_close_the_loop_in_the_browser(chromi
     wait_until(lambda: "ok" in driver.find_element(By.ID, "live-state").get_attribute("class"), "the live stream")
     driver.save_screenshot(str(RESULTS / "console-worklist.png"))
 
-    driver.find_element(By.LINK_TEXT, number).click()
+    click_when_live(lambda: driver.find_element(By.LINK_TEXT, number), "the complaint's link in the live work list")
     wait_until(lambda: text_of(driver, "#tracking-number") == number, "the complaint page")
     wait_until(lambda: loaded(driver, "#evidence img"), "the photo's thumbnail on the officer's page (signed link)")
     [stored] = [p for p in (platform.evidence_dir / "evidence").iterdir() if p.suffix == ".jpg"
@@ -134,7 +134,8 @@ async def test_the_officer_and_the_reporter_close_the_loop_in_the_browser(chromi
     wait_until(lambda: "Tim PJU turun pukul 07.00" in text_of(driver, "#timeline"), "the internal note on the timeline")
     [pdf] = [p.name for p in (platform.evidence_dir / "evidence").iterdir() if p.suffix == ".pdf"]
     assert (platform.evidence_dir / "evidence" / pdf).read_bytes() == report.read_bytes()
-    assert f"/bukti/{pdf}" in driver.find_element(By.ID, "timeline").get_attribute("innerHTML")
+    wait_until(lambda: f"/bukti/{pdf}" in driver.find_element(By.ID, "timeline").get_attribute("innerHTML"),
+               "the signed link to the officer's report on the timeline")
     driver.execute_script("window.notReloaded = true;")
 
     # the reporter opens the tracking page with the number and the key, reads the response and replies
