@@ -56,6 +56,13 @@ def _quiet_runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(path)
 
 
+BROKER_THREADS = "1"
+"""The embedded broker's runtime threads (``TOKIO_WORKER_THREADS``, unless the environment sets it). Tansu
+needs less than a core at any rate a development machine carries, and on one thread it hands no work from
+thread to thread: each such hand-off wakes a sleeping thread, which on a virtual machine whose processors
+halt when idle costs more than the work itself (docs/performance.md, "Issue 17, twentieth steps")."""
+
+
 class EmbeddedKafka:
     """A Tansu broker bound to loopback, memory storage (or a PostgreSQL storage URL).
 
@@ -91,6 +98,7 @@ class EmbeddedKafka:
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", self.storage],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env={"TOKIO_WORKER_THREADS": BROKER_THREADS, **os.environ},
         )
         # asked at its own port first (a proxy would accept before the broker listens and drop the connection),
         # then, told by the broker where it is, at the advertised one
