@@ -91,8 +91,6 @@ def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:
     raise AssertionError(f"not within {timeout} s: {what}")
 
 
-
-
 def click_when_live(find, what: str, timeout: float = WAIT_S) -> None:
     """Click what ``find()`` returns, finding it again if a live re-render replaced it before the click."""
 

@@ -27,15 +27,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first run may in
 
 
 def figure(driver: WebDriver, row_key: str, name: str) -> int | None:
-    """The number in the regency table's row ``row_key``, column ``name`` (None while absent)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    """The number in the regency table's row ``row_key``, column ``name`` (None while absent; read it in
+    ``wait_until``, which looks again when the live part was re-rendered under the read)."""
     from selenium.webdriver.common.by import By
 
     cells = driver.find_elements(
         By.CSS_SELECTOR, f'table[data-table="children"] tr[data-key="{row_key}"] td[data-figure="{name}"]')
     try:
         return int(cells[0].text) if cells else None
-    except (ValueError, StaleElementReferenceException):  # re-rendered between the find and the read
+    except ValueError:
         return None
 
 
