@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from pathlib import Path
 import psutil
 
 from lapor_shared import event_loop
-from lapor_shared.infra import EmbeddedKafka
+from lapor_shared.infra import EmbeddedKafka, free_port
 from lapor_shared.settings import ServiceSettings
 from lapor_shared.testing.infra import Infrastructure, start_infrastructure
 from tools.bench_quiet import after_quiet, priced_table
@@ -52,12 +51,6 @@ from tools.run_platform import ROOT, SERVICES
 NOT_PLATFORM = ("supervisor", "sinks", "proxy")
 """Measured and shown, but not part of the platform's total: a development machine's helpers and the
 counting proxy of ``--requests``."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def role_of(proc: psutil.Process, supervisor_pid: int) -> str:

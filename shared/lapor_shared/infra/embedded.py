@@ -13,6 +13,7 @@ import asyncio
 import atexit
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import tempfile
@@ -42,8 +43,40 @@ class DevelopmentPackageMissing(RuntimeError):
         self.package = package
 
 
+_LOWEST_PORT = 20000
+_handed_out: set[int] = set()
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel takes the local ports of outgoing connections from (Linux; its default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A loopback port nobody listens on, for a server started next (a broker, a service under test).
+
+    Chosen below the kernel's range for outgoing connections: a port the kernel picked (``bind`` to 0) comes
+    from that range, and between this check and the server's own ``bind`` any client connection could take it
+    as its local port ("address already in use"). Ports handed out here are not handed out again.
+    """
+    top = min(ephemeral_ports()[0], 32768)
+    tries = 100 if top > _LOWEST_PORT else 0
+    for _ in range(tries):
+        port = random.randrange(_LOWEST_PORT, top)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:  # no room below the range: the kernel's choice
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 

@@ -3,7 +3,6 @@ server mode (a real S3 HTTP endpoint on a free port, started here)."""
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -13,19 +12,14 @@ from moto.server import ThreadedMotoServer
 from lapor_shared.evidence.local import LocalDirectoryStore
 from lapor_shared.evidence.s3 import S3Store
 from lapor_shared.evidence.store import ObjectNotFound
+from lapor_shared.infra import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
