@@ -63,9 +63,8 @@ def free_port() -> int:
     from that range, and between this check and the server's own ``bind`` any client connection could take it
     as its local port ("address already in use"). Ports handed out here are not handed out again.
     """
-    top = min(ephemeral_ports()[0], 32768)
-    tries = 100 if top > _LOWEST_PORT else 0
-    for _ in range(tries):
+    top = ephemeral_ports()[0]
+    for _ in range(100 if top > _LOWEST_PORT else 0):
         port = random.randrange(_LOWEST_PORT, top)
         if port in _handed_out:
             continue
